@@ -1,0 +1,152 @@
+//! Auto Scaling group discovery: capacity, members, and the instance type the
+//! group launches (from its members, else its launch configuration or template).
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::scan_error;
+use crate::inventory::{AsgMember, AutoScalingGroup, Details, Resource, ScanError};
+
+/// DescribeLaunchConfigurations takes at most 50 names a call.
+const LAUNCH_CONFIGS_PER_CALL: usize = 50;
+
+pub async fn groups(
+    client: &aws_sdk_autoscaling::Client,
+    ec2: &aws_sdk_ec2::Client,
+    region: &str,
+) -> Result<Vec<Resource>, ScanError> {
+    let mut out = Vec::new();
+    // (resource index, launch template id or name, version) for groups without members.
+    let mut need_template: Vec<(usize, String, String)> = Vec::new();
+    let mut need_config: Vec<(usize, String)> = Vec::new();
+    let mut pages = client
+        .describe_auto_scaling_groups()
+        .max_records(100)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| scan_error(region, "asg", "DescribeAutoScalingGroups", &e))?;
+        for g in page.auto_scaling_groups() {
+            let Some(name) = g.auto_scaling_group_name() else {
+                continue;
+            };
+            let members: Vec<AsgMember> = g
+                .instances()
+                .iter()
+                .map(|i| AsgMember {
+                    instance_id: i.instance_id().unwrap_or_default().to_string(),
+                    instance_type: i.instance_type().unwrap_or_default().to_string(),
+                    lifecycle_state: i
+                        .lifecycle_state()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                    availability_zone: i.availability_zone().unwrap_or_default().to_string(),
+                })
+                .collect();
+            let template = g.launch_template().or_else(|| {
+                g.mixed_instances_policy()
+                    .and_then(|m| m.launch_template())
+                    .and_then(|t| t.launch_template_specification())
+            });
+            let template_label = template.and_then(|t| {
+                t.launch_template_name()
+                    .or(t.launch_template_id())
+                    .map(str::to_owned)
+            });
+            // The most common member type describes the group best.
+            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+            for m in &members {
+                *counts.entry(m.instance_type.as_str()).or_default() += 1;
+            }
+            let type_ = counts
+                .iter()
+                .max_by_key(|(_, n)| **n)
+                .map(|(t, _)| t.to_string())
+                .unwrap_or_default();
+            let idx = out.len();
+            if type_.is_empty() {
+                if let Some(lc) = g.launch_configuration_name() {
+                    need_config.push((idx, lc.to_string()));
+                } else if let Some(t) = template
+                    && let Some(key) = t.launch_template_id().or(t.launch_template_name())
+                {
+                    need_template.push((
+                        idx,
+                        key.to_string(),
+                        t.version().unwrap_or("$Default").to_string(),
+                    ));
+                }
+            }
+            let tags: BTreeMap<String, String> = g
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
+                .collect();
+            out.push(Resource {
+                id: name.to_string(),
+                region: region.to_string(),
+                state: g.status().unwrap_or("active").to_string(),
+                type_,
+                name: Some(name.to_string()),
+                details: Details::AutoScalingGroup(AutoScalingGroup {
+                    arn: g.auto_scaling_group_arn().map(str::to_owned),
+                    min_size: i64::from(g.min_size().unwrap_or(0)),
+                    max_size: i64::from(g.max_size().unwrap_or(0)),
+                    desired_capacity: i64::from(g.desired_capacity().unwrap_or(0)),
+                    launch_template: template_label,
+                    launch_configuration: g.launch_configuration_name().map(str::to_owned),
+                    members,
+                }),
+                tags,
+            });
+        }
+    }
+
+    // Groups with no members: the type they would launch.
+    let names: Vec<String> = need_config.iter().map(|(_, n)| n.clone()).collect();
+    let mut lc_types: HashMap<String, String> = HashMap::new();
+    for chunk in names.chunks(LAUNCH_CONFIGS_PER_CALL) {
+        let resp = client
+            .describe_launch_configurations()
+            .set_launch_configuration_names(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| scan_error(region, "asg", "DescribeLaunchConfigurations", &e))?;
+        for lc in resp.launch_configurations() {
+            if let (Some(n), Some(t)) = (lc.launch_configuration_name(), lc.instance_type()) {
+                lc_types.insert(n.to_string(), t.to_string());
+            }
+        }
+    }
+    for (idx, lc) in need_config {
+        if let Some(t) = lc_types.get(&lc) {
+            out[idx].type_ = t.clone();
+        }
+    }
+    let mut lt_types: HashMap<(String, String), Option<String>> = HashMap::new();
+    for (idx, key, version) in need_template {
+        let k = (key.clone(), version.clone());
+        if !lt_types.contains_key(&k) {
+            let mut req = ec2.describe_launch_template_versions().versions(&version);
+            req = if key.starts_with("lt-") {
+                req.launch_template_id(&key)
+            } else {
+                req.launch_template_name(&key)
+            };
+            let resp = req
+                .send()
+                .await
+                .map_err(|e| scan_error(region, "asg", "DescribeLaunchTemplateVersions", &e))?;
+            let t = resp
+                .launch_template_versions()
+                .first()
+                .and_then(|v| v.launch_template_data())
+                .and_then(|d| d.instance_type())
+                .map(|t| t.as_str().to_string());
+            lt_types.insert(k.clone(), t);
+        }
+        if let Some(Some(t)) = lt_types.get(&k) {
+            out[idx].type_ = t.clone();
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,161 @@
+//! EC2 discovery: instances, EBS volumes and the account's enabled regions.
+
+use std::collections::BTreeMap;
+
+use super::{rfc3339, scan_error};
+use crate::inventory::{Details, EbsVolume, Ec2Instance, Resource, ScanError};
+
+fn tags(t: &[aws_sdk_ec2::types::Tag]) -> BTreeMap<String, String> {
+    t.iter()
+        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
+        .collect()
+}
+
+/// Every instance in the region that still exists (terminated ones are skipped).
+pub async fn instances(
+    client: &aws_sdk_ec2::Client,
+    region: &str,
+) -> Result<Vec<Resource>, ScanError> {
+    let mut out = Vec::new();
+    let mut pages = client
+        .describe_instances()
+        .max_results(1000)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| scan_error(region, "ec2", "DescribeInstances", &e))?;
+        for i in page.reservations().iter().flat_map(|r| r.instances()) {
+            let Some(id) = i.instance_id() else { continue };
+            let state = i
+                .state()
+                .and_then(|s| s.name())
+                .map(|n| n.as_str().to_string())
+                .unwrap_or_default();
+            if state == "terminated" {
+                continue;
+            }
+            let tags = tags(i.tags());
+            let placement = i.placement();
+            out.push(Resource {
+                id: id.to_string(),
+                region: region.to_string(),
+                state,
+                type_: i
+                    .instance_type()
+                    .map(|t| t.as_str().to_string())
+                    .unwrap_or_default(),
+                name: tags.get("Name").cloned(),
+                details: Details::Ec2Instance(Ec2Instance {
+                    availability_zone: placement
+                        .and_then(|p| p.availability_zone())
+                        .unwrap_or_default()
+                        .to_string(),
+                    platform: i
+                        .platform_details()
+                        .map(str::to_owned)
+                        .or_else(|| {
+                            // Older answers carry only `platform` (set for Windows).
+                            i.platform().map(|p| {
+                                if p.as_str().eq_ignore_ascii_case("windows") {
+                                    "Windows".to_string()
+                                } else {
+                                    p.as_str().to_string()
+                                }
+                            })
+                        })
+                        .unwrap_or_else(|| "Linux/UNIX".to_string()),
+                    architecture: i
+                        .architecture()
+                        .map(|a| a.as_str().to_string())
+                        .unwrap_or_default(),
+                    lifecycle: i.instance_lifecycle().map(|l| l.as_str().to_string()),
+                    tenancy: placement
+                        .and_then(|p| p.tenancy())
+                        .map(|t| t.as_str().to_string())
+                        .unwrap_or_else(|| "default".to_string()),
+                    launch_time: rfc3339(i.launch_time()),
+                    auto_scaling_group: tags.get("aws:autoscaling:groupName").cloned(),
+                    volume_ids: i
+                        .block_device_mappings()
+                        .iter()
+                        .filter_map(|b| b.ebs()?.volume_id().map(str::to_owned))
+                        .collect(),
+                    root_device_type: i.root_device_type().map(|d| d.as_str().to_string()),
+                    public_ip: i.public_ip_address().map(str::to_owned),
+                    image_id: i.image_id().map(str::to_owned),
+                    vpc_id: i.vpc_id().map(str::to_owned),
+                }),
+                tags,
+            });
+        }
+    }
+    Ok(out)
+}
+
+pub async fn volumes(
+    client: &aws_sdk_ec2::Client,
+    region: &str,
+) -> Result<Vec<Resource>, ScanError> {
+    let mut out = Vec::new();
+    let mut pages = client
+        .describe_volumes()
+        .max_results(500)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| scan_error(region, "ebs", "DescribeVolumes", &e))?;
+        for v in page.volumes() {
+            let Some(id) = v.volume_id() else { continue };
+            let tags = tags(v.tags());
+            out.push(Resource {
+                id: id.to_string(),
+                region: region.to_string(),
+                state: v
+                    .state()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+                type_: v
+                    .volume_type()
+                    .map(|t| t.as_str().to_string())
+                    .unwrap_or_default(),
+                name: tags.get("Name").cloned(),
+                details: Details::EbsVolume(EbsVolume {
+                    availability_zone: v.availability_zone().unwrap_or_default().to_string(),
+                    size_gib: i64::from(v.size().unwrap_or(0)),
+                    iops: v.iops().map(i64::from),
+                    throughput_mibps: v.throughput().map(i64::from),
+                    attached_instance_id: v
+                        .attachments()
+                        .iter()
+                        .find_map(|a| a.instance_id().map(str::to_owned)),
+                    encrypted: v.encrypted().unwrap_or(false),
+                    create_time: rfc3339(v.create_time()),
+                    snapshot_id: v.snapshot_id().filter(|s| !s.is_empty()).map(str::to_owned),
+                }),
+                tags,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The regions enabled for the account (opted in, or not needing opt-in).
+pub async fn enabled_regions(client: &aws_sdk_ec2::Client) -> Result<Vec<String>, ScanError> {
+    let out = client
+        .describe_regions()
+        .all_regions(false)
+        .send()
+        .await
+        .map_err(|e| scan_error("-", "ec2", "DescribeRegions", &e))?;
+    let mut regions: Vec<String> = out
+        .regions()
+        .iter()
+        .filter(|r| {
+            r.opt_in_status()
+                .is_none_or(|s| s == "opt-in-not-required" || s == "opted-in")
+        })
+        .filter_map(|r| r.region_name().map(str::to_owned))
+        .collect();
+    regions.sort();
+    Ok(regions)
+}

@@ -1,0 +1,183 @@
+//! Command-line types (clap derive) only; `settings` turns them into plain values.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::inventory::Service;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "finops",
+    version,
+    about = "Find and price what runs in your AWS accounts",
+    long_about = "Find and price what runs in your AWS accounts.\n\n\
+        finops scans EC2 instances, EBS volumes, RDS databases, load balancers and \
+        Auto Scaling groups across regions and prices each from bundled AWS list-price \
+        tables (no network needed for prices).",
+    after_help = "Start with `finops scan --demo` to see a sample fleet without an AWS account.",
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args, Default)]
+pub struct GlobalArgs {
+    /// AWS profile to use (else AWS_PROFILE, the config file, or the default profile)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Region to scan; repeat or give a comma list (us-east-1,eu-west-1)
+    #[arg(
+        long = "region",
+        global = true,
+        value_name = "REGION",
+        value_delimiter = ','
+    )]
+    pub regions: Vec<String>,
+
+    /// Scan every region enabled for the account (DescribeRegions)
+    #[arg(long, global = true, conflicts_with = "regions")]
+    pub all_regions: bool,
+
+    /// Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Output format
+    #[arg(long, short = 'o', global = true, value_enum, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+
+    /// Never show progress bars
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+
+    /// Print only the results and errors
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// More detail on stderr: -v adds API call counts and timings, -vv debug logs
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Only these services (comma list)
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "SERVICES"
+    )]
+    pub services: Vec<Service>,
+
+    /// Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+impl OutputFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Table => "table",
+            OutputFormat::Json => "json",
+            OutputFormat::Csv => "csv",
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups
+    Scan(ScanArgs),
+    /// Show the bundled price of an instance type, DB class or volume type
+    Pricing(PricingArgs),
+    /// Print the effective settings and where each comes from
+    Config,
+    /// Print shell completions
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Scan a bundled sample fleet instead of AWS (no account or network needed)
+    #[arg(long, conflicts_with = "from")]
+    pub demo: bool,
+
+    /// Read an inventory snapshot instead of calling AWS
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+
+    /// Also write the inventory snapshot (JSON) to FILE
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PricingArgs {
+    /// Instance type (m5.large), DB class (db.m5.large), volume type (gp3) or
+    /// load balancer type (application, network, gateway, classic)
+    #[arg(value_name = "TYPE")]
+    pub type_: String,
+
+    /// For DB classes: only this engine (mysql, postgres, mariadb)
+    #[arg(long)]
+    pub engine: Option<String>,
+
+    /// For DB classes: only the Multi-AZ price
+    #[arg(long)]
+    pub multi_az: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to print completions for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn region_accepts_comma_lists_and_repeats() {
+        let cli = Cli::try_parse_from([
+            "finops",
+            "scan",
+            "--region",
+            "us-east-1,eu-west-1",
+            "--region",
+            "ap-south-1",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.regions, ["us-east-1", "eu-west-1", "ap-south-1"]);
+    }
+
+    #[test]
+    fn region_conflicts_with_all_regions() {
+        assert!(
+            Cli::try_parse_from(["finops", "scan", "--region", "us-east-1", "--all-regions"])
+                .is_err()
+        );
+    }
+}

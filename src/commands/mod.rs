@@ -1,0 +1,6 @@
+//! One module per subcommand, each with one entry point.
+
+pub mod completions;
+pub mod config;
+pub mod pricing;
+pub mod scan;

@@ -1,0 +1,88 @@
+//! Exit statuses and the error kinds that map to them.
+//!
+//! Commands return `anyhow::Result<ExitStatus>`; [`crate::run`] classifies an
+//! error once: a [`UsageError`] is the user's input (exit 2), anything else is
+//! a runtime failure (exit 1). Both print `error: ...` and, when known, `hint: ...`.
+
+use std::process::ExitCode;
+
+/// Every exit code finops uses, documented in the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Everything worked.
+    Success = 0,
+    /// A runtime failure (AWS unreachable, no credentials, I/O).
+    Failure = 1,
+    /// Bad usage or input: unknown flag, bad value, unreadable file.
+    Usage = 2,
+    /// A partial scan: some regions or services failed, the rest was reported.
+    Partial = 3,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(s: ExitStatus) -> Self {
+        ExitCode::from(s as u8)
+    }
+}
+
+/// The user's input is wrong: exit 2 with a hint on what to do instead.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct UsageError {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl UsageError {
+    pub fn new(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        UsageError {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+}
+
+/// A runtime failure that knows what the user can do about it (exit 1).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct HintedError {
+    pub message: String,
+    pub hint: String,
+}
+
+impl HintedError {
+    pub fn new(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        HintedError {
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+}
+
+/// True when the error is a closed stdout (`finops scan | head`): not a failure.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Classify an error into an exit status and the lines to print on stderr.
+pub fn report(err: &anyhow::Error) -> (ExitStatus, String) {
+    if let Some(u) = err.downcast_ref::<UsageError>() {
+        let mut s = format!("error: {}", one_line(&u.message));
+        if let Some(h) = &u.hint {
+            s.push_str(&format!("\nhint: {h}"));
+        }
+        return (ExitStatus::Usage, s);
+    }
+    let mut s = format!("error: {}", one_line(&format!("{err:#}")));
+    if let Some(h) = err.chain().find_map(|e| e.downcast_ref::<HintedError>()) {
+        s.push_str(&format!("\nhint: {}", h.hint));
+    }
+    (ExitStatus::Failure, s)
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

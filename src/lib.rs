@@ -1,0 +1,124 @@
+//! finops: find and price what runs in AWS accounts.
+//!
+//! Data flows one way: parse (`cli`) -> resolve settings (`settings`) ->
+//! collect inventory (`aws`, `inventory`) -> price (`pricing`) -> render (`output`).
+
+pub mod aws;
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod inventory;
+pub mod output;
+pub mod pricing;
+pub mod settings;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+
+use crate::cli::{Cli, Command};
+use crate::error::{ExitStatus, is_broken_pipe, report};
+use crate::output::Printer;
+use crate::settings::Settings;
+
+/// Run finops with these arguments and return the process exit code.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(e),
+    };
+    if let Command::Completions(a) = cli.command {
+        // Completions need no settings: a broken config file must not stop them.
+        let printer = Printer::plain();
+        return finish(commands::completions::run(a, &printer));
+    }
+    let settings = match Settings::resolve(&cli.global, &|k| std::env::var(k).ok()) {
+        Ok(s) => s,
+        Err(e) => return finish(Err(e.into())),
+    };
+    init_logging(&settings);
+    let printer = Printer::new(&settings);
+    let result = match cli.command {
+        Command::Pricing(a) => commands::pricing::run(a, &settings, &printer),
+        Command::Config => commands::config::run(&settings, &printer),
+        Command::Scan(a) => {
+            runtime().and_then(|rt| rt.block_on(commands::scan::run(a, &settings, &printer)))
+        }
+        Command::Completions(_) => unreachable!("handled above"),
+    };
+    finish(result)
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn finish(result: anyhow::Result<ExitStatus>) -> ExitCode {
+    match result {
+        Ok(status) => status.into(),
+        Err(e) if is_broken_pipe(&e) => ExitStatus::Success.into(),
+        Err(e) => {
+            let (status, text) = report(&e);
+            eprintln!("{text}");
+            status.into()
+        }
+    }
+}
+
+/// clap's own errors, reshaped into finops' `error:` + `hint:` lines (exit 2);
+/// --help and --version print as usual (exit 0).
+fn clap_error(e: clap::Error) -> ExitCode {
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            return ExitStatus::Success.into();
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return ExitStatus::Usage.into();
+        }
+        _ => {}
+    }
+    let text = e.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("error: invalid arguments");
+    let first = if first.starts_with("error:") {
+        first.to_string()
+    } else {
+        format!("error: {first}")
+    };
+    let mut hints: Vec<String> = Vec::new();
+    for l in lines {
+        if let Some(t) = l.strip_prefix("tip: ") {
+            hints.push(t.to_string());
+        } else if l.starts_with('[') && l.contains("possible values") {
+            hints.push(l.trim_matches(|c| c == '[' || c == ']').to_string());
+        }
+    }
+    if hints.is_empty() {
+        hints.push("see `finops --help`".to_string());
+    }
+    eprintln!("{first}\nhint: {}", hints.join("; "));
+    ExitStatus::Usage.into()
+}
+
+fn init_logging(settings: &Settings) {
+    let filter = match (settings.quiet, settings.verbose) {
+        (true, _) => "error",
+        (_, 0 | 1) => "warn",
+        (_, 2) => "finops=debug,aws_config=info,warn",
+        _ => "debug",
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FINOPS_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter)),
+        )
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

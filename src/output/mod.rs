@@ -1,0 +1,172 @@
+//! The Printer owns stdout and stderr: data goes to stdout, everything else
+//! (progress, notes, warnings) to stderr, gated by quiet/verbose/progress.
+
+pub mod scan;
+
+use std::io::{IsTerminal, Write};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+
+use crate::cli::OutputFormat;
+use crate::settings::Settings;
+
+#[derive(Debug, Clone)]
+pub struct Printer {
+    pub format: OutputFormat,
+    quiet: bool,
+    verbose: u8,
+    progress: bool,
+    stdout_tty: bool,
+}
+
+impl Printer {
+    pub fn new(settings: &Settings) -> Self {
+        let stderr_tty = std::io::stderr().is_terminal();
+        Printer {
+            format: settings.output,
+            quiet: settings.quiet,
+            verbose: settings.verbose,
+            progress: settings.progress
+                && !settings.quiet
+                && stderr_tty
+                && settings.output == OutputFormat::Table,
+            stdout_tty: std::io::stdout().is_terminal(),
+        }
+    }
+
+    /// A printer for commands that need no settings (completions).
+    pub fn plain() -> Self {
+        Printer {
+            format: OutputFormat::Table,
+            quiet: false,
+            verbose: 0,
+            progress: false,
+            stdout_tty: false,
+        }
+    }
+
+    pub fn verbose_level(&self) -> u8 {
+        self.verbose
+    }
+
+    pub fn quiet(&self) -> bool {
+        self.quiet
+    }
+
+    /// Write data to stdout. A closed pipe surfaces as an io::Error that the
+    /// top level treats as success.
+    pub fn out(&self, text: &str) -> std::io::Result<()> {
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())?;
+        if !text.ends_with('\n') {
+            out.write_all(b"\n")?;
+        }
+        out.flush()
+    }
+
+    pub fn json<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
+        let text = serde_json::to_string_pretty(value)?;
+        Ok(self.out(&text)?)
+    }
+
+    /// A status line on stderr, hidden by --quiet.
+    pub fn info(&self, msg: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("{}", msg.as_ref());
+        }
+    }
+
+    pub fn warn(&self, msg: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("warning: {}", msg.as_ref());
+        }
+    }
+
+    /// Detail for -v (level 1) and -vv (level 2).
+    pub fn detail(&self, level: u8, msg: impl AsRef<str>) {
+        if self.verbose >= level {
+            eprintln!("{}", msg.as_ref());
+        }
+    }
+
+    /// A progress bar on stderr when it is a terminal and progress is wanted;
+    /// otherwise a hidden bar that costs nothing.
+    pub fn progress_bar(&self, len: u64, msg: &str) -> ProgressBar {
+        if !self.progress {
+            return ProgressBar::hidden();
+        }
+        let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+        pb.set_style(
+            ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        pb.set_message(msg.to_string());
+        pb.enable_steady_tick(std::time::Duration::from_millis(120));
+        pb
+    }
+
+    pub fn table(&self) -> comfy_table::Table {
+        let mut t = comfy_table::Table::new();
+        if self.stdout_tty {
+            t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+        } else {
+            t.load_style(comfy_table::presets::ASCII_MARKDOWN);
+        }
+        t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+        t
+    }
+}
+
+/// $1,234.56: dollars rounded half away from zero to `dp` places, with separators.
+pub fn usd(v: Decimal, dp: u32) -> String {
+    let r = v.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
+    let neg = r.is_sign_negative() && !r.is_zero();
+    let s = format!("{:.*}", dp as usize, r.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if neg { "-" } else { "" };
+    if frac.is_empty() {
+        format!("{sign}${grouped}")
+    } else {
+        format!("{sign}${grouped}.{frac}")
+    }
+}
+
+/// An hourly price: enough places to show sub-cent rates exactly.
+pub fn usd_hourly(v: Decimal) -> String {
+    let n = v.normalize();
+    let dp = n.scale().clamp(2, 6);
+    usd(v, dp)
+}
+
+pub fn right(cell: impl Into<String>) -> comfy_table::Cell {
+    comfy_table::Cell::new(cell.into()).set_alignment(comfy_table::CellAlignment::Right)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn money_formatting() {
+        assert_eq!(usd(dec!(140.16), 2), "$140.16");
+        assert_eq!(usd(dec!(1234567.005), 2), "$1,234,567.01");
+        assert_eq!(usd(dec!(0), 2), "$0.00");
+        assert_eq!(usd(dec!(-12.5), 2), "-$12.50");
+        assert_eq!(usd(dec!(999.999), 2), "$1,000.00");
+        assert_eq!(usd_hourly(dec!(0.192)), "$0.192");
+        assert_eq!(usd_hourly(dec!(0.0456)), "$0.0456");
+        assert_eq!(usd_hourly(dec!(2)), "$2.00");
+        assert_eq!(usd_hourly(dec!(0.0273972602739726)), "$0.027397");
+    }
+}

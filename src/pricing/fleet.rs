@@ -1,0 +1,259 @@
+//! Prices a whole inventory: one row per resource, totals, and what could not be priced.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::{Component, Ec2Facts, Price, RdsFacts, Unpriced};
+use crate::inventory::{Details, Inventory, Kind, Resource, ScanError, Source};
+
+/// A resource with its price (or the reason it has none).
+#[derive(Debug, Clone, Serialize)]
+pub struct PricedResource {
+    #[serde(flatten)]
+    pub resource: Resource,
+    pub hourly_usd: Option<Decimal>,
+    pub monthly_usd: Option<Decimal>,
+    pub annual_usd: Option<Decimal>,
+    /// False for Auto Scaling groups: their members are counted as instances.
+    pub in_totals: bool,
+    pub estimated: bool,
+    pub price_tables: Vec<&'static str>,
+    pub unpriced_reason: Option<String>,
+    pub price_notes: Vec<String>,
+    pub cost_breakdown: Vec<Component>,
+}
+
+impl PricedResource {
+    fn new(resource: Resource, price: Result<Price, Unpriced>) -> Self {
+        let in_totals = resource.kind() != Kind::AutoScalingGroup;
+        match price {
+            Ok(p) => PricedResource {
+                resource,
+                hourly_usd: Some(p.hourly),
+                monthly_usd: Some(p.monthly),
+                annual_usd: Some(p.annual),
+                in_totals,
+                estimated: p.estimated,
+                price_tables: p.tables,
+                unpriced_reason: None,
+                price_notes: p.notes,
+                cost_breakdown: p.components,
+            },
+            Err(Unpriced(reason)) => PricedResource {
+                resource,
+                hourly_usd: None,
+                monthly_usd: None,
+                annual_usd: None,
+                in_totals: false,
+                estimated: false,
+                price_tables: Vec::new(),
+                unpriced_reason: Some(reason),
+                price_notes: Vec::new(),
+                cost_breakdown: Vec::new(),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Subtotal {
+    pub resources: usize,
+    pub hourly_usd: Decimal,
+    pub monthly_usd: Decimal,
+    pub annual_usd: Decimal,
+}
+
+impl Subtotal {
+    fn add(&mut self, r: &PricedResource) {
+        self.resources += 1;
+        self.hourly_usd += r.hourly_usd.unwrap_or_default();
+        self.monthly_usd += r.monthly_usd.unwrap_or_default();
+        self.annual_usd += r.annual_usd.unwrap_or_default();
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Totals {
+    pub hourly_usd: Decimal,
+    pub monthly_usd: Decimal,
+    pub annual_usd: Decimal,
+    pub by_service: BTreeMap<String, Subtotal>,
+    pub by_region: BTreeMap<String, Subtotal>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TableInfo {
+    pub data_date: &'static str,
+    pub description: &'static str,
+    pub source: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnpricedEntry {
+    pub id: String,
+    pub kind: Kind,
+    pub region: String,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub reason: String,
+}
+
+/// The scan report: `scan --output json` prints exactly this.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanReport {
+    pub schema_version: u32,
+    pub generated_at: String,
+    pub source: Source,
+    pub regions: Vec<String>,
+    pub pricing: BTreeMap<&'static str, TableInfo>,
+    pub resources: Vec<PricedResource>,
+    pub totals: Totals,
+    pub unpriced: Vec<UnpricedEntry>,
+    pub errors: Vec<ScanError>,
+}
+
+/// Price one resource on its own (ASGs need the fleet: see [`price_inventory`]).
+pub fn price_resource(r: &Resource) -> Result<Price, Unpriced> {
+    match &r.details {
+        Details::Ec2Instance(i) => super::ec2_instance(&Ec2Facts {
+            instance_type: &r.type_,
+            region: &r.region,
+            state: &r.state,
+            platform: &i.platform,
+            lifecycle: i.lifecycle.as_deref(),
+            tenancy: &i.tenancy,
+        }),
+        Details::EbsVolume(v) => {
+            super::ebs_volume(&r.type_, &r.region, v.size_gib, v.iops, v.throughput_mibps)
+        }
+        Details::RdsInstance(d) => super::rds_instance(&RdsFacts {
+            engine: &d.engine,
+            class: &r.type_,
+            region: &r.region,
+            multi_az: d.multi_az,
+            status: &r.state,
+            storage_type: &d.storage_type,
+            allocated_gib: d.allocated_storage_gib,
+            iops: d.iops,
+            throughput: d.storage_throughput_mibps,
+        }),
+        Details::LoadBalancer(lb) => super::load_balancer(&lb.lb_type, &r.region),
+        Details::AutoScalingGroup(_) => Err(Unpriced(
+            "an Auto Scaling group is priced from its members".into(),
+        )),
+    }
+}
+
+/// Price an ASG as the sum of its members: from their EC2 rows when the scan
+/// has them (so stopped, spot or Windows members are right), else by type.
+fn price_asg(
+    r: &Resource,
+    instances: &HashMap<&str, &Result<Price, Unpriced>>,
+) -> Result<Price, Unpriced> {
+    let Details::AutoScalingGroup(g) = &r.details else {
+        unreachable!("price_asg takes Auto Scaling groups")
+    };
+    let mut total = Price::zero();
+    for m in &g.members {
+        let p = match instances.get(m.instance_id.as_str()) {
+            Some(p) => (*p).clone(),
+            None => super::ec2_on_demand(&m.instance_type, &r.region)
+                .map(|(h, t)| Price::hourly("compute", h, t)),
+        };
+        let mut p = p.map_err(|Unpriced(why)| {
+            Unpriced(format!("member {} is unpriced: {why}", m.instance_id))
+        })?;
+        for c in &mut p.components {
+            c.item = format!("{} {}", m.instance_id, m.instance_type);
+        }
+        total = total.plus(p);
+    }
+    total.notes.dedup();
+    Ok(total.note("members are counted in totals as EC2 instances, not here"))
+}
+
+pub fn price_inventory(inv: Inventory) -> ScanReport {
+    let prices: Vec<Result<Price, Unpriced>> = inv.resources.iter().map(price_resource).collect();
+    let asg_prices: Vec<Option<Result<Price, Unpriced>>> = {
+        let instances: HashMap<&str, &Result<Price, Unpriced>> = inv
+            .resources
+            .iter()
+            .zip(&prices)
+            .filter(|(r, _)| r.kind() == Kind::Ec2Instance)
+            .map(|(r, p)| (r.id.as_str(), p))
+            .collect();
+        inv.resources
+            .iter()
+            .map(|r| (r.kind() == Kind::AutoScalingGroup).then(|| price_asg(r, &instances)))
+            .collect()
+    };
+
+    let mut resources: Vec<PricedResource> = inv
+        .resources
+        .into_iter()
+        .zip(prices)
+        .zip(asg_prices)
+        .map(|((r, p), asg)| PricedResource::new(r, asg.unwrap_or(p)))
+        .collect();
+    resources.sort_by(|a, b| {
+        (&a.resource.region, a.resource.kind(), &a.resource.id).cmp(&(
+            &b.resource.region,
+            b.resource.kind(),
+            &b.resource.id,
+        ))
+    });
+
+    let mut totals = Totals::default();
+    let mut unpriced = Vec::new();
+    let mut used_tables: BTreeMap<&'static str, TableInfo> = BTreeMap::new();
+    for r in &resources {
+        for t in &r.price_tables {
+            if let Some(meta) = super::table(t) {
+                used_tables.entry(meta.id).or_insert(TableInfo {
+                    data_date: meta.data_date,
+                    description: meta.description,
+                    source: meta.source,
+                });
+            }
+        }
+        if let Some(reason) = &r.unpriced_reason {
+            unpriced.push(UnpricedEntry {
+                id: r.resource.id.clone(),
+                kind: r.resource.kind(),
+                region: r.resource.region.clone(),
+                type_: r.resource.type_.clone(),
+                reason: reason.clone(),
+            });
+        }
+        if !r.in_totals {
+            continue;
+        }
+        totals.hourly_usd += r.hourly_usd.unwrap_or_default();
+        totals.monthly_usd += r.monthly_usd.unwrap_or_default();
+        totals.annual_usd += r.annual_usd.unwrap_or_default();
+        totals
+            .by_service
+            .entry(r.resource.kind().service().name().to_string())
+            .or_default()
+            .add(r);
+        totals
+            .by_region
+            .entry(r.resource.region.clone())
+            .or_default()
+            .add(r);
+    }
+
+    ScanReport {
+        schema_version: crate::inventory::SCHEMA_VERSION,
+        generated_at: inv.generated_at,
+        source: inv.source,
+        regions: inv.regions,
+        pricing: used_tables,
+        resources,
+        totals,
+        unpriced,
+        errors: inv.errors,
+    }
+}

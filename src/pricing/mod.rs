@@ -1,0 +1,705 @@
+//! Bundled AWS list prices and their lookup: pure functions over static tables.
+//!
+//! Every figure comes from a table with a known data date (`TABLES`); a lookup
+//! either returns a price naming its table or an [`Unpriced`] reason. Nothing is
+//! ever priced at $0 for lack of data.
+
+pub mod fleet;
+
+pub use fleet::{PricedResource, price_inventory};
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// One bundled price table and where its figures come from.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct TableMeta {
+    pub id: &'static str,
+    pub data_date: &'static str,
+    pub description: &'static str,
+    pub source: &'static str,
+}
+
+/// An EC2 instance type's specification (DescribeInstanceTypes facts).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Ec2TypeRow {
+    pub name: &'static str,
+    pub vcpu: u32,
+    pub memory_mib: u64,
+    pub architectures: &'static str,
+    pub hypervisor: &'static str,
+    pub ena_support: &'static str,
+    pub nvme_support: &'static str,
+    pub burstable: bool,
+    pub current_generation: bool,
+    pub instance_storage_gb: u64,
+    pub bare_metal: bool,
+    pub gpus: u32,
+}
+
+#[allow(clippy::unreadable_literal)]
+mod tables {
+    use super::{Ec2TypeRow, TableMeta};
+    include!(concat!(env!("OUT_DIR"), "/pricing_tables.rs"));
+}
+
+pub use tables::TABLES;
+
+/// AWS's convention (and the AWS calculator's): 730 hours a month.
+pub const HOURS_PER_MONTH: Decimal = Decimal::from_parts(730, 0, 0, false, 0);
+/// 8,760 hours a year (= 12 x 730).
+pub const HOURS_PER_YEAR: Decimal = Decimal::from_parts(8760, 0, 0, false, 0);
+
+fn fixed(v: i64) -> Decimal {
+    Decimal::new(v, 10).normalize()
+}
+
+/// Why a resource has no price. Shown to the user verbatim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unpriced(pub String);
+
+impl std::fmt::Display for Unpriced {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn unpriced<T>(reason: impl Into<String>) -> Result<T, Unpriced> {
+    Err(Unpriced(reason.into()))
+}
+
+/// One line of a price: what it is for and what it costs a month.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Component {
+    pub item: String,
+    pub monthly_usd: Decimal,
+}
+
+/// A resource's price with its provenance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Price {
+    pub hourly: Decimal,
+    pub monthly: Decimal,
+    pub annual: Decimal,
+    /// Ids of the tables the figures came from.
+    pub tables: Vec<&'static str>,
+    /// True when any figure is an unverified estimate.
+    pub estimated: bool,
+    pub components: Vec<Component>,
+    pub notes: Vec<String>,
+}
+
+impl Price {
+    pub fn zero() -> Self {
+        Price {
+            hourly: Decimal::ZERO,
+            monthly: Decimal::ZERO,
+            annual: Decimal::ZERO,
+            tables: Vec::new(),
+            estimated: false,
+            components: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// A price charged by the hour.
+    pub fn hourly(item: impl Into<String>, hourly: Decimal, table: &'static str) -> Self {
+        let monthly = hourly * HOURS_PER_MONTH;
+        Price {
+            hourly,
+            monthly,
+            annual: hourly * HOURS_PER_YEAR,
+            tables: vec![table],
+            estimated: false,
+            components: vec![Component {
+                item: item.into(),
+                monthly_usd: monthly,
+            }],
+            notes: Vec::new(),
+        }
+    }
+
+    /// A price charged by the month (storage): hourly is derived from 730 h.
+    pub fn monthly(item: impl Into<String>, monthly: Decimal, table: &'static str) -> Self {
+        Price {
+            hourly: monthly / HOURS_PER_MONTH,
+            monthly,
+            annual: monthly * Decimal::from(12),
+            tables: vec![table],
+            estimated: false,
+            components: vec![Component {
+                item: item.into(),
+                monthly_usd: monthly,
+            }],
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn plus(mut self, other: Price) -> Self {
+        self.hourly += other.hourly;
+        self.monthly += other.monthly;
+        self.annual += other.annual;
+        for t in other.tables {
+            if !self.tables.contains(&t) {
+                self.tables.push(t);
+            }
+        }
+        self.estimated |= other.estimated;
+        self.components.extend(other.components);
+        self.notes.extend(other.notes);
+        self
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+}
+
+pub fn table(id: &str) -> Option<&'static TableMeta> {
+    TABLES.iter().find(|t| t.id == id)
+}
+
+/// Regions the bundled tables know (not local zones).
+pub fn known_regions() -> &'static [&'static str] {
+    tables::REGIONS
+}
+
+// ---------------------------------------------------------------- EC2
+
+pub fn ec2_type(name: &str) -> Option<&'static Ec2TypeRow> {
+    tables::EC2_TYPES
+        .binary_search_by(|r| r.name.cmp(name))
+        .ok()
+        .map(|i| &tables::EC2_TYPES[i])
+}
+
+/// All instance types the tables know, sorted by name.
+pub fn ec2_types() -> &'static [Ec2TypeRow] {
+    tables::EC2_TYPES
+}
+
+/// Linux on-demand $/hour of an instance type in a region.
+pub fn ec2_on_demand(
+    instance_type: &str,
+    region: &str,
+) -> Result<(Decimal, &'static str), Unpriced> {
+    let rows = tables::EC2_PRICES;
+    match rows.binary_search_by(|r| (r.0, r.1).cmp(&(instance_type, region))) {
+        Ok(i) => Ok((fixed(rows[i].2), TABLES[rows[i].3 as usize].id)),
+        Err(_) => {
+            if ec2_type(instance_type).is_none() && !rows.iter().any(|r| r.0 == instance_type) {
+                unpriced(format!("unknown instance type {instance_type}"))
+            } else {
+                unpriced(format!(
+                    "no EC2 price for {instance_type} in {region} in the bundled tables"
+                ))
+            }
+        }
+    }
+}
+
+/// Every region with a price for this instance type.
+pub fn ec2_regions(instance_type: &str) -> Vec<(&'static str, Decimal, &'static str)> {
+    let rows = tables::EC2_PRICES;
+    let start = rows.partition_point(|r| r.0 < instance_type);
+    rows[start..]
+        .iter()
+        .take_while(|r| r.0 == instance_type)
+        .map(|r| (r.1, fixed(r.2), TABLES[r.3 as usize].id))
+        .collect()
+}
+
+/// Price of an EC2 instance from what DescribeInstances says about it.
+pub struct Ec2Facts<'a> {
+    pub instance_type: &'a str,
+    pub region: &'a str,
+    pub state: &'a str,
+    /// PlatformDetails, e.g. "Linux/UNIX", "Windows", "Red Hat Enterprise Linux".
+    pub platform: &'a str,
+    /// "spot", "scheduled", "capacity-block" or None for on-demand.
+    pub lifecycle: Option<&'a str>,
+    /// "default", "dedicated", "host".
+    pub tenancy: &'a str,
+}
+
+pub fn ec2_instance(f: &Ec2Facts) -> Result<Price, Unpriced> {
+    // States that bill no compute: stopped, stopping, terminated, shutting-down.
+    if matches!(
+        f.state,
+        "stopped" | "stopping" | "terminated" | "shutting-down"
+    ) {
+        // Still check the type is known so a typo'd snapshot is not silently $0.
+        return Ok(Price::zero().note(format!(
+            "{}: no compute charge; volumes still billed",
+            f.state
+        )));
+    }
+    if !f.platform.is_empty() && f.platform != "Linux/UNIX" {
+        return unpriced(format!(
+            "platform {:?} is not in the bundled Linux on-demand table",
+            f.platform
+        ));
+    }
+    if let Some(l) = f.lifecycle
+        && !l.is_empty()
+        && l != "normal"
+        && l != "on-demand"
+    {
+        return unpriced(format!(
+            "{l} instance: its price is not an on-demand list price"
+        ));
+    }
+    if !f.tenancy.is_empty() && f.tenancy != "default" {
+        return unpriced(format!(
+            "{} tenancy is not in the bundled shared-tenancy table",
+            f.tenancy
+        ));
+    }
+    let (hourly, table) = ec2_on_demand(f.instance_type, f.region)?;
+    Ok(Price::hourly("compute", hourly, table))
+}
+
+// ---------------------------------------------------------------- EBS
+
+#[derive(Clone, Copy)]
+enum EbsCol {
+    Gp2 = 0,
+    Gp3 = 1,
+    Io1 = 2,
+    Io2 = 3,
+    St1 = 4,
+    Sc1 = 5,
+    Standard = 6,
+    Gp3Iops = 7,
+    Gp3Throughput = 8,
+    Io1Iops = 9,
+    Io2Tier1 = 10,
+    Io2Tier2 = 11,
+    Io2Tier3 = 12,
+    StandardIo = 13,
+    Snapshot = 14,
+}
+
+fn ebs_row(region: &str) -> Option<&'static [i64; 15]> {
+    tables::EBS
+        .binary_search_by(|r| r.0.cmp(region))
+        .ok()
+        .map(|i| &tables::EBS[i].1)
+}
+
+fn ebs_rate(region: &str, col: EbsCol, what: &str) -> Result<Decimal, Unpriced> {
+    let Some(row) = ebs_row(region) else {
+        return unpriced(format!(
+            "no EBS prices for region {region} in the bundled tables"
+        ));
+    };
+    let v = row[col as usize];
+    if v < 0 {
+        return unpriced(format!(
+            "no EBS {what} price for {region} in the bundled tables"
+        ));
+    }
+    Ok(fixed(v))
+}
+
+/// gp3 includes this many IOPS and MiB/s at no extra charge.
+pub const GP3_FREE_IOPS: i64 = 3000;
+pub const GP3_FREE_THROUGHPUT: i64 = 125;
+
+/// gp2's baseline IOPS for a size: 3 IOPS/GiB, at least 100, at most 16,000.
+pub fn gp2_baseline_iops(size_gib: i64) -> i64 {
+    (size_gib * 3).clamp(100, 16_000)
+}
+
+/// Monthly price of an EBS volume.
+pub fn ebs_volume(
+    volume_type: &str,
+    region: &str,
+    size_gib: i64,
+    iops: Option<i64>,
+    throughput: Option<i64>,
+) -> Result<Price, Unpriced> {
+    let size = Decimal::from(size_gib);
+    let storage = |col, what: &str| -> Result<Price, Unpriced> {
+        let rate = ebs_rate(region, col, what)?;
+        Ok(Price::monthly(
+            format!("{what} storage {size_gib} GiB"),
+            rate * size,
+            "ebs",
+        ))
+    };
+    match volume_type {
+        "gp2" => storage(EbsCol::Gp2, "gp2"),
+        "st1" => storage(EbsCol::St1, "st1"),
+        "sc1" => storage(EbsCol::Sc1, "sc1"),
+        "standard" => {
+            let p = storage(EbsCol::Standard, "standard")?;
+            let _ = ebs_rate(region, EbsCol::StandardIo, "standard I/O")?;
+            Ok(p.note("magnetic I/O requests are billed per million and not included"))
+        }
+        "gp3" => {
+            let mut p = storage(EbsCol::Gp3, "gp3")?;
+            let extra_iops = iops.unwrap_or(GP3_FREE_IOPS) - GP3_FREE_IOPS;
+            if extra_iops > 0 {
+                let rate = ebs_rate(region, EbsCol::Gp3Iops, "gp3 IOPS")?;
+                p = p.plus(Price::monthly(
+                    format!("gp3 IOPS above 3,000: {extra_iops}"),
+                    rate * Decimal::from(extra_iops),
+                    "ebs",
+                ));
+            }
+            let extra_tp = throughput.unwrap_or(GP3_FREE_THROUGHPUT) - GP3_FREE_THROUGHPUT;
+            if extra_tp > 0 {
+                let rate = ebs_rate(region, EbsCol::Gp3Throughput, "gp3 throughput")?;
+                p = p.plus(Price::monthly(
+                    format!("gp3 throughput above 125 MiB/s: {extra_tp} MiB/s"),
+                    rate * Decimal::from(extra_tp),
+                    "ebs",
+                ));
+            }
+            Ok(p)
+        }
+        "io1" => {
+            let p = storage(EbsCol::Io1, "io1")?;
+            let n = iops.unwrap_or(0);
+            let rate = ebs_rate(region, EbsCol::Io1Iops, "io1 IOPS")?;
+            Ok(p.plus(Price::monthly(
+                format!("io1 provisioned IOPS: {n}"),
+                rate * Decimal::from(n),
+                "ebs",
+            )))
+        }
+        "io2" => {
+            let mut p = storage(EbsCol::Io2, "io2")?;
+            let n = iops.unwrap_or(0);
+            // io2 IOPS are billed in tiers: up to 32,000; 32,001-64,000; above 64,000.
+            let tiers = [
+                (EbsCol::Io2Tier1, 0, 32_000, "io2 IOPS up to 32,000"),
+                (EbsCol::Io2Tier2, 32_000, 64_000, "io2 IOPS 32,001-64,000"),
+                (EbsCol::Io2Tier3, 64_000, i64::MAX, "io2 IOPS above 64,000"),
+            ];
+            for (col, lo, hi, what) in tiers {
+                let in_tier = n.min(hi) - lo;
+                if in_tier > 0 {
+                    let rate = ebs_rate(region, col, what)?;
+                    p = p.plus(Price::monthly(
+                        format!("{what}: {in_tier}"),
+                        rate * Decimal::from(in_tier),
+                        "ebs",
+                    ));
+                }
+            }
+            Ok(p)
+        }
+        other => unpriced(format!(
+            "volume type {other} is not in the bundled EBS table"
+        )),
+    }
+}
+
+/// Per-unit EBS rates of a region, for `finops pricing gp3`.
+pub fn ebs_rates(volume_type: &str, region: &str) -> Result<Vec<(String, Decimal)>, Unpriced> {
+    let cols: &[(EbsCol, &str)] = match volume_type {
+        "gp2" => &[(EbsCol::Gp2, "per GiB-month")],
+        "gp3" => &[
+            (EbsCol::Gp3, "per GiB-month"),
+            (EbsCol::Gp3Iops, "per IOPS-month above 3,000"),
+            (EbsCol::Gp3Throughput, "per MiB/s-month above 125"),
+        ],
+        "io1" => &[
+            (EbsCol::Io1, "per GiB-month"),
+            (EbsCol::Io1Iops, "per provisioned IOPS-month"),
+        ],
+        "io2" => &[
+            (EbsCol::Io2, "per GiB-month"),
+            (EbsCol::Io2Tier1, "per IOPS-month up to 32,000"),
+            (EbsCol::Io2Tier2, "per IOPS-month 32,001-64,000"),
+            (EbsCol::Io2Tier3, "per IOPS-month above 64,000"),
+        ],
+        "st1" => &[(EbsCol::St1, "per GiB-month")],
+        "sc1" => &[(EbsCol::Sc1, "per GiB-month")],
+        "standard" => &[
+            (EbsCol::Standard, "per GiB-month"),
+            (EbsCol::StandardIo, "per million I/O requests"),
+        ],
+        "snapshot" => &[(EbsCol::Snapshot, "per GiB-month")],
+        other => {
+            return unpriced(format!(
+                "volume type {other} is not in the bundled EBS table"
+            ));
+        }
+    };
+    cols.iter()
+        .map(|(c, what)| Ok((what.to_string(), ebs_rate(region, *c, volume_type)?)))
+        .collect()
+}
+
+pub const EBS_VOLUME_TYPES: &[&str] = &["gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"];
+
+// ---------------------------------------------------------------- RDS
+
+/// RDS deployment options as the tables name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deployment {
+    SingleAz = 0,
+    MultiAz = 1,
+    MultiAzCluster = 2,
+}
+
+impl Deployment {
+    pub fn label(self) -> &'static str {
+        match self {
+            Deployment::SingleAz => "single-az",
+            Deployment::MultiAz => "multi-az",
+            Deployment::MultiAzCluster => "multi-az-cluster",
+        }
+    }
+}
+
+pub const RDS_ENGINES: &[&str] = &["mariadb", "mysql", "postgres"];
+
+/// Map an RDS engine name to a bundled table engine, or say why there is none.
+pub fn rds_engine(engine: &str) -> Result<&'static str, Unpriced> {
+    match engine {
+        "postgres" | "postgresql" => Ok("postgres"),
+        "mysql" => Ok("mysql"),
+        "mariadb" => Ok("mariadb"),
+        e if e.starts_with("aurora") => unpriced(format!(
+            "Aurora ({e}) is billed per cluster and is not in the bundled RDS tables"
+        )),
+        e if e.starts_with("oracle")
+            || e.starts_with("sqlserver")
+            || e.starts_with("db2")
+            || e.starts_with("custom-") =>
+        {
+            unpriced(format!(
+                "licensed engine {e} is not in the bundled RDS tables"
+            ))
+        }
+        e => unpriced(format!("engine {e} is not in the bundled RDS tables")),
+    }
+}
+
+pub fn rds_class(class: &str) -> Option<(u32, Decimal, bool)> {
+    tables::RDS_CLASSES
+        .binary_search_by(|r| r.0.cmp(class))
+        .ok()
+        .map(|i| {
+            let r = tables::RDS_CLASSES[i];
+            (r.1, r.2.parse().unwrap_or_default(), r.3)
+        })
+}
+
+pub fn rds_classes() -> impl Iterator<Item = &'static str> {
+    tables::RDS_CLASSES.iter().map(|r| r.0)
+}
+
+/// $/hour of a DB instance class for an engine and deployment.
+pub fn rds_instance_hourly(
+    engine: &str,
+    class: &str,
+    deployment: Deployment,
+    region: &str,
+) -> Result<Decimal, Unpriced> {
+    let e = rds_engine(engine)?;
+    let rows = tables::RDS_INSTANCES;
+    let key = (e, region, class, deployment as u8);
+    match rows.binary_search_by(|r| (r.0, r.1, r.2, r.3).cmp(&key)) {
+        Ok(i) => Ok(fixed(rows[i].4)),
+        Err(_) if rds_class(class).is_none() => {
+            unpriced(format!("unknown DB instance class {class}"))
+        }
+        Err(_) => unpriced(format!(
+            "no {e} {} price for {class} in {region} in the bundled tables",
+            deployment.label()
+        )),
+    }
+}
+
+fn rds_storage_rate(
+    engine: &str,
+    region: &str,
+    deployment: Deployment,
+    item: &str,
+) -> Result<Decimal, Unpriced> {
+    let rows = tables::RDS_STORAGE;
+    let key = (engine, region, deployment as u8, item);
+    match rows.binary_search_by(|r| (r.0, r.1, r.2, r.3).cmp(&key)) {
+        Ok(i) => Ok(fixed(rows[i].4)),
+        Err(_) => unpriced(format!(
+            "no RDS {item} price for {engine} {} in {region}",
+            deployment.label()
+        )),
+    }
+}
+
+pub struct RdsFacts<'a> {
+    pub engine: &'a str,
+    pub class: &'a str,
+    pub region: &'a str,
+    pub multi_az: bool,
+    pub status: &'a str,
+    pub storage_type: &'a str,
+    pub allocated_gib: i64,
+    pub iops: Option<i64>,
+    pub throughput: Option<i64>,
+}
+
+/// Full price of a DB instance: the instance hours plus its storage.
+pub fn rds_instance(f: &RdsFacts) -> Result<Price, Unpriced> {
+    let engine = rds_engine(f.engine)?;
+    let deployment = if f.multi_az {
+        Deployment::MultiAz
+    } else {
+        Deployment::SingleAz
+    };
+    let hourly = rds_instance_hourly(engine, f.class, deployment, f.region)?;
+    let compute = if f.status == "stopped" {
+        Price::zero().note("stopped: no instance charge; storage still billed")
+    } else {
+        Price::hourly(
+            format!("{} {} {}", engine, f.class, deployment.label()),
+            hourly,
+            "rds",
+        )
+    };
+    Ok(compute.plus(rds_storage(
+        engine,
+        f.region,
+        deployment,
+        f.storage_type,
+        f.allocated_gib,
+        f.iops,
+        f.throughput,
+    )?))
+}
+
+/// Monthly price of RDS storage. gp3 on RDS includes 3,000 IOPS / 125 MiB/s
+/// below 400 GiB and 12,000 IOPS / 500 MiB/s from 400 GiB (MySQL, MariaDB, PostgreSQL).
+pub fn rds_storage(
+    engine: &str,
+    region: &str,
+    deployment: Deployment,
+    storage_type: &str,
+    gib: i64,
+    iops: Option<i64>,
+    throughput: Option<i64>,
+) -> Result<Price, Unpriced> {
+    let size = Decimal::from(gib);
+    let per_gb = |item: &str| -> Result<Price, Unpriced> {
+        Ok(Price::monthly(
+            format!("{storage_type} storage {gib} GiB"),
+            rds_storage_rate(engine, region, deployment, item)? * size,
+            "rds",
+        ))
+    };
+    match storage_type {
+        "gp2" => per_gb("gp2_gb"),
+        "standard" => Ok(per_gb("magnetic_gb")?
+            .note("magnetic I/O requests are billed per million and not included")),
+        "gp3" => {
+            let mut p = per_gb("gp3_gb")?;
+            let (free_iops, free_tp) = if gib >= 400 {
+                (12_000, 500)
+            } else {
+                (3_000, 125)
+            };
+            let extra = iops.unwrap_or(free_iops) - free_iops;
+            if extra > 0 {
+                let rate = rds_storage_rate(engine, region, deployment, "gp3_iops")?;
+                p = p.plus(Price::monthly(
+                    format!("gp3 IOPS above {free_iops}: {extra}"),
+                    rate * Decimal::from(extra),
+                    "rds",
+                ));
+            }
+            let extra = throughput.unwrap_or(free_tp) - free_tp;
+            if extra > 0 {
+                let rate = rds_storage_rate(engine, region, deployment, "gp3_throughput")?;
+                p = p.plus(Price::monthly(
+                    format!("gp3 throughput above {free_tp} MiB/s: {extra}"),
+                    rate * Decimal::from(extra),
+                    "rds",
+                ));
+            }
+            Ok(p)
+        }
+        "io1" | "io2" => {
+            let p = per_gb(if storage_type == "io1" {
+                "io1_gb"
+            } else {
+                "io2_gb"
+            })?;
+            let n = iops.unwrap_or(0);
+            let item = if storage_type == "io1" {
+                "io1_iops"
+            } else {
+                "io2_iops"
+            };
+            let rate = rds_storage_rate(engine, region, deployment, item)?;
+            Ok(p.plus(Price::monthly(
+                format!("{storage_type} provisioned IOPS: {n}"),
+                rate * Decimal::from(n),
+                "rds",
+            )))
+        }
+        "aurora" | "aurora-iopt1" => unpriced("Aurora storage is not in the bundled RDS tables"),
+        other => unpriced(format!(
+            "RDS storage type {other} is not in the bundled tables"
+        )),
+    }
+}
+
+// ---------------------------------------------------------------- ELB and public IPv4
+
+fn elb_row(region: &str, item: &str) -> Option<(Decimal, bool)> {
+    let rows = tables::ELB;
+    rows.binary_search_by(|r| (r.0, r.1).cmp(&(region, item)))
+        .ok()
+        .map(|i| (fixed(rows[i].2), rows[i].3))
+}
+
+pub const LB_TYPES: &[&str] = &["application", "network", "gateway", "classic"];
+
+/// Hourly price of a load balancer (type: application, network, gateway, classic).
+pub fn load_balancer(lb_type: &str, region: &str) -> Result<Price, Unpriced> {
+    let item = match lb_type {
+        "application" => "alb_hour",
+        "network" => "nlb_hour",
+        "gateway" => "gwlb_hour",
+        "classic" => "clb_hour",
+        other => {
+            return unpriced(format!(
+                "load balancer type {other} is not in the bundled tables"
+            ));
+        }
+    };
+    let Some((hourly, estimated)) = elb_row(region, item) else {
+        return unpriced(format!(
+            "no {lb_type} load balancer price for {region} in the bundled tables"
+        ));
+    };
+    let mut p = Price::hourly(format!("{lb_type} load balancer hours"), hourly, "elb").note(
+        if lb_type == "classic" {
+            "data processed (per GB) depends on traffic and is not included"
+        } else {
+            "LCU charges depend on traffic and are not included"
+        },
+    );
+    if estimated {
+        p.estimated = true;
+        p = p.note("estimated: unverified regional figure");
+    }
+    Ok(p)
+}
+
+/// The public IPv4 address charge ($/hour per address, any region).
+pub fn public_ipv4_hourly() -> Decimal {
+    elb_row("*", "public_ipv4_hour")
+        .map(|(p, _)| p)
+        .expect("bundled table has the public IPv4 price")
+}
+
+#[cfg(test)]
+mod tests;

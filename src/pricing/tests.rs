@@ -1,0 +1,260 @@
+//! Known AWS list prices, checked against the bundled tables.
+
+use super::*;
+use rust_decimal_macros::dec;
+
+fn ec2(t: &str, r: &str) -> Decimal {
+    ec2_on_demand(t, r).unwrap().0
+}
+
+fn linux<'a>(t: &'a str, r: &'a str, state: &'a str) -> Ec2Facts<'a> {
+    Ec2Facts {
+        instance_type: t,
+        region: r,
+        state,
+        platform: "Linux/UNIX",
+        lifecycle: None,
+        tenancy: "default",
+    }
+}
+
+#[test]
+fn known_ec2_prices() {
+    assert_eq!(ec2("m5.xlarge", "us-east-1"), dec!(0.192));
+    assert_eq!(ec2("m5.2xlarge", "us-east-1"), dec!(0.384));
+    assert_eq!(ec2("t3.medium", "eu-west-1"), dec!(0.0456));
+    assert_eq!(ec2("t3.medium", "us-east-1"), dec!(0.0416));
+    assert_eq!(ec2("m5.xlarge", "eu-west-1"), dec!(0.214));
+    assert_eq!(ec2("c5.large", "us-east-1"), dec!(0.085));
+    assert_eq!(ec2("m6g.large", "us-east-1"), dec!(0.077));
+    assert_eq!(ec2("m4.xlarge", "us-east-1"), dec!(0.2));
+    assert_eq!(ec2("t3.micro", "us-east-1"), dec!(0.0104));
+}
+
+#[test]
+fn us_east_1_uses_the_fresher_table_except_disputed_metal() {
+    let (p, t) = ec2_on_demand("m5.xlarge", "us-east-1").unwrap();
+    assert_eq!((p, t), (dec!(0.192), "ec2_us_east_1"));
+    assert_eq!(ec2_on_demand("m5.xlarge", "eu-west-1").unwrap().1, "ec2");
+    // A type only the fresher table knows is priced in us-east-1 only.
+    assert!(ec2_on_demand("c8a.large", "us-east-1").is_ok());
+    assert!(ec2_on_demand("c8a.large", "eu-west-1").is_err());
+}
+
+#[test]
+fn month_and_year_use_730_and_8760_hours() {
+    let p = ec2_instance(&linux("m5.xlarge", "us-east-1", "running")).unwrap();
+    assert_eq!(p.hourly, dec!(0.192));
+    assert_eq!(p.monthly, dec!(140.16));
+    assert_eq!(p.annual, dec!(1681.92));
+    let p = ec2_instance(&linux("t3.medium", "eu-west-1", "running")).unwrap();
+    assert_eq!(p.monthly, dec!(33.288));
+}
+
+#[test]
+fn stopped_instances_cost_nothing_for_compute() {
+    let p = ec2_instance(&linux("m5.xlarge", "us-east-1", "stopped")).unwrap();
+    assert_eq!(p.monthly, Decimal::ZERO);
+    assert!(p.notes.iter().any(|n| n.contains("volumes still billed")));
+}
+
+#[test]
+fn unpriced_instances_say_why() {
+    let mut f = linux("m5.large", "us-east-1", "running");
+    f.platform = "Windows";
+    assert!(ec2_instance(&f).unwrap_err().0.contains("Windows"));
+    let mut f = linux("m5.large", "us-east-1", "running");
+    f.lifecycle = Some("spot");
+    assert!(ec2_instance(&f).unwrap_err().0.contains("spot"));
+    let mut f = linux("m5.large", "us-east-1", "running");
+    f.tenancy = "dedicated";
+    assert!(ec2_instance(&f).unwrap_err().0.contains("dedicated"));
+    let e = ec2_instance(&linux("m5.huge", "us-east-1", "running")).unwrap_err();
+    assert!(e.0.contains("unknown instance type"), "{e}");
+    let e = ec2_instance(&linux("m5.large", "xx-nowhere-1", "running")).unwrap_err();
+    assert!(e.0.contains("xx-nowhere-1"), "{e}");
+}
+
+#[test]
+fn gp2_and_plain_volumes() {
+    let p = ebs_volume("gp2", "us-east-1", 200, None, None).unwrap();
+    assert_eq!(p.monthly, dec!(20));
+    assert_eq!(p.annual, dec!(240));
+    let p = ebs_volume("gp3", "us-east-1", 500, Some(3000), Some(125)).unwrap();
+    assert_eq!(p.monthly, dec!(40));
+    let p = ebs_volume("st1", "us-east-1", 2000, None, None).unwrap();
+    assert_eq!(p.monthly, dec!(90));
+    let p = ebs_volume("sc1", "eu-west-1", 1000, None, None).unwrap();
+    assert_eq!(p.monthly, dec!(16.8));
+}
+
+#[test]
+fn gp3_extra_iops_and_throughput() {
+    // 1000 GiB x 0.08 + 3000 extra IOPS x 0.005 + 125 extra MiB/s x 0.04
+    let p = ebs_volume("gp3", "us-east-1", 1000, Some(6000), Some(250)).unwrap();
+    assert_eq!(p.monthly, dec!(80) + dec!(15) + dec!(5));
+    assert_eq!(p.components.len(), 3);
+    // Baseline performance costs nothing extra.
+    let p = ebs_volume("gp3", "us-east-1", 100, Some(3000), Some(125)).unwrap();
+    assert_eq!(p.components.len(), 1);
+}
+
+#[test]
+fn io1_and_io2_tiers() {
+    // io1: 300 GiB x 0.125 + 10,000 IOPS x 0.065
+    let p = ebs_volume("io1", "us-east-1", 300, Some(10_000), None).unwrap();
+    assert_eq!(p.monthly, dec!(37.5) + dec!(650));
+    // io2: 200 GiB x 0.125 + 32,000 x 0.065 + 8,000 x 0.0455
+    let p = ebs_volume("io2", "us-east-1", 200, Some(40_000), None).unwrap();
+    assert_eq!(p.monthly, dec!(25) + dec!(2080) + dec!(364));
+    // Above 64,000: the third tier (0.03185).
+    let p = ebs_volume("io2", "us-east-1", 100, Some(70_000), None).unwrap();
+    assert_eq!(
+        p.monthly,
+        dec!(12.5) + dec!(2080) + dec!(32000) * dec!(0.0455) + dec!(6000) * dec!(0.03185)
+    );
+}
+
+#[test]
+fn unknown_volume_type_is_unpriced() {
+    assert!(ebs_volume("gp9", "us-east-1", 10, None, None).is_err());
+    assert!(ebs_volume("gp2", "xx-nowhere-1", 10, None, None).is_err());
+}
+
+fn rds(
+    engine: &str,
+    class: &str,
+    multi_az: bool,
+    storage: &str,
+    gib: i64,
+) -> Result<Price, Unpriced> {
+    rds_instance(&RdsFacts {
+        engine,
+        class,
+        region: "us-east-1",
+        multi_az,
+        status: "available",
+        storage_type: storage,
+        allocated_gib: gib,
+        iops: None,
+        throughput: None,
+    })
+}
+
+#[test]
+fn rds_instance_and_storage() {
+    assert_eq!(
+        rds_instance_hourly("postgres", "db.m5.large", Deployment::SingleAz, "us-east-1").unwrap(),
+        dec!(0.178)
+    );
+    assert_eq!(
+        rds_instance_hourly("postgres", "db.m5.large", Deployment::MultiAz, "us-east-1").unwrap(),
+        dec!(0.356)
+    );
+    assert_eq!(
+        rds_instance_hourly("mysql", "db.t3.micro", Deployment::SingleAz, "eu-west-1").unwrap(),
+        dec!(0.018)
+    );
+    // db.m5.large PostgreSQL single-AZ with 100 GiB gp2: 0.178 x 730 + 100 x 0.115
+    let p = rds("postgres", "db.m5.large", false, "gp2", 100).unwrap();
+    assert_eq!(p.monthly, dec!(129.94) + dec!(11.5));
+    // Multi-AZ doubles storage too: 200 GiB gp2 at 0.23
+    let p = rds("postgres", "db.r5.xlarge", true, "gp2", 200).unwrap();
+    assert_eq!(p.monthly, dec!(730) + dec!(46));
+}
+
+#[test]
+fn rds_unpriced_engines() {
+    assert!(
+        rds("aurora-postgresql", "db.r6g.large", false, "aurora", 0)
+            .unwrap_err()
+            .0
+            .contains("Aurora")
+    );
+    assert!(
+        rds("oracle-ee", "db.m5.large", false, "gp2", 100)
+            .unwrap_err()
+            .0
+            .contains("licensed")
+    );
+    assert!(
+        rds("sqlserver-se", "db.m5.large", false, "gp2", 100)
+            .unwrap_err()
+            .0
+            .contains("licensed")
+    );
+    assert!(
+        rds("postgres", "db.m5.huge", false, "gp2", 100)
+            .unwrap_err()
+            .0
+            .contains("unknown DB instance class")
+    );
+}
+
+#[test]
+fn stopped_db_pays_storage_only() {
+    let p = rds_instance(&RdsFacts {
+        engine: "postgres",
+        class: "db.m5.large",
+        region: "us-east-1",
+        multi_az: false,
+        status: "stopped",
+        storage_type: "gp2",
+        allocated_gib: 100,
+        iops: None,
+        throughput: None,
+    })
+    .unwrap();
+    assert_eq!(p.monthly, dec!(11.5));
+}
+
+#[test]
+fn load_balancers() {
+    let p = load_balancer("application", "us-east-1").unwrap();
+    assert_eq!(p.hourly, dec!(0.0225));
+    assert_eq!(p.monthly, dec!(16.425));
+    assert!(!p.estimated);
+    assert!(p.notes.iter().any(|n| n.contains("LCU")));
+    assert_eq!(
+        load_balancer("classic", "us-east-1").unwrap().hourly,
+        dec!(0.025)
+    );
+    assert_eq!(
+        load_balancer("gateway", "us-east-1").unwrap().hourly,
+        dec!(0.0125)
+    );
+    // eu-west-1's ALB figure is an estimate and must say so.
+    assert!(load_balancer("application", "eu-west-1").unwrap().estimated);
+    // No NLB figure for eu-west-1: unpriced, not $0.
+    assert!(load_balancer("network", "eu-west-1").is_err());
+    assert_eq!(public_ipv4_hourly(), dec!(0.005));
+}
+
+#[test]
+fn every_price_names_a_dated_table() {
+    for t in TABLES {
+        assert!(!t.data_date.is_empty(), "{} has no data date", t.id);
+    }
+    let p = ebs_volume("gp3", "us-east-1", 10, None, None).unwrap();
+    assert!(p.tables.iter().all(|t| table(t).is_some()));
+}
+
+#[test]
+fn gp2_baseline() {
+    assert_eq!(gp2_baseline_iops(10), 100);
+    assert_eq!(gp2_baseline_iops(500), 1500);
+    assert_eq!(gp2_baseline_iops(10_000), 16_000);
+}
+
+#[test]
+fn specs_are_bundled() {
+    let m = ec2_type("m5.xlarge").unwrap();
+    assert_eq!((m.vcpu, m.memory_mib), (4, 16384));
+    assert!(
+        ec2_type("m7g.large")
+            .unwrap()
+            .architectures
+            .contains("arm64")
+    );
+    assert!(!ec2_type("m4.large").unwrap().current_generation);
+}

@@ -1,0 +1,509 @@
+//! Resolves flags, environment, config file and defaults into validated settings.
+//!
+//! Precedence: flags > environment > config file > defaults. The AWS default
+//! region (AWS_REGION, AWS_DEFAULT_REGION, the profile) is the last fallback for
+//! regions, as the aws CLI resolves it. clap types stop here.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::cli::{GlobalArgs, OutputFormat};
+use crate::error::UsageError;
+use crate::inventory::Service;
+
+/// The config file. Unknown keys are errors so typos do not pass silently.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub profile: Option<String>,
+    pub regions: Option<Vec<String>>,
+    pub endpoint_url: Option<String>,
+    pub output: Option<OutputFormat>,
+    pub services: Option<Vec<Service>>,
+    pub progress: Option<bool>,
+    pub concurrency: Option<usize>,
+}
+
+/// Where a setting's value came from, shown by `finops config`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    Flag,
+    Env(String),
+    File,
+    Default,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Flag => f.write_str("flag"),
+            Origin::Env(v) => write!(f, "env {v}"),
+            Origin::File => f.write_str("config file"),
+            Origin::Default => f.write_str("default"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Regions {
+    /// These regions, validated.
+    Listed(Vec<String>),
+    /// Every region enabled for the account.
+    All,
+    /// The AWS SDK's default region (AWS_REGION, AWS_DEFAULT_REGION, profile).
+    AwsDefault,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub profile: Option<String>,
+    pub regions: Regions,
+    pub endpoint_url: Option<String>,
+    pub output: OutputFormat,
+    pub progress: bool,
+    pub quiet: bool,
+    pub verbose: u8,
+    pub services: Vec<Service>,
+    pub concurrency: usize,
+    pub config_file: Option<PathBuf>,
+    /// (setting, value, origin) for `finops config`.
+    pub origins: Vec<(&'static str, String, Origin)>,
+}
+
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn env_nonempty(env: Env, key: &str) -> Option<String> {
+    env(key).filter(|v| !v.trim().is_empty())
+}
+
+/// Find and read the config file. An explicit file (--config, FINOPS_CONFIG)
+/// must exist; the default location may be absent.
+pub fn load_config(
+    flag: Option<&Path>,
+    env: Env,
+) -> Result<(Option<PathBuf>, ConfigFile), UsageError> {
+    let (path, explicit) = if let Some(p) = flag {
+        (Some(p.to_path_buf()), true)
+    } else if let Some(p) = env_nonempty(env, "FINOPS_CONFIG") {
+        (Some(PathBuf::from(p)), true)
+    } else {
+        let base = env_nonempty(env, "XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .or_else(|| env_nonempty(env, "HOME").map(|h| Path::new(&h).join(".config")));
+        (base.map(|b| b.join("finops").join("config.toml")), false)
+    };
+    let Some(path) = path else {
+        return Ok((None, ConfigFile::default()));
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok((None, ConfigFile::default()));
+        }
+        Err(e) => {
+            return Err(UsageError::new(
+                format!("cannot read config file {}: {e}", path.display()),
+                "check the path given by --config or FINOPS_CONFIG",
+            ));
+        }
+    };
+    let cfg = parse_config(&text).map_err(|(line, msg)| {
+        UsageError::new(
+            format!("invalid config file {} line {line}: {msg}", path.display()),
+            "fix that line; `finops config` prints the effective settings",
+        )
+    })?;
+    Ok((Some(path), cfg))
+}
+
+/// Parse config text; on error, the 1-based line and a one-line message.
+pub fn parse_config(text: &str) -> Result<ConfigFile, (usize, String)> {
+    toml::from_str::<ConfigFile>(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+            .unwrap_or(1);
+        let msg = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+        (line, msg)
+    })
+}
+
+/// Is this a plausible AWS region code? (us-east-1, eu-central-2, us-gov-west-1, ...)
+fn region_shape_ok(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[0].bytes().all(|b| b.is_ascii_lowercase())
+        && parts[1..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|n| !n.is_empty() && n.len() <= 2 && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Validate a region name. Malformed names and near-misses of a known region
+/// are errors; a well-formed region the tables do not know yet is allowed.
+pub fn validate_region(r: &str) -> Result<String, UsageError> {
+    let known = crate::pricing::known_regions();
+    let r = r.trim();
+    if known.contains(&r) {
+        return Ok(r.to_string());
+    }
+    let closest = known
+        .iter()
+        .map(|k| (edit_distance(r, k), *k))
+        .min()
+        .filter(|(d, _)| *d <= 2);
+    if !region_shape_ok(r) || closest.is_some() {
+        let hint = match closest {
+            Some((_, k)) => format!("did you mean {k}? Regions look like us-east-1, eu-west-1"),
+            None => {
+                "regions look like us-east-1, eu-west-1; `--all-regions` scans every enabled one"
+                    .to_string()
+            }
+        };
+        return Err(UsageError::new(format!("invalid region {r:?}"), hint));
+    }
+    Ok(r.to_string())
+}
+
+fn validate_endpoint(url: &str) -> Result<String, UsageError> {
+    let u = url.trim();
+    let rest = u
+        .strip_prefix("http://")
+        .or_else(|| u.strip_prefix("https://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.starts_with('/') => Ok(u.to_string()),
+        _ => Err(UsageError::new(
+            format!("invalid endpoint URL {url:?}"),
+            "give a full URL such as http://127.0.0.1:5000",
+        )),
+    }
+}
+
+fn parse_services(list: &str, origin: &str) -> Result<Vec<Service>, UsageError> {
+    use clap::ValueEnum;
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            Service::from_str(s, true).map_err(|_| {
+                UsageError::new(
+                    format!("unknown service {s:?} in {origin}"),
+                    "services are ec2, ebs, rds, elb, asg",
+                )
+            })
+        })
+        .collect()
+}
+
+impl Settings {
+    /// Resolve settings from the command line and an environment lookup.
+    pub fn resolve(args: &GlobalArgs, env: Env) -> Result<Settings, UsageError> {
+        let (config_file, file) = load_config(args.config.as_deref(), env)?;
+        let mut origins = Vec::new();
+
+        let (profile, o) = if let Some(p) = &args.profile {
+            (Some(p.clone()), Origin::Flag)
+        } else if let Some(p) = env_nonempty(env, "AWS_PROFILE") {
+            (Some(p), Origin::Env("AWS_PROFILE".into()))
+        } else if let Some(p) = &file.profile {
+            (Some(p.clone()), Origin::File)
+        } else {
+            (None, Origin::Default)
+        };
+        origins.push((
+            "profile",
+            profile.clone().unwrap_or_else(|| "(AWS default)".into()),
+            o,
+        ));
+
+        let (regions, o) = if args.all_regions {
+            (Regions::All, Origin::Flag)
+        } else if !args.regions.is_empty() {
+            (Regions::Listed(args.regions.clone()), Origin::Flag)
+        } else if let Some(r) = env_nonempty(env, "FINOPS_REGIONS") {
+            (
+                Regions::Listed(r.split(',').map(str::to_owned).collect()),
+                Origin::Env("FINOPS_REGIONS".into()),
+            )
+        } else if let Some(r) = file.regions.clone().filter(|r| !r.is_empty()) {
+            (Regions::Listed(r), Origin::File)
+        } else {
+            (Regions::AwsDefault, Origin::Default)
+        };
+        let regions = match regions {
+            Regions::Listed(list) => {
+                let mut out: Vec<String> = Vec::new();
+                for r in list.iter().filter(|r| !r.trim().is_empty()) {
+                    let r = validate_region(r)?;
+                    if !out.contains(&r) {
+                        out.push(r);
+                    }
+                }
+                if out.is_empty() {
+                    return Err(UsageError::new(
+                        "empty region list",
+                        "give at least one region, e.g. --region us-east-1",
+                    ));
+                }
+                Regions::Listed(out)
+            }
+            other => other,
+        };
+        origins.push((
+            "regions",
+            match &regions {
+                Regions::Listed(l) => l.join(","),
+                Regions::All => "(all enabled regions)".into(),
+                Regions::AwsDefault => "(AWS default region)".into(),
+            },
+            o,
+        ));
+
+        let (endpoint_url, o) = if let Some(u) = &args.endpoint_url {
+            (Some(validate_endpoint(u)?), Origin::Flag)
+        } else if let Some(u) = env_nonempty(env, "AWS_ENDPOINT_URL") {
+            (
+                Some(validate_endpoint(&u)?),
+                Origin::Env("AWS_ENDPOINT_URL".into()),
+            )
+        } else if let Some(u) = &file.endpoint_url {
+            (Some(validate_endpoint(u)?), Origin::File)
+        } else {
+            (None, Origin::Default)
+        };
+        origins.push((
+            "endpoint_url",
+            endpoint_url.clone().unwrap_or_else(|| "(AWS)".into()),
+            o,
+        ));
+
+        let (output, o) = if let Some(f) = args.output {
+            (f, Origin::Flag)
+        } else if let Some(v) = env_nonempty(env, "FINOPS_OUTPUT") {
+            use clap::ValueEnum;
+            let f = OutputFormat::from_str(v.trim(), true).map_err(|_| {
+                UsageError::new(
+                    format!("invalid FINOPS_OUTPUT {v:?}"),
+                    "use table, json or csv",
+                )
+            })?;
+            (f, Origin::Env("FINOPS_OUTPUT".into()))
+        } else if let Some(f) = file.output {
+            (f, Origin::File)
+        } else {
+            (OutputFormat::Table, Origin::Default)
+        };
+        origins.push(("output", output.name().into(), o));
+
+        let (mut services, o) = if !args.services.is_empty() {
+            (args.services.clone(), Origin::Flag)
+        } else if let Some(v) = env_nonempty(env, "FINOPS_SERVICES") {
+            (
+                parse_services(&v, "FINOPS_SERVICES")?,
+                Origin::Env("FINOPS_SERVICES".into()),
+            )
+        } else if let Some(s) = file.services.clone().filter(|s| !s.is_empty()) {
+            (s, Origin::File)
+        } else {
+            (Service::ALL.to_vec(), Origin::Default)
+        };
+        services.sort();
+        services.dedup();
+        origins.push((
+            "services",
+            services
+                .iter()
+                .map(|s| s.name())
+                .collect::<Vec<_>>()
+                .join(","),
+            o,
+        ));
+
+        let (progress, o) = if args.no_progress {
+            (false, Origin::Flag)
+        } else if env_nonempty(env, "FINOPS_NO_PROGRESS").is_some() {
+            (false, Origin::Env("FINOPS_NO_PROGRESS".into()))
+        } else if let Some(p) = file.progress {
+            (p, Origin::File)
+        } else {
+            (true, Origin::Default)
+        };
+        origins.push(("progress", progress.to_string(), o));
+
+        let (concurrency, o) = if let Some(v) = env_nonempty(env, "FINOPS_CONCURRENCY") {
+            let n = v
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=64).contains(n));
+            let n = n.ok_or_else(|| {
+                UsageError::new(
+                    format!("invalid FINOPS_CONCURRENCY {v:?}"),
+                    "use a whole number from 1 to 64",
+                )
+            })?;
+            (n, Origin::Env("FINOPS_CONCURRENCY".into()))
+        } else if let Some(n) = file.concurrency {
+            if !(1..=64).contains(&n) {
+                return Err(UsageError::new(
+                    format!("invalid concurrency {n} in the config file"),
+                    "use a whole number from 1 to 64",
+                ));
+            }
+            (n, Origin::File)
+        } else {
+            (DEFAULT_CONCURRENCY, Origin::Default)
+        };
+        origins.push(("concurrency", concurrency.to_string(), o));
+
+        Ok(Settings {
+            profile,
+            regions,
+            endpoint_url,
+            output,
+            progress,
+            quiet: args.quiet,
+            verbose: args.verbose,
+            services,
+            concurrency,
+            config_file,
+            origins,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| m.get(k).cloned()
+    }
+
+    fn config_in(dir: &Path, text: &str) -> PathBuf {
+        let p = dir.join("config.toml");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn flags_beat_env_beat_file_beat_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config_in(
+            dir.path(),
+            "output = \"csv\"\nregions = [\"eu-west-1\"]\nprofile = \"file\"\n",
+        );
+        let env = env_of(&[("FINOPS_OUTPUT", "json"), ("AWS_PROFILE", "envprof")]);
+        let args = GlobalArgs {
+            config: Some(cfg.clone()),
+            ..Default::default()
+        };
+        let s = Settings::resolve(&args, &env).unwrap();
+        assert_eq!(s.output, OutputFormat::Json);
+        assert_eq!(s.profile.as_deref(), Some("envprof"));
+        assert_eq!(s.regions, Regions::Listed(vec!["eu-west-1".into()]));
+
+        let args = GlobalArgs {
+            config: Some(cfg),
+            output: Some(OutputFormat::Table),
+            regions: vec!["us-east-1".into()],
+            ..Default::default()
+        };
+        let s = Settings::resolve(&args, &env).unwrap();
+        assert_eq!(s.output, OutputFormat::Table);
+        assert_eq!(s.regions, Regions::Listed(vec!["us-east-1".into()]));
+        let empty = env_of(&[]);
+        let s = Settings::resolve(&GlobalArgs::default(), &empty).unwrap();
+        assert_eq!(s.output, OutputFormat::Table);
+        assert_eq!(s.regions, Regions::AwsDefault);
+        assert_eq!(s.services, Service::ALL.to_vec());
+    }
+
+    #[test]
+    fn invalid_config_names_the_line() {
+        let (line, msg) = parse_config("output = \"json\"\n\nregoins = [\"x\"]\n").unwrap_err();
+        assert_eq!(line, 3);
+        assert!(msg.contains("regoins"), "{msg}");
+        let (line, _) = parse_config("profile = \"a\"\noutput = \"xml\"\n").unwrap_err();
+        assert_eq!(line, 2);
+        let (line, _) = parse_config("profile = \n").unwrap_err();
+        assert_eq!(line, 1);
+    }
+
+    #[test]
+    fn explicit_missing_config_is_an_error_default_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = env_of(&[]);
+        assert!(load_config(Some(&dir.path().join("nope.toml")), &env).is_err());
+        let xdg = dir.path().to_str().unwrap().to_string();
+        let pairs = [("XDG_CONFIG_HOME", xdg.as_str())];
+        let env = env_of(&pairs);
+        let (p, _) = load_config(None, &env).unwrap();
+        assert!(p.is_none());
+        std::fs::create_dir_all(dir.path().join("finops")).unwrap();
+        std::fs::write(dir.path().join("finops/config.toml"), "output = \"json\"\n").unwrap();
+        let (p, c) = load_config(None, &env).unwrap();
+        assert!(p.is_some());
+        assert_eq!(c.output, Some(OutputFormat::Json));
+    }
+
+    #[test]
+    fn regions_are_validated() {
+        assert_eq!(validate_region("eu-west-1").unwrap(), "eu-west-1");
+        let e = validate_region("us-esat-1").unwrap_err();
+        assert!(e.hint.unwrap().contains("us-east-1"));
+        assert!(validate_region("mars").is_err());
+        assert!(validate_region("US-EAST-1").is_err());
+        assert!(validate_region("us-east-").is_err());
+        // A well-formed region the tables do not know yet is allowed.
+        assert_eq!(validate_region("xx-newplace-7").unwrap(), "xx-newplace-7");
+    }
+
+    #[test]
+    fn endpoint_must_be_a_url() {
+        assert!(validate_endpoint("http://127.0.0.1:5000").is_ok());
+        assert!(validate_endpoint("localhost:5000").is_err());
+        assert!(validate_endpoint("http://").is_err());
+    }
+
+    #[test]
+    fn duplicate_regions_collapse_and_services_dedupe() {
+        let env = env_of(&[("FINOPS_SERVICES", "rds,ec2,rds")]);
+        let args = GlobalArgs {
+            regions: vec!["us-east-1".into(), "us-east-1".into()],
+            config: Some(PathBuf::from("/dev/null")),
+            ..Default::default()
+        };
+        let s = Settings::resolve(&args, &env).unwrap();
+        assert_eq!(s.regions, Regions::Listed(vec!["us-east-1".into()]));
+        assert_eq!(s.services, vec![Service::Ec2, Service::Rds]);
+        let env = env_of(&[("FINOPS_SERVICES", "ec2,lambda")]);
+        assert!(Settings::resolve(&args, &env).is_err());
+    }
+}
