@@ -107,9 +107,11 @@ fn clap_error(e: clap::Error) -> ExitCode {
 }
 
 fn init_logging(settings: &Settings) {
+    // The SDK's own warnings are for -v and up: finops reports what matters itself.
     let filter = match (settings.quiet, settings.verbose) {
-        (true, _) => "error",
-        (_, 0 | 1) => "warn",
+        (true, _) => "off",
+        (_, 0) => "finops=warn,off",
+        (_, 1) => "finops=info,warn",
         (_, 2) => "finops=debug,aws_config=info,warn",
         _ => "debug",
     };
@@ -119,6 +121,7 @@ fn init_logging(settings: &Settings) {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter)),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .try_init();
 }

@@ -36,7 +36,7 @@ pub async fn run(
         ));
     }
     for e in &inv.errors {
-        printer.warn(describe(e));
+        printer.warn(format!("{} ({})", describe(e), hint_for(e)));
     }
     let partial = !inv.errors.is_empty();
     let report = pricing::price_inventory(inv);

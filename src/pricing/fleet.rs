@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{Component, Ec2Facts, Price, RdsFacts, Unpriced};
+use super::{Component, Ec2Facts, ListPrice, Price, RdsFacts, Unpriced};
 use crate::inventory::{Details, Inventory, Kind, Resource, ScanError, Source};
 
 /// A resource with its price (or the reason it has none).
@@ -20,6 +20,9 @@ pub struct PricedResource {
     pub in_totals: bool,
     pub estimated: bool,
     pub price_tables: Vec<&'static str>,
+    /// The list rate behind the cost (e.g. a DB class's $/hour, whose row
+    /// cost also includes storage).
+    pub list_price: Option<ListPrice>,
     pub unpriced_reason: Option<String>,
     pub price_notes: Vec<String>,
     pub cost_breakdown: Vec<Component>,
@@ -37,6 +40,7 @@ impl PricedResource {
                 in_totals,
                 estimated: p.estimated,
                 price_tables: p.tables,
+                list_price: p.list_price,
                 unpriced_reason: None,
                 price_notes: p.notes,
                 cost_breakdown: p.components,
@@ -49,6 +53,7 @@ impl PricedResource {
                 in_totals: false,
                 estimated: false,
                 price_tables: Vec::new(),
+                list_price: None,
                 unpriced_reason: Some(reason),
                 price_notes: Vec::new(),
                 cost_breakdown: Vec::new(),
@@ -171,6 +176,8 @@ fn price_asg(
         total = total.plus(p);
     }
     total.notes.dedup();
+    // The group's own row has no single list rate.
+    total.list_price = None;
     Ok(total.note("members are counted in totals as EC2 instances, not here"))
 }
 

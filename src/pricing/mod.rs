@@ -75,6 +75,15 @@ pub struct Component {
     pub monthly_usd: Decimal,
 }
 
+/// The headline list rate behind a price: what the AWS price list quotes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ListPrice {
+    pub usd: Decimal,
+    /// "hour" or "GiB-month".
+    pub unit: &'static str,
+    pub item: String,
+}
+
 /// A resource's price with its provenance.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Price {
@@ -87,6 +96,8 @@ pub struct Price {
     pub estimated: bool,
     pub components: Vec<Component>,
     pub notes: Vec<String>,
+    /// The main list rate (instance $/hour, volume $/GiB-month), when there is one.
+    pub list_price: Option<ListPrice>,
 }
 
 impl Price {
@@ -99,20 +110,27 @@ impl Price {
             estimated: false,
             components: Vec::new(),
             notes: Vec::new(),
+            list_price: None,
         }
     }
 
     /// A price charged by the hour.
     pub fn hourly(item: impl Into<String>, hourly: Decimal, table: &'static str) -> Self {
         let monthly = hourly * HOURS_PER_MONTH;
+        let item = item.into();
         Price {
+            list_price: Some(ListPrice {
+                usd: hourly,
+                unit: "hour",
+                item: item.clone(),
+            }),
             hourly,
             monthly,
             annual: hourly * HOURS_PER_YEAR,
             tables: vec![table],
             estimated: false,
             components: vec![Component {
-                item: item.into(),
+                item,
                 monthly_usd: monthly,
             }],
             notes: Vec::new(),
@@ -132,7 +150,23 @@ impl Price {
                 monthly_usd: monthly,
             }],
             notes: Vec::new(),
+            list_price: None,
         }
+    }
+
+    /// Set the headline rate (a storage price's $/GiB-month).
+    pub fn with_list_price(
+        mut self,
+        usd: Decimal,
+        unit: &'static str,
+        item: impl Into<String>,
+    ) -> Self {
+        self.list_price = Some(ListPrice {
+            usd,
+            unit,
+            item: item.into(),
+        });
+        self
     }
 
     pub fn plus(mut self, other: Price) -> Self {
@@ -147,6 +181,9 @@ impl Price {
         self.estimated |= other.estimated;
         self.components.extend(other.components);
         self.notes.extend(other.notes);
+        if self.list_price.is_none() {
+            self.list_price = other.list_price;
+        }
         self
     }
 
@@ -229,11 +266,15 @@ pub fn ec2_instance(f: &Ec2Facts) -> Result<Price, Unpriced> {
         f.state,
         "stopped" | "stopping" | "terminated" | "shutting-down"
     ) {
-        // Still check the type is known so a typo'd snapshot is not silently $0.
-        return Ok(Price::zero().note(format!(
+        let mut p = Price::zero().note(format!(
             "{}: no compute charge; volumes still billed",
             f.state
-        )));
+        ));
+        if let Ok((rate, table)) = ec2_on_demand(f.instance_type, f.region) {
+            p = p.with_list_price(rate, "hour", format!("{} Linux on-demand", f.instance_type));
+            p.tables.push(table);
+        }
+        return Ok(p);
     }
     if !f.platform.is_empty() && f.platform != "Linux/UNIX" {
         return unpriced(format!(
@@ -257,7 +298,11 @@ pub fn ec2_instance(f: &Ec2Facts) -> Result<Price, Unpriced> {
         ));
     }
     let (hourly, table) = ec2_on_demand(f.instance_type, f.region)?;
-    Ok(Price::hourly("compute", hourly, table))
+    Ok(Price::hourly(
+        format!("{} Linux on-demand", f.instance_type),
+        hourly,
+        table,
+    ))
 }
 
 // ---------------------------------------------------------------- EBS
@@ -323,11 +368,10 @@ pub fn ebs_volume(
     let size = Decimal::from(size_gib);
     let storage = |col, what: &str| -> Result<Price, Unpriced> {
         let rate = ebs_rate(region, col, what)?;
-        Ok(Price::monthly(
-            format!("{what} storage {size_gib} GiB"),
-            rate * size,
-            "ebs",
-        ))
+        Ok(
+            Price::monthly(format!("{what} storage {size_gib} GiB"), rate * size, "ebs")
+                .with_list_price(rate, "GiB-month", format!("{what} storage")),
+        )
     };
     match volume_type {
         "gp2" => storage(EbsCol::Gp2, "gp2"),
@@ -556,7 +600,13 @@ pub fn rds_instance(f: &RdsFacts) -> Result<Price, Unpriced> {
     };
     let hourly = rds_instance_hourly(engine, f.class, deployment, f.region)?;
     let compute = if f.status == "stopped" {
-        Price::zero().note("stopped: no instance charge; storage still billed")
+        Price::zero()
+            .note("stopped: no instance charge; storage still billed")
+            .with_list_price(
+                hourly,
+                "hour",
+                format!("{} {} {}", engine, f.class, deployment.label()),
+            )
     } else {
         Price::hourly(
             format!("{} {} {}", engine, f.class, deployment.label()),

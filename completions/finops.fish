@@ -1,0 +1,131 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_finops_global_optspecs
+    string join \n profile= region= all-regions endpoint-url= o/output= no-progress q/quiet v/verbose services= config= h/help V/version
+end
+
+function __fish_finops_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_finops_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_finops_using_subcommand
+    set -l cmd (__fish_finops_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c finops -n "__fish_finops_needs_command" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
+complete -c finops -n "__fish_finops_needs_command" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
+complete -c finops -n "__fish_finops_needs_command" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
+complete -c finops -n "__fish_finops_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c finops -n "__fish_finops_needs_command" -l services -d 'Only these services (comma list)' -r -f -a "ec2\t''
+ebs\t''
+rds\t''
+elb\t''
+asg\t''"
+complete -c finops -n "__fish_finops_needs_command" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
+complete -c finops -n "__fish_finops_needs_command" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
+complete -c finops -n "__fish_finops_needs_command" -l no-progress -d 'Never show progress bars'
+complete -c finops -n "__fish_finops_needs_command" -s q -l quiet -d 'Print only the results and errors'
+complete -c finops -n "__fish_finops_needs_command" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+complete -c finops -n "__fish_finops_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c finops -n "__fish_finops_needs_command" -s V -l version -d 'Print version'
+complete -c finops -n "__fish_finops_needs_command" -f -a "scan" -d 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
+complete -c finops -n "__fish_finops_needs_command" -f -a "pricing" -d 'Show the bundled price of an instance type, DB class or volume type'
+complete -c finops -n "__fish_finops_needs_command" -f -a "config" -d 'Print the effective settings and where each comes from'
+complete -c finops -n "__fish_finops_needs_command" -f -a "completions" -d 'Print shell completions'
+complete -c finops -n "__fish_finops_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c finops -n "__fish_finops_using_subcommand scan" -l from -d 'Read an inventory snapshot instead of calling AWS' -r -F
+complete -c finops -n "__fish_finops_using_subcommand scan" -l save -d 'Also write the inventory snapshot (JSON) to FILE' -r -F
+complete -c finops -n "__fish_finops_using_subcommand scan" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
+complete -c finops -n "__fish_finops_using_subcommand scan" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
+complete -c finops -n "__fish_finops_using_subcommand scan" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
+complete -c finops -n "__fish_finops_using_subcommand scan" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c finops -n "__fish_finops_using_subcommand scan" -l services -d 'Only these services (comma list)' -r -f -a "ec2\t''
+ebs\t''
+rds\t''
+elb\t''
+asg\t''"
+complete -c finops -n "__fish_finops_using_subcommand scan" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand scan" -l demo -d 'Scan a bundled sample fleet instead of AWS (no account or network needed)'
+complete -c finops -n "__fish_finops_using_subcommand scan" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
+complete -c finops -n "__fish_finops_using_subcommand scan" -l no-progress -d 'Never show progress bars'
+complete -c finops -n "__fish_finops_using_subcommand scan" -s q -l quiet -d 'Print only the results and errors'
+complete -c finops -n "__fish_finops_using_subcommand scan" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+complete -c finops -n "__fish_finops_using_subcommand scan" -s h -l help -d 'Print help'
+complete -c finops -n "__fish_finops_using_subcommand scan" -s V -l version -d 'Print version'
+complete -c finops -n "__fish_finops_using_subcommand pricing" -l engine -d 'For DB classes: only this engine (mysql, postgres, mariadb)' -r
+complete -c finops -n "__fish_finops_using_subcommand pricing" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
+complete -c finops -n "__fish_finops_using_subcommand pricing" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
+complete -c finops -n "__fish_finops_using_subcommand pricing" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
+complete -c finops -n "__fish_finops_using_subcommand pricing" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c finops -n "__fish_finops_using_subcommand pricing" -l services -d 'Only these services (comma list)' -r -f -a "ec2\t''
+ebs\t''
+rds\t''
+elb\t''
+asg\t''"
+complete -c finops -n "__fish_finops_using_subcommand pricing" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand pricing" -l multi-az -d 'For DB classes: only the Multi-AZ price'
+complete -c finops -n "__fish_finops_using_subcommand pricing" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
+complete -c finops -n "__fish_finops_using_subcommand pricing" -l no-progress -d 'Never show progress bars'
+complete -c finops -n "__fish_finops_using_subcommand pricing" -s q -l quiet -d 'Print only the results and errors'
+complete -c finops -n "__fish_finops_using_subcommand pricing" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+complete -c finops -n "__fish_finops_using_subcommand pricing" -s h -l help -d 'Print help'
+complete -c finops -n "__fish_finops_using_subcommand pricing" -s V -l version -d 'Print version'
+complete -c finops -n "__fish_finops_using_subcommand config" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
+complete -c finops -n "__fish_finops_using_subcommand config" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
+complete -c finops -n "__fish_finops_using_subcommand config" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
+complete -c finops -n "__fish_finops_using_subcommand config" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c finops -n "__fish_finops_using_subcommand config" -l services -d 'Only these services (comma list)' -r -f -a "ec2\t''
+ebs\t''
+rds\t''
+elb\t''
+asg\t''"
+complete -c finops -n "__fish_finops_using_subcommand config" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand config" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
+complete -c finops -n "__fish_finops_using_subcommand config" -l no-progress -d 'Never show progress bars'
+complete -c finops -n "__fish_finops_using_subcommand config" -s q -l quiet -d 'Print only the results and errors'
+complete -c finops -n "__fish_finops_using_subcommand config" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+complete -c finops -n "__fish_finops_using_subcommand config" -s h -l help -d 'Print help'
+complete -c finops -n "__fish_finops_using_subcommand config" -s V -l version -d 'Print version'
+complete -c finops -n "__fish_finops_using_subcommand completions" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
+complete -c finops -n "__fish_finops_using_subcommand completions" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
+complete -c finops -n "__fish_finops_using_subcommand completions" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
+complete -c finops -n "__fish_finops_using_subcommand completions" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c finops -n "__fish_finops_using_subcommand completions" -l services -d 'Only these services (comma list)' -r -f -a "ec2\t''
+ebs\t''
+rds\t''
+elb\t''
+asg\t''"
+complete -c finops -n "__fish_finops_using_subcommand completions" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand completions" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
+complete -c finops -n "__fish_finops_using_subcommand completions" -l no-progress -d 'Never show progress bars'
+complete -c finops -n "__fish_finops_using_subcommand completions" -s q -l quiet -d 'Print only the results and errors'
+complete -c finops -n "__fish_finops_using_subcommand completions" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+complete -c finops -n "__fish_finops_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c finops -n "__fish_finops_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan pricing config completions help" -f -a "scan" -d 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan pricing config completions help" -f -a "pricing" -d 'Show the bundled price of an instance type, DB class or volume type'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan pricing config completions help" -f -a "config" -d 'Print the effective settings and where each comes from'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan pricing config completions help" -f -a "completions" -d 'Print shell completions'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan pricing config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,269 @@
+//! The CLI without AWS: demo, pricing, config, completions, and bad input.
+
+use std::path::Path;
+
+use crate::{finops, json};
+
+/// Run finops and return (exit code, stdout, stderr).
+fn run(home: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = finops(home).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Bad input: exit 2, an `error:` line and a `hint:` line, nothing on stdout, no panic.
+fn assert_usage_error(home: &Path, args: &[&str], mentions: &str) {
+    let (code, stdout, stderr) = run(home, args);
+    assert_eq!(code, 2, "{args:?}: stderr={stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(
+        lines.len() == 2 && lines[0].starts_with("error: ") && lines[1].starts_with("hint: "),
+        "{args:?}: expected error + hint lines, got:\n{stderr:?}"
+    );
+    assert!(stderr.contains(mentions), "{args:?}: {stderr}");
+    assert!(stdout.is_empty(), "{args:?}: stdout={stdout}");
+}
+
+#[test]
+fn bad_input_exits_2_with_error_and_hint() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    assert_usage_error(h, &["scan", "--frobnicate"], "--frobnicate");
+    assert_usage_error(h, &["scan", "--demo", "--output", "xml"], "xml");
+    assert_usage_error(h, &["scan", "--demo", "--region", "us-esat-1"], "us-east-1");
+    assert_usage_error(h, &["scan", "--demo", "--region", "mars"], "mars");
+    assert_usage_error(h, &["scan", "--demo", "--services", "ec2,lambda"], "lambda");
+    assert_usage_error(
+        h,
+        &["scan", "--from", "/nonexistent/inv.json"],
+        "/nonexistent/inv.json",
+    );
+    assert_usage_error(
+        h,
+        &["scan", "--endpoint-url", "localhost:5000", "--demo"],
+        "localhost:5000",
+    );
+    assert_usage_error(h, &["scan", "--demo", "--from", "x.json"], "--from");
+    assert_usage_error(h, &["frobnicate"], "frobnicate");
+    assert_usage_error(h, &["pricing", "m5.huge"], "m5.huge");
+    assert_usage_error(h, &["pricing", "db.m5.huge"], "db.m5.huge");
+    assert_usage_error(h, &["completions", "tcsh"], "tcsh");
+
+    let not_json = h.join("not.json");
+    std::fs::write(&not_json, "hello").unwrap();
+    assert_usage_error(
+        h,
+        &["scan", "--from", not_json.to_str().unwrap()],
+        "not a finops inventory",
+    );
+
+    let bad_cfg = h.join("bad.toml");
+    std::fs::write(&bad_cfg, "output = \"json\"\nregoins = [\"us-east-1\"]\n").unwrap();
+    assert_usage_error(
+        h,
+        &["--config", bad_cfg.to_str().unwrap(), "scan", "--demo"],
+        "line 2",
+    );
+    assert_usage_error(
+        h,
+        &["--config", "/nonexistent.toml", "config"],
+        "/nonexistent.toml",
+    );
+}
+
+#[test]
+fn no_region_anywhere_is_a_usage_error() {
+    let home = tempfile::tempdir().unwrap();
+    assert_usage_error(home.path(), &["scan", "--no-progress"], "region");
+}
+
+#[test]
+fn demo_prints_a_priced_table_without_aws() {
+    let home = tempfile::tempdir().unwrap();
+    let out = finops(home.path())
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args(["scan", "--demo"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let s = String::from_utf8_lossy(&out.stdout);
+    for want in [
+        "us-east-1",
+        "eu-west-1",
+        "ec2_instance",
+        "$140.16",
+        "TOTAL",
+        "data date",
+        "unpriced",
+    ] {
+        assert!(s.contains(want), "demo table lacks {want:?}:\n{s}");
+    }
+}
+
+#[test]
+fn demo_json_totals_add_up_and_csv_has_every_row() {
+    let home = tempfile::tempdir().unwrap();
+    let out = finops(home.path())
+        .args(["scan", "--demo", "-o", "json"])
+        .output()
+        .unwrap();
+    let r = json(&out.stdout);
+    let rows = r["resources"].as_array().unwrap();
+    let sum: f64 = rows
+        .iter()
+        .filter(|x| x["in_totals"] == true)
+        .map(|x| x["monthly_usd"].as_f64().unwrap())
+        .sum();
+    assert!((r["totals"]["monthly_usd"].as_f64().unwrap() - sum).abs() < 1e-6);
+    assert!(!r["unpriced"].as_array().unwrap().is_empty());
+    for u in r["unpriced"].as_array().unwrap() {
+        let row = rows.iter().find(|x| x["id"] == u["id"]).unwrap();
+        assert!(row["monthly_usd"].is_null(), "unpriced rows carry no $0");
+    }
+    let (code, csv, _) = run(home.path(), &["scan", "--demo", "-o", "csv"]);
+    assert_eq!(code, 0);
+    assert_eq!(csv.lines().count(), rows.len() + 1);
+    assert!(csv.starts_with("id,kind,region,state,type"));
+    // --region and --services narrow the demo.
+    let out = finops(home.path())
+        .args([
+            "scan",
+            "--demo",
+            "-o",
+            "json",
+            "--region",
+            "eu-west-1",
+            "--services",
+            "rds",
+        ])
+        .output()
+        .unwrap();
+    let r = json(&out.stdout);
+    let rows = r["resources"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|x| x["region"] == "eu-west-1" && x["kind"] == "rds_instance")
+    );
+}
+
+#[test]
+fn pricing_answers_with_the_data_date() {
+    let home = tempfile::tempdir().unwrap();
+    let (code, out, _) = run(home.path(), &["pricing", "m5.large", "-o", "json"]);
+    assert_eq!(code, 0);
+    let a = json(out.as_bytes());
+    assert_eq!(a["prices"][0]["region"], "us-east-1");
+    assert_eq!(a["prices"][0]["price_usd"], 0.096);
+    assert_eq!(a["prices"][0]["data_date"], "2026-07-20");
+    let (_, out, _) = run(
+        home.path(),
+        &[
+            "pricing",
+            "t3.medium",
+            "--region",
+            "eu-west-1",
+            "-o",
+            "json",
+        ],
+    );
+    let a = json(out.as_bytes());
+    assert_eq!(a["prices"][0]["price_usd"], 0.0456);
+    assert_eq!(a["prices"][0]["data_date"], "2025-04-04");
+    let (_, out, _) = run(
+        home.path(),
+        &[
+            "pricing",
+            "db.m5.large",
+            "--engine",
+            "postgres",
+            "-o",
+            "json",
+        ],
+    );
+    let a = json(out.as_bytes());
+    assert!(
+        a["prices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["price_usd"] == 0.178)
+    );
+    let (code, out, _) = run(home.path(), &["pricing", "gp3"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("0.08") && out.contains("2024-07-18"), "{out}");
+}
+
+#[test]
+fn config_shows_effective_settings_and_origins() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join("c.toml");
+    std::fs::write(&cfg, "regions = [\"eu-west-1\"]\noutput = \"csv\"\n").unwrap();
+    let out = finops(home.path())
+        .env("FINOPS_OUTPUT", "json")
+        .args(["--config", cfg.to_str().unwrap(), "config"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let c = json(&out.stdout);
+    let get = |k: &str| {
+        c["settings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["setting"] == k)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(get("output")["value"], "json");
+    assert_eq!(get("output")["origin"], "env FINOPS_OUTPUT");
+    assert_eq!(get("regions")["value"], "eu-west-1");
+    assert!(
+        get("regions")["origin"]
+            .as_str()
+            .unwrap()
+            .starts_with("config file")
+    );
+}
+
+#[test]
+fn committed_completions_match_the_cli() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    for (shell, file) in [
+        ("bash", "finops.bash"),
+        ("zsh", "_finops"),
+        ("fish", "finops.fish"),
+        ("elvish", "finops.elv"),
+        ("powershell", "_finops.ps1"),
+    ] {
+        let (code, fresh, _) = run(home.path(), &["completions", shell]);
+        assert_eq!(code, 0);
+        let committed = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "completions/{file} is out of date: run `cargo run -- completions {shell} > completions/{file}`"
+        );
+    }
+}
+
+#[test]
+fn broken_pipe_is_not_an_error() {
+    let home = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("finops"))
+        .args(["scan", "--demo", "-o", "json"])
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}

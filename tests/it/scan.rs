@@ -1,0 +1,283 @@
+//! `finops scan` against moto: ids, kinds, regions, list prices, totals, exit codes.
+
+use serde_json::Value;
+
+use crate::fleet;
+use crate::moto::Moto;
+use crate::proxy::DenyProxy;
+use crate::{finops, json};
+
+fn row<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("{id} not in the scan"))
+}
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-6
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scan_prices_a_two_region_fleet() {
+    let moto = Moto::start();
+    let f = fleet::create(&moto).await;
+    let home = tempfile::tempdir().unwrap();
+    let out = finops(home.path())
+        .args(["scan", "--endpoint-url", &moto.url])
+        .args([
+            "--region",
+            "us-east-1,eu-west-1",
+            "--output",
+            "json",
+            "--no-progress",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out.stdout);
+    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["regions"], serde_json::json!(["us-east-1", "eu-west-1"]));
+    assert!(r["errors"].as_array().unwrap().is_empty());
+
+    // Instances: kind, region, type and list price.
+    let m5 = row(&r, &f.m5_xlarge);
+    assert_eq!(m5["kind"], "ec2_instance");
+    assert_eq!(m5["region"], "us-east-1");
+    assert_eq!(m5["type"], "m5.xlarge");
+    assert_eq!(m5["state"], "running");
+    assert!(close(num(&m5["hourly_usd"]), 0.192));
+    assert!(close(num(&m5["monthly_usd"]), 140.16));
+    assert!(close(num(&m5["annual_usd"]), 1681.92));
+    assert!(close(num(&row(&r, &f.m5_2xlarge)["hourly_usd"]), 0.384));
+    assert!(close(num(&row(&r, &f.c5_large)["hourly_usd"]), 0.085));
+    let eu = row(&r, &f.t3_medium_eu);
+    assert_eq!(eu["region"], "eu-west-1");
+    assert!(close(num(&eu["hourly_usd"]), 0.0456));
+
+    // Stopped: $0 compute, but still listed (and its volumes priced).
+    let stopped = row(&r, &f.stopped_t3_micro);
+    assert_eq!(stopped["state"], "stopped");
+    assert_eq!(num(&stopped["monthly_usd"]), 0.0);
+    let root = stopped["volume_ids"][0]
+        .as_str()
+        .expect("root volume listed");
+    assert!(num(&row(&r, root)["monthly_usd"]) > 0.0);
+
+    // Volumes.
+    let gp2 = row(&r, &f.gp2_200_unattached);
+    assert_eq!(gp2["kind"], "ebs_volume");
+    assert_eq!(gp2["state"], "available");
+    assert!(gp2["attached_instance_id"].is_null());
+    assert!(close(num(&gp2["monthly_usd"]), 20.0));
+    let att = row(&r, &f.gp2_500_attached);
+    assert_eq!(att["attached_instance_id"], f.m5_2xlarge.as_str());
+    assert!(close(num(&att["monthly_usd"]), 50.0));
+    // gp3 1000 GiB, 6000 IOPS, 250 MiB/s: 80 + 3000 x 0.005 + 125 x 0.04
+    assert!(close(num(&row(&r, &f.gp3_tuned)["monthly_usd"]), 100.0));
+    // io2 200 GiB, 40,000 IOPS: 25 + 32,000 x 0.065 + 8,000 x 0.0455
+    assert!(close(num(&row(&r, &f.io2)["monthly_usd"]), 2469.0));
+    assert!(close(num(&row(&r, &f.gp2_eu)["monthly_usd"]), 5.5));
+
+    // Databases: the class's list price, plus storage in the row's cost.
+    let pg = row(&r, "orders-pg");
+    assert_eq!(pg["kind"], "rds_instance");
+    assert_eq!(pg["engine"], "postgres");
+    assert_eq!(pg["multi_az"], false);
+    assert!(close(num(&pg["list_price"]["usd"]), 0.178));
+    assert_eq!(pg["list_price"]["unit"], "hour");
+    assert!(close(
+        num(&pg["monthly_usd"]),
+        0.178 * 730.0 + 100.0 * 0.115
+    ));
+    let my = row(&r, "billing-mysql");
+    assert_eq!(my["multi_az"], true);
+    assert!(close(num(&my["list_price"]["usd"]), 0.342));
+    assert!(close(num(&my["monthly_usd"]), 0.342 * 730.0 + 200.0 * 0.23));
+    assert_eq!(row(&r, "eu-sessions")["region"], "eu-west-1");
+
+    // Load balancers.
+    let alb = row(&r, &f.alb_arn);
+    assert_eq!(alb["kind"], "load_balancer");
+    assert_eq!(alb["type"], "application");
+    assert!(close(num(&alb["hourly_usd"]), 0.0225));
+    let clb = row(&r, &f.clb_name);
+    assert_eq!(clb["type"], "classic");
+    assert_eq!(clb["region"], "eu-west-1");
+    // No Classic LB price for eu-west-1 in the tables: unpriced with a reason, not $0.
+    assert!(clb["hourly_usd"].is_null());
+    assert!(
+        clb["unpriced_reason"]
+            .as_str()
+            .unwrap()
+            .contains("eu-west-1")
+    );
+    assert!(
+        r["unpriced"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["id"] == f.clb_name.as_str())
+    );
+
+    // The ASG row shows its members' cost but is not in the totals.
+    let asg = row(&r, &f.asg_name);
+    assert_eq!(asg["kind"], "auto_scaling_group");
+    assert_eq!(asg["desired_capacity"], 2);
+    let members = asg["members"].as_array().unwrap();
+    assert_eq!(members.len(), 2);
+    assert_eq!(asg["in_totals"], false);
+    assert!(close(num(&asg["hourly_usd"]), 2.0 * 0.0208));
+    for m in members {
+        let id = m["instance_id"].as_str().unwrap();
+        assert_eq!(row(&r, id)["type"], "t3.small");
+    }
+
+    // Totals: the sum of the non-ASG priced rows, each instance once.
+    let rows = r["resources"].as_array().unwrap();
+    let sum: f64 = rows
+        .iter()
+        .filter(|x| x["kind"] != "auto_scaling_group")
+        .filter_map(|x| x["monthly_usd"].as_f64())
+        .sum();
+    assert!(close(num(&r["totals"]["monthly_usd"]), sum));
+    let by_service: f64 = r["totals"]["by_service"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|s| num(&s["monthly_usd"]))
+        .sum();
+    assert!(close(by_service, sum));
+    let by_region = r["totals"]["by_region"].as_object().unwrap();
+    assert_eq!(by_region.len(), 2);
+    assert!(
+        !r["totals"]["by_service"]
+            .as_object()
+            .unwrap()
+            .contains_key("asg")
+    );
+    assert!(r["pricing"]["ec2"]["data_date"].is_string());
+    assert!(r["pricing"]["rds"]["data_date"].is_string());
+
+    // The same through a saved snapshot, with no AWS at all.
+    let snap = home.path().join("inv.json");
+    finops(home.path())
+        .args([
+            "scan",
+            "--endpoint-url",
+            &moto.url,
+            "--region",
+            "us-east-1,eu-west-1",
+        ])
+        .args(["--no-progress", "-q", "--save"])
+        .arg(&snap)
+        .assert()
+        .success();
+    drop(moto);
+    let out = finops(home.path())
+        .args(["scan", "--output", "json", "--from"])
+        .arg(&snap)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let again = json(&out.stdout);
+    assert!(close(
+        num(&again["totals"]["monthly_usd"]),
+        num(&r["totals"]["monthly_usd"])
+    ));
+    assert_eq!(again["resources"].as_array().unwrap().len(), rows.len());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_denied_region_is_a_partial_scan() {
+    let moto = Moto::start();
+    let use1 = moto.config("us-east-1").await;
+    let euw1 = moto.config("eu-west-1").await;
+    let ami = fleet::image(&aws_sdk_ec2::Client::new(&use1)).await;
+    let ok = fleet::run_instance(
+        &aws_sdk_ec2::Client::new(&use1),
+        &ami,
+        "m5.xlarge",
+        "us-east-1a",
+    )
+    .await;
+    fleet::run_instance(
+        &aws_sdk_ec2::Client::new(&euw1),
+        &ami,
+        "t3.medium",
+        "eu-west-1a",
+    )
+    .await;
+    let proxy = DenyProxy::start(moto.port, vec![("eu-west-1", "ec2")]);
+    let home = tempfile::tempdir().unwrap();
+    let out = finops(home.path())
+        .args([
+            "scan",
+            "--endpoint-url",
+            &proxy.url,
+            "--region",
+            "us-east-1,eu-west-1",
+        ])
+        .args(["--services", "ec2,rds", "--output", "json", "--no-progress"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out.stdout);
+    // us-east-1 was reported...
+    row(&r, &ok);
+    // ... eu-west-1's EC2 failure is listed, its RDS still scanned.
+    let errors = r["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["region"], "eu-west-1");
+    assert_eq!(errors[0]["service"], "ec2");
+    assert_eq!(errors[0]["code"], "UnauthorizedOperation");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("eu-west-1 ec2"), "{stderr}");
+    assert!(
+        stderr.contains("IAM policy"),
+        "the warning says what to do: {stderr}"
+    );
+}
+
+#[test]
+fn an_unreachable_endpoint_fails_with_a_hint() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let home = tempfile::tempdir().unwrap();
+    let out = finops(home.path())
+        .args([
+            "scan",
+            "--region",
+            "us-east-1",
+            "--services",
+            "ec2",
+            "--no-progress",
+        ])
+        .args(["--endpoint-url", &format!("http://127.0.0.1:{port}")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("error: "), "{stderr}");
+    assert!(stderr.contains("hint: "), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
