@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups')
+            [CompletionResult]::new('recommend', 'recommend', [CompletionResultType]::ParameterValue, 'Find idle and overprovisioned resources and what acting on them saves')
             [CompletionResult]::new('pricing', 'pricing', [CompletionResultType]::ParameterValue, 'Show the bundled price of an instance type, DB class or volume type')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Print the effective settings and where each comes from')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
@@ -56,6 +57,33 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             [CompletionResult]::new('--services', '--services', [CompletionResultType]::ParameterName, 'Only these services (comma list)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)')
             [CompletionResult]::new('--demo', '--demo', [CompletionResultType]::ParameterName, 'Scan a bundled sample fleet instead of AWS (no account or network needed)')
+            [CompletionResult]::new('--all-regions', '--all-regions', [CompletionResultType]::ParameterName, 'Scan every region enabled for the account (DescribeRegions)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the results and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the results and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v adds API call counts and timings, -vv debug logs')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr: -v adds API call counts and timings, -vv debug logs')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'finops;recommend' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Analyse the resources of an inventory snapshot (metrics still come from CloudWatch)')
+            [CompletionResult]::new('--lookback-days', '--lookback-days', [CompletionResultType]::ParameterName, 'Days of CloudWatch data to look at (1-455)')
+            [CompletionResult]::new('--period', '--period', [CompletionResultType]::ParameterName, 'Metric period (e.g. 1h, 5m, 1d): a multiple of 60 s, at most 1 day')
+            [CompletionResult]::new('--exclude-tag', '--exclude-tag', [CompletionResultType]::ParameterName, 'Skip resources with this tag (KEY=VALUE, or KEY for any value); repeatable')
+            [CompletionResult]::new('--min-savings', '--min-savings', [CompletionResultType]::ParameterName, 'Hide findings that save less than USD a month')
+            [CompletionResult]::new('--fail-on-savings', '--fail-on-savings', [CompletionResultType]::ParameterName, 'Exit 4 when the total monthly savings reach USD (for CI gates)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--services', '--services', [CompletionResultType]::ParameterName, 'Only these services (comma list)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)')
+            [CompletionResult]::new('--demo', '--demo', [CompletionResultType]::ParameterName, 'Analyse the bundled sample fleet and its utilization (no AWS needed)')
             [CompletionResult]::new('--all-regions', '--all-regions', [CompletionResultType]::ParameterName, 'Scan every region enabled for the account (DescribeRegions)')
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the results and errors')
@@ -132,6 +160,7 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
         }
         'finops;help' {
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups')
+            [CompletionResult]::new('recommend', 'recommend', [CompletionResultType]::ParameterValue, 'Find idle and overprovisioned resources and what acting on them saves')
             [CompletionResult]::new('pricing', 'pricing', [CompletionResultType]::ParameterValue, 'Show the bundled price of an instance type, DB class or volume type')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Print the effective settings and where each comes from')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
@@ -139,6 +168,9 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             break
         }
         'finops;help;scan' {
+            break
+        }
+        'finops;help;recommend' {
             break
         }
         'finops;help;pricing' {

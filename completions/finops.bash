@@ -28,6 +28,9 @@ _finops() {
             finops,pricing)
                 cmd="finops__subcmd__pricing"
                 ;;
+            finops,recommend)
+                cmd="finops__subcmd__recommend"
+                ;;
             finops,scan)
                 cmd="finops__subcmd__scan"
                 ;;
@@ -43,6 +46,9 @@ _finops() {
             finops__subcmd__help,pricing)
                 cmd="finops__subcmd__help__subcmd__pricing"
                 ;;
+            finops__subcmd__help,recommend)
+                cmd="finops__subcmd__help__subcmd__recommend"
+                ;;
             finops__subcmd__help,scan)
                 cmd="finops__subcmd__help__subcmd__scan"
                 ;;
@@ -53,7 +59,7 @@ _finops() {
 
     case "${cmd}" in
         finops)
-            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version scan pricing config completions help"
+            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version scan recommend pricing config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -179,7 +185,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__help)
-            opts="scan pricing config completions help"
+            opts="scan recommend pricing config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -248,6 +254,20 @@ _finops() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        finops__subcmd__help__subcmd__recommend)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         finops__subcmd__help__subcmd__scan)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -270,6 +290,72 @@ _finops() {
             fi
             case "${prev}" in
                 --engine)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --services)
+                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        finops__subcmd__recommend)
+            opts="-o -q -v -h -V --demo --from --lookback-days --period --exclude-tag --min-savings --fail-on-savings --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lookback-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-tag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-savings)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-on-savings)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

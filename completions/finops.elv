@@ -36,6 +36,7 @@ set edit:completion:arg-completer[finops] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand scan 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
+            cand recommend 'Find idle and overprovisioned resources and what acting on them saves'
             cand pricing 'Show the bundled price of an instance type, DB class or volume type'
             cand config 'Print the effective settings and where each comes from'
             cand completions 'Print shell completions'
@@ -52,6 +53,32 @@ set edit:completion:arg-completer[finops] = {|@words|
             cand --services 'Only these services (comma list)'
             cand --config 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)'
             cand --demo 'Scan a bundled sample fleet instead of AWS (no account or network needed)'
+            cand --all-regions 'Scan every region enabled for the account (DescribeRegions)'
+            cand --no-progress 'Never show progress bars'
+            cand -q 'Print only the results and errors'
+            cand --quiet 'Print only the results and errors'
+            cand -v 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+            cand --verbose 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'finops;recommend'= {
+            cand --from 'Analyse the resources of an inventory snapshot (metrics still come from CloudWatch)'
+            cand --lookback-days 'Days of CloudWatch data to look at (1-455)'
+            cand --period 'Metric period (e.g. 1h, 5m, 1d): a multiple of 60 s, at most 1 day'
+            cand --exclude-tag 'Skip resources with this tag (KEY=VALUE, or KEY for any value); repeatable'
+            cand --min-savings 'Hide findings that save less than USD a month'
+            cand --fail-on-savings 'Exit 4 when the total monthly savings reach USD (for CI gates)'
+            cand --profile 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)'
+            cand --region 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)'
+            cand --endpoint-url 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --services 'Only these services (comma list)'
+            cand --config 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)'
+            cand --demo 'Analyse the bundled sample fleet and its utilization (no AWS needed)'
             cand --all-regions 'Scan every region enabled for the account (DescribeRegions)'
             cand --no-progress 'Never show progress bars'
             cand -q 'Print only the results and errors'
@@ -124,12 +151,15 @@ set edit:completion:arg-completer[finops] = {|@words|
         }
         &'finops;help'= {
             cand scan 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
+            cand recommend 'Find idle and overprovisioned resources and what acting on them saves'
             cand pricing 'Show the bundled price of an instance type, DB class or volume type'
             cand config 'Print the effective settings and where each comes from'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'finops;help;scan'= {
+        }
+        &'finops;help;recommend'= {
         }
         &'finops;help;pricing'= {
         }

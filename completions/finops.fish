@@ -43,6 +43,7 @@ complete -c finops -n "__fish_finops_needs_command" -s v -l verbose -d 'More det
 complete -c finops -n "__fish_finops_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c finops -n "__fish_finops_needs_command" -s V -l version -d 'Print version'
 complete -c finops -n "__fish_finops_needs_command" -f -a "scan" -d 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
+complete -c finops -n "__fish_finops_needs_command" -f -a "recommend" -d 'Find idle and overprovisioned resources and what acting on them saves'
 complete -c finops -n "__fish_finops_needs_command" -f -a "pricing" -d 'Show the bundled price of an instance type, DB class or volume type'
 complete -c finops -n "__fish_finops_needs_command" -f -a "config" -d 'Print the effective settings and where each comes from'
 complete -c finops -n "__fish_finops_needs_command" -f -a "completions" -d 'Print shell completions'
@@ -68,6 +69,31 @@ complete -c finops -n "__fish_finops_using_subcommand scan" -s q -l quiet -d 'Pr
 complete -c finops -n "__fish_finops_using_subcommand scan" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
 complete -c finops -n "__fish_finops_using_subcommand scan" -s h -l help -d 'Print help'
 complete -c finops -n "__fish_finops_using_subcommand scan" -s V -l version -d 'Print version'
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l from -d 'Analyse the resources of an inventory snapshot (metrics still come from CloudWatch)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l lookback-days -d 'Days of CloudWatch data to look at (1-455)' -r
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l period -d 'Metric period (e.g. 1h, 5m, 1d): a multiple of 60 s, at most 1 day' -r
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l exclude-tag -d 'Skip resources with this tag (KEY=VALUE, or KEY for any value); repeatable' -r
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l min-savings -d 'Hide findings that save less than USD a month' -r
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l fail-on-savings -d 'Exit 4 when the total monthly savings reach USD (for CI gates)' -r
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
+complete -c finops -n "__fish_finops_using_subcommand recommend" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l services -d 'Only these services (comma list)' -r -f -a "ec2\t''
+ebs\t''
+rds\t''
+elb\t''
+asg\t''"
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l demo -d 'Analyse the bundled sample fleet and its utilization (no AWS needed)'
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l no-progress -d 'Never show progress bars'
+complete -c finops -n "__fish_finops_using_subcommand recommend" -s q -l quiet -d 'Print only the results and errors'
+complete -c finops -n "__fish_finops_using_subcommand recommend" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+complete -c finops -n "__fish_finops_using_subcommand recommend" -s h -l help -d 'Print help'
+complete -c finops -n "__fish_finops_using_subcommand recommend" -s V -l version -d 'Print version'
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l engine -d 'For DB classes: only this engine (mysql, postgres, mariadb)' -r
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
@@ -124,8 +150,9 @@ complete -c finops -n "__fish_finops_using_subcommand completions" -s q -l quiet
 complete -c finops -n "__fish_finops_using_subcommand completions" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
 complete -c finops -n "__fish_finops_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c finops -n "__fish_finops_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan pricing config completions help" -f -a "scan" -d 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan pricing config completions help" -f -a "pricing" -d 'Show the bundled price of an instance type, DB class or volume type'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan pricing config completions help" -f -a "config" -d 'Print the effective settings and where each comes from'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan pricing config completions help" -f -a "completions" -d 'Print shell completions'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan pricing config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend pricing config completions help" -f -a "scan" -d 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend pricing config completions help" -f -a "recommend" -d 'Find idle and overprovisioned resources and what acting on them saves'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend pricing config completions help" -f -a "pricing" -d 'Show the bundled price of an instance type, DB class or volume type'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend pricing config completions help" -f -a "config" -d 'Print the effective settings and where each comes from'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend pricing config completions help" -f -a "completions" -d 'Print shell completions'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend pricing config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -103,6 +103,8 @@ impl OutputFormat {
 pub enum Command {
     /// Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups
     Scan(ScanArgs),
+    /// Find idle and overprovisioned resources and what acting on them saves
+    Recommend(RecommendArgs),
     /// Show the bundled price of an instance type, DB class or volume type
     Pricing(PricingArgs),
     /// Print the effective settings and where each comes from
@@ -124,6 +126,58 @@ pub struct ScanArgs {
     /// Also write the inventory snapshot (JSON) to FILE
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RecommendArgs {
+    /// Analyse the bundled sample fleet and its utilization (no AWS needed)
+    #[arg(long, conflicts_with = "from")]
+    pub demo: bool,
+
+    /// Analyse the resources of an inventory snapshot (metrics still come from CloudWatch)
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+
+    /// Days of CloudWatch data to look at (1-455)
+    #[arg(long, value_name = "N", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=455))]
+    pub lookback_days: u32,
+
+    /// Metric period (e.g. 1h, 5m, 1d): a multiple of 60 s, at most 1 day
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_period)]
+    pub period: u32,
+
+    /// Skip resources with this tag (KEY=VALUE, or KEY for any value); repeatable
+    #[arg(long = "exclude-tag", value_name = "KEY=VALUE")]
+    pub exclude_tags: Vec<String>,
+
+    /// Hide findings that save less than USD a month
+    #[arg(long, value_name = "USD", value_parser = parse_usd)]
+    pub min_savings: Option<rust_decimal::Decimal>,
+
+    /// Exit 4 when the total monthly savings reach USD (for CI gates)
+    #[arg(long, value_name = "USD", value_parser = parse_usd)]
+    pub fail_on_savings: Option<rust_decimal::Decimal>,
+}
+
+fn parse_period(s: &str) -> Result<u32, String> {
+    let d = humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (try 1h, 5m or 1d)"))?;
+    let secs = d.as_secs();
+    if secs < 60 || secs % 60 != 0 || secs > 86_400 || d.subsec_nanos() != 0 {
+        return Err("the period must be a whole number of minutes from 1m to 1d".into());
+    }
+    Ok(secs as u32)
+}
+
+fn parse_usd(s: &str) -> Result<rust_decimal::Decimal, String> {
+    let v: rust_decimal::Decimal = s
+        .trim()
+        .trim_start_matches('$')
+        .parse()
+        .map_err(|_| format!("{s:?} is not an amount in USD (e.g. 100 or 12.50)"))?;
+    if v.is_sign_negative() {
+        return Err("the amount must be zero or more".into());
+    }
+    Ok(v)
 }
 
 #[derive(Debug, Args)]

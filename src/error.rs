@@ -17,6 +17,8 @@ pub enum ExitStatus {
     Usage = 2,
     /// A partial scan: some regions or services failed, the rest was reported.
     Partial = 3,
+    /// `recommend --fail-on-savings`: the savings reached the threshold.
+    SavingsFound = 4,
 }
 
 impl From<ExitStatus> for ExitCode {

@@ -3,6 +3,7 @@
 //! Data flows one way: parse (`cli`) -> resolve settings (`settings`) ->
 //! collect inventory (`aws`, `inventory`) -> price (`pricing`) -> render (`output`).
 
+pub mod analysis;
 pub mod aws;
 pub mod cli;
 pub mod commands;
@@ -42,6 +43,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let printer = Printer::new(&settings);
     let result = match cli.command {
         Command::Pricing(a) => commands::pricing::run(a, &settings, &printer),
+        Command::Recommend(a) => {
+            runtime().and_then(|rt| rt.block_on(commands::recommend::run(a, &settings, &printer)))
+        }
         Command::Config => commands::config::run(&settings, &printer),
         Command::Scan(a) => {
             runtime().and_then(|rt| rt.block_on(commands::scan::run(a, &settings, &printer)))

@@ -23,6 +23,7 @@ pub struct ConfigFile {
     pub services: Option<Vec<Service>>,
     pub progress: Option<bool>,
     pub concurrency: Option<usize>,
+    pub recommend: Option<crate::analysis::thresholds::Thresholds>,
 }
 
 /// Where a setting's value came from, shown by `finops config`.
@@ -68,6 +69,8 @@ pub struct Settings {
     pub services: Vec<Service>,
     pub concurrency: usize,
     pub config_file: Option<PathBuf>,
+    /// The rules' thresholds (config file `[recommend]`, else defaults).
+    pub thresholds: crate::analysis::thresholds::Thresholds,
     /// (setting, value, origin) for `finops config`.
     pub origins: Vec<(&'static str, String, Origin)>,
 }
@@ -377,7 +380,28 @@ impl Settings {
         };
         origins.push(("concurrency", concurrency.to_string(), o));
 
+        let (thresholds, o) = match file.recommend.clone() {
+            Some(t) => (t, Origin::File),
+            None => (Default::default(), Origin::Default),
+        };
+        thresholds.validate().map_err(|e| {
+            UsageError::new(
+                format!("invalid config file: {e}"),
+                "fix the [recommend] table; `finops config` prints the effective settings",
+            )
+        })?;
+        origins.push((
+            "recommend",
+            toml::to_string(&thresholds)
+                .unwrap_or_default()
+                .lines()
+                .collect::<Vec<_>>()
+                .join("; "),
+            o,
+        ));
+
         Ok(Settings {
+            thresholds,
             profile,
             regions,
             endpoint_url,

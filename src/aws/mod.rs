@@ -2,10 +2,13 @@
 //! a request counter for `-v`, and discovery of every supported service.
 
 mod asg;
+pub mod cloudwatch;
 mod ec2;
 mod elb;
+pub mod extras;
 mod rds;
 pub mod scan;
+pub mod utilization;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

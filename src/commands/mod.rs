@@ -3,4 +3,5 @@
 pub mod completions;
 pub mod config;
 pub mod pricing;
+pub mod recommend;
 pub mod scan;

@@ -23,7 +23,10 @@ pub async fn run(
     } else if let Some(path) = &args.from {
         snapshot::read(path)?
     } else {
-        discover(settings, printer).await?
+        let aws = Aws::load(settings).await;
+        let inv = discover(&aws, settings, printer).await;
+        print_calls(&aws, printer);
+        inv?
     };
     if args.demo || args.from.is_some() {
         narrow(&mut inv, settings);
@@ -61,7 +64,7 @@ pub async fn run(
 }
 
 /// For --demo and --from, the --region flag and --services pick what to show.
-fn narrow(inv: &mut Inventory, settings: &Settings) {
+pub fn narrow(inv: &mut Inventory, settings: &Settings) {
     let by_flag = settings
         .origins
         .iter()
@@ -143,9 +146,25 @@ pub async fn resolve_regions(aws: &Aws, settings: &Settings) -> anyhow::Result<V
     }
 }
 
-async fn discover(settings: &Settings, printer: &Printer) -> anyhow::Result<Inventory> {
-    let aws = Aws::load(settings).await;
-    let regions = resolve_regions(&aws, settings).await?;
+/// `-v`: the AWS requests made, per operation (retries included).
+pub fn print_calls(aws: &Aws, printer: &Printer) {
+    if printer.verbose_level() >= 1 {
+        let calls = aws.calls.snapshot();
+        let total: u64 = calls.values().sum();
+        for ((service, op), n) in calls {
+            printer.detail(1, format!("api calls: {service} {op} = {n}"));
+        }
+        printer.detail(1, format!("api calls: total = {total}"));
+    }
+}
+
+/// Scan AWS as the settings say. Fails only when every call failed.
+pub async fn discover(
+    aws: &Aws,
+    settings: &Settings,
+    printer: &Printer,
+) -> anyhow::Result<Inventory> {
+    let regions = resolve_regions(aws, settings).await?;
     let services: Vec<Service> = settings.services.clone();
     let tasks = regions.len()
         * services
@@ -153,13 +172,8 @@ async fn discover(settings: &Settings, printer: &Printer) -> anyhow::Result<Inve
             .map(|s| if *s == Service::Elb { 2 } else { 1 })
             .sum::<usize>();
     let bar = printer.progress_bar(tasks as u64, "scanning");
-    let inv = aws::scan::scan(&aws, &regions, &services, settings.concurrency, &bar).await;
+    let inv = aws::scan::scan(aws, &regions, &services, settings.concurrency, &bar).await;
     bar.finish_and_clear();
-    if printer.verbose_level() >= 1 {
-        for ((service, op), n) in aws.calls.snapshot() {
-            printer.detail(1, format!("api calls: {service} {op} = {n}"));
-        }
-    }
     if tasks > 0 && inv.errors.len() >= tasks {
         let first = &inv.errors[0];
         return Err(HintedError::new(

@@ -6,6 +6,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::analysis::metrics::{Metric, Metrics, Point};
+use crate::analysis::{Address, Extras, Targets};
+
 use super::{
     AsgMember, AutoScalingGroup, Details, EbsVolume, Ec2Instance, Inventory, LoadBalancer,
     RdsInstance, Resource, SCHEMA_VERSION, Source,
@@ -681,8 +684,103 @@ pub fn inventory() -> Inventory {
 }
 
 /// The usage profile of a demo resource, by id.
-pub fn usage_of(id: &str) -> Option<Usage> {
+#[cfg(test)]
+fn usage_of(id: &str) -> Option<Usage> {
     build().usage.get(id).copied()
+}
+
+/// Hourly (or `period`) series for every metric the rules read, shaped by each
+/// resource's usage profile: deterministic, so demo findings do not change.
+pub fn metrics(inv: &Inventory, lookback_days: u32, period: i64, end: i64) -> Metrics {
+    let fleet = build();
+    let mut m = Metrics::new(period, end, lookback_days);
+    let n = (i64::from(lookback_days) * 86_400 / period).max(1);
+    let per_day = (86_400 / period).max(1) as f64;
+    for r in &inv.resources {
+        let Some(u) = fleet.usage.get(&r.id) else {
+            continue;
+        };
+        let seed =
+            r.id.bytes()
+                .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+        for q in crate::aws::cloudwatch::queries_for(r) {
+            let points = (0..n)
+                .filter_map(|h| {
+                    let j = ((h as u64).wrapping_mul(2_654_435_761).wrapping_add(seed) % 1000)
+                        as f64
+                        / 1000.0;
+                    let ts = end - (n - h) * period;
+                    let hour_of_day = (ts.rem_euclid(86_400)) / 3600;
+                    let v = match q.metric {
+                        Metric::CpuAvg => (u.cpu_avg * (0.85 + 0.3 * j)).min(100.0),
+                        Metric::CpuMax if hour_of_day == 14 => u.cpu_p99,
+                        Metric::CpuMax => u.cpu_avg + (u.cpu_p99 - u.cpu_avg) * 0.6 * j,
+                        Metric::NetworkIn | Metric::NetworkOut => {
+                            u.io_per_day * 1_000_000.0 / per_day / 2.0 * (0.8 + 0.4 * j)
+                        }
+                        Metric::ReadOps | Metric::WriteOps => u.io_per_day / per_day / 2.0,
+                        Metric::DbConnections => (u.requests_per_day * (0.5 + j)).round(),
+                        Metric::Requests => u.requests_per_day / per_day * (0.8 + 0.4 * j),
+                        Metric::ActiveFlows => u.requests_per_day / per_day / 50.0,
+                        Metric::ProcessedBytes => u.requests_per_day * 2_000.0 / per_day,
+                        Metric::FreeableMemory => return None,
+                    };
+                    Some(Point { ts, value: v })
+                })
+                .collect();
+            m.insert(&r.id, q.metric, points);
+        }
+    }
+    m
+}
+
+/// Load balancer targets and Elastic IPs of the demo account.
+pub fn extras(inv: &Inventory) -> Extras {
+    let mut e = Extras::default();
+    let targets = |registered, healthy| Targets {
+        registered,
+        healthy,
+    };
+    for r in &inv.resources {
+        let t = match r.name.as_deref() {
+            Some("web-alb") => targets(3, 3),
+            Some("old-promo-alb") => targets(0, 0),
+            Some("ingest-nlb") => targets(2, 2),
+            Some("eu-web-alb") => targets(2, 2),
+            Some("eu-grpc-nlb") => targets(2, 0),
+            _ => continue,
+        };
+        e.lb_targets.insert(r.id.clone(), t);
+    }
+    for (region, id, ip, associated) in [
+        (
+            "us-east-1",
+            "eipalloc-0d3m00000000001",
+            "203.0.113.10",
+            true,
+        ),
+        (
+            "us-east-1",
+            "eipalloc-0d3m00000000002",
+            "203.0.113.25",
+            false,
+        ),
+        (
+            "eu-west-1",
+            "eipalloc-0d3m00000000003",
+            "198.51.100.7",
+            false,
+        ),
+    ] {
+        e.addresses.push(Address {
+            region: region.into(),
+            allocation_id: id.into(),
+            public_ip: ip.into(),
+            associated,
+            tags: BTreeMap::new(),
+        });
+    }
+    e
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The Printer owns stdout and stderr: data goes to stdout, everything else
 //! (progress, notes, warnings) to stderr, gated by quiet/verbose/progress.
 
+pub mod recommend;
 pub mod scan;
 
 use std::io::{IsTerminal, Write};

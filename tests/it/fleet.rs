@@ -60,7 +60,7 @@ pub async fn run_instance(ec2: &aws_sdk_ec2::Client, ami: &str, t: &str, az: &st
     out.instances()[0].instance_id().unwrap().to_string()
 }
 
-async fn volume(
+pub async fn volume(
     ec2: &aws_sdk_ec2::Client,
     az: &str,
     t: VolumeType,
@@ -146,6 +146,7 @@ pub async fn create(moto: &Moto) -> Fleet {
     let rds = aws_sdk_rds::Client::new(&use1);
     db(&rds, "orders-pg", "postgres", "db.m5.large", false, 100).await;
     db(&rds, "billing-mysql", "mysql", "db.m5.large", true, 200).await;
+    db(&rds, "analytics-pg", "postgres", "db.r5.xlarge", false, 100).await;
 
     let subnets: Vec<String> = ec2
         .describe_subnets()

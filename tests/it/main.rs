@@ -5,6 +5,7 @@ mod cli;
 mod fleet;
 mod moto;
 mod proxy;
+mod recommend;
 mod scan;
 
 use std::path::Path;

@@ -1,0 +1,429 @@
+//! Rightsizing paths: the cheaper instance types or DB classes that still
+//! carry the observed load, ranked cheapest-safe first.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::pricing::{self, Deployment, HOURS_PER_MONTH};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Risk {
+    Low,
+    Medium,
+    High,
+}
+
+/// One way to downsize.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PathOption {
+    pub target: String,
+    /// smaller_size, current_generation, graviton, burstable
+    pub path: &'static str,
+    pub new_monthly_usd: Decimal,
+    pub monthly_savings_usd: Decimal,
+    pub risk: Risk,
+    /// False when the change needs more than a type change (e.g. an arm64 AMI).
+    pub in_place: bool,
+    /// p99 CPU scaled to the target's vCPUs.
+    pub projected_p99_cpu: f64,
+    pub vcpu: u32,
+    pub memory_gib: f64,
+}
+
+/// The parts of an instance type name: "m5d.2xlarge" -> ("m", 5, "d", "2xlarge").
+pub fn split_type(t: &str) -> Option<(&str, u32, &str, &str)> {
+    let (family, size) = t.split_once('.')?;
+    let digit = family.find(|c: char| c.is_ascii_digit())?;
+    let series = &family[..digit];
+    if series.is_empty() || !series.bytes().all(|b| b.is_ascii_lowercase()) {
+        return None;
+    }
+    let rest = &family[digit..];
+    let end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    let generation = rest[..end].parse().ok()?;
+    Some((series, generation, &rest[end..], size))
+}
+
+fn family_of(t: &str) -> &str {
+    t.rsplit_once('.').map_or(t, |(f, _)| f)
+}
+
+/// The current x86 generations finops proposes for a series.
+fn newer_x86_families(series: &str, generation: u32) -> Vec<String> {
+    let gens: &[&str] = match series {
+        "m" | "c" | "r" => &["5", "6i", "7i"],
+        "t" => &["3"],
+        _ => &[],
+    };
+    gens.iter()
+        .filter(|g| {
+            g[..1].parse::<u32>().unwrap_or(0) > generation || (generation < 5 && **g == "5")
+        })
+        .map(|g| format!("{series}{g}"))
+        .collect()
+}
+
+fn graviton_families(series: &str) -> Vec<String> {
+    match series {
+        "m" | "c" | "r" => vec![format!("{series}6g"), format!("{series}7g")],
+        "t" => vec!["t4g".into()],
+        _ => Vec::new(),
+    }
+}
+
+/// The current-generation equivalent of a previous-generation type, same size
+/// (m4.xlarge -> m5.xlarge), when finops knows one.
+pub fn current_equivalent(t: &str) -> Option<String> {
+    let (series, generation, attrs, size) = split_type(t)?;
+    let fam = match (series, generation, attrs) {
+        ("m", 1..=4, "") => "m5",
+        ("c", 1..=4, "") => "c5",
+        ("r", 3..=4, "") => "r5",
+        ("t", 1..=2, "") => "t3",
+        ("i", 2, "") => "i3",
+        ("d", 2, "") => "d3",
+        ("x", 1, "") => "x2iedn",
+        _ => return None,
+    };
+    let cand = format!("{fam}.{size}");
+    pricing::ec2_type(&cand).map(|_| cand)
+}
+
+/// Risk of a path: how hot the target would run, plus one step for each
+/// thing that could go wrong beyond CPU (less memory with no memory data, a
+/// burstable type's CPU credits or a processor change, a move that is not a
+/// plain type change).
+fn risk(projected: f64, less_memory_unmeasured: bool, other_change: bool, in_place: bool) -> Risk {
+    let mut score = if projected < 40.0 {
+        0
+    } else if projected < 60.0 {
+        1
+    } else if projected < 70.0 {
+        2
+    } else {
+        3
+    };
+    score += u8::from(less_memory_unmeasured) + u8::from(other_change) + u8::from(!in_place);
+    match score {
+        0 | 1 => Risk::Low,
+        2 => Risk::Medium,
+        _ => Risk::High,
+    }
+}
+
+fn monthly(hourly: Decimal) -> Decimal {
+    hourly * HOURS_PER_MONTH
+}
+
+/// Downsizing paths for an EC2 instance type in a region, from its p99 of
+/// hourly maximum CPU and average CPU. Memory data is not read, so a target
+/// must keep at least the current memory per vCPU.
+pub fn ec2_paths(
+    current: &str,
+    region: &str,
+    p99_cpu: f64,
+    avg_cpu: f64,
+    target_p99: f64,
+    burstable_avg: f64,
+) -> Vec<PathOption> {
+    let Some(cur) = pricing::ec2_type(current) else {
+        return Vec::new();
+    };
+    let Ok((cur_hourly, _)) = pricing::ec2_on_demand(current, region) else {
+        return Vec::new();
+    };
+    let Some((series, generation, attrs, _)) = split_type(current) else {
+        return Vec::new();
+    };
+    let cur_arm = cur.architectures.contains("arm64") && !cur.architectures.contains("x86_64");
+    let mut families: Vec<(String, &'static str)> =
+        vec![(family_of(current).to_string(), "smaller_size")];
+    if attrs.is_empty() || attrs == "i" {
+        if !cur_arm {
+            for f in newer_x86_families(series, generation) {
+                families.push((f, "current_generation"));
+            }
+            for f in graviton_families(series) {
+                families.push((f, "graviton"));
+            }
+        }
+        if avg_cpu < burstable_avg && series != "t" {
+            families.push(("t3".into(), "burstable"));
+            families.push(("t4g".into(), "burstable"));
+        }
+    }
+    let cur_mem_per_vcpu = cur.memory_mib as f64 / f64::from(cur.vcpu.max(1));
+    let mut out: Vec<PathOption> = Vec::new();
+    for (fam, kind) in families {
+        let prefix = format!("{fam}.");
+        for t in pricing::ec2_types()
+            .iter()
+            .filter(|t| t.name.starts_with(&prefix) && !t.bare_metal && t.name != current)
+        {
+            let Ok((hourly, _)) = pricing::ec2_on_demand(t.name, region) else {
+                continue;
+            };
+            if hourly >= cur_hourly || t.vcpu == 0 {
+                continue;
+            }
+            let projected = p99_cpu * f64::from(cur.vcpu) / f64::from(t.vcpu);
+            if projected >= target_p99 {
+                continue;
+            }
+            let mem_per_vcpu = t.memory_mib as f64 / f64::from(t.vcpu);
+            if mem_per_vcpu + 1.0 < cur_mem_per_vcpu {
+                continue;
+            }
+            let arm = t.architectures.contains("arm64") && !t.architectures.contains("x86_64");
+            let in_place = arm == cur_arm;
+            let risk = risk(
+                projected,
+                t.memory_mib < cur.memory_mib,
+                kind == "burstable",
+                in_place,
+            );
+            let new_monthly = monthly(hourly);
+            if out.iter().any(|o| o.target == t.name) {
+                continue;
+            }
+            out.push(PathOption {
+                target: t.name.to_string(),
+                path: kind,
+                new_monthly_usd: new_monthly,
+                monthly_savings_usd: monthly(cur_hourly) - new_monthly,
+                risk,
+                in_place,
+                projected_p99_cpu: round1(projected),
+                vcpu: t.vcpu,
+                memory_gib: t.memory_mib as f64 / 1024.0,
+            });
+        }
+    }
+    rank(&mut out);
+    out
+}
+
+/// Cheapest-safe first: lowest risk, then in-place, then lowest cost.
+pub fn rank(paths: &mut Vec<PathOption>) {
+    paths.sort_by(|a, b| {
+        (a.risk, !a.in_place, a.new_monthly_usd, &a.target).cmp(&(
+            b.risk,
+            !b.in_place,
+            b.new_monthly_usd,
+            &b.target,
+        ))
+    });
+    paths.truncate(10);
+}
+
+pub fn round1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
+/// Downsizing paths for a DB class: smaller sizes of the family and Graviton
+/// classes (an in-place modify on RDS). `used_memory_gib` (from FreeableMemory)
+/// is a floor for the target's memory when known.
+#[allow(clippy::too_many_arguments)]
+pub fn rds_paths(
+    current: &str,
+    engine: &str,
+    deployment: Deployment,
+    region: &str,
+    p99_cpu: f64,
+    used_memory_gib: Option<f64>,
+    target_p99: f64,
+) -> Vec<PathOption> {
+    let Some((cur_vcpu, cur_mem, _)) = pricing::rds_class(current) else {
+        return Vec::new();
+    };
+    let Ok(cur_hourly) = pricing::rds_instance_hourly(engine, current, deployment, region) else {
+        return Vec::new();
+    };
+    let inner = current.trim_start_matches("db.");
+    let Some((series, _, attrs, _)) = split_type(inner) else {
+        return Vec::new();
+    };
+    let mut families = vec![(format!("db.{}", family_of(inner)), "smaller_size")];
+    if attrs.is_empty() {
+        match series {
+            "m" | "r" => {
+                families.push((format!("db.{series}6g"), "graviton"));
+                families.push((format!("db.{series}7g"), "graviton"));
+            }
+            "t" => families.push(("db.t4g".into(), "graviton")),
+            _ => {}
+        }
+    }
+    let cur_mem: f64 = cur_mem.try_into().unwrap_or(0.0);
+    let mut out = Vec::new();
+    for (fam, kind) in families {
+        let prefix = format!("{fam}.");
+        for class in pricing::rds_classes().filter(|c| c.starts_with(&prefix) && *c != current) {
+            let Some((vcpu, mem, _)) = pricing::rds_class(class) else {
+                continue;
+            };
+            let Ok(hourly) = pricing::rds_instance_hourly(engine, class, deployment, region) else {
+                continue;
+            };
+            if hourly >= cur_hourly || vcpu == 0 {
+                continue;
+            }
+            let mem: f64 = mem.try_into().unwrap_or(0.0);
+            let projected = p99_cpu * f64::from(cur_vcpu) / f64::from(vcpu);
+            if projected >= target_p99 {
+                continue;
+            }
+            if let Some(used) = used_memory_gib
+                && mem < used * 1.2
+            {
+                continue;
+            }
+            // Graviton on RDS is an in-place modify, but a processor change
+            // that needs a supporting engine version: one more risk step.
+            let risk = risk(
+                projected,
+                used_memory_gib.is_none() && mem < cur_mem,
+                kind == "graviton",
+                true,
+            );
+            let new_monthly = monthly(hourly);
+            out.push(PathOption {
+                target: class.to_string(),
+                path: kind,
+                new_monthly_usd: new_monthly,
+                monthly_savings_usd: monthly(cur_hourly) - new_monthly,
+                risk,
+                in_place: true,
+                projected_p99_cpu: round1(projected),
+                vcpu,
+                memory_gib: mem,
+            });
+        }
+    }
+    rank(&mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_names_split() {
+        assert_eq!(split_type("m5.2xlarge"), Some(("m", 5, "", "2xlarge")));
+        assert_eq!(split_type("m6gd.large"), Some(("m", 6, "gd", "large")));
+        assert_eq!(split_type("c7i.xlarge"), Some(("c", 7, "i", "xlarge")));
+        assert_eq!(split_type("u-6tb1.metal"), None);
+    }
+
+    #[test]
+    fn m5_2xlarge_at_low_cpu_downsizes_within_the_family_first() {
+        let p = ec2_paths("m5.2xlarge", "us-east-1", 12.0, 8.0, 80.0, 10.0);
+        assert!(!p.is_empty());
+        let first = &p[0];
+        assert!(first.in_place);
+        assert_eq!(first.risk, Risk::Low);
+        assert_eq!(first.target, "m5.xlarge", "{p:#?}");
+        assert!(first.monthly_savings_usd >= Decimal::from(140));
+        // A burstable path with less memory is never ranked low risk.
+        assert!(
+            p.iter()
+                .filter(|o| o.path == "burstable" && o.memory_gib < 32.0)
+                .all(|o| o.risk > Risk::Low)
+        );
+        assert!(p.iter().any(|o| o.target == "m5.xlarge"));
+        assert!(p.iter().any(|o| o.target == "m5.large"));
+        // Graviton paths exist and are marked as not in place.
+        let g: Vec<_> = p.iter().filter(|o| o.path == "graviton").collect();
+        assert!(!g.is_empty());
+        assert!(g.iter().all(|o| !o.in_place));
+        // Every path is cheaper and keeps projected p99 under 80%.
+        for o in &p {
+            assert!(o.monthly_savings_usd > Decimal::ZERO);
+            assert!(o.projected_p99_cpu < 80.0, "{o:?}");
+        }
+    }
+
+    #[test]
+    fn projected_cpu_boundary() {
+        // 8 vCPU at p99 39.9%: a 4 vCPU target projects 79.8% (kept), 2 vCPU 159.6% (dropped).
+        let p = ec2_paths("m5.2xlarge", "us-east-1", 39.9, 20.0, 80.0, 10.0);
+        assert!(p.iter().any(|o| o.target == "m5.xlarge"));
+        assert!(!p.iter().any(|o| o.target == "m5.large"));
+        assert!(p.iter().all(|o| o.vcpu >= 4));
+        // At exactly 40% the 4 vCPU target would run at 80%: not a path.
+        let p = ec2_paths("m5.2xlarge", "us-east-1", 40.0, 20.0, 80.0, 10.0);
+        assert!(!p.iter().any(|o| o.vcpu == 4 && o.path == "smaller_size"));
+    }
+
+    #[test]
+    fn memory_per_vcpu_is_kept() {
+        // r5 has 8 GiB/vCPU: no m5/c5/t3 path, which would halve memory per vCPU.
+        let p = ec2_paths("r5.2xlarge", "us-east-1", 10.0, 5.0, 80.0, 10.0);
+        assert!(!p.is_empty());
+        assert!(p.iter().all(|o| o.target.starts_with('r')), "{p:?}");
+    }
+
+    #[test]
+    fn burstable_only_for_low_average_cpu() {
+        let low = ec2_paths("m5.xlarge", "us-east-1", 20.0, 5.0, 80.0, 10.0);
+        assert!(low.iter().any(|o| o.path == "burstable"));
+        let high = ec2_paths("m5.xlarge", "us-east-1", 20.0, 15.0, 80.0, 10.0);
+        assert!(!high.iter().any(|o| o.path == "burstable"));
+    }
+
+    #[test]
+    fn previous_generation_equivalents() {
+        assert_eq!(
+            current_equivalent("m4.xlarge").as_deref(),
+            Some("m5.xlarge")
+        );
+        assert_eq!(current_equivalent("t2.micro").as_deref(), Some("t3.micro"));
+        assert_eq!(current_equivalent("m5.xlarge"), None);
+        let p = ec2_paths("m4.xlarge", "us-east-1", 30.0, 20.0, 80.0, 10.0);
+        assert!(p.iter().any(|o| o.path == "current_generation"));
+    }
+
+    #[test]
+    fn rds_downsizes_along_the_family_and_to_graviton_in_place() {
+        let p = rds_paths(
+            "db.r5.xlarge",
+            "postgres",
+            Deployment::SingleAz,
+            "us-east-1",
+            10.0,
+            None,
+            80.0,
+        );
+        assert!(p.iter().any(|o| o.target == "db.r5.large"));
+        assert!(p.iter().all(|o| o.in_place));
+        let p = rds_paths(
+            "db.m5.large",
+            "postgres",
+            Deployment::SingleAz,
+            "us-east-1",
+            10.0,
+            None,
+            80.0,
+        );
+        assert!(
+            p.iter()
+                .any(|o| o.target.starts_with("db.m6g") || o.target.starts_with("db.m7g")),
+            "{p:?}"
+        );
+        // Known memory use keeps classes that are too small out.
+        let p = rds_paths(
+            "db.r5.xlarge",
+            "postgres",
+            Deployment::SingleAz,
+            "us-east-1",
+            10.0,
+            Some(20.0),
+            80.0,
+        );
+        assert!(p.iter().all(|o| o.memory_gib >= 24.0), "{p:?}");
+    }
+}

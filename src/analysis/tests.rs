@@ -1,0 +1,566 @@
+//! Every rule at its thresholds: just inside and just outside.
+
+use std::collections::BTreeMap;
+
+use rust_decimal_macros::dec;
+
+use super::metrics::{Metric, Metrics, Point};
+use super::*;
+use crate::inventory::{
+    AsgMember, AutoScalingGroup, EbsVolume, Ec2Instance, Inventory, LoadBalancer, RdsInstance,
+    Resource, Source,
+};
+use crate::pricing::price_inventory;
+
+const DAY: i64 = 86_400;
+const END: i64 = 20_000 * DAY;
+
+fn res(id: &str, state: &str, type_: &str, details: Details) -> Resource {
+    Resource {
+        id: id.into(),
+        region: "us-east-1".into(),
+        state: state.into(),
+        type_: type_.into(),
+        name: None,
+        tags: BTreeMap::new(),
+        details,
+    }
+}
+
+fn instance(id: &str, t: &str, state: &str) -> Resource {
+    res(
+        id,
+        state,
+        t,
+        Details::Ec2Instance(Ec2Instance {
+            platform: "Linux/UNIX".into(),
+            tenancy: "default".into(),
+            architecture: "x86_64".into(),
+            ..Default::default()
+        }),
+    )
+}
+
+fn volume(id: &str, t: &str, gib: i64, iops: Option<i64>, attached: Option<&str>) -> Resource {
+    res(
+        id,
+        if attached.is_some() {
+            "in-use"
+        } else {
+            "available"
+        },
+        t,
+        Details::EbsVolume(EbsVolume {
+            size_gib: gib,
+            iops,
+            attached_instance_id: attached.map(str::to_owned),
+            ..Default::default()
+        }),
+    )
+}
+
+fn db(id: &str, class: &str, storage: &str) -> Resource {
+    res(
+        id,
+        "available",
+        class,
+        Details::RdsInstance(RdsInstance {
+            engine: "postgres".into(),
+            storage_type: storage.into(),
+            allocated_storage_gib: 100,
+            ..Default::default()
+        }),
+    )
+}
+
+fn lb(id: &str, t: &str) -> Resource {
+    res(
+        id,
+        "active",
+        t,
+        Details::LoadBalancer(LoadBalancer {
+            lb_type: t.into(),
+            instance_ids: vec!["i-x".into()],
+            ..Default::default()
+        }),
+    )
+}
+
+fn asg(id: &str, t: &str, min: i64, desired: i64) -> Resource {
+    res(
+        id,
+        "active",
+        t,
+        Details::AutoScalingGroup(AutoScalingGroup {
+            min_size: min,
+            max_size: 10,
+            desired_capacity: desired,
+            members: (0..desired)
+                .map(|i| AsgMember {
+                    instance_id: format!("{id}-m{i}"),
+                    instance_type: t.into(),
+                    lifecycle_state: "InService".into(),
+                    availability_zone: "us-east-1a".into(),
+                })
+                .collect(),
+            ..Default::default()
+        }),
+    )
+}
+
+fn report(resources: Vec<Resource>) -> ScanReport {
+    price_inventory(Inventory {
+        schema_version: 1,
+        generated_at: String::new(),
+        source: Source::Demo,
+        regions: vec!["us-east-1".into()],
+        resources,
+        errors: Vec::new(),
+    })
+}
+
+fn metrics() -> Metrics {
+    Metrics::new(3600, END, 14)
+}
+
+/// `hours` hourly points ending at END, valued by hour index.
+fn series(m: &mut Metrics, id: &str, metric: Metric, hours: i64, f: impl Fn(i64) -> f64) {
+    let pts = (0..hours)
+        .map(|h| Point {
+            ts: END - (hours - h) * 3600,
+            value: f(h),
+        })
+        .collect();
+    m.insert(id, metric, pts);
+}
+
+/// A steady instance: CPU average/max and network (bytes per hour, in+out).
+fn steady(m: &mut Metrics, id: &str, hours: i64, avg: f64, max: f64, net_per_hour: f64) {
+    series(m, id, Metric::CpuAvg, hours, |_| avg);
+    series(m, id, Metric::CpuMax, hours, |_| max);
+    series(m, id, Metric::NetworkIn, hours, |_| net_per_hour / 2.0);
+    series(m, id, Metric::NetworkOut, hours, |_| net_per_hour / 2.0);
+}
+
+fn run(resources: Vec<Resource>, m: &Metrics) -> Outcome {
+    run_with(resources, m, &Extras::default(), &[])
+}
+
+fn run_with(resources: Vec<Resource>, m: &Metrics, e: &Extras, ex: &[TagFilter]) -> Outcome {
+    analyse(&report(resources), m, e, &Thresholds::default(), ex)
+}
+
+fn actions(o: &Outcome, id: &str) -> Vec<&'static str> {
+    o.recommendations
+        .iter()
+        .filter(|r| r.resource_id == id)
+        .map(|r| r.action)
+        .collect()
+}
+
+const MB: f64 = 1_000_000.0;
+
+#[test]
+fn ec2_idle_cpu_boundary() {
+    // 10% average CPU with tiny traffic on every day: idle. 10.1%: not idle.
+    let mut m = metrics();
+    steady(&mut m, "i-a", 14 * 24, 10.0, 30.0, 0.1 * MB);
+    steady(&mut m, "i-b", 14 * 24, 10.1, 30.0, 0.1 * MB);
+    let o = run(
+        vec![
+            instance("i-a", "m5.xlarge", "running"),
+            instance("i-b", "m5.xlarge", "running"),
+        ],
+        &m,
+    );
+    let stop = o
+        .recommendations
+        .iter()
+        .find(|r| r.resource_id == "i-a")
+        .unwrap();
+    assert_eq!(stop.action, "stop");
+    assert_eq!(stop.monthly_savings_usd, dec!(140.16));
+    assert_eq!(stop.paths.len(), 2);
+    assert!(!actions(&o, "i-b").contains(&"stop"));
+}
+
+#[test]
+fn ec2_idle_network_boundary() {
+    // 5 MB a day is idle; 5.1 MB is not.
+    let mut m = metrics();
+    steady(&mut m, "i-a", 14 * 24, 1.0, 3.0, 5.0 * MB / 24.0);
+    steady(&mut m, "i-b", 14 * 24, 1.0, 3.0, 5.1 * MB / 24.0);
+    let o = run(
+        vec![
+            instance("i-a", "m5.xlarge", "running"),
+            instance("i-b", "m5.xlarge", "running"),
+        ],
+        &m,
+    );
+    assert_eq!(actions(&o, "i-a"), ["stop"]);
+    assert!(!actions(&o, "i-b").contains(&"stop"));
+}
+
+#[test]
+fn ec2_idle_needs_4_of_14_days() {
+    // Idle on exactly 4 days (busy otherwise): stop. On 3 days: no stop.
+    let busy_after = |idle_days: i64| move |h: i64| if h < idle_days * 24 { 1.0 } else { 60.0 };
+    let mut m = metrics();
+    for (id, days) in [("i-4", 4), ("i-3", 3)] {
+        series(&mut m, id, Metric::CpuAvg, 14 * 24, busy_after(days));
+        series(&mut m, id, Metric::CpuMax, 14 * 24, busy_after(days));
+        series(&mut m, id, Metric::NetworkIn, 14 * 24, |_| 0.0);
+    }
+    let o = run(
+        vec![
+            instance("i-4", "m5.xlarge", "running"),
+            instance("i-3", "m5.xlarge", "running"),
+        ],
+        &m,
+    );
+    assert_eq!(actions(&o, "i-4"), ["stop"]);
+    let r = &o
+        .recommendations
+        .iter()
+        .find(|r| r.resource_id == "i-4")
+        .unwrap();
+    assert_eq!(r.risk, Risk::High, "idle 4 of 14 days is a risky stop");
+    assert!(actions(&o, "i-3").is_empty());
+}
+
+#[test]
+fn ec2_downsize_p99_boundary() {
+    let mut m = metrics();
+    steady(&mut m, "i-a", 14 * 24, 15.0, 39.9, 100.0 * MB);
+    steady(&mut m, "i-b", 14 * 24, 15.0, 40.0, 100.0 * MB);
+    let o = run(
+        vec![
+            instance("i-a", "m5.2xlarge", "running"),
+            instance("i-b", "m5.2xlarge", "running"),
+        ],
+        &m,
+    );
+    let d = o
+        .recommendations
+        .iter()
+        .find(|r| r.resource_id == "i-a")
+        .unwrap();
+    assert_eq!(d.action, "downsize");
+    assert_eq!(d.confidence, "CPU only");
+    assert_eq!(d.target, Some(serde_json::json!(d.paths[0].target)));
+    assert_eq!(d.monthly_savings_usd, d.paths[0].monthly_savings_usd);
+    assert!(actions(&o, "i-b").is_empty());
+}
+
+#[test]
+fn insufficient_data_below_30_hours() {
+    let mut m = metrics();
+    steady(&mut m, "i-a", 29, 1.0, 2.0, 0.0);
+    steady(&mut m, "i-b", 30, 1.0, 2.0, 0.0);
+    let o = run(
+        vec![
+            instance("i-a", "m5.xlarge", "running"),
+            instance("i-b", "m5.xlarge", "running"),
+        ],
+        &m,
+    );
+    assert!(actions(&o, "i-a").is_empty());
+    let i = &o.insufficient_data;
+    assert_eq!(i.len(), 1);
+    assert_eq!(i[0].resource_id, "i-a");
+    assert_eq!(i[0].hours_of_data, 29.0);
+    // 30 hours are judged (two days cannot make 4 idle days: it is a downsize).
+    assert_eq!(actions(&o, "i-b"), ["downsize"]);
+}
+
+#[test]
+fn previous_generation_and_stopped_need_no_metrics() {
+    let m = metrics();
+    let o = run(
+        vec![
+            instance("i-old", "m4.xlarge", "running"),
+            instance("i-new", "m5.xlarge", "running"),
+            instance("i-stopped", "t3.medium", "stopped"),
+            volume("vol-1", "gp3", 100, Some(3000), Some("i-stopped")),
+            instance("i-stopped-bare", "t3.medium", "stopped"),
+        ],
+        &m,
+    );
+    let up = o
+        .recommendations
+        .iter()
+        .find(|r| r.action == "upgrade_generation")
+        .unwrap();
+    assert_eq!(up.resource_id, "i-old");
+    assert_eq!(up.target, Some(serde_json::json!("m5.xlarge")));
+    assert_eq!(
+        up.monthly_savings_usd,
+        (dec!(0.2) - dec!(0.192)) * dec!(730)
+    );
+    assert!(!actions(&o, "i-new").contains(&"upgrade_generation"));
+    let st = o
+        .recommendations
+        .iter()
+        .find(|r| r.action == "review_stopped")
+        .unwrap();
+    assert_eq!(st.resource_id, "i-stopped");
+    assert_eq!(st.monthly_savings_usd, dec!(8));
+    assert!(actions(&o, "i-stopped-bare").is_empty());
+}
+
+#[test]
+fn ebs_rules() {
+    let mut m = metrics();
+    series(&mut m, "vol-idle", Metric::ReadOps, 14 * 24, |h| {
+        if h % 24 == 0 { 0.9 } else { 0.0 }
+    });
+    series(&mut m, "vol-used", Metric::ReadOps, 14 * 24, |h| {
+        if h % 24 == 0 { 1.0 } else { 0.0 }
+    });
+    let o = run(
+        vec![
+            volume("vol-free", "gp2", 200, None, None),
+            volume("vol-gp2", "gp2", 2000, Some(6000), Some("i-x")),
+            volume("vol-io1", "io1", 100, Some(16_000), Some("i-x")),
+            volume("vol-io1-big", "io1", 100, Some(16_001), Some("i-x")),
+            volume("vol-idle", "gp3", 50, Some(3000), Some("i-x")),
+            volume("vol-used", "gp3", 50, Some(3000), Some("i-x")),
+        ],
+        &m,
+    );
+    let del = o
+        .recommendations
+        .iter()
+        .find(|r| r.resource_id == "vol-free")
+        .unwrap();
+    assert_eq!(
+        (del.action, del.monthly_savings_usd),
+        ("delete_volume", dec!(20))
+    );
+    let g = o
+        .recommendations
+        .iter()
+        .find(|r| r.resource_id == "vol-gp2")
+        .unwrap();
+    assert_eq!(g.action, "modify_volume_type");
+    // gp3 keeps gp2's 6,000 IOPS baseline: 2000 x 0.08 + 3000 x 0.005 = 175 vs 200.
+    assert_eq!(g.target.as_ref().unwrap()["iops"], 6000);
+    assert_eq!(g.monthly_savings_usd, dec!(25));
+    assert_eq!(actions(&o, "vol-io1"), ["modify_volume_type"]);
+    assert!(actions(&o, "vol-io1-big").is_empty());
+    assert_eq!(actions(&o, "vol-idle"), ["review_idle_volume"]);
+    assert!(actions(&o, "vol-used").is_empty());
+}
+
+#[test]
+fn rds_rules() {
+    let mut m = metrics();
+    for (id, conns, p99) in [
+        ("db-idle", 0.0, 2.0),
+        ("db-one", 1.0, 2.0),
+        ("db-low", 5.0, 39.9),
+        ("db-40", 5.0, 40.0),
+    ] {
+        series(&mut m, id, Metric::DbConnections, 14 * 24, |h| {
+            if h == 14 * 24 - 1 { conns } else { 0.0 }
+        });
+        series(&mut m, id, Metric::CpuAvg, 14 * 24, |_| p99 / 2.0);
+        series(&mut m, id, Metric::CpuMax, 14 * 24, |_| p99);
+    }
+    let o = run(
+        vec![
+            db("db-idle", "db.m5.large", "gp3"),
+            db("db-one", "db.m5.large", "gp3"),
+            db("db-low", "db.r5.xlarge", "gp3"),
+            db("db-40", "db.r5.xlarge", "gp3"),
+        ],
+        &m,
+    );
+    let s = o
+        .recommendations
+        .iter()
+        .find(|r| r.resource_id == "db-idle")
+        .unwrap();
+    assert_eq!(s.action, "stop_db");
+    assert_eq!(s.monthly_savings_usd, dec!(129.94));
+    assert!(s.notes.iter().any(|n| n.contains("7 days")));
+    assert!(s.paths.iter().any(|p| p.target == "snapshot_and_delete"));
+    assert!(!actions(&o, "db-one").contains(&"stop_db"));
+    let d = o
+        .recommendations
+        .iter()
+        .find(|r| r.resource_id == "db-low")
+        .unwrap();
+    assert_eq!(d.action, "downsize_db");
+    assert!(d.in_place);
+    assert!(actions(&o, "db-40").is_empty());
+}
+
+#[test]
+fn load_balancer_rules() {
+    let mut m = metrics();
+    series(&mut m, "alb-quiet", Metric::Requests, 7 * 24, |_| {
+        99.0 / 24.0
+    });
+    series(&mut m, "alb-ok", Metric::Requests, 7 * 24, |_| 100.0 / 24.0);
+    series(&mut m, "nlb-busy", Metric::ActiveFlows, 7 * 24, |_| 3.0);
+    let mut e = Extras::default();
+    for id in ["alb-quiet", "alb-ok", "nlb-idle", "nlb-busy"] {
+        e.lb_targets.insert(
+            id.into(),
+            Targets {
+                registered: 2,
+                healthy: 2,
+            },
+        );
+    }
+    e.lb_targets.insert(
+        "alb-empty".into(),
+        Targets {
+            registered: 0,
+            healthy: 0,
+        },
+    );
+    e.lb_targets.insert(
+        "alb-sick".into(),
+        Targets {
+            registered: 2,
+            healthy: 0,
+        },
+    );
+    let o = run_with(
+        vec![
+            lb("alb-quiet", "application"),
+            lb("alb-ok", "application"),
+            lb("alb-empty", "application"),
+            lb("alb-sick", "application"),
+            lb("nlb-idle", "network"),
+            lb("nlb-busy", "network"),
+        ],
+        &m,
+        &e,
+        &[],
+    );
+    for id in ["alb-quiet", "alb-empty", "alb-sick", "nlb-idle"] {
+        assert_eq!(actions(&o, id), ["delete_load_balancer"], "{id}");
+    }
+    assert!(actions(&o, "alb-ok").is_empty());
+    assert!(actions(&o, "nlb-busy").is_empty());
+    let r = o
+        .recommendations
+        .iter()
+        .find(|r| r.resource_id == "alb-sick")
+        .unwrap();
+    assert_eq!(r.evidence.summary, "no healthy targets");
+    assert_eq!(r.monthly_savings_usd, dec!(16.425));
+}
+
+#[test]
+fn asg_rules() {
+    let mut m = metrics();
+    for (id, p99) in [("asg-wide", 30.0), ("asg-min", 30.0), ("asg-busy", 40.0)] {
+        series(&mut m, id, Metric::CpuAvg, 14 * 24, |_| p99 / 2.0);
+        series(&mut m, id, Metric::CpuMax, 14 * 24, |_| p99);
+    }
+    let o = run(
+        vec![
+            asg("asg-wide", "m5.large", 2, 6),
+            asg("asg-min", "m5.2xlarge", 2, 2),
+            asg("asg-busy", "m5.large", 2, 6),
+        ],
+        &m,
+    );
+    let r = o
+        .recommendations
+        .iter()
+        .find(|r| r.resource_id == "asg-wide")
+        .unwrap();
+    assert_eq!(r.action, "reduce_capacity");
+    // 6 members at p99 30%: ceil(6 x 30 / 80) = 3 members carry it.
+    assert_eq!(r.target.as_ref().unwrap()["desired_capacity"], 3);
+    assert_eq!(r.monthly_savings_usd, dec!(0.096) * dec!(730) * dec!(3));
+    let d = o
+        .recommendations
+        .iter()
+        .find(|r| r.resource_id == "asg-min")
+        .unwrap();
+    assert_eq!(d.action, "downsize");
+    assert!(!d.in_place);
+    assert!(actions(&o, "asg-busy").is_empty());
+}
+
+#[test]
+fn elastic_ips() {
+    let e = Extras {
+        addresses: vec![
+            Address {
+                region: "us-east-1".into(),
+                allocation_id: "eipalloc-1".into(),
+                public_ip: "1.2.3.4".into(),
+                associated: false,
+                tags: BTreeMap::new(),
+            },
+            Address {
+                region: "us-east-1".into(),
+                allocation_id: "eipalloc-2".into(),
+                public_ip: "1.2.3.5".into(),
+                associated: true,
+                tags: BTreeMap::new(),
+            },
+        ],
+        ..Default::default()
+    };
+    let o = run_with(Vec::new(), &metrics(), &e, &[]);
+    assert_eq!(o.recommendations.len(), 1);
+    assert_eq!(o.recommendations[0].action, "release_address");
+    assert_eq!(o.recommendations[0].monthly_savings_usd, dec!(3.65));
+}
+
+#[test]
+fn tags_exclude_resources() {
+    let mut ignored = volume("vol-ign", "gp2", 200, None, None);
+    ignored.tags.insert(IGNORE_TAG.into(), "true".into());
+    let mut dev = volume("vol-dev", "gp2", 200, None, None);
+    dev.tags.insert("env".into(), "dev".into());
+    let mut not_ignored = volume("vol-no", "gp2", 200, None, None);
+    not_ignored.tags.insert(IGNORE_TAG.into(), "false".into());
+    let filters = [TagFilter::parse("env=dev").unwrap()];
+    let o = run_with(
+        vec![ignored, dev, not_ignored],
+        &metrics(),
+        &Extras::default(),
+        &filters,
+    );
+    assert!(actions(&o, "vol-ign").is_empty());
+    assert!(actions(&o, "vol-dev").is_empty());
+    assert_eq!(actions(&o, "vol-no"), ["delete_volume"]);
+    assert_eq!(
+        TagFilter::parse("team"),
+        Some(TagFilter {
+            key: "team".into(),
+            value: None
+        })
+    );
+    assert_eq!(TagFilter::parse("=x"), None);
+}
+
+#[test]
+fn recommendation_ids_are_stable_and_distinct() {
+    let a = stable_id(&["vol-1", "ebs_unattached", ""]);
+    assert_eq!(a, stable_id(&["vol-1", "ebs_unattached", ""]));
+    assert_ne!(a, stable_id(&["vol-2", "ebs_unattached", ""]));
+    assert_ne!(stable_id(&["ab", "c"]), stable_id(&["a", "bc"]));
+    assert!(a.starts_with("rec-") && a.len() == 20);
+}
+
+#[test]
+fn findings_are_sorted_by_savings() {
+    let o = run(
+        vec![
+            volume("vol-small", "gp2", 10, None, None),
+            volume("vol-big", "gp2", 1000, None, None),
+        ],
+        &metrics(),
+    );
+    assert_eq!(o.recommendations[0].resource_id, "vol-big");
+}

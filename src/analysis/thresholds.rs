@@ -1,0 +1,102 @@
+//! The rules' thresholds: the config file's `[recommend]` table, with defaults
+//! from the published practice of Trusted Advisor and Compute Optimizer.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Thresholds {
+    /// Trusted Advisor's low-utilization check: a day is idle when its average
+    /// CPU is at most this (%) ...
+    pub idle_cpu_percent: f64,
+    /// ... and its network traffic (in + out) at most this many MB.
+    pub idle_network_mb_per_day: f64,
+    /// ... on at least this many of the last 14 days (scaled to the lookback).
+    pub idle_days_of_14: u32,
+    /// Overprovisioned when the p99 of hourly maximum CPU is under this (%).
+    pub downsize_p99_cpu_percent: f64,
+    /// A smaller target must keep the projected p99 CPU under this (%).
+    pub target_p99_cpu_percent: f64,
+    /// Burstable (t3/t4g) paths only when average CPU is under this (%).
+    pub burstable_avg_cpu_percent: f64,
+    /// Hours of data below which no rightsizing verdict is given.
+    pub min_hours: f64,
+    /// An attached volume is idle under this many I/O operations a day
+    /// (average over the last 7 days).
+    pub idle_volume_ops_per_day: f64,
+    /// A load balancer is idle under this many requests a day (ALB, Classic).
+    pub idle_lb_requests_per_day: f64,
+    /// io1 volumes up to this many IOPS can move to gp3.
+    pub io1_to_gp3_max_iops: i64,
+    /// Tags (KEY=VALUE, or KEY) whose resources are skipped, like --exclude-tag.
+    pub exclude_tags: Vec<String>,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            idle_cpu_percent: 10.0,
+            idle_network_mb_per_day: 5.0,
+            idle_days_of_14: 4,
+            downsize_p99_cpu_percent: 40.0,
+            target_p99_cpu_percent: 80.0,
+            burstable_avg_cpu_percent: 10.0,
+            min_hours: 30.0,
+            idle_volume_ops_per_day: 1.0,
+            idle_lb_requests_per_day: 100.0,
+            io1_to_gp3_max_iops: 16_000,
+            exclude_tags: Vec::new(),
+        }
+    }
+}
+
+impl Thresholds {
+    /// The idle-days requirement scaled to the lookback window (at least 1).
+    pub fn idle_days_required(&self, lookback_days: u32) -> u32 {
+        let scaled = f64::from(self.idle_days_of_14) * f64::from(lookback_days) / 14.0;
+        (scaled.ceil() as u32).max(1)
+    }
+
+    /// Check ranges; the message names the key.
+    pub fn validate(&self) -> Result<(), String> {
+        let pct = [
+            ("idle_cpu_percent", self.idle_cpu_percent),
+            ("downsize_p99_cpu_percent", self.downsize_p99_cpu_percent),
+            ("target_p99_cpu_percent", self.target_p99_cpu_percent),
+            ("burstable_avg_cpu_percent", self.burstable_avg_cpu_percent),
+        ];
+        for (k, v) in pct {
+            if !(0.0..=100.0).contains(&v) {
+                return Err(format!("recommend.{k} = {v} is not a percentage (0-100)"));
+            }
+        }
+        for (k, v) in [
+            ("idle_network_mb_per_day", self.idle_network_mb_per_day),
+            ("min_hours", self.min_hours),
+            ("idle_volume_ops_per_day", self.idle_volume_ops_per_day),
+            ("idle_lb_requests_per_day", self.idle_lb_requests_per_day),
+        ] {
+            if !(v >= 0.0 && v.is_finite()) {
+                return Err(format!("recommend.{k} = {v} must be zero or more"));
+            }
+        }
+        if self.idle_days_of_14 == 0 || self.idle_days_of_14 > 14 {
+            return Err("recommend.idle_days_of_14 must be from 1 to 14".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_days_scale_with_the_lookback() {
+        let t = Thresholds::default();
+        assert_eq!(t.idle_days_required(14), 4);
+        assert_eq!(t.idle_days_required(7), 2);
+        assert_eq!(t.idle_days_required(1), 1);
+        assert_eq!(t.idle_days_required(30), 9);
+    }
+}

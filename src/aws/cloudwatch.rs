@@ -1,0 +1,309 @@
+//! Utilization from CloudWatch: GetMetricData only, up to 500 queries a call,
+//! every page followed, batches and regions fetched concurrently.
+
+use aws_sdk_cloudwatch::types::{Dimension, MetricDataQuery, MetricStat, ScanBy};
+use aws_smithy_types::DateTime;
+use futures::StreamExt;
+
+use super::scan_error;
+use crate::analysis::metrics::{Metric, Point};
+use crate::inventory::{Details, Resource, ScanError};
+
+/// AWS's limit of queries in one GetMetricData call.
+pub const MAX_QUERIES_PER_CALL: usize = 500;
+
+/// One metric series to fetch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    pub resource_id: String,
+    pub metric: Metric,
+    pub namespace: &'static str,
+    pub name: &'static str,
+    pub dimension: (&'static str, String),
+    pub stat: &'static str,
+}
+
+fn q(
+    r: &str,
+    metric: Metric,
+    ns: &'static str,
+    name: &'static str,
+    dim: (&'static str, String),
+    stat: &'static str,
+) -> Query {
+    Query {
+        resource_id: r.to_string(),
+        metric,
+        namespace: ns,
+        name,
+        dimension: dim,
+        stat,
+    }
+}
+
+/// The queries a resource needs, none for resources no rule reads metrics of.
+pub fn queries_for(r: &Resource) -> Vec<Query> {
+    let id = r.id.as_str();
+    match &r.details {
+        Details::Ec2Instance(d) if r.state == "running" && d.auto_scaling_group.is_none() => {
+            let dim = ("InstanceId", id.to_string());
+            vec![
+                q(
+                    id,
+                    Metric::CpuAvg,
+                    "AWS/EC2",
+                    "CPUUtilization",
+                    dim.clone(),
+                    "Average",
+                ),
+                q(
+                    id,
+                    Metric::CpuMax,
+                    "AWS/EC2",
+                    "CPUUtilization",
+                    dim.clone(),
+                    "Maximum",
+                ),
+                q(
+                    id,
+                    Metric::NetworkIn,
+                    "AWS/EC2",
+                    "NetworkIn",
+                    dim.clone(),
+                    "Sum",
+                ),
+                q(id, Metric::NetworkOut, "AWS/EC2", "NetworkOut", dim, "Sum"),
+            ]
+        }
+        Details::EbsVolume(_) if r.state == "in-use" => {
+            let dim = ("VolumeId", id.to_string());
+            vec![
+                q(
+                    id,
+                    Metric::ReadOps,
+                    "AWS/EBS",
+                    "VolumeReadOps",
+                    dim.clone(),
+                    "Sum",
+                ),
+                q(
+                    id,
+                    Metric::WriteOps,
+                    "AWS/EBS",
+                    "VolumeWriteOps",
+                    dim,
+                    "Sum",
+                ),
+            ]
+        }
+        Details::RdsInstance(_) if r.state == "available" => {
+            let dim = ("DBInstanceIdentifier", id.to_string());
+            vec![
+                q(
+                    id,
+                    Metric::CpuAvg,
+                    "AWS/RDS",
+                    "CPUUtilization",
+                    dim.clone(),
+                    "Average",
+                ),
+                q(
+                    id,
+                    Metric::CpuMax,
+                    "AWS/RDS",
+                    "CPUUtilization",
+                    dim.clone(),
+                    "Maximum",
+                ),
+                q(
+                    id,
+                    Metric::DbConnections,
+                    "AWS/RDS",
+                    "DatabaseConnections",
+                    dim.clone(),
+                    "Maximum",
+                ),
+                q(
+                    id,
+                    Metric::FreeableMemory,
+                    "AWS/RDS",
+                    "FreeableMemory",
+                    dim,
+                    "Minimum",
+                ),
+            ]
+        }
+        Details::LoadBalancer(l) => {
+            // ELBv2 metrics use the ARN's "app/name/id" part as the dimension.
+            let suffix = id.split_once(":loadbalancer/").map(|(_, s)| s.to_string());
+            match (l.lb_type.as_str(), suffix) {
+                ("application", Some(s)) => vec![q(
+                    id,
+                    Metric::Requests,
+                    "AWS/ApplicationELB",
+                    "RequestCount",
+                    ("LoadBalancer", s),
+                    "Sum",
+                )],
+                ("network", Some(s)) => vec![
+                    q(
+                        id,
+                        Metric::ActiveFlows,
+                        "AWS/NetworkELB",
+                        "ActiveFlowCount",
+                        ("LoadBalancer", s.clone()),
+                        "Maximum",
+                    ),
+                    q(
+                        id,
+                        Metric::ProcessedBytes,
+                        "AWS/NetworkELB",
+                        "ProcessedBytes",
+                        ("LoadBalancer", s),
+                        "Sum",
+                    ),
+                ],
+                ("classic", _) => vec![q(
+                    id,
+                    Metric::Requests,
+                    "AWS/ELB",
+                    "RequestCount",
+                    ("LoadBalancerName", id.to_string()),
+                    "Sum",
+                )],
+                _ => Vec::new(),
+            }
+        }
+        Details::AutoScalingGroup(g) if !g.members.is_empty() => {
+            let dim = ("AutoScalingGroupName", id.to_string());
+            vec![
+                q(
+                    id,
+                    Metric::CpuAvg,
+                    "AWS/EC2",
+                    "CPUUtilization",
+                    dim.clone(),
+                    "Average",
+                ),
+                q(
+                    id,
+                    Metric::CpuMax,
+                    "AWS/EC2",
+                    "CPUUtilization",
+                    dim,
+                    "Maximum",
+                ),
+            ]
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn to_sdk(i: usize, q: &Query, period: i32) -> MetricDataQuery {
+    let metric = aws_sdk_cloudwatch::types::Metric::builder()
+        .namespace(q.namespace)
+        .metric_name(q.name)
+        .dimensions(
+            Dimension::builder()
+                .name(q.dimension.0)
+                .value(&q.dimension.1)
+                .build(),
+        )
+        .build();
+    MetricDataQuery::builder()
+        .id(format!("q{i}"))
+        .metric_stat(
+            MetricStat::builder()
+                .metric(metric)
+                .period(period)
+                .stat(q.stat)
+                .build(),
+        )
+        .return_data(true)
+        .build()
+}
+
+/// One GetMetricData batch (at most 500 queries), following NextToken.
+async fn batch(
+    client: &aws_sdk_cloudwatch::Client,
+    region: &str,
+    queries: &[Query],
+    offset: usize,
+    window: (i64, i64),
+    period: i32,
+) -> Result<Vec<(usize, Vec<Point>)>, ScanError> {
+    debug_assert!(queries.len() <= MAX_QUERIES_PER_CALL);
+    let sdk: Vec<MetricDataQuery> = queries
+        .iter()
+        .enumerate()
+        .map(|(i, q)| to_sdk(i, q, period))
+        .collect();
+    let mut out: Vec<Vec<Point>> = vec![Vec::new(); queries.len()];
+    let mut token: Option<String> = None;
+    loop {
+        let resp = client
+            .get_metric_data()
+            .set_metric_data_queries(Some(sdk.clone()))
+            .start_time(DateTime::from_secs(window.0))
+            .end_time(DateTime::from_secs(window.1))
+            .scan_by(ScanBy::TimestampAscending)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| scan_error(region, "cloudwatch", "GetMetricData", &e))?;
+        for r in resp.metric_data_results() {
+            let Some(i) = r
+                .id()
+                .and_then(|id| id.strip_prefix('q')?.parse::<usize>().ok())
+            else {
+                continue;
+            };
+            if let Some(series) = out.get_mut(i) {
+                series.extend(r.timestamps().iter().zip(r.values()).map(|(t, v)| Point {
+                    ts: t.secs(),
+                    value: *v,
+                }));
+            }
+        }
+        token = resp.next_token().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(out
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| (offset + i, p))
+        .collect())
+}
+
+/// Fetch every query of a region: batches of 500, `parallel` calls in flight.
+/// Returns each query's points by index into `queries`.
+pub async fn fetch(
+    client: &aws_sdk_cloudwatch::Client,
+    region: &str,
+    queries: &[Query],
+    window: (i64, i64),
+    period: i32,
+    parallel: usize,
+) -> Result<Vec<(usize, Vec<Point>)>, ScanError> {
+    let batches = queries
+        .chunks(MAX_QUERIES_PER_CALL)
+        .enumerate()
+        .map(|(n, chunk)| {
+            batch(
+                client,
+                region,
+                chunk,
+                n * MAX_QUERIES_PER_CALL,
+                window,
+                period,
+            )
+        });
+    let mut stream = futures::stream::iter(batches).buffer_unordered(parallel.max(1));
+    let mut all = Vec::with_capacity(queries.len());
+    while let Some(r) = stream.next().await {
+        all.extend(r?);
+    }
+    Ok(all)
+}

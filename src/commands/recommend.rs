@@ -1,0 +1,175 @@
+//! `finops recommend`: utilization-driven findings with dollar savings.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::analysis::{self, Insufficient, Recommendation, TagFilter};
+use crate::aws::{Aws, utilization};
+use crate::cli::{OutputFormat, RecommendArgs};
+use crate::commands::scan;
+use crate::error::{ExitStatus, UsageError};
+use crate::inventory::{ScanError, demo, now_rfc3339, snapshot};
+use crate::output::{self, Printer};
+use crate::pricing;
+use crate::settings::Settings;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ActionTotal {
+    pub findings: usize,
+    pub monthly_savings_usd: Decimal,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SavingsTotals {
+    /// Each resource counted once, at its largest finding (findings on one
+    /// resource are alternatives, not additions).
+    pub monthly_savings_usd: Decimal,
+    pub annual_savings_usd: Decimal,
+    pub by_action: BTreeMap<&'static str, ActionTotal>,
+}
+
+/// What `recommend --output json` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecommendReport {
+    pub schema_version: u32,
+    pub generated_at: String,
+    pub lookback_days: u32,
+    pub period_seconds: u32,
+    pub regions: Vec<String>,
+    pub recommendations: Vec<Recommendation>,
+    pub totals: SavingsTotals,
+    pub insufficient_data: Vec<Insufficient>,
+    pub errors: Vec<ScanError>,
+}
+
+pub fn totals(recs: &[Recommendation]) -> SavingsTotals {
+    let mut t = SavingsTotals::default();
+    let mut best: HashMap<&str, Decimal> = HashMap::new();
+    for r in recs {
+        let e = t.by_action.entry(r.action).or_default();
+        e.findings += 1;
+        e.monthly_savings_usd += r.monthly_savings_usd;
+        let b = best.entry(r.resource_id.as_str()).or_default();
+        *b = (*b).max(r.monthly_savings_usd);
+    }
+    t.monthly_savings_usd = best.values().copied().sum();
+    t.annual_savings_usd = t.monthly_savings_usd * Decimal::from(12);
+    t
+}
+
+pub async fn run(
+    args: RecommendArgs,
+    settings: &Settings,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    let started = Instant::now();
+    let mut filters: Vec<TagFilter> = Vec::new();
+    for s in args
+        .exclude_tags
+        .iter()
+        .chain(&settings.thresholds.exclude_tags)
+    {
+        filters.push(TagFilter::parse(s).ok_or_else(|| {
+            UsageError::new(
+                format!("invalid tag filter {s:?}"),
+                "use KEY=VALUE or KEY, e.g. --exclude-tag env=dev",
+            )
+        })?);
+    }
+    let period = i64::from(args.period);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let end = now - now.rem_euclid(period);
+
+    let (inv, metrics, extras, fetch_errors) = if args.demo {
+        let mut inv = demo::inventory();
+        scan::narrow(&mut inv, settings);
+        let m = demo::metrics(&inv, args.lookback_days, period, end);
+        let e = demo::extras(&inv);
+        (inv, m, e, Vec::new())
+    } else {
+        let aws = Aws::load(settings).await;
+        let mut inv = match &args.from {
+            Some(path) => {
+                let mut inv = snapshot::read(path)?;
+                scan::narrow(&mut inv, settings);
+                inv
+            }
+            None => scan::discover(&aws, settings, printer).await?,
+        };
+        let bar = printer.progress_bar(inv.regions.len() as u64, "reading metrics");
+        let c = utilization::collect(
+            &aws,
+            &inv,
+            args.lookback_days,
+            args.period as i32,
+            end,
+            settings.concurrency,
+        )
+        .await;
+        bar.finish_and_clear();
+        for (region, n) in &c.queries {
+            printer.detail(
+                1,
+                format!(
+                    "metrics: {region}: {n} queries in {} GetMetricData batch(es) of up to {}",
+                    n.div_ceil(crate::aws::cloudwatch::MAX_QUERIES_PER_CALL),
+                    crate::aws::cloudwatch::MAX_QUERIES_PER_CALL
+                ),
+            );
+        }
+        scan::print_calls(&aws, printer);
+        let errors = std::mem::take(&mut inv.errors);
+        let mut all = errors;
+        all.extend(c.errors);
+        (inv, c.metrics, c.extras, all)
+    };
+    for e in &fetch_errors {
+        printer.warn(format!("{} ({})", scan::describe(e), scan::hint_for(e)));
+    }
+    let regions = inv.regions.clone();
+    let report = pricing::price_inventory(inv);
+    let outcome = analysis::analyse(&report, &metrics, &extras, &settings.thresholds, &filters);
+    let mut recs = outcome.recommendations;
+    if let Some(min) = args.min_savings {
+        recs.retain(|r| r.monthly_savings_usd >= min);
+    }
+    let totals = totals(&recs);
+    let out = RecommendReport {
+        schema_version: 1,
+        generated_at: now_rfc3339(),
+        lookback_days: args.lookback_days,
+        period_seconds: args.period,
+        regions,
+        recommendations: recs,
+        totals,
+        insufficient_data: outcome.insufficient_data,
+        errors: fetch_errors,
+    };
+    match printer.format {
+        OutputFormat::Json => printer.json(&out)?,
+        OutputFormat::Csv => printer.out(&output::recommend::csv(&out)?)?,
+        OutputFormat::Table => printer.out(&output::recommend::table(printer, &out))?,
+    }
+    printer.detail(
+        1,
+        format!("recommend took {:.2}s", started.elapsed().as_secs_f64()),
+    );
+    if let Some(gate) = args.fail_on_savings
+        && out.totals.monthly_savings_usd >= gate
+    {
+        printer.info(format!(
+            "monthly savings {} reach --fail-on-savings {}",
+            output::usd(out.totals.monthly_savings_usd, 2),
+            output::usd(gate, 2)
+        ));
+        return Ok(ExitStatus::SavingsFound);
+    }
+    Ok(if out.errors.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Partial
+    })
+}

@@ -1,0 +1,350 @@
+//! `finops recommend` against moto with 14 days of seeded CloudWatch data.
+
+use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
+use aws_smithy_types::DateTime;
+use serde_json::Value;
+
+use crate::fleet;
+use crate::moto::Moto;
+use crate::{finops, json};
+
+/// Hourly values for the last `hours` hours (ending an hour ago), one datum each.
+async fn seed(
+    cw: &aws_sdk_cloudwatch::Client,
+    ns: &str,
+    name: &str,
+    dim: (&str, &str),
+    hours: i64,
+    unit: StandardUnit,
+    value: impl Fn(i64) -> f64,
+) {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let end = now - now.rem_euclid(3600);
+    let data: Vec<MetricDatum> = (1..=hours)
+        .map(|h| {
+            MetricDatum::builder()
+                .metric_name(name)
+                .dimensions(Dimension::builder().name(dim.0).value(dim.1).build())
+                .timestamp(DateTime::from_secs(end - h * 3600 + 60))
+                .value(value(h))
+                .unit(unit.clone())
+                .build()
+        })
+        .collect();
+    for chunk in data.chunks(500) {
+        cw.put_metric_data()
+            .namespace(ns)
+            .set_metric_data(Some(chunk.to_vec()))
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+fn find<'a>(r: &'a Value, resource: &str, action: &str) -> Option<&'a Value> {
+    r["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["resource_id"] == resource && x["action"] == action)
+}
+
+fn savings(rec: &Value) -> f64 {
+    rec["monthly_savings_usd"].as_f64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recommend_finds_what_a_finops_engineer_would() {
+    let moto = Moto::start();
+    let f = fleet::create(&moto).await;
+    let cw = aws_sdk_cloudwatch::Client::new(&moto.config("us-east-1").await);
+    // 13.5 days: moto accepts timestamps up to two weeks old.
+    let hours = 324;
+    let wave =
+        |lo: f64, hi: f64| move |h: i64| lo + (hi - lo) * (((h * 7919) % 100) as f64 / 100.0);
+    let pct = StandardUnit::Percent;
+    let bytes = StandardUnit::Bytes;
+    for (id, cpu_lo, cpu_hi, net_per_hour) in [
+        (&f.m5_xlarge, 0.2, 1.5, 20_000.0),
+        (&f.m5_2xlarge, 6.0, 12.0, 50_000_000.0),
+        (&f.c5_large, 70.0, 90.0, 80_000_000.0),
+    ] {
+        seed(
+            &cw,
+            "AWS/EC2",
+            "CPUUtilization",
+            ("InstanceId", id),
+            hours,
+            pct.clone(),
+            wave(cpu_lo, cpu_hi),
+        )
+        .await;
+        for m in ["NetworkIn", "NetworkOut"] {
+            seed(
+                &cw,
+                "AWS/EC2",
+                m,
+                ("InstanceId", id),
+                hours,
+                bytes.clone(),
+                move |_| net_per_hour / 2.0,
+            )
+            .await;
+        }
+    }
+    let dbdim = "DBInstanceIdentifier";
+    seed(
+        &cw,
+        "AWS/RDS",
+        "CPUUtilization",
+        (dbdim, "orders-pg"),
+        hours,
+        pct.clone(),
+        wave(1.0, 3.0),
+    )
+    .await;
+    seed(
+        &cw,
+        "AWS/RDS",
+        "DatabaseConnections",
+        (dbdim, "orders-pg"),
+        hours,
+        StandardUnit::Count,
+        |_| 0.0,
+    )
+    .await;
+    seed(
+        &cw,
+        "AWS/RDS",
+        "CPUUtilization",
+        (dbdim, "analytics-pg"),
+        hours,
+        pct.clone(),
+        wave(4.0, 6.0),
+    )
+    .await;
+    seed(
+        &cw,
+        "AWS/RDS",
+        "DatabaseConnections",
+        (dbdim, "analytics-pg"),
+        hours,
+        StandardUnit::Count,
+        |_| 12.0,
+    )
+    .await;
+
+    let home = tempfile::tempdir().unwrap();
+    let out = finops(home.path())
+        .args(["recommend", "--endpoint-url", &moto.url])
+        .args([
+            "--region",
+            "us-east-1,eu-west-1",
+            "--output",
+            "json",
+            "--no-progress",
+            "-v",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+    let r = json(&out.stdout);
+    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["lookback_days"], 14);
+
+    let idle = find(&r, &f.m5_xlarge, "stop").expect("idle m5.xlarge -> stop");
+    assert!((savings(idle) - 140.16).abs() < 0.01, "{idle}");
+    assert_eq!(idle["rule"], "ec2_idle");
+    assert!(
+        idle["paths"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["target"] == "terminated")
+    );
+
+    let down = find(&r, &f.m5_2xlarge, "downsize").expect("m5.2xlarge -> downsize");
+    assert!(savings(down) >= 140.0, "{down}");
+    assert_eq!(down["current"]["type"], "m5.2xlarge");
+    assert_eq!(down["confidence"], "CPU only");
+    let paths = down["paths"].as_array().unwrap();
+    assert!(!paths.is_empty());
+    assert_eq!(down["target"], paths[0]["target"]);
+    for p in paths {
+        assert!(p["projected_p99_cpu"].as_f64().unwrap() < 80.0);
+        assert!(p["new_monthly_usd"].as_f64().unwrap() < 280.32);
+    }
+    assert!(down["evidence"]["hours_of_data"].as_f64().unwrap() >= 300.0);
+    assert!(
+        down["evidence"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("p99 CPU")
+    );
+
+    for action in ["stop", "downsize"] {
+        assert!(
+            find(&r, &f.c5_large, action).is_none(),
+            "a busy c5.large gets no {action}"
+        );
+    }
+
+    let del = find(&r, &f.gp2_200_unattached, "delete_volume").expect("unattached gp2");
+    assert!((savings(del) - 20.0).abs() < 1e-9);
+    let gp3 = find(&r, &f.gp2_500_attached, "modify_volume_type").expect("gp2 -> gp3");
+    assert!(savings(gp3) >= 10.0);
+    assert_eq!(gp3["target"]["type"], "gp3");
+    assert!(gp3["target"]["iops"].as_i64().unwrap() >= 1500);
+
+    let stop_db = find(&r, "orders-pg", "stop_db").expect("idle PostgreSQL -> stop_db");
+    assert!((savings(stop_db) - 129.94).abs() < 0.01);
+    let down_db = find(&r, "analytics-pg", "downsize_db").expect("db.r5.xlarge -> downsize_db");
+    assert_eq!(down_db["target"], "db.r5.large");
+    assert!(savings(down_db) > 0.0);
+    let lb = find(&r, &f.alb_arn, "delete_load_balancer").expect("ALB without targets");
+    assert!(
+        lb["evidence"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("no registered targets")
+    );
+
+    // Ids are stable across runs.
+    let again = finops(home.path())
+        .args([
+            "recommend",
+            "--endpoint-url",
+            &moto.url,
+            "--region",
+            "us-east-1,eu-west-1",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let again = json(&again.stdout);
+    let ids = |v: &Value| {
+        let mut ids: Vec<String> = v["recommendations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["recommendation_id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&r), ids(&again));
+
+    // One GetMetricData call per region (< 500 queries each), as -v reports.
+    let gmd: u64 = stderr
+        .lines()
+        .filter(|l| l.contains("GetMetricData ="))
+        .filter_map(|l| l.rsplit('=').next()?.trim().parse::<u64>().ok())
+        .sum();
+    assert_eq!(gmd, 2, "{stderr}");
+
+    // CI gates: --fail-on-savings exits 4; --min-savings hides small findings.
+    let gate = finops(home.path())
+        .args([
+            "recommend",
+            "--endpoint-url",
+            &moto.url,
+            "--region",
+            "us-east-1",
+            "-o",
+            "json",
+        ])
+        .args(["--fail-on-savings", "100", "--min-savings", "25"])
+        .output()
+        .unwrap();
+    assert_eq!(gate.status.code(), Some(4));
+    let g = json(&gate.stdout);
+    assert!(
+        g["recommendations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| savings(x) >= 25.0)
+    );
+    // An excluded tag keeps a resource out.
+    let ec2 = aws_sdk_ec2::Client::new(&moto.config("us-east-1").await);
+    ec2.create_tags()
+        .resources(&f.m5_xlarge)
+        .tags(
+            aws_sdk_ec2::types::Tag::builder()
+                .key("finops:ignore")
+                .value("true")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let ex = finops(home.path())
+        .args([
+            "recommend",
+            "--endpoint-url",
+            &moto.url,
+            "--region",
+            "us-east-1",
+            "-o",
+            "json",
+        ])
+        .args(["--exclude-tag", "team=none"])
+        .output()
+        .unwrap();
+    let ex = json(&ex.stdout);
+    assert!(find(&ex, &f.m5_xlarge, "stop").is_none());
+    assert!(find(&ex, &f.m5_2xlarge, "downsize").is_some());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn get_metric_data_is_batched_at_500_queries() {
+    let moto = Moto::start();
+    let conf = moto.config("us-east-1").await;
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let ami = fleet::image(&ec2).await;
+    // 130 running instances: 4 queries each = 520 queries = 2 calls.
+    ec2.run_instances()
+        .image_id(&ami)
+        .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
+        .min_count(130)
+        .max_count(130)
+        .send()
+        .await
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let out = finops(home.path())
+        .args([
+            "recommend",
+            "--endpoint-url",
+            &moto.url,
+            "--region",
+            "us-east-1",
+        ])
+        .args(["--services", "ec2", "-o", "json", "--no-progress", "-v"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("520 queries in 2 GetMetricData batch(es)"),
+        "{stderr}"
+    );
+    let gmd: u64 = stderr
+        .lines()
+        .filter(|l| l.contains("GetMetricData ="))
+        .filter_map(|l| l.rsplit('=').next()?.trim().parse::<u64>().ok())
+        .sum();
+    assert_eq!(gmd, 2, "{stderr}");
+    // No data yet: every instance is listed as insufficient, none judged.
+    let r = json(&out.stdout);
+    assert_eq!(r["insufficient_data"].as_array().unwrap().len(), 130);
+    assert!(
+        r["recommendations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["rule"] != "ec2_idle")
+    );
+}
