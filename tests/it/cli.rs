@@ -52,6 +52,40 @@ fn bad_input_exits_2_with_error_and_hint() {
     assert_usage_error(h, &["pricing", "db.m5.huge"], "db.m5.huge");
     assert_usage_error(h, &["completions", "tcsh"], "tcsh");
 
+    assert_usage_error(
+        h,
+        &["recommend", "--demo", "--lookback-days", "0"],
+        "lookback-days",
+    );
+    assert_usage_error(h, &["recommend", "--demo", "--lookback-days", "456"], "456");
+    assert_usage_error(h, &["recommend", "--demo", "--lookback-days", "two"], "two");
+    assert_usage_error(h, &["recommend", "--demo", "--period", "30s"], "period");
+    assert_usage_error(h, &["recommend", "--demo", "--period", "soon"], "soon");
+    assert_usage_error(
+        h,
+        &["recommend", "--demo", "--fail-on-savings", "lots"],
+        "lots",
+    );
+    assert_usage_error(
+        h,
+        &["recommend", "--demo", "--min-savings=-5"],
+        "zero or more",
+    );
+    assert_usage_error(h, &["recommend", "--demo", "--exclude-tag", "=x"], "=x");
+    let bad_rec = h.join("bad-rec.toml");
+    std::fs::write(&bad_rec, "[recommend]\nidle_cpu_percent = 150.0\n").unwrap();
+    assert_usage_error(
+        h,
+        &["--config", bad_rec.to_str().unwrap(), "recommend", "--demo"],
+        "idle_cpu_percent",
+    );
+    std::fs::write(&bad_rec, "[recommend]\nidle_cpu = 5.0\n").unwrap();
+    assert_usage_error(
+        h,
+        &["--config", bad_rec.to_str().unwrap(), "recommend", "--demo"],
+        "line 2",
+    );
+
     let not_json = h.join("not.json");
     std::fs::write(&not_json, "hello").unwrap();
     assert_usage_error(
@@ -149,6 +183,106 @@ fn demo_json_totals_add_up_and_csv_has_every_row() {
         rows.iter()
             .all(|x| x["region"] == "eu-west-1" && x["kind"] == "rds_instance")
     );
+}
+
+#[test]
+fn recommend_demo_finds_most_rules_without_aws() {
+    let home = tempfile::tempdir().unwrap();
+    let out = finops(home.path())
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args(["recommend", "--demo", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let r = json(&out.stdout);
+    let recs = r["recommendations"].as_array().unwrap();
+    let actions: std::collections::BTreeSet<&str> =
+        recs.iter().map(|x| x["action"].as_str().unwrap()).collect();
+    for a in [
+        "stop",
+        "downsize",
+        "upgrade_generation",
+        "review_stopped",
+        "delete_volume",
+        "modify_volume_type",
+        "review_idle_volume",
+        "stop_db",
+        "downsize_db",
+        "delete_load_balancer",
+        "reduce_capacity",
+        "release_address",
+    ] {
+        assert!(actions.contains(a), "demo has no {a} finding: {actions:?}");
+    }
+    // Sorted by savings, totals count each resource once.
+    let s: Vec<f64> = recs
+        .iter()
+        .map(|x| x["monthly_savings_usd"].as_f64().unwrap())
+        .collect();
+    assert!(s.windows(2).all(|w| w[0] >= w[1]));
+    let total = r["totals"]["monthly_savings_usd"].as_f64().unwrap();
+    assert!(total > 0.0 && total <= s.iter().sum::<f64>() + 1e-9);
+    assert!((r["totals"]["annual_savings_usd"].as_f64().unwrap() - 12.0 * total).abs() < 1e-6);
+    for key in [
+        "recommendation_id",
+        "resource_id",
+        "kind",
+        "region",
+        "rule",
+        "action",
+        "current",
+        "target",
+        "paths",
+        "current_monthly_usd",
+        "monthly_savings_usd",
+        "annual_savings_usd",
+        "risk",
+        "in_place",
+        "confidence",
+        "evidence",
+    ] {
+        assert!(recs[0].get(key).is_some(), "missing {key}");
+    }
+    // Table and CSV.
+    let (code, table, _) = run(home.path(), &["recommend", "--demo"]);
+    assert_eq!(code, 0);
+    assert!(
+        table.contains("TOTAL (each resource once)") && table.contains("p99 CPU"),
+        "{table}"
+    );
+    let (code, csv, _) = run(home.path(), &["recommend", "--demo", "-o", "csv"]);
+    assert_eq!(code, 0);
+    assert_eq!(csv.lines().count(), recs.len() + 1);
+    // Gates.
+    let (code, _, _) = run(
+        home.path(),
+        &["recommend", "--demo", "-q", "--fail-on-savings", "100"],
+    );
+    assert_eq!(code, 4);
+    let (code, _, _) = run(
+        home.path(),
+        &["recommend", "--demo", "-q", "--fail-on-savings", "1000000"],
+    );
+    assert_eq!(code, 0);
+    let (_, out, _) = run(
+        home.path(),
+        &["recommend", "--demo", "-o", "json", "--min-savings", "100"],
+    );
+    let r = json(out.as_bytes());
+    assert!(
+        r["recommendations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["monthly_savings_usd"].as_f64().unwrap() >= 100.0)
+    );
+    // A short lookback still works (the idle-day requirement scales).
+    let (code, _, _) = run(
+        home.path(),
+        &["recommend", "--demo", "--lookback-days", "3", "-q"],
+    );
+    assert_eq!(code, 0);
 }
 
 #[test]
