@@ -106,7 +106,14 @@ pub async fn addresses(
                 .unwrap_or_default()
                 .to_string(),
             public_ip: a.public_ip().unwrap_or_default().to_string(),
-            associated: a.association_id().is_some() || a.instance_id().is_some(),
+            // Some endpoints send empty strings where AWS omits the field.
+            associated: [
+                a.association_id(),
+                a.instance_id(),
+                a.network_interface_id(),
+            ]
+            .iter()
+            .any(|v| v.is_some_and(|s| !s.is_empty())),
             tags: a
                 .tags()
                 .iter()

@@ -98,6 +98,13 @@ impl Aws {
         if let Some(u) = &settings.endpoint_url {
             loader = loader.endpoint_url(u);
         }
+        // With regions given, skip the default region chain: off EC2 its
+        // instance-metadata probe only adds start-up latency.
+        if let crate::settings::Regions::Listed(r) = &settings.regions
+            && let Some(first) = r.first()
+        {
+            loader = loader.region(Region::new(first.clone()));
+        }
         Aws {
             base: loader.load().await,
             calls: CallCounter::default(),

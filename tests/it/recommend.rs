@@ -134,6 +134,16 @@ async fn recommend_finds_what_a_finops_engineer_would() {
     )
     .await;
 
+    let ec2 = aws_sdk_ec2::Client::new(&moto.config("us-east-1").await);
+    let eip = ec2
+        .allocate_address()
+        .send()
+        .await
+        .unwrap()
+        .allocation_id()
+        .unwrap()
+        .to_string();
+
     let home = tempfile::tempdir().unwrap();
     let out = finops(home.path())
         .args(["recommend", "--endpoint-url", &moto.url])
@@ -210,6 +220,10 @@ async fn recommend_finds_what_a_finops_engineer_would() {
             .contains("no registered targets")
     );
 
+    let rel = find(&r, &eip, "release_address").expect("unattached Elastic IP");
+    assert!((savings(rel) - 3.65).abs() < 1e-9);
+    assert_eq!(rel["kind"], "elastic_ip");
+
     // Ids are stable across runs.
     let again = finops(home.path())
         .args([
@@ -268,7 +282,6 @@ async fn recommend_finds_what_a_finops_engineer_would() {
             .all(|x| savings(x) >= 25.0)
     );
     // An excluded tag keeps a resource out.
-    let ec2 = aws_sdk_ec2::Client::new(&moto.config("us-east-1").await);
     ec2.create_tags()
         .resources(&f.m5_xlarge)
         .tags(

@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""Fleet-scale benchmark: finops scan and recommend against moto.
+
+    python3 benches/fleet.py [--instances 1000] [--regions 2] [--latency-ms 50]
+
+Starts moto (benches/moto_indexed.py: moto with an indexed GetMetricData), seeds
+N EC2 instances per region (plus volumes, DB instances and load balancers) with
+14 days of CPU data, then runs the finops release binary and reports wall time,
+AWS requests by operation (from finops -v), peak RSS, requests per 1,000
+resources and the lower bound on requests. With --latency-ms, every request
+goes through a proxy that adds that delay (a distant AWS endpoint). The
+baseline does what the earlier Python bot did, one GetMetricStatistics call per
+instance in sequence, through the same endpoint, so the ratio is measured in
+the same run. Needs boto3 and moto (the venv .ci/run makes has both).
+"""
+import argparse
+import http.client
+import json
+import math
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import boto3
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+REGIONS = ["us-east-1", "eu-west-1", "us-west-2", "ap-southeast-1", "eu-central-1", "ap-northeast-1"]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_moto():
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, os.path.join(HERE, "moto_indexed.py"), "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("moto did not start")
+
+
+class DelayProxy(BaseHTTPRequestHandler):
+    """Adds a fixed delay to every request, then forwards it to moto."""
+    protocol_version = "HTTP/1.1"
+    upstream = None
+    delay = 0.0
+    local = threading.local()
+
+    def log_message(self, *args):
+        pass
+
+    def _forward(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        time.sleep(self.delay)
+        conn = getattr(self.local, "conn", None)
+        if conn is None:
+            conn = self.local.conn = http.client.HTTPConnection("127.0.0.1", self.upstream, timeout=600)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive")}
+        try:
+            conn.request(self.command, self.path, body=body, headers=headers)
+            resp = conn.getresponse()
+        except (http.client.HTTPException, OSError):
+            conn.close()
+            conn = self.local.conn = http.client.HTTPConnection("127.0.0.1", self.upstream, timeout=600)
+            conn.request(self.command, self.path, body=body, headers=headers)
+            resp = conn.getresponse()
+        data = resp.read()
+        self.send_response(resp.status)
+        for k, v in resp.getheaders():
+            if k.lower() not in ("content-length", "connection", "transfer-encoding", "keep-alive", "server", "date"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _forward
+
+
+def start_proxy(upstream, delay_ms):
+    handler = type("Handler", (DelayProxy,), {"upstream": upstream, "delay": delay_ms / 1000.0, "local": threading.local()})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_address[1]
+
+
+def client(service, region, url):
+    return boto3.client(service, region_name=region, endpoint_url=url,
+                        aws_access_key_id="bench", aws_secret_access_key="bench")
+
+
+def seed_region(url, region, n, points_per_day, days):
+    ec2 = client("ec2", region, url)
+    image = next(i["ImageId"] for i in ec2.describe_images(Owners=["amazon"])["Images"]
+                 if i.get("Architecture") == "x86_64" and not i.get("Platform"))
+    ids = []
+    types = ["m5.large", "m5.xlarge", "c5.large", "t3.medium", "r5.large"]
+    for start in range(0, n, 500):
+        count = min(500, n - start)
+        out = ec2.run_instances(ImageId=image, MinCount=count, MaxCount=count,
+                                InstanceType=types[(start // 500) % len(types)])
+        ids += [i["InstanceId"] for i in out["Instances"]]
+    extra_volumes = max(1, n // 10)
+    for i in range(extra_volumes):
+        ec2.create_volume(AvailabilityZone=f"{region}a", Size=100 + i % 400, VolumeType="gp2" if i % 2 else "gp3")
+    rds = client("rds", region, url)
+    dbs = max(1, n // 200)
+    for i in range(dbs):
+        rds.create_db_instance(DBInstanceIdentifier=f"bench-db-{i}", Engine="postgres", DBInstanceClass="db.m5.large",
+                               AllocatedStorage=100, MasterUsername="bench", MasterUserPassword="bench-password-1")
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
+    elbv2 = client("elbv2", region, url)
+    lbs = max(1, n // 500)
+    for i in range(lbs):
+        elbv2.create_load_balancer(Name=f"bench-alb-{i}", Subnets=subnets, Type="application")
+    # CPU history: one datum per point (its Average and Maximum are the value).
+    cw = client("cloudwatch", region, url)
+    now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    step = timedelta(hours=24 / points_per_day)
+    points = int(days * points_per_day)
+
+    def put(batch):
+        cw.put_metric_data(Namespace="AWS/EC2", MetricData=batch)
+
+    data = []
+    for k, iid in enumerate(ids):
+        base = 5 + (k % 10) * 8
+        for p in range(1, points + 1):
+            data.append({"MetricName": "CPUUtilization", "Dimensions": [{"Name": "InstanceId", "Value": iid}],
+                         "Timestamp": now - p * step, "Value": base + (p * 7919 % 13), "Unit": "Percent"})
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(put, [data[i:i + 1000] for i in range(0, len(data), 1000)]))
+    return {"instances": len(ids), "volumes": len(ids) + extra_volumes, "dbs": dbs, "lbs": lbs, "datapoints": len(data)}
+
+
+def run_measured(binary, args, env):
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([binary] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    out_chunks, err_chunks = [], []
+    t_out = threading.Thread(target=lambda: out_chunks.append(proc.stdout.read()))
+    t_err = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()))
+    t_out.start(); t_err.start()
+    _, status, rusage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    t_out.join(); t_err.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = b"".join(err_chunks).decode(errors="replace")
+    calls = {}
+    for m in re.finditer(r"^api calls: (.+) (\S+) = (\d+)$", err, re.M):
+        if m.group(1) != "total":
+            calls[f"{m.group(1)} {m.group(2)}"] = int(m.group(3))
+    return {"wall_s": wall, "peak_rss_mib": rusage.ru_maxrss / 1024, "calls": calls,
+            "exit": proc.returncode, "stderr": err, "stdout": b"".join(out_chunks)}
+
+
+def baseline(url, regions, days):
+    """The earlier bot: list instances, then one GetMetricStatistics per instance, in sequence."""
+    calls = 0
+    t0 = time.perf_counter()
+    end = datetime.now(timezone.utc)
+    for region in regions:
+        ec2 = client("ec2", region, url)
+        cw = client("cloudwatch", region, url)
+        ids = []
+        token = None
+        while True:
+            kw = {"MaxResults": 1000}
+            if token:
+                kw["NextToken"] = token
+            page = ec2.describe_instances(**kw)
+            calls += 1
+            ids += [i["InstanceId"] for r in page["Reservations"] for i in r["Instances"]]
+            token = page.get("NextToken")
+            if not token:
+                break
+        for iid in ids:
+            cw.get_metric_statistics(Namespace="AWS/EC2", MetricName="CPUUtilization",
+                                     Dimensions=[{"Name": "InstanceId", "Value": iid}],
+                                     StartTime=end - timedelta(days=days), EndTime=end, Period=3600,
+                                     Statistics=["Average", "Maximum"])
+            calls += 1
+    return {"wall_s": time.perf_counter() - t0, "calls": calls}
+
+
+def startup_ms(binary, args, runs=20):
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([binary] + args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--instances", type=int, default=1000, help="EC2 instances per region (default 1000)")
+    ap.add_argument("--regions", type=int, default=2, help="regions (default 2)")
+    ap.add_argument("--latency-ms", type=float, default=0, help="delay added to every request (default 0)")
+    ap.add_argument("--points-per-day", type=int, default=24, help="CPU datapoints per instance per day (default 24)")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the per-instance baseline")
+    ap.add_argument("--finops", default=os.path.join(ROOT, "target", "release", "finops"))
+    ap.add_argument("--json", help="also write the figures to this file")
+    a = ap.parse_args()
+    if not os.path.exists(a.finops):
+        raise SystemExit(f"{a.finops} not found: run `cargo build --release` first")
+    regions = REGIONS[: a.regions]
+    moto, port = start_moto()
+    try:
+        direct = f"http://127.0.0.1:{port}"
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(len(regions)) as pool:
+            seeded = dict(zip(regions, pool.map(lambda r: seed_region(direct, r, a.instances, a.points_per_day, 13.5), regions)))
+        print(f"seeded {sum(s['instances'] for s in seeded.values())} instances in {len(regions)} regions "
+              f"({sum(s['datapoints'] for s in seeded.values())} datapoints) in {time.perf_counter() - t0:.0f}s",
+              file=sys.stderr)
+        url = direct
+        if a.latency_ms:
+            _, pport = start_proxy(port, a.latency_ms)
+            url = f"http://127.0.0.1:{pport}"
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_EC2_METADATA_DISABLED="true")
+        common = ["--endpoint-url", url, "--region", ",".join(regions), "-o", "json", "--no-progress", "-v"]
+        scan = run_measured(a.finops, ["scan"] + common, env)
+        rec = run_measured(a.finops, ["recommend"] + common, env)
+        for name, r in (("scan", scan), ("recommend", rec)):
+            if r["exit"] != 0:
+                print(r["stderr"], file=sys.stderr)
+                raise SystemExit(f"finops {name} exited {r['exit']}")
+        resources = len(json.loads(scan["stdout"])["resources"])
+        findings = len(json.loads(rec["stdout"])["recommendations"])
+        # The lower bound: pages at maximum page size, ceil(queries/500) per region.
+        queries = sum(int(m.group(2)) for m in re.finditer(r"metrics: (\S+): (\d+) queries", rec["stderr"]))
+        bound_scan = 0
+        bound_metrics = 0
+        for region, s in seeded.items():
+            bound_scan += (math.ceil(s["instances"] / 1000) + math.ceil(s["volumes"] / 500) + math.ceil(max(s["dbs"], 1) / 100)
+                           + math.ceil(s["lbs"] / 400) + 1 + math.ceil(s["lbs"] / 20) + 1)
+        for m in re.finditer(r"metrics: (\S+): (\d+) queries", rec["stderr"]):
+            bound_metrics += math.ceil(int(m.group(2)) / 500)
+        extras_per_region = 3  # DescribeAddresses, DescribeTargetGroups, one page of each
+        bound_rec = bound_scan + bound_metrics + extras_per_region * len(regions)
+        base = None if a.no_baseline else baseline(url, regions, 14)
+        figures = {
+            "instances_per_region": a.instances, "regions": len(regions), "latency_ms": a.latency_ms,
+            "points_per_day": a.points_per_day, "resources": resources, "findings": findings, "metric_queries": queries,
+            "scan": {k: scan[k] for k in ("wall_s", "peak_rss_mib", "calls")},
+            "recommend": {k: rec[k] for k in ("wall_s", "peak_rss_mib", "calls")},
+            "lower_bound": {"scan": bound_scan, "recommend": bound_rec},
+            "baseline": base,
+            "startup_ms": {"version": startup_ms(a.finops, ["--version"]),
+                           "pricing m5.large": startup_ms(a.finops, ["pricing", "m5.large"])},
+        }
+        report(figures)
+        if a.json:
+            with open(a.json, "w") as f:
+                json.dump(figures, f, indent=2)
+    finally:
+        moto.terminate()
+        moto.wait()
+
+
+def report(f):
+    total = lambda c: sum(c.values())
+    print(f"\n## finops at {f['instances_per_region']:,} instances x {f['regions']} regions, "
+          f"{f['latency_ms']:g} ms added per request\n")
+    print(f"{f['resources']:,} resources scanned, {f['metric_queries']:,} metric queries, {f['findings']:,} findings\n")
+    print("| run | wall time | requests | lower bound | requests / 1,000 resources | peak RSS |")
+    print("|---|---|---|---|---|---|")
+    for name in ("scan", "recommend"):
+        r = f[name]
+        n = total(r["calls"])
+        print(f"| finops {name} | {r['wall_s']:.2f} s | {n:,} | {f['lower_bound'][name]:,} | "
+              f"{n * 1000 / max(f['resources'], 1):.1f} | {r['peak_rss_mib']:.0f} MiB |")
+    if f["baseline"]:
+        b = f["baseline"]
+        print(f"| baseline (per-instance GetMetricStatistics, sequential) | {b['wall_s']:.2f} s | {b['calls']:,} | | | |")
+        print(f"\nrecommend is {b['wall_s'] / f['recommend']['wall_s']:.1f}x faster than the baseline "
+              f"with {b['calls'] / max(total(f['recommend']['calls']), 1):.0f}x fewer requests.")
+    print("\nrecommend requests by operation:")
+    for op, n in sorted(f["recommend"]["calls"].items()):
+        print(f"  {op:<45} {n:>8,}")
+    s = f["startup_ms"]
+    print(f"\nstart-up (median of 20): finops --version {s['version']:.1f} ms, "
+          f"finops pricing m5.large {s['pricing m5.large']:.1f} ms")
+    print("(moto ran with benches/moto_indexed.py: GetMetricData indexed, same answers)")
+
+
+if __name__ == "__main__":
+    main()
