@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups')
             [CompletionResult]::new('recommend', 'recommend', [CompletionResultType]::ParameterValue, 'Find idle and overprovisioned resources and what acting on them saves')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Push inventory and recommendations to the FinOps backend, losing nothing')
             [CompletionResult]::new('pricing', 'pricing', [CompletionResultType]::ParameterValue, 'Show the bundled price of an instance type, DB class or volume type')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Print the effective settings and where each comes from')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
@@ -49,6 +50,7 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
         'finops;scan' {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Read an inventory snapshot instead of calling AWS')
             [CompletionResult]::new('--save', '--save', [CompletionResultType]::ParameterName, 'Also write the inventory snapshot (JSON) to FILE')
+            [CompletionResult]::new('--backend-url', '--backend-url', [CompletionResultType]::ParameterName, 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)')
             [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL')
@@ -57,6 +59,8 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             [CompletionResult]::new('--services', '--services', [CompletionResultType]::ParameterName, 'Only these services (comma list)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)')
             [CompletionResult]::new('--demo', '--demo', [CompletionResultType]::ParameterName, 'Scan a bundled sample fleet instead of AWS (no account or network needed)')
+            [CompletionResult]::new('--sync', '--sync', [CompletionResultType]::ParameterName, 'Also push the results to the backend (as `finops sync`)')
+            [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow the bearer token over plain HTTP to a non-loopback host')
             [CompletionResult]::new('--all-regions', '--all-regions', [CompletionResultType]::ParameterName, 'Scan every region enabled for the account (DescribeRegions)')
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the results and errors')
@@ -76,6 +80,7 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             [CompletionResult]::new('--exclude-tag', '--exclude-tag', [CompletionResultType]::ParameterName, 'Skip resources with this tag (KEY=VALUE, or KEY for any value); repeatable')
             [CompletionResult]::new('--min-savings', '--min-savings', [CompletionResultType]::ParameterName, 'Hide findings that save less than USD a month')
             [CompletionResult]::new('--fail-on-savings', '--fail-on-savings', [CompletionResultType]::ParameterName, 'Exit 4 when the total monthly savings reach USD (for CI gates)')
+            [CompletionResult]::new('--backend-url', '--backend-url', [CompletionResultType]::ParameterName, 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)')
             [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL')
@@ -84,6 +89,37 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             [CompletionResult]::new('--services', '--services', [CompletionResultType]::ParameterName, 'Only these services (comma list)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)')
             [CompletionResult]::new('--demo', '--demo', [CompletionResultType]::ParameterName, 'Analyse the bundled sample fleet and its utilization (no AWS needed)')
+            [CompletionResult]::new('--sync', '--sync', [CompletionResultType]::ParameterName, 'Also push the results to the backend (as `finops sync`)')
+            [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow the bearer token over plain HTTP to a non-loopback host')
+            [CompletionResult]::new('--all-regions', '--all-regions', [CompletionResultType]::ParameterName, 'Scan every region enabled for the account (DescribeRegions)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the results and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the results and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v adds API call counts and timings, -vv debug logs')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr: -v adds API call counts and timings, -vv debug logs')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'finops;sync' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Push a saved inventory snapshot instead of scanning AWS')
+            [CompletionResult]::new('--backend-url', '--backend-url', [CompletionResultType]::ParameterName, 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--services', '--services', [CompletionResultType]::ParameterName, 'Only these services (comma list)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)')
+            [CompletionResult]::new('--demo', '--demo', [CompletionResultType]::ParameterName, 'Push a bundled sample fleet instead of scanning AWS')
+            [CompletionResult]::new('--with-recommendations', '--with-recommendations', [CompletionResultType]::ParameterName, 'Also compute and push recommendations (reads CloudWatch)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Build and validate every payload and show what would be sent; touch neither the backend nor the outbox')
+            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Check the backend: GET /health, reachability and latency (exit 0/1)')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Show what is queued, delivered and dead-lettered, per endpoint')
+            [CompletionResult]::new('--full', '--full', [CompletionResultType]::ParameterName, 'Send every record, even those unchanged since their last delivery')
+            [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow the bearer token over plain HTTP to a non-loopback host')
             [CompletionResult]::new('--all-regions', '--all-regions', [CompletionResultType]::ParameterName, 'Scan every region enabled for the account (DescribeRegions)')
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the results and errors')
@@ -161,6 +197,7 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
         'finops;help' {
             [CompletionResult]::new('scan', 'scan', [CompletionResultType]::ParameterValue, 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups')
             [CompletionResult]::new('recommend', 'recommend', [CompletionResultType]::ParameterValue, 'Find idle and overprovisioned resources and what acting on them saves')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Push inventory and recommendations to the FinOps backend, losing nothing')
             [CompletionResult]::new('pricing', 'pricing', [CompletionResultType]::ParameterValue, 'Show the bundled price of an instance type, DB class or volume type')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Print the effective settings and where each comes from')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
@@ -171,6 +208,9 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             break
         }
         'finops;help;recommend' {
+            break
+        }
+        'finops;help;sync' {
             break
         }
         'finops;help;pricing' {

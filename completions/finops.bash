@@ -34,6 +34,9 @@ _finops() {
             finops,scan)
                 cmd="finops__subcmd__scan"
                 ;;
+            finops,sync)
+                cmd="finops__subcmd__sync"
+                ;;
             finops__subcmd__help,completions)
                 cmd="finops__subcmd__help__subcmd__completions"
                 ;;
@@ -52,6 +55,9 @@ _finops() {
             finops__subcmd__help,scan)
                 cmd="finops__subcmd__help__subcmd__scan"
                 ;;
+            finops__subcmd__help,sync)
+                cmd="finops__subcmd__help__subcmd__sync"
+                ;;
             *)
                 ;;
         esac
@@ -59,7 +65,7 @@ _finops() {
 
     case "${cmd}" in
         finops)
-            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version scan recommend pricing config completions help"
+            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version scan recommend sync pricing config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -185,7 +191,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__help)
-            opts="scan recommend pricing config completions help"
+            opts="scan recommend sync pricing config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -282,6 +288,20 @@ _finops() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        finops__subcmd__help__subcmd__sync)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         finops__subcmd__pricing)
             opts="-o -q -v -h -V --engine --multi-az --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -329,7 +349,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__recommend)
-            opts="-o -q -v -h -V --demo --from --lookback-days --period --exclude-tag --min-savings --fail-on-savings --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version"
+            opts="-o -q -v -h -V --demo --from --lookback-days --period --exclude-tag --min-savings --fail-on-savings --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -356,6 +376,10 @@ _finops() {
                     return 0
                     ;;
                 --fail-on-savings)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backend-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -395,7 +419,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__scan)
-            opts="-o -q -v -h -V --demo --from --save --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version"
+            opts="-o -q -v -h -V --demo --from --save --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -406,6 +430,60 @@ _finops() {
                     return 0
                     ;;
                 --save)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backend-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --services)
+                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        finops__subcmd__sync)
+            opts="-o -q -v -h -V --demo --from --with-recommendations --dry-run --check --status --full --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backend-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -37,6 +37,7 @@ set edit:completion:arg-completer[finops] = {|@words|
             cand --version 'Print version'
             cand scan 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
             cand recommend 'Find idle and overprovisioned resources and what acting on them saves'
+            cand sync 'Push inventory and recommendations to the FinOps backend, losing nothing'
             cand pricing 'Show the bundled price of an instance type, DB class or volume type'
             cand config 'Print the effective settings and where each comes from'
             cand completions 'Print shell completions'
@@ -45,6 +46,7 @@ set edit:completion:arg-completer[finops] = {|@words|
         &'finops;scan'= {
             cand --from 'Read an inventory snapshot instead of calling AWS'
             cand --save 'Also write the inventory snapshot (JSON) to FILE'
+            cand --backend-url 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)'
             cand --profile 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)'
             cand --region 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)'
             cand --endpoint-url 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL'
@@ -53,6 +55,8 @@ set edit:completion:arg-completer[finops] = {|@words|
             cand --services 'Only these services (comma list)'
             cand --config 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)'
             cand --demo 'Scan a bundled sample fleet instead of AWS (no account or network needed)'
+            cand --sync 'Also push the results to the backend (as `finops sync`)'
+            cand --allow-insecure-http 'Allow the bearer token over plain HTTP to a non-loopback host'
             cand --all-regions 'Scan every region enabled for the account (DescribeRegions)'
             cand --no-progress 'Never show progress bars'
             cand -q 'Print only the results and errors'
@@ -71,6 +75,7 @@ set edit:completion:arg-completer[finops] = {|@words|
             cand --exclude-tag 'Skip resources with this tag (KEY=VALUE, or KEY for any value); repeatable'
             cand --min-savings 'Hide findings that save less than USD a month'
             cand --fail-on-savings 'Exit 4 when the total monthly savings reach USD (for CI gates)'
+            cand --backend-url 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)'
             cand --profile 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)'
             cand --region 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)'
             cand --endpoint-url 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL'
@@ -79,6 +84,36 @@ set edit:completion:arg-completer[finops] = {|@words|
             cand --services 'Only these services (comma list)'
             cand --config 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)'
             cand --demo 'Analyse the bundled sample fleet and its utilization (no AWS needed)'
+            cand --sync 'Also push the results to the backend (as `finops sync`)'
+            cand --allow-insecure-http 'Allow the bearer token over plain HTTP to a non-loopback host'
+            cand --all-regions 'Scan every region enabled for the account (DescribeRegions)'
+            cand --no-progress 'Never show progress bars'
+            cand -q 'Print only the results and errors'
+            cand --quiet 'Print only the results and errors'
+            cand -v 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+            cand --verbose 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'finops;sync'= {
+            cand --from 'Push a saved inventory snapshot instead of scanning AWS'
+            cand --backend-url 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)'
+            cand --profile 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)'
+            cand --region 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)'
+            cand --endpoint-url 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --services 'Only these services (comma list)'
+            cand --config 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)'
+            cand --demo 'Push a bundled sample fleet instead of scanning AWS'
+            cand --with-recommendations 'Also compute and push recommendations (reads CloudWatch)'
+            cand --dry-run 'Build and validate every payload and show what would be sent; touch neither the backend nor the outbox'
+            cand --check 'Check the backend: GET /health, reachability and latency (exit 0/1)'
+            cand --status 'Show what is queued, delivered and dead-lettered, per endpoint'
+            cand --full 'Send every record, even those unchanged since their last delivery'
+            cand --allow-insecure-http 'Allow the bearer token over plain HTTP to a non-loopback host'
             cand --all-regions 'Scan every region enabled for the account (DescribeRegions)'
             cand --no-progress 'Never show progress bars'
             cand -q 'Print only the results and errors'
@@ -152,6 +187,7 @@ set edit:completion:arg-completer[finops] = {|@words|
         &'finops;help'= {
             cand scan 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
             cand recommend 'Find idle and overprovisioned resources and what acting on them saves'
+            cand sync 'Push inventory and recommendations to the FinOps backend, losing nothing'
             cand pricing 'Show the bundled price of an instance type, DB class or volume type'
             cand config 'Print the effective settings and where each comes from'
             cand completions 'Print shell completions'
@@ -160,6 +196,8 @@ set edit:completion:arg-completer[finops] = {|@words|
         &'finops;help;scan'= {
         }
         &'finops;help;recommend'= {
+        }
+        &'finops;help;sync'= {
         }
         &'finops;help;pricing'= {
         }

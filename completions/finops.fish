@@ -44,12 +44,14 @@ complete -c finops -n "__fish_finops_needs_command" -s h -l help -d 'Print help 
 complete -c finops -n "__fish_finops_needs_command" -s V -l version -d 'Print version'
 complete -c finops -n "__fish_finops_needs_command" -f -a "scan" -d 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
 complete -c finops -n "__fish_finops_needs_command" -f -a "recommend" -d 'Find idle and overprovisioned resources and what acting on them saves'
+complete -c finops -n "__fish_finops_needs_command" -f -a "sync" -d 'Push inventory and recommendations to the FinOps backend, losing nothing'
 complete -c finops -n "__fish_finops_needs_command" -f -a "pricing" -d 'Show the bundled price of an instance type, DB class or volume type'
 complete -c finops -n "__fish_finops_needs_command" -f -a "config" -d 'Print the effective settings and where each comes from'
 complete -c finops -n "__fish_finops_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c finops -n "__fish_finops_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c finops -n "__fish_finops_using_subcommand scan" -l from -d 'Read an inventory snapshot instead of calling AWS' -r -F
 complete -c finops -n "__fish_finops_using_subcommand scan" -l save -d 'Also write the inventory snapshot (JSON) to FILE' -r -F
+complete -c finops -n "__fish_finops_using_subcommand scan" -l backend-url -d 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)' -r
 complete -c finops -n "__fish_finops_using_subcommand scan" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
 complete -c finops -n "__fish_finops_using_subcommand scan" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
 complete -c finops -n "__fish_finops_using_subcommand scan" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
@@ -63,6 +65,8 @@ elb\t''
 asg\t''"
 complete -c finops -n "__fish_finops_using_subcommand scan" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand scan" -l demo -d 'Scan a bundled sample fleet instead of AWS (no account or network needed)'
+complete -c finops -n "__fish_finops_using_subcommand scan" -l sync -d 'Also push the results to the backend (as `finops sync`)'
+complete -c finops -n "__fish_finops_using_subcommand scan" -l allow-insecure-http -d 'Allow the bearer token over plain HTTP to a non-loopback host'
 complete -c finops -n "__fish_finops_using_subcommand scan" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
 complete -c finops -n "__fish_finops_using_subcommand scan" -l no-progress -d 'Never show progress bars'
 complete -c finops -n "__fish_finops_using_subcommand scan" -s q -l quiet -d 'Print only the results and errors'
@@ -75,6 +79,7 @@ complete -c finops -n "__fish_finops_using_subcommand recommend" -l period -d 'M
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l exclude-tag -d 'Skip resources with this tag (KEY=VALUE, or KEY for any value); repeatable' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l min-savings -d 'Hide findings that save less than USD a month' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l fail-on-savings -d 'Exit 4 when the total monthly savings reach USD (for CI gates)' -r
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l backend-url -d 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
@@ -88,12 +93,41 @@ elb\t''
 asg\t''"
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l demo -d 'Analyse the bundled sample fleet and its utilization (no AWS needed)'
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l sync -d 'Also push the results to the backend (as `finops sync`)'
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l allow-insecure-http -d 'Allow the bearer token over plain HTTP to a non-loopback host'
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l no-progress -d 'Never show progress bars'
 complete -c finops -n "__fish_finops_using_subcommand recommend" -s q -l quiet -d 'Print only the results and errors'
 complete -c finops -n "__fish_finops_using_subcommand recommend" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
 complete -c finops -n "__fish_finops_using_subcommand recommend" -s h -l help -d 'Print help'
 complete -c finops -n "__fish_finops_using_subcommand recommend" -s V -l version -d 'Print version'
+complete -c finops -n "__fish_finops_using_subcommand sync" -l from -d 'Push a saved inventory snapshot instead of scanning AWS' -r -F
+complete -c finops -n "__fish_finops_using_subcommand sync" -l backend-url -d 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)' -r
+complete -c finops -n "__fish_finops_using_subcommand sync" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
+complete -c finops -n "__fish_finops_using_subcommand sync" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
+complete -c finops -n "__fish_finops_using_subcommand sync" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
+complete -c finops -n "__fish_finops_using_subcommand sync" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c finops -n "__fish_finops_using_subcommand sync" -l services -d 'Only these services (comma list)' -r -f -a "ec2\t''
+ebs\t''
+rds\t''
+elb\t''
+asg\t''"
+complete -c finops -n "__fish_finops_using_subcommand sync" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand sync" -l demo -d 'Push a bundled sample fleet instead of scanning AWS'
+complete -c finops -n "__fish_finops_using_subcommand sync" -l with-recommendations -d 'Also compute and push recommendations (reads CloudWatch)'
+complete -c finops -n "__fish_finops_using_subcommand sync" -l dry-run -d 'Build and validate every payload and show what would be sent; touch neither the backend nor the outbox'
+complete -c finops -n "__fish_finops_using_subcommand sync" -l check -d 'Check the backend: GET /health, reachability and latency (exit 0/1)'
+complete -c finops -n "__fish_finops_using_subcommand sync" -l status -d 'Show what is queued, delivered and dead-lettered, per endpoint'
+complete -c finops -n "__fish_finops_using_subcommand sync" -l full -d 'Send every record, even those unchanged since their last delivery'
+complete -c finops -n "__fish_finops_using_subcommand sync" -l allow-insecure-http -d 'Allow the bearer token over plain HTTP to a non-loopback host'
+complete -c finops -n "__fish_finops_using_subcommand sync" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
+complete -c finops -n "__fish_finops_using_subcommand sync" -l no-progress -d 'Never show progress bars'
+complete -c finops -n "__fish_finops_using_subcommand sync" -s q -l quiet -d 'Print only the results and errors'
+complete -c finops -n "__fish_finops_using_subcommand sync" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+complete -c finops -n "__fish_finops_using_subcommand sync" -s h -l help -d 'Print help'
+complete -c finops -n "__fish_finops_using_subcommand sync" -s V -l version -d 'Print version'
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l engine -d 'For DB classes: only this engine (mysql, postgres, mariadb)' -r
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
@@ -150,9 +184,10 @@ complete -c finops -n "__fish_finops_using_subcommand completions" -s q -l quiet
 complete -c finops -n "__fish_finops_using_subcommand completions" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
 complete -c finops -n "__fish_finops_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c finops -n "__fish_finops_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend pricing config completions help" -f -a "scan" -d 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend pricing config completions help" -f -a "recommend" -d 'Find idle and overprovisioned resources and what acting on them saves'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend pricing config completions help" -f -a "pricing" -d 'Show the bundled price of an instance type, DB class or volume type'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend pricing config completions help" -f -a "config" -d 'Print the effective settings and where each comes from'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend pricing config completions help" -f -a "completions" -d 'Print shell completions'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend pricing config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync pricing config completions help" -f -a "scan" -d 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync pricing config completions help" -f -a "recommend" -d 'Find idle and overprovisioned resources and what acting on them saves'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync pricing config completions help" -f -a "sync" -d 'Push inventory and recommendations to the FinOps backend, losing nothing'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync pricing config completions help" -f -a "pricing" -d 'Show the bundled price of an instance type, DB class or volume type'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync pricing config completions help" -f -a "config" -d 'Print the effective settings and where each comes from'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync pricing config completions help" -f -a "completions" -d 'Print shell completions'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync pricing config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

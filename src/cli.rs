@@ -105,6 +105,8 @@ pub enum Command {
     Scan(ScanArgs),
     /// Find idle and overprovisioned resources and what acting on them saves
     Recommend(RecommendArgs),
+    /// Push inventory and recommendations to the FinOps backend, losing nothing
+    Sync(SyncArgs),
     /// Show the bundled price of an instance type, DB class or volume type
     Pricing(PricingArgs),
     /// Print the effective settings and where each comes from
@@ -126,6 +128,67 @@ pub struct ScanArgs {
     /// Also write the inventory snapshot (JSON) to FILE
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub sync: SyncFlags,
+}
+
+/// `--sync` on scan and recommend: push the results as `finops sync` would.
+#[derive(Debug, Args, Default, Clone)]
+pub struct SyncFlags {
+    /// Also push the results to the backend (as `finops sync`)
+    #[arg(long)]
+    pub sync: bool,
+
+    #[command(flatten)]
+    pub target: SyncTarget,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Push a bundled sample fleet instead of scanning AWS
+    #[arg(long, conflicts_with = "from")]
+    pub demo: bool,
+
+    /// Push a saved inventory snapshot instead of scanning AWS
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+
+    /// Also compute and push recommendations (reads CloudWatch)
+    #[arg(long)]
+    pub with_recommendations: bool,
+
+    /// Build and validate every payload and show what would be sent; touch
+    /// neither the backend nor the outbox
+    #[arg(long, conflicts_with_all = ["check", "status"])]
+    pub dry_run: bool,
+
+    /// Check the backend: GET /health, reachability and latency (exit 0/1)
+    #[arg(long, conflicts_with = "status")]
+    pub check: bool,
+
+    /// Show what is queued, delivered and dead-lettered, per endpoint
+    #[arg(long)]
+    pub status: bool,
+
+    /// Send every record, even those unchanged since their last delivery
+    #[arg(long)]
+    pub full: bool,
+
+    #[command(flatten)]
+    pub target: SyncTarget,
+}
+
+/// Where `sync` delivers.
+#[derive(Debug, Args, Default, Clone)]
+pub struct SyncTarget {
+    /// Backend base URL (else FINOPS_BACKEND_URL, else the config file)
+    #[arg(long, value_name = "URL")]
+    pub backend_url: Option<String>,
+
+    /// Allow the bearer token over plain HTTP to a non-loopback host
+    #[arg(long)]
+    pub allow_insecure_http: bool,
 }
 
 #[derive(Debug, Args)]
@@ -157,6 +220,9 @@ pub struct RecommendArgs {
     /// Exit 4 when the total monthly savings reach USD (for CI gates)
     #[arg(long, value_name = "USD", value_parser = parse_usd)]
     pub fail_on_savings: Option<rust_decimal::Decimal>,
+
+    #[command(flatten)]
+    pub sync: SyncFlags,
 }
 
 fn parse_period(s: &str) -> Result<u32, String> {

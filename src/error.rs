@@ -19,6 +19,8 @@ pub enum ExitStatus {
     Partial = 3,
     /// `recommend --fail-on-savings`: the savings reached the threshold.
     SavingsFound = 4,
+    /// `sync`: records remain queued or were dead-lettered.
+    SyncIncomplete = 6,
 }
 
 impl From<ExitStatus> for ExitCode {

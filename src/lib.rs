@@ -12,6 +12,8 @@ pub mod inventory;
 pub mod output;
 pub mod pricing;
 pub mod settings;
+pub mod state;
+pub mod sync;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -43,6 +45,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let printer = Printer::new(&settings);
     let result = match cli.command {
         Command::Pricing(a) => commands::pricing::run(a, &settings, &printer),
+        Command::Sync(a) => {
+            runtime().and_then(|rt| rt.block_on(commands::sync::run(a, &settings, &printer)))
+        }
         Command::Recommend(a) => {
             runtime().and_then(|rt| rt.block_on(commands::recommend::run(a, &settings, &printer)))
         }

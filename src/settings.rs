@@ -24,6 +24,7 @@ pub struct ConfigFile {
     pub progress: Option<bool>,
     pub concurrency: Option<usize>,
     pub recommend: Option<crate::analysis::thresholds::Thresholds>,
+    pub backend: Option<crate::sync::BackendFile>,
 }
 
 /// Where a setting's value came from, shown by `finops config`.
@@ -69,6 +70,10 @@ pub struct Settings {
     pub services: Vec<Service>,
     pub concurrency: usize,
     pub config_file: Option<PathBuf>,
+    /// The config file's `[backend]` table (resolved per command, with flags).
+    pub backend: crate::sync::BackendFile,
+    /// Where local state lives (FINOPS_STATE_DIR, else the XDG data dir).
+    pub state_dir: Option<PathBuf>,
     /// The rules' thresholds (config file `[recommend]`, else defaults).
     pub thresholds: crate::analysis::thresholds::Thresholds,
     /// (setting, value, origin) for `finops config`.
@@ -400,7 +405,40 @@ impl Settings {
             o,
         ));
 
+        let backend = file.backend.clone().unwrap_or_default();
+        let env_url = env_nonempty(env, "FINOPS_BACKEND_URL");
+        let (url_shown, o) = match (&env_url, &backend.url) {
+            (Some(u), _) => (u.clone(), Origin::Env("FINOPS_BACKEND_URL".into())),
+            (None, Some(u)) => (u.clone(), Origin::File),
+            (None, None) => ("(none)".to_string(), Origin::Default),
+        };
+        origins.push(("backend_url", url_shown, o));
+        // The token is never shown: only whether one is set, and where.
+        let (token_shown, o) = if env_nonempty(env, "FINOPS_BACKEND_TOKEN").is_some() {
+            ("(set)", Origin::Env("FINOPS_BACKEND_TOKEN".into()))
+        } else if backend.token.is_some() {
+            ("(set)", Origin::File)
+        } else {
+            ("(none)", Origin::Default)
+        };
+        origins.push(("backend_token", token_shown.into(), o));
+        let state_dir = crate::sync::state_dir(env);
+        origins.push((
+            "state_dir",
+            state_dir
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "(none: set FINOPS_STATE_DIR)".into()),
+            if env_nonempty(env, "FINOPS_STATE_DIR").is_some() {
+                Origin::Env("FINOPS_STATE_DIR".into())
+            } else {
+                Origin::Default
+            },
+        ));
+
         Ok(Settings {
+            backend,
+            state_dir,
             thresholds,
             profile,
             regions,

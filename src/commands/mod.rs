@@ -5,3 +5,4 @@ pub mod config;
 pub mod pricing;
 pub mod recommend;
 pub mod scan;
+pub mod sync;

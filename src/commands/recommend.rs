@@ -60,12 +60,69 @@ pub fn totals(recs: &[Recommendation]) -> SavingsTotals {
     t
 }
 
+/// Everything a recommend run produces, for rendering or for sync.
+pub struct Computed {
+    pub scan: crate::pricing::fleet::ScanReport,
+    pub metrics: crate::analysis::metrics::Metrics,
+    pub report: RecommendReport,
+}
+
 pub async fn run(
     args: RecommendArgs,
     settings: &Settings,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
+    let c = compute(&args, settings, printer).await?;
+    let out = &c.report;
+    match printer.format {
+        OutputFormat::Json => printer.json(out)?,
+        OutputFormat::Csv => printer.out(&output::recommend::csv(out)?)?,
+        OutputFormat::Table => printer.out(&output::recommend::table(printer, out))?,
+    }
+    printer.detail(
+        1,
+        format!("recommend took {:.2}s", started.elapsed().as_secs_f64()),
+    );
+    let mut status = if out.errors.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Partial
+    };
+    if let Some(gate) = args.fail_on_savings
+        && out.totals.monthly_savings_usd >= gate
+    {
+        printer.info(format!(
+            "monthly savings {} reach --fail-on-savings {}",
+            output::usd(out.totals.monthly_savings_usd, 2),
+            output::usd(gate, 2)
+        ));
+        status = ExitStatus::SavingsFound;
+    }
+    if args.sync.sync {
+        let s = crate::commands::sync::push_results(
+            &c.scan,
+            Some(&out.recommendations),
+            Some(&c.metrics),
+            &args.sync.target,
+            false,
+            settings,
+            printer,
+        )
+        .await?;
+        if s != ExitStatus::Success && status == ExitStatus::Success {
+            status = s;
+        }
+    }
+    Ok(status)
+}
+
+/// Inventory, metrics and findings, without rendering.
+pub async fn compute(
+    args: &RecommendArgs,
+    settings: &Settings,
+    printer: &Printer,
+) -> anyhow::Result<Computed> {
     let mut filters: Vec<TagFilter> = Vec::new();
     for s in args
         .exclude_tags
@@ -137,7 +194,7 @@ pub async fn run(
         recs.retain(|r| r.monthly_savings_usd >= min);
     }
     let totals = totals(&recs);
-    let out = RecommendReport {
+    let report_out = RecommendReport {
         schema_version: 1,
         generated_at: now_rfc3339(),
         lookback_days: args.lookback_days,
@@ -148,28 +205,9 @@ pub async fn run(
         insufficient_data: outcome.insufficient_data,
         errors: fetch_errors,
     };
-    match printer.format {
-        OutputFormat::Json => printer.json(&out)?,
-        OutputFormat::Csv => printer.out(&output::recommend::csv(&out)?)?,
-        OutputFormat::Table => printer.out(&output::recommend::table(printer, &out))?,
-    }
-    printer.detail(
-        1,
-        format!("recommend took {:.2}s", started.elapsed().as_secs_f64()),
-    );
-    if let Some(gate) = args.fail_on_savings
-        && out.totals.monthly_savings_usd >= gate
-    {
-        printer.info(format!(
-            "monthly savings {} reach --fail-on-savings {}",
-            output::usd(out.totals.monthly_savings_usd, 2),
-            output::usd(gate, 2)
-        ));
-        return Ok(ExitStatus::SavingsFound);
-    }
-    Ok(if out.errors.is_empty() {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Partial
+    Ok(Computed {
+        scan: report,
+        metrics,
+        report: report_out,
     })
 }

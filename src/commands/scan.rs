@@ -18,19 +18,7 @@ pub async fn run(
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
-    let mut inv = if args.demo {
-        demo::inventory()
-    } else if let Some(path) = &args.from {
-        snapshot::read(path)?
-    } else {
-        let aws = Aws::load(settings).await;
-        let inv = discover(&aws, settings, printer).await;
-        print_calls(&aws, printer);
-        inv?
-    };
-    if args.demo || args.from.is_some() {
-        narrow(&mut inv, settings);
-    }
+    let inv = collect(args.demo, args.from.as_deref(), settings, printer).await?;
     if let Some(path) = &args.save {
         snapshot::write(path, &inv)?;
         printer.info(format!(
@@ -56,11 +44,48 @@ pub async fn run(
             started.elapsed().as_secs_f64()
         ),
     );
-    Ok(if partial {
+    let mut status = if partial {
         ExitStatus::Partial
     } else {
         ExitStatus::Success
-    })
+    };
+    if args.sync.sync {
+        let s = crate::commands::sync::push_results(
+            &report,
+            None,
+            None,
+            &args.sync.target,
+            false,
+            settings,
+            printer,
+        )
+        .await?;
+        if s != ExitStatus::Success && status == ExitStatus::Success {
+            status = s;
+        }
+    }
+    Ok(status)
+}
+
+/// The inventory from the demo fleet, a snapshot file, or AWS.
+pub async fn collect(
+    demo: bool,
+    from: Option<&std::path::Path>,
+    settings: &Settings,
+    printer: &Printer,
+) -> anyhow::Result<Inventory> {
+    let mut inv = if demo {
+        demo::inventory()
+    } else if let Some(path) = from {
+        snapshot::read(path)?
+    } else {
+        let aws = Aws::load(settings).await;
+        let inv = discover(&aws, settings, printer).await;
+        print_calls(&aws, printer);
+        return inv;
+    };
+    narrow(&mut inv, settings);
+    Ok(inv)
 }
 
 /// For --demo and --from, the --region flag and --services pick what to show.

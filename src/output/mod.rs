@@ -109,6 +109,12 @@ impl Printer {
         pb
     }
 
+    /// A set of progress bars on stderr, or None where bars are not shown.
+    pub fn multi_progress(&self) -> Option<indicatif::MultiProgress> {
+        self.progress
+            .then(|| indicatif::MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
+    }
+
     pub fn table(&self) -> comfy_table::Table {
         let mut t = comfy_table::Table::new();
         if self.stdout_tty {

@@ -1,12 +1,14 @@
 //! Integration tests: the real `finops` binary against a real moto_server,
 //! a failure-injecting HTTP proxy, and every bad-input case of the CLI.
 
+mod backend;
 mod cli;
 mod fleet;
 mod moto;
 mod proxy;
 mod recommend;
 mod scan;
+mod sync;
 
 use std::path::Path;
 

@@ -1,0 +1,324 @@
+//! `finops sync`: push inventory (and recommendations) to the backend through
+//! the durable outbox; `--check`, `--status` and `--dry-run` for operators and CI.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::analysis::Recommendation;
+use crate::analysis::metrics::Metrics;
+use crate::cli::{OutputFormat, RecommendArgs, SyncArgs, SyncTarget};
+use crate::commands::{recommend, scan};
+use crate::error::{ExitStatus, UsageError};
+use crate::output::{Printer, right};
+use crate::pricing::{self, fleet::ScanReport};
+use crate::settings::Settings;
+use crate::state::outbox::Outbox;
+use crate::sync::{self, BackendConfig, SyncReport};
+
+fn env(k: &str) -> Option<String> {
+    std::env::var(k).ok()
+}
+
+fn config(target: &SyncTarget, settings: &Settings) -> Result<BackendConfig, UsageError> {
+    sync::backend_config(
+        target.backend_url.as_deref(),
+        target.allow_insecure_http,
+        &settings.backend,
+        &env,
+    )
+}
+
+fn state_dir(settings: &Settings) -> Result<std::path::PathBuf, UsageError> {
+    settings.state_dir.clone().ok_or_else(|| {
+        UsageError::new(
+            "no state directory",
+            "set FINOPS_STATE_DIR (or HOME / XDG_DATA_HOME) to where finops may keep its outbox",
+        )
+    })
+}
+
+fn scan_id(report: &ScanReport) -> String {
+    format!("{:?}:{}", report.source, report.generated_at).to_lowercase()
+}
+
+/// Push a scan's results (shorthand of `scan --sync` / `recommend --sync`):
+/// the summary goes to stderr, stdout keeps the command's own output.
+pub async fn push_results(
+    report: &ScanReport,
+    recs: Option<&[Recommendation]>,
+    metrics: Option<&Metrics>,
+    target: &SyncTarget,
+    full: bool,
+    settings: &Settings,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    let cfg = config(target, settings)?;
+    let dir = state_dir(settings)?;
+    let (records, unpriced) = sync::build_records(report, recs, metrics)?;
+    let (r, status) = sync::push(
+        &records,
+        unpriced,
+        &scan_id(report),
+        full,
+        &cfg,
+        &dir,
+        printer,
+    )
+    .await?;
+    printer.info(sync::summary_line(&r));
+    Ok(status)
+}
+
+#[derive(Serialize)]
+struct Health {
+    backend: String,
+    reachable: bool,
+    status: Option<u16>,
+    latency_ms: Option<u128>,
+    error: Option<String>,
+}
+
+async fn check(cfg: &BackendConfig, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let client = sync::client::http_client(cfg)?;
+    let mut req = client.get(format!("{}/health", cfg.url));
+    if let Some(t) = &cfg.token {
+        req = req.bearer_auth(t);
+    }
+    let started = Instant::now();
+    let h = match req.send().await {
+        Ok(resp) => Health {
+            backend: cfg.url.clone(),
+            reachable: resp.status().is_success(),
+            status: Some(resp.status().as_u16()),
+            latency_ms: Some(started.elapsed().as_millis()),
+            error: (!resp.status().is_success()).then(|| format!("HTTP {}", resp.status())),
+        },
+        Err(e) => Health {
+            backend: cfg.url.clone(),
+            reachable: false,
+            status: None,
+            latency_ms: None,
+            error: Some(if e.is_timeout() {
+                "timed out".into()
+            } else if e.is_connect() {
+                "cannot connect".into()
+            } else {
+                "the request failed".into()
+            }),
+        },
+    };
+    match printer.format {
+        OutputFormat::Json => printer.json(&h)?,
+        _ => printer.out(&match (&h.status, &h.latency_ms, h.reachable) {
+            (Some(s), Some(ms), true) => format!("{}: reachable, HTTP {s} in {ms} ms", h.backend),
+            _ => format!(
+                "{}: NOT reachable ({})",
+                h.backend,
+                h.error.as_deref().unwrap_or("unknown")
+            ),
+        })?,
+    }
+    Ok(if h.reachable {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
+}
+
+#[derive(Serialize)]
+struct Status {
+    outbox: String,
+    endpoints: BTreeMap<String, crate::state::outbox::Counts>,
+    dead_letters: Vec<DeadLetter>,
+}
+
+#[derive(Serialize)]
+struct DeadLetter {
+    endpoint: String,
+    record: String,
+    error: String,
+}
+
+fn status(settings: &Settings, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let path = sync::outbox_path(&state_dir(settings)?);
+    let outbox = Outbox::open(&path)?;
+    let s = Status {
+        outbox: path.display().to_string(),
+        endpoints: outbox.counts()?,
+        dead_letters: outbox
+            .dead_letters(20)?
+            .into_iter()
+            .map(|(endpoint, record, error)| DeadLetter {
+                endpoint,
+                record,
+                error,
+            })
+            .collect(),
+    };
+    match printer.format {
+        OutputFormat::Json => printer.json(&s)?,
+        _ => {
+            let mut t = printer.table();
+            t.set_header(vec!["ENDPOINT", "QUEUED", "DELIVERED", "DEAD-LETTERED"]);
+            for (ep, c) in &s.endpoints {
+                t.add_row(vec![
+                    comfy_table::Cell::new(ep),
+                    right(c.queued.to_string()),
+                    right(c.delivered.to_string()),
+                    right(c.dead.to_string()),
+                ]);
+            }
+            let mut text = format!("outbox: {}\n{t}\n", s.outbox);
+            if !s.dead_letters.is_empty() {
+                text.push_str("\nDead letters (the backend rejected them; not retried):\n");
+                for d in &s.dead_letters {
+                    text.push_str(&format!("  {} {}: {}\n", d.endpoint, d.record, d.error));
+                }
+            }
+            printer.out(&text)?;
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+#[derive(Serialize)]
+struct DryRun {
+    records: usize,
+    unpriced_skipped: usize,
+    counts: BTreeMap<&'static str, usize>,
+    payloads: BTreeMap<&'static str, Vec<Value>>,
+}
+
+pub async fn run(
+    args: SyncArgs,
+    settings: &Settings,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    if args.status {
+        return status(settings, printer);
+    }
+    if args.check {
+        return check(&config(&args.target, settings)?, printer).await;
+    }
+    // Fail on a bad backend before any AWS work (the dry run needs none).
+    let cfg = if args.dry_run {
+        None
+    } else {
+        Some(config(&args.target, settings)?)
+    };
+    let (report, recs, metrics) = if args.with_recommendations {
+        let rargs = RecommendArgs {
+            demo: args.demo,
+            from: args.from.clone(),
+            lookback_days: 14,
+            period: 3600,
+            exclude_tags: Vec::new(),
+            min_savings: None,
+            fail_on_savings: None,
+            sync: Default::default(),
+        };
+        let c = recommend::compute(&rargs, settings, printer).await?;
+        (c.scan, Some(c.report.recommendations), Some(c.metrics))
+    } else {
+        let inv = scan::collect(args.demo, args.from.as_deref(), settings, printer).await?;
+        (pricing::price_inventory(inv), None, None)
+    };
+    let partial = !report.errors.is_empty();
+    let (records, unpriced) = sync::build_records(&report, recs.as_deref(), metrics.as_ref())?;
+
+    if args.dry_run {
+        let mut d = DryRun {
+            records: records.len(),
+            unpriced_skipped: unpriced,
+            counts: BTreeMap::new(),
+            payloads: BTreeMap::new(),
+        };
+        for r in &records {
+            *d.counts.entry(r.endpoint).or_default() += 1;
+            d.payloads
+                .entry(r.endpoint)
+                .or_default()
+                .push(r.body.clone());
+        }
+        match printer.format {
+            OutputFormat::Json => printer.json(&d)?,
+            _ => {
+                let mut t = printer.table();
+                t.set_header(vec!["ENDPOINT", "RECORDS"]);
+                for (ep, n) in &d.counts {
+                    t.add_row(vec![comfy_table::Cell::new(ep), right(n.to_string())]);
+                }
+                printer.out(&format!(
+                    "dry run: {} valid record(s) would be sent; nothing was sent or queued\n{t}\n{}",
+                    d.records,
+                    if unpriced > 0 {
+                        format!("{unpriced} unpriced resource(s) are not sent (the contract needs costs).\n")
+                    } else {
+                        String::new()
+                    }
+                ))?;
+            }
+        }
+        return Ok(ExitStatus::Success);
+    }
+
+    let cfg = cfg.expect("resolved above when not a dry run");
+    let dir = state_dir(settings)?;
+    let (r, status) = sync::push(
+        &records,
+        unpriced,
+        &scan_id(&report),
+        args.full,
+        &cfg,
+        &dir,
+        printer,
+    )
+    .await?;
+    render(printer, &r)?;
+    Ok(match status {
+        ExitStatus::Success if partial => ExitStatus::Partial,
+        s => s,
+    })
+}
+
+fn render(printer: &Printer, r: &SyncReport) -> anyhow::Result<()> {
+    match printer.format {
+        OutputFormat::Json => printer.json(r)?,
+        _ => {
+            let mut t = printer.table();
+            t.set_header(vec![
+                "ENDPOINT",
+                "DELIVERED",
+                "LEFT QUEUED",
+                "DEAD-LETTERED",
+            ]);
+            for (ep, e) in &r.by_endpoint {
+                t.add_row(vec![
+                    comfy_table::Cell::new(ep),
+                    right(e.delivered.to_string()),
+                    right(e.failed.to_string()),
+                    right(e.dead_lettered.to_string()),
+                ]);
+            }
+            let mut text = format!("{}\n", sync::summary_line(r));
+            if !r.by_endpoint.is_empty() {
+                text.push_str(&format!("{t}\n"));
+            }
+            if r.queued > 0 {
+                text.push_str(
+                    "Queued records stay in the outbox and go first on the next `finops sync`.\n",
+                );
+            }
+            if r.dead_lettered > 0 {
+                text.push_str(
+                    "`finops sync --status` lists the dead letters with the backend's messages.\n",
+                );
+            }
+            printer.out(&text)?;
+        }
+    }
+    Ok(())
+}

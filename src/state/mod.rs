@@ -1,0 +1,4 @@
+//! Local state kept between runs, in the state directory (FINOPS_STATE_DIR,
+//! else the XDG data directory): the sync outbox.
+
+pub mod outbox;

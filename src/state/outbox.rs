@@ -1,0 +1,330 @@
+//! The durable outbox: every record is written here before it is sent and
+//! marked delivered only after the backend answered 2xx. A run that is killed,
+//! or a backend that is down, leaves the rest queued for the next run.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use anyhow::Context as _;
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+use crate::sync::contract::Record;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS outbox (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    endpoint        TEXT NOT NULL,
+    record_key      TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    content_hash    TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('queued', 'delivered', 'dead')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_status ON outbox (status, id);
+CREATE TABLE IF NOT EXISTS delivered (
+    endpoint     TEXT NOT NULL,
+    record_key   TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    delivered_at TEXT NOT NULL,
+    PRIMARY KEY (endpoint, record_key)
+);
+";
+
+/// One queued record, as the sender needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Queued {
+    pub id: i64,
+    pub endpoint: String,
+    pub body: String,
+    pub idempotency_key: String,
+    pub attempts: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Counts {
+    pub queued: u64,
+    pub delivered: u64,
+    pub dead: u64,
+}
+
+/// What happened when records were offered to the outbox.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Enqueued {
+    pub queued: usize,
+    /// Unchanged since their last delivery (delta sync).
+    pub unchanged: usize,
+}
+
+pub struct Outbox {
+    conn: Mutex<Connection>,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A stable hash of a record's content (serde_json orders object keys).
+pub fn content_hash(body: &serde_json::Value) -> String {
+    hex(&Sha256::digest(body.to_string().as_bytes()))
+}
+
+/// Stable for the same endpoint, content and scan: a retried record keeps it.
+pub fn idempotency_key(endpoint: &str, content_hash: &str, scan_id: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [endpoint, content_hash, scan_id] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    hex(&h.finalize())
+}
+
+fn now() -> String {
+    crate::inventory::now_rfc3339()
+}
+
+impl Outbox {
+    pub fn open(path: &Path) -> anyhow::Result<Outbox> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the state directory {}", dir.display()))?;
+        }
+        let conn = Connection::open(path)
+            .with_context(|| format!("opening the outbox {}", path.display()))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.execute_batch(SCHEMA)
+            .with_context(|| format!("preparing the outbox {}", path.display()))?;
+        Ok(Outbox {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queue records in one transaction. Unless `full`, a record whose content
+    /// was already delivered is skipped, and a newer version of a still-queued
+    /// record replaces the older one.
+    pub fn enqueue(
+        &self,
+        records: &[Record],
+        scan_id: &str,
+        full: bool,
+    ) -> anyhow::Result<Enqueued> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut out = Enqueued::default();
+        let ts = now();
+        for r in records {
+            let hash = content_hash(&r.body);
+            if !full {
+                let last: Option<String> = tx
+                    .query_row(
+                        "SELECT content_hash FROM delivered WHERE endpoint = ?1 AND record_key = ?2",
+                        params![r.endpoint, r.key],
+                        |row| row.get(0),
+                    )
+                    .optional()?;
+                if last.as_deref() == Some(hash.as_str()) {
+                    out.unchanged += 1;
+                    continue;
+                }
+            }
+            tx.execute(
+                "DELETE FROM outbox WHERE status = 'queued' AND endpoint = ?1 AND record_key = ?2",
+                params![r.endpoint, r.key],
+            )?;
+            tx.execute(
+                "INSERT INTO outbox (endpoint, record_key, body, content_hash, idempotency_key, status, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6)",
+                params![
+                    r.endpoint,
+                    r.key,
+                    r.body.to_string(),
+                    hash,
+                    idempotency_key(r.endpoint, &hash, scan_id),
+                    ts
+                ],
+            )?;
+            out.queued += 1;
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Everything still queued, oldest first.
+    pub fn queued(&self) -> anyhow::Result<Vec<Queued>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT id, endpoint, body, idempotency_key, attempts FROM outbox WHERE status = 'queued' ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok(Queued {
+                    id: row.get(0)?,
+                    endpoint: row.get(1)?,
+                    body: row.get(2)?,
+                    idempotency_key: row.get(3)?,
+                    attempts: row.get(4)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    pub fn mark_delivered(&self, id: i64) -> anyhow::Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let ts = now();
+        tx.execute(
+            "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_error = NULL, updated_at = ?2 WHERE id = ?1",
+            params![id, ts],
+        )?;
+        tx.execute(
+            "INSERT INTO delivered (endpoint, record_key, content_hash, delivered_at)
+             SELECT endpoint, record_key, content_hash, ?2 FROM outbox WHERE id = ?1
+             ON CONFLICT (endpoint, record_key) DO UPDATE SET content_hash = excluded.content_hash, delivered_at = excluded.delivered_at",
+            params![id, ts],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A failed attempt that may succeed later: stays queued.
+    pub fn mark_failed(&self, id: i64, error: &str) -> anyhow::Result<()> {
+        self.conn().execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, error, now()],
+        )?;
+        Ok(())
+    }
+
+    /// A permanent rejection: dead-lettered with the server's message.
+    pub fn mark_dead(&self, id: i64, error: &str) -> anyhow::Result<()> {
+        self.conn().execute(
+            "UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, error, now()],
+        )?;
+        Ok(())
+    }
+
+    /// Counts per endpoint and status.
+    pub fn counts(&self) -> anyhow::Result<std::collections::BTreeMap<String, Counts>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT endpoint, status, COUNT(*) FROM outbox GROUP BY endpoint, status")?;
+        let mut out: std::collections::BTreeMap<String, Counts> = Default::default();
+        let rows = stmt.query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (endpoint, status, n) = row?;
+            let c = out.entry(endpoint).or_default();
+            match status.as_str() {
+                "queued" => c.queued = n as u64,
+                "delivered" => c.delivered = n as u64,
+                _ => c.dead = n as u64,
+            }
+        }
+        Ok(out)
+    }
+
+    /// The dead letters: (endpoint, record key, server message).
+    pub fn dead_letters(&self, limit: usize) -> anyhow::Result<Vec<(String, String, String)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT endpoint, record_key, COALESCE(last_error, '') FROM outbox WHERE status = 'dead' ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = stmt
+            .query_map([limit as i64], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rec(key: &str, v: i64) -> Record {
+        Record {
+            endpoint: "/api/instances",
+            key: key.into(),
+            body: json!({"instance_id": key, "v": v}),
+        }
+    }
+
+    #[test]
+    fn queue_deliver_and_delta() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = Outbox::open(&dir.path().join("state.db")).unwrap();
+        let e = o
+            .enqueue(&[rec("a", 1), rec("b", 1)], "scan-1", false)
+            .unwrap();
+        assert_eq!(e.queued, 2);
+        let q = o.queued().unwrap();
+        assert_eq!(q.len(), 2);
+        o.mark_delivered(q[0].id).unwrap();
+        o.mark_failed(q[1].id, "503").unwrap();
+        // Unchanged and delivered: skipped. Changed: queued. Still queued: replaced.
+        let e = o
+            .enqueue(&[rec("a", 1), rec("b", 2)], "scan-2", false)
+            .unwrap();
+        assert_eq!((e.queued, e.unchanged), (1, 1));
+        let q = o.queued().unwrap();
+        assert_eq!(q.len(), 1);
+        assert!(q[0].body.contains("\"v\":2"));
+        // --full sends everything again.
+        let e = o.enqueue(&[rec("a", 1)], "scan-3", true).unwrap();
+        assert_eq!(e.queued, 1);
+        let c = o.counts().unwrap();
+        assert_eq!(c["/api/instances"].queued, 2);
+        assert_eq!(c["/api/instances"].delivered, 1);
+        let q = o.queued().unwrap();
+        o.mark_dead(q[0].id, "400: missing field").unwrap();
+        assert_eq!(o.dead_letters(10).unwrap()[0].2, "400: missing field");
+    }
+
+    #[test]
+    fn the_outbox_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.db");
+        Outbox::open(&p)
+            .unwrap()
+            .enqueue(&[rec("a", 1)], "s", false)
+            .unwrap();
+        assert_eq!(Outbox::open(&p).unwrap().queued().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn idempotency_keys_are_stable() {
+        let h = content_hash(&json!({"b": 1, "a": 2}));
+        assert_eq!(h, content_hash(&json!({"a": 2, "b": 1})));
+        assert_eq!(
+            idempotency_key("/x", &h, "s1"),
+            idempotency_key("/x", &h, "s1")
+        );
+        assert_ne!(
+            idempotency_key("/x", &h, "s1"),
+            idempotency_key("/x", &h, "s2")
+        );
+        assert_ne!(
+            idempotency_key("/x", &h, "s1"),
+            idempotency_key("/y", &h, "s1")
+        );
+    }
+}

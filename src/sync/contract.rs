@@ -1,0 +1,325 @@
+//! The backend's HTTP contract: one JSON body per record, per endpoint, with
+//! the field names and types `../shared/backend-contract.md` fixes.
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde_json::{Map, Value, json};
+
+use crate::analysis::Recommendation;
+use crate::inventory::Details;
+use crate::pricing::PricedResource;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ty {
+    Str,
+    Num,
+    Int,
+    Bool,
+    StrArray,
+    Any,
+}
+
+/// (field, type, nullable)
+type Spec = &'static [(&'static str, Ty, bool)];
+
+const INSTANCE: Spec = &[
+    ("instance_id", Ty::Str, false),
+    ("state", Ty::Str, false),
+    ("region", Ty::Str, false),
+    ("cpu", Ty::Num, true),
+    ("instance_type", Ty::Str, false),
+    ("hourly_cost", Ty::Num, false),
+    ("monthly_cost", Ty::Num, false),
+    ("annual_cost", Ty::Num, false),
+];
+const VOLUME: Spec = &[
+    ("volume_id", Ty::Str, false),
+    ("region", Ty::Str, false),
+    ("availability_zone", Ty::Str, false),
+    ("volume_type", Ty::Str, false),
+    ("size_gb", Ty::Int, false),
+    ("iops", Ty::Int, true),
+    ("throughput", Ty::Int, true),
+    ("state", Ty::Str, false),
+    ("attached_instance_id", Ty::Str, true),
+    ("monthly_cost", Ty::Num, false),
+    ("annual_cost", Ty::Num, false),
+];
+const RDS: Spec = &[
+    ("db_instance_id", Ty::Str, false),
+    ("region", Ty::Str, false),
+    ("engine", Ty::Str, false),
+    ("instance_class", Ty::Str, false),
+    ("multi_az", Ty::Bool, false),
+    ("storage_type", Ty::Str, false),
+    ("allocated_storage_gb", Ty::Int, false),
+    ("state", Ty::Str, false),
+    ("cpu", Ty::Num, true),
+    ("hourly_cost", Ty::Num, false),
+    ("monthly_cost", Ty::Num, false),
+    ("annual_cost", Ty::Num, false),
+];
+const LB: Spec = &[
+    ("lb_arn", Ty::Str, false),
+    ("lb_name", Ty::Str, false),
+    ("lb_type", Ty::Str, false),
+    ("region", Ty::Str, false),
+    ("state", Ty::Str, false),
+    ("hourly_cost", Ty::Num, false),
+    ("monthly_cost", Ty::Num, false),
+    ("annual_cost", Ty::Num, false),
+];
+const ASG: Spec = &[
+    ("asg_arn", Ty::Str, false),
+    ("asg_name", Ty::Str, false),
+    ("region", Ty::Str, false),
+    ("instance_type", Ty::Str, false),
+    ("desired_capacity", Ty::Int, false),
+    ("min_size", Ty::Int, false),
+    ("max_size", Ty::Int, false),
+    ("instance_ids", Ty::StrArray, false),
+    ("hourly_cost", Ty::Num, false),
+    ("monthly_cost", Ty::Num, false),
+    ("annual_cost", Ty::Num, false),
+];
+const RECOMMENDATION: Spec = &[
+    ("recommendation_id", Ty::Str, false),
+    ("resource_id", Ty::Str, false),
+    ("resource_kind", Ty::Str, false),
+    ("region", Ty::Str, false),
+    ("action", Ty::Str, false),
+    ("current", Ty::Any, false),
+    ("proposed", Ty::Any, true),
+    ("monthly_savings", Ty::Num, false),
+    ("annual_savings", Ty::Num, false),
+    ("risk", Ty::Str, false),
+    ("rationale", Ty::Str, false),
+];
+const SAVINGS: Spec = &[
+    ("resource_id", Ty::Str, false),
+    ("cloud", Ty::Str, false),
+    ("money_saved", Ty::Num, false),
+    ("region", Ty::Str, false),
+    ("state", Ty::Str, false),
+    ("instance_type", Ty::Str, false),
+    ("pricing_model", Ty::Str, false),
+    ("estimated_hours_saved", Ty::Num, false),
+    ("date", Ty::Str, false),
+];
+const ANOMALY: Spec = &[
+    ("anomaly_id", Ty::Str, false),
+    ("scope", Ty::Str, false),
+    ("key", Ty::Str, false),
+    ("previous_monthly_cost", Ty::Num, false),
+    ("current_monthly_cost", Ty::Num, false),
+    ("change_percent", Ty::Num, false),
+    ("detected_at", Ty::Str, false),
+];
+
+pub const ENDPOINTS: &[&str] = &[
+    "/api/instances",
+    "/api/ebs-volumes",
+    "/api/rds-instances",
+    "/api/load-balancers",
+    "/api/auto-scaling-groups",
+    "/api/optimizations",
+    "/api/savings",
+    "/api/anomalies",
+];
+
+fn spec(endpoint: &str) -> Option<Spec> {
+    Some(match endpoint {
+        "/api/instances" => INSTANCE,
+        "/api/ebs-volumes" => VOLUME,
+        "/api/rds-instances" => RDS,
+        "/api/load-balancers" => LB,
+        "/api/auto-scaling-groups" => ASG,
+        "/api/optimizations" => RECOMMENDATION,
+        "/api/savings" => SAVINGS,
+        "/api/anomalies" => ANOMALY,
+        _ => return None,
+    })
+}
+
+/// Check a body against the contract: every field present with its type.
+pub fn validate(endpoint: &str, body: &Value) -> Result<(), String> {
+    let spec = spec(endpoint).ok_or_else(|| format!("{endpoint} is not in the contract"))?;
+    let obj = body
+        .as_object()
+        .ok_or_else(|| format!("{endpoint}: the body is not an object"))?;
+    for (field, ty, nullable) in spec {
+        let v = obj
+            .get(*field)
+            .ok_or_else(|| format!("{endpoint}: missing field {field}"))?;
+        if v.is_null() {
+            if *nullable {
+                continue;
+            }
+            return Err(format!("{endpoint}: {field} must not be null"));
+        }
+        let ok = match ty {
+            Ty::Str => v.is_string(),
+            Ty::Num => v.is_number(),
+            Ty::Int => v.is_i64() || v.is_u64(),
+            Ty::Bool => v.is_boolean(),
+            Ty::StrArray => v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
+            Ty::Any => true,
+        };
+        if !ok {
+            return Err(format!("{endpoint}: {field} has the wrong type ({v})"));
+        }
+    }
+    Ok(())
+}
+
+/// One record for the backend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub endpoint: &'static str,
+    /// What the record is about (resource or recommendation id): the unit of delta sync.
+    pub key: String,
+    pub body: Value,
+}
+
+fn usd(v: Option<Decimal>) -> Value {
+    v.and_then(|d| d.round_dp(6).to_f64())
+        .map_or(Value::Null, Value::from)
+}
+
+/// The body for a priced resource, or None when it has no price (the contract
+/// needs numbers, and finops never reports a missing price as $0).
+pub fn resource_record(r: &PricedResource, cpu: Option<f64>) -> Option<Record> {
+    r.monthly_usd?;
+    let res = &r.resource;
+    let costs = |m: &mut Map<String, Value>| {
+        m.insert("hourly_cost".into(), usd(r.hourly_usd));
+        m.insert("monthly_cost".into(), usd(r.monthly_usd));
+        m.insert("annual_cost".into(), usd(r.annual_usd));
+    };
+    let cpu = cpu.map_or(Value::Null, |c| json!((c * 100.0).round() / 100.0));
+    let (endpoint, mut m): (&'static str, Map<String, Value>) = match &res.details {
+        Details::Ec2Instance(_) => (
+            "/api/instances",
+            json!({"instance_id": res.id, "state": res.state, "region": res.region,
+                   "cpu": cpu, "instance_type": res.type_})
+            .as_object()?
+            .clone(),
+        ),
+        Details::EbsVolume(v) => {
+            let mut m = json!({"volume_id": res.id, "region": res.region,
+                "availability_zone": v.availability_zone, "volume_type": res.type_,
+                "size_gb": v.size_gib, "iops": v.iops, "throughput": v.throughput_mibps,
+                "state": res.state, "attached_instance_id": v.attached_instance_id})
+            .as_object()?
+            .clone();
+            m.insert("monthly_cost".into(), usd(r.monthly_usd));
+            m.insert("annual_cost".into(), usd(r.annual_usd));
+            return Some(Record {
+                endpoint: "/api/ebs-volumes",
+                key: res.id.clone(),
+                body: Value::Object(m),
+            });
+        }
+        Details::RdsInstance(d) => (
+            "/api/rds-instances",
+            json!({"db_instance_id": res.id, "region": res.region, "engine": d.engine,
+                   "instance_class": res.type_, "multi_az": d.multi_az,
+                   "storage_type": d.storage_type, "allocated_storage_gb": d.allocated_storage_gib,
+                   "state": res.state, "cpu": cpu})
+            .as_object()?
+            .clone(),
+        ),
+        Details::LoadBalancer(l) => (
+            "/api/load-balancers",
+            json!({"lb_arn": res.id, "lb_name": res.name.clone().unwrap_or_else(|| res.id.clone()),
+                   "lb_type": l.lb_type, "region": res.region, "state": res.state})
+            .as_object()?
+            .clone(),
+        ),
+        Details::AutoScalingGroup(g) => (
+            "/api/auto-scaling-groups",
+            json!({"asg_arn": g.arn.clone().unwrap_or_else(|| res.id.clone()), "asg_name": res.id,
+                   "region": res.region, "instance_type": res.type_,
+                   "desired_capacity": g.desired_capacity, "min_size": g.min_size,
+                   "max_size": g.max_size,
+                   "instance_ids": g.members.iter().map(|m| m.instance_id.clone()).collect::<Vec<_>>()})
+            .as_object()?
+            .clone(),
+        ),
+    };
+    costs(&mut m);
+    Some(Record {
+        endpoint,
+        key: res.id.clone(),
+        body: Value::Object(m),
+    })
+}
+
+pub fn recommendation_record(r: &Recommendation) -> Record {
+    let rationale = std::iter::once(r.evidence.summary.clone())
+        .chain(r.notes.iter().cloned())
+        .collect::<Vec<_>>()
+        .join("; ");
+    Record {
+        endpoint: "/api/optimizations",
+        key: r.recommendation_id.clone(),
+        body: json!({
+            "recommendation_id": r.recommendation_id,
+            "resource_id": r.resource_id,
+            "resource_kind": r.kind,
+            "region": r.region,
+            "action": r.action,
+            "current": r.current,
+            "proposed": r.target,
+            "monthly_savings": usd(Some(r.monthly_savings_usd)),
+            "annual_savings": usd(Some(r.annual_savings_usd)),
+            "risk": format!("{:?}", r.risk).to_lowercase(),
+            "rationale": rationale,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::demo;
+    use crate::pricing::price_inventory;
+
+    #[test]
+    fn every_priced_demo_resource_makes_a_valid_record() {
+        let report = price_inventory(demo::inventory());
+        let mut n = 0;
+        for r in &report.resources {
+            match resource_record(r, Some(12.5)) {
+                Some(rec) => {
+                    validate(rec.endpoint, &rec.body).unwrap();
+                    n += 1;
+                }
+                None => assert!(r.monthly_usd.is_none(), "{} was skipped", r.resource.id),
+            }
+        }
+        assert!(n > 30);
+    }
+
+    #[test]
+    fn validation_names_the_problem() {
+        let ok = json!({"instance_id": "i-1", "state": "running", "region": "r", "cpu": null,
+            "instance_type": "t3.micro", "hourly_cost": 0.0104, "monthly_cost": 7.592, "annual_cost": 91.104});
+        validate("/api/instances", &ok).unwrap();
+        let mut missing = ok.clone();
+        missing.as_object_mut().unwrap().remove("region");
+        assert!(
+            validate("/api/instances", &missing)
+                .unwrap_err()
+                .contains("region")
+        );
+        let mut wrong = ok.clone();
+        wrong["monthly_cost"] = json!("7.59");
+        assert!(
+            validate("/api/instances", &wrong)
+                .unwrap_err()
+                .contains("monthly_cost")
+        );
+        assert!(validate("/api/nope", &ok).is_err());
+    }
+}
