@@ -35,6 +35,16 @@ pub enum Metric {
     ProcessedBytes,
 }
 
+impl Metric {
+    /// Metrics the rules only use as daily aggregates (traffic, I/O,
+    /// connections, memory floor) are fetched at a one-day period: far fewer
+    /// datapoints than hourly, and so fewer pages. CPU stays at the chosen
+    /// period, because the rules need the p99 of hourly maxima.
+    pub fn daily(self) -> bool {
+        !matches!(self, Metric::CpuAvg | Metric::CpuMax)
+    }
+}
+
 /// One value of a series: period start (Unix seconds) and value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Point {
@@ -78,9 +88,30 @@ impl Metrics {
             .unwrap_or(&[])
     }
 
+    /// The period a metric is fetched at (seconds).
+    pub fn period_of(&self, metric: Metric) -> i64 {
+        if metric.daily() {
+            self.period.max(86_400)
+        } else {
+            self.period
+        }
+    }
+
     /// Hours covered by a series (periods with data x period length).
     pub fn hours(&self, id: &str, metric: Metric) -> f64 {
-        self.get(id, metric).len() as f64 * self.period as f64 / 3600.0
+        self.get(id, metric).len() as f64 * self.period_of(metric) as f64 / 3600.0
+    }
+
+    /// Group points by day of the window, counted back from its end (0 = the
+    /// last 24 hours), so hourly and daily series fall on the same days.
+    pub fn by_day(&self, points: &[Point]) -> std::collections::BTreeMap<i64, Vec<f64>> {
+        let mut days: std::collections::BTreeMap<i64, Vec<f64>> = std::collections::BTreeMap::new();
+        for p in points {
+            days.entry((self.end - 1 - p.ts).div_euclid(86_400))
+                .or_default()
+                .push(p.value);
+        }
+        days
     }
 
     /// Points of the last `days` days of the window.
@@ -116,17 +147,6 @@ pub fn values(points: &[Point]) -> Vec<f64> {
     points.iter().map(|p| p.value).collect()
 }
 
-/// Group points by UTC day (day number -> values).
-pub fn by_day(points: &[Point]) -> std::collections::BTreeMap<i64, Vec<f64>> {
-    let mut days: std::collections::BTreeMap<i64, Vec<f64>> = std::collections::BTreeMap::new();
-    for p in points {
-        days.entry(p.ts.div_euclid(86_400))
-            .or_default()
-            .push(p.value);
-    }
-    days
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,7 +174,7 @@ mod tests {
         m.insert("i-1", Metric::CpuAvg, pts);
         assert_eq!(m.hours("i-1", Metric::CpuAvg), 240.0);
         assert_eq!(m.last_days("i-1", Metric::CpuAvg, 2).len(), 48);
-        assert_eq!(by_day(m.get("i-1", Metric::CpuAvg)).len(), 10);
+        assert_eq!(m.by_day(m.get("i-1", Metric::CpuAvg)).len(), 10);
         assert!(m.get("i-2", Metric::CpuAvg).is_empty());
     }
 }

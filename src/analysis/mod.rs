@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::inventory::{Details, Kind};
 use crate::pricing::fleet::ScanReport;
 use crate::pricing::{self, Deployment, HOURS_PER_MONTH, PricedResource};
-use metrics::{Metric, Metrics, by_day, mean, percentile, values};
+use metrics::{Metric, Metrics, mean, percentile, values};
 use paths::{PathOption, Risk};
 use thresholds::Thresholds;
 
@@ -367,10 +367,10 @@ fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>)
         return;
     }
     let days = cx.m.lookback_days;
-    let cpu_by_day = by_day(cx.m.get(&res.id, Metric::CpuAvg));
+    let cpu_by_day = cx.m.by_day(cx.m.get(&res.id, Metric::CpuAvg));
     let mut net_by_day: BTreeMap<i64, f64> = BTreeMap::new();
     for metric in [Metric::NetworkIn, Metric::NetworkOut] {
-        for (day, v) in by_day(cx.m.get(&res.id, metric)) {
+        for (day, v) in cx.m.by_day(cx.m.get(&res.id, metric)) {
             *net_by_day.entry(day).or_default() += v.iter().sum::<f64>();
         }
     }

@@ -236,7 +236,14 @@ async fn batch(
     let sdk: Vec<MetricDataQuery> = queries
         .iter()
         .enumerate()
-        .map(|(i, q)| to_sdk(i, q, period))
+        .map(|(i, q)| {
+            let p = if q.metric.daily() {
+                period.max(86_400)
+            } else {
+                period
+            };
+            to_sdk(i, q, p)
+        })
         .collect();
     let mut out: Vec<Vec<Point>> = vec![Vec::new(); queries.len()];
     let mut token: Option<String> = None;
@@ -248,6 +255,18 @@ async fn batch(
             .end_time(DateTime::from_secs(window.1))
             .scan_by(ScanBy::TimestampAscending)
             .set_next_token(token.clone())
+            .customize()
+            .config_override(
+                // A full batch can take longer than a list call to answer.
+                aws_sdk_cloudwatch::config::Builder::default().timeout_config(
+                    aws_config::timeout::TimeoutConfig::builder()
+                        .connect_timeout(std::time::Duration::from_secs(5))
+                        .read_timeout(std::time::Duration::from_secs(120))
+                        .operation_attempt_timeout(std::time::Duration::from_secs(150))
+                        .operation_timeout(std::time::Duration::from_secs(600))
+                        .build(),
+                ),
+            )
             .send()
             .await
             .map_err(|e| scan_error(region, "cloudwatch", "GetMetricData", &e))?;

@@ -694,8 +694,6 @@ fn usage_of(id: &str) -> Option<Usage> {
 pub fn metrics(inv: &Inventory, lookback_days: u32, period: i64, end: i64) -> Metrics {
     let fleet = build();
     let mut m = Metrics::new(period, end, lookback_days);
-    let n = (i64::from(lookback_days) * 86_400 / period).max(1);
-    let per_day = (86_400 / period).max(1) as f64;
     for r in &inv.resources {
         let Some(u) = fleet.usage.get(&r.id) else {
             continue;
@@ -704,12 +702,15 @@ pub fn metrics(inv: &Inventory, lookback_days: u32, period: i64, end: i64) -> Me
             r.id.bytes()
                 .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
         for q in crate::aws::cloudwatch::queries_for(r) {
+            let step = m.period_of(q.metric);
+            let n = (i64::from(lookback_days) * 86_400 / step).max(1);
+            let per_day = (86_400 / step).max(1) as f64;
             let points = (0..n)
                 .filter_map(|h| {
                     let j = ((h as u64).wrapping_mul(2_654_435_761).wrapping_add(seed) % 1000)
                         as f64
                         / 1000.0;
-                    let ts = end - (n - h) * period;
+                    let ts = end - (n - h) * step;
                     let hour_of_day = (ts.rem_euclid(86_400)) / 3600;
                     let v = match q.metric {
                         Metric::CpuAvg => (u.cpu_avg * (0.85 + 0.3 * j)).min(100.0),
