@@ -215,6 +215,20 @@ impl Outbox {
         Ok(())
     }
 
+    /// Forget delivered rows older than `days` (delta sync keeps its own
+    /// per-record table), so a scheduled sync does not grow the file forever.
+    pub fn prune_delivered(&self, days: i64) -> anyhow::Result<usize> {
+        let cutoff = time::OffsetDateTime::now_utc() - time::Duration::days(days);
+        let cutoff = cutoff
+            .replace_nanosecond(0)
+            .unwrap_or(cutoff)
+            .format(&time::format_description::well_known::Rfc3339)?;
+        Ok(self.conn().execute(
+            "DELETE FROM outbox WHERE status = 'delivered' AND updated_at < ?1",
+            params![cutoff],
+        )?)
+    }
+
     /// Counts per endpoint and status.
     pub fn counts(&self) -> anyhow::Result<std::collections::BTreeMap<String, Counts>> {
         let conn = self.conn();
@@ -297,6 +311,17 @@ mod tests {
         let q = o.queued().unwrap();
         o.mark_dead(q[0].id, "400: missing field").unwrap();
         assert_eq!(o.dead_letters(10).unwrap()[0].2, "400: missing field");
+        // Pruning keeps recent deliveries, and delta sync still knows them.
+        assert_eq!(o.prune_delivered(30).unwrap(), 0);
+        o.conn()
+            .execute(
+                "UPDATE outbox SET updated_at = '2000-01-01T00:00:00Z' WHERE status = 'delivered'",
+                [],
+            )
+            .unwrap();
+        assert_eq!(o.prune_delivered(30).unwrap(), 1);
+        let e = o.enqueue(&[rec("a", 1)], "scan-4", false).unwrap();
+        assert_eq!(e.unchanged, 1);
     }
 
     #[test]

@@ -154,6 +154,9 @@ pub fn build_records(
     Ok((out, unpriced))
 }
 
+/// Delivered outbox rows are kept this long (for `--status`), then pruned.
+pub const DELIVERED_RETENTION_DAYS: i64 = 30;
+
 /// What `sync` reports at the end.
 #[derive(Debug, Clone, Serialize)]
 pub struct SyncReport {
@@ -185,6 +188,7 @@ pub async fn push(
     let enq = outbox.enqueue(records, scan_id, full)?;
     let mp = printer.multi_progress();
     let summary = client::deliver(cfg, &outbox, mp.as_ref()).await?;
+    outbox.prune_delivered(DELIVERED_RETENTION_DAYS)?;
     let counts = outbox.counts()?;
     let queued: u64 = counts.values().map(|c| c.queued).sum();
     let report = SyncReport {
