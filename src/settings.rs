@@ -176,11 +176,15 @@ pub fn validate_region(r: &str) -> Result<String, UsageError> {
     if known.contains(&r) {
         return Ok(r.to_string());
     }
+    // A new number in a known area (ap-east-2) is a real region, not a typo.
+    let area = |x: &str| x.rsplit_once('-').map(|(a, _)| a.to_string());
+    let new_number =
+        area(r).is_some_and(|a| known.iter().any(|k| area(k).as_deref() == Some(a.as_str())));
     let closest = known
         .iter()
         .map(|k| (edit_distance(r, k), *k))
         .min()
-        .filter(|(d, _)| *d <= 2);
+        .filter(|(d, _)| *d <= 2 && !new_number);
     if !region_shape_ok(r) || closest.is_some() {
         let hint = match closest {
             Some((_, k)) => format!("did you mean {k}? Regions look like us-east-1, eu-west-1"),
@@ -545,6 +549,8 @@ mod tests {
         assert!(validate_region("us-east-").is_err());
         // A well-formed region the tables do not know yet is allowed.
         assert_eq!(validate_region("xx-newplace-7").unwrap(), "xx-newplace-7");
+        assert_eq!(validate_region("ap-east-2").unwrap(), "ap-east-2");
+        assert_eq!(validate_region("ap-southeast-6").unwrap(), "ap-southeast-6");
     }
 
     #[test]

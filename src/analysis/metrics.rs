@@ -55,12 +55,17 @@ pub struct Point {
 /// All series of a run, keyed by (resource id, metric).
 #[derive(Debug, Clone, Default)]
 pub struct Metrics {
-    series: HashMap<(String, Metric), Vec<Point>>,
+    /// Keyed by (region, resource id, metric): ids such as DB identifiers or
+    /// group names are only unique within a region.
+    series: HashMap<(String, String, Metric), Vec<Point>>,
     /// Seconds per period (3600 by default).
     pub period: i64,
     /// End of the window (Unix seconds).
     pub end: i64,
     pub lookback_days: u32,
+    /// Regions whose metrics were fetched: only there does a missing series
+    /// mean "no traffic" (CloudWatch publishes no zero RequestCount).
+    fetched: std::collections::HashSet<String>,
 }
 
 impl Metrics {
@@ -70,20 +75,29 @@ impl Metrics {
             period,
             end,
             lookback_days,
+            fetched: Default::default(),
         }
     }
 
-    pub fn insert(&mut self, id: &str, metric: Metric, mut points: Vec<Point>) {
+    pub fn mark_fetched(&mut self, region: &str) {
+        self.fetched.insert(region.to_string());
+    }
+
+    pub fn fetched(&self, region: &str) -> bool {
+        self.fetched.contains(region)
+    }
+
+    pub fn insert(&mut self, region: &str, id: &str, metric: Metric, mut points: Vec<Point>) {
         points.sort_by_key(|p| p.ts);
         self.series
-            .entry((id.to_string(), metric))
+            .entry((region.to_string(), id.to_string(), metric))
             .or_default()
             .extend(points);
     }
 
-    pub fn get(&self, id: &str, metric: Metric) -> &[Point] {
+    pub fn get(&self, region: &str, id: &str, metric: Metric) -> &[Point] {
         self.series
-            .get(&(id.to_string(), metric))
+            .get(&(region.to_string(), id.to_string(), metric))
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
@@ -98,8 +112,8 @@ impl Metrics {
     }
 
     /// Hours covered by a series (periods with data x period length).
-    pub fn hours(&self, id: &str, metric: Metric) -> f64 {
-        self.get(id, metric).len() as f64 * self.period_of(metric) as f64 / 3600.0
+    pub fn hours(&self, region: &str, id: &str, metric: Metric) -> f64 {
+        self.get(region, id, metric).len() as f64 * self.period_of(metric) as f64 / 3600.0
     }
 
     /// Group points by day of the window, counted back from its end (0 = the
@@ -115,9 +129,9 @@ impl Metrics {
     }
 
     /// Points of the last `days` days of the window.
-    pub fn last_days(&self, id: &str, metric: Metric, days: u32) -> Vec<Point> {
+    pub fn last_days(&self, region: &str, id: &str, metric: Metric, days: u32) -> Vec<Point> {
         let from = self.end - i64::from(days) * 86_400;
-        self.get(id, metric)
+        self.get(region, id, metric)
             .iter()
             .filter(|p| p.ts >= from)
             .copied()
@@ -171,10 +185,10 @@ mod tests {
                 value: h as f64,
             })
             .collect();
-        m.insert("i-1", Metric::CpuAvg, pts);
-        assert_eq!(m.hours("i-1", Metric::CpuAvg), 240.0);
-        assert_eq!(m.last_days("i-1", Metric::CpuAvg, 2).len(), 48);
-        assert_eq!(m.by_day(m.get("i-1", Metric::CpuAvg)).len(), 10);
-        assert!(m.get("i-2", Metric::CpuAvg).is_empty());
+        m.insert("r", "i-1", Metric::CpuAvg, pts);
+        assert_eq!(m.hours("r", "i-1", Metric::CpuAvg), 240.0);
+        assert_eq!(m.last_days("r", "i-1", Metric::CpuAvg, 2).len(), 48);
+        assert_eq!(m.by_day(m.get("r", "i-1", Metric::CpuAvg)).len(), 10);
+        assert!(m.get("r", "i-2", Metric::CpuAvg).is_empty());
     }
 }

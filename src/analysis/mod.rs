@@ -40,7 +40,8 @@ pub struct Targets {
 pub struct Extras {
     pub addresses: Vec<Address>,
     /// Load balancer id -> its targets; absent when unknown.
-    pub lb_targets: HashMap<String, Targets>,
+    /// (region, load balancer id) -> its targets; absent when unknown.
+    pub lb_targets: HashMap<(String, String), Targets>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -181,7 +182,7 @@ impl Ctx<'_> {
             })
             .unwrap_or_default();
         self.out.recommendations.push(Recommendation {
-            recommendation_id: stable_id(&[&res.id, rule, &target_key]),
+            recommendation_id: stable_id(&[&res.region, &res.id, rule, &target_key]),
             resource_id: res.id.clone(),
             kind: res.kind().name(),
             region: res.region.clone(),
@@ -236,15 +237,36 @@ pub fn analyse(
         }
         map
     };
+    let stopped: std::collections::HashSet<&str> = report
+        .resources
+        .iter()
+        .filter(|r| r.resource.kind() == Kind::Ec2Instance && r.resource.state == "stopped")
+        .map(|r| r.resource.id.as_str())
+        .collect();
     for r in &report.resources {
         if excluded(&r.resource.tags, exclude) {
+            continue;
+        }
+        // A stopped instance's volumes are one decision (review_stopped):
+        // judging them again would count their cost twice.
+        if let Details::EbsVolume(v) = &r.resource.details
+            && v.attached_instance_id
+                .as_deref()
+                .is_some_and(|i| stopped.contains(i))
+        {
             continue;
         }
         match r.resource.kind() {
             Kind::Ec2Instance => ec2(&mut cx, r, volumes_of.get(r.resource.id.as_str())),
             Kind::EbsVolume => ebs(&mut cx, r),
             Kind::RdsInstance => rds(&mut cx, r),
-            Kind::LoadBalancer => lb(&mut cx, r, extras.lb_targets.get(&r.resource.id)),
+            Kind::LoadBalancer => lb(
+                &mut cx,
+                r,
+                extras
+                    .lb_targets
+                    .get(&(r.resource.region.clone(), r.resource.id.clone())),
+            ),
             Kind::AutoScalingGroup => asg(&mut cx, r),
         }
     }
@@ -255,7 +277,7 @@ pub fn analyse(
         let monthly = pricing::public_ipv4_hourly() * HOURS_PER_MONTH;
         let rule = "eip_unattached";
         cx.out.recommendations.push(Recommendation {
-            recommendation_id: stable_id(&[&a.allocation_id, rule, ""]),
+            recommendation_id: stable_id(&[&a.region, &a.allocation_id, rule, ""]),
             resource_id: a.allocation_id.clone(),
             kind: "elastic_ip",
             region: a.region.clone(),
@@ -361,16 +383,16 @@ fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>)
     if d.auto_scaling_group.is_some() {
         return;
     }
-    let hours = cx.m.hours(&res.id, Metric::CpuAvg);
+    let hours = cx.m.hours(&res.region, &res.id, Metric::CpuAvg);
     if hours < cx.t.min_hours {
         cx.insufficient(r, hours);
         return;
     }
     let days = cx.m.lookback_days;
-    let cpu_by_day = cx.m.by_day(cx.m.get(&res.id, Metric::CpuAvg));
+    let cpu_by_day = cx.m.by_day(cx.m.get(&res.region, &res.id, Metric::CpuAvg));
     let mut net_by_day: BTreeMap<i64, f64> = BTreeMap::new();
     for metric in [Metric::NetworkIn, Metric::NetworkOut] {
-        for (day, v) in cx.m.by_day(cx.m.get(&res.id, metric)) {
+        for (day, v) in cx.m.by_day(cx.m.get(&res.region, &res.id, metric)) {
             *net_by_day.entry(day).or_default() += v.iter().sum::<f64>();
         }
     }
@@ -383,10 +405,15 @@ fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>)
         })
         .count() as u32;
     let required = cx.t.idle_days_required(days);
-    let avg_cpu = mean(&values(cx.m.get(&res.id, Metric::CpuAvg))).unwrap_or(0.0);
-    let maxima = values(cx.m.get(&res.id, Metric::CpuMax));
+    let avg_cpu = mean(&values(cx.m.get(&res.region, &res.id, Metric::CpuAvg))).unwrap_or(0.0);
+    let maxima = values(cx.m.get(&res.region, &res.id, Metric::CpuMax));
     let p99 = percentile(&maxima, 99.0)
-        .or_else(|| percentile(&values(cx.m.get(&res.id, Metric::CpuAvg)), 99.0))
+        .or_else(|| {
+            percentile(
+                &values(cx.m.get(&res.region, &res.id, Metric::CpuAvg)),
+                99.0,
+            )
+        })
         .unwrap_or(0.0);
     let mut stats = BTreeMap::new();
     stats.insert("cpu_avg_percent", paths::round1(avg_cpu));
@@ -563,14 +590,14 @@ fn ebs(cx: &mut Ctx, r: &PricedResource) {
     }
     // Attached but idle over the last 7 days.
     let hours =
-        cx.m.hours(&res.id, Metric::ReadOps)
-            .max(cx.m.hours(&res.id, Metric::WriteOps));
+        cx.m.hours(&res.region, &res.id, Metric::ReadOps)
+            .max(cx.m.hours(&res.region, &res.id, Metric::WriteOps));
     if hours >= cx.t.min_hours {
         let window = cx.m.lookback_days.min(7);
         let ops: f64 = [Metric::ReadOps, Metric::WriteOps]
             .iter()
             .map(|m| {
-                values(&cx.m.last_days(&res.id, *m, window))
+                values(&cx.m.last_days(&res.region, &res.id, *m, window))
                     .iter()
                     .sum::<f64>()
             })
@@ -666,8 +693,8 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
     }
 
     let hours =
-        cx.m.hours(&res.id, Metric::CpuAvg)
-            .max(cx.m.hours(&res.id, Metric::DbConnections));
+        cx.m.hours(&res.region, &res.id, Metric::CpuAvg)
+            .max(cx.m.hours(&res.region, &res.id, Metric::DbConnections));
     if hours < cx.t.min_hours {
         cx.insufficient(r, hours);
         return;
@@ -678,7 +705,10 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
     };
     let instance_monthly = hourly * HOURS_PER_MONTH;
     let window = cx.m.lookback_days.min(7);
-    let conns = values(&cx.m.last_days(&res.id, Metric::DbConnections, window));
+    let conns = values(
+        &cx.m
+            .last_days(&res.region, &res.id, Metric::DbConnections, window),
+    );
     let max_conns = conns.iter().copied().fold(0.0_f64, f64::max);
     let mut stats = BTreeMap::new();
     stats.insert("max_connections_7d", max_conns);
@@ -712,15 +742,18 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
             vec!["AWS starts a stopped DB instance again after 7 days: stop it again, or snapshot and delete it".into()]);
         return;
     }
-    let maxima = values(cx.m.get(&res.id, Metric::CpuMax));
-    let Some(p99) = percentile(&maxima, 99.0)
-        .or_else(|| percentile(&values(cx.m.get(&res.id, Metric::CpuAvg)), 99.0))
-    else {
+    let maxima = values(cx.m.get(&res.region, &res.id, Metric::CpuMax));
+    let Some(p99) = percentile(&maxima, 99.0).or_else(|| {
+        percentile(
+            &values(cx.m.get(&res.region, &res.id, Metric::CpuAvg)),
+            99.0,
+        )
+    }) else {
         return;
     };
     stats.insert("cpu_p99_of_hourly_max_percent", paths::round1(p99));
     if p99 < cx.t.downsize_p99_cpu_percent {
-        let free_min = values(cx.m.get(&res.id, Metric::FreeableMemory))
+        let free_min = values(cx.m.get(&res.region, &res.id, Metric::FreeableMemory))
             .into_iter()
             .fold(f64::INFINITY, f64::min);
         let used = pricing::rds_class(&res.type_).and_then(|(_, mem, _)| {
@@ -771,10 +804,15 @@ fn lb(cx: &mut Ctx, r: &PricedResource, targets: Option<&Targets>) {
     } else if l.lb_type == "classic" && l.instance_ids.is_empty() {
         reason = Some("no registered instances".to_string());
     }
-    if reason.is_none() {
+    // Without this region's metrics, a missing series says nothing about traffic.
+    if reason.is_none() && cx.m.fetched(&res.region) {
         match l.lb_type.as_str() {
             "application" | "classic" => {
-                let req: f64 = values(&cx.m.last_days(&res.id, Metric::Requests, window))
+                let req: f64 =
+                    values(
+                        &cx.m
+                            .last_days(&res.region, &res.id, Metric::Requests, window),
+                    )
                     .iter()
                     .sum();
                 let per_day = req / f64::from(window.max(1));
@@ -784,11 +822,19 @@ fn lb(cx: &mut Ctx, r: &PricedResource, targets: Option<&Targets>) {
                 }
             }
             "network" => {
-                let flows = values(&cx.m.last_days(&res.id, Metric::ActiveFlows, window))
+                let flows =
+                    values(
+                        &cx.m
+                            .last_days(&res.region, &res.id, Metric::ActiveFlows, window),
+                    )
                     .iter()
                     .copied()
                     .fold(0.0, f64::max);
-                let bytes: f64 = values(&cx.m.last_days(&res.id, Metric::ProcessedBytes, window))
+                let bytes: f64 =
+                    values(
+                        &cx.m
+                            .last_days(&res.region, &res.id, Metric::ProcessedBytes, window),
+                    )
                     .iter()
                     .sum();
                 stats.insert("max_active_flows", flows);
@@ -833,21 +879,24 @@ fn asg(cx: &mut Ctx, r: &PricedResource) {
     if g.members.is_empty() {
         return;
     }
-    let hours = cx.m.hours(&res.id, Metric::CpuAvg);
+    let hours = cx.m.hours(&res.region, &res.id, Metric::CpuAvg);
     if hours < cx.t.min_hours {
         cx.insufficient(r, hours);
         return;
     }
-    let maxima = values(cx.m.get(&res.id, Metric::CpuMax));
-    let Some(p99) = percentile(&maxima, 99.0)
-        .or_else(|| percentile(&values(cx.m.get(&res.id, Metric::CpuAvg)), 99.0))
-    else {
+    let maxima = values(cx.m.get(&res.region, &res.id, Metric::CpuMax));
+    let Some(p99) = percentile(&maxima, 99.0).or_else(|| {
+        percentile(
+            &values(cx.m.get(&res.region, &res.id, Metric::CpuAvg)),
+            99.0,
+        )
+    }) else {
         return;
     };
     if p99 >= cx.t.downsize_p99_cpu_percent {
         return;
     }
-    let avg = mean(&values(cx.m.get(&res.id, Metric::CpuAvg))).unwrap_or(0.0);
+    let avg = mean(&values(cx.m.get(&res.region, &res.id, Metric::CpuAvg))).unwrap_or(0.0);
     let per_member = monthly / Decimal::from(g.members.len() as u64);
     let mut stats = BTreeMap::new();
     stats.insert("cpu_p99_of_hourly_max_percent", paths::round1(p99));

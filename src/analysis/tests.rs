@@ -120,7 +120,9 @@ fn report(resources: Vec<Resource>) -> ScanReport {
 }
 
 fn metrics() -> Metrics {
-    Metrics::new(3600, END, 14)
+    let mut m = Metrics::new(3600, END, 14);
+    m.mark_fetched("us-east-1");
+    m
 }
 
 /// `hours` hourly points ending at END, valued by hour index.
@@ -131,7 +133,7 @@ fn series(m: &mut Metrics, id: &str, metric: Metric, hours: i64, f: impl Fn(i64)
             value: f(h),
         })
         .collect();
-    m.insert(id, metric, pts);
+    m.insert("us-east-1", id, metric, pts);
 }
 
 /// A steady instance: CPU average/max and network (bytes per hour, in+out).
@@ -407,7 +409,7 @@ fn load_balancer_rules() {
     let mut e = Extras::default();
     for id in ["alb-quiet", "alb-ok", "nlb-idle", "nlb-busy"] {
         e.lb_targets.insert(
-            id.into(),
+            ("us-east-1".into(), id.into()),
             Targets {
                 registered: 2,
                 healthy: 2,
@@ -415,14 +417,14 @@ fn load_balancer_rules() {
         );
     }
     e.lb_targets.insert(
-        "alb-empty".into(),
+        ("us-east-1".into(), "alb-empty".into()),
         Targets {
             registered: 0,
             healthy: 0,
         },
     );
     e.lb_targets.insert(
-        "alb-sick".into(),
+        ("us-east-1".into(), "alb-sick".into()),
         Targets {
             registered: 2,
             healthy: 0,
@@ -563,4 +565,91 @@ fn findings_are_sorted_by_savings() {
         &metrics(),
     );
     assert_eq!(o.recommendations[0].resource_id, "vol-big");
+}
+
+#[test]
+fn the_same_id_in_two_regions_is_two_resources() {
+    let mut m = metrics();
+    m.mark_fetched("eu-west-1");
+    let mut busy = db("orders", "db.m5.large", "gp3");
+    busy.region = "eu-west-1".into();
+    let idle = db("orders", "db.m5.large", "gp3");
+    for (region, conns) in [("us-east-1", 0.0), ("eu-west-1", 50.0)] {
+        let pts: Vec<Point> = (0..14 * 24)
+            .map(|h| Point {
+                ts: END - (14 * 24 - h) * 3600,
+                value: conns,
+            })
+            .collect();
+        m.insert(region, "orders", Metric::DbConnections, pts.clone());
+        m.insert(
+            region,
+            "orders",
+            Metric::CpuAvg,
+            pts.iter().map(|p| Point { value: 50.0, ..*p }).collect(),
+        );
+        m.insert(
+            region,
+            "orders",
+            Metric::CpuMax,
+            pts.iter().map(|p| Point { value: 60.0, ..*p }).collect(),
+        );
+    }
+    let o = run(vec![idle, busy], &m);
+    let stops: Vec<_> = o
+        .recommendations
+        .iter()
+        .filter(|r| r.action == "stop_db")
+        .collect();
+    assert_eq!(stops.len(), 1);
+    assert_eq!(stops[0].region, "us-east-1");
+    let ids: std::collections::BTreeSet<_> = o
+        .recommendations
+        .iter()
+        .map(|r| &r.recommendation_id)
+        .collect();
+    assert_eq!(ids.len(), o.recommendations.len());
+}
+
+#[test]
+fn no_traffic_verdict_without_the_regions_metrics() {
+    // The region's GetMetricData failed: a missing series is not "no requests".
+    let m = Metrics::new(3600, END, 14);
+    let mut e = Extras::default();
+    e.lb_targets.insert(
+        ("us-east-1".into(), "alb-ok".into()),
+        Targets {
+            registered: 2,
+            healthy: 2,
+        },
+    );
+    e.lb_targets.insert(
+        ("us-east-1".into(), "alb-empty".into()),
+        Targets {
+            registered: 0,
+            healthy: 0,
+        },
+    );
+    let o = run_with(
+        vec![lb("alb-ok", "application"), lb("alb-empty", "application")],
+        &m,
+        &e,
+        &[],
+    );
+    assert!(actions(&o, "alb-ok").is_empty());
+    // Targets are known without metrics: an empty one is still idle.
+    assert_eq!(actions(&o, "alb-empty"), ["delete_load_balancer"]);
+}
+
+#[test]
+fn a_stopped_instances_volumes_are_not_counted_twice() {
+    let o = run(
+        vec![
+            instance("i-stopped", "t3.medium", "stopped"),
+            volume("vol-gp2", "gp2", 500, None, Some("i-stopped")),
+        ],
+        &metrics(),
+    );
+    assert_eq!(actions(&o, "i-stopped"), ["review_stopped"]);
+    assert!(actions(&o, "vol-gp2").is_empty());
 }

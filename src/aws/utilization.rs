@@ -88,19 +88,24 @@ pub async fn collect(
         queries: Vec::new(),
     };
     while let Some((region, queries, m, v2, cl, addrs)) = stream.next().await {
-        out.queries.push((region, queries.len()));
+        out.queries.push((region.clone(), queries.len()));
         match m {
             Ok(series) => {
+                out.metrics.mark_fetched(&region);
                 for (i, points) in series {
                     let q = &queries[i];
-                    out.metrics.insert(&q.resource_id, q.metric, points);
+                    out.metrics
+                        .insert(&region, &q.resource_id, q.metric, points);
                 }
             }
             Err(e) => out.errors.push(e),
         }
         for t in [v2, cl] {
             match t {
-                Ok(map) => out.extras.lb_targets.extend(map),
+                Ok(map) => out
+                    .extras
+                    .lb_targets
+                    .extend(map.into_iter().map(|(id, t)| ((region.clone(), id), t))),
                 Err(e) => out.errors.push(e),
             }
         }

@@ -60,7 +60,8 @@ pub async fn run(
             printer,
         )
         .await?;
-        if s != ExitStatus::Success && status == ExitStatus::Success {
+        // Records left queued (6) matter more to a script than a partial scan.
+        if s != ExitStatus::Success {
             status = s;
         }
     }

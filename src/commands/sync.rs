@@ -209,22 +209,38 @@ pub async fn run(
     } else {
         Some(config(&args.target, settings)?)
     };
-    let (report, recs, metrics) = if args.with_recommendations {
-        let rargs = RecommendArgs {
-            demo: args.demo,
-            from: args.from.clone(),
-            lookback_days: 14,
-            period: 3600,
-            exclude_tags: Vec::new(),
-            min_savings: None,
-            fail_on_savings: None,
-            sync: Default::default(),
-        };
-        let c = recommend::compute(&rargs, settings, printer).await?;
-        (c.scan, Some(c.report.recommendations), Some(c.metrics))
-    } else {
-        let inv = scan::collect(args.demo, args.from.as_deref(), settings, printer).await?;
-        (pricing::price_inventory(inv), None, None)
+    let gathered: anyhow::Result<_> = async {
+        Ok(if args.with_recommendations {
+            let rargs = RecommendArgs {
+                demo: args.demo,
+                from: args.from.clone(),
+                lookback_days: 14,
+                period: 3600,
+                exclude_tags: Vec::new(),
+                min_savings: None,
+                fail_on_savings: None,
+                sync: Default::default(),
+            };
+            let c = recommend::compute(&rargs, settings, printer).await?;
+            (c.scan, Some(c.report.recommendations), Some(c.metrics))
+        } else {
+            let inv = scan::collect(args.demo, args.from.as_deref(), settings, printer).await?;
+            (pricing::price_inventory(inv), None, None)
+        })
+    }
+    .await;
+    let (report, recs, metrics) = match gathered {
+        Ok(g) => g,
+        Err(e) => {
+            // The scan failed, but what earlier runs left queued still goes.
+            if let (Some(cfg), Ok(dir)) = (&cfg, state_dir(settings))
+                && sync::outbox_path(&dir).exists()
+                && let Ok((r, _)) = sync::push(&[], 0, "", false, cfg, &dir, printer).await
+            {
+                printer.info(sync::summary_line(&r));
+            }
+            return Err(e);
+        }
     };
     let partial = !report.errors.is_empty();
     let (records, unpriced) = sync::build_records(&report, recs.as_deref(), metrics.as_ref())?;

@@ -694,6 +694,9 @@ fn usage_of(id: &str) -> Option<Usage> {
 pub fn metrics(inv: &Inventory, lookback_days: u32, period: i64, end: i64) -> Metrics {
     let fleet = build();
     let mut m = Metrics::new(period, end, lookback_days);
+    for r in &inv.regions {
+        m.mark_fetched(r);
+    }
     for r in &inv.resources {
         let Some(u) = fleet.usage.get(&r.id) else {
             continue;
@@ -729,7 +732,7 @@ pub fn metrics(inv: &Inventory, lookback_days: u32, period: i64, end: i64) -> Me
                     Some(Point { ts, value: v })
                 })
                 .collect();
-            m.insert(&r.id, q.metric, points);
+            m.insert(&r.region, &r.id, q.metric, points);
         }
     }
     m
@@ -751,7 +754,7 @@ pub fn extras(inv: &Inventory) -> Extras {
             Some("eu-grpc-nlb") => targets(2, 0),
             _ => continue,
         };
-        e.lb_targets.insert(r.id.clone(), t);
+        e.lb_targets.insert((r.region.clone(), r.id.clone()), t);
     }
     for (region, id, ip, associated) in [
         (

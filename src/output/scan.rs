@@ -12,7 +12,7 @@ fn note(r: &PricedResource) -> String {
         return format!("unpriced: {reason}");
     }
     let mut parts = Vec::new();
-    if r.resource.kind() == Kind::AutoScalingGroup {
+    if r.resource.kind() == Kind::AutoScalingGroup && !r.in_totals {
         parts.push("members' cost, not in totals".to_string());
     }
     if r.estimated {

@@ -161,11 +161,15 @@ fn price_asg(
         unreachable!("price_asg takes Auto Scaling groups")
     };
     let mut total = Price::zero();
+    let mut by_type = 0;
     for m in &g.members {
         let p = match instances.get(m.instance_id.as_str()) {
             Some(p) => (*p).clone(),
-            None => super::ec2_on_demand(&m.instance_type, &r.region)
-                .map(|(h, t)| Price::hourly("compute", h, t)),
+            None => {
+                by_type += 1;
+                super::ec2_on_demand(&m.instance_type, &r.region)
+                    .map(|(h, t)| Price::hourly("compute", h, t))
+            }
         };
         let mut p = p.map_err(|Unpriced(why)| {
             Unpriced(format!("member {} is unpriced: {why}", m.instance_id))
@@ -175,10 +179,21 @@ fn price_asg(
         }
         total = total.plus(p);
     }
+    if by_type > 0 {
+        // Without the member's own row, platform and lifecycle are unknown.
+        total.estimated = true;
+        total.notes.push(format!(
+            "{by_type} member(s) not in this scan, priced as Linux on-demand by instance type"
+        ));
+    }
     total.notes.dedup();
     // The group's own row has no single list rate.
     total.list_price = None;
-    Ok(total.note("members are counted in totals as EC2 instances, not here"))
+    Ok(if by_type == g.members.len() {
+        total.note("its members were not scanned: the group counts in totals")
+    } else {
+        total.note("members are counted in totals as EC2 instances, not here")
+    })
 }
 
 pub fn price_inventory(inv: Inventory) -> ScanReport {
@@ -197,12 +212,41 @@ pub fn price_inventory(inv: Inventory) -> ScanReport {
             .collect()
     };
 
+    // A group none of whose members were scanned (--services asg) is their
+    // only row, so it counts in the totals; otherwise its members do.
+    let scanned: std::collections::HashSet<&str> = inv
+        .resources
+        .iter()
+        .filter(|r| r.kind() == Kind::Ec2Instance)
+        .map(|r| r.id.as_str())
+        .collect();
+    let asg_alone: Vec<bool> = inv
+        .resources
+        .iter()
+        .map(|r| match &r.details {
+            Details::AutoScalingGroup(g) => {
+                !g.members.is_empty()
+                    && !g
+                        .members
+                        .iter()
+                        .any(|m| scanned.contains(m.instance_id.as_str()))
+            }
+            _ => false,
+        })
+        .collect();
     let mut resources: Vec<PricedResource> = inv
         .resources
         .into_iter()
         .zip(prices)
         .zip(asg_prices)
-        .map(|((r, p), asg)| PricedResource::new(r, asg.unwrap_or(p)))
+        .zip(asg_alone)
+        .map(|(((r, p), asg), alone)| {
+            let mut pr = PricedResource::new(r, asg.unwrap_or(p));
+            if alone && pr.monthly_usd.is_some() {
+                pr.in_totals = true;
+            }
+            pr
+        })
         .collect();
     resources.sort_by(|a, b| {
         (&a.resource.region, a.resource.kind(), &a.resource.id).cmp(&(

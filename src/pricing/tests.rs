@@ -258,3 +258,38 @@ fn specs_are_bundled() {
     );
     assert!(!ec2_type("m4.large").unwrap().current_generation);
 }
+
+#[test]
+fn an_asg_without_scanned_members_counts_in_totals_as_an_estimate() {
+    use crate::inventory::{AsgMember, AutoScalingGroup, Details, Inventory, Resource, Source};
+    let asg = Resource {
+        id: "web".into(),
+        region: "us-east-1".into(),
+        state: "active".into(),
+        type_: "m5.large".into(),
+        name: None,
+        tags: Default::default(),
+        details: Details::AutoScalingGroup(AutoScalingGroup {
+            desired_capacity: 2,
+            members: (0..2)
+                .map(|i| AsgMember {
+                    instance_id: format!("i-{i}"),
+                    instance_type: "m5.large".into(),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }),
+    };
+    let r = price_inventory(Inventory {
+        schema_version: 1,
+        generated_at: String::new(),
+        source: Source::Demo,
+        regions: vec!["us-east-1".into()],
+        resources: vec![asg],
+        errors: Vec::new(),
+    });
+    let row = &r.resources[0];
+    assert!(row.in_totals && row.estimated);
+    assert_eq!(r.totals.monthly_usd, dec!(0.096) * dec!(730) * dec!(2));
+}

@@ -133,6 +133,12 @@ impl Outbox {
                     )
                     .optional()?;
                 if last.as_deref() == Some(hash.as_str()) {
+                    // Back to what the backend already has: an older queued
+                    // version must not overwrite it later.
+                    tx.execute(
+                        "DELETE FROM outbox WHERE status = 'queued' AND endpoint = ?1 AND record_key = ?2",
+                        params![r.endpoint, r.key],
+                    )?;
                     out.unchanged += 1;
                     continue;
                 }
@@ -322,6 +328,19 @@ mod tests {
         assert_eq!(o.prune_delivered(30).unwrap(), 1);
         let e = o.enqueue(&[rec("a", 1)], "scan-4", false).unwrap();
         assert_eq!(e.unchanged, 1);
+    }
+
+    #[test]
+    fn reverting_to_the_delivered_content_drops_a_queued_newer_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = Outbox::open(&dir.path().join("state.db")).unwrap();
+        o.enqueue(&[rec("a", 1)], "s1", false).unwrap();
+        o.mark_delivered(o.queued().unwrap()[0].id).unwrap();
+        o.enqueue(&[rec("a", 2)], "s2", false).unwrap();
+        assert_eq!(o.queued().unwrap().len(), 1);
+        let e = o.enqueue(&[rec("a", 1)], "s3", false).unwrap();
+        assert_eq!(e.unchanged, 1);
+        assert!(o.queued().unwrap().is_empty());
     }
 
     #[test]

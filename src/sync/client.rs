@@ -68,6 +68,8 @@ pub fn http_client(cfg: &BackendConfig) -> anyhow::Result<reqwest::Client> {
         .connect_timeout(cfg.connect_timeout)
         .timeout(cfg.request_timeout)
         .user_agent(concat!("finops/", env!("CARGO_PKG_VERSION")))
+        // A redirect would turn a POST into a bodiless GET and fake a delivery.
+        .redirect(reqwest::redirect::Policy::none())
         .build()?)
 }
 
@@ -85,6 +87,18 @@ async fn attempt(client: &reqwest::Client, cfg: &BackendConfig, q: &Queued) -> O
             let status = resp.status();
             if status.is_success() {
                 return Outcome::Delivered;
+            }
+            if status.is_redirection() {
+                let to = resp
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("?")
+                    .to_string();
+                return Outcome::Dead(format!(
+                    "HTTP {} redirect to {to}: set the backend URL to the final address",
+                    status.as_u16()
+                ));
             }
             let after = resp
                 .headers()
@@ -138,6 +152,16 @@ async fn deliver_one(
 ) -> anyhow::Result<(String, Outcome)> {
     let mut n = 0u32;
     loop {
+        // Past the run's budget nothing more is sent: the rest stays queued.
+        if Instant::now() >= deadline {
+            return Ok((
+                q.endpoint,
+                Outcome::Retry {
+                    error: "run budget spent".into(),
+                    after: None,
+                },
+            ));
+        }
         let outcome = attempt(client, cfg, &q).await;
         match outcome {
             Outcome::Delivered => {

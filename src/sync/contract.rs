@@ -216,7 +216,7 @@ pub fn resource_record(r: &PricedResource, cpu: Option<f64>) -> Option<Record> {
             m.insert("annual_cost".into(), usd(r.annual_usd));
             return Some(Record {
                 endpoint: "/api/ebs-volumes",
-                key: res.id.clone(),
+                key: format!("{}/{}", res.region, res.id),
                 body: Value::Object(m),
             });
         }
@@ -250,7 +250,8 @@ pub fn resource_record(r: &PricedResource, cpu: Option<f64>) -> Option<Record> {
     costs(&mut m);
     Some(Record {
         endpoint,
-        key: res.id.clone(),
+        // Ids such as DB identifiers are only unique within a region.
+        key: format!("{}/{}", res.region, res.id),
         body: Value::Object(m),
     })
 }

@@ -90,8 +90,17 @@ pub fn backend_config(
         ));
     }
     let token = env("FINOPS_BACKEND_TOKEN")
-        .filter(|v| !v.trim().is_empty())
-        .or_else(|| file.token.clone());
+        .or_else(|| file.token.clone())
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty());
+    if let Some(t) = &token
+        && reqwest::header::HeaderValue::from_str(&format!("Bearer {t}")).is_err()
+    {
+        return Err(UsageError::new(
+            "the backend token has characters an HTTP header cannot carry",
+            "check FINOPS_BACKEND_TOKEN (or [backend] token) for stray control characters",
+        ));
+    }
     if scheme == "http" && token.is_some() && !is_loopback(&host_only) && !allow_insecure_http {
         return Err(UsageError::new(
             format!("refusing to send the backend token over plain HTTP to {host}"),
@@ -137,7 +146,13 @@ pub fn build_records(
     let mut out = Vec::new();
     let mut unpriced = 0;
     for r in &report.resources {
-        let cpu = metrics.and_then(|m| mean(&values(m.get(&r.resource.id, Metric::CpuAvg))));
+        let cpu = metrics.and_then(|m| {
+            mean(&values(m.get(
+                &r.resource.region,
+                &r.resource.id,
+                Metric::CpuAvg,
+            )))
+        });
         match contract::resource_record(r, cpu) {
             Some(rec) => out.push(rec),
             None => unpriced += 1,
