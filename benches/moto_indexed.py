@@ -110,9 +110,16 @@ class _Narrowed:
         return getattr(self._backend, name)
 
 
-def get_metric_statistics(self, namespace, metric_name, *args, **kwargs):
-    _, by_ns = _index(self)
-    return _original_stats(_Narrowed(self, by_ns.get((namespace, metric_name), [])), namespace, metric_name, *args, **kwargs)
+def get_metric_statistics(self, namespace, metric_name, start_time, end_time, period, stats, dimensions, unit=None):
+    by_dims, by_ns = _index(self)
+    if dimensions:
+        # Narrow to the exact dimension set; moto's own filter still runs on it.
+        key = (metric_name, _dims_key([Dimension(d["Name"], d["Value"]) for d in dimensions]))
+        points = [md for md in by_dims.get(key, []) if md.namespace == namespace]
+    else:
+        points = by_ns.get((namespace, metric_name), [])
+    return _original_stats(_Narrowed(self, points), namespace, metric_name, start_time, end_time,
+                           period, stats, dimensions, unit)
 
 
 models.CloudWatchBackend.get_metric_data = get_metric_data
