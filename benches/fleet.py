@@ -165,7 +165,11 @@ def run_measured(binary, args, env):
     for m in re.finditer(r"^api calls: (.+) (\S+) = (\d+)$", err, re.M):
         if m.group(1) != "total":
             calls[f"{m.group(1)} {m.group(2)}"] = int(m.group(3))
-    return {"wall_s": wall, "peak_rss_mib": rusage.ru_maxrss / 1024, "calls": calls,
+    # finops -v reports its own peak (VmHWM): wait4's ru_maxrss would also
+    # count the pages of this (large) Python process from before the exec.
+    m = re.search(r"^peak memory: ([0-9.]+) MiB$", err, re.M)
+    peak = float(m.group(1)) if m else rusage.ru_maxrss / 1024
+    return {"wall_s": wall, "peak_rss_mib": peak, "calls": calls,
             "exit": proc.returncode, "stderr": err, "stdout": b"".join(out_chunks)}
 
 

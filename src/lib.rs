@@ -57,7 +57,24 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         }
         Command::Completions(_) => unreachable!("handled above"),
     };
+    if settings.verbose >= 1
+        && let Some(kib) = peak_rss_kib()
+    {
+        eprintln!("peak memory: {:.1} MiB", kib as f64 / 1024.0);
+    }
     finish(result)
+}
+
+/// This process's peak resident set size (Linux: VmHWM), for `-v`.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
