@@ -38,6 +38,8 @@ set edit:completion:arg-completer[finops] = {|@words|
             cand scan 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
             cand recommend 'Find idle and overprovisioned resources and what acting on them saves'
             cand sync 'Push inventory and recommendations to the FinOps backend, losing nothing'
+            cand resize 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval'
+            cand savings 'List the savings recorded by applied resizes, with their total'
             cand pricing 'Show the bundled price of an instance type, DB class or volume type'
             cand config 'Print the effective settings and where each comes from'
             cand completions 'Print shell completions'
@@ -125,6 +127,55 @@ set edit:completion:arg-completer[finops] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'finops;resize'= {
+            cand --to 'Target: instance type (m5.xlarge), DB class (db.r5.large) or volume type (gp3). Without it, pick one of the resource''s downsizing paths'
+            cand --from-recommendations 'Walk the in-place findings of a `recommend --output json` file'
+            cand --max-changes 'Apply at most N changes in this run'
+            cand --lookback-days 'Days of CloudWatch data behind the downsizing paths (1-455)'
+            cand --profile 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)'
+            cand --region 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)'
+            cand --endpoint-url 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --services 'Only these services (comma list)'
+            cand --config 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)'
+            cand --all 'Compute recommendations now and walk every in-place downsizing finding'
+            cand --recover 'Finish or roll back a resize that was interrupted (Ctrl-C, kill, crash)'
+            cand --dry-run 'Plan and ask AWS whether each step would be allowed; change nothing'
+            cand -y 'Approve every change without asking (for scripts)'
+            cand --yes 'Approve every change without asking (for scripts)'
+            cand --apply-immediately 'RDS: apply the class change now (with downtime) instead of in the next maintenance window'
+            cand --allow-upsize 'Allow a target that costs more than the current type'
+            cand --all-regions 'Scan every region enabled for the account (DescribeRegions)'
+            cand --no-progress 'Never show progress bars'
+            cand -q 'Print only the results and errors'
+            cand --quiet 'Print only the results and errors'
+            cand -v 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+            cand --verbose 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'finops;savings'= {
+            cand --profile 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)'
+            cand --region 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)'
+            cand --endpoint-url 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --services 'Only these services (comma list)'
+            cand --config 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)'
+            cand --all-regions 'Scan every region enabled for the account (DescribeRegions)'
+            cand --no-progress 'Never show progress bars'
+            cand -q 'Print only the results and errors'
+            cand --quiet 'Print only the results and errors'
+            cand -v 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+            cand --verbose 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'finops;pricing'= {
             cand --engine 'For DB classes: only this engine (mysql, postgres, mariadb)'
             cand --profile 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)'
@@ -188,6 +239,8 @@ set edit:completion:arg-completer[finops] = {|@words|
             cand scan 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
             cand recommend 'Find idle and overprovisioned resources and what acting on them saves'
             cand sync 'Push inventory and recommendations to the FinOps backend, losing nothing'
+            cand resize 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval'
+            cand savings 'List the savings recorded by applied resizes, with their total'
             cand pricing 'Show the bundled price of an instance type, DB class or volume type'
             cand config 'Print the effective settings and where each comes from'
             cand completions 'Print shell completions'
@@ -198,6 +251,10 @@ set edit:completion:arg-completer[finops] = {|@words|
         &'finops;help;recommend'= {
         }
         &'finops;help;sync'= {
+        }
+        &'finops;help;resize'= {
+        }
+        &'finops;help;savings'= {
         }
         &'finops;help;pricing'= {
         }

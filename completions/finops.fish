@@ -45,6 +45,8 @@ complete -c finops -n "__fish_finops_needs_command" -s V -l version -d 'Print ve
 complete -c finops -n "__fish_finops_needs_command" -f -a "scan" -d 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
 complete -c finops -n "__fish_finops_needs_command" -f -a "recommend" -d 'Find idle and overprovisioned resources and what acting on them saves'
 complete -c finops -n "__fish_finops_needs_command" -f -a "sync" -d 'Push inventory and recommendations to the FinOps backend, losing nothing'
+complete -c finops -n "__fish_finops_needs_command" -f -a "resize" -d 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval'
+complete -c finops -n "__fish_finops_needs_command" -f -a "savings" -d 'List the savings recorded by applied resizes, with their total'
 complete -c finops -n "__fish_finops_needs_command" -f -a "pricing" -d 'Show the bundled price of an instance type, DB class or volume type'
 complete -c finops -n "__fish_finops_needs_command" -f -a "config" -d 'Print the effective settings and where each comes from'
 complete -c finops -n "__fish_finops_needs_command" -f -a "completions" -d 'Print shell completions'
@@ -128,6 +130,52 @@ complete -c finops -n "__fish_finops_using_subcommand sync" -s q -l quiet -d 'Pr
 complete -c finops -n "__fish_finops_using_subcommand sync" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
 complete -c finops -n "__fish_finops_using_subcommand sync" -s h -l help -d 'Print help'
 complete -c finops -n "__fish_finops_using_subcommand sync" -s V -l version -d 'Print version'
+complete -c finops -n "__fish_finops_using_subcommand resize" -l to -d 'Target: instance type (m5.xlarge), DB class (db.r5.large) or volume type (gp3). Without it, pick one of the resource\'s downsizing paths' -r
+complete -c finops -n "__fish_finops_using_subcommand resize" -l from-recommendations -d 'Walk the in-place findings of a `recommend --output json` file' -r -F
+complete -c finops -n "__fish_finops_using_subcommand resize" -l max-changes -d 'Apply at most N changes in this run' -r
+complete -c finops -n "__fish_finops_using_subcommand resize" -l lookback-days -d 'Days of CloudWatch data behind the downsizing paths (1-455)' -r
+complete -c finops -n "__fish_finops_using_subcommand resize" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
+complete -c finops -n "__fish_finops_using_subcommand resize" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
+complete -c finops -n "__fish_finops_using_subcommand resize" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
+complete -c finops -n "__fish_finops_using_subcommand resize" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c finops -n "__fish_finops_using_subcommand resize" -l services -d 'Only these services (comma list)' -r -f -a "ec2\t''
+ebs\t''
+rds\t''
+elb\t''
+asg\t''"
+complete -c finops -n "__fish_finops_using_subcommand resize" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand resize" -l all -d 'Compute recommendations now and walk every in-place downsizing finding'
+complete -c finops -n "__fish_finops_using_subcommand resize" -l recover -d 'Finish or roll back a resize that was interrupted (Ctrl-C, kill, crash)'
+complete -c finops -n "__fish_finops_using_subcommand resize" -l dry-run -d 'Plan and ask AWS whether each step would be allowed; change nothing'
+complete -c finops -n "__fish_finops_using_subcommand resize" -s y -l yes -d 'Approve every change without asking (for scripts)'
+complete -c finops -n "__fish_finops_using_subcommand resize" -l apply-immediately -d 'RDS: apply the class change now (with downtime) instead of in the next maintenance window'
+complete -c finops -n "__fish_finops_using_subcommand resize" -l allow-upsize -d 'Allow a target that costs more than the current type'
+complete -c finops -n "__fish_finops_using_subcommand resize" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
+complete -c finops -n "__fish_finops_using_subcommand resize" -l no-progress -d 'Never show progress bars'
+complete -c finops -n "__fish_finops_using_subcommand resize" -s q -l quiet -d 'Print only the results and errors'
+complete -c finops -n "__fish_finops_using_subcommand resize" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+complete -c finops -n "__fish_finops_using_subcommand resize" -s h -l help -d 'Print help'
+complete -c finops -n "__fish_finops_using_subcommand resize" -s V -l version -d 'Print version'
+complete -c finops -n "__fish_finops_using_subcommand savings" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
+complete -c finops -n "__fish_finops_using_subcommand savings" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
+complete -c finops -n "__fish_finops_using_subcommand savings" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
+complete -c finops -n "__fish_finops_using_subcommand savings" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c finops -n "__fish_finops_using_subcommand savings" -l services -d 'Only these services (comma list)' -r -f -a "ec2\t''
+ebs\t''
+rds\t''
+elb\t''
+asg\t''"
+complete -c finops -n "__fish_finops_using_subcommand savings" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand savings" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
+complete -c finops -n "__fish_finops_using_subcommand savings" -l no-progress -d 'Never show progress bars'
+complete -c finops -n "__fish_finops_using_subcommand savings" -s q -l quiet -d 'Print only the results and errors'
+complete -c finops -n "__fish_finops_using_subcommand savings" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+complete -c finops -n "__fish_finops_using_subcommand savings" -s h -l help -d 'Print help'
+complete -c finops -n "__fish_finops_using_subcommand savings" -s V -l version -d 'Print version'
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l engine -d 'For DB classes: only this engine (mysql, postgres, mariadb)' -r
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
@@ -184,10 +232,12 @@ complete -c finops -n "__fish_finops_using_subcommand completions" -s q -l quiet
 complete -c finops -n "__fish_finops_using_subcommand completions" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
 complete -c finops -n "__fish_finops_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c finops -n "__fish_finops_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync pricing config completions help" -f -a "scan" -d 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync pricing config completions help" -f -a "recommend" -d 'Find idle and overprovisioned resources and what acting on them saves'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync pricing config completions help" -f -a "sync" -d 'Push inventory and recommendations to the FinOps backend, losing nothing'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync pricing config completions help" -f -a "pricing" -d 'Show the bundled price of an instance type, DB class or volume type'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync pricing config completions help" -f -a "config" -d 'Print the effective settings and where each comes from'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync pricing config completions help" -f -a "completions" -d 'Print shell completions'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync pricing config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings pricing config completions help" -f -a "scan" -d 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings pricing config completions help" -f -a "recommend" -d 'Find idle and overprovisioned resources and what acting on them saves'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings pricing config completions help" -f -a "sync" -d 'Push inventory and recommendations to the FinOps backend, losing nothing'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings pricing config completions help" -f -a "resize" -d 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings pricing config completions help" -f -a "savings" -d 'List the savings recorded by applied resizes, with their total'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings pricing config completions help" -f -a "pricing" -d 'Show the bundled price of an instance type, DB class or volume type'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings pricing config completions help" -f -a "config" -d 'Print the effective settings and where each comes from'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings pricing config completions help" -f -a "completions" -d 'Print shell completions'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings pricing config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -107,6 +107,11 @@ pub enum Command {
     Recommend(RecommendArgs),
     /// Push inventory and recommendations to the FinOps backend, losing nothing
     Sync(SyncArgs),
+    /// Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval
+    #[command(after_help = RESIZE_AFTER_HELP)]
+    Resize(ResizeArgs),
+    /// List the savings recorded by applied resizes, with their total
+    Savings,
     /// Show the bundled price of an instance type, DB class or volume type
     Pricing(PricingArgs),
     /// Print the effective settings and where each comes from
@@ -244,6 +249,59 @@ fn parse_usd(s: &str) -> Result<rust_decimal::Decimal, String> {
         return Err("the amount must be zero or more".into());
     }
     Ok(v)
+}
+
+const RESIZE_AFTER_HELP: &str = "Every change is shown and confirmed unless --yes; off a terminal \
+without --yes finops refuses (exit 2). --dry-run plans and asks AWS whether each step would be \
+allowed (exit 0 when all would, 5 when one would not). An interrupted resize is kept in a journal: \
+`finops resize --recover` finishes or rolls it back.";
+
+#[derive(Debug, Args)]
+pub struct ResizeArgs {
+    /// Instance id (i-...), EBS volume id (vol-...) or RDS DB identifier
+    #[arg(value_name = "ID", conflicts_with_all = ["from_recommendations", "all", "recover"])]
+    pub id: Option<String>,
+
+    /// Target: instance type (m5.xlarge), DB class (db.r5.large) or volume type (gp3).
+    /// Without it, pick one of the resource's downsizing paths
+    #[arg(long, value_name = "TARGET", requires = "id")]
+    pub to: Option<String>,
+
+    /// Walk the in-place findings of a `recommend --output json` file
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["all", "recover"])]
+    pub from_recommendations: Option<PathBuf>,
+
+    /// Compute recommendations now and walk every in-place downsizing finding
+    #[arg(long, conflicts_with = "recover")]
+    pub all: bool,
+
+    /// Finish or roll back a resize that was interrupted (Ctrl-C, kill, crash)
+    #[arg(long)]
+    pub recover: bool,
+
+    /// Plan and ask AWS whether each step would be allowed; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Approve every change without asking (for scripts)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Apply at most N changes in this run
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_changes: u32,
+
+    /// RDS: apply the class change now (with downtime) instead of in the next maintenance window
+    #[arg(long)]
+    pub apply_immediately: bool,
+
+    /// Allow a target that costs more than the current type
+    #[arg(long)]
+    pub allow_upsize: bool,
+
+    /// Days of CloudWatch data behind the downsizing paths (1-455)
+    #[arg(long, value_name = "N", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=455))]
+    pub lookback_days: u32,
 }
 
 #[derive(Debug, Args)]

@@ -19,6 +19,8 @@ pub enum ExitStatus {
     Partial = 3,
     /// `recommend --fail-on-savings`: the savings reached the threshold.
     SavingsFound = 4,
+    /// `resize --dry-run`: at least one step would not be allowed.
+    DryRunBlocked = 5,
     /// `sync`: records remain queued or were dead-lettered.
     SyncIncomplete = 6,
 }
@@ -42,6 +44,23 @@ impl UsageError {
         UsageError {
             message: message.into(),
             hint: Some(hint.into()),
+        }
+    }
+}
+
+/// A safety rail stopped a change: nothing was changed (exit 2, or 5 in a dry run).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{reason}")]
+pub struct Refusal {
+    pub reason: String,
+    pub hint: String,
+}
+
+impl Refusal {
+    pub fn new(reason: impl Into<String>, hint: impl Into<String>) -> Self {
+        Refusal {
+            reason: reason.into(),
+            hint: hint.into(),
         }
     }
 }
@@ -78,6 +97,14 @@ pub fn report(err: &anyhow::Error) -> (ExitStatus, String) {
         if let Some(h) = &u.hint {
             s.push_str(&format!("\nhint: {h}"));
         }
+        return (ExitStatus::Usage, s);
+    }
+    if let Some(r) = err.downcast_ref::<Refusal>() {
+        let s = format!(
+            "error: refusing: {}\nhint: {}",
+            one_line(&r.reason),
+            one_line(&r.hint)
+        );
         return (ExitStatus::Usage, s);
     }
     let mut s = format!("error: {}", one_line(&format!("{err:#}")));

@@ -11,6 +11,7 @@ pub mod error;
 pub mod inventory;
 pub mod output;
 pub mod pricing;
+pub mod resize;
 pub mod settings;
 pub mod state;
 pub mod sync;
@@ -51,6 +52,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Recommend(a) => {
             runtime().and_then(|rt| rt.block_on(commands::recommend::run(a, &settings, &printer)))
         }
+        Command::Resize(a) => {
+            runtime().and_then(|rt| rt.block_on(commands::resize::run(a, &settings, &printer)))
+        }
+        Command::Savings => commands::savings::run(&settings, &printer),
         Command::Config => commands::config::run(&settings, &printer),
         Command::Scan(a) => {
             runtime().and_then(|rt| rt.block_on(commands::scan::run(a, &settings, &printer)))
@@ -110,23 +115,44 @@ fn clap_error(e: clap::Error) -> ExitCode {
         _ => {}
     }
     let text = e.render().to_string();
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let first = lines.next().unwrap_or("error: invalid arguments");
-    let first = if first.starts_with("error:") {
-        first.to_string()
-    } else {
-        format!("error: {first}")
-    };
+    let mut lines = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .peekable();
+    let mut first = lines
+        .next()
+        .unwrap_or("error: invalid arguments")
+        .to_string();
+    if !first.starts_with("error:") {
+        first = format!("error: {first}");
+    }
+    // "the following required arguments were not provided:" lists them below.
+    let mut missing = Vec::new();
+    if first.ends_with(':') {
+        while let Some(l) = lines.next_if(|l| l.starts_with('<') || l.starts_with("--")) {
+            missing.push(l.to_string());
+        }
+        if !missing.is_empty() {
+            first = format!("{first} {}", missing.join(", "));
+        }
+    }
     let mut hints: Vec<String> = Vec::new();
+    let mut usage = None;
     for l in lines {
         if let Some(t) = l.strip_prefix("tip: ") {
             hints.push(t.to_string());
         } else if l.starts_with('[') && l.contains("possible values") {
             hints.push(l.trim_matches(|c| c == '[' || c == ']').to_string());
+        } else if let Some(u) = l.strip_prefix("Usage: ") {
+            usage = Some(format!("usage: {u}"));
         }
     }
     if hints.is_empty() {
-        hints.push("see `finops --help`".to_string());
+        hints.push(match usage {
+            Some(u) if !missing.is_empty() => u,
+            _ => "see `finops --help`".to_string(),
+        });
     }
     eprintln!("{first}\nhint: {}", hints.join("; "));
     ExitStatus::Usage.into()

@@ -25,6 +25,78 @@ pub struct ConfigFile {
     pub concurrency: Option<usize>,
     pub recommend: Option<crate::analysis::thresholds::Thresholds>,
     pub backend: Option<crate::sync::BackendFile>,
+    pub resize: Option<ResizeFile>,
+}
+
+/// The config file's `[resize]` table: the safety rails of `finops resize`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResizeFile {
+    /// Resources with this tag set to "true" are never resized (default finops:protect).
+    pub protect_tag: Option<String>,
+    /// When set, only resources in these AWS account ids are resized.
+    pub allowed_accounts: Option<Vec<String>>,
+    /// How long to wait for a state change (stopped, running, available), in seconds.
+    pub wait_timeout_secs: Option<u64>,
+    /// How often to poll while waiting, in seconds.
+    pub poll_interval_secs: Option<u64>,
+}
+
+/// Resolved `[resize]` settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResizeSettings {
+    pub protect_tag: String,
+    pub allowed_accounts: Vec<String>,
+    pub wait_timeout: std::time::Duration,
+    pub poll_interval: std::time::Duration,
+}
+
+impl ResizeSettings {
+    fn resolve(file: Option<&ResizeFile>) -> Result<ResizeSettings, UsageError> {
+        let f = file.cloned().unwrap_or_default();
+        let bad = |what: &str, hint: &str| {
+            UsageError::new(
+                format!("invalid config file: [resize] {what}"),
+                hint.to_string(),
+            )
+        };
+        let protect_tag = f.protect_tag.unwrap_or_else(|| "finops:protect".into());
+        if protect_tag.trim().is_empty() {
+            return Err(bad(
+                "protect_tag is empty",
+                "give a tag key, e.g. \"finops:protect\"",
+            ));
+        }
+        let accounts = f.allowed_accounts.unwrap_or_default();
+        for a in &accounts {
+            if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad(
+                    &format!("allowed_accounts has {a:?}, not a 12-digit account id"),
+                    "list account ids as strings, e.g. allowed_accounts = [\"123456789012\"]",
+                ));
+            }
+        }
+        let wait = f.wait_timeout_secs.unwrap_or(900);
+        if !(10..=86_400).contains(&wait) {
+            return Err(bad(
+                "wait_timeout_secs must be from 10 to 86400",
+                "the default is 900 (15 minutes)",
+            ));
+        }
+        let poll = f.poll_interval_secs.unwrap_or(5);
+        if !(1..=300).contains(&poll) {
+            return Err(bad(
+                "poll_interval_secs must be from 1 to 300",
+                "the default is 5",
+            ));
+        }
+        Ok(ResizeSettings {
+            protect_tag,
+            allowed_accounts: accounts,
+            wait_timeout: std::time::Duration::from_secs(wait),
+            poll_interval: std::time::Duration::from_secs(poll),
+        })
+    }
 }
 
 /// Where a setting's value came from, shown by `finops config`.
@@ -76,6 +148,8 @@ pub struct Settings {
     pub state_dir: Option<PathBuf>,
     /// The rules' thresholds (config file `[recommend]`, else defaults).
     pub thresholds: crate::analysis::thresholds::Thresholds,
+    /// The config file's `[resize]` table, resolved.
+    pub resize: ResizeSettings,
     /// (setting, value, origin) for `finops config`.
     pub origins: Vec<(&'static str, String, Origin)>,
 }
@@ -440,7 +514,29 @@ impl Settings {
             },
         ));
 
+        let resize = ResizeSettings::resolve(file.resize.as_ref())?;
+        origins.push((
+            "resize",
+            format!(
+                "protect_tag = {}; allowed_accounts = {}; wait_timeout_secs = {}; poll_interval_secs = {}",
+                resize.protect_tag,
+                if resize.allowed_accounts.is_empty() {
+                    "(any)".to_string()
+                } else {
+                    resize.allowed_accounts.join(",")
+                },
+                resize.wait_timeout.as_secs(),
+                resize.poll_interval.as_secs()
+            ),
+            if file.resize.is_some() {
+                Origin::File
+            } else {
+                Origin::Default
+            },
+        ));
+
         Ok(Settings {
+            resize,
             backend,
             state_dir,
             thresholds,

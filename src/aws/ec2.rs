@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::{rfc3339, scan_error};
 use crate::inventory::{Details, EbsVolume, Ec2Instance, Resource, ScanError};
 
-fn tags(t: &[aws_sdk_ec2::types::Tag]) -> BTreeMap<String, String> {
+pub(crate) fn tags(t: &[aws_sdk_ec2::types::Tag]) -> BTreeMap<String, String> {
     t.iter()
         .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
         .collect()
@@ -25,71 +25,76 @@ pub async fn instances(
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| scan_error(region, "ec2", "DescribeInstances", &e))?;
         for i in page.reservations().iter().flat_map(|r| r.instances()) {
-            let Some(id) = i.instance_id() else { continue };
-            let state = i
-                .state()
-                .and_then(|s| s.name())
-                .map(|n| n.as_str().to_string())
-                .unwrap_or_default();
-            if state == "terminated" {
-                continue;
-            }
-            let tags = tags(i.tags());
-            let placement = i.placement();
-            out.push(Resource {
-                id: id.to_string(),
-                region: region.to_string(),
-                state,
-                type_: i
-                    .instance_type()
-                    .map(|t| t.as_str().to_string())
-                    .unwrap_or_default(),
-                name: tags.get("Name").cloned(),
-                details: Details::Ec2Instance(Ec2Instance {
-                    availability_zone: placement
-                        .and_then(|p| p.availability_zone())
-                        .unwrap_or_default()
-                        .to_string(),
-                    platform: i
-                        .platform_details()
-                        .map(str::to_owned)
-                        .or_else(|| {
-                            // Older answers carry only `platform` (set for Windows).
-                            i.platform().map(|p| {
-                                if p.as_str().eq_ignore_ascii_case("windows") {
-                                    "Windows".to_string()
-                                } else {
-                                    p.as_str().to_string()
-                                }
-                            })
-                        })
-                        .unwrap_or_else(|| "Linux/UNIX".to_string()),
-                    architecture: i
-                        .architecture()
-                        .map(|a| a.as_str().to_string())
-                        .unwrap_or_default(),
-                    lifecycle: i.instance_lifecycle().map(|l| l.as_str().to_string()),
-                    tenancy: placement
-                        .and_then(|p| p.tenancy())
-                        .map(|t| t.as_str().to_string())
-                        .unwrap_or_else(|| "default".to_string()),
-                    launch_time: rfc3339(i.launch_time()),
-                    auto_scaling_group: tags.get("aws:autoscaling:groupName").cloned(),
-                    volume_ids: i
-                        .block_device_mappings()
-                        .iter()
-                        .filter_map(|b| b.ebs()?.volume_id().map(str::to_owned))
-                        .collect(),
-                    root_device_type: i.root_device_type().map(|d| d.as_str().to_string()),
-                    public_ip: i.public_ip_address().map(str::to_owned),
-                    image_id: i.image_id().map(str::to_owned),
-                    vpc_id: i.vpc_id().map(str::to_owned),
-                }),
-                tags,
-            });
+            out.extend(instance_resource(i, region));
         }
     }
     Ok(out)
+}
+
+/// One instance as a resource; None for a terminated instance or one without an id.
+pub fn instance_resource(i: &aws_sdk_ec2::types::Instance, region: &str) -> Option<Resource> {
+    let id = i.instance_id()?;
+    let state = i
+        .state()
+        .and_then(|s| s.name())
+        .map(|n| n.as_str().to_string())
+        .unwrap_or_default();
+    if state == "terminated" {
+        return None;
+    }
+    let tags = tags(i.tags());
+    let placement = i.placement();
+    Some(Resource {
+        id: id.to_string(),
+        region: region.to_string(),
+        state,
+        type_: i
+            .instance_type()
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
+        name: tags.get("Name").cloned(),
+        details: Details::Ec2Instance(Ec2Instance {
+            availability_zone: placement
+                .and_then(|p| p.availability_zone())
+                .unwrap_or_default()
+                .to_string(),
+            platform: i
+                .platform_details()
+                .map(str::to_owned)
+                .or_else(|| {
+                    // Older answers carry only `platform` (set for Windows).
+                    i.platform().map(|p| {
+                        if p.as_str().eq_ignore_ascii_case("windows") {
+                            "Windows".to_string()
+                        } else {
+                            p.as_str().to_string()
+                        }
+                    })
+                })
+                .unwrap_or_else(|| "Linux/UNIX".to_string()),
+            architecture: i
+                .architecture()
+                .map(|a| a.as_str().to_string())
+                .unwrap_or_default(),
+            lifecycle: i.instance_lifecycle().map(|l| l.as_str().to_string()),
+            tenancy: placement
+                .and_then(|p| p.tenancy())
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_else(|| "default".to_string()),
+            launch_time: rfc3339(i.launch_time()),
+            auto_scaling_group: tags.get("aws:autoscaling:groupName").cloned(),
+            volume_ids: i
+                .block_device_mappings()
+                .iter()
+                .filter_map(|b| b.ebs()?.volume_id().map(str::to_owned))
+                .collect(),
+            root_device_type: i.root_device_type().map(|d| d.as_str().to_string()),
+            public_ip: i.public_ip_address().map(str::to_owned),
+            image_id: i.image_id().map(str::to_owned),
+            vpc_id: i.vpc_id().map(str::to_owned),
+        }),
+        tags,
+    })
 }
 
 pub async fn volumes(
@@ -105,38 +110,43 @@ pub async fn volumes(
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| scan_error(region, "ebs", "DescribeVolumes", &e))?;
         for v in page.volumes() {
-            let Some(id) = v.volume_id() else { continue };
-            let tags = tags(v.tags());
-            out.push(Resource {
-                id: id.to_string(),
-                region: region.to_string(),
-                state: v
-                    .state()
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_default(),
-                type_: v
-                    .volume_type()
-                    .map(|t| t.as_str().to_string())
-                    .unwrap_or_default(),
-                name: tags.get("Name").cloned(),
-                details: Details::EbsVolume(EbsVolume {
-                    availability_zone: v.availability_zone().unwrap_or_default().to_string(),
-                    size_gib: i64::from(v.size().unwrap_or(0)),
-                    iops: v.iops().map(i64::from),
-                    throughput_mibps: v.throughput().map(i64::from),
-                    attached_instance_id: v
-                        .attachments()
-                        .iter()
-                        .find_map(|a| a.instance_id().map(str::to_owned)),
-                    encrypted: v.encrypted().unwrap_or(false),
-                    create_time: rfc3339(v.create_time()),
-                    snapshot_id: v.snapshot_id().filter(|s| !s.is_empty()).map(str::to_owned),
-                }),
-                tags,
-            });
+            out.extend(volume_resource(v, region));
         }
     }
     Ok(out)
+}
+
+/// One EBS volume as a resource.
+pub fn volume_resource(v: &aws_sdk_ec2::types::Volume, region: &str) -> Option<Resource> {
+    let id = v.volume_id()?;
+    let tags = tags(v.tags());
+    Some(Resource {
+        id: id.to_string(),
+        region: region.to_string(),
+        state: v
+            .state()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        type_: v
+            .volume_type()
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
+        name: tags.get("Name").cloned(),
+        details: Details::EbsVolume(EbsVolume {
+            availability_zone: v.availability_zone().unwrap_or_default().to_string(),
+            size_gib: i64::from(v.size().unwrap_or(0)),
+            iops: v.iops().map(i64::from),
+            throughput_mibps: v.throughput().map(i64::from),
+            attached_instance_id: v
+                .attachments()
+                .iter()
+                .find_map(|a| a.instance_id().map(str::to_owned)),
+            encrypted: v.encrypted().unwrap_or(false),
+            create_time: rfc3339(v.create_time()),
+            snapshot_id: v.snapshot_id().filter(|s| !s.is_empty()).map(str::to_owned),
+        }),
+        tags,
+    })
 }
 
 /// The regions enabled for the account (opted in, or not needing opt-in).

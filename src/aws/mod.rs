@@ -3,10 +3,10 @@
 
 mod asg;
 pub mod cloudwatch;
-mod ec2;
+pub mod ec2;
 mod elb;
 pub mod extras;
-mod rds;
+pub mod rds;
 pub mod scan;
 pub mod utilization;
 
@@ -109,6 +109,11 @@ impl Aws {
             base: loader.load().await,
             calls: CallCounter::default(),
         }
+    }
+
+    /// The shared SDK configuration (for clients finops builds once).
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.base
     }
 
     /// The region the SDK resolved from the environment or profile.

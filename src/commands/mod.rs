@@ -4,5 +4,7 @@ pub mod completions;
 pub mod config;
 pub mod pricing;
 pub mod recommend;
+pub mod resize;
+pub mod savings;
 pub mod scan;
 pub mod sync;

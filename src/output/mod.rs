@@ -109,6 +109,25 @@ impl Printer {
         pb
     }
 
+    /// A spinner on stderr for one step of a long change, where bars are shown.
+    pub fn spinner(&self, msg: &str) -> Option<ProgressBar> {
+        self.progress.then(|| {
+            let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            pb.set_style(
+                ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            pb.set_message(msg.to_string());
+            pb.enable_steady_tick(std::time::Duration::from_millis(120));
+            pb
+        })
+    }
+
+    /// True when progress is drawn on a terminal (so plain log lines are not).
+    pub fn interactive_progress(&self) -> bool {
+        self.progress
+    }
+
     /// A set of progress bars on stderr, or None where bars are not shown.
     pub fn multi_progress(&self) -> Option<indicatif::MultiProgress> {
         self.progress

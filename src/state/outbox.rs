@@ -5,7 +5,6 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use anyhow::Context as _;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
@@ -89,19 +88,8 @@ fn now() -> String {
 
 impl Outbox {
     pub fn open(path: &Path) -> anyhow::Result<Outbox> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("creating the state directory {}", dir.display()))?;
-        }
-        let conn = Connection::open(path)
-            .with_context(|| format!("opening the outbox {}", path.display()))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.execute_batch(SCHEMA)
-            .with_context(|| format!("preparing the outbox {}", path.display()))?;
         Ok(Outbox {
-            conn: Mutex::new(conn),
+            conn: Mutex::new(super::connect(path, SCHEMA)?),
         })
     }
 

@@ -82,7 +82,7 @@ pub async fn volume(
         .to_string()
 }
 
-async fn db(
+pub async fn db(
     rds: &aws_sdk_rds::Client,
     id: &str,
     engine: &str,

@@ -7,6 +7,7 @@ mod fleet;
 mod moto;
 mod proxy;
 mod recommend;
+mod resize;
 mod scan;
 mod sync;
 
@@ -14,36 +15,58 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
-/// The finops binary with a clean, credential-less-but-dummy environment:
+const REMOVED_ENV: &[&str] = &[
+    "AWS_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+    "FINOPS_CONFIG",
+    "FINOPS_OUTPUT",
+    "FINOPS_REGIONS",
+    "FINOPS_SERVICES",
+    "AWS_SESSION_TOKEN",
+];
+
+/// The environment every finops run in the tests gets: dummy credentials,
 /// no user config, no instance-metadata lookups, no real profile.
-pub fn finops(home: &Path) -> Command {
-    let mut c = Command::cargo_bin("finops").unwrap();
-    for k in [
-        "AWS_PROFILE",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_ENDPOINT_URL",
-        "FINOPS_CONFIG",
-        "FINOPS_OUTPUT",
-        "FINOPS_REGIONS",
-        "FINOPS_SERVICES",
-        "AWS_SESSION_TOKEN",
-    ] {
-        c.env_remove(k);
-    }
+fn test_env(home: &Path) -> Vec<(&'static str, std::ffi::OsString)> {
     for f in ["aws-config", "aws-credentials"] {
         let p = home.join(f);
         if !p.exists() {
             std::fs::write(p, "").unwrap();
         }
     }
-    c.env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("AWS_CONFIG_FILE", home.join("aws-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("aws-credentials"))
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true");
+    vec![
+        ("HOME", home.into()),
+        ("XDG_CONFIG_HOME", home.join(".config").into()),
+        ("AWS_CONFIG_FILE", home.join("aws-config").into()),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.join("aws-credentials").into(),
+        ),
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+    ]
+}
+
+/// The finops binary (assert_cmd) with the test environment.
+pub fn finops(home: &Path) -> Command {
+    let mut c = Command::cargo_bin("finops").unwrap();
+    for k in REMOVED_ENV {
+        c.env_remove(k);
+    }
+    c.envs(test_env(home));
+    c
+}
+
+/// The same as a std Command, for runs a test drives itself (a pty, a kill).
+pub fn finops_std(home: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("finops"));
+    for k in REMOVED_ENV {
+        c.env_remove(k);
+    }
+    c.envs(test_env(home));
     c
 }
 

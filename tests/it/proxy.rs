@@ -1,5 +1,7 @@
-//! A small HTTP proxy in front of moto that answers AccessDenied for chosen
-//! (region, service) pairs, so a test sees one region fail while others work.
+//! Small HTTP proxies in front of moto: one answers AccessDenied for chosen
+//! (region, service) pairs, so a test sees one region fail while others work;
+//! one injects faults into chosen API actions (an error, or a request that
+//! hangs and is never forwarded).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -74,33 +76,114 @@ impl DenyProxy {
                         );
                         return;
                     }
-                    // Forward with Connection: close and relay the answer.
-                    let mut up = TcpStream::connect(("127.0.0.1", upstream_port)).unwrap();
-                    let head: String = head
-                        .lines()
-                        .filter(|l| {
-                            !l.to_ascii_lowercase().starts_with("connection:") && !l.is_empty()
-                        })
-                        .map(|l| format!("{l}\r\n"))
-                        .collect();
-                    let _ = up.write_all(head.as_bytes());
-                    let _ = up.write_all(b"Connection: close\r\n\r\n");
-                    let _ = up.write_all(&body);
-                    let mut resp = Vec::new();
-                    let _ = up.read_to_end(&mut resp);
-                    // Make sure the client does not try to reuse this connection.
-                    if let Some(pos) = resp.windows(2).position(|w| w == b"\r\n") {
-                        let mut patched = resp[..pos + 2].to_vec();
-                        patched.extend_from_slice(b"Connection: close\r\n");
-                        patched.extend_from_slice(&resp[pos + 2..]);
-                        resp = patched;
-                    }
+                    let resp = forward(upstream_port, &head, &body);
                     let _ = out.write_all(&resp);
                 });
             }
         });
         DenyProxy {
             url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+/// Send a request to moto with Connection: close and return the raw answer.
+fn forward(upstream_port: u16, head: &str, body: &[u8]) -> Vec<u8> {
+    let mut up = TcpStream::connect(("127.0.0.1", upstream_port)).unwrap();
+    let head: String = head
+        .lines()
+        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:") && !l.is_empty())
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+    let _ = up.write_all(head.as_bytes());
+    let _ = up.write_all(b"Connection: close\r\n\r\n");
+    let _ = up.write_all(body);
+    let mut resp = Vec::new();
+    let _ = up.read_to_end(&mut resp);
+    // Make sure the client does not try to reuse this connection.
+    if let Some(pos) = resp.windows(2).position(|w| w == b"\r\n") {
+        let mut patched = resp[..pos + 2].to_vec();
+        patched.extend_from_slice(b"Connection: close\r\n");
+        patched.extend_from_slice(&resp[pos + 2..]);
+        resp = patched;
+    }
+    resp
+}
+
+/// What to do to requests for one API action (`Action=` in the query body).
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Answer with this EC2 error code (HTTP 400, not retried) the first `times` calls.
+    Fail { code: &'static str, times: usize },
+    /// Hold the request this long, then drop it without forwarding.
+    Hang(std::time::Duration),
+}
+
+pub struct FaultProxy {
+    pub url: String,
+    /// How many requests each faulted action received.
+    pub seen: Arc<std::sync::Mutex<std::collections::HashMap<&'static str, usize>>>,
+}
+
+impl FaultProxy {
+    pub fn start(upstream_port: u16, rules: Vec<(&'static str, Fault)>) -> FaultProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let rules = Arc::new(rules);
+        let seen: Arc<std::sync::Mutex<std::collections::HashMap<&'static str, usize>>> =
+            Arc::default();
+        let counts = seen.clone();
+        thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                let rules = rules.clone();
+                let counts = counts.clone();
+                thread::spawn(move || {
+                    let mut reader = BufReader::new(conn.try_clone().unwrap());
+                    let Some((head, body)) = read_request(&mut reader) else {
+                        return;
+                    };
+                    let text = String::from_utf8_lossy(&body);
+                    let rule = rules.iter().find(|(action, _)| {
+                        text.split('&').any(|kv| kv == format!("Action={action}"))
+                    });
+                    let mut out = conn;
+                    if let Some((action, fault)) = rule {
+                        let n = {
+                            let mut c = counts.lock().unwrap();
+                            let n = c.entry(*action).or_default();
+                            *n += 1;
+                            *n
+                        };
+                        match fault {
+                            Fault::Fail { code, times } if n <= *times => {
+                                let xml = format!(
+                                    "<Response><Errors><Error><Code>{code}</Code>\
+                                     <Message>injected by the test proxy</Message></Error>\
+                                     </Errors><RequestID>test</RequestID></Response>"
+                                );
+                                let _ = write!(
+                                    out,
+                                    "HTTP/1.1 400 Bad Request\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+                                    xml.len()
+                                );
+                                return;
+                            }
+                            Fault::Hang(d) => {
+                                thread::sleep(*d);
+                                return;
+                            }
+                            Fault::Fail { .. } => {}
+                        }
+                    }
+                    let resp = forward(upstream_port, &head, &body);
+                    let _ = out.write_all(&resp);
+                });
+            }
+        });
+        FaultProxy {
+            url: format!("http://127.0.0.1:{port}"),
+            seen,
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::moto::Moto;
 use crate::{finops, json};
 
 /// Hourly values for the last `hours` hours (ending an hour ago), one datum each.
-async fn seed(
+pub async fn seed(
     cw: &aws_sdk_cloudwatch::Client,
     ns: &str,
     name: &str,

@@ -1,0 +1,465 @@
+//! Changing what a resource is: an EC2 instance's type, an RDS DB's class, an
+//! EBS volume's type. Planning (with every safety rail), dry-run checks that
+//! ask AWS, and the changes themselves, journalled step by step so an
+//! interrupted change can be finished or rolled back.
+
+pub mod ebs;
+pub mod ec2;
+pub mod rds;
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use indicatif::ProgressBar;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Refusal, UsageError};
+use crate::inventory::Resource;
+use crate::output::Printer;
+use crate::settings::ResizeSettings;
+use crate::state::journal::Journal;
+
+/// What kind of resource an id names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Ec2Instance,
+    EbsVolume,
+    RdsInstance,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Ec2Instance => "ec2_instance",
+            Kind::EbsVolume => "ebs_volume",
+            Kind::RdsInstance => "rds_instance",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Kind> {
+        Some(match s {
+            "ec2_instance" => Kind::Ec2Instance,
+            "ebs_volume" => Kind::EbsVolume,
+            "rds_instance" => Kind::RdsInstance,
+            _ => return None,
+        })
+    }
+
+    /// The kind an id names, or a usage error for an id no AWS resource has.
+    pub fn of_id(id: &str) -> Result<Kind, UsageError> {
+        let hex_suffix = |p: &str| {
+            id.strip_prefix(p).is_some_and(|h| {
+                (8..=17).contains(&h.len()) && h.bytes().all(|b| b.is_ascii_hexdigit())
+            })
+        };
+        if hex_suffix("i-") {
+            return Ok(Kind::Ec2Instance);
+        }
+        if hex_suffix("vol-") {
+            return Ok(Kind::EbsVolume);
+        }
+        if id.starts_with("i-") || id.starts_with("vol-") {
+            return Err(UsageError::new(
+                format!("{id:?} is not a valid instance or volume id"),
+                "ids look like i-0123456789abcdef0 or vol-0123456789abcdef0",
+            ));
+        }
+        let db_ok = (1..=63).contains(&id.len())
+            && id.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !id.ends_with('-')
+            && !id.contains("--");
+        if db_ok {
+            Ok(Kind::RdsInstance)
+        } else {
+            Err(UsageError::new(
+                format!("{id:?} is not an instance id, volume id or DB identifier"),
+                "give i-..., vol-... or an RDS DB identifier (letters, digits and hyphens)",
+            ))
+        }
+    }
+}
+
+/// A change finops is ready to make, with everything the user approves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub resource_id: String,
+    pub kind: Kind,
+    pub region: String,
+    pub name: Option<String>,
+    /// The resource's state when planned (running, stopped, available, in-use).
+    pub state: String,
+    pub from: String,
+    pub to: String,
+    /// EBS: the gp3 IOPS and throughput to provision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iops: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub throughput_mibps: Option<i64>,
+    /// On-demand list prices, 730 hours a month; None when unpriced (see notes).
+    pub current_monthly_usd: Option<Decimal>,
+    pub new_monthly_usd: Option<Decimal>,
+    pub monthly_savings_usd: Option<Decimal>,
+    pub downtime: String,
+    /// What will be done, in order.
+    pub steps: Vec<String>,
+    pub notes: Vec<String>,
+    /// EC2: the instance ends as it started (running again, or still stopped).
+    pub was_running: bool,
+    /// RDS: applied now rather than in the next maintenance window.
+    pub apply_immediately: bool,
+}
+
+/// One dry-run check: would this step be allowed?
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    pub step: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// What `--to` and the flags ask for.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub target: String,
+    pub allow_upsize: bool,
+    pub apply_immediately: bool,
+}
+
+/// Savings and a refusal when the target costs more (or cannot be priced).
+pub(crate) fn price_rail(
+    plan: &mut Plan,
+    current: Result<Decimal, String>,
+    target: Result<Decimal, String>,
+    allow_upsize: bool,
+) -> Result<(), Refusal> {
+    match (&current, &target) {
+        (Ok(c), Ok(t)) => {
+            plan.current_monthly_usd = Some(*c);
+            plan.new_monthly_usd = Some(*t);
+            plan.monthly_savings_usd = Some(*c - *t);
+            if t > c && !allow_upsize {
+                return Err(Refusal::new(
+                    format!(
+                        "{} costs more than {} ({} vs {} a month)",
+                        plan.to,
+                        plan.from,
+                        crate::output::usd(*t, 2),
+                        crate::output::usd(*c, 2)
+                    ),
+                    "resize is for downsizing; pass --allow-upsize to go up on purpose",
+                ));
+            }
+        }
+        _ => {
+            let why = [current.err(), target.err()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("; ");
+            plan.notes.push(format!("unpriced: {why}"));
+            if !allow_upsize {
+                return Err(Refusal::new(
+                    format!(
+                        "cannot confirm {} costs less than {}: {why}",
+                        plan.to, plan.from
+                    ),
+                    "pass --allow-upsize to change it without a price check",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Refuse a resource tagged `protect_tag=true` or outside the allowed accounts.
+pub(crate) fn common_rails(
+    r: &Resource,
+    account: Option<&str>,
+    rs: &ResizeSettings,
+) -> Result<(), Refusal> {
+    if r.tags
+        .get(&rs.protect_tag)
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    {
+        return Err(Refusal::new(
+            format!("{} is tagged {}=true", r.id, rs.protect_tag),
+            format!(
+                "remove the {} tag if it may be changed (the tag key is [resize] protect_tag)",
+                rs.protect_tag
+            ),
+        ));
+    }
+    if !rs.allowed_accounts.is_empty() {
+        match account {
+            Some(a) if rs.allowed_accounts.iter().any(|x| x == a) => {}
+            Some(a) => {
+                return Err(Refusal::new(
+                    format!(
+                        "{} is in account {a}, which is not in [resize] allowed_accounts",
+                        r.id
+                    ),
+                    "add the account to allowed_accounts in the config file, or use another profile",
+                ));
+            }
+            None => {
+                return Err(Refusal::new(
+                    format!("cannot tell which account {} is in", r.id),
+                    "allowed_accounts is set: finops needs sts:GetCallerIdentity to check it",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An AWS error as "Operation: Code: message".
+pub(crate) fn aws_error<E, R>(op: &str, e: &SdkError<E, R>) -> anyhow::Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    let msg = match (e.code(), e.message()) {
+        (Some(c), Some(m)) => format!("{c}: {m}"),
+        (Some(c), None) => c.to_string(),
+        _ => root_cause(e),
+    };
+    anyhow::anyhow!("{op} failed: {msg}")
+}
+
+pub(crate) fn error_code<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> Option<String> {
+    e.code().map(str::to_owned)
+}
+
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur: &dyn std::error::Error = err;
+    let mut last = cur.to_string();
+    while let Some(next) = cur.source() {
+        let s = next.to_string();
+        if !s.is_empty() {
+            last = s;
+        }
+        cur = next;
+    }
+    last
+}
+
+/// A dry-run answer from an API that takes `DryRun=true`.
+pub(crate) fn dry_run_check<E, R>(step: &str, res: Result<(), SdkError<E, R>>) -> Check
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    match res {
+        // AWS answers a permitted dry run with an error: DryRunOperation.
+        Ok(()) => Check {
+            step: step.into(),
+            ok: true,
+            detail: "allowed".into(),
+        },
+        Err(e) => match e.code() {
+            Some("DryRunOperation") => Check {
+                step: step.into(),
+                ok: true,
+                detail: "allowed (DryRunOperation)".into(),
+            },
+            Some(c @ ("UnauthorizedOperation" | "AccessDenied" | "AccessDeniedException")) => {
+                Check {
+                    step: step.into(),
+                    ok: false,
+                    detail: format!(
+                        "not allowed: {c}: {}",
+                        e.message().unwrap_or("permission denied")
+                    ),
+                }
+            }
+            _ => Check {
+                step: step.into(),
+                ok: false,
+                detail: aws_error(step, &e).to_string(),
+            },
+        },
+    }
+}
+
+/// Shows each step: a spinner on a terminal, a log line otherwise.
+pub struct Steps<'a> {
+    printer: &'a Printer,
+    label: String,
+    bar: Mutex<Option<ProgressBar>>,
+}
+
+impl<'a> Steps<'a> {
+    pub fn new(printer: &'a Printer, label: impl Into<String>) -> Self {
+        Steps {
+            printer,
+            label: label.into(),
+            bar: Mutex::new(None),
+        }
+    }
+
+    pub fn begin(&self, msg: &str) {
+        let text = format!("{}: {msg}", self.label);
+        let mut bar = self.bar.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(b) = bar.take() {
+            b.finish_and_clear();
+        }
+        match self.printer.spinner(&text) {
+            Some(b) => {
+                self.printer.info(format!("  {text}"));
+                *bar = Some(b);
+            }
+            None => self.printer.info(text),
+        }
+    }
+
+    pub fn end(&self) {
+        if let Some(b) = self.bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl Drop for Steps<'_> {
+    fn drop(&mut self) {
+        self.end();
+    }
+}
+
+/// What a change needs while it runs.
+pub struct Exec<'a> {
+    pub journal: &'a Journal,
+    pub journal_id: i64,
+    pub steps: &'a Steps<'a>,
+    pub settings: &'a ResizeSettings,
+}
+
+impl Exec<'_> {
+    /// Journal the step, then show it.
+    pub fn step(&self, step: &str, msg: &str) -> anyhow::Result<()> {
+        self.journal.step(self.journal_id, step)?;
+        self.steps.begin(msg);
+        Ok(())
+    }
+}
+
+/// Poll `check` until it yields a value, every `interval`, for at most `timeout`.
+pub async fn wait_for<T, F, Fut>(
+    what: &str,
+    timeout: Duration,
+    interval: Duration,
+    mut check: F,
+) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<Option<T>>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = check().await? {
+            return Ok(v);
+        }
+        if Instant::now() + interval > deadline {
+            anyhow::bail!("timed out after {}s waiting for {what}", timeout.as_secs());
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn ids_name_their_kind() {
+        assert_eq!(
+            Kind::of_id("i-0123456789abcdef0").unwrap(),
+            Kind::Ec2Instance
+        );
+        assert_eq!(Kind::of_id("i-12345678").unwrap(), Kind::Ec2Instance);
+        assert_eq!(
+            Kind::of_id("vol-0123456789abcdef0").unwrap(),
+            Kind::EbsVolume
+        );
+        assert_eq!(Kind::of_id("orders-db").unwrap(), Kind::RdsInstance);
+        for bad in ["i-xyz", "vol-1", "", "-db", "db--x", "db-", "9db", "db_x"] {
+            assert!(Kind::of_id(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    fn plan() -> Plan {
+        Plan {
+            resource_id: "i-1".into(),
+            kind: Kind::Ec2Instance,
+            region: "us-east-1".into(),
+            name: None,
+            state: "running".into(),
+            from: "m5.2xlarge".into(),
+            to: "m5.4xlarge".into(),
+            iops: None,
+            throughput_mibps: None,
+            current_monthly_usd: None,
+            new_monthly_usd: None,
+            monthly_savings_usd: None,
+            downtime: String::new(),
+            steps: vec![],
+            notes: vec![],
+            was_running: true,
+            apply_immediately: false,
+        }
+    }
+
+    #[test]
+    fn a_dearer_target_is_refused_unless_allowed() {
+        let mut p = plan();
+        let r = price_rail(&mut p, Ok(dec!(280.32)), Ok(dec!(560.64)), false);
+        assert!(r.unwrap_err().reason.contains("costs more"));
+        let mut p = plan();
+        price_rail(&mut p, Ok(dec!(280.32)), Ok(dec!(560.64)), true).unwrap();
+        assert_eq!(p.monthly_savings_usd, Some(dec!(-280.32)));
+        let mut p = plan();
+        price_rail(&mut p, Ok(dec!(280.32)), Ok(dec!(140.16)), false).unwrap();
+        assert_eq!(p.monthly_savings_usd, Some(dec!(140.16)));
+    }
+
+    #[test]
+    fn an_unpriced_side_is_refused_not_counted_as_zero() {
+        let mut p = plan();
+        let r = price_rail(&mut p, Err("Windows".into()), Ok(dec!(140.16)), false);
+        assert!(r.unwrap_err().reason.contains("Windows"));
+        assert_eq!(p.monthly_savings_usd, None);
+    }
+
+    #[test]
+    fn protect_tag_and_account_allow_list() {
+        let mut r = Resource {
+            id: "i-1".into(),
+            region: "us-east-1".into(),
+            state: "running".into(),
+            type_: "m5.large".into(),
+            name: None,
+            tags: Default::default(),
+            details: crate::inventory::Details::Ec2Instance(Default::default()),
+        };
+        let mut rs = ResizeSettings {
+            protect_tag: "finops:protect".into(),
+            allowed_accounts: vec![],
+            wait_timeout: Duration::from_secs(60),
+            poll_interval: Duration::from_secs(1),
+        };
+        assert!(common_rails(&r, None, &rs).is_ok());
+        r.tags.insert("finops:protect".into(), "TRUE".into());
+        assert!(common_rails(&r, None, &rs).is_err());
+        r.tags.insert("finops:protect".into(), "false".into());
+        assert!(common_rails(&r, None, &rs).is_ok());
+        rs.allowed_accounts = vec!["123456789012".into()];
+        assert!(common_rails(&r, Some("123456789012"), &rs).is_ok());
+        assert!(common_rails(&r, Some("210987654321"), &rs).is_err());
+        assert!(common_rails(&r, None, &rs).is_err());
+    }
+}

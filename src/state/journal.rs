@@ -1,0 +1,237 @@
+//! The resize journal: every step of a change is written here before it is
+//! taken, so a run that is interrupted (Ctrl-C, kill, crash, lost network)
+//! is found by the next run and `finops resize --recover` can finish or roll
+//! back what was in flight.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS resize_journal (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    resource_id TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    region      TEXT NOT NULL,
+    from_type   TEXT NOT NULL,
+    to_type     TEXT NOT NULL,
+    was_running INTEGER NOT NULL,
+    step        TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('in_flight', 'done', 'rolled_back', 'failed')),
+    pid         INTEGER NOT NULL,
+    plan        TEXT NOT NULL,
+    error       TEXT,
+    started_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS resize_journal_status ON resize_journal (status, id);
+";
+
+/// One journalled change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Entry {
+    pub id: i64,
+    pub resource_id: String,
+    pub kind: String,
+    pub region: String,
+    pub from_type: String,
+    pub to_type: String,
+    /// The instance was running before the change (so it must end running).
+    pub was_running: bool,
+    /// The last step started: planned, stop, modify, start, verify, rollback.
+    pub step: String,
+    pub status: String,
+    pub pid: u32,
+    /// The plan as JSON (savings, volume parameters), for recovery and records.
+    pub plan: String,
+    pub error: Option<String>,
+    pub started_at: String,
+    pub updated_at: String,
+}
+
+/// How a journalled change ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    RolledBack,
+    /// Neither finished nor rolled back by finops: the resource was left as
+    /// the error says (recorded so it is not recovered again and again).
+    Failed,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::RolledBack => "rolled_back",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// What a new journal entry records.
+pub struct Begin<'a> {
+    pub resource_id: &'a str,
+    pub kind: &'a str,
+    pub region: &'a str,
+    pub from_type: &'a str,
+    pub to_type: &'a str,
+    pub was_running: bool,
+    pub plan: &'a serde_json::Value,
+}
+
+pub struct Journal {
+    conn: Connection,
+}
+
+fn now() -> String {
+    crate::inventory::now_rfc3339()
+}
+
+impl Journal {
+    pub fn open(path: &Path) -> anyhow::Result<Journal> {
+        let conn = super::connect(path, SCHEMA)?;
+        // A journal write must reach the disk before the step it announces.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        Ok(Journal { conn })
+    }
+
+    /// Record a change about to start; returns its id.
+    pub fn begin(&self, b: &Begin) -> anyhow::Result<i64> {
+        let ts = now();
+        self.conn.execute(
+            "INSERT INTO resize_journal (resource_id, kind, region, from_type, to_type, was_running, step, status, pid, plan, started_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'planned', 'in_flight', ?7, ?8, ?9, ?9)",
+            params![
+                b.resource_id,
+                b.kind,
+                b.region,
+                b.from_type,
+                b.to_type,
+                b.was_running,
+                std::process::id(),
+                b.plan.to_string(),
+                ts
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Record the step about to be taken (before taking it). A recovering
+    /// process takes the entry over by writing its own pid.
+    pub fn step(&self, id: i64, step: &str) -> anyhow::Result<()> {
+        self.conn.execute(
+            "UPDATE resize_journal SET step = ?2, pid = ?3, updated_at = ?4 WHERE id = ?1",
+            params![id, step, std::process::id(), now()],
+        )?;
+        Ok(())
+    }
+
+    /// Record an error while the change is still in flight.
+    pub fn note_error(&self, id: i64, error: &str) -> anyhow::Result<()> {
+        self.conn.execute(
+            "UPDATE resize_journal SET error = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, error, now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn finish(&self, id: i64, outcome: Outcome, error: Option<&str>) -> anyhow::Result<()> {
+        self.conn.execute(
+            "UPDATE resize_journal SET status = ?2, error = COALESCE(?3, error), updated_at = ?4 WHERE id = ?1",
+            params![id, outcome.as_str(), error, now()],
+        )?;
+        Ok(())
+    }
+
+    /// Every change still in flight, oldest first.
+    pub fn in_flight(&self) -> anyhow::Result<Vec<Entry>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, resource_id, kind, region, from_type, to_type, was_running, step, status, pid, plan, error, started_at, updated_at
+             FROM resize_journal WHERE status = 'in_flight' ORDER BY id",
+        )?;
+        let rows = st.query_map([], row_entry)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn get(&self, id: i64) -> anyhow::Result<Option<Entry>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, resource_id, kind, region, from_type, to_type, was_running, step, status, pid, plan, error, started_at, updated_at
+                 FROM resize_journal WHERE id = ?1",
+                [id],
+                row_entry,
+            )
+            .optional()?)
+    }
+}
+
+fn row_entry(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        id: r.get(0)?,
+        resource_id: r.get(1)?,
+        kind: r.get(2)?,
+        region: r.get(3)?,
+        from_type: r.get(4)?,
+        to_type: r.get(5)?,
+        was_running: r.get(6)?,
+        step: r.get(7)?,
+        status: r.get(8)?,
+        pid: r.get(9)?,
+        plan: r.get(10)?,
+        error: r.get(11)?,
+        started_at: r.get(12)?,
+        updated_at: r.get(13)?,
+    })
+}
+
+/// True when `pid` is a live process on this machine other than this one
+/// (another finops still working on the entry).
+pub fn owner_alive(pid: u32) -> bool {
+    pid != std::process::id() && Path::new(&format!("/proc/{pid}")).exists()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_stays_in_flight_until_finished() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::open(&dir.path().join("state.db")).unwrap();
+        let plan = serde_json::json!({"monthly_savings_usd": "140.16"});
+        let id = j
+            .begin(&Begin {
+                resource_id: "i-1",
+                kind: "ec2_instance",
+                region: "us-east-1",
+                from_type: "m5.2xlarge",
+                to_type: "m5.xlarge",
+                was_running: true,
+                plan: &plan,
+            })
+            .unwrap();
+        j.step(id, "stop").unwrap();
+        // A second connection (the next run) sees what the first wrote.
+        let again = Journal::open(&dir.path().join("state.db")).unwrap();
+        let open = again.in_flight().unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].step, "stop");
+        assert!(open[0].was_running);
+        assert_eq!(open[0].plan, plan.to_string());
+        j.note_error(id, "start failed").unwrap();
+        j.finish(id, Outcome::RolledBack, None).unwrap();
+        assert!(again.in_flight().unwrap().is_empty());
+        let e = again.get(id).unwrap().unwrap();
+        assert_eq!(e.status, "rolled_back");
+        assert_eq!(e.error.as_deref(), Some("start failed"));
+    }
+
+    #[test]
+    fn this_process_is_not_another_owner() {
+        assert!(!owner_alive(std::process::id()));
+        assert!(!owner_alive(u32::MAX - 1));
+    }
+}

@@ -1,0 +1,181 @@
+//! Savings recorded by applied resizes: kept locally for `finops savings`
+//! (delivered outbox rows are pruned, these are not) and queued in the outbox
+//! for `sync` in the same transaction, so a record is never in one and not
+//! the other.
+
+use std::path::Path;
+
+use rusqlite::{Connection, params};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::state::outbox::{content_hash, idempotency_key};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS savings (
+    id                    INTEGER PRIMARY KEY AUTOINCREMENT,
+    resource_id           TEXT NOT NULL,
+    kind                  TEXT NOT NULL,
+    region                TEXT NOT NULL,
+    from_type             TEXT NOT NULL,
+    to_type               TEXT NOT NULL,
+    money_saved           TEXT NOT NULL,
+    state                 TEXT NOT NULL,
+    pricing_model         TEXT NOT NULL,
+    estimated_hours_saved INTEGER NOT NULL,
+    date                  TEXT NOT NULL,
+    journal_id            INTEGER
+);
+";
+
+/// One applied change and what it saves a month (USD, on-demand list prices).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Saving {
+    pub resource_id: String,
+    pub kind: String,
+    pub region: String,
+    pub from_type: String,
+    pub to_type: String,
+    /// Monthly USD (730 hours), as the backend's `money_saved`.
+    pub money_saved: Decimal,
+    /// The resource's state after the change (running, stopped, available,
+    /// in-use, or pending-maintenance for an RDS change in the next window).
+    pub state: String,
+    pub pricing_model: String,
+    /// The hours a month the saving covers.
+    pub estimated_hours_saved: i64,
+    /// RFC 3339 UTC.
+    pub date: String,
+}
+
+impl Saving {
+    /// The backend contract's savings body (seed shape).
+    pub fn body(&self) -> serde_json::Value {
+        use rust_decimal::prelude::ToPrimitive;
+        json!({
+            "resource_id": self.resource_id,
+            "cloud": "AWS",
+            "money_saved": self.money_saved.round_dp(6).to_f64().unwrap_or(0.0),
+            "region": self.region,
+            "state": self.state,
+            "instance_type": self.to_type,
+            "pricing_model": self.pricing_model,
+            "estimated_hours_saved": self.estimated_hours_saved,
+            "date": self.date,
+        })
+    }
+}
+
+pub struct Savings {
+    conn: Connection,
+}
+
+impl Savings {
+    pub fn open(path: &Path) -> anyhow::Result<Savings> {
+        // The outbox's tables live in the same database: open them too.
+        drop(crate::state::outbox::Outbox::open(path)?);
+        Ok(Savings {
+            conn: super::connect(path, SCHEMA)?,
+        })
+    }
+
+    /// Record a saving and queue it for `/api/savings` in one transaction.
+    pub fn record(&mut self, s: &Saving, journal_id: Option<i64>) -> anyhow::Result<()> {
+        let body = s.body();
+        crate::sync::contract::validate("/api/savings", &body)
+            .map_err(|e| anyhow::anyhow!("a savings record does not fit the contract: {e}"))?;
+        let hash = content_hash(&body);
+        let key = format!("{}/{}/{}", s.region, s.resource_id, s.date);
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO savings (resource_id, kind, region, from_type, to_type, money_saved, state, pricing_model, estimated_hours_saved, date, journal_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                s.resource_id,
+                s.kind,
+                s.region,
+                s.from_type,
+                s.to_type,
+                s.money_saved.to_string(),
+                s.state,
+                s.pricing_model,
+                s.estimated_hours_saved,
+                s.date,
+                journal_id
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO outbox (endpoint, record_key, body, content_hash, idempotency_key, status, created_at, updated_at)
+             VALUES ('/api/savings', ?1, ?2, ?3, ?4, 'queued', ?5, ?5)",
+            params![
+                key,
+                body.to_string(),
+                hash,
+                idempotency_key("/api/savings", &hash, &key),
+                crate::inventory::now_rfc3339()
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every recorded saving, oldest first.
+    pub fn list(&self) -> anyhow::Result<Vec<Saving>> {
+        let mut st = self.conn.prepare(
+            "SELECT resource_id, kind, region, from_type, to_type, money_saved, state, pricing_model, estimated_hours_saved, date
+             FROM savings ORDER BY date, id",
+        )?;
+        let rows = st.query_map([], |r| {
+            let money: String = r.get(5)?;
+            Ok(Saving {
+                resource_id: r.get(0)?,
+                kind: r.get(1)?,
+                region: r.get(2)?,
+                from_type: r.get(3)?,
+                to_type: r.get(4)?,
+                money_saved: money.parse().unwrap_or_default(),
+                state: r.get(6)?,
+                pricing_model: r.get(7)?,
+                estimated_hours_saved: r.get(8)?,
+                date: r.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn a_saving_is_listed_and_queued_for_the_backend() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let mut s = Savings::open(&path).unwrap();
+        let saving = Saving {
+            resource_id: "i-1".into(),
+            kind: "ec2_instance".into(),
+            region: "us-east-1".into(),
+            from_type: "m5.2xlarge".into(),
+            to_type: "m5.xlarge".into(),
+            money_saved: dec!(140.16),
+            state: "running".into(),
+            pricing_model: "on-demand".into(),
+            estimated_hours_saved: 730,
+            date: "2026-11-22T06:00:00Z".into(),
+        };
+        s.record(&saving, Some(1)).unwrap();
+        assert_eq!(s.list().unwrap(), vec![saving.clone()]);
+        let outbox = crate::state::outbox::Outbox::open(&path).unwrap();
+        let q = outbox.queued().unwrap();
+        assert_eq!(q.len(), 1);
+        assert_eq!(q[0].endpoint, "/api/savings");
+        let body: serde_json::Value = serde_json::from_str(&q[0].body).unwrap();
+        assert_eq!(body["money_saved"], 140.16);
+        assert_eq!(body["instance_type"], "m5.xlarge");
+        assert_eq!(body["cloud"], "AWS");
+    }
+}
