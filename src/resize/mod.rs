@@ -286,11 +286,12 @@ where
     }
 }
 
-/// Shows each step: a spinner on a terminal, a log line otherwise.
+/// Shows each step: a spinner on a terminal (left as a line when the step
+/// ends), a log line otherwise.
 pub struct Steps<'a> {
     printer: &'a Printer,
     label: String,
-    bar: Mutex<Option<ProgressBar>>,
+    bar: Mutex<Option<(ProgressBar, String)>>,
 }
 
 impl<'a> Steps<'a> {
@@ -305,21 +306,20 @@ impl<'a> Steps<'a> {
     pub fn begin(&self, msg: &str) {
         let text = format!("{}: {msg}", self.label);
         let mut bar = self.bar.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(b) = bar.take() {
+        if let Some((b, done)) = bar.take() {
             b.finish_and_clear();
+            self.printer.info(format!("  {done}"));
         }
         match self.printer.spinner(&text) {
-            Some(b) => {
-                self.printer.info(format!("  {text}"));
-                *bar = Some(b);
-            }
+            Some(b) => *bar = Some((b, text)),
             None => self.printer.info(text),
         }
     }
 
     pub fn end(&self) {
-        if let Some(b) = self.bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        if let Some((b, done)) = self.bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
             b.finish_and_clear();
+            self.printer.info(format!("  {done}"));
         }
     }
 }
