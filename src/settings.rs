@@ -25,6 +25,7 @@ pub struct ConfigFile {
     pub concurrency: Option<usize>,
     pub recommend: Option<crate::analysis::thresholds::Thresholds>,
     pub backend: Option<crate::sync::BackendFile>,
+    pub watch: Option<crate::watch::WatchFile>,
 }
 
 /// Where a setting's value came from, shown by `finops config`.
@@ -76,6 +77,8 @@ pub struct Settings {
     pub state_dir: Option<PathBuf>,
     /// The rules' thresholds (config file `[recommend]`, else defaults).
     pub thresholds: crate::analysis::thresholds::Thresholds,
+    /// `finops watch`'s settings (config file `[watch]`, else defaults).
+    pub watch: crate::watch::WatchSettings,
     /// (setting, value, origin) for `finops config`.
     pub origins: Vec<(&'static str, String, Origin)>,
 }
@@ -440,7 +443,19 @@ impl Settings {
             },
         ));
 
+        let watch = crate::watch::WatchSettings::resolve(file.watch.as_ref(), env)?;
+        origins.push((
+            "watch",
+            watch.describe(),
+            if file.watch.is_some() {
+                Origin::File
+            } else {
+                Origin::Default
+            },
+        ));
+
         Ok(Settings {
+            watch,
             backend,
             state_dir,
             thresholds,

@@ -6,3 +6,4 @@ pub mod pricing;
 pub mod recommend;
 pub mod scan;
 pub mod sync;
+pub mod watch;
