@@ -224,6 +224,20 @@ pub async fn run(
                     }
                 };
                 let recovered = (mem.trailing_failures > 0).then_some(mem.trailing_failures);
+                let (resources, recommendations) = (summary.resources, summary.recommendations);
+                let (monthly_usd, potential_savings_usd) =
+                    (summary.monthly_usd, summary.potential_savings_usd);
+                mem.prev = Some(snap);
+                mem.history.push_back(summary);
+                while mem.history.len() > n {
+                    mem.history.pop_front();
+                }
+                mem.last_success_unix = Some(finished_unix);
+                mem.trailing_failures = 0;
+                mem.consecutive = 0;
+                // State and metrics first: whoever reads the summary line
+                // finds both up to date.
+                write_metrics(&plan, &mem, &outbox, started, printer);
                 emit(
                     printer,
                     &at,
@@ -232,10 +246,10 @@ pub async fn run(
                         first,
                         duration_seconds: (started.elapsed().as_secs_f64() * 1000.0).round()
                             / 1000.0,
-                        resources: summary.resources,
-                        monthly_usd: summary.monthly_usd,
-                        recommendations: summary.recommendations,
-                        potential_savings_usd: summary.potential_savings_usd,
+                        resources,
+                        monthly_usd,
+                        recommendations,
+                        potential_savings_usd,
                         changes: whats.len(),
                         errors: c.report.errors.len(),
                         recovered_after_failures: recovered,
@@ -253,14 +267,6 @@ pub async fn run(
                 } else {
                     ExitStatus::Success
                 };
-                mem.prev = Some(snap);
-                mem.history.push_back(summary);
-                while mem.history.len() > n {
-                    mem.history.pop_front();
-                }
-                mem.last_success_unix = Some(finished_unix);
-                mem.trailing_failures = 0;
-                mem.consecutive = 0;
             }
             Err(e) => {
                 // Bad input does not get better by retrying.
@@ -285,6 +291,7 @@ pub async fn run(
                     .chain()
                     .find_map(|x| x.downcast_ref::<HintedError>())
                     .map(|h| h.hint.clone());
+                write_metrics(&plan, &mem, &outbox, started, printer);
                 emit(
                     printer,
                     &at,
@@ -299,7 +306,6 @@ pub async fn run(
                 if let Some(max) = plan.max_failures
                     && mem.consecutive >= max
                 {
-                    write_metrics(&plan, &mem, &outbox, started, printer);
                     return Err(HintedError::new(
                         format!("{max} cycle(s) failed in a row; the last: {message}"),
                         hint.unwrap_or_else(|| {
@@ -311,7 +317,6 @@ pub async fn run(
                 }
             }
         }
-        write_metrics(&plan, &mem, &outbox, started, printer);
         if let Err(e) = store.prune(
             settings.watch.retention_days,
             time::OffsetDateTime::now_utc().unix_timestamp(),

@@ -9,6 +9,7 @@ mod proxy;
 mod recommend;
 mod scan;
 mod sync;
+mod watch;
 
 use std::path::Path;
 
