@@ -420,8 +420,12 @@ fn emit(printer: &Printer, at: &str, cycle: i64, what: What) -> anyhow::Result<(
     Ok(())
 }
 
+/// "$70.08/month", or "unpriced" (never a made-up $0).
 fn money(v: Option<Decimal>) -> String {
-    v.map_or_else(|| "unpriced".to_string(), |v| usd(v, 2))
+    v.map_or_else(
+        || "unpriced".to_string(),
+        |v| format!("{}/month", usd(v, 2)),
+    )
 }
 
 fn who(s: &Subject) -> String {
@@ -442,7 +446,7 @@ pub fn human(e: &Event) -> String {
             state,
             monthly_usd,
         } => format!(
-            "+ added {}: {type_} {state}, {}/month",
+            "+ added {}: {type_} {state}, {}",
             who(subject),
             money(*monthly_usd)
         ),
@@ -452,7 +456,7 @@ pub fn human(e: &Event) -> String {
             state,
             monthly_usd,
         } => format!(
-            "- removed {}: was {type_} {state}, {}/month",
+            "- removed {}: was {type_} {state}, {}",
             who(subject),
             money(*monthly_usd)
         ),
@@ -463,7 +467,7 @@ pub fn human(e: &Event) -> String {
             previous_monthly_usd,
             monthly_usd,
         } => format!(
-            "~ state {}: {from} -> {to} ({} -> {}/month)",
+            "~ state {}: {from} -> {to} ({} -> {})",
             who(subject),
             money(*previous_monthly_usd),
             money(*monthly_usd)
@@ -475,7 +479,7 @@ pub fn human(e: &Event) -> String {
             previous_monthly_usd,
             monthly_usd,
         } => format!(
-            "~ type {}: {from} -> {to} ({} -> {}/month)",
+            "~ type {}: {from} -> {to} ({} -> {})",
             who(subject),
             money(*previous_monthly_usd),
             money(*monthly_usd)
@@ -582,7 +586,7 @@ pub fn human(e: &Event) -> String {
             hint,
             consecutive_failures,
         } => format!(
-            "cycle {} FAILED ({consecutive_failures} in a row, retrying next cycle): {error}{}",
+            "cycle {} FAILED ({consecutive_failures} in a row): {error}{}",
             e.cycle,
             hint.as_deref()
                 .map(|h| format!(" (hint: {h})"))
@@ -788,7 +792,7 @@ mod tests {
         };
         assert_eq!(
             human(&e),
-            "2025-01-01T00:00:00Z ~ state ec2_instance i-1 \"web\" (us-east-1): running -> stopped ($70.08 -> $0.00/month)"
+            "2025-01-01T00:00:00Z ~ state ec2_instance i-1 \"web\" (us-east-1): running -> stopped ($70.08/month -> $0.00/month)"
         );
         let v = serde_json::to_value(&e).unwrap();
         assert_eq!(v["event"], "state_changed");
