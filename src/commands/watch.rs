@@ -172,7 +172,9 @@ pub async fn run(
         match computed {
             Ok(c) => {
                 let partial = !c.report.errors.is_empty();
-                let mut snap = Snapshot::from_results(&c.scan, &c.report.recommendations);
+                let mut snap =
+                    Snapshot::from_results(&c.scan, &c.report.recommendations, &settings.services);
+                let scope_changed = mem.prev.as_ref().is_some_and(|p| snap.scope_changed(p));
                 if let Some(p) = &mem.prev {
                     snap.carry_over(p, &c.report.errors);
                 }
@@ -183,13 +185,19 @@ pub async fn run(
                     Some(p) => events::diff(p, &snap),
                     None => Vec::new(),
                 };
-                let found = events::anomalies(
-                    mem.history.make_contiguous(),
-                    &summary,
-                    &settings.watch.anomaly,
-                    n,
-                    &at,
-                );
+                // Costs of another scope are not comparable; the median's
+                // edge trigger keeps the next cycles quiet about it too.
+                let found = if scope_changed {
+                    Vec::new()
+                } else {
+                    events::anomalies(
+                        mem.history.make_contiguous(),
+                        &summary,
+                        &settings.watch.anomaly,
+                        n,
+                        &at,
+                    )
+                };
                 whats.extend(found.iter().cloned());
                 let finished_unix = time::OffsetDateTime::now_utc().unix_timestamp();
                 store.record(&Finished {
@@ -252,6 +260,7 @@ pub async fn run(
                         potential_savings_usd,
                         changes: whats.len(),
                         errors: c.report.errors.len(),
+                        scope_changed,
                         recovered_after_failures: recovered,
                         sync: sync_brief.clone(),
                         rss_mib: rss_mib(),
@@ -549,6 +558,7 @@ pub fn human(e: &Event) -> String {
             potential_savings_usd,
             changes,
             errors,
+            scope_changed,
             recovered_after_failures,
             sync,
             ..
@@ -568,6 +578,11 @@ pub fn human(e: &Event) -> String {
                 s.push_str(&format!(
                     "; {errors} region/service error(s), their last state kept"
                 ));
+            }
+            if *scope_changed {
+                s.push_str(
+                    "; other regions/services than last cycle: what entered or left them is not reported",
+                );
             }
             if let Some(n) = recovered_after_failures {
                 s.push_str(&format!("; recovered after {n} failed cycle(s)"));

@@ -43,12 +43,44 @@ pub struct Open {
     pub monthly_savings_usd: Decimal,
 }
 
+/// What a cycle looked at: the regions and services scanned.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    pub regions: BTreeSet<String>,
+    pub services: BTreeSet<String>,
+}
+
+impl Scope {
+    fn covers(&self, region: &str, service: &str) -> bool {
+        self.regions.contains(region) && self.services.contains(service)
+    }
+}
+
 /// A cycle's inventory and findings, keyed for diffing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
+    /// None: everything (no scope recorded).
+    #[serde(default)]
+    pub scope: Option<Scope>,
     /// "region/kind/id": ids are unique only within a region and kind.
     pub resources: BTreeMap<String, Seen>,
     pub recommendations: BTreeMap<String, Open>,
+}
+
+/// The `--services` name of a recommendation's kind (Elastic IPs are EC2's).
+fn service_of(kind: &str) -> &str {
+    match kind {
+        "ec2_instance" | "elastic_ip" => "ec2",
+        "ebs_volume" => "ebs",
+        "rds_instance" => "rds",
+        "load_balancer" => "elb",
+        "auto_scaling_group" => "asg",
+        other => other,
+    }
+}
+
+fn covers(scope: &Option<Scope>, region: &str, service: &str) -> bool {
+    scope.as_ref().is_none_or(|s| s.covers(region, service))
 }
 
 /// Costs are kept to the hundredth of a cent: enough for any bill, and the
@@ -58,8 +90,18 @@ fn cents(v: Decimal) -> Decimal {
 }
 
 impl Snapshot {
-    pub fn from_results(scan: &ScanReport, recs: &[Recommendation]) -> Snapshot {
-        let mut s = Snapshot::default();
+    pub fn from_results(
+        scan: &ScanReport,
+        recs: &[Recommendation],
+        services: &[crate::inventory::Service],
+    ) -> Snapshot {
+        let mut s = Snapshot {
+            scope: Some(Scope {
+                regions: scan.regions.iter().cloned().collect(),
+                services: services.iter().map(|s| s.name().to_string()).collect(),
+            }),
+            ..Default::default()
+        };
         for r in &scan.resources {
             let res = &r.resource;
             let kind = res.kind();
@@ -92,6 +134,11 @@ impl Snapshot {
             );
         }
         s
+    }
+
+    /// Did this cycle look at other regions or services than `prev`?
+    pub fn scope_changed(&self, prev: &Snapshot) -> bool {
+        matches!((&self.scope, &prev.scope), (Some(a), Some(b)) if a != b)
     }
 
     /// A SHA-256 of the snapshot (serde_json orders the keys): equal digests,
@@ -323,6 +370,10 @@ pub enum What {
         changes: usize,
         /// Regions/services that could not be read (their last state is kept).
         errors: usize,
+        /// Other regions or services than last cycle: what entered or left
+        /// the scope is not reported, and costs are not compared this cycle.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        scope_changed: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
         recovered_after_failures: Option<u32>,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -365,11 +416,13 @@ pub struct Event {
     pub cycle: i64,
 }
 
-/// Resource and recommendation changes from `prev` to `cur`, in a stable order.
+/// Resource and recommendation changes from `prev` to `cur`, in a stable
+/// order. When the scope changed (another --region or --services), what
+/// entered or left the scope is not reported as added or removed.
 pub fn diff(prev: &Snapshot, cur: &Snapshot) -> Vec<What> {
     let mut out = Vec::new();
     for (k, p) in &prev.resources {
-        if !cur.resources.contains_key(k) {
+        if !cur.resources.contains_key(k) && covers(&cur.scope, &p.region, &p.service) {
             out.push(What::ResourceRemoved {
                 subject: p.into(),
                 type_: p.type_.clone(),
@@ -380,6 +433,9 @@ pub fn diff(prev: &Snapshot, cur: &Snapshot) -> Vec<What> {
     }
     for (k, c) in &cur.resources {
         let Some(p) = prev.resources.get(k) else {
+            if !covers(&prev.scope, &c.region, &c.service) {
+                continue;
+            }
             out.push(What::ResourceAdded {
                 subject: c.into(),
                 type_: c.type_.clone(),
@@ -421,7 +477,9 @@ pub fn diff(prev: &Snapshot, cur: &Snapshot) -> Vec<What> {
         }
     }
     for (k, p) in &prev.recommendations {
-        if !cur.recommendations.contains_key(k) {
+        if !cur.recommendations.contains_key(k)
+            && covers(&cur.scope, &p.region, service_of(&p.kind))
+        {
             out.push(What::RecommendationResolved {
                 subject: p.into(),
                 recommendation_id: p.recommendation_id.clone(),
@@ -431,7 +489,9 @@ pub fn diff(prev: &Snapshot, cur: &Snapshot) -> Vec<What> {
         }
     }
     for (k, c) in &cur.recommendations {
-        if !prev.recommendations.contains_key(k) {
+        if !prev.recommendations.contains_key(k)
+            && covers(&prev.scope, &c.region, service_of(&c.kind))
+        {
             out.push(What::RecommendationNew {
                 subject: c.into(),
                 recommendation_id: c.recommendation_id.clone(),
@@ -569,6 +629,7 @@ mod tests {
 
     fn snap(res: Vec<(String, Seen)>, recs: Vec<(String, Open)>) -> Snapshot {
         Snapshot {
+            scope: None,
             resources: res.into_iter().collect(),
             recommendations: recs.into_iter().collect(),
         }
@@ -663,6 +724,40 @@ mod tests {
         // (the region had an error) until a clean cycle.
         let names: Vec<_> = diff(&prev, &cur).iter().map(What::name).collect();
         assert_eq!(names, ["resource_removed"]);
+    }
+
+    #[test]
+    fn a_new_scope_does_not_report_what_entered_or_left_it() {
+        let scope = |regions: &[&str], services: &[&str]| {
+            Some(Scope {
+                regions: regions.iter().map(|s| s.to_string()).collect(),
+                services: services.iter().map(|s| s.to_string()).collect(),
+            })
+        };
+        let mut eu = seen("i-eu", "running", "m5.large", dec!(70.08));
+        eu.0 = "eu-west-1/ec2_instance/i-eu".into();
+        eu.1.region = "eu-west-1".into();
+        let mut prev = snap(
+            vec![seen("i-1", "running", "m5.large", dec!(70.08))],
+            vec![],
+        );
+        prev.scope = scope(&["us-east-1"], &["ec2"]);
+        // eu-west-1 added to --region: its instance is not "added".
+        let mut cur = snap(
+            vec![seen("i-1", "running", "m5.large", dec!(70.08)), eu.clone()],
+            vec![],
+        );
+        cur.scope = scope(&["us-east-1", "eu-west-1"], &["ec2"]);
+        assert!(diff(&prev, &cur).is_empty());
+        assert!(cur.scope_changed(&prev));
+        // ... and dropped again: not "removed" either.
+        assert!(diff(&cur, &prev).is_empty());
+        // Within the scope, changes still count.
+        let mut gone = snap(vec![eu], vec![]);
+        gone.scope = cur.scope.clone();
+        let names: Vec<_> = diff(&cur, &gone).iter().map(What::name).collect();
+        assert_eq!(names, ["resource_removed"]);
+        assert!(!gone.scope_changed(&cur));
     }
 
     fn summary(pairs: &[(&str, &str, Decimal)]) -> Summary {
