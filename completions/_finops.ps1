@@ -43,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Push inventory and recommendations to the FinOps backend, losing nothing')
             [CompletionResult]::new('resize', 'resize', [CompletionResultType]::ParameterValue, 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval')
             [CompletionResult]::new('savings', 'savings', [CompletionResultType]::ParameterValue, 'List the savings recorded by applied resizes, with their total')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Scan and recommend on a schedule and report what changed (for systemd and cron)')
             [CompletionResult]::new('pricing', 'pricing', [CompletionResultType]::ParameterValue, 'Show the bundled price of an instance type, DB class or volume type')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Print the effective settings and where each comes from')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
@@ -185,6 +186,39 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'finops;watch' {
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Time between cycles: 30s, 15m, 6h, 1d (at least 10s; default: the config file''s [watch] interval, else 1h)')
+            [CompletionResult]::new('--max-cycles', '--max-cycles', [CompletionResultType]::ParameterName, 'Stop after N cycles')
+            [CompletionResult]::new('--metrics-file', '--metrics-file', [CompletionResultType]::ParameterName, 'Write Prometheus metrics to FILE each cycle (node_exporter textfile collector)')
+            [CompletionResult]::new('--max-consecutive-failures', '--max-consecutive-failures', [CompletionResultType]::ParameterName, 'Exit 1 after N failed cycles in a row (default: keep retrying)')
+            [CompletionResult]::new('--lookback-days', '--lookback-days', [CompletionResultType]::ParameterName, 'Days of CloudWatch data to look at (1-455)')
+            [CompletionResult]::new('--period', '--period', [CompletionResultType]::ParameterName, 'Metric period (e.g. 1h, 5m, 1d): a multiple of 60 s, at most 1 day')
+            [CompletionResult]::new('--exclude-tag', '--exclude-tag', [CompletionResultType]::ParameterName, 'Skip resources with this tag (KEY=VALUE, or KEY for any value); repeatable')
+            [CompletionResult]::new('--min-savings', '--min-savings', [CompletionResultType]::ParameterName, 'Ignore findings that save less than USD a month')
+            [CompletionResult]::new('--backend-url', '--backend-url', [CompletionResultType]::ParameterName, 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--services', '--services', [CompletionResultType]::ParameterName, 'Only these services (comma list)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)')
+            [CompletionResult]::new('--once', '--once', [CompletionResultType]::ParameterName, 'Run one cycle and exit (for cron and systemd timers)')
+            [CompletionResult]::new('--demo', '--demo', [CompletionResultType]::ParameterName, 'Watch the bundled sample fleet instead of AWS (to try it out)')
+            [CompletionResult]::new('--sync', '--sync', [CompletionResultType]::ParameterName, 'Also push the results to the backend (as `finops sync`)')
+            [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow the bearer token over plain HTTP to a non-loopback host')
+            [CompletionResult]::new('--all-regions', '--all-regions', [CompletionResultType]::ParameterName, 'Scan every region enabled for the account (DescribeRegions)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the results and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the results and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v adds API call counts and timings, -vv debug logs')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr: -v adds API call counts and timings, -vv debug logs')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'finops;pricing' {
             [CompletionResult]::new('--engine', '--engine', [CompletionResultType]::ParameterName, 'For DB classes: only this engine (mysql, postgres, mariadb)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)')
@@ -253,6 +287,7 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Push inventory and recommendations to the FinOps backend, losing nothing')
             [CompletionResult]::new('resize', 'resize', [CompletionResultType]::ParameterValue, 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval')
             [CompletionResult]::new('savings', 'savings', [CompletionResultType]::ParameterValue, 'List the savings recorded by applied resizes, with their total')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Scan and recommend on a schedule and report what changed (for systemd and cron)')
             [CompletionResult]::new('pricing', 'pricing', [CompletionResultType]::ParameterValue, 'Show the bundled price of an instance type, DB class or volume type')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Print the effective settings and where each comes from')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
@@ -272,6 +307,9 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             break
         }
         'finops;help;savings' {
+            break
+        }
+        'finops;help;watch' {
             break
         }
         'finops;help;pricing' {

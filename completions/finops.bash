@@ -43,6 +43,9 @@ _finops() {
             finops,sync)
                 cmd="finops__subcmd__sync"
                 ;;
+            finops,watch)
+                cmd="finops__subcmd__watch"
+                ;;
             finops__subcmd__help,completions)
                 cmd="finops__subcmd__help__subcmd__completions"
                 ;;
@@ -70,6 +73,9 @@ _finops() {
             finops__subcmd__help,sync)
                 cmd="finops__subcmd__help__subcmd__sync"
                 ;;
+            finops__subcmd__help,watch)
+                cmd="finops__subcmd__help__subcmd__watch"
+                ;;
             *)
                 ;;
         esac
@@ -77,7 +83,7 @@ _finops() {
 
     case "${cmd}" in
         finops)
-            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version scan recommend sync resize savings pricing config completions help"
+            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version scan recommend sync resize savings watch pricing config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -203,7 +209,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__help)
-            opts="scan recommend sync resize savings pricing config completions help"
+            opts="scan recommend sync resize savings watch pricing config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -329,6 +335,20 @@ _finops() {
             return 0
             ;;
         finops__subcmd__help__subcmd__sync)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        finops__subcmd__help__subcmd__watch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -620,6 +640,84 @@ _finops() {
             fi
             case "${prev}" in
                 --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backend-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --services)
+                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        finops__subcmd__watch)
+            opts="-o -q -v -h -V --interval --once --max-cycles --metrics-file --max-consecutive-failures --demo --lookback-days --period --exclude-tag --min-savings --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-cycles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-consecutive-failures)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lookback-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --period)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-tag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-savings)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

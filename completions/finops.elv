@@ -40,6 +40,7 @@ set edit:completion:arg-completer[finops] = {|@words|
             cand sync 'Push inventory and recommendations to the FinOps backend, losing nothing'
             cand resize 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval'
             cand savings 'List the savings recorded by applied resizes, with their total'
+            cand watch 'Scan and recommend on a schedule and report what changed (for systemd and cron)'
             cand pricing 'Show the bundled price of an instance type, DB class or volume type'
             cand config 'Print the effective settings and where each comes from'
             cand completions 'Print shell completions'
@@ -176,6 +177,38 @@ set edit:completion:arg-completer[finops] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'finops;watch'= {
+            cand --interval 'Time between cycles: 30s, 15m, 6h, 1d (at least 10s; default: the config file''s [watch] interval, else 1h)'
+            cand --max-cycles 'Stop after N cycles'
+            cand --metrics-file 'Write Prometheus metrics to FILE each cycle (node_exporter textfile collector)'
+            cand --max-consecutive-failures 'Exit 1 after N failed cycles in a row (default: keep retrying)'
+            cand --lookback-days 'Days of CloudWatch data to look at (1-455)'
+            cand --period 'Metric period (e.g. 1h, 5m, 1d): a multiple of 60 s, at most 1 day'
+            cand --exclude-tag 'Skip resources with this tag (KEY=VALUE, or KEY for any value); repeatable'
+            cand --min-savings 'Ignore findings that save less than USD a month'
+            cand --backend-url 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)'
+            cand --profile 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)'
+            cand --region 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)'
+            cand --endpoint-url 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --services 'Only these services (comma list)'
+            cand --config 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)'
+            cand --once 'Run one cycle and exit (for cron and systemd timers)'
+            cand --demo 'Watch the bundled sample fleet instead of AWS (to try it out)'
+            cand --sync 'Also push the results to the backend (as `finops sync`)'
+            cand --allow-insecure-http 'Allow the bearer token over plain HTTP to a non-loopback host'
+            cand --all-regions 'Scan every region enabled for the account (DescribeRegions)'
+            cand --no-progress 'Never show progress bars'
+            cand -q 'Print only the results and errors'
+            cand --quiet 'Print only the results and errors'
+            cand -v 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+            cand --verbose 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'finops;pricing'= {
             cand --engine 'For DB classes: only this engine (mysql, postgres, mariadb)'
             cand --profile 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)'
@@ -241,6 +274,7 @@ set edit:completion:arg-completer[finops] = {|@words|
             cand sync 'Push inventory and recommendations to the FinOps backend, losing nothing'
             cand resize 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval'
             cand savings 'List the savings recorded by applied resizes, with their total'
+            cand watch 'Scan and recommend on a schedule and report what changed (for systemd and cron)'
             cand pricing 'Show the bundled price of an instance type, DB class or volume type'
             cand config 'Print the effective settings and where each comes from'
             cand completions 'Print shell completions'
@@ -255,6 +289,8 @@ set edit:completion:arg-completer[finops] = {|@words|
         &'finops;help;resize'= {
         }
         &'finops;help;savings'= {
+        }
+        &'finops;help;watch'= {
         }
         &'finops;help;pricing'= {
         }

@@ -47,6 +47,7 @@ complete -c finops -n "__fish_finops_needs_command" -f -a "recommend" -d 'Find i
 complete -c finops -n "__fish_finops_needs_command" -f -a "sync" -d 'Push inventory and recommendations to the FinOps backend, losing nothing'
 complete -c finops -n "__fish_finops_needs_command" -f -a "resize" -d 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval'
 complete -c finops -n "__fish_finops_needs_command" -f -a "savings" -d 'List the savings recorded by applied resizes, with their total'
+complete -c finops -n "__fish_finops_needs_command" -f -a "watch" -d 'Scan and recommend on a schedule and report what changed (for systemd and cron)'
 complete -c finops -n "__fish_finops_needs_command" -f -a "pricing" -d 'Show the bundled price of an instance type, DB class or volume type'
 complete -c finops -n "__fish_finops_needs_command" -f -a "config" -d 'Print the effective settings and where each comes from'
 complete -c finops -n "__fish_finops_needs_command" -f -a "completions" -d 'Print shell completions'
@@ -176,6 +177,37 @@ complete -c finops -n "__fish_finops_using_subcommand savings" -s q -l quiet -d 
 complete -c finops -n "__fish_finops_using_subcommand savings" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
 complete -c finops -n "__fish_finops_using_subcommand savings" -s h -l help -d 'Print help'
 complete -c finops -n "__fish_finops_using_subcommand savings" -s V -l version -d 'Print version'
+complete -c finops -n "__fish_finops_using_subcommand watch" -l interval -d 'Time between cycles: 30s, 15m, 6h, 1d (at least 10s; default: the config file\'s [watch] interval, else 1h)' -r
+complete -c finops -n "__fish_finops_using_subcommand watch" -l max-cycles -d 'Stop after N cycles' -r
+complete -c finops -n "__fish_finops_using_subcommand watch" -l metrics-file -d 'Write Prometheus metrics to FILE each cycle (node_exporter textfile collector)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand watch" -l max-consecutive-failures -d 'Exit 1 after N failed cycles in a row (default: keep retrying)' -r
+complete -c finops -n "__fish_finops_using_subcommand watch" -l lookback-days -d 'Days of CloudWatch data to look at (1-455)' -r
+complete -c finops -n "__fish_finops_using_subcommand watch" -l period -d 'Metric period (e.g. 1h, 5m, 1d): a multiple of 60 s, at most 1 day' -r
+complete -c finops -n "__fish_finops_using_subcommand watch" -l exclude-tag -d 'Skip resources with this tag (KEY=VALUE, or KEY for any value); repeatable' -r
+complete -c finops -n "__fish_finops_using_subcommand watch" -l min-savings -d 'Ignore findings that save less than USD a month' -r
+complete -c finops -n "__fish_finops_using_subcommand watch" -l backend-url -d 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)' -r
+complete -c finops -n "__fish_finops_using_subcommand watch" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
+complete -c finops -n "__fish_finops_using_subcommand watch" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
+complete -c finops -n "__fish_finops_using_subcommand watch" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
+complete -c finops -n "__fish_finops_using_subcommand watch" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c finops -n "__fish_finops_using_subcommand watch" -l services -d 'Only these services (comma list)' -r -f -a "ec2\t''
+ebs\t''
+rds\t''
+elb\t''
+asg\t''"
+complete -c finops -n "__fish_finops_using_subcommand watch" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand watch" -l once -d 'Run one cycle and exit (for cron and systemd timers)'
+complete -c finops -n "__fish_finops_using_subcommand watch" -l demo -d 'Watch the bundled sample fleet instead of AWS (to try it out)'
+complete -c finops -n "__fish_finops_using_subcommand watch" -l sync -d 'Also push the results to the backend (as `finops sync`)'
+complete -c finops -n "__fish_finops_using_subcommand watch" -l allow-insecure-http -d 'Allow the bearer token over plain HTTP to a non-loopback host'
+complete -c finops -n "__fish_finops_using_subcommand watch" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
+complete -c finops -n "__fish_finops_using_subcommand watch" -l no-progress -d 'Never show progress bars'
+complete -c finops -n "__fish_finops_using_subcommand watch" -s q -l quiet -d 'Print only the results and errors'
+complete -c finops -n "__fish_finops_using_subcommand watch" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+complete -c finops -n "__fish_finops_using_subcommand watch" -s h -l help -d 'Print help'
+complete -c finops -n "__fish_finops_using_subcommand watch" -s V -l version -d 'Print version'
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l engine -d 'For DB classes: only this engine (mysql, postgres, mariadb)' -r
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
@@ -232,12 +264,13 @@ complete -c finops -n "__fish_finops_using_subcommand completions" -s q -l quiet
 complete -c finops -n "__fish_finops_using_subcommand completions" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
 complete -c finops -n "__fish_finops_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c finops -n "__fish_finops_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings pricing config completions help" -f -a "scan" -d 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings pricing config completions help" -f -a "recommend" -d 'Find idle and overprovisioned resources and what acting on them saves'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings pricing config completions help" -f -a "sync" -d 'Push inventory and recommendations to the FinOps backend, losing nothing'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings pricing config completions help" -f -a "resize" -d 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings pricing config completions help" -f -a "savings" -d 'List the savings recorded by applied resizes, with their total'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings pricing config completions help" -f -a "pricing" -d 'Show the bundled price of an instance type, DB class or volume type'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings pricing config completions help" -f -a "config" -d 'Print the effective settings and where each comes from'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings pricing config completions help" -f -a "completions" -d 'Print shell completions'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings pricing config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings watch pricing config completions help" -f -a "scan" -d 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings watch pricing config completions help" -f -a "recommend" -d 'Find idle and overprovisioned resources and what acting on them saves'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings watch pricing config completions help" -f -a "sync" -d 'Push inventory and recommendations to the FinOps backend, losing nothing'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings watch pricing config completions help" -f -a "resize" -d 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings watch pricing config completions help" -f -a "savings" -d 'List the savings recorded by applied resizes, with their total'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings watch pricing config completions help" -f -a "watch" -d 'Scan and recommend on a schedule and report what changed (for systemd and cron)'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings watch pricing config completions help" -f -a "pricing" -d 'Show the bundled price of an instance type, DB class or volume type'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings watch pricing config completions help" -f -a "config" -d 'Print the effective settings and where each comes from'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings watch pricing config completions help" -f -a "completions" -d 'Print shell completions'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings watch pricing config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -112,6 +112,8 @@ pub enum Command {
     Resize(ResizeArgs),
     /// List the savings recorded by applied resizes, with their total
     Savings,
+    /// Scan and recommend on a schedule and report what changed (for systemd and cron)
+    Watch(WatchArgs),
     /// Show the bundled price of an instance type, DB class or volume type
     Pricing(PricingArgs),
     /// Print the effective settings and where each comes from
@@ -302,6 +304,54 @@ pub struct ResizeArgs {
     /// Days of CloudWatch data behind the downsizing paths (1-455)
     #[arg(long, value_name = "N", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=455))]
     pub lookback_days: u32,
+}
+
+/// `finops watch`: cycles of scan + recommend, reported as changes.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Time between cycles: 30s, 15m, 6h, 1d (at least 10s; default: the
+    /// config file's [watch] interval, else 1h)
+    #[arg(long, value_name = "DURATION")]
+    pub interval: Option<String>,
+
+    /// Run one cycle and exit (for cron and systemd timers)
+    #[arg(long, conflicts_with = "max_cycles")]
+    pub once: bool,
+
+    /// Stop after N cycles
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_cycles: Option<u64>,
+
+    /// Write Prometheus metrics to FILE each cycle (node_exporter textfile collector)
+    #[arg(long, value_name = "FILE")]
+    pub metrics_file: Option<PathBuf>,
+
+    /// Exit 1 after N failed cycles in a row (default: keep retrying)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_consecutive_failures: Option<u32>,
+
+    /// Watch the bundled sample fleet instead of AWS (to try it out)
+    #[arg(long)]
+    pub demo: bool,
+
+    /// Days of CloudWatch data to look at (1-455)
+    #[arg(long, value_name = "N", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=455))]
+    pub lookback_days: u32,
+
+    /// Metric period (e.g. 1h, 5m, 1d): a multiple of 60 s, at most 1 day
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_period)]
+    pub period: u32,
+
+    /// Skip resources with this tag (KEY=VALUE, or KEY for any value); repeatable
+    #[arg(long = "exclude-tag", value_name = "KEY=VALUE")]
+    pub exclude_tags: Vec<String>,
+
+    /// Ignore findings that save less than USD a month
+    #[arg(long, value_name = "USD", value_parser = parse_usd)]
+    pub min_savings: Option<rust_decimal::Decimal>,
+
+    #[command(flatten)]
+    pub sync: SyncFlags,
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,7 @@ pub mod resize;
 pub mod settings;
 pub mod state;
 pub mod sync;
+pub mod watch;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -59,6 +60,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Config => commands::config::run(&settings, &printer),
         Command::Scan(a) => {
             runtime().and_then(|rt| rt.block_on(commands::scan::run(a, &settings, &printer)))
+        }
+        Command::Watch(a) => {
+            runtime().and_then(|rt| rt.block_on(commands::watch::run(a, &settings, &printer)))
         }
         Command::Completions(_) => unreachable!("handled above"),
     };

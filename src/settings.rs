@@ -25,6 +25,7 @@ pub struct ConfigFile {
     pub concurrency: Option<usize>,
     pub recommend: Option<crate::analysis::thresholds::Thresholds>,
     pub backend: Option<crate::sync::BackendFile>,
+    pub watch: Option<crate::watch::WatchFile>,
     pub resize: Option<ResizeFile>,
 }
 
@@ -150,6 +151,8 @@ pub struct Settings {
     pub thresholds: crate::analysis::thresholds::Thresholds,
     /// The config file's `[resize]` table, resolved.
     pub resize: ResizeSettings,
+    /// `finops watch`'s settings (config file `[watch]`, else defaults).
+    pub watch: crate::watch::WatchSettings,
     /// (setting, value, origin) for `finops config`.
     pub origins: Vec<(&'static str, String, Origin)>,
 }
@@ -535,8 +538,20 @@ impl Settings {
             },
         ));
 
+        let watch = crate::watch::WatchSettings::resolve(file.watch.as_ref(), env)?;
+        origins.push((
+            "watch",
+            watch.describe(),
+            if file.watch.is_some() {
+                Origin::File
+            } else {
+                Origin::Default
+            },
+        ));
+
         Ok(Settings {
             resize,
+            watch,
             backend,
             state_dir,
             thresholds,

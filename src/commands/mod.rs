@@ -8,3 +8,4 @@ pub mod resize;
 pub mod savings;
 pub mod scan;
 pub mod sync;
+pub mod watch;

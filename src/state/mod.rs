@@ -1,7 +1,9 @@
 //! Local state kept between runs, in the state directory (FINOPS_STATE_DIR,
 //! else the XDG data directory), in one SQLite database: the sync outbox, the
-//! resize journal and the savings that applied resizes recorded.
+//! resize journal, the savings that applied resizes recorded and the watch
+//! history.
 
+pub mod history;
 pub mod journal;
 pub mod outbox;
 pub mod savings;

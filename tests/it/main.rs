@@ -10,6 +10,7 @@ mod recommend;
 mod resize;
 mod scan;
 mod sync;
+mod watch;
 
 use std::path::Path;
 

@@ -1,15 +1,19 @@
 //! Small HTTP proxies in front of moto: one answers AccessDenied for chosen
-//! (region, service) pairs, so a test sees one region fail while others work;
-//! one injects faults into chosen API actions (an error, or a request that
-//! hangs and is never forwarded).
+//! (region, service) pairs, so a test sees one region fail while others work,
+//! and can play an endpoint that is down (every connection dropped); one
+//! injects faults into chosen API actions (an error, or a request that hangs
+//! and is never forwarded).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
 pub struct DenyProxy {
     pub url: String,
+    /// While true, every connection is closed without an answer.
+    pub down: Arc<AtomicBool>,
 }
 
 fn read_request(stream: &mut BufReader<TcpStream>) -> Option<(String, Vec<u8>)> {
@@ -45,9 +49,15 @@ impl DenyProxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let deny = Arc::new(deny);
+        let down = Arc::new(AtomicBool::new(false));
+        let is_down = down.clone();
         thread::spawn(move || {
             for conn in listener.incoming() {
                 let Ok(conn) = conn else { continue };
+                if is_down.load(Ordering::SeqCst) {
+                    drop(conn);
+                    continue;
+                }
                 let deny = deny.clone();
                 thread::spawn(move || {
                     let mut reader = BufReader::new(conn.try_clone().unwrap());
@@ -83,6 +93,7 @@ impl DenyProxy {
         });
         DenyProxy {
             url: format!("http://127.0.0.1:{port}"),
+            down,
         }
     }
 }

@@ -1,0 +1,376 @@
+//! `finops watch`'s history, in the same state database as the sync outbox:
+//! one row per cycle (summary, inventory digest, or the error), the full
+//! snapshot only on the latest successful cycle, pruned by age. And the lock
+//! that keeps two watchers off the same state.
+
+use std::fs::File;
+use std::io::{Read as _, Seek as _, Write as _};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::HintedError;
+use crate::watch::events::{Snapshot, Summary};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS watch_cycles (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at       TEXT NOT NULL,
+    finished_at      TEXT NOT NULL,
+    finished_unix    INTEGER NOT NULL,
+    status           TEXT NOT NULL CHECK (status IN ('ok', 'partial', 'failed')),
+    summary          TEXT,
+    inventory_digest TEXT,
+    inventory        TEXT,
+    error            TEXT
+);
+CREATE INDEX IF NOT EXISTS watch_cycles_finished ON watch_cycles (finished_unix);
+CREATE TABLE IF NOT EXISTS watch_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+";
+
+/// How a cycle ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CycleStatus {
+    Ok,
+    /// Some regions/services could not be read.
+    Partial,
+    Failed,
+}
+
+impl CycleStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            CycleStatus::Ok => "ok",
+            CycleStatus::Partial => "partial",
+            CycleStatus::Failed => "failed",
+        }
+    }
+}
+
+/// One finished cycle, to record.
+pub struct Finished<'a> {
+    pub cycle: i64,
+    pub started_at: &'a str,
+    pub finished_at: &'a str,
+    pub finished_unix: i64,
+    pub status: CycleStatus,
+    /// Summary and snapshot of a successful (or partial) cycle.
+    pub result: Option<(&'a Summary, &'a Snapshot)>,
+    pub error: Option<&'a str>,
+}
+
+pub struct History {
+    conn: Connection,
+}
+
+impl History {
+    pub fn open(path: &Path) -> anyhow::Result<History> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the state directory {}", dir.display()))?;
+        }
+        let conn = Connection::open(path)
+            .with_context(|| format!("opening the state database {}", path.display()))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.execute_batch(SCHEMA)
+            .with_context(|| format!("preparing the watch history in {}", path.display()))?;
+        Ok(History { conn })
+    }
+
+    /// The next cycle's number: never reused, even after pruning.
+    pub fn next_cycle(&self) -> anyhow::Result<i64> {
+        let seq: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'watch_cycles'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let max: Option<i64> =
+            self.conn
+                .query_row("SELECT MAX(id) FROM watch_cycles", [], |r| r.get(0))?;
+        Ok(seq.unwrap_or(0).max(max.unwrap_or(0)) + 1)
+    }
+
+    /// Record a cycle in one transaction. A successful cycle's snapshot
+    /// replaces the one kept before (only the latest is needed to diff);
+    /// a failure bumps the lifetime failure counter.
+    pub fn record(&mut self, c: &Finished) -> anyhow::Result<()> {
+        let tx = self.conn.transaction()?;
+        let (summary, digest, inventory) = match c.result {
+            Some((s, snap)) => (
+                Some(serde_json::to_string(s)?),
+                Some(snap.digest()),
+                Some(serde_json::to_string(snap)?),
+            ),
+            None => (None, None, None),
+        };
+        if inventory.is_some() {
+            tx.execute(
+                "UPDATE watch_cycles SET inventory = NULL WHERE inventory IS NOT NULL",
+                [],
+            )?;
+        }
+        tx.execute(
+            "INSERT INTO watch_cycles (id, started_at, finished_at, finished_unix, status, summary, inventory_digest, inventory, error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                c.cycle,
+                c.started_at,
+                c.finished_at,
+                c.finished_unix,
+                c.status.as_str(),
+                summary,
+                digest,
+                inventory,
+                c.error
+            ],
+        )?;
+        if c.status == CycleStatus::Failed {
+            tx.execute(
+                "INSERT INTO watch_meta (key, value) VALUES ('failures_total', '1')
+                 ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+                [],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Drop cycles finished more than `days` ago; the latest successful
+    /// cycle is always kept, so a watcher stopped for longer still diffs.
+    pub fn prune(&self, days: u32, now_unix: i64) -> anyhow::Result<usize> {
+        let cutoff = now_unix - i64::from(days) * 86_400;
+        Ok(self.conn.execute(
+            "DELETE FROM watch_cycles WHERE finished_unix < ?1 AND inventory IS NULL",
+            params![cutoff],
+        )?)
+    }
+
+    /// The latest successful cycle's number and snapshot.
+    pub fn last_snapshot(&self) -> anyhow::Result<Option<(i64, Snapshot)>> {
+        let row: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT id, inventory FROM watch_cycles WHERE inventory IS NOT NULL ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match row {
+            Some((id, text)) => Ok(Some((
+                id,
+                serde_json::from_str(&text)
+                    .with_context(|| format!("reading cycle {id}'s snapshot"))?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// The summaries of the last `n` successful cycles, oldest first.
+    pub fn recent_summaries(&self, n: usize) -> anyhow::Result<Vec<Summary>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT summary FROM watch_cycles WHERE summary IS NOT NULL ORDER BY id DESC LIMIT ?1",
+        )?;
+        let mut out = stmt
+            .query_map([n as i64], |r| r.get::<_, String>(0))?
+            .filter_map(|r| r.ok())
+            .filter_map(|t| serde_json::from_str(&t).ok())
+            .collect::<Vec<Summary>>();
+        out.reverse();
+        Ok(out)
+    }
+
+    /// Cycles that failed, over the state directory's life.
+    pub fn failures_total(&self) -> anyhow::Result<u64> {
+        let v: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM watch_meta WHERE key = 'failures_total'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// When the latest successful cycle finished (Unix time).
+    pub fn last_success_unix(&self) -> anyhow::Result<Option<i64>> {
+        Ok(self.conn.query_row(
+            "SELECT MAX(finished_unix) FROM watch_cycles WHERE status <> 'failed'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Failed cycles since the latest successful one.
+    pub fn trailing_failures(&self) -> anyhow::Result<u32> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM watch_cycles WHERE status = 'failed'
+             AND id > COALESCE((SELECT MAX(id) FROM watch_cycles WHERE status <> 'failed'), 0)",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+}
+
+/// An exclusive lock on `watch.lock` in the state directory, held for the
+/// process's life (the OS releases it when the process ends, however it ends).
+pub struct Lock {
+    _file: File,
+    pub path: PathBuf,
+}
+
+pub fn lock(state_dir: &Path) -> anyhow::Result<Lock> {
+    std::fs::create_dir_all(state_dir)
+        .with_context(|| format!("creating the state directory {}", state_dir.display()))?;
+    let path = state_dir.join("watch.lock");
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("opening the lock file {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let pid = holder.trim();
+            let who = if pid.is_empty() {
+                String::new()
+            } else {
+                format!(" (pid {pid})")
+            };
+            return Err(HintedError::new(
+                format!(
+                    "another finops watch{who} holds the lock {}",
+                    path.display()
+                ),
+                "stop the other watcher first, or give this one its own FINOPS_STATE_DIR",
+            )
+            .into());
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(e).with_context(|| format!("locking {}", path.display()));
+        }
+    }
+    file.set_len(0)?;
+    file.rewind()?;
+    writeln!(file, "{}", std::process::id())?;
+    file.flush()?;
+    Ok(Lock { _file: file, path })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::watch::events::Seen;
+
+    fn snap(id: &str) -> Snapshot {
+        let mut s = Snapshot::default();
+        s.resources.insert(
+            id.into(),
+            Seen {
+                id: id.into(),
+                kind: "ec2_instance".into(),
+                service: "ec2".into(),
+                region: "us-east-1".into(),
+                state: "running".into(),
+                type_: "t3.micro".into(),
+                name: None,
+                monthly_usd: Some(rust_decimal::Decimal::new(7592, 3)),
+                in_totals: true,
+            },
+        );
+        s
+    }
+
+    fn ok<'a>(cycle: i64, unix: i64, s: &'a Summary, snap: &'a Snapshot) -> Finished<'a> {
+        Finished {
+            cycle,
+            started_at: "t",
+            finished_at: "t",
+            finished_unix: unix,
+            status: CycleStatus::Ok,
+            result: Some((s, snap)),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn history_survives_reopening_and_prunes_by_age() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.db");
+        let day = 86_400;
+        let now = 1_800_000_000;
+        {
+            let mut h = History::open(&p).unwrap();
+            assert_eq!(h.next_cycle().unwrap(), 1);
+            assert!(h.last_snapshot().unwrap().is_none());
+            let (a, b) = (snap("i-a"), snap("i-b"));
+            let (sa, sb) = (Summary::of(&a), Summary::of(&b));
+            h.record(&ok(1, now - 100 * day, &sa, &a)).unwrap();
+            h.record(&ok(2, now - 50 * day, &sb, &b)).unwrap();
+            h.record(&Finished {
+                cycle: 3,
+                started_at: "t",
+                finished_at: "t",
+                finished_unix: now - day,
+                status: CycleStatus::Failed,
+                result: None,
+                error: Some("down"),
+            })
+            .unwrap();
+        }
+        let h = History::open(&p).unwrap();
+        assert_eq!(h.next_cycle().unwrap(), 4);
+        let (id, s) = h.last_snapshot().unwrap().unwrap();
+        assert_eq!(id, 2);
+        assert!(s.resources.contains_key("i-b"));
+        assert_eq!(s, snap("i-b"), "costs survive the round trip exactly");
+        assert_eq!(h.recent_summaries(10).unwrap().len(), 2);
+        assert_eq!(h.failures_total().unwrap(), 1);
+        assert_eq!(h.trailing_failures().unwrap(), 1);
+        assert_eq!(h.last_success_unix().unwrap(), Some(now - 50 * day));
+        // Cycle 1 is older than 90 days; cycle 2 is older than 30 but holds
+        // the latest snapshot, so it stays.
+        assert_eq!(h.prune(90, now).unwrap(), 1);
+        assert_eq!(h.prune(30, now).unwrap(), 0);
+        assert_eq!(h.recent_summaries(10).unwrap().len(), 1);
+        assert_eq!(h.next_cycle().unwrap(), 4);
+        // Only one snapshot is ever stored.
+        let n: i64 = h
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM watch_cycles WHERE inventory IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn a_second_lock_on_the_same_directory_fails_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = lock(dir.path()).unwrap();
+        let err = lock(dir.path()).err().unwrap();
+        let msg = format!("{err:#}");
+        assert!(msg.contains("watch.lock"), "{msg}");
+        assert!(
+            msg.contains(&format!("pid {}", std::process::id())),
+            "{msg}"
+        );
+        drop(first);
+        assert!(lock(dir.path()).is_ok());
+    }
+}
