@@ -452,10 +452,28 @@ async fn apply(cx: &mut Ctx<'_>, plan: &Plan) -> anyhow::Result<Status> {
         steps: &steps,
         settings: &cx.settings.resize,
     };
-    let result = match plan.kind {
-        Kind::Ec2Instance => return apply_ec2(cx, &x, plan).await,
-        Kind::RdsInstance => rds::apply(&x, &cx.aws.rds(&plan.region), plan).await,
-        Kind::EbsVolume => ebs::apply(&x, &cx.aws.ec2(&plan.region), plan).await,
+    if plan.kind == Kind::Ec2Instance {
+        return apply_ec2(cx, &x, plan).await;
+    }
+    let mut signals = Signals::new()?;
+    let work = async {
+        match plan.kind {
+            Kind::RdsInstance => rds::apply(&x, &cx.aws.rds(&plan.region), plan).await,
+            _ => ebs::apply(&x, &cx.aws.ec2(&plan.region), plan).await,
+        }
+    };
+    let result = tokio::select! {
+        r = work => r,
+        _ = signals.recv() => {
+            steps.end();
+            // The change is one API call: it was made or it was not. The
+            // journal keeps the entry so --recover can see which.
+            return Err(HintedError::new(
+                format!("interrupted while changing {}", plan.resource_id),
+                "run `finops resize --recover` to check whether the change took and record it",
+            )
+            .into());
+        }
     };
     steps.end();
     match result {
