@@ -822,8 +822,12 @@ async fn choose_path(cx: &Ctx<'_>, found: &Found) -> anyhow::Result<Option<Strin
                 "{skipped} more path(s) need a new AMI (e.g. Graviton) and are not offered here."
             ));
         }
-        cx.printer
-            .info(format!("{id} ({}): {}", r.evidence.summary, r.current));
+        cx.printer.info(format!(
+            "{id} is {} at {} a month; {}.",
+            found.resource().type_,
+            output::usd(r.current_monthly_usd, 2),
+            r.evidence.summary
+        ));
     }
     if cx.args.yes || cx.args.dry_run || !cx.interactive {
         cx.printer.info(format!(
