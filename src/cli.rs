@@ -28,6 +28,7 @@ pub struct Cli {
 
 /// Options every command takes.
 #[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// AWS profile to use (else AWS_PROFILE, the config file, or the default profile)
     #[arg(long, global = true, value_name = "NAME")]
