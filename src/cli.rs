@@ -279,7 +279,7 @@ pub struct ResizeArgs {
     pub all: bool,
 
     /// Finish or roll back a resize that was interrupted (Ctrl-C, kill, crash)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "dry_run")]
     pub recover: bool,
 
     /// Plan and ask AWS whether each step would be allowed; change nothing

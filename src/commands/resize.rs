@@ -65,11 +65,34 @@ struct Ctx<'a> {
     /// The account id, when the allow-list needs it.
     account: Option<String>,
     state: Option<State>,
+    /// Installed with the first change; from then on a signal is counted
+    /// (and acted on) instead of killing the process.
+    interrupts: Option<Interrupts>,
+}
+
+impl Ctx<'_> {
+    fn interrupts(&mut self) -> anyhow::Result<Interrupts> {
+        if self.interrupts.is_none() {
+            self.interrupts = Some(Interrupts::install()?);
+        }
+        Ok(self.interrupts.clone().expect("installed above"))
+    }
+
+    /// A signal arrived since the handlers were installed.
+    fn interrupted(&self) -> Option<&'static str> {
+        self.interrupts
+            .as_ref()
+            .filter(|i| i.count() > 0)
+            .map(Interrupts::last)
+    }
 }
 
 struct State {
     path: std::path::PathBuf,
     journal: Journal,
+    /// One resize at a time per state directory: a second run (an
+    /// overlapping cron job) stops at once instead of racing this one.
+    _lock: crate::state::Lock,
 }
 
 fn terminal() -> bool {
@@ -118,19 +141,23 @@ pub async fn run(
                 "set FINOPS_STATE_DIR (or HOME) so interrupted changes can be recovered",
             )
         })?;
+        let lock = crate::state::lock(
+            &dir,
+            "resize.lock",
+            "finops resize",
+            "wait for the other resize to finish; two runs must not change the same resources",
+        )?;
         let path = crate::sync::outbox_path(&dir);
         Some(State {
             journal: Journal::open(&path)?,
             path,
+            _lock: lock,
         })
     };
+    // With the lock held, anything still in flight was left by a run that died.
     if let Some(st) = &state
         && !args.recover
-        && let Some(e) = st
-            .journal
-            .in_flight()?
-            .into_iter()
-            .find(|e| !crate::state::journal::owner_alive(e.pid))
+        && let Some(e) = st.journal.in_flight()?.into_iter().next()
     {
         return Err(UsageError::new(
             format!(
@@ -150,6 +177,7 @@ pub async fn run(
         interactive,
         account: None,
         state,
+        interrupts: None,
     };
     if !settings.resize.allowed_accounts.is_empty() {
         cx.account = account(&cx).await;
@@ -232,10 +260,27 @@ async fn locate(cx: &Ctx<'_>, id: &str, regions: &[String]) -> anyhow::Result<Fo
     let kind = Kind::of_id(id)?;
     let looks = regions.iter().map(|r| find_in(cx, kind, r, id));
     let mut found = Vec::new();
-    for r in futures::future::join_all(looks).await {
-        if let Some(f) = r? {
-            found.push(f);
+    let mut errors = Vec::new();
+    for (r, region) in futures::future::join_all(looks)
+        .await
+        .into_iter()
+        .zip(regions)
+    {
+        match r {
+            Ok(Some(f)) => found.push(f),
+            Ok(None) => {}
+            Err(e) if e.downcast_ref::<UsageError>().is_some() => return Err(e),
+            Err(e) => errors.push((region, e)),
         }
+    }
+    // A region that could not be asked only matters when the id was not found.
+    if found.is_empty() && !errors.is_empty() {
+        let (region, e) = errors.remove(0);
+        return Err(e.context(format!("looking for {id} in {region}")));
+    }
+    for (region, e) in errors {
+        cx.printer
+            .warn(format!("could not look for {id} in {region}: {e:#}"));
     }
     let what = match kind {
         Kind::Ec2Instance => "EC2 instance",
@@ -432,8 +477,43 @@ fn state<'c>(cx: &'c Ctx<'_>) -> anyhow::Result<&'c State> {
         .ok_or_else(|| anyhow::anyhow!("the resize journal is not open"))
 }
 
+/// The instance's state once a change converged (verified by `converge`).
+fn end_state(plan: &Plan) -> &'static str {
+    if plan.was_running {
+        "running"
+    } else {
+        "stopped"
+    }
+}
+
 /// Make the change: journal, apply, verify, roll back on failure, record.
 async fn apply(cx: &mut Ctx<'_>, plan: &Plan) -> anyhow::Result<Status> {
+    let interrupts = cx.interrupts()?;
+    let since = interrupts.count();
+    if plan.kind == Kind::Ec2Instance {
+        // The plan was made before the prompt: the instance may have moved on.
+        let now = ec2::observe_opt(&cx.aws.ec2(&plan.region), &plan.resource_id).await?;
+        match now {
+            Some((state, t)) if state == end_state(plan) && t == plan.from => {}
+            Some((state, t)) => {
+                return Err(Refusal::new(
+                    format!(
+                        "{} changed since it was planned: it is now {state} as {t}",
+                        plan.resource_id
+                    ),
+                    "run the command again to plan from its current state",
+                )
+                .into());
+            }
+            None => {
+                return Err(Refusal::new(
+                    format!("{} no longer exists", plan.resource_id),
+                    "nothing to change",
+                )
+                .into());
+            }
+        }
+    }
     let st = state(cx)?;
     let plan_json = serde_json::to_value(plan)?;
     let jid = st.journal.begin(&Begin {
@@ -451,64 +531,152 @@ async fn apply(cx: &mut Ctx<'_>, plan: &Plan) -> anyhow::Result<Status> {
         journal_id: jid,
         steps: &steps,
         settings: &cx.settings.resize,
+        best_effort: false,
     };
     if plan.kind == Kind::Ec2Instance {
-        return apply_ec2(cx, &x, plan).await;
+        return apply_ec2(cx, &x, plan, &interrupts, since).await;
     }
-    let mut signals = Signals::new()?;
-    let work = async {
+    // RDS and EBS: one API call, then a wait for it to take effect.
+    let requested = match plan.kind {
+        Kind::RdsInstance => rds::request(&x, &cx.aws.rds(&plan.region), plan).await,
+        _ => ebs::request(&x, &cx.aws.ec2(&plan.region), plan).await,
+    };
+    if let Err(e) = requested {
+        steps.end();
+        st.journal
+            .finish(jid, Outcome::Failed, Some(&format!("{e:#}")))?;
+        return Err(e.context(format!(
+            "resizing {} failed; nothing was changed",
+            plan.resource_id
+        )));
+    }
+    let settle = async {
         match plan.kind {
-            Kind::RdsInstance => rds::apply(&x, &cx.aws.rds(&plan.region), plan).await,
-            _ => ebs::apply(&x, &cx.aws.ec2(&plan.region), plan).await,
+            Kind::RdsInstance => rds::settle(&x, &cx.aws.rds(&plan.region), plan).await,
+            _ => ebs::settle(&x, &cx.aws.ec2(&plan.region), plan).await,
         }
     };
-    let result = tokio::select! {
-        r = work => r,
-        _ = signals.recv() => {
-            steps.end();
-            // The change is one API call: it was made or it was not. The
-            // journal keeps the entry so --recover can see which.
-            return Err(HintedError::new(
-                format!("interrupted while changing {}", plan.resource_id),
-                "run `finops resize --recover` to check whether the change took and record it",
-            )
-            .into());
-        }
+    let settled = tokio::select! {
+        r = settle => r,
+        s = interrupts.after(since) => Err(anyhow::anyhow!("interrupted by {s}")),
     };
     steps.end();
-    match result {
-        Ok(end_state) => {
-            st.journal.finish(jid, Outcome::Done, None)?;
-            record(cx, plan, &end_state, jid)?;
+    match settled {
+        Ok(end) => {
+            complete(cx, plan, &end, jid)?;
             Ok(Status::Applied)
         }
         Err(e) => {
-            // Nothing to roll back: the API call either took or did not.
-            st.journal
-                .finish(jid, Outcome::Failed, Some(&format!("{e:#}")))?;
-            Err(e.context(format!("resizing {} failed", plan.resource_id)))
+            // The change was asked for: the journal keeps the entry so that
+            // --recover sees whether it took, and records the saving then.
+            if let Err(j) = st.journal.note_error(jid, &format!("{e:#}")) {
+                cx.printer
+                    .warn(format!("could not write the journal: {j:#}"));
+            }
+            Err(HintedError::new(
+                format!(
+                    "{} -> {} of {} was requested, but finops did not see it take effect: {e:#}",
+                    plan.from, plan.to, plan.resource_id
+                ),
+                "`finops resize --recover` checks it again and records the saving once it has",
+            )
+            .into())
         }
     }
 }
 
-struct Signals {
-    int: tokio::signal::unix::Signal,
-    term: tokio::signal::unix::Signal,
+/// The change took: record the saving and close the journal entry together.
+fn complete(cx: &Ctx<'_>, plan: &Plan, end: &str, jid: i64) -> anyhow::Result<()> {
+    let st = state(cx)?;
+    let Some(saved) = plan
+        .monthly_savings_usd
+        .filter(|s| s.is_sign_positive() && !s.is_zero())
+    else {
+        st.journal.finish(jid, Outcome::Done, None)?;
+        cx.printer.info(format!(
+            "No saving recorded for {}: {}.",
+            plan.resource_id,
+            if plan.monthly_savings_usd.is_none() {
+                "it has no price"
+            } else {
+                "the new type does not cost less"
+            }
+        ));
+        return Ok(());
+    };
+    Savings::open(&st.path)?.record(
+        &Saving {
+            resource_id: plan.resource_id.clone(),
+            kind: plan.kind.name().to_string(),
+            region: plan.region.clone(),
+            from_type: plan.from.clone(),
+            to_type: plan.to.clone(),
+            money_saved: saved,
+            state: end.to_string(),
+            pricing_model: "on-demand".into(),
+            estimated_hours_saved: 730,
+            date: now_rfc3339(),
+        },
+        Some(jid),
+    )?;
+    cx.printer.info(format!(
+        "Recorded a saving of {} a month for {} (`finops savings` lists it; `finops sync` delivers it).",
+        output::usd(saved, 2),
+        plan.resource_id
+    ));
+    Ok(())
 }
 
-impl Signals {
-    fn new() -> anyhow::Result<Signals> {
+/// SIGINT, SIGTERM and SIGHUP, counted. Once installed, tokio keeps the
+/// handlers for the life of the process, so every later signal lands here
+/// and the run checks for it between changes.
+#[derive(Clone)]
+struct Interrupts {
+    rx: tokio::sync::watch::Receiver<(u64, &'static str)>,
+}
+
+impl Interrupts {
+    fn install() -> anyhow::Result<Interrupts> {
         use tokio::signal::unix::{SignalKind, signal};
-        Ok(Signals {
-            int: signal(SignalKind::interrupt()).context("installing the Ctrl-C handler")?,
-            term: signal(SignalKind::terminate()).context("installing the SIGTERM handler")?,
-        })
+        let mut int = signal(SignalKind::interrupt()).context("installing the Ctrl-C handler")?;
+        let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+        let mut hup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
+        let (tx, rx) = tokio::sync::watch::channel((0u64, ""));
+        tokio::spawn(async move {
+            loop {
+                let name = tokio::select! {
+                    _ = int.recv() => "SIGINT",
+                    _ = term.recv() => "SIGTERM",
+                    _ = hup.recv() => "SIGHUP",
+                };
+                tx.send_modify(|v| {
+                    v.0 += 1;
+                    v.1 = name;
+                });
+            }
+        });
+        Ok(Interrupts { rx })
     }
 
-    async fn recv(&mut self) {
-        tokio::select! {
-            _ = self.int.recv() => {}
-            _ = self.term.recv() => {}
+    fn count(&self) -> u64 {
+        self.rx.borrow().0
+    }
+
+    fn last(&self) -> &'static str {
+        self.rx.borrow().1
+    }
+
+    /// Wait for a signal after the `since`-th one.
+    async fn after(&self, since: u64) -> &'static str {
+        let mut rx = self.rx.clone();
+        loop {
+            let (n, name) = *rx.borrow_and_update();
+            if n > since {
+                return name;
+            }
+            if rx.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
         }
     }
 }
@@ -519,78 +687,78 @@ enum Direction {
     RollBack,
 }
 
-async fn apply_ec2(cx: &Ctx<'_>, x: &Exec<'_>, plan: &Plan) -> anyhow::Result<Status> {
+async fn apply_ec2(
+    cx: &Ctx<'_>,
+    x: &Exec<'_>,
+    plan: &Plan,
+    interrupts: &Interrupts,
+    since: u64,
+) -> anyhow::Result<Status> {
     let client = cx.aws.ec2(&plan.region);
     let id = plan.resource_id.as_str();
-    let mut signals = Signals::new()?;
     let forward = tokio::select! {
         r = ec2::converge(x, &client, id, &plan.to, plan.was_running) => Some(r),
-        _ = signals.recv() => None,
+        _ = interrupts.after(since) => None,
     };
     x.steps.end();
     let st = state(cx)?;
     match forward {
         Some(Ok(())) => {
-            st.journal.finish(x.journal_id, Outcome::Done, None)?;
-            let (end_state, _) = ec2::current_type(&client, id).await?;
-            record(cx, plan, &end_state, x.journal_id)?;
+            complete(cx, plan, end_state(plan), x.journal_id)?;
             cx.printer
-                .info(format!("{id} is now {} and {end_state}.", plan.to));
+                .info(format!("{id} is now {} and {}.", plan.to, end_state(plan)));
             Ok(Status::Applied)
         }
         Some(Err(e)) => {
             let at = st
                 .journal
-                .get(x.journal_id)?
+                .get(x.journal_id)
+                .ok()
+                .flatten()
                 .map(|e| e.step)
                 .unwrap_or_default();
             let err = format!("{e:#}");
-            st.journal.note_error(x.journal_id, &err)?;
             cx.printer.warn(format!(
                 "{id}: {err} (at step {at}); rolling back to {}",
                 plan.from
             ));
-            roll(
-                cx,
-                x,
-                &client,
-                plan,
-                Direction::RollBack,
-                &mut signals,
-                Some(&err),
-            )
-            .await
-            .map(|_| Status::RolledBack)
-            .and_then(|_| {
-                Err(RolledBack(format!(
-                    "resizing {id} to {} failed at step {at}: {err}; rolled back to {}{}",
-                    plan.to,
-                    plan.from,
-                    if plan.was_running {
-                        " and running again"
-                    } else {
-                        ""
-                    }
-                ))
-                .into())
-            })
+            roll(cx, x, &client, plan, Direction::RollBack, interrupts, &err).await?;
+            Err(RolledBack(format!(
+                "resizing {id} to {} failed at step {at}: {err}; rolled back to {}{}",
+                plan.to,
+                plan.from,
+                if plan.was_running {
+                    " and running again"
+                } else {
+                    ""
+                }
+            ))
+            .into())
         }
         None => {
-            let (state_now, type_now) = ec2::current_type(&client, id).await?;
+            let sig = interrupts.last();
+            let now = ec2::observe_opt(&client, id)
+                .await
+                .ok()
+                .flatten()
+                .map(|(s, t)| format!("{s} as {t}"))
+                .unwrap_or_else(|| "in an unknown state".into());
             cx.printer.warn(format!(
-                "interrupted: {id} is {state_now} as {type_now} (changing {} -> {})",
+                "interrupted by {sig}: {id} is {now} (changing {} -> {})",
                 plan.from, plan.to
             ));
-            let dir = if cx.interactive {
+            // A hang-up means the terminal is gone: no one to ask.
+            let dir = if cx.interactive && sig != "SIGHUP" {
                 ask_direction(plan)
             } else {
                 Direction::RollBack
             };
-            let status = roll(cx, x, &client, plan, dir, &mut signals, Some("interrupted")).await?;
+            let cause = format!("interrupted by {sig}");
+            let status = roll(cx, x, &client, plan, dir, interrupts, &cause).await?;
             match dir {
                 Direction::Finish => Ok(status),
                 Direction::RollBack => Err(RolledBack(format!(
-                    "interrupted: {id} was rolled back to {}{}",
+                    "{cause}: {id} was rolled back to {}{}",
                     plan.from,
                     if plan.was_running {
                         " and is running again"
@@ -624,43 +792,54 @@ fn ask_direction(plan: &Plan) -> Direction {
 }
 
 /// Converge an instance forward (finish) or back (roll back) and close the
-/// journal entry. A second interrupt leaves the entry for `--recover`.
+/// journal entry. A signal during it leaves the entry for `--recover`.
 async fn roll(
     cx: &Ctx<'_>,
     x: &Exec<'_>,
     client: &aws_sdk_ec2::Client,
     plan: &Plan,
     dir: Direction,
-    signals: &mut Signals,
-    cause: Option<&str>,
+    interrupts: &Interrupts,
+    cause: &str,
 ) -> anyhow::Result<Status> {
     let st = state(cx)?;
     let id = plan.resource_id.as_str();
-    let want = match dir {
-        Direction::Finish => plan.to.as_str(),
-        Direction::RollBack => plan.from.as_str(),
+    let (want, x) = match dir {
+        Direction::Finish => (plan.to.as_str(), x.best_effort_if(false)),
+        Direction::RollBack => {
+            // Say in the journal that this change is being undone, so that
+            // --recover never finishes a change that already failed.
+            if let Err(e) = st.journal.note_error(x.journal_id, cause) {
+                x.steps
+                    .warn(&format!("could not write the journal ({e:#}); going on"));
+            }
+            (plan.from.as_str(), x.best_effort())
+        }
     };
     if dir == Direction::RollBack {
-        st.journal.step(x.journal_id, "rollback")?;
+        x.step("rollback", &format!("rolling back to {}", plan.from))?;
     }
+    // Signals that came before this point (a second Ctrl-C before the
+    // question was answered) are not a new interruption.
+    let since = interrupts.count();
     let r = tokio::select! {
-        r = ec2::converge(x, client, id, want, plan.was_running) => r,
-        _ = signals.recv() => Err(anyhow::anyhow!("interrupted again")),
+        r = ec2::converge(&x, client, id, want, plan.was_running) => r,
+        s = interrupts.after(since) => Err(anyhow::anyhow!("interrupted again by {s}")),
     };
     x.steps.end();
     match r {
         Ok(()) => match dir {
             Direction::Finish => {
-                st.journal.finish(x.journal_id, Outcome::Done, None)?;
-                let (end_state, _) = ec2::current_type(client, id).await?;
-                record(cx, plan, &end_state, x.journal_id)?;
+                complete(cx, plan, end_state(plan), x.journal_id)?;
                 cx.printer
-                    .info(format!("{id} is now {} and {end_state}.", plan.to));
+                    .info(format!("{id} is now {} and {}.", plan.to, end_state(plan)));
                 Ok(Status::Applied)
             }
             Direction::RollBack => {
-                st.journal
-                    .finish(x.journal_id, Outcome::RolledBack, cause)?;
+                if let Err(e) = st.journal.finish(x.journal_id, Outcome::RolledBack, None) {
+                    cx.printer
+                        .warn(format!("could not close the journal entry: {e:#}"));
+                }
                 cx.printer.info(format!(
                     "{id} is back to {}{}.",
                     plan.from,
@@ -670,7 +849,7 @@ async fn roll(
             }
         },
         Err(e) => {
-            st.journal.note_error(x.journal_id, &format!("{e:#}"))?;
+            let _ = st.journal.note_error(x.journal_id, &format!("{e:#}"));
             Err(HintedError::new(
                 format!(
                     "{} of {id} did not complete: {e:#}",
@@ -684,52 +863,6 @@ async fn roll(
             .into())
         }
     }
-}
-
-/// Write the saving (and queue it for the backend).
-fn record(cx: &Ctx<'_>, plan: &Plan, end_state: &str, jid: i64) -> anyhow::Result<()> {
-    let Some(saved) = plan
-        .monthly_savings_usd
-        .filter(|s| s.is_sign_positive() && !s.is_zero())
-    else {
-        cx.printer.info(format!(
-            "No saving recorded for {}: {}.",
-            plan.resource_id,
-            if plan.monthly_savings_usd.is_none() {
-                "it has no price"
-            } else {
-                "the new type does not cost less"
-            }
-        ));
-        return Ok(());
-    };
-    let st = cx
-        .state
-        .as_ref()
-        .ok_or_else(|| anyhow::anyhow!("the savings store is not open"))?;
-    // Savings is behind a shared reference: open a short-lived writer.
-    let mut writer = Savings::open(&st.path)?;
-    writer.record(
-        &Saving {
-            resource_id: plan.resource_id.clone(),
-            kind: plan.kind.name().to_string(),
-            region: plan.region.clone(),
-            from_type: plan.from.clone(),
-            to_type: plan.to.clone(),
-            money_saved: saved,
-            state: end_state.to_string(),
-            pricing_model: "on-demand".into(),
-            estimated_hours_saved: 730,
-            date: now_rfc3339(),
-        },
-        Some(jid),
-    )?;
-    cx.printer.info(format!(
-        "Recorded a saving of {} a month for {} (`finops savings` lists it; `finops sync` delivers it).",
-        output::usd(saved, 2),
-        plan.resource_id
-    ));
-    Ok(())
 }
 
 /// `resize ID` without `--to`: the resource's downsizing paths, as recommend
@@ -933,7 +1066,16 @@ async fn batch(cx: &mut Ctx<'_>) -> anyhow::Result<ExitStatus> {
     ));
     let mut changes = Vec::new();
     let mut taken = 0u32;
+    let mut interrupted = None;
     for (i, (id, region, target)) in list.iter().enumerate() {
+        if let Some(sig) = cx.interrupted() {
+            cx.printer.warn(format!(
+                "interrupted by {sig}: {} finding(s) left as they are",
+                list.len() - i
+            ));
+            interrupted = Some(sig);
+            break;
+        }
         if taken >= cx.args.max_changes {
             cx.printer.info(format!(
                 "Reached --max-changes {}: {} finding(s) left for another run.",
@@ -949,7 +1091,12 @@ async fn batch(cx: &mut Ctx<'_>) -> anyhow::Result<ExitStatus> {
                 changes.push(Change {
                     resource_id: id.clone(),
                     region: Some(region.clone()),
-                    status: Status::Skipped,
+                    // A dry run that cannot even look the resource up must not pass.
+                    status: if cx.args.dry_run {
+                        Status::WouldFail
+                    } else {
+                        Status::Skipped
+                    },
                     plan: None,
                     checks: vec![],
                     reason: Some(format!("{e:#}")),
@@ -985,9 +1132,22 @@ async fn batch(cx: &mut Ctx<'_>) -> anyhow::Result<ExitStatus> {
                 continue;
             }
         };
-        taken += 1;
         match handle(cx, plan, true).await? {
-            Some(c) => changes.push(c),
+            Some(c) => {
+                // --max-changes counts changes made (or, in a dry run, planned),
+                // not findings skipped or declined.
+                if matches!(
+                    c.status,
+                    Status::Applied
+                        | Status::RolledBack
+                        | Status::Failed
+                        | Status::WouldSucceed
+                        | Status::WouldFail
+                ) {
+                    taken += 1;
+                }
+                changes.push(c);
+            }
             None => {
                 cx.printer
                     .info("Quit: the remaining findings were left as they are.");
@@ -995,7 +1155,11 @@ async fn batch(cx: &mut Ctx<'_>) -> anyhow::Result<ExitStatus> {
             }
         }
     }
-    finish(cx, changes)
+    let status = finish(cx, changes)?;
+    if interrupted.is_some() || cx.interrupted().is_some() {
+        return Ok(ExitStatus::Failure);
+    }
+    Ok(status)
 }
 
 /// Print the report and choose the exit status.
@@ -1074,16 +1238,16 @@ async fn recover(cx: &mut Ctx<'_>) -> anyhow::Result<ExitStatus> {
         ));
         return Ok(ExitStatus::Success);
     }
+    let interrupts = cx.interrupts()?;
     let mut status = ExitStatus::Success;
     for e in entries {
-        if crate::state::journal::owner_alive(e.pid) {
+        if let Some(sig) = cx.interrupted() {
             cx.printer.warn(format!(
-                "{}: another finops (pid {}) is still working on it; left alone",
-                e.resource_id, e.pid
+                "interrupted by {sig}: the rest stays in the journal"
             ));
-            continue;
+            return Ok(ExitStatus::Failure);
         }
-        if let Err(err) = recover_one(cx, &e).await {
+        if let Err(err) = recover_one(cx, &e, &interrupts).await {
             let (_, text) = crate::error::report(&err);
             eprintln!("{text}");
             status = ExitStatus::Failure;
@@ -1092,7 +1256,7 @@ async fn recover(cx: &mut Ctx<'_>) -> anyhow::Result<ExitStatus> {
     Ok(status)
 }
 
-async fn recover_one(cx: &Ctx<'_>, e: &Entry) -> anyhow::Result<()> {
+async fn recover_one(cx: &Ctx<'_>, e: &Entry, interrupts: &Interrupts) -> anyhow::Result<()> {
     let st = state(cx)?;
     let plan: Plan = serde_json::from_str(&e.plan)
         .with_context(|| format!("reading the journal entry for {}", e.resource_id))?;
@@ -1102,13 +1266,29 @@ async fn recover_one(cx: &Ctx<'_>, e: &Entry) -> anyhow::Result<()> {
         journal_id: e.id,
         steps: &steps,
         settings: &cx.settings.resize,
+        best_effort: false,
     };
     let id = plan.resource_id.as_str();
+    let gone = |what: &str| -> anyhow::Result<()> {
+        st.journal.finish(
+            e.id,
+            Outcome::Failed,
+            Some(&format!("{what} no longer exists")),
+        )?;
+        cx.printer.info(format!(
+            "{id} no longer exists: its journal entry is closed."
+        ));
+        Ok(())
+    };
     match plan.kind {
         Kind::Ec2Instance => {
             let client = cx.aws.ec2(&plan.region);
-            let (state_now, type_now) = ec2::current_type(&client, id).await?;
-            let default = if type_now == plan.to {
+            let Some((state_now, type_now)) = ec2::observe_opt(&client, id).await? else {
+                return gone("the instance");
+            };
+            // Finish only a change that got as far as the new type and did
+            // not fail: one that was being rolled back is rolled back.
+            let default = if type_now == plan.to && e.error.is_none() {
                 Direction::Finish
             } else {
                 Direction::RollBack
@@ -1117,6 +1297,9 @@ async fn recover_one(cx: &Ctx<'_>, e: &Entry) -> anyhow::Result<()> {
                 "{id} was interrupted at step {} of {} -> {} (started {}); it is now {state_now} as {type_now}.",
                 e.step, plan.from, plan.to, e.started_at
             ));
+            if let Some(err) = &e.error {
+                cx.printer.info(format!("It had failed: {err}."));
+            }
             let dir = if cx.interactive && !cx.args.yes {
                 let items = [
                     format!("finish: change it to {}", plan.to),
@@ -1138,39 +1321,72 @@ async fn recover_one(cx: &Ctx<'_>, e: &Entry) -> anyhow::Result<()> {
             } else {
                 cx.printer.info(match default {
                     Direction::Finish => format!("Finishing: {id} already has the new type."),
-                    Direction::RollBack => {
-                        format!("Rolling back: {id} does not have the new type yet.")
-                    }
+                    Direction::RollBack => format!("Rolling back to {}.", plan.from),
                 });
                 default
             };
-            let mut signals = Signals::new()?;
-            roll(cx, &x, &client, &plan, dir, &mut signals, Some("recovered"))
+            roll(cx, &x, &client, &plan, dir, interrupts, "recovered")
                 .await
                 .map(|_| ())
         }
         Kind::RdsInstance | Kind::EbsVolume => {
-            // These changes are one API call: see whether it took.
-            let r = match plan.kind {
-                Kind::RdsInstance => rds::settle(&x, &cx.aws.rds(&plan.region), &plan).await,
-                _ => ebs::settle(&x, &cx.aws.ec2(&plan.region), &plan).await,
+            // One API call: did it take? Closed as "not applied" only when
+            // AWS shows the old type with nothing pending.
+            let not_applied = match plan.kind {
+                Kind::RdsInstance => {
+                    let Some(db) = rds::find(&cx.aws.rds(&plan.region), &plan.region, id).await?
+                    else {
+                        return gone("the DB instance");
+                    };
+                    db.resource.type_ == plan.from
+                        && db.pending_class.is_none()
+                        && db.resource.state == "available"
+                }
+                _ => {
+                    let client = cx.aws.ec2(&plan.region);
+                    let Some(v) = ebs::find(&client, &plan.region, id).await? else {
+                        return gone("the volume");
+                    };
+                    v.type_ != "gp3" && !ebs::gp3_requested(&client, id).await?
+                }
+            };
+            if not_applied {
+                st.journal.finish(
+                    e.id,
+                    Outcome::RolledBack,
+                    Some("the change did not take effect"),
+                )?;
+                cx.printer.info(format!(
+                    "{id}: the change to {} did not take effect; nothing to roll back.",
+                    plan.to
+                ));
+                return Ok(());
+            }
+            let since = interrupts.count();
+            let settle = async {
+                match plan.kind {
+                    Kind::RdsInstance => rds::settle(&x, &cx.aws.rds(&plan.region), &plan).await,
+                    _ => ebs::settle(&x, &cx.aws.ec2(&plan.region), &plan).await,
+                }
+            };
+            let r = tokio::select! {
+                r = settle => r,
+                s = interrupts.after(since) => Err(anyhow::anyhow!("interrupted by {s}")),
             };
             steps.end();
             match r {
-                Ok(end_state) => {
-                    st.journal.finish(e.id, Outcome::Done, None)?;
+                Ok(end) => {
                     cx.printer
                         .info(format!("{id}: the change to {} took effect.", plan.to));
-                    record(cx, &plan, &end_state, e.id)
+                    complete(cx, &plan, &end, e.id)
                 }
                 Err(err) => {
-                    st.journal
-                        .finish(e.id, Outcome::RolledBack, Some(&format!("{err:#}")))?;
-                    cx.printer.info(format!(
-                        "{id}: the change to {} did not take effect; nothing to roll back.",
-                        plan.to
-                    ));
-                    Ok(())
+                    let _ = st.journal.note_error(e.id, &format!("{err:#}"));
+                    Err(HintedError::new(
+                        format!("{id}: the change to {} has not finished: {err:#}", plan.to),
+                        "run `finops resize --recover` again later",
+                    )
+                    .into())
                 }
             }
         }

@@ -9,6 +9,9 @@ use crate::error::{Refusal, UsageError};
 use crate::inventory::{Details, Resource};
 use crate::pricing;
 
+/// gp2's throughput below 334 GiB.
+const GP2_THROUGHPUT: i64 = 128;
+
 pub async fn find(client: &Client, region: &str, id: &str) -> anyhow::Result<Option<Resource>> {
     match client.describe_volumes().volume_ids(id).send().await {
         Ok(o) => Ok(o
@@ -29,8 +32,9 @@ pub async fn find(client: &Client, region: &str, id: &str) -> anyhow::Result<Opt
 }
 
 /// gp3 IOPS and throughput that keep at least what the volume has now.
-/// gp2's baseline is 3 IOPS/GiB (100-16,000) and 250 MiB/s from 334 GiB
-/// (128 MiB/s below 170 GiB, burst-dependent between).
+/// gp2's baseline is 3 IOPS/GiB (100-16,000) and 128 MiB/s, 250 MiB/s from
+/// 334 GiB (between 170 and 334 GiB it reaches 250 only on burst credits).
+/// gp3 includes 3,000 IOPS and 125 MiB/s; finops provisions the rest.
 pub fn gp3_target(
     volume_type: &str,
     size_gib: i64,
@@ -39,11 +43,7 @@ pub fn gp3_target(
     let (iops, tp) = match volume_type {
         "gp2" => (
             pricing::gp2_baseline_iops(size_gib).max(pricing::GP3_FREE_IOPS),
-            if size_gib >= 334 {
-                250
-            } else {
-                pricing::GP3_FREE_THROUGHPUT
-            },
+            if size_gib >= 334 { 250 } else { GP2_THROUGHPUT },
         ),
         "io1" | "io2" => {
             // io1/io2 move 256 KiB per I/O: throughput follows the provisioned IOPS.
@@ -210,7 +210,8 @@ pub async fn dry_run(client: &Client, plan: &Plan) -> Vec<Check> {
     vec![dry_run_check("ModifyVolume", r)]
 }
 
-pub async fn apply(x: &Exec<'_>, client: &Client, plan: &Plan) -> anyhow::Result<String> {
+/// Ask for the change to gp3 (ModifyVolume); [`settle`] waits for it.
+pub async fn request(x: &Exec<'_>, client: &Client, plan: &Plan) -> anyhow::Result<()> {
     let id = plan.resource_id.as_str();
     x.step(
         "modify",
@@ -230,7 +231,31 @@ pub async fn apply(x: &Exec<'_>, client: &Client, plan: &Plan) -> anyhow::Result
         .send()
         .await
         .map_err(|e| aws_error("ModifyVolume", &e))?;
-    settle(x, client, plan).await
+    Ok(())
+}
+
+/// True when a modification to gp3 is under way (or done) for the volume.
+pub async fn gp3_requested(client: &Client, id: &str) -> anyhow::Result<bool> {
+    match client
+        .describe_volumes_modifications()
+        .volume_ids(id)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out.volumes_modifications().iter().any(|m| {
+            m.target_volume_type() == Some(&VolumeType::Gp3)
+                && !matches!(
+                    m.modification_state(),
+                    Some(VolumeModificationState::Failed)
+                )
+        })),
+        Err(e)
+            if super::error_code(&e).as_deref() == Some("InvalidVolumeModification.NotFound") =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(aws_error("DescribeVolumesModifications", &e)),
+    }
 }
 
 /// Wait until the modification is optimizing or completed; the volume's state.
@@ -282,9 +307,9 @@ mod tests {
 
     #[test]
     fn gp3_keeps_at_least_the_old_baseline() {
-        assert_eq!(gp3_target("gp2", 100, None).unwrap(), (3000, 125));
+        assert_eq!(gp3_target("gp2", 100, None).unwrap(), (3000, 128));
         assert_eq!(gp3_target("gp2", 2000, None).unwrap(), (6000, 250));
-        assert_eq!(gp3_target("gp2", 333, None).unwrap(), (3000, 125));
+        assert_eq!(gp3_target("gp2", 333, None).unwrap(), (3000, 128));
         assert_eq!(gp3_target("gp2", 334, None).unwrap(), (3000, 250));
         assert_eq!(gp3_target("gp2", 6000, None).unwrap(), (16000, 250));
         assert_eq!(gp3_target("io1", 500, Some(8000)).unwrap(), (8000, 1000));

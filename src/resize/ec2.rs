@@ -560,7 +560,35 @@ pub async fn converge(
     Ok(())
 }
 
-/// The instance's type now (for recovery decisions).
-pub async fn current_type(client: &Client, id: &str) -> anyhow::Result<(String, String)> {
-    observe(client, id).await
+/// (state, type) now, or None when the instance no longer exists.
+pub async fn observe_opt(client: &Client, id: &str) -> anyhow::Result<Option<(String, String)>> {
+    let out = match client.describe_instances().instance_ids(id).send().await {
+        Ok(o) => o,
+        Err(e) if super::error_code(&e).as_deref() == Some("InvalidInstanceID.NotFound") => {
+            return Ok(None);
+        }
+        Err(e) => return Err(aws_error("DescribeInstances", &e)),
+    };
+    let Some(i) = out
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .find(|i| i.instance_id() == Some(id))
+    else {
+        return Ok(None);
+    };
+    let state = i
+        .state()
+        .and_then(|s| s.name())
+        .map(|n| n.as_str().to_string())
+        .unwrap_or_default();
+    if matches!(state.as_str(), "terminated" | "shutting-down") {
+        return Ok(None);
+    }
+    Ok(Some((
+        state,
+        i.instance_type()
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
+    )))
 }

@@ -316,6 +316,12 @@ impl<'a> Steps<'a> {
         }
     }
 
+    /// A warning that does not disturb the spinner's line.
+    pub fn warn(&self, msg: &str) {
+        self.end();
+        self.printer.warn(msg);
+    }
+
     pub fn end(&self) {
         if let Some((b, done)) = self.bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
             b.finish_and_clear();
@@ -336,14 +342,38 @@ pub struct Exec<'a> {
     pub journal_id: i64,
     pub steps: &'a Steps<'a>,
     pub settings: &'a ResizeSettings,
+    /// While rolling back, a journal that cannot be written (a full disk)
+    /// must not stop the instance from being put back: warn and go on.
+    pub best_effort: bool,
 }
 
 impl Exec<'_> {
     /// Journal the step, then show it.
     pub fn step(&self, step: &str, msg: &str) -> anyhow::Result<()> {
-        self.journal.step(self.journal_id, step)?;
+        if let Err(e) = self.journal.step(self.journal_id, step) {
+            if !self.best_effort {
+                return Err(e);
+            }
+            self.steps
+                .warn(&format!("could not write the journal ({e:#}); going on"));
+        }
         self.steps.begin(msg);
         Ok(())
+    }
+
+    /// The same change, journalled on a best-effort basis.
+    pub fn best_effort(&self) -> Exec<'_> {
+        self.best_effort_if(true)
+    }
+
+    pub fn best_effort_if(&self, best_effort: bool) -> Exec<'_> {
+        Exec {
+            journal: self.journal,
+            journal_id: self.journal_id,
+            steps: self.steps,
+            settings: self.settings,
+            best_effort,
+        }
     }
 }
 

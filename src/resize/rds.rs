@@ -68,7 +68,12 @@ fn price(r: &Resource, class: &str) -> Result<rust_decimal::Decimal, String> {
 
 /// DescribeOrderableDBInstanceOptions: Some(false) when the engine is known
 /// to AWS here but not with this class, None when the answer says nothing.
-async fn orderable(client: &Client, engine: &str, class: &str, current: &str) -> Option<bool> {
+async fn orderable(
+    client: &Client,
+    engine: &str,
+    class: &str,
+    current: &str,
+) -> Result<Option<bool>, String> {
     let count = |class: &str| {
         let q = client
             .describe_orderable_db_instance_options()
@@ -78,16 +83,15 @@ async fn orderable(client: &Client, engine: &str, class: &str, current: &str) ->
         async move {
             q.send()
                 .await
-                .ok()
                 .map(|o| o.orderable_db_instance_options().len())
+                .map_err(|e| aws_error("DescribeOrderableDBInstanceOptions", &e).to_string())
         }
     };
-    let target = count(class).await?;
-    if target > 0 {
-        return Some(true);
+    if count(class).await? > 0 {
+        return Ok(Some(true));
     }
     // No options for the target: only conclusive if the current class has some.
-    (count(current).await? > 0).then_some(false)
+    Ok((count(current).await? > 0).then_some(false))
 }
 
 pub async fn plan(
@@ -134,7 +138,8 @@ pub async fn plan(
         )
         .into());
     }
-    if orderable(client, &d.engine, &to, &r.type_).await == Some(false) {
+    let offered = orderable(client, &d.engine, &to, &r.type_).await;
+    if offered == Ok(Some(false)) {
         return Err(Refusal::new(
             format!("{to} is not offered for {} in {}", d.engine, r.region),
             "DescribeOrderableDBInstanceOptions lists the classes this engine can use",
@@ -206,8 +211,8 @@ pub fn dry_run(plan: &Plan) -> Vec<Check> {
     }]
 }
 
-/// Apply the class change; returns the DB's state afterwards for the record.
-pub async fn apply(x: &Exec<'_>, client: &Client, plan: &Plan) -> anyhow::Result<String> {
+/// Ask for the class change (ModifyDBInstance); [`settle`] waits for it.
+pub async fn request(x: &Exec<'_>, client: &Client, plan: &Plan) -> anyhow::Result<()> {
     let id = plan.resource_id.as_str();
     x.step(
         "modify",
@@ -230,7 +235,7 @@ pub async fn apply(x: &Exec<'_>, client: &Client, plan: &Plan) -> anyhow::Result
         .send()
         .await
         .map_err(|e| aws_error("ModifyDBInstance", &e))?;
-    settle(x, client, plan).await
+    Ok(())
 }
 
 /// Where the change stands: wait for it when applied now, else confirm it is

@@ -3,14 +3,11 @@
 //! snapshot only on the latest successful cycle, pruned by age. And the lock
 //! that keeps two watchers off the same state.
 
-use std::fs::File;
-use std::io::{Read as _, Seek as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context as _;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::error::HintedError;
 use crate::watch::events::{Snapshot, Summary};
 
 const SCHEMA: &str = "
@@ -223,51 +220,16 @@ impl History {
 
 /// An exclusive lock on `watch.lock` in the state directory, held for the
 /// process's life (the OS releases it when the process ends, however it ends).
-pub struct Lock {
-    _file: File,
-    pub path: PathBuf,
-}
+pub use super::Lock;
 
+/// The watch lock: one watcher per state directory.
 pub fn lock(state_dir: &Path) -> anyhow::Result<Lock> {
-    std::fs::create_dir_all(state_dir)
-        .with_context(|| format!("creating the state directory {}", state_dir.display()))?;
-    let path = state_dir.join("watch.lock");
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .with_context(|| format!("opening the lock file {}", path.display()))?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            let mut holder = String::new();
-            let _ = file.read_to_string(&mut holder);
-            let pid = holder.trim();
-            let who = if pid.is_empty() {
-                String::new()
-            } else {
-                format!(" (pid {pid})")
-            };
-            return Err(HintedError::new(
-                format!(
-                    "another finops watch{who} holds the lock {}",
-                    path.display()
-                ),
-                "stop the other watcher first, or give this one its own FINOPS_STATE_DIR",
-            )
-            .into());
-        }
-        Err(std::fs::TryLockError::Error(e)) => {
-            return Err(e).with_context(|| format!("locking {}", path.display()));
-        }
-    }
-    file.set_len(0)?;
-    file.rewind()?;
-    writeln!(file, "{}", std::process::id())?;
-    file.flush()?;
-    Ok(Lock { _file: file, path })
+    super::lock(
+        state_dir,
+        "watch.lock",
+        "finops watch",
+        "stop the other watcher first, or give this one its own FINOPS_STATE_DIR",
+    )
 }
 
 #[cfg(test)]

@@ -187,12 +187,6 @@ fn row_entry(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
     })
 }
 
-/// True when `pid` is a live process on this machine other than this one
-/// (another finops still working on the entry).
-pub fn owner_alive(pid: u32) -> bool {
-    pid != std::process::id() && Path::new(&format!("/proc/{pid}")).exists()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,11 +221,5 @@ mod tests {
         let e = again.get(id).unwrap().unwrap();
         assert_eq!(e.status, "rolled_back");
         assert_eq!(e.error.as_deref(), Some("start failed"));
-    }
-
-    #[test]
-    fn this_process_is_not_another_owner() {
-        assert!(!owner_alive(std::process::id()));
-        assert!(!owner_alive(u32::MAX - 1));
     }
 }

@@ -29,3 +29,51 @@ pub fn connect(path: &Path, schema: &str) -> anyhow::Result<Connection> {
         .with_context(|| format!("preparing the state database {}", path.display()))?;
     Ok(conn)
 }
+
+/// An exclusive lock on a file in the state directory, held (by flock) until
+/// dropped; the OS releases it when the process dies, so it never goes stale.
+pub struct Lock {
+    _file: std::fs::File,
+    pub path: std::path::PathBuf,
+}
+
+/// Take `name` in the state directory, or fail at once naming who holds it.
+pub fn lock(state_dir: &Path, name: &str, what: &str, hint: &str) -> anyhow::Result<Lock> {
+    use std::io::{Read as _, Seek as _, Write as _};
+    std::fs::create_dir_all(state_dir)
+        .with_context(|| format!("creating the state directory {}", state_dir.display()))?;
+    let path = state_dir.join(name);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("opening the lock file {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let pid = holder.trim();
+            let who = if pid.is_empty() {
+                String::new()
+            } else {
+                format!(" (pid {pid})")
+            };
+            return Err(crate::error::HintedError::new(
+                format!("another {what}{who} holds the lock {}", path.display()),
+                hint,
+            )
+            .into());
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(e).with_context(|| format!("locking {}", path.display()));
+        }
+    }
+    file.set_len(0)?;
+    file.rewind()?;
+    writeln!(file, "{}", std::process::id())?;
+    file.flush()?;
+    Ok(Lock { _file: file, path })
+}

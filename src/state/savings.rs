@@ -73,14 +73,16 @@ pub struct Savings {
 
 impl Savings {
     pub fn open(path: &Path) -> anyhow::Result<Savings> {
-        // The outbox's tables live in the same database: open them too.
+        // The outbox's and the journal's tables live in the same database.
         drop(crate::state::outbox::Outbox::open(path)?);
+        drop(crate::state::journal::Journal::open(path)?);
         Ok(Savings {
             conn: super::connect(path, SCHEMA)?,
         })
     }
 
-    /// Record a saving and queue it for `/api/savings` in one transaction.
+    /// Record a saving, queue it for `/api/savings` and close its journal
+    /// entry as done, in one transaction: all three happen or none does.
     pub fn record(&mut self, s: &Saving, journal_id: Option<i64>) -> anyhow::Result<()> {
         let body = s.body();
         crate::sync::contract::validate("/api/savings", &body)
@@ -116,6 +118,12 @@ impl Savings {
                 crate::inventory::now_rfc3339()
             ],
         )?;
+        if let Some(id) = journal_id {
+            tx.execute(
+                "UPDATE resize_journal SET status = 'done', updated_at = ?2 WHERE id = ?1",
+                params![id, crate::inventory::now_rfc3339()],
+            )?;
+        }
         tx.commit()?;
         Ok(())
     }

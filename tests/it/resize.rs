@@ -242,7 +242,7 @@ async fn resize_plans_refuses_and_applies_against_moto() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(e.db_class("orders-db").await, "db.r5.large");
 
-    // EBS: gp2 -> gp3 with at least the gp2 baseline (3,000 IOPS, 125 MiB/s).
+    // EBS: gp2 -> gp3 with at least the gp2 baseline (3,000 IOPS, 128 MiB/s).
     let out = e
         .cmd(&url)
         .args(["resize", &vol, "--to", "gp3", "--yes"])
@@ -251,7 +251,7 @@ async fn resize_plans_refuses_and_applies_against_moto() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
         e.volume_type(&vol).await,
-        ("gp3".into(), Some(3000), Some(125))
+        ("gp3".into(), Some(3000), Some(128))
     );
 
     // A stopped instance is changed and stays stopped.
@@ -292,8 +292,9 @@ async fn resize_plans_refuses_and_applies_against_moto() {
         [big.as_str(), "orders-db", vol.as_str(), stopped.as_str()]
     );
     // 140.16 + RDS (db.r5.xlarge 0.50 -> db.r5.large 0.25 /h: 182.50) + gp2->gp3
-    // 100 GiB (10.00 -> 8.00) + m5.xlarge -> m5.large (70.08).
-    assert_eq!(s["monthly_total_usd"], 394.74);
+    // 100 GiB (10.00 -> 8.00 + 3 MiB/s x 0.04 = 8.12: 1.88) + m5.xlarge ->
+    // m5.large (70.08).
+    assert_eq!(s["monthly_total_usd"], 394.62);
     let out = e
         .cmd(&url)
         .args(["sync", "--status", "-o", "json"])
@@ -739,4 +740,149 @@ async fn sigterm_during_a_resize_rolls_it_back() {
         .output()
         .unwrap();
     assert!(text(&out.stderr).contains("No interrupted resize"));
+}
+
+/// Start finops, wait until a stderr line contains `marker`, return the child
+/// and the lines so far (the rest keep arriving on the channel).
+fn spawn_until(
+    mut cmd: std::process::Command,
+    marker: &str,
+) -> (
+    std::process::Child,
+    std::sync::mpsc::Receiver<String>,
+    Vec<String>,
+) {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    loop {
+        let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no {marker:?} line; stderr so far: {seen:?}");
+        };
+        let hit = line.contains(marker);
+        seen.push(line);
+        if hit {
+            return (child, rx, seen);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_stops_a_batch_after_rolling_back_the_change_in_flight() {
+    let e = Env::new().await;
+    let ids = [
+        e.instance("m5.2xlarge").await,
+        e.instance("m5.2xlarge").await,
+        e.instance("m5.2xlarge").await,
+    ];
+    let recs: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            serde_json::json!({"resource_id": id, "region": "us-east-1", "action": "downsize",
+                               "in_place": true, "target": "m5.xlarge"})
+        })
+        .collect();
+    let file = e.home.path().join("recs.json");
+    std::fs::write(
+        &file,
+        serde_json::json!({ "recommendations": recs }).to_string(),
+    )
+    .unwrap();
+    let proxy = FaultProxy::start(
+        e.moto.port,
+        vec![(
+            "ModifyInstanceAttribute",
+            Fault::Hang(Duration::from_secs(30)),
+        )],
+    );
+    let mut cmd = e.std_cmd(&proxy.url);
+    cmd.args(["resize", "--from-recommendations"])
+        .arg(&file)
+        .arg("--yes");
+    let (mut child, rx, mut seen) = spawn_until(cmd, "changing the type");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let status = child.wait().unwrap();
+    seen.extend(rx.try_iter());
+    let err = seen.join("\n");
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.contains("2 finding(s) left as they are"), "{err}");
+    for id in &ids {
+        assert_eq!(
+            e.observe(id).await,
+            ("running".into(), "m5.2xlarge".into()),
+            "{id}: {err}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recover_closes_the_entry_of_an_instance_that_is_gone_and_one_run_at_a_time() {
+    let e = Env::new().await;
+    let big = e.instance("m5.2xlarge").await;
+    let proxy = FaultProxy::start(
+        e.moto.port,
+        vec![(
+            "ModifyInstanceAttribute",
+            Fault::Hang(Duration::from_secs(30)),
+        )],
+    );
+    let mut cmd = e.std_cmd(&proxy.url);
+    cmd.args(["resize", &big, "--to", "m5.xlarge", "--yes"]);
+    let (mut child, _rx, _) = spawn_until(cmd, "changing the type");
+
+    // While it runs, a second resize on the same state stops at once.
+    let started = Instant::now();
+    let other = e
+        .cmd(&e.moto.url)
+        .args(["resize", &big, "--to", "m5.large", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(other.status.code(), Some(1));
+    assert!(
+        text(&other.stderr).contains("resize.lock"),
+        "{}",
+        text(&other.stderr)
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+    e.ec2
+        .terminate_instances()
+        .instance_ids(&big)
+        .send()
+        .await
+        .unwrap();
+    let out = e
+        .cmd(&e.moto.url)
+        .args(["resize", "--recover", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("no longer exists"));
+    // The journal no longer blocks new changes.
+    let next = e.instance("m5.2xlarge").await;
+    let out = e
+        .cmd(&e.moto.url)
+        .args(["resize", &next, "--to", "m5.xlarge", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
