@@ -135,7 +135,8 @@ pub async fn run(
     let n = settings.watch.median_cycles;
     let mut mem = Memory {
         prev: store.last_snapshot()?.map(|(_, s)| s),
-        history: store.recent_summaries(n)?.into(),
+        // n + 1: the previous cycle's own median window is needed too.
+        history: store.recent_summaries(n + 1)?.into(),
         failures_total: store.failures_total()?,
         last_success_unix: store.last_success_unix()?,
         trailing_failures: store.trailing_failures()?,
@@ -158,10 +159,20 @@ pub async fn run(
     ));
 
     let mut done = 0u64;
+    let mut last_cycle = 0i64;
     let mut status = ExitStatus::Success;
     let mut stopped_by: Option<&'static str> = None;
     while stopped_by.is_none() {
-        let cycle = store.next_cycle()?;
+        // The state database is a record, not a reason to stop watching: an
+        // error there (a locked or full disk) is a warning and the cycle goes on.
+        let cycle = match store.next_cycle() {
+            Ok(c) => c,
+            Err(e) => {
+                printer.warn(format!("could not read the watch history: {e:#}"));
+                last_cycle + 1
+            }
+        };
+        last_cycle = cycle;
         let started = Instant::now();
         let started_at = now_rfc3339();
         let computed = tokio::select! {
@@ -200,7 +211,7 @@ pub async fn run(
                 };
                 whats.extend(found.iter().cloned());
                 let finished_unix = time::OffsetDateTime::now_utc().unix_timestamp();
-                store.record(&Finished {
+                if let Err(e) = store.record(&Finished {
                     cycle,
                     started_at: &started_at,
                     finished_at: &at,
@@ -212,14 +223,21 @@ pub async fn run(
                     },
                     result: Some((&summary, &snap)),
                     error: None,
-                })?;
+                }) {
+                    printer.warn(format!("could not write the watch history: {e:#}"));
+                }
                 for what in &whats {
                     emit(printer, &at, cycle, what.clone())?;
                 }
                 let sync_brief = match &plan.backend {
                     None => None,
                     Some(cfg) => {
-                        let push = push(&c, &found, cycle, &started_at, cfg, &dir, printer);
+                        // Queue the anomalies before anything can interrupt the
+                        // delivery: the next cycle will not find them again.
+                        if let Err(e) = enqueue_anomalies(&outbox, &found, cycle, &started_at) {
+                            printer.warn(format!("could not queue the anomalies: {e:#}"));
+                        }
+                        let push = push(&c, cycle, &started_at, cfg, &dir, printer);
                         tokio::select! {
                             biased;
                             s = stopped(&mut stop) => {
@@ -237,7 +255,7 @@ pub async fn run(
                     (summary.monthly_usd, summary.potential_savings_usd);
                 mem.prev = Some(snap);
                 mem.history.push_back(summary);
-                while mem.history.len() > n {
+                while mem.history.len() > n + 1 {
                     mem.history.pop_front();
                 }
                 mem.last_success_unix = Some(finished_unix);
@@ -287,7 +305,7 @@ pub async fn run(
                 mem.consecutive += 1;
                 let at = now_rfc3339();
                 let message = one_line(&format!("{e:#}"));
-                store.record(&Finished {
+                if let Err(e) = store.record(&Finished {
                     cycle,
                     started_at: &started_at,
                     finished_at: &at,
@@ -295,7 +313,9 @@ pub async fn run(
                     status: CycleStatus::Failed,
                     result: None,
                     error: Some(&message),
-                })?;
+                }) {
+                    printer.warn(format!("could not write the watch history: {e:#}"));
+                }
                 let hint = e
                     .chain()
                     .find_map(|x| x.downcast_ref::<HintedError>())
@@ -364,7 +384,7 @@ pub async fn run(
 pub fn next_pause(interval: Duration, elapsed: Duration, unit: f64) -> Duration {
     let jitter = interval.as_secs_f64() * (unit.clamp(0.0, 1.0) - 0.5) * 0.1;
     let secs = interval.as_secs_f64() + jitter - elapsed.as_secs_f64();
-    Duration::from_secs_f64(secs.max(0.0))
+    Duration::try_from_secs_f64(secs.max(0.0)).unwrap_or(interval)
 }
 
 type Stop = tokio::sync::watch::Receiver<Option<&'static str>>;
@@ -644,9 +664,29 @@ pub fn anomaly_record(what: &What, detected_at: &str) -> Option<Record> {
 
 /// Push the cycle's inventory, findings and anomalies through the outbox.
 /// A backend that is down is not a failed cycle: records stay queued.
+/// Anomaly records go to the outbox first, so that a signal between the scan
+/// and the push cannot lose them (inventory is rebuilt every cycle anyway).
+fn enqueue_anomalies(
+    outbox: &Outbox,
+    anomalies: &[What],
+    cycle: i64,
+    started_at: &str,
+) -> anyhow::Result<()> {
+    let mut records = Vec::new();
+    for a in anomalies {
+        if let Some(r) = anomaly_record(a, started_at) {
+            contract::validate(r.endpoint, &r.body).map_err(anyhow::Error::msg)?;
+            records.push(r);
+        }
+    }
+    if !records.is_empty() {
+        outbox.enqueue(&records, &format!("watch:{cycle}:{started_at}"), false)?;
+    }
+    Ok(())
+}
+
 async fn push(
     c: &recommend::Computed,
-    anomalies: &[What],
     cycle: i64,
     started_at: &str,
     cfg: &BackendConfig,
@@ -654,14 +694,8 @@ async fn push(
     printer: &Printer,
 ) -> SyncBrief {
     let attempt = async {
-        let (mut records, unpriced) =
+        let (records, unpriced) =
             sync::build_records(&c.scan, Some(&c.report.recommendations), Some(&c.metrics))?;
-        for a in anomalies {
-            if let Some(r) = anomaly_record(a, started_at) {
-                contract::validate(r.endpoint, &r.body).map_err(anyhow::Error::msg)?;
-                records.push(r);
-            }
-        }
         let scan_id = format!("watch:{cycle}:{started_at}");
         let (r, _) = sync::push(&records, unpriced, &scan_id, false, cfg, dir, printer).await?;
         printer.info(sync::summary_line(&r));

@@ -77,6 +77,9 @@ impl Default for WatchSettings {
 }
 
 /// Parse a cycle interval (`30s`, `15m`, `6h`, `1d`); shorter than `min` is an error.
+/// Longer intervals are a typo, or a job for cron.
+pub const MAX_INTERVAL: Duration = Duration::from_secs(30 * 86_400);
+
 pub fn parse_interval(s: &str, min: Duration) -> Result<Duration, UsageError> {
     let d = humantime::parse_duration(s.trim()).map_err(|_| {
         UsageError::new(
@@ -84,6 +87,15 @@ pub fn parse_interval(s: &str, min: Duration) -> Result<Duration, UsageError> {
             "give a duration such as 30s, 15m, 6h or 1d",
         )
     })?;
+    if d > MAX_INTERVAL {
+        return Err(UsageError::new(
+            format!(
+                "interval {s:?} is longer than {}",
+                humantime::format_duration(MAX_INTERVAL)
+            ),
+            "use at most --interval 30d; for rarer runs use --once from cron or a timer",
+        ));
+    }
     if d < min {
         return Err(UsageError::new(
             format!(

@@ -482,6 +482,7 @@ fn bad_watch_input_is_a_usage_error_with_a_hint() {
     for (args, needle) in [
         (vec!["--interval", "5s"], "minimum 10s"),
         (vec!["--interval", "banana"], "invalid interval \"banana\""),
+        (vec!["--interval", "584000000000y"], "longer than 30days"),
         (vec!["--max-cycles", "0"], "--max-cycles"),
         (vec!["--once", "--max-cycles", "2"], "--once"),
         (vec!["-o", "csv"], "not CSV"),
