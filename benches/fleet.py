@@ -114,7 +114,7 @@ def client(service, region, url, config=None):
 
 
 # moto's RunInstances looks at every instance already in the region for each
-# new one (quadratic): at 10,000 a region a call of 500 takes minutes. Wait for
+# new one (quadratic): at 10,000 a region a call of 500 can take over a minute. Wait for
 # it, and never retry a write (a retried RunInstances would launch twice).
 SEED = Config(read_timeout=3600, retries={"total_max_attempts": 1})
 
