@@ -114,6 +114,7 @@ pub fn report(err: &anyhow::Error) -> (ExitStatus, String) {
     (ExitStatus::Failure, s)
 }
 
-fn one_line(s: &str) -> String {
+/// Collapse whitespace and newlines: an error is one line.
+pub fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }

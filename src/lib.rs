@@ -67,19 +67,20 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Completions(_) => unreachable!("handled above"),
     };
     if settings.verbose >= 1
-        && let Some(kib) = peak_rss_kib()
+        && let Some(kib) = proc_status_kib("VmHWM")
     {
         eprintln!("peak memory: {:.1} MiB", kib as f64 / 1024.0);
     }
     finish(result)
 }
 
-/// This process's peak resident set size (Linux: VmHWM), for `-v`.
-fn peak_rss_kib() -> Option<u64> {
+/// A field of /proc/self/status in KiB (Linux): VmHWM is the peak resident
+/// set size (for `-v`), VmRSS the current one (for watch).
+pub fn proc_status_kib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))?
         .split_whitespace()
         .next()?
         .parse()

@@ -162,7 +162,7 @@ where
 }
 
 /// The innermost error message: SDK errors nest the useful part deep.
-fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     let mut cur: &dyn std::error::Error = err;
     let mut last = cur.to_string();
     while let Some(next) = cur.source() {

@@ -17,7 +17,7 @@ use serde_json::json;
 use crate::analysis::TagFilter;
 use crate::cli::{OutputFormat, RecommendArgs, WatchArgs};
 use crate::commands::recommend;
-use crate::error::{ExitStatus, HintedError, UsageError};
+use crate::error::{ExitStatus, HintedError, UsageError, one_line};
 use crate::inventory::now_rfc3339;
 use crate::output::{Printer, usd};
 use crate::settings::Settings;
@@ -419,20 +419,9 @@ async fn stopped(rx: &mut Stop) -> &'static str {
     }
 }
 
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// Resident memory now, in MiB (Linux).
 fn rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kib: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()?;
+    let kib = crate::proc_status_kib("VmRSS")? as f64;
     Some((kib / 1024.0 * 10.0).round() / 10.0)
 }
 

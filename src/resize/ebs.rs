@@ -163,18 +163,8 @@ pub async fn plan(
         Err(e) => return Err(aws_error("DescribeVolumesModifications", &e)),
     }
     let mut plan = Plan {
-        resource_id: r.id.clone(),
-        kind: Kind::EbsVolume,
-        region: r.region.clone(),
-        name: r.name.clone(),
-        state: r.state.clone(),
-        from: r.type_.clone(),
-        to: to.clone(),
         iops: Some(iops),
         throughput_mibps: Some(tp),
-        current_monthly_usd: None,
-        new_monthly_usd: None,
-        monthly_savings_usd: None,
         downtime: "none: ModifyVolume works while the volume is attached".into(),
         steps: vec![
             format!("ModifyVolume {} -> gp3 at {iops} IOPS, {tp} MiB/s", r.type_),
@@ -184,8 +174,8 @@ pub async fn plan(
             "{} GiB {}: gp3 keeps at least its baseline ({iops} IOPS, {tp} MiB/s)",
             v.size_gib, r.type_
         )],
-        was_running: false,
         apply_immediately: true,
+        ..Plan::new(r, Kind::EbsVolume, &to)
     };
     price_rail(
         &mut plan,

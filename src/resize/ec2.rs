@@ -320,23 +320,8 @@ pub async fn plan(
         .into());
     }
     let mut plan = Plan {
-        resource_id: r.id.clone(),
-        kind: Kind::Ec2Instance,
-        region: r.region.clone(),
-        name: r.name.clone(),
-        state: r.state.clone(),
-        from: r.type_.clone(),
-        to: to.clone(),
-        iops: None,
-        throughput_mibps: None,
-        current_monthly_usd: None,
-        new_monthly_usd: None,
-        monthly_savings_usd: None,
-        downtime: String::new(),
-        steps: Vec::new(),
-        notes: Vec::new(),
         was_running,
-        apply_immediately: false,
+        ..Plan::new(r, Kind::Ec2Instance, &to)
     };
     price_rail(
         &mut plan,

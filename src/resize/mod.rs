@@ -114,6 +114,32 @@ pub struct Plan {
     pub apply_immediately: bool,
 }
 
+impl Plan {
+    /// A plan to change `r` to `to`; prices, steps and notes are filled in
+    /// by the kind's planner.
+    pub fn new(r: &Resource, kind: Kind, to: &str) -> Plan {
+        Plan {
+            resource_id: r.id.clone(),
+            kind,
+            region: r.region.clone(),
+            name: r.name.clone(),
+            state: r.state.clone(),
+            from: r.type_.clone(),
+            to: to.to_string(),
+            iops: None,
+            throughput_mibps: None,
+            current_monthly_usd: None,
+            new_monthly_usd: None,
+            monthly_savings_usd: None,
+            downtime: String::new(),
+            steps: Vec::new(),
+            notes: Vec::new(),
+            was_running: false,
+            apply_immediately: false,
+        }
+    }
+}
+
 /// One dry-run check: would this step be allowed?
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Check {
@@ -226,26 +252,13 @@ where
     let msg = match (e.code(), e.message()) {
         (Some(c), Some(m)) => format!("{c}: {m}"),
         (Some(c), None) => c.to_string(),
-        _ => root_cause(e),
+        _ => crate::aws::root_cause(e),
     };
     anyhow::anyhow!("{op} failed: {msg}")
 }
 
 pub(crate) fn error_code<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> Option<String> {
     e.code().map(str::to_owned)
-}
-
-fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur: &dyn std::error::Error = err;
-    let mut last = cur.to_string();
-    while let Some(next) = cur.source() {
-        let s = next.to_string();
-        if !s.is_empty() {
-            last = s;
-        }
-        cur = next;
-    }
-    last
 }
 
 /// A dry-run answer from an API that takes `DryRun=true`.
@@ -422,26 +435,20 @@ mod tests {
         }
     }
 
-    fn plan() -> Plan {
-        Plan {
-            resource_id: "i-1".into(),
-            kind: Kind::Ec2Instance,
+    fn resource() -> Resource {
+        Resource {
+            id: "i-1".into(),
             region: "us-east-1".into(),
-            name: None,
             state: "running".into(),
-            from: "m5.2xlarge".into(),
-            to: "m5.4xlarge".into(),
-            iops: None,
-            throughput_mibps: None,
-            current_monthly_usd: None,
-            new_monthly_usd: None,
-            monthly_savings_usd: None,
-            downtime: String::new(),
-            steps: vec![],
-            notes: vec![],
-            was_running: true,
-            apply_immediately: false,
+            type_: "m5.2xlarge".into(),
+            name: None,
+            tags: Default::default(),
+            details: crate::inventory::Details::Ec2Instance(Default::default()),
         }
+    }
+
+    fn plan() -> Plan {
+        Plan::new(&resource(), Kind::Ec2Instance, "m5.4xlarge")
     }
 
     #[test]
@@ -467,15 +474,7 @@ mod tests {
 
     #[test]
     fn protect_tag_and_account_allow_list() {
-        let mut r = Resource {
-            id: "i-1".into(),
-            region: "us-east-1".into(),
-            state: "running".into(),
-            type_: "m5.large".into(),
-            name: None,
-            tags: Default::default(),
-            details: crate::inventory::Details::Ec2Instance(Default::default()),
-        };
+        let mut r = resource();
         let mut rs = ResizeSettings {
             protect_tag: "finops:protect".into(),
             allowed_accounts: vec![],

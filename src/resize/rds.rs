@@ -147,23 +147,9 @@ pub async fn plan(
         .into());
     }
     let mut plan = Plan {
-        resource_id: r.id.clone(),
-        kind: Kind::RdsInstance,
-        region: r.region.clone(),
-        name: r.name.clone(),
-        state: r.state.clone(),
-        from: r.type_.clone(),
-        to: to.clone(),
-        iops: None,
-        throughput_mibps: None,
-        current_monthly_usd: None,
-        new_monthly_usd: None,
-        monthly_savings_usd: None,
-        downtime: String::new(),
-        steps: Vec::new(),
-        notes: Vec::new(),
         was_running: true,
         apply_immediately: req.apply_immediately,
+        ..Plan::new(r, Kind::RdsInstance, &to)
     };
     price_rail(
         &mut plan,
