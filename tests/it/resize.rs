@@ -578,33 +578,9 @@ async fn a_resize_killed_between_stop_and_start_is_recovered() {
             Fault::Hang(Duration::from_secs(30)),
         )],
     );
-    let mut child = e
-        .std_cmd(&proxy.url)
-        .args(["resize", &big, "--to", "m5.xlarge", "--yes"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut seen = Vec::new();
-    loop {
-        let line = rx
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .unwrap_or_else(|_| panic!("no type-change step; stderr so far: {seen:?}"));
-        let modifying = line.contains("changing the type");
-        seen.push(line);
-        if modifying {
-            break;
-        }
-    }
+    let mut cmd = e.std_cmd(&proxy.url);
+    cmd.args(["resize", &big, "--to", "m5.xlarge", "--yes"]);
+    let (mut child, _rx, _) = spawn_until(cmd, "changing the type");
     std::thread::sleep(Duration::from_millis(500));
     child.kill().unwrap(); // SIGKILL: no chance to clean up
     child.wait().unwrap();
@@ -692,32 +668,9 @@ async fn sigterm_during_a_resize_rolls_it_back() {
             Fault::Hang(Duration::from_secs(30)),
         )],
     );
-    let mut child = e
-        .std_cmd(&proxy.url)
-        .args(["resize", &big, "--to", "m5.xlarge", "--yes"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut seen = Vec::new();
-    loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("no type-change step; stderr so far: {seen:?}"));
-        let modifying = line.contains("changing the type");
-        seen.push(line);
-        if modifying {
-            break;
-        }
-    }
+    let mut cmd = e.std_cmd(&proxy.url);
+    cmd.args(["resize", &big, "--to", "m5.xlarge", "--yes"]);
+    let (mut child, rx, mut seen) = spawn_until(cmd, "changing the type");
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
         nix::sys::signal::Signal::SIGTERM,
