@@ -1,9 +1,16 @@
-//! Utilization series per resource and the statistics the rules use.
+//! Utilization per resource, reduced as it arrives to what the rules read.
+//!
+//! A series is never kept as points: each value GetMetricData returns is
+//! folded into a [`Summary`] (counts, sums, extremes, per-day sums, the last
+//! days' aggregates and the few largest values a p99 needs) as its page
+//! arrives. Memory is then a few hundred bytes per series whatever the period
+//! and look-back, instead of 16 bytes a point (40,000 instances x 2 hourly
+//! CPU series x 14 days would be ~430 MB of points).
 //!
 //! Percentiles are computed here, in the client, from per-period Average and
 //! Maximum values (CloudWatch percentile statistics are not needed).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -43,6 +50,20 @@ impl Metric {
     pub fn daily(self) -> bool {
         !matches!(self, Metric::CpuAvg | Metric::CpuMax)
     }
+
+    /// Whether the rules read this metric day by day (idle days: CPU average
+    /// and network per day).
+    fn per_day(self) -> bool {
+        matches!(
+            self,
+            Metric::CpuAvg | Metric::NetworkIn | Metric::NetworkOut
+        )
+    }
+
+    /// Whether the rules take a percentile of this metric.
+    fn percentiles(self) -> bool {
+        matches!(self, Metric::CpuAvg | Metric::CpuMax)
+    }
 }
 
 /// One value of a series: period start (Unix seconds) and value.
@@ -52,29 +73,218 @@ pub struct Point {
     pub value: f64,
 }
 
-/// All series of a run, keyed by (resource id, metric).
-#[derive(Debug, Clone, Default)]
+/// The percentile the rules use (nearest rank).
+pub const P99: f64 = 99.0;
+
+/// Days of the window, counted back from its end, that "recent" covers: the
+/// rules judge volumes, DB connections and load balancer traffic on the last
+/// week (or the whole window when it is shorter).
+pub const RECENT_DAYS: u32 = 7;
+
+/// Where a series' values fall: the window they were fetched for.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    end: i64,
+    days: u32,
+    recent_days: u32,
+    /// Largest values kept for the p99 of a series of this window's length.
+    top: usize,
+}
+
+/// Sum and count of one day's values.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Day {
+    sum: f64,
+    count: u32,
+}
+
+/// What the rules need of one series, folded from its values as they arrive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    count: u32,
+    finite: u32,
+    sum: f64,
+    min: f64,
+    recent_sum: f64,
+    recent_max: f64,
+    recent_count: u32,
+    /// Per day of the window, 0 = the last 24 hours (only for per-day metrics).
+    days: Box<[Day]>,
+    /// The largest finite values, descending (only for percentile metrics):
+    /// enough of them for the nearest-rank p99 of as many values as the
+    /// window has periods.
+    top: Vec<f64>,
+}
+
+impl Summary {
+    fn new(metric: Metric, w: &Window) -> Self {
+        Summary {
+            count: 0,
+            finite: 0,
+            sum: 0.0,
+            min: f64::INFINITY,
+            recent_sum: 0.0,
+            recent_max: f64::NEG_INFINITY,
+            recent_count: 0,
+            days: if metric.per_day() {
+                vec![Day::default(); w.days as usize].into_boxed_slice()
+            } else {
+                Box::default()
+            },
+            top: Vec::new(),
+        }
+    }
+
+    fn empty() -> &'static Summary {
+        static EMPTY: std::sync::OnceLock<Summary> = std::sync::OnceLock::new();
+        EMPTY.get_or_init(|| Summary {
+            count: 0,
+            finite: 0,
+            sum: 0.0,
+            min: f64::INFINITY,
+            recent_sum: 0.0,
+            recent_max: f64::NEG_INFINITY,
+            recent_count: 0,
+            days: Box::default(),
+            top: Vec::new(),
+        })
+    }
+
+    fn add(&mut self, metric: Metric, w: &Window, p: Point) {
+        // Day of the window, counted back from its end (0 = the last 24
+        // hours), so hourly and daily series fall on the same days.
+        let day = (w.end - 1 - p.ts).div_euclid(86_400);
+        if day < 0 || day >= i64::from(w.days) {
+            // GetMetricData answers only inside the window asked for.
+            return;
+        }
+        let v = p.value;
+        self.count += 1;
+        self.sum += v;
+        self.min = self.min.min(v);
+        if day < i64::from(w.recent_days) {
+            self.recent_sum += v;
+            self.recent_max = self.recent_max.max(v);
+            self.recent_count += 1;
+        }
+        if let Some(d) = self.days.get_mut(day as usize) {
+            d.sum += v;
+            d.count += 1;
+        }
+        if metric.percentiles() && v.is_finite() {
+            self.finite += 1;
+            let at = self.top.partition_point(|x| *x >= v);
+            if at < w.top {
+                if self.top.len() == w.top {
+                    self.top.pop();
+                }
+                self.top.insert(at, v);
+            }
+        }
+    }
+
+    /// Values in the series.
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+
+    /// Mean of all values; None without any.
+    pub fn mean(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.sum / f64::from(self.count))
+    }
+
+    /// Smallest value; None without a finite one.
+    pub fn min(&self) -> Option<f64> {
+        self.min.is_finite().then_some(self.min)
+    }
+
+    /// Nearest-rank 99th percentile of the finite values; None without any.
+    pub fn p99(&self) -> Option<f64> {
+        let n = self.finite as usize;
+        if n == 0 {
+            return None;
+        }
+        let rank = ((P99 / 100.0) * n as f64).ceil() as usize;
+        // The rank-th smallest is the (n - rank)-th largest, counting from 0.
+        let from_top = n - rank.clamp(1, n);
+        debug_assert!(
+            from_top < self.top.len(),
+            "more values than periods in the window"
+        );
+        self.top.get(from_top).or(self.top.last()).copied()
+    }
+
+    /// Mean of each day with values: (day counted back from the end, mean).
+    pub fn day_means(&self) -> impl Iterator<Item = (i64, f64)> + '_ {
+        self.days
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.count > 0)
+            .map(|(i, d)| (i as i64, d.sum / f64::from(d.count)))
+    }
+
+    /// Sum of each day with values: (day counted back from the end, sum).
+    pub fn day_sums(&self) -> impl Iterator<Item = (i64, f64)> + '_ {
+        self.days
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.count > 0)
+            .map(|(i, d)| (i as i64, d.sum))
+    }
+
+    /// Sum of the values of the last [`RECENT_DAYS`] days.
+    pub fn recent_sum(&self) -> f64 {
+        self.recent_sum
+    }
+
+    /// Largest value of the last [`RECENT_DAYS`] days; None without any.
+    pub fn recent_max(&self) -> Option<f64> {
+        (self.recent_count > 0 && self.recent_max.is_finite()).then_some(self.recent_max)
+    }
+
+    /// Values in the last [`RECENT_DAYS`] days.
+    pub fn recent_count(&self) -> u32 {
+        self.recent_count
+    }
+}
+
+/// The series of one resource, by metric (a handful: a list beats a map).
+type ResourceSeries = Vec<(Metric, Summary)>;
+
+/// The utilization of a run, by (region, resource id) and metric.
+#[derive(Debug, Clone)]
 pub struct Metrics {
-    /// Keyed by (region, resource id, metric): ids such as DB identifiers or
-    /// group names are only unique within a region.
-    series: HashMap<(String, String, Metric), Vec<Point>>,
+    /// Keyed by region, then resource id: ids such as DB identifiers or group
+    /// names are only unique within a region.
+    series: HashMap<String, HashMap<Box<str>, ResourceSeries>>,
     /// Seconds per period (3600 by default).
     pub period: i64,
     /// End of the window (Unix seconds).
     pub end: i64,
     pub lookback_days: u32,
+    window: Window,
     /// Regions whose metrics were fetched: only there does a missing series
     /// mean "no traffic" (CloudWatch publishes no zero RequestCount).
-    fetched: std::collections::HashSet<String>,
+    fetched: HashSet<String>,
 }
 
 impl Metrics {
     pub fn new(period: i64, end: i64, lookback_days: u32) -> Self {
+        let period = period.max(1);
+        // At most one value per period (two when the window does not start on
+        // a period boundary): the p99 needs this many of the largest.
+        let periods = i64::from(lookback_days) * 86_400 / period + 2;
         Metrics {
             series: HashMap::new(),
             period,
             end,
             lookback_days,
+            window: Window {
+                end,
+                days: lookback_days,
+                recent_days: lookback_days.min(RECENT_DAYS),
+                top: (periods / 100 + 2) as usize,
+            },
             fetched: Default::default(),
         }
     }
@@ -87,19 +297,48 @@ impl Metrics {
         self.fetched.contains(region)
     }
 
-    pub fn insert(&mut self, region: &str, id: &str, metric: Metric, mut points: Vec<Point>) {
-        points.sort_by_key(|p| p.ts);
-        self.series
-            .entry((region.to_string(), id.to_string(), metric))
-            .or_default()
-            .extend(points);
+    /// Fold values of a series into its summary (a page at a time is fine).
+    pub fn add(
+        &mut self,
+        region: &str,
+        id: &str,
+        metric: Metric,
+        points: impl IntoIterator<Item = Point>,
+    ) {
+        let w = self.window;
+        let by_id = match self.series.get_mut(region) {
+            Some(m) => m,
+            None => self.series.entry(region.to_string()).or_default(),
+        };
+        let list = match by_id.get_mut(id) {
+            Some(l) => l,
+            None => by_id.entry(id.into()).or_default(),
+        };
+        let at = match list.iter().position(|(m, _)| *m == metric) {
+            Some(at) => at,
+            None => {
+                list.push((metric, Summary::new(metric, &w)));
+                list.len() - 1
+            }
+        };
+        let summary = &mut list[at].1;
+        for p in points {
+            summary.add(metric, &w, p);
+        }
     }
 
-    pub fn get(&self, region: &str, id: &str, metric: Metric) -> &[Point] {
+    /// Drop every series of a region (its fetch failed part-way).
+    pub fn forget_region(&mut self, region: &str) {
+        self.series.remove(region);
+    }
+
+    /// The summary of a series (an empty one when nothing was fetched).
+    pub fn get(&self, region: &str, id: &str, metric: Metric) -> &Summary {
         self.series
-            .get(&(region.to_string(), id.to_string(), metric))
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+            .get(region)
+            .and_then(|m| m.get(id))
+            .and_then(|l| l.iter().find(|(m, _)| *m == metric))
+            .map_or(Summary::empty(), |(_, s)| s)
     }
 
     /// The period a metric is fetched at (seconds).
@@ -113,29 +352,12 @@ impl Metrics {
 
     /// Hours covered by a series (periods with data x period length).
     pub fn hours(&self, region: &str, id: &str, metric: Metric) -> f64 {
-        self.get(region, id, metric).len() as f64 * self.period_of(metric) as f64 / 3600.0
+        f64::from(self.get(region, id, metric).count()) * self.period_of(metric) as f64 / 3600.0
     }
 
-    /// Group points by day of the window, counted back from its end (0 = the
-    /// last 24 hours), so hourly and daily series fall on the same days.
-    pub fn by_day(&self, points: &[Point]) -> std::collections::BTreeMap<i64, Vec<f64>> {
-        let mut days: std::collections::BTreeMap<i64, Vec<f64>> = std::collections::BTreeMap::new();
-        for p in points {
-            days.entry((self.end - 1 - p.ts).div_euclid(86_400))
-                .or_default()
-                .push(p.value);
-        }
-        days
-    }
-
-    /// Points of the last `days` days of the window.
-    pub fn last_days(&self, region: &str, id: &str, metric: Metric, days: u32) -> Vec<Point> {
-        let from = self.end - i64::from(days) * 86_400;
-        self.get(region, id, metric)
-            .iter()
-            .filter(|p| p.ts >= from)
-            .copied()
-            .collect()
+    /// Days of the window that "recent" covers.
+    pub fn recent_days(&self) -> u32 {
+        self.window.recent_days
     }
 }
 
@@ -157,10 +379,6 @@ pub fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
-pub fn values(points: &[Point]) -> Vec<f64> {
-    points.iter().map(|p| p.value).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,19 +394,97 @@ mod tests {
         assert_eq!(mean(&[1.0, 3.0]), Some(2.0));
     }
 
-    #[test]
-    fn hours_and_windows() {
-        let mut m = Metrics::new(3600, 10 * 86_400, 10);
-        let pts: Vec<Point> = (0..240)
-            .map(|h| Point {
-                ts: h * 3600,
-                value: h as f64,
+    fn hourly(end: i64, values: &[f64]) -> Vec<Point> {
+        let n = values.len() as i64;
+        values
+            .iter()
+            .enumerate()
+            .map(|(h, v)| Point {
+                ts: end - (n - h as i64) * 3600,
+                value: *v,
             })
-            .collect();
-        m.insert("r", "i-1", Metric::CpuAvg, pts);
+            .collect()
+    }
+
+    #[test]
+    fn hours_days_and_recent() {
+        let end = 10 * 86_400;
+        let mut m = Metrics::new(3600, end, 10);
+        let values: Vec<f64> = (0..240).map(f64::from).collect();
+        m.add("r", "i-1", Metric::CpuAvg, hourly(end, &values));
         assert_eq!(m.hours("r", "i-1", Metric::CpuAvg), 240.0);
-        assert_eq!(m.last_days("r", "i-1", Metric::CpuAvg, 2).len(), 48);
-        assert_eq!(m.by_day(m.get("r", "i-1", Metric::CpuAvg)).len(), 10);
-        assert!(m.get("r", "i-2", Metric::CpuAvg).is_empty());
+        let s = m.get("r", "i-1", Metric::CpuAvg);
+        assert_eq!(s.count(), 240);
+        assert_eq!(s.recent_count(), 7 * 24);
+        // The last 7 days are hours 72..240.
+        assert_eq!(s.recent_sum(), (72..240).map(f64::from).sum::<f64>());
+        assert_eq!(s.recent_max(), Some(239.0));
+        let days: Vec<(i64, f64)> = s.day_means().collect();
+        assert_eq!(days.len(), 10);
+        // Day 0 is the last 24 hours: hours 216..240, mean 227.5.
+        assert_eq!(days[0], (0, 227.5));
+        assert_eq!(days[9], (9, 11.5));
+        assert_eq!(s.mean(), Some(119.5));
+        assert_eq!(s.min(), Some(0.0));
+        assert_eq!(m.get("r", "i-2", Metric::CpuAvg).count(), 0);
+        assert_eq!(m.get("r", "i-2", Metric::CpuAvg).p99(), None);
+        assert_eq!(m.get("other", "i-1", Metric::CpuAvg).count(), 0);
+        // Outside the window: not counted.
+        m.add(
+            "r",
+            "i-3",
+            Metric::CpuMax,
+            [
+                Point {
+                    ts: end,
+                    value: 1.0,
+                },
+                Point {
+                    ts: 0 - 1,
+                    value: 1.0,
+                },
+            ],
+        );
+        assert_eq!(m.get("r", "i-3", Metric::CpuMax).count(), 0);
+    }
+
+    /// The streaming p99 is the nearest-rank p99 of every value, for any
+    /// length up to the window's periods, in any arrival order, in pages.
+    #[test]
+    fn streaming_p99_matches_the_full_percentile() {
+        let end = 14 * 86_400;
+        for (period, lookback) in [(3600, 14), (300, 2), (86_400, 30), (60, 1), (3600, 90)] {
+            let periods = (i64::from(lookback) * 86_400 / period) as usize;
+            for n in [1, 2, 99, 100, 101, 199, 200, 201, periods / 2, periods] {
+                let n = n.min(periods);
+                let mut m = Metrics::new(period, end, lookback);
+                let mut seed = 0x9e37_79b9_u64 ^ n as u64;
+                let pts: Vec<Point> = (0..n as i64)
+                    .map(|k| {
+                        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                        let v = if k % 37 == 5 {
+                            f64::NAN
+                        } else {
+                            (seed >> 40) as f64 / 1e3
+                        };
+                        Point {
+                            ts: end - (k + 1) * period,
+                            value: v,
+                        }
+                    })
+                    .collect();
+                for page in pts.chunks(97) {
+                    m.add("r", "i", Metric::CpuMax, page.iter().copied());
+                }
+                let values: Vec<f64> = pts.iter().map(|p| p.value).collect();
+                assert_eq!(
+                    m.get("r", "i", Metric::CpuMax).p99(),
+                    percentile(&values, P99),
+                    "period {period}, lookback {lookback}, {n} values"
+                );
+                // Memory does not grow with the series.
+                assert!(m.get("r", "i", Metric::CpuMax).top.len() <= periods / 100 + 4);
+            }
+        }
     }
 }

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::inventory::{Details, Kind};
 use crate::pricing::fleet::ScanReport;
 use crate::pricing::{self, Deployment, HOURS_PER_MONTH, PricedResource};
-use metrics::{Metric, Metrics, mean, percentile, values};
+use metrics::{Metric, Metrics};
 use paths::{PathOption, Risk};
 use thresholds::Thresholds;
 
@@ -389,32 +389,24 @@ fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>)
         return;
     }
     let days = cx.m.lookback_days;
-    let cpu_by_day = cx.m.by_day(cx.m.get(&res.region, &res.id, Metric::CpuAvg));
+    let cpu = cx.m.get(&res.region, &res.id, Metric::CpuAvg);
+    let cpu_by_day: Vec<(i64, f64)> = cpu.day_means().collect();
     let mut net_by_day: BTreeMap<i64, f64> = BTreeMap::new();
     for metric in [Metric::NetworkIn, Metric::NetworkOut] {
-        for (day, v) in cx.m.by_day(cx.m.get(&res.region, &res.id, metric)) {
-            *net_by_day.entry(day).or_default() += v.iter().sum::<f64>();
+        for (day, sum) in cx.m.get(&res.region, &res.id, metric).day_sums() {
+            *net_by_day.entry(day).or_default() += sum;
         }
     }
     let idle_days = cpu_by_day
         .iter()
-        .filter(|(day, cpu)| {
-            let avg = mean(cpu).unwrap_or(100.0);
+        .filter(|(day, avg)| {
             let net_mb = net_by_day.get(day).copied().unwrap_or(0.0) / 1_000_000.0;
-            avg <= cx.t.idle_cpu_percent && net_mb <= cx.t.idle_network_mb_per_day
+            *avg <= cx.t.idle_cpu_percent && net_mb <= cx.t.idle_network_mb_per_day
         })
         .count() as u32;
     let required = cx.t.idle_days_required(days);
-    let avg_cpu = mean(&values(cx.m.get(&res.region, &res.id, Metric::CpuAvg))).unwrap_or(0.0);
-    let maxima = values(cx.m.get(&res.region, &res.id, Metric::CpuMax));
-    let p99 = percentile(&maxima, 99.0)
-        .or_else(|| {
-            percentile(
-                &values(cx.m.get(&res.region, &res.id, Metric::CpuAvg)),
-                99.0,
-            )
-        })
-        .unwrap_or(0.0);
+    let avg_cpu = cpu.mean().unwrap_or(0.0);
+    let p99 = p99_cpu(cx.m, res).unwrap_or(0.0);
     let mut stats = BTreeMap::new();
     stats.insert("cpu_avg_percent", paths::round1(avg_cpu));
     stats.insert("cpu_p99_of_hourly_max_percent", paths::round1(p99));
@@ -593,14 +585,10 @@ fn ebs(cx: &mut Ctx, r: &PricedResource) {
         cx.m.hours(&res.region, &res.id, Metric::ReadOps)
             .max(cx.m.hours(&res.region, &res.id, Metric::WriteOps));
     if hours >= cx.t.min_hours {
-        let window = cx.m.lookback_days.min(7);
+        let window = cx.m.recent_days();
         let ops: f64 = [Metric::ReadOps, Metric::WriteOps]
             .iter()
-            .map(|m| {
-                values(&cx.m.last_days(&res.region, &res.id, *m, window))
-                    .iter()
-                    .sum::<f64>()
-            })
+            .map(|m| cx.m.get(&res.region, &res.id, *m).recent_sum())
             .sum();
         let per_day = ops / f64::from(window.max(1));
         if per_day + EPSILON < cx.t.idle_volume_ops_per_day {
@@ -704,15 +692,12 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
         return;
     };
     let instance_monthly = hourly * HOURS_PER_MONTH;
-    let window = cx.m.lookback_days.min(7);
-    let conns = values(
-        &cx.m
-            .last_days(&res.region, &res.id, Metric::DbConnections, window),
-    );
-    let max_conns = conns.iter().copied().fold(0.0_f64, f64::max);
+    let window = cx.m.recent_days();
+    let conns = cx.m.get(&res.region, &res.id, Metric::DbConnections);
+    let max_conns = conns.recent_max().map_or(0.0, |m| m.max(0.0));
     let mut stats = BTreeMap::new();
     stats.insert("max_connections_7d", max_conns);
-    if !conns.is_empty() && max_conns <= 0.0 {
+    if conns.recent_count() > 0 && max_conns <= 0.0 {
         let stop = PathOption {
             target: "stopped".into(),
             path: "stop_db",
@@ -742,25 +727,15 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
             vec!["AWS starts a stopped DB instance again after 7 days: stop it again, or snapshot and delete it".into()]);
         return;
     }
-    let maxima = values(cx.m.get(&res.region, &res.id, Metric::CpuMax));
-    let Some(p99) = percentile(&maxima, 99.0).or_else(|| {
-        percentile(
-            &values(cx.m.get(&res.region, &res.id, Metric::CpuAvg)),
-            99.0,
-        )
-    }) else {
+    let Some(p99) = p99_cpu(cx.m, res) else {
         return;
     };
     stats.insert("cpu_p99_of_hourly_max_percent", paths::round1(p99));
     if p99 < cx.t.downsize_p99_cpu_percent {
-        let free_min = values(cx.m.get(&res.region, &res.id, Metric::FreeableMemory))
-            .into_iter()
-            .fold(f64::INFINITY, f64::min);
+        let free_min = cx.m.get(&res.region, &res.id, Metric::FreeableMemory).min();
         let used = pricing::rds_class(&res.type_).and_then(|(_, mem, _)| {
             let mem: f64 = mem.try_into().ok()?;
-            free_min
-                .is_finite()
-                .then(|| (mem - free_min / 1_073_741_824.0).max(0.0))
+            free_min.map(|free| (mem - free / 1_073_741_824.0).max(0.0))
         });
         let options = paths::rds_paths(
             &res.type_,
@@ -790,7 +765,7 @@ fn lb(cx: &mut Ctx, r: &PricedResource, targets: Option<&Targets>) {
         return;
     };
     let Some(monthly) = r.monthly_usd else { return };
-    let window = cx.m.lookback_days.min(7);
+    let window = cx.m.recent_days();
     let mut reason = None;
     let mut stats = BTreeMap::new();
     if let Some(t) = targets {
@@ -808,13 +783,9 @@ fn lb(cx: &mut Ctx, r: &PricedResource, targets: Option<&Targets>) {
     if reason.is_none() && cx.m.fetched(&res.region) {
         match l.lb_type.as_str() {
             "application" | "classic" => {
-                let req: f64 =
-                    values(
-                        &cx.m
-                            .last_days(&res.region, &res.id, Metric::Requests, window),
-                    )
-                    .iter()
-                    .sum();
+                let req =
+                    cx.m.get(&res.region, &res.id, Metric::Requests)
+                        .recent_sum();
                 let per_day = req / f64::from(window.max(1));
                 stats.insert("requests_per_day", per_day);
                 if per_day + EPSILON < cx.t.idle_lb_requests_per_day {
@@ -823,20 +794,12 @@ fn lb(cx: &mut Ctx, r: &PricedResource, targets: Option<&Targets>) {
             }
             "network" => {
                 let flows =
-                    values(
-                        &cx.m
-                            .last_days(&res.region, &res.id, Metric::ActiveFlows, window),
-                    )
-                    .iter()
-                    .copied()
-                    .fold(0.0, f64::max);
-                let bytes: f64 =
-                    values(
-                        &cx.m
-                            .last_days(&res.region, &res.id, Metric::ProcessedBytes, window),
-                    )
-                    .iter()
-                    .sum();
+                    cx.m.get(&res.region, &res.id, Metric::ActiveFlows)
+                        .recent_max()
+                        .map_or(0.0, |f| f.max(0.0));
+                let bytes =
+                    cx.m.get(&res.region, &res.id, Metric::ProcessedBytes)
+                        .recent_sum();
                 stats.insert("max_active_flows", flows);
                 if flows <= 0.0 && bytes <= 0.0 {
                     reason = Some(format!("no flows over {window} d"));
@@ -884,19 +847,16 @@ fn asg(cx: &mut Ctx, r: &PricedResource) {
         cx.insufficient(r, hours);
         return;
     }
-    let maxima = values(cx.m.get(&res.region, &res.id, Metric::CpuMax));
-    let Some(p99) = percentile(&maxima, 99.0).or_else(|| {
-        percentile(
-            &values(cx.m.get(&res.region, &res.id, Metric::CpuAvg)),
-            99.0,
-        )
-    }) else {
+    let Some(p99) = p99_cpu(cx.m, res) else {
         return;
     };
     if p99 >= cx.t.downsize_p99_cpu_percent {
         return;
     }
-    let avg = mean(&values(cx.m.get(&res.region, &res.id, Metric::CpuAvg))).unwrap_or(0.0);
+    let avg =
+        cx.m.get(&res.region, &res.id, Metric::CpuAvg)
+            .mean()
+            .unwrap_or(0.0);
     let per_member = monthly / Decimal::from(g.members.len() as u64);
     let mut stats = BTreeMap::new();
     stats.insert("cpu_p99_of_hourly_max_percent", paths::round1(p99));
@@ -959,3 +919,10 @@ fn asg(cx: &mut Ctx, r: &PricedResource) {
 
 #[cfg(test)]
 mod tests;
+
+/// p99 of the hourly CPU maxima, or of the averages when no maxima came back.
+fn p99_cpu(m: &Metrics, res: &crate::inventory::Resource) -> Option<f64> {
+    m.get(&res.region, &res.id, Metric::CpuMax)
+        .p99()
+        .or_else(|| m.get(&res.region, &res.id, Metric::CpuAvg).p99())
+}

@@ -127,13 +127,13 @@ fn metrics() -> Metrics {
 
 /// `hours` hourly points ending at END, valued by hour index.
 fn series(m: &mut Metrics, id: &str, metric: Metric, hours: i64, f: impl Fn(i64) -> f64) {
-    let pts = (0..hours)
+    let pts: Vec<Point> = (0..hours)
         .map(|h| Point {
             ts: END - (hours - h) * 3600,
             value: f(h),
         })
         .collect();
-    m.insert("us-east-1", id, metric, pts);
+    m.add("us-east-1", id, metric, pts);
 }
 
 /// A steady instance: CPU average/max and network (bytes per hour, in+out).
@@ -581,18 +581,22 @@ fn the_same_id_in_two_regions_is_two_resources() {
                 value: conns,
             })
             .collect();
-        m.insert(region, "orders", Metric::DbConnections, pts.clone());
-        m.insert(
+        m.add(region, "orders", Metric::DbConnections, pts.clone());
+        m.add(
             region,
             "orders",
             Metric::CpuAvg,
-            pts.iter().map(|p| Point { value: 50.0, ..*p }).collect(),
+            pts.iter()
+                .map(|p| Point { value: 50.0, ..*p })
+                .collect::<Vec<_>>(),
         );
-        m.insert(
+        m.add(
             region,
             "orders",
             Metric::CpuMax,
-            pts.iter().map(|p| Point { value: 60.0, ..*p }).collect(),
+            pts.iter()
+                .map(|p| Point { value: 60.0, ..*p })
+                .collect::<Vec<_>>(),
         );
     }
     let o = run(vec![idle, busy], &m);

@@ -3,10 +3,13 @@
 
 use aws_sdk_cloudwatch::types::{Dimension, MetricDataQuery, MetricStat, ScanBy};
 use aws_smithy_types::DateTime;
-use futures::StreamExt;
 
 use super::scan_error;
-use crate::analysis::metrics::{Metric, Point};
+use std::sync::Mutex;
+
+use tokio::sync::Semaphore;
+
+use crate::analysis::metrics::{Metric, Metrics, Point};
 use crate::inventory::{Details, Resource, ScanError};
 
 /// AWS's limit of queries in one GetMetricData call.
@@ -223,15 +226,17 @@ fn to_sdk(i: usize, q: &Query, period: i32) -> MetricDataQuery {
         .build()
 }
 
-/// One GetMetricData batch (at most 500 queries), following NextToken.
+/// One GetMetricData batch (at most 500 queries), following NextToken. Each
+/// page's values are folded into `sink` as the page arrives, so a batch holds
+/// no more than one page of points.
 async fn batch(
     client: &aws_sdk_cloudwatch::Client,
     region: &str,
     queries: &[Query],
-    offset: usize,
     window: (i64, i64),
     period: i32,
-) -> Result<Vec<(usize, Vec<Point>)>, ScanError> {
+    sink: &Mutex<Metrics>,
+) -> Result<(), ScanError> {
     debug_assert!(queries.len() <= MAX_QUERIES_PER_CALL);
     let sdk: Vec<MetricDataQuery> = queries
         .iter()
@@ -245,7 +250,6 @@ async fn batch(
             to_sdk(i, q, p)
         })
         .collect();
-    let mut out: Vec<Vec<Point>> = vec![Vec::new(); queries.len()];
     let mut token: Option<String> = None;
     loop {
         let resp = client
@@ -270,18 +274,25 @@ async fn batch(
             .send()
             .await
             .map_err(|e| scan_error(region, "cloudwatch", "GetMetricData", &e))?;
-        for r in resp.metric_data_results() {
-            let Some(i) = r
-                .id()
-                .and_then(|id| id.strip_prefix('q')?.parse::<usize>().ok())
-            else {
-                continue;
-            };
-            if let Some(series) = out.get_mut(i) {
-                series.extend(r.timestamps().iter().zip(r.values()).map(|(t, v)| Point {
-                    ts: t.secs(),
-                    value: *v,
-                }));
+        {
+            let mut m = sink.lock().unwrap_or_else(|e| e.into_inner());
+            for r in resp.metric_data_results() {
+                let Some(q) = r
+                    .id()
+                    .and_then(|id| id.strip_prefix('q')?.parse::<usize>().ok())
+                    .and_then(|i| queries.get(i))
+                else {
+                    continue;
+                };
+                m.add(
+                    region,
+                    &q.resource_id,
+                    q.metric,
+                    r.timestamps().iter().zip(r.values()).map(|(t, v)| Point {
+                        ts: t.secs(),
+                        value: *v,
+                    }),
+                );
             }
         }
         token = resp.next_token().map(str::to_owned);
@@ -289,40 +300,34 @@ async fn batch(
             break;
         }
     }
-    Ok(out
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| (offset + i, p))
-        .collect())
+    Ok(())
 }
 
-/// Fetch every query of a region: batches of 500, `parallel` calls in flight.
-/// Returns each query's points by index into `queries`.
+/// Fetch every query of a region into `sink`: batches of 500, as many in
+/// flight as `permits` allows (one semaphore for all regions, so the pages
+/// held at once stay bounded however many regions run). On an error the
+/// region's series are dropped from `sink`: a half-fetched window would read
+/// as idle days.
 pub async fn fetch(
     client: &aws_sdk_cloudwatch::Client,
     region: &str,
     queries: &[Query],
     window: (i64, i64),
     period: i32,
-    parallel: usize,
-) -> Result<Vec<(usize, Vec<Point>)>, ScanError> {
+    permits: &Semaphore,
+    sink: &Mutex<Metrics>,
+) -> Result<(), ScanError> {
     let batches = queries
         .chunks(MAX_QUERIES_PER_CALL)
-        .enumerate()
-        .map(|(n, chunk)| {
-            batch(
-                client,
-                region,
-                chunk,
-                n * MAX_QUERIES_PER_CALL,
-                window,
-                period,
-            )
+        .map(|chunk| async move {
+            let _permit = permits.acquire().await;
+            batch(client, region, chunk, window, period, sink).await
         });
-    let mut stream = futures::stream::iter(batches).buffer_unordered(parallel.max(1));
-    let mut all = Vec::with_capacity(queries.len());
-    while let Some(r) = stream.next().await {
-        all.extend(r?);
+    let result = futures::future::try_join_all(batches).await.map(|_| ());
+    if result.is_err() {
+        sink.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .forget_region(region);
     }
-    Ok(all)
+    result
 }

@@ -1,15 +1,20 @@
 //! Gathers what `recommend` needs from AWS for an inventory: metrics, load
 //! balancer targets and Elastic IPs, per region and concurrently.
 
+use std::sync::Mutex;
+
 use futures::StreamExt;
+use tokio::sync::Semaphore;
 
 use super::{Aws, cloudwatch, extras};
 use crate::analysis::Extras;
 use crate::analysis::metrics::Metrics;
 use crate::inventory::{Details, Inventory, ScanError};
 
-/// GetMetricData batches in flight per region.
-const BATCHES_IN_FLIGHT: usize = 4;
+/// GetMetricData batches in flight, all regions together: enough to keep the
+/// round trips overlapped, few enough that the pages held at once (an AWS
+/// page is up to 100,800 datapoints, several MB of XML) stay bounded.
+const BATCHES_IN_FLIGHT: usize = 6;
 
 pub struct Collected {
     pub metrics: Metrics,
@@ -29,6 +34,9 @@ pub async fn collect(
 ) -> Collected {
     let start = end - i64::from(lookback_days) * 86_400;
     let regions = inv.regions.clone();
+    let sink = Mutex::new(Metrics::new(i64::from(period), end, lookback_days));
+    let permits = Semaphore::new(BATCHES_IN_FLIGHT);
+    let (sink, permits) = (&sink, &permits);
     let per_region = regions.iter().map(|region| async move {
         let queries: Vec<cloudwatch::Query> = inv
             .resources
@@ -56,14 +64,7 @@ pub async fn collect(
         let elb = aws.elb(region);
         let ec2 = aws.ec2(region);
         let (m, v2, cl, addrs) = tokio::join!(
-            cloudwatch::fetch(
-                &cw,
-                region,
-                &queries,
-                (start, end),
-                period,
-                BATCHES_IN_FLIGHT
-            ),
+            cloudwatch::fetch(&cw, region, &queries, (start, end), period, permits, sink),
             async {
                 if !has_v2 {
                     return Ok(Default::default());
@@ -78,42 +79,45 @@ pub async fn collect(
             extras::classic_targets(&elb, region, &classic),
             extras::addresses(&ec2, region),
         );
-        (region.clone(), queries, m, v2, cl, addrs)
+        (region.clone(), queries.len(), m, v2, cl, addrs)
     });
     let mut stream = futures::stream::iter(per_region).buffer_unordered(concurrency.max(1));
-    let mut out = Collected {
-        metrics: Metrics::new(i64::from(period), end, lookback_days),
-        extras: Extras::default(),
-        errors: Vec::new(),
-        queries: Vec::new(),
-    };
+    let mut extras = Extras::default();
+    let mut errors = Vec::new();
+    let mut counts = Vec::new();
+    let mut fetched = Vec::new();
     while let Some((region, queries, m, v2, cl, addrs)) = stream.next().await {
-        out.queries.push((region.clone(), queries.len()));
+        counts.push((region.clone(), queries));
         match m {
-            Ok(series) => {
-                out.metrics.mark_fetched(&region);
-                for (i, points) in series {
-                    let q = &queries[i];
-                    out.metrics
-                        .insert(&region, &q.resource_id, q.metric, points);
-                }
-            }
-            Err(e) => out.errors.push(e),
+            Ok(()) => fetched.push(region.clone()),
+            Err(e) => errors.push(e),
         }
         for t in [v2, cl] {
             match t {
-                Ok(map) => out
-                    .extras
+                Ok(map) => extras
                     .lb_targets
                     .extend(map.into_iter().map(|(id, t)| ((region.clone(), id), t))),
-                Err(e) => out.errors.push(e),
+                Err(e) => errors.push(e),
             }
         }
         match addrs {
-            Ok(a) => out.extras.addresses.extend(a),
-            Err(e) => out.errors.push(e),
+            Ok(a) => extras.addresses.extend(a),
+            Err(e) => errors.push(e),
         }
     }
-    out.queries.sort();
-    out
+    drop(stream);
+    let mut metrics = std::mem::replace(
+        &mut *sink.lock().unwrap_or_else(|e| e.into_inner()),
+        Metrics::new(i64::from(period), end, lookback_days),
+    );
+    for region in &fetched {
+        metrics.mark_fetched(region);
+    }
+    counts.sort();
+    Collected {
+        metrics,
+        extras,
+        errors,
+        queries: counts,
+    }
 }

@@ -708,7 +708,7 @@ pub fn metrics(inv: &Inventory, lookback_days: u32, period: i64, end: i64) -> Me
             let step = m.period_of(q.metric);
             let n = (i64::from(lookback_days) * 86_400 / step).max(1);
             let per_day = (86_400 / step).max(1) as f64;
-            let points = (0..n)
+            let points: Vec<Point> = (0..n)
                 .filter_map(|h| {
                     let j = ((h as u64).wrapping_mul(2_654_435_761).wrapping_add(seed) % 1000)
                         as f64
@@ -732,7 +732,7 @@ pub fn metrics(inv: &Inventory, lookback_days: u32, period: i64, end: i64) -> Me
                     Some(Point { ts, value: v })
                 })
                 .collect();
-            m.insert(&r.region, &r.id, q.metric, points);
+            m.add(&r.region, &r.id, q.metric, points);
         }
     }
     m

@@ -67,9 +67,14 @@ impl Printer {
         out.flush()
     }
 
+    /// Write a value as pretty JSON to stdout, streamed: a fleet's report is
+    /// never held in memory as one string.
     pub fn json<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
-        let text = serde_json::to_string_pretty(value)?;
-        Ok(self.out(&text)?)
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+        serde_json::to_writer_pretty(&mut out, value).map_err(std::io::Error::from)?;
+        out.write_all(b"\n")?;
+        out.flush()?;
+        Ok(())
     }
 
     /// A status line on stderr, hidden by --quiet.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::Recommendation;
-use crate::analysis::metrics::{Metric, Metrics, mean, values};
+use crate::analysis::metrics::{Metric, Metrics};
 use crate::error::{ExitStatus, UsageError};
 use crate::output::Printer;
 use crate::pricing::fleet::ScanReport;
@@ -147,11 +147,8 @@ pub fn build_records(
     let mut unpriced = 0;
     for r in &report.resources {
         let cpu = metrics.and_then(|m| {
-            mean(&values(m.get(
-                &r.resource.region,
-                &r.resource.id,
-                Metric::CpuAvg,
-            )))
+            m.get(&r.resource.region, &r.resource.id, Metric::CpuAvg)
+                .mean()
         });
         match contract::resource_record(r, cpu) {
             Some(rec) => out.push(rec),
