@@ -315,6 +315,9 @@ def main():
                     help="the baseline fetches only this many instances per region and extrapolates its time")
     ap.add_argument("--finops", default=os.path.join(ROOT, "target", "release", "finops"))
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--serve", action="store_true",
+                    help="seed, then print the endpoint and keep the fleet up until interrupted, instead of measuring "
+                         "(to run finops, a profiler or another tool against it by hand)")
     a = ap.parse_args()
     if not os.path.exists(a.finops):
         raise SystemExit(f"{a.finops} not found: run `cargo build --release` first")
@@ -330,6 +333,15 @@ def main():
               f"({sum(s['datapoints'] for s in seeded.values())} datapoints) in {time.perf_counter() - t0:.0f}s",
               file=sys.stderr)
         env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_EC2_METADATA_DISABLED="true")
+        if a.serve:
+            latency = float(a.latency_ms.split(",")[0])
+            _, rport = start_router({r: p for r, (_, p) in motos.items()}, latency)
+            print(f"serving: finops --endpoint-url http://127.0.0.1:{rport} --region {','.join(regions)} ... "
+                  f"(AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench); Ctrl-C stops", file=sys.stderr, flush=True)
+            try:
+                threading.Event().wait()
+            except KeyboardInterrupt:
+                return
         skip = {float(x) for x in a.no_baseline.split(",") if x and x != "all"}
         runs = []
         for latency in [float(x) for x in a.latency_ms.split(",")]:
