@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Fleet-scale benchmark: finops scan and recommend against moto.
 
-    python3 benches/fleet.py [--instances 1000] [--regions 2] [--latency-ms 0,50]
+    benches/run [--instances 1000] [--regions 2] [--latency-ms 0,50]   # from a clean clone
+    python3 benches/fleet.py [same options]                           # with moto and a release build at hand
 
 Starts one moto per region (benches/moto_indexed.py: moto with faster reads,
 see there), seeds N EC2 instances per region (plus volumes, DB instances and
@@ -319,6 +320,17 @@ def main():
                     help="seed, then print the endpoint and keep the fleet up until interrupted, instead of measuring "
                          "(to run finops, a profiler or another tool against it by hand)")
     a = ap.parse_args()
+    if not 1 <= a.regions <= len(REGIONS):
+        ap.error(f"--regions must be 1 to {len(REGIONS)}")
+    if a.instances < 1 or a.points_per_day < 1 or (a.baseline_sample is not None and a.baseline_sample < 1):
+        ap.error("--instances, --points-per-day and --baseline-sample must be at least 1")
+    try:
+        latencies = [float(x) for x in a.latency_ms.split(",")]
+        skipped = [float(x) for x in a.no_baseline.split(",") if x and x != "all"]
+    except ValueError:
+        ap.error("--latency-ms and --no-baseline take milliseconds, comma-separated (e.g. 0,50)")
+    if any(x < 0 for x in latencies + skipped):
+        ap.error("latencies cannot be negative")
     if not os.path.exists(a.finops):
         raise SystemExit(f"{a.finops} not found: run `cargo build --release` first")
     regions = REGIONS[: a.regions]
@@ -334,7 +346,7 @@ def main():
               file=sys.stderr)
         env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_EC2_METADATA_DISABLED="true")
         if a.serve:
-            latency = float(a.latency_ms.split(",")[0])
+            latency = latencies[0]
             _, rport = start_router({r: p for r, (_, p) in motos.items()}, latency)
             print(f"serving: finops --endpoint-url http://127.0.0.1:{rport} --region {','.join(regions)} ... "
                   f"(AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench); Ctrl-C stops", file=sys.stderr, flush=True)
@@ -342,9 +354,9 @@ def main():
                 threading.Event().wait()
             except KeyboardInterrupt:
                 return
-        skip = {float(x) for x in a.no_baseline.split(",") if x and x != "all"}
+        skip = set(skipped)
         runs = []
-        for latency in [float(x) for x in a.latency_ms.split(",")]:
+        for latency in latencies:
             _, rport = start_router({r: p for r, (_, p) in motos.items()}, latency)
             url = f"http://127.0.0.1:{rport}"
             figures = measure(a, url, env, regions, seeded, latency,
