@@ -117,27 +117,9 @@ pub struct Summary {
 }
 
 impl Summary {
-    fn new(metric: Metric, w: &Window) -> Self {
+    /// A summary without values and without per-day or p99 storage.
+    fn blank() -> Self {
         Summary {
-            count: 0,
-            finite: 0,
-            sum: 0.0,
-            min: f64::INFINITY,
-            recent_sum: 0.0,
-            recent_max: f64::NEG_INFINITY,
-            recent_count: 0,
-            days: if metric.per_day() {
-                vec![Day::default(); w.days as usize].into_boxed_slice()
-            } else {
-                Box::default()
-            },
-            top: Vec::new(),
-        }
-    }
-
-    fn empty() -> &'static Summary {
-        static EMPTY: std::sync::OnceLock<Summary> = std::sync::OnceLock::new();
-        EMPTY.get_or_init(|| Summary {
             count: 0,
             finite: 0,
             sum: 0.0,
@@ -147,7 +129,28 @@ impl Summary {
             recent_count: 0,
             days: Box::default(),
             top: Vec::new(),
-        })
+        }
+    }
+
+    fn new(metric: Metric, w: &Window) -> Self {
+        Summary {
+            days: if metric.per_day() {
+                vec![Day::default(); w.days as usize].into_boxed_slice()
+            } else {
+                Box::default()
+            },
+            top: if metric.percentiles() {
+                Vec::with_capacity(w.top)
+            } else {
+                Vec::new()
+            },
+            ..Summary::blank()
+        }
+    }
+
+    fn empty() -> &'static Summary {
+        static EMPTY: std::sync::OnceLock<Summary> = std::sync::OnceLock::new();
+        EMPTY.get_or_init(Summary::blank)
     }
 
     fn add(&mut self, metric: Metric, w: &Window, p: Point) {
@@ -262,7 +265,6 @@ pub struct Metrics {
     /// End of the window (Unix seconds).
     pub end: i64,
     pub lookback_days: u32,
-    window: Window,
     /// Regions whose metrics were fetched: only there does a missing series
     /// mean "no traffic" (CloudWatch publishes no zero RequestCount).
     fetched: HashSet<String>,
@@ -270,22 +272,25 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new(period: i64, end: i64, lookback_days: u32) -> Self {
-        let period = period.max(1);
-        // At most one value per period (two when the window does not start on
-        // a period boundary): the p99 needs this many of the largest.
-        let periods = i64::from(lookback_days) * 86_400 / period + 2;
         Metrics {
             series: HashMap::new(),
-            period,
+            period: period.max(1),
             end,
             lookback_days,
-            window: Window {
-                end,
-                days: lookback_days,
-                recent_days: lookback_days.min(RECENT_DAYS),
-                top: (periods / 100 + 2) as usize,
-            },
             fetched: Default::default(),
+        }
+    }
+
+    /// The window values are folded into, from the fields above.
+    fn window(&self) -> Window {
+        // At most one value per period (two when the window does not start on
+        // a period boundary): the p99 needs this many of the largest.
+        let periods = i64::from(self.lookback_days) * 86_400 / self.period.max(1) + 2;
+        Window {
+            end: self.end,
+            days: self.lookback_days,
+            recent_days: self.recent_days(),
+            top: (periods / 100 + 2) as usize,
         }
     }
 
@@ -305,7 +310,7 @@ impl Metrics {
         metric: Metric,
         points: impl IntoIterator<Item = Point>,
     ) {
-        let w = self.window;
+        let w = self.window();
         let by_id = match self.series.get_mut(region) {
             Some(m) => m,
             None => self.series.entry(region.to_string()).or_default(),
@@ -357,7 +362,7 @@ impl Metrics {
 
     /// Days of the window that "recent" covers.
     pub fn recent_days(&self) -> u32 {
-        self.window.recent_days
+        self.lookback_days.min(RECENT_DAYS)
     }
 }
 

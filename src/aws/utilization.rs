@@ -36,7 +36,7 @@ pub async fn collect(
     let regions = inv.regions.clone();
     let sink = Mutex::new(Metrics::new(i64::from(period), end, lookback_days));
     let permits = Semaphore::new(BATCHES_IN_FLIGHT);
-    let (sink, permits) = (&sink, &permits);
+    let (metrics, permits) = (&sink, &permits);
     let per_region = regions.iter().map(|region| async move {
         let queries: Vec<cloudwatch::Query> = inv
             .resources
@@ -64,7 +64,15 @@ pub async fn collect(
         let elb = aws.elb(region);
         let ec2 = aws.ec2(region);
         let (m, v2, cl, addrs) = tokio::join!(
-            cloudwatch::fetch(&cw, region, &queries, (start, end), period, permits, sink),
+            cloudwatch::fetch(
+                &cw,
+                region,
+                &queries,
+                (start, end),
+                period,
+                permits,
+                metrics
+            ),
             async {
                 if !has_v2 {
                     return Ok(Default::default());
@@ -85,11 +93,13 @@ pub async fn collect(
     let mut extras = Extras::default();
     let mut errors = Vec::new();
     let mut counts = Vec::new();
-    let mut fetched = Vec::new();
     while let Some((region, queries, m, v2, cl, addrs)) = stream.next().await {
         counts.push((region.clone(), queries));
         match m {
-            Ok(()) => fetched.push(region.clone()),
+            Ok(()) => metrics
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .mark_fetched(&region),
             Err(e) => errors.push(e),
         }
         for t in [v2, cl] {
@@ -106,13 +116,7 @@ pub async fn collect(
         }
     }
     drop(stream);
-    let mut metrics = std::mem::replace(
-        &mut *sink.lock().unwrap_or_else(|e| e.into_inner()),
-        Metrics::new(i64::from(period), end, lookback_days),
-    );
-    for region in &fetched {
-        metrics.mark_fetched(region);
-    }
+    let metrics = sink.into_inner().unwrap_or_else(|e| e.into_inner());
     counts.sort();
     Collected {
         metrics,
