@@ -933,48 +933,45 @@ def describe_volumes(self):
                                         "NextToken": _next_token("DescribeVolumes", start + size) if more else None})
 
 
+def _swaps():
+    """(owner, attribute, replacement) for every swap; the originals are the module's _original* names."""
+    swaps = [
+        (models.CloudWatchBackend, "get_metric_data", get_metric_data),
+        (models.CloudWatchBackend, "get_metric_statistics", get_metric_statistics),
+        (parse.QueryParser, "_gonna_recurse", _gonna_recurse),
+        *[(responses.CloudWatchResponse, name, _fast(name)) for name in _original_responses],
+        (serialize.ResponseSerializer, "_serialize", _serialize),
+        (serialize.ResponseSerializer, "_serialize_type_structure", _serialize_type_structure),
+        (ec2_core.TaggedEC2Resource, "get_tags", get_tags),
+        (serialize.BaseXMLSerializer, "_serialize_body", _query_body),
+        (serialize.EC2Serializer, "_serialize_body", _ec2_body),
+        (ec2_instance_responses.InstanceResponse, "describe_instances", describe_instances),
+        (ec2_ebs_responses.ElasticBlockStore, "describe_volumes", describe_volumes),
+        (ec2_instance_models.InstanceBackend, "run_instances", run_instances),
+        (ec2_ami_models.AmiBackend, "describe_images", describe_images),
+        (ec2_instance_models.InstanceBackend, "get_instance", get_instance),
+        (ec2_ebs_models.EBSBackend, "describe_volumes", backend_describe_volumes),
+    ]
+    if serialize.DEFAULT_ALIAS_PROVIDERS == _DEFAULT_ALIAS_PROVIDERS:  # what get_value's cache key covers
+        swaps.append((serialize.ResponseSerializer, "get_value", get_value))
+    return swaps
+
+
+# Taken before any swap, so that uninstall() puts moto back as it was.
+_ORIGINALS = [(owner, name, owner.__dict__[name]) for owner, name, _ in _swaps()]
+
+
 def install():
     # Transport, not content: without TCP_NODELAY, a response body written
     # after its headers can wait for the client's delayed ACK (40 ms).
     werkzeug_app.MotoRequestHandler.disable_nagle_algorithm = True
-    models.CloudWatchBackend.get_metric_data = get_metric_data
-    models.CloudWatchBackend.get_metric_statistics = get_metric_statistics
-    parse.QueryParser._gonna_recurse = _gonna_recurse
-    for name in _original_responses:
-        setattr(responses.CloudWatchResponse, name, _fast(name))
-    if serialize.DEFAULT_ALIAS_PROVIDERS == _DEFAULT_ALIAS_PROVIDERS:  # what get_value's cache key covers
-        serialize.ResponseSerializer.get_value = get_value
-    serialize.ResponseSerializer._serialize = _serialize
-    serialize.ResponseSerializer._serialize_type_structure = _serialize_type_structure
-    ec2_core.TaggedEC2Resource.get_tags = get_tags
-    serialize.BaseXMLSerializer._serialize_body = _query_body
-    serialize.EC2Serializer._serialize_body = _ec2_body
-    ec2_instance_responses.InstanceResponse.describe_instances = describe_instances
-    ec2_ebs_responses.ElasticBlockStore.describe_volumes = describe_volumes
-    ec2_instance_models.InstanceBackend.run_instances = run_instances
-    ec2_ami_models.AmiBackend.describe_images = describe_images
-    ec2_instance_models.InstanceBackend.get_instance = get_instance
-    ec2_ebs_models.EBSBackend.describe_volumes = backend_describe_volumes
+    for owner, name, fn in _swaps():
+        setattr(owner, name, fn)
 
 
 def uninstall():
-    models.CloudWatchBackend.get_metric_data = _original
-    models.CloudWatchBackend.get_metric_statistics = _original_stats
-    parse.QueryParser._gonna_recurse = _original_gonna_recurse
-    for name, fn in _original_responses.items():
-        setattr(responses.CloudWatchResponse, name, fn)
-    serialize.ResponseSerializer.get_value = _original_get_value
-    serialize.ResponseSerializer._serialize = _original_serialize
-    serialize.ResponseSerializer._serialize_type_structure = _original_structure
-    ec2_core.TaggedEC2Resource.get_tags = _original_get_tags
-    serialize.BaseXMLSerializer._serialize_body = _original_query_body
-    serialize.EC2Serializer._serialize_body = _original_ec2_body
-    ec2_instance_responses.InstanceResponse.describe_instances = _original_describe_instances
-    ec2_ebs_responses.ElasticBlockStore.describe_volumes = _original_describe_volumes
-    ec2_instance_models.InstanceBackend.run_instances = _original_run_instances
-    ec2_ami_models.AmiBackend.describe_images = _original_describe_images
-    ec2_instance_models.InstanceBackend.get_instance = _original_get_instance
-    ec2_ebs_models.EBSBackend.describe_volumes = _original_backend_describe_volumes
+    for owner, name, fn in _ORIGINALS:
+        setattr(owner, name, fn)
 
 
 # Self-test -------------------------------------------------------------------
