@@ -20,6 +20,17 @@ pub struct Instance {
     pub ena: Option<bool>,
 }
 
+/// The instance with this id in a DescribeInstances answer.
+fn the_instance<'a>(
+    out: &'a aws_sdk_ec2::operation::describe_instances::DescribeInstancesOutput,
+    id: &str,
+) -> Option<&'a aws_sdk_ec2::types::Instance> {
+    out.reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .find(|i| i.instance_id() == Some(id))
+}
+
 /// The instance in this region, or None when the region has no such id.
 pub async fn find(client: &Client, region: &str, id: &str) -> anyhow::Result<Option<Instance>> {
     let out = match client.describe_instances().instance_ids(id).send().await {
@@ -36,12 +47,7 @@ pub async fn find(client: &Client, region: &str, id: &str) -> anyhow::Result<Opt
             };
         }
     };
-    let Some(i) = out
-        .reservations()
-        .iter()
-        .flat_map(|r| r.instances())
-        .find(|i| i.instance_id() == Some(id))
-    else {
+    let Some(i) = the_instance(&out, id) else {
         return Ok(None);
     };
     let Some(resource) = crate::aws::ec2::instance_resource(i, region) else {
@@ -405,11 +411,7 @@ async fn observe(client: &Client, id: &str) -> anyhow::Result<(String, String)> 
         .send()
         .await
         .map_err(|e| aws_error("DescribeInstances", &e))?;
-    let i = out
-        .reservations()
-        .iter()
-        .flat_map(|r| r.instances())
-        .find(|i| i.instance_id() == Some(id))
+    let i = the_instance(&out, id)
         .ok_or_else(|| anyhow::anyhow!("{id} is gone (DescribeInstances does not list it)"))?;
     Ok((
         i.state()
@@ -554,12 +556,7 @@ pub async fn observe_opt(client: &Client, id: &str) -> anyhow::Result<Option<(St
         }
         Err(e) => return Err(aws_error("DescribeInstances", &e)),
     };
-    let Some(i) = out
-        .reservations()
-        .iter()
-        .flat_map(|r| r.instances())
-        .find(|i| i.instance_id() == Some(id))
-    else {
+    let Some(i) = the_instance(&out, id) else {
         return Ok(None);
     };
     let state = i

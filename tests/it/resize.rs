@@ -571,13 +571,7 @@ async fn a_resize_killed_between_stop_and_start_is_recovered() {
     let big = e.instance("m5.2xlarge").await;
     // The type change hangs (and is never forwarded), so the process can be
     // killed after the stop and before the start.
-    let proxy = FaultProxy::start(
-        e.moto.port,
-        vec![(
-            "ModifyInstanceAttribute",
-            Fault::Hang(Duration::from_secs(30)),
-        )],
-    );
+    let proxy = hang_type_changes(&e);
     let mut cmd = e.std_cmd(&proxy.url);
     cmd.args(["resize", &big, "--to", "m5.xlarge", "--yes"]);
     let (mut child, _rx, _) = spawn_until(cmd, "changing the type");
@@ -661,21 +655,11 @@ async fn walks_a_recommendations_file_within_max_changes() {
 async fn sigterm_during_a_resize_rolls_it_back() {
     let e = Env::new().await;
     let big = e.instance("m5.2xlarge").await;
-    let proxy = FaultProxy::start(
-        e.moto.port,
-        vec![(
-            "ModifyInstanceAttribute",
-            Fault::Hang(Duration::from_secs(30)),
-        )],
-    );
+    let proxy = hang_type_changes(&e);
     let mut cmd = e.std_cmd(&proxy.url);
     cmd.args(["resize", &big, "--to", "m5.xlarge", "--yes"]);
     let (mut child, rx, mut seen) = spawn_until(cmd, "changing the type");
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    )
-    .unwrap();
+    sigterm(&child);
     let status = child.wait().unwrap();
     seen.extend(rx.try_iter());
     let err = seen.join("\n");
@@ -693,6 +677,26 @@ async fn sigterm_during_a_resize_rolls_it_back() {
         .output()
         .unwrap();
     assert!(text(&out.stderr).contains("No interrupted resize"));
+}
+
+/// A proxy in front of moto that holds every ModifyInstanceAttribute (and
+/// never forwards it): a resize through it stops between the stop and the start.
+fn hang_type_changes(e: &Env) -> FaultProxy {
+    FaultProxy::start(
+        e.moto.port,
+        vec![(
+            "ModifyInstanceAttribute",
+            Fault::Hang(Duration::from_secs(30)),
+        )],
+    )
+}
+
+fn sigterm(child: &std::process::Child) {
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
 }
 
 /// Start finops, wait until a stderr line contains `marker`, return the child
@@ -754,23 +758,13 @@ async fn sigterm_stops_a_batch_after_rolling_back_the_change_in_flight() {
         serde_json::json!({ "recommendations": recs }).to_string(),
     )
     .unwrap();
-    let proxy = FaultProxy::start(
-        e.moto.port,
-        vec![(
-            "ModifyInstanceAttribute",
-            Fault::Hang(Duration::from_secs(30)),
-        )],
-    );
+    let proxy = hang_type_changes(&e);
     let mut cmd = e.std_cmd(&proxy.url);
     cmd.args(["resize", "--from-recommendations"])
         .arg(&file)
         .arg("--yes");
     let (mut child, rx, mut seen) = spawn_until(cmd, "changing the type");
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    )
-    .unwrap();
+    sigterm(&child);
     let status = child.wait().unwrap();
     seen.extend(rx.try_iter());
     let err = seen.join("\n");
@@ -789,13 +783,7 @@ async fn sigterm_stops_a_batch_after_rolling_back_the_change_in_flight() {
 async fn recover_closes_the_entry_of_an_instance_that_is_gone_and_one_run_at_a_time() {
     let e = Env::new().await;
     let big = e.instance("m5.2xlarge").await;
-    let proxy = FaultProxy::start(
-        e.moto.port,
-        vec![(
-            "ModifyInstanceAttribute",
-            Fault::Hang(Duration::from_secs(30)),
-        )],
-    );
+    let proxy = hang_type_changes(&e);
     let mut cmd = e.std_cmd(&proxy.url);
     cmd.args(["resize", &big, "--to", "m5.xlarge", "--yes"]);
     let (mut child, _rx, _) = spawn_until(cmd, "changing the type");
