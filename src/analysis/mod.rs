@@ -1,19 +1,26 @@
 //! The rules that turn a priced inventory and its utilization into findings
 //! with dollar savings. Pure: (report, metrics, extras, thresholds) -> findings.
+//!
+//! Money reconciles on every finding and every path: `current` and `new` are
+//! the same scope (a DB's instance and storage, an idle instance and the
+//! volumes it keeps), each rounded to the cent, and the saving is exactly
+//! `current - new`. A resource without a price still gets its findings, with
+//! the money null and the reason it is unpriced; such findings are not added
+//! to totals.
 
 pub mod metrics;
 pub mod paths;
 pub mod thresholds;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::inventory::{Details, Kind};
-use crate::pricing::fleet::ScanReport;
-use crate::pricing::{self, Deployment, HOURS_PER_MONTH, PricedResource};
+use crate::inventory::{Details, Kind, Resource, resource_key};
+use crate::pricing::fleet::{ScanReport, price_resource};
+use crate::pricing::{self, HOURS_PER_MONTH, PricedResource, Unpriced};
 use metrics::{Metric, Metrics};
 use paths::{PathOption, Risk};
 use thresholds::Thresholds;
@@ -39,7 +46,6 @@ pub struct Targets {
 #[derive(Debug, Clone, Default)]
 pub struct Extras {
     pub addresses: Vec<Address>,
-    /// Load balancer id -> its targets; absent when unknown.
     /// (region, load balancer id) -> its targets; absent when unknown.
     pub lb_targets: HashMap<(String, String), Targets>,
 }
@@ -56,7 +62,12 @@ pub struct Evidence {
 pub struct Recommendation {
     /// Stable across runs for the same resource, rule and target.
     pub recommendation_id: String,
+    /// The resource's identity: `REGION/KIND/ID` (ids are unique only per
+    /// region and kind; an account prefix joins it when accounts do).
+    pub resource_key: String,
     pub resource_id: String,
+    /// The resource's Name tag (or name), when it has one.
+    pub name: Option<String>,
     pub kind: &'static str,
     pub region: String,
     pub rule: &'static str,
@@ -64,9 +75,15 @@ pub struct Recommendation {
     pub current: Value,
     pub target: Option<Value>,
     pub paths: Vec<PathOption>,
-    pub current_monthly_usd: Decimal,
-    pub monthly_savings_usd: Decimal,
-    pub annual_savings_usd: Decimal,
+    /// What the resources this finding is about cost a month now, and after
+    /// the recommended change: `current - new = saving`, each to the cent.
+    /// Null when unpriced (see `unpriced_reason`).
+    pub current_monthly_usd: Option<Decimal>,
+    pub new_monthly_usd: Option<Decimal>,
+    pub monthly_savings_usd: Option<Decimal>,
+    pub annual_savings_usd: Option<Decimal>,
+    /// Why the money above is null; such findings are not in the totals.
+    pub unpriced_reason: Option<String>,
     pub risk: Risk,
     pub in_place: bool,
     pub confidence: String,
@@ -76,6 +93,7 @@ pub struct Recommendation {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Insufficient {
+    pub resource_key: String,
     pub resource_id: String,
     pub kind: &'static str,
     pub region: String,
@@ -83,10 +101,40 @@ pub struct Insufficient {
     pub hours_needed: f64,
 }
 
+/// A resource the rules skipped because of a tag (`finops:ignore`, `--exclude-tag`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Excluded {
+    pub resource_key: String,
+    pub resource_id: String,
+    pub kind: &'static str,
+    pub region: String,
+    pub tag: String,
+}
+
+/// Every resource the rules looked at, in exactly one bucket:
+/// `resources = with_findings + covered_by_other_finding + insufficient_data
+/// + excluded_by_tag + no_finding`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    pub resources: usize,
+    /// Resources with at least one finding of their own.
+    pub with_findings: usize,
+    /// Resources another finding decides for: the members of an Auto Scaling
+    /// group that has a finding, the volumes of a stopped instance.
+    pub covered_by_other_finding: usize,
+    /// No verdict: too little CloudWatch data (`insufficient_data` lists them).
+    pub insufficient_data: usize,
+    pub excluded_by_tag: usize,
+    /// Looked at, and nothing to change by the current thresholds.
+    pub no_finding: usize,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
     pub recommendations: Vec<Recommendation>,
     pub insufficient_data: Vec<Insufficient>,
+    pub excluded: Vec<Excluded>,
+    pub coverage: Coverage,
 }
 
 /// A tag filter: `KEY=VALUE`, or `KEY` for any value.
@@ -115,6 +163,13 @@ impl TagFilter {
             (None, _) => false,
         }
     }
+
+    fn label(&self) -> String {
+        match &self.value {
+            Some(v) => format!("{}={v}", self.key),
+            None => self.key.clone(),
+        }
+    }
 }
 
 /// Rates summed from many periods carry float error: a rate this close to a
@@ -124,10 +179,18 @@ const EPSILON: f64 = 1e-9;
 /// The tag that keeps a resource out of every rule.
 pub const IGNORE_TAG: &str = "finops:ignore";
 
-fn excluded(tags: &BTreeMap<String, String>, filters: &[TagFilter]) -> bool {
-    tags.get(IGNORE_TAG)
+/// The tag filter that excludes these tags, if any.
+fn excluded_by(tags: &BTreeMap<String, String>, filters: &[TagFilter]) -> Option<String> {
+    if tags
+        .get(IGNORE_TAG)
         .is_some_and(|v| !v.eq_ignore_ascii_case("false"))
-        || filters.iter().any(|f| f.matches(tags))
+    {
+        return Some(IGNORE_TAG.to_string());
+    }
+    filters
+        .iter()
+        .find(|f| f.matches(tags))
+        .map(TagFilter::label)
 }
 
 /// FNV-1a, 64 bit: a stable id that does not change with the Rust version.
@@ -142,11 +205,111 @@ fn stable_id(parts: &[&str]) -> String {
     format!("rec-{h:016x}")
 }
 
+/// A finding's id: a function of the resource key, the rule and the target.
+pub fn recommendation_id(resource_key: &str, rule: &str, target: &str) -> String {
+    stable_id(&[resource_key, rule, target])
+}
+
 fn pct(v: f64) -> String {
     if v < 10.0 {
         format!("{v:.1}%")
     } else {
         format!("{v:.0}%")
+    }
+}
+
+/// A monthly figure as an invoice shows it: to the cent, halves away from zero.
+pub fn cents(d: Decimal) -> Decimal {
+    d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// The money of a finding or a path: both sides to the cent, or the reason
+/// there is no figure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Money {
+    pub current: Option<Decimal>,
+    pub new: Option<Decimal>,
+    pub reason: Option<String>,
+}
+
+impl Money {
+    pub fn priced(current: Decimal, new: Decimal) -> Money {
+        Money {
+            current: Some(cents(current)),
+            new: Some(cents(new)),
+            reason: None,
+        }
+    }
+
+    pub fn unpriced(reason: impl Into<String>) -> Money {
+        Money {
+            current: None,
+            new: None,
+            reason: Some(reason.into()),
+        }
+    }
+
+    pub fn of(current: Result<Decimal, Unpriced>, new: Result<Decimal, Unpriced>) -> Money {
+        match (current, new) {
+            (Ok(c), Ok(n)) => Money::priced(c, n),
+            (Err(Unpriced(why)), _) | (_, Err(Unpriced(why))) => Money::unpriced(why),
+        }
+    }
+
+    pub fn saving(&self) -> Option<Decimal> {
+        Some(self.current? - self.new?)
+    }
+
+    fn apply(&self, p: &mut PathOption) {
+        p.new_monthly_usd = self.new;
+        p.monthly_savings_usd = self.saving();
+        p.unpriced_reason = self.reason.clone();
+    }
+}
+
+/// A resource's monthly cost from its scan row, or why it has none.
+fn monthly_of(r: &PricedResource) -> Result<Decimal, Unpriced> {
+    r.monthly_usd.map(cents).ok_or_else(|| {
+        Unpriced(
+            r.unpriced_reason
+                .clone()
+                .unwrap_or_else(|| "no price in the bundled tables".into()),
+        )
+    })
+}
+
+/// The monthly cost of the resource as it would be after a change, priced by
+/// the same function the scan uses (platform, location, storage and all).
+fn priced_as(res: &Resource, change: impl FnOnce(&mut Resource)) -> Result<Decimal, Unpriced> {
+    let mut r = res.clone();
+    change(&mut r);
+    price_resource(&r).map(|p| cents(p.monthly))
+}
+
+/// One finding before it is keyed and added.
+struct Finding {
+    rule: &'static str,
+    action: &'static str,
+    current: Value,
+    target: Option<Value>,
+    paths: Vec<PathOption>,
+    money: Money,
+    risk: Risk,
+    in_place: bool,
+    confidence: &'static str,
+    evidence: Evidence,
+    notes: Vec<String>,
+}
+
+fn evidence(
+    summary: impl Into<String>,
+    hours: Option<f64>,
+    stats: BTreeMap<&'static str, f64>,
+) -> Evidence {
+    Evidence {
+        summary: summary.into(),
+        hours_of_data: hours.map(paths::round1),
+        stats,
     }
 }
 
@@ -157,53 +320,45 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    #[allow(clippy::too_many_arguments)]
-    fn push(
-        &mut self,
-        r: &PricedResource,
-        rule: &'static str,
-        action: &'static str,
-        current: Value,
-        target: Option<Value>,
-        paths: Vec<PathOption>,
-        savings: Decimal,
-        risk: Risk,
-        in_place: bool,
-        confidence: &str,
-        evidence: Evidence,
-        notes: Vec<String>,
-    ) {
-        let res = &r.resource;
-        let target_key = target
+    fn push(&mut self, res: &Resource, f: Finding) {
+        let key = res.key();
+        let target_key = f
+            .target
             .as_ref()
             .map(|t| match t {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             })
             .unwrap_or_default();
+        let saving = f.money.saving();
         self.out.recommendations.push(Recommendation {
-            recommendation_id: stable_id(&[&res.region, &res.id, rule, &target_key]),
+            recommendation_id: recommendation_id(&key, f.rule, &target_key),
+            resource_key: key,
             resource_id: res.id.clone(),
+            name: res.name.clone(),
             kind: res.kind().name(),
             region: res.region.clone(),
-            rule,
-            action,
-            current,
-            target,
-            paths,
-            current_monthly_usd: r.monthly_usd.unwrap_or_default(),
-            monthly_savings_usd: savings,
-            annual_savings_usd: savings * Decimal::from(12),
-            risk,
-            in_place,
-            confidence: confidence.to_string(),
-            evidence,
-            notes,
+            rule: f.rule,
+            action: f.action,
+            current: f.current,
+            target: f.target,
+            paths: f.paths,
+            current_monthly_usd: f.money.current,
+            new_monthly_usd: f.money.new,
+            monthly_savings_usd: saving,
+            annual_savings_usd: saving.map(|s| s * Decimal::from(12)),
+            unpriced_reason: f.money.reason,
+            risk: f.risk,
+            in_place: f.in_place,
+            confidence: f.confidence.to_string(),
+            evidence: f.evidence,
+            notes: f.notes,
         });
     }
 
     fn insufficient(&mut self, r: &PricedResource, hours: f64) {
         self.out.insufficient_data.push(Insufficient {
+            resource_key: r.resource.key(),
             resource_id: r.resource.id.clone(),
             kind: r.resource.kind().name(),
             region: r.resource.region.clone(),
@@ -213,7 +368,8 @@ impl Ctx<'_> {
     }
 }
 
-/// Run every rule. Findings come back sorted by monthly savings, largest first.
+/// Run every rule. Findings come back sorted by monthly savings, largest
+/// first, unpriced ones last.
 pub fn analyse(
     report: &ScanReport,
     m: &Metrics,
@@ -226,59 +382,112 @@ pub fn analyse(
         t,
         out: Outcome::default(),
     };
-    let volumes_of: HashMap<&str, Vec<&PricedResource>> = {
-        let mut map: HashMap<&str, Vec<&PricedResource>> = HashMap::new();
+    let volumes_of: HashMap<(&str, &str), Vec<&PricedResource>> = {
+        let mut map: HashMap<(&str, &str), Vec<&PricedResource>> = HashMap::new();
         for r in &report.resources {
             if let Details::EbsVolume(v) = &r.resource.details
                 && let Some(i) = &v.attached_instance_id
             {
-                map.entry(i.as_str()).or_default().push(r);
+                map.entry((r.resource.region.as_str(), i.as_str()))
+                    .or_default()
+                    .push(r);
             }
         }
         map
     };
-    let stopped: std::collections::HashSet<&str> = report
+    let stopped: HashSet<(&str, &str)> = report
         .resources
         .iter()
         .filter(|r| r.resource.kind() == Kind::Ec2Instance && r.resource.state == "stopped")
-        .map(|r| r.resource.id.as_str())
+        .map(|r| (r.resource.region.as_str(), r.resource.id.as_str()))
         .collect();
+    // Auto Scaling groups in this report: their members are judged as a group.
+    let groups: HashSet<(&str, &str)> = report
+        .resources
+        .iter()
+        .filter(|r| r.resource.kind() == Kind::AutoScalingGroup)
+        .map(|r| (r.resource.region.as_str(), r.resource.id.as_str()))
+        .collect();
+    // Resources whose decision another resource's finding makes: (its key, the deciding key).
+    let mut deferred: Vec<(String, String)> = Vec::new();
     for r in &report.resources {
-        if excluded(&r.resource.tags, exclude) {
+        let res = &r.resource;
+        if let Some(tag) = excluded_by(&res.tags, exclude) {
+            cx.out.excluded.push(Excluded {
+                resource_key: res.key(),
+                resource_id: res.id.clone(),
+                kind: res.kind().name(),
+                region: res.region.clone(),
+                tag,
+            });
             continue;
         }
         // A stopped instance's volumes are one decision (review_stopped):
         // judging them again would count their cost twice.
-        if let Details::EbsVolume(v) = &r.resource.details
-            && v.attached_instance_id
-                .as_deref()
-                .is_some_and(|i| stopped.contains(i))
+        if let Details::EbsVolume(v) = &res.details
+            && let Some(i) = v.attached_instance_id.as_deref()
+            && stopped.contains(&(res.region.as_str(), i))
         {
+            deferred.push((
+                res.key(),
+                resource_key(None, &res.region, Kind::Ec2Instance.name(), i),
+            ));
             continue;
         }
-        match r.resource.kind() {
-            Kind::Ec2Instance => ec2(&mut cx, r, volumes_of.get(r.resource.id.as_str())),
+        // A member of a scanned group: the group's findings (type, capacity)
+        // decide for it, so it gets none of its own.
+        if let Details::Ec2Instance(d) = &res.details
+            && let Some(g) = d.auto_scaling_group.as_deref()
+            && groups.contains(&(res.region.as_str(), g))
+        {
+            deferred.push((
+                res.key(),
+                resource_key(None, &res.region, Kind::AutoScalingGroup.name(), g),
+            ));
+            continue;
+        }
+        match res.kind() {
+            Kind::Ec2Instance => ec2(
+                &mut cx,
+                r,
+                volumes_of.get(&(res.region.as_str(), res.id.as_str())),
+            ),
             Kind::EbsVolume => ebs(&mut cx, r),
             Kind::RdsInstance => rds(&mut cx, r),
             Kind::LoadBalancer => lb(
                 &mut cx,
                 r,
-                extras
-                    .lb_targets
-                    .get(&(r.resource.region.clone(), r.resource.id.clone())),
+                extras.lb_targets.get(&(res.region.clone(), res.id.clone())),
             ),
             Kind::AutoScalingGroup => asg(&mut cx, r),
         }
     }
+    let mut address_keys = Vec::new();
     for a in &extras.addresses {
-        if a.associated || excluded(&a.tags, exclude) {
+        let key = resource_key(None, &a.region, "elastic_ip", &a.allocation_id);
+        address_keys.push(key.clone());
+        if let Some(tag) = excluded_by(&a.tags, exclude) {
+            cx.out.excluded.push(Excluded {
+                resource_key: key,
+                resource_id: a.allocation_id.clone(),
+                kind: "elastic_ip",
+                region: a.region.clone(),
+                tag,
+            });
             continue;
         }
-        let monthly = pricing::public_ipv4_hourly() * HOURS_PER_MONTH;
+        if a.associated {
+            continue;
+        }
+        let monthly = cents(pricing::public_ipv4_hourly() * HOURS_PER_MONTH);
         let rule = "eip_unattached";
+        let money = Money::priced(monthly, Decimal::ZERO);
+        let saving = money.saving();
         cx.out.recommendations.push(Recommendation {
-            recommendation_id: stable_id(&[&a.region, &a.allocation_id, rule, ""]),
+            recommendation_id: recommendation_id(&key, rule, ""),
+            resource_key: key,
             resource_id: a.allocation_id.clone(),
+            name: a.tags.get("Name").cloned(),
             kind: "elastic_ip",
             region: a.region.clone(),
             rule,
@@ -286,17 +495,15 @@ pub fn analyse(
             current: json!({"public_ip": a.public_ip, "associated": false}),
             target: None,
             paths: Vec::new(),
-            current_monthly_usd: monthly,
-            monthly_savings_usd: monthly,
-            annual_savings_usd: monthly * Decimal::from(12),
+            current_monthly_usd: money.current,
+            new_monthly_usd: money.new,
+            monthly_savings_usd: saving,
+            annual_savings_usd: saving.map(|s| s * Decimal::from(12)),
+            unpriced_reason: None,
             risk: Risk::Low,
             in_place: true,
             confidence: "high".into(),
-            evidence: Evidence {
-                summary: "not associated".into(),
-                hours_of_data: None,
-                stats: BTreeMap::new(),
-            },
+            evidence: evidence("not associated", None, BTreeMap::new()),
             notes: vec!["public IPv4 addresses are billed hourly, idle or in use".into()],
         });
     }
@@ -304,45 +511,145 @@ pub fn analyse(
     out.recommendations.sort_by(|a, b| {
         b.monthly_savings_usd
             .cmp(&a.monthly_savings_usd)
-            .then_with(|| a.resource_id.cmp(&b.resource_id))
+            .then_with(|| a.resource_key.cmp(&b.resource_key))
             .then_with(|| a.rule.cmp(b.rule))
     });
+    out.coverage = coverage(
+        report
+            .resources
+            .iter()
+            .map(|r| r.resource.key())
+            .chain(address_keys),
+        &out,
+        &deferred,
+    );
     out
+}
+
+/// Put every resource in exactly one coverage bucket.
+fn coverage(
+    keys: impl Iterator<Item = String>,
+    out: &Outcome,
+    deferred: &[(String, String)],
+) -> Coverage {
+    let with: HashSet<&str> = out
+        .recommendations
+        .iter()
+        .map(|r| r.resource_key.as_str())
+        .collect();
+    let excluded: HashSet<&str> = out
+        .excluded
+        .iter()
+        .map(|e| e.resource_key.as_str())
+        .collect();
+    let insufficient: HashSet<&str> = out
+        .insufficient_data
+        .iter()
+        .map(|i| i.resource_key.as_str())
+        .collect();
+    let covered: HashSet<&str> = deferred
+        .iter()
+        .filter(|(_, by)| with.contains(by.as_str()))
+        .map(|(k, _)| k.as_str())
+        .collect();
+    let mut c = Coverage::default();
+    let mut seen: HashSet<String> = HashSet::new();
+    for k in keys {
+        if !seen.insert(k.clone()) {
+            continue;
+        }
+        c.resources += 1;
+        let k = k.as_str();
+        if excluded.contains(k) {
+            c.excluded_by_tag += 1;
+        } else if with.contains(k) {
+            c.with_findings += 1;
+        } else if covered.contains(k) {
+            c.covered_by_other_finding += 1;
+        } else if insufficient.contains(k) {
+            c.insufficient_data += 1;
+        } else {
+            c.no_finding += 1;
+        }
+    }
+    c
+}
+
+/// The cheaper of two instance types at Linux list prices in a region: the
+/// test for a generation upgrade when the resource itself is unpriced.
+fn linux_cheaper(new: &str, cur: &str, region: &str) -> bool {
+    matches!(
+        (pricing::ec2_on_demand(new, region), pricing::ec2_on_demand(cur, region)),
+        (Ok((n, _)), Ok((c, _))) if n < c
+    )
+}
+
+/// Price each path as the resource would be after it; with a priced resource,
+/// paths that cannot be priced (not sold there) or save nothing are dropped.
+fn price_paths(
+    options: &mut Vec<PathOption>,
+    current: &Result<Decimal, Unpriced>,
+    price: impl Fn(&PathOption) -> Result<Decimal, Unpriced>,
+) {
+    match current {
+        Ok(cur) => {
+            options.retain_mut(|p| match price(p) {
+                Ok(new) => {
+                    Money::priced(*cur, new).apply(p);
+                    p.monthly_savings_usd.is_some_and(|s| s > Decimal::ZERO)
+                }
+                Err(_) => false,
+            });
+            paths::rank(options);
+        }
+        Err(Unpriced(why)) => {
+            let m = Money::unpriced(why.clone());
+            for p in options.iter_mut() {
+                m.apply(p);
+            }
+        }
+    }
 }
 
 fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>) {
     let res = &r.resource;
-    let Details::Ec2Instance(d) = &res.details else {
+    let Details::Ec2Instance(_) = &res.details else {
         return;
     };
-    let Some(monthly) = r.monthly_usd else { return };
-    let volumes_monthly: Decimal = volumes
-        .map(|v| v.iter().filter_map(|x| x.monthly_usd).sum())
-        .unwrap_or_default();
+    let current = monthly_of(r);
+    let n_volumes = volumes.map_or(0, Vec::len);
+    let volumes_monthly: Result<Decimal, Unpriced> = volumes
+        .map(|v| v.iter().map(|x| monthly_of(x)).sum())
+        .unwrap_or(Ok(Decimal::ZERO));
 
     if res.state == "stopped" {
-        if volumes_monthly > Decimal::ZERO {
-            let n = volumes.map_or(0, Vec::len);
+        // A stopped instance bills no compute: its volumes are what it costs.
+        if n_volumes > 0
+            && volumes_monthly
+                .as_ref()
+                .map_or(true, |v| *v > Decimal::ZERO)
+        {
             cx.push(
-                r,
-                "ec2_stopped",
-                "review_stopped",
-                json!({"type": res.type_, "state": "stopped", "attached_volumes": n}),
-                None,
-                Vec::new(),
-                volumes_monthly,
-                Risk::Medium,
-                true,
-                "high",
-                Evidence {
-                    summary: format!("stopped; {n} volume(s) still billed"),
-                    hours_of_data: None,
-                    stats: BTreeMap::new(),
+                res,
+                Finding {
+                    rule: "ec2_stopped",
+                    action: "review_stopped",
+                    current: json!({"type": res.type_, "state": "stopped", "attached_volumes": n_volumes}),
+                    target: None,
+                    paths: Vec::new(),
+                    money: Money::of(volumes_monthly, Ok(Decimal::ZERO)),
+                    risk: Risk::Medium,
+                    in_place: true,
+                    confidence: "high",
+                    evidence: evidence(
+                        format!("stopped; {n_volumes} volume(s) still billed"),
+                        None,
+                        BTreeMap::new(),
+                    ),
+                    notes: vec![
+                        "current is its volumes' cost; snapshot what must be kept, then terminate the instance or delete its volumes".into(),
+                    ],
                 },
-                vec![
-                    "snapshot what must be kept, then terminate the instance or delete its volumes"
-                        .into(),
-                ],
             );
         }
         return;
@@ -355,32 +662,41 @@ fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>)
     if let Some(spec) = pricing::ec2_type(&res.type_)
         && !spec.current_generation
         && let Some(eq) = paths::current_equivalent(&res.type_)
-        && let (Ok((new, _)), Some(cur)) = (pricing::ec2_on_demand(&eq, &res.region), r.hourly_usd)
-        && new < cur
     {
-        let save = (cur - new) * HOURS_PER_MONTH;
-        cx.push(
-            r,
-            "ec2_previous_generation",
-            "upgrade_generation",
-            json!({"type": res.type_}),
-            Some(json!(eq)),
-            Vec::new(),
-            save,
-            Risk::Low,
-            true,
-            "high",
-            Evidence {
-                summary: format!("{} is previous generation", res.type_),
-                hours_of_data: None,
-                stats: BTreeMap::new(),
-            },
-            vec![format!("same size, current generation: {eq}")],
-        );
+        let money = Money::of(current.clone(), priced_as(res, |x| x.type_ = eq.clone()));
+        let cheaper = match money.saving() {
+            Some(s) => s > Decimal::ZERO,
+            None => linux_cheaper(&eq, &res.type_, &res.region),
+        };
+        if cheaper {
+            cx.push(
+                res,
+                Finding {
+                    rule: "ec2_previous_generation",
+                    action: "upgrade_generation",
+                    current: json!({"type": res.type_}),
+                    target: Some(json!(eq)),
+                    paths: Vec::new(),
+                    money,
+                    risk: Risk::Low,
+                    in_place: true,
+                    confidence: "high",
+                    evidence: evidence(
+                        format!("{} is previous generation", res.type_),
+                        None,
+                        BTreeMap::new(),
+                    ),
+                    notes: vec![format!("same size, current generation: {eq}")],
+                },
+            );
+        }
     }
 
-    // Members of an Auto Scaling group are judged as a group.
-    if d.auto_scaling_group.is_some() {
+    // A member of a group that is not in this scan: its type is the group's
+    // to change, and its utilization is judged with the group's.
+    if let Details::Ec2Instance(d) = &res.details
+        && d.auto_scaling_group.is_some()
+    {
         return;
     }
     let hours = cx.m.hours(&res.region, &res.id, Metric::CpuAvg);
@@ -422,49 +738,70 @@ fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>)
         } else {
             Risk::High
         };
-        let stop = PathOption {
+        // The decision's scope is the instance and the volumes it keeps:
+        // stopped, the volumes are still billed; terminated, they are not.
+        let whole: Result<Decimal, Unpriced> = match (&current, &volumes_monthly) {
+            (Ok(c), Ok(v)) => Ok(c + v),
+            (Err(e), _) | (_, Err(e)) => Err(e.clone()),
+        };
+        let stop_money = Money::of(whole.clone(), volumes_monthly.clone());
+        let terminate_money = Money::of(whole, Ok(Decimal::ZERO));
+        let mut stop = PathOption {
             target: "stopped".into(),
             path: "stop",
-            new_monthly_usd: Decimal::ZERO,
-            monthly_savings_usd: monthly,
+            new_monthly_usd: None,
+            monthly_savings_usd: None,
+            unpriced_reason: None,
             risk,
             in_place: true,
             projected_p99_cpu: 0.0,
             vcpu: 0,
             memory_gib: 0.0,
         };
-        let terminate = PathOption {
+        stop_money.apply(&mut stop);
+        let mut terminate = PathOption {
             target: "terminated".into(),
             path: "terminate",
-            monthly_savings_usd: monthly + volumes_monthly,
             risk: risk.max(Risk::Medium),
             ..stop.clone()
         };
+        terminate_money.apply(&mut terminate);
+        let mut notes = Vec::new();
+        if n_volumes > 0 {
+            notes.push(format!(
+                "current includes its {n_volumes} attached volume(s), which stay billed while it is stopped"
+            ));
+        }
+        notes.push(
+            "terminate (stronger) also removes its volumes' cost; snapshot them first".into(),
+        );
         cx.push(
-            r,
-            "ec2_idle",
-            "stop",
-            json!({"type": res.type_, "state": "running"}),
-            Some(json!("stopped")),
-            vec![stop, terminate],
-            monthly,
-            risk,
-            true,
-            "high",
-            Evidence {
-                summary: format!(
-                    "idle {idle_days} of {n_days} d (CPU <= {}%, net <= {} MB/d)",
-                    cx.t.idle_cpu_percent, cx.t.idle_network_mb_per_day
+            res,
+            Finding {
+                rule: "ec2_idle",
+                action: "stop",
+                current: json!({"type": res.type_, "state": "running"}),
+                target: Some(json!("stopped")),
+                paths: vec![stop, terminate],
+                money: stop_money,
+                risk,
+                in_place: true,
+                confidence: "high",
+                evidence: evidence(
+                    format!(
+                        "idle {idle_days} of {n_days} d (CPU <= {}%, net <= {} MB/d)",
+                        cx.t.idle_cpu_percent, cx.t.idle_network_mb_per_day
+                    ),
+                    Some(hours),
+                    stats,
                 ),
-                hours_of_data: Some(paths::round1(hours)),
-                stats,
+                notes,
             },
-            vec!["terminate (stronger) also removes its volumes' cost; snapshot them first".into()],
         );
         return;
     }
     if p99 < cx.t.downsize_p99_cpu_percent {
-        let options = paths::ec2_paths(
+        let mut options = paths::ec2_paths(
             &res.type_,
             &res.region,
             p99,
@@ -472,24 +809,30 @@ fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>)
             cx.t.target_p99_cpu_percent,
             cx.t.burstable_avg_cpu_percent,
         );
+        price_paths(&mut options, &current, |p| {
+            priced_as(res, |x| x.type_ = p.target.clone())
+        });
         if let Some(best) = options.first().cloned() {
+            let money = Money {
+                current: current.as_ref().ok().copied(),
+                new: best.new_monthly_usd,
+                reason: best.unpriced_reason.clone(),
+            };
             cx.push(
-                r,
-                "ec2_overprovisioned",
-                "downsize",
-                json!({"type": res.type_}),
-                Some(json!(best.target)),
-                options,
-                best.monthly_savings_usd,
-                best.risk,
-                best.in_place,
-                "CPU only",
-                Evidence {
-                    summary: format!("p99 CPU {} over {days} d", pct(p99)),
-                    hours_of_data: Some(paths::round1(hours)),
-                    stats,
+                res,
+                Finding {
+                    rule: "ec2_overprovisioned",
+                    action: "downsize",
+                    current: json!({"type": res.type_}),
+                    target: Some(json!(best.target)),
+                    paths: options,
+                    money,
+                    risk: best.risk,
+                    in_place: best.in_place,
+                    confidence: "CPU only",
+                    evidence: evidence(format!("p99 CPU {} over {days} d", pct(p99)), Some(hours), stats),
+                    notes: vec!["memory use is not measured (no CloudWatch agent data): targets keep the memory per vCPU".into()],
                 },
-                vec!["memory use is not measured (no CloudWatch agent data): targets keep the memory per vCPU".into()],
             );
         }
     }
@@ -500,83 +843,85 @@ fn ebs(cx: &mut Ctx, r: &PricedResource) {
     let Details::EbsVolume(v) = &res.details else {
         return;
     };
-    let Some(monthly) = r.monthly_usd else { return };
+    let current = monthly_of(r);
     let cur = json!({"type": res.type_, "size_gib": v.size_gib, "iops": v.iops, "throughput_mibps": v.throughput_mibps});
     if res.state == "available" {
-        let snap = pricing::ebs_rates("snapshot", &res.region)
-            .ok()
-            .and_then(|r| r.first().map(|(_, p)| *p * Decimal::from(v.size_gib)));
         let mut notes = vec!["snapshot it first if the data may be needed".to_string()];
-        if let Some(s) = snap {
+        if let Ok(s) = pricing::ebs_rates("snapshot", &res.region)
+            .map(|r| r.first().map(|(_, p)| *p * Decimal::from(v.size_gib)))
+            && let Some(s) = s
+        {
             notes.push(format!(
                 "a full snapshot would cost at most ${}/month",
-                s.round_dp(2)
+                cents(s)
             ));
         }
         cx.push(
-            r,
-            "ebs_unattached",
-            "delete_volume",
-            cur,
-            None,
-            Vec::new(),
-            monthly,
-            Risk::Medium,
-            true,
-            "high",
-            Evidence {
-                summary: "unattached (available)".into(),
-                hours_of_data: None,
-                stats: BTreeMap::new(),
+            res,
+            Finding {
+                rule: "ebs_unattached",
+                action: "delete_volume",
+                current: cur,
+                target: None,
+                paths: Vec::new(),
+                money: Money::of(current, Ok(Decimal::ZERO)),
+                risk: Risk::Medium,
+                in_place: true,
+                confidence: "high",
+                evidence: evidence("unattached (available)", None, BTreeMap::new()),
+                notes,
             },
-            notes,
         );
         return;
     }
-    // gp2 -> gp3 (and io1 -> gp3) keeping at least the old baseline.
-    let target = match res.type_.as_str() {
-        "gp2" => Some((
-            pricing::gp2_baseline_iops(v.size_gib).max(pricing::GP3_FREE_IOPS),
-            pricing::GP3_FREE_THROUGHPUT,
-            "ebs_gp2_to_gp3",
-        )),
-        "io1" => v.iops.filter(|i| *i <= cx.t.io1_to_gp3_max_iops).map(|i| {
-            (
-                i.max(pricing::GP3_FREE_IOPS),
-                (i / 4).clamp(pricing::GP3_FREE_THROUGHPUT, 1000),
-                "ebs_io1_to_gp3",
-            )
-        }),
+    // gp2 -> gp3 (and io1 -> gp3) keeping at least the old baseline IOPS and throughput.
+    let rule = match res.type_.as_str() {
+        "gp2" => Some("ebs_gp2_to_gp3"),
+        "io1" if v.iops.is_some_and(|i| i <= cx.t.io1_to_gp3_max_iops) => Some("ebs_io1_to_gp3"),
         _ => None,
     };
-    if let Some((iops, tp, rule)) = target
-        && let Ok(p) = pricing::ebs_volume("gp3", &res.region, v.size_gib, Some(iops), Some(tp))
+    if let Some(rule) = rule
+        && let Some((iops, tp)) = pricing::gp3_equivalent(&res.type_, v.size_gib, v.iops)
     {
-        let save = monthly - p.monthly;
-        if save > Decimal::ZERO {
+        let money = Money::of(
+            current.clone(),
+            priced_as(res, |x| {
+                x.type_ = "gp3".into();
+                if let Details::EbsVolume(d) = &mut x.details {
+                    d.iops = Some(iops);
+                    d.throughput_mibps = Some(tp);
+                }
+            }),
+        );
+        if money.saving().is_none_or(|s| s > Decimal::ZERO) {
             let mut notes = vec![format!(
                 "gp3 provisioned at {iops} IOPS and {tp} MiB/s, at least the current baseline; ModifyVolume works while attached"
             )];
-            if res.type_ == "gp2" && v.size_gib > 170 {
-                notes.push("gp2 of this size can reach 250 MiB/s: raise gp3 throughput if the workload needs it".into());
+            if res.type_ == "gp2" && tp > pricing::GP3_FREE_THROUGHPUT {
+                notes.push(format!(
+                    "gp2 of {} GiB can reach {tp} MiB/s: the price includes that throughput",
+                    v.size_gib
+                ));
             }
             cx.push(
-                r,
-                rule,
-                "modify_volume_type",
-                cur.clone(),
-                Some(json!({"type": "gp3", "iops": iops, "throughput_mibps": tp})),
-                Vec::new(),
-                save,
-                Risk::Low,
-                true,
-                "high",
-                Evidence {
-                    summary: format!("{} {} GiB -> gp3", res.type_, v.size_gib),
-                    hours_of_data: None,
-                    stats: BTreeMap::new(),
+                res,
+                Finding {
+                    rule,
+                    action: "modify_volume_type",
+                    current: cur.clone(),
+                    target: Some(json!({"type": "gp3", "iops": iops, "throughput_mibps": tp})),
+                    paths: Vec::new(),
+                    money,
+                    risk: Risk::Low,
+                    in_place: true,
+                    confidence: "high",
+                    evidence: evidence(
+                        format!("{} {} GiB -> gp3", res.type_, v.size_gib),
+                        None,
+                        BTreeMap::new(),
+                    ),
+                    notes,
                 },
-                notes,
             );
         }
     }
@@ -595,22 +940,27 @@ fn ebs(cx: &mut Ctx, r: &PricedResource) {
             let mut stats = BTreeMap::new();
             stats.insert("io_ops_per_day", per_day);
             cx.push(
-                r,
-                "ebs_idle",
-                "review_idle_volume",
-                cur,
-                None,
-                Vec::new(),
-                monthly,
-                Risk::High,
-                true,
-                "medium",
-                Evidence {
-                    summary: format!("{per_day:.1} I/O ops/day over {window} d"),
-                    hours_of_data: Some(paths::round1(hours)),
-                    stats,
+                res,
+                Finding {
+                    rule: "ebs_idle",
+                    action: "review_idle_volume",
+                    current: cur,
+                    target: None,
+                    paths: Vec::new(),
+                    money: Money::of(current, Ok(Decimal::ZERO)),
+                    risk: Risk::High,
+                    in_place: true,
+                    confidence: "medium",
+                    evidence: evidence(
+                        format!("{per_day:.1} I/O ops/day over {window} d"),
+                        Some(hours),
+                        stats,
+                    ),
+                    notes: vec![
+                        "attached but unused: detach, snapshot and delete if nothing needs it"
+                            .into(),
+                    ],
                 },
-                vec!["attached but unused: detach, snapshot and delete if nothing needs it".into()],
             );
         }
     }
@@ -621,62 +971,47 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
     let Details::RdsInstance(d) = &res.details else {
         return;
     };
-    let Some(monthly) = r.monthly_usd else { return };
     if res.state != "available" {
         return;
     }
-    let Ok(engine) = pricing::rds_engine(&d.engine) else {
-        return;
-    };
-    let deployment = if d.multi_az {
-        Deployment::MultiAz
-    } else {
-        Deployment::SingleAz
-    };
+    // The DB's cost is its instance hours and its storage: every path is
+    // priced the same way, so current - new is what the change saves.
+    let current = monthly_of(r);
     let cur = json!({"class": res.type_, "engine": d.engine, "multi_az": d.multi_az, "storage_type": d.storage_type, "allocated_storage_gib": d.allocated_storage_gib});
 
     // gp2 storage -> gp3, where it is cheaper.
     if d.storage_type == "gp2" {
-        let gp2 = pricing::rds_storage(
-            engine,
-            &res.region,
-            deployment,
-            "gp2",
-            d.allocated_storage_gib,
-            None,
-            None,
+        let money = Money::of(
+            current.clone(),
+            priced_as(res, |x| {
+                if let Details::RdsInstance(s) = &mut x.details {
+                    s.storage_type = "gp3".into();
+                    s.iops = None;
+                    s.storage_throughput_mibps = None;
+                }
+            }),
         );
-        let gp3 = pricing::rds_storage(
-            engine,
-            &res.region,
-            deployment,
-            "gp3",
-            d.allocated_storage_gib,
-            None,
-            None,
-        );
-        if let (Ok(a), Ok(b)) = (gp2, gp3) {
-            let save = a.monthly - b.monthly;
-            if save > Decimal::ZERO {
-                cx.push(
-                    r,
-                    "rds_gp2_to_gp3",
-                    "modify_storage_type",
-                    cur.clone(),
-                    Some(json!({"storage_type": "gp3"})),
-                    Vec::new(),
-                    save,
-                    Risk::Low,
-                    true,
-                    "high",
-                    Evidence {
-                        summary: format!("gp2 {} GiB -> gp3", d.allocated_storage_gib),
-                        hours_of_data: None,
-                        stats: BTreeMap::new(),
-                    },
-                    vec!["gp3 includes 3,000 IOPS (12,000 from 400 GiB)".into()],
-                );
-            }
+        if money.saving().is_some_and(|s| s > Decimal::ZERO) {
+            cx.push(
+                res,
+                Finding {
+                    rule: "rds_gp2_to_gp3",
+                    action: "modify_storage_type",
+                    current: cur.clone(),
+                    target: Some(json!({"storage_type": "gp3"})),
+                    paths: Vec::new(),
+                    money,
+                    risk: Risk::Low,
+                    in_place: true,
+                    confidence: "high",
+                    evidence: evidence(
+                        format!("gp2 {} GiB -> gp3", d.allocated_storage_gib),
+                        None,
+                        BTreeMap::new(),
+                    ),
+                    notes: vec!["gp3 includes 3,000 IOPS (12,000 from 400 GiB)".into()],
+                },
+            );
         }
     }
 
@@ -687,44 +1022,57 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
         cx.insufficient(r, hours);
         return;
     }
-    let Ok(hourly) = pricing::rds_instance_hourly(engine, &res.type_, deployment, &res.region)
-    else {
-        return;
-    };
-    let instance_monthly = hourly * HOURS_PER_MONTH;
     let window = cx.m.recent_days();
     let conns = cx.m.get(&res.region, &res.id, Metric::DbConnections);
     let max_conns = conns.recent_max().map_or(0.0, |m| m.max(0.0));
     let mut stats = BTreeMap::new();
     stats.insert("max_connections_7d", max_conns);
     if conns.recent_count() > 0 && max_conns <= 0.0 {
-        let stop = PathOption {
+        // Stopped, a DB bills its storage; deleted, the final snapshot's.
+        let stop_money = Money::of(
+            current.clone(),
+            priced_as(res, |x| x.state = "stopped".into()),
+        );
+        let delete_money = Money::of(
+            current.clone(),
+            rds_snapshot_monthly(&d.engine, &res.region, d.allocated_storage_gib),
+        );
+        let mut stop = PathOption {
             target: "stopped".into(),
             path: "stop_db",
-            new_monthly_usd: monthly - instance_monthly,
-            monthly_savings_usd: instance_monthly,
+            new_monthly_usd: None,
+            monthly_savings_usd: None,
+            unpriced_reason: None,
             risk: Risk::Low,
             in_place: true,
             projected_p99_cpu: 0.0,
             vcpu: 0,
             memory_gib: 0.0,
         };
-        let snap_rate = pricing::ebs_rates("snapshot", &res.region)
-            .ok()
-            .and_then(|r| r.first().map(|(_, p)| *p))
-            .unwrap_or_default();
-        let snap = snap_rate * Decimal::from(d.allocated_storage_gib);
-        let delete = PathOption {
+        stop_money.apply(&mut stop);
+        let mut delete = PathOption {
             target: "snapshot_and_delete".into(),
             path: "snapshot_and_delete",
-            new_monthly_usd: snap,
-            monthly_savings_usd: monthly - snap,
             risk: Risk::Medium,
             ..stop.clone()
         };
-        cx.push(r, "rds_idle", "stop_db", cur, Some(json!("stopped")), vec![stop, delete], instance_monthly, Risk::Low, true, "high",
-            Evidence { summary: format!("0 connections over {window} d"), hours_of_data: Some(paths::round1(hours)), stats },
-            vec!["AWS starts a stopped DB instance again after 7 days: stop it again, or snapshot and delete it".into()]);
+        delete_money.apply(&mut delete);
+        cx.push(
+            res,
+            Finding {
+                rule: "rds_idle",
+                action: "stop_db",
+                current: cur,
+                target: Some(json!("stopped")),
+                paths: vec![stop, delete],
+                money: stop_money,
+                risk: Risk::Low,
+                in_place: true,
+                confidence: "high",
+                evidence: evidence(format!("0 connections over {window} d"), Some(hours), stats),
+                notes: vec!["AWS starts a stopped DB instance again after 7 days: stop it again, or snapshot and delete it".into()],
+            },
+        );
         return;
     }
     let Some(p99) = p99_cpu(cx.m, res) else {
@@ -732,12 +1080,18 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
     };
     stats.insert("cpu_p99_of_hourly_max_percent", paths::round1(p99));
     if p99 < cx.t.downsize_p99_cpu_percent {
+        let engine = pricing::rds_engine(&d.engine).unwrap_or("mysql");
+        let deployment = if d.multi_az {
+            pricing::Deployment::MultiAz
+        } else {
+            pricing::Deployment::SingleAz
+        };
         let free_min = cx.m.get(&res.region, &res.id, Metric::FreeableMemory).min();
         let used = pricing::rds_class(&res.type_).and_then(|(_, mem, _)| {
             let mem: f64 = mem.try_into().ok()?;
             free_min.map(|free| (mem - free / 1_073_741_824.0).max(0.0))
         });
-        let options = paths::rds_paths(
+        let mut options = paths::rds_paths(
             &res.type_,
             engine,
             deployment,
@@ -746,17 +1100,49 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
             used,
             cx.t.target_p99_cpu_percent,
         );
+        price_paths(&mut options, &current, |p| {
+            priced_as(res, |x| x.type_ = p.target.clone())
+        });
         if let Some(best) = options.first().cloned() {
             let confidence = if used.is_some() {
                 "CPU and memory"
             } else {
                 "CPU only"
             };
-            cx.push(r, "rds_overprovisioned", "downsize_db", cur, Some(json!(best.target)), options, best.monthly_savings_usd, best.risk, true, confidence,
-                Evidence { summary: format!("p99 CPU {} over {} d", pct(p99), cx.m.lookback_days), hours_of_data: Some(paths::round1(hours)), stats },
-                vec!["ModifyDBInstance changes the class in place (a short outage; Multi-AZ fails over)".into()]);
+            let money = Money {
+                current: current.as_ref().ok().copied(),
+                new: best.new_monthly_usd,
+                reason: best.unpriced_reason.clone(),
+            };
+            cx.push(
+                res,
+                Finding {
+                    rule: "rds_overprovisioned",
+                    action: "downsize_db",
+                    current: cur,
+                    target: Some(json!(best.target)),
+                    paths: options,
+                    money,
+                    risk: best.risk,
+                    in_place: true,
+                    confidence,
+                    evidence: evidence(
+                        format!("p99 CPU {} over {} d", pct(p99), cx.m.lookback_days),
+                        Some(hours),
+                        stats,
+                    ),
+                    notes: vec!["ModifyDBInstance changes the class in place (a short outage; Multi-AZ fails over); current and new include storage".into()],
+                },
+            );
         }
     }
+}
+
+/// A DB's final snapshot, a month: RDS backup storage at the engine's rate
+/// in the region (not the EBS snapshot rate).
+fn rds_snapshot_monthly(engine: &str, region: &str, gib: i64) -> Result<Decimal, Unpriced> {
+    let e = pricing::rds_engine(engine)?;
+    pricing::rds_snapshot_storage(e, region, gib).map(|p| cents(p.monthly))
 }
 
 fn lb(cx: &mut Ctx, r: &PricedResource, targets: Option<&Targets>) {
@@ -764,7 +1150,6 @@ fn lb(cx: &mut Ctx, r: &PricedResource, targets: Option<&Targets>) {
     let Details::LoadBalancer(l) = &res.details else {
         return;
     };
-    let Some(monthly) = r.monthly_usd else { return };
     let window = cx.m.recent_days();
     let mut reason = None;
     let mut stats = BTreeMap::new();
@@ -810,25 +1195,23 @@ fn lb(cx: &mut Ctx, r: &PricedResource, targets: Option<&Targets>) {
     }
     if let Some(why) = reason {
         cx.push(
-            r,
-            "lb_idle",
-            "delete_load_balancer",
-            json!({"type": l.lb_type, "name": res.name}),
-            None,
-            Vec::new(),
-            monthly,
-            Risk::Medium,
-            true,
-            "high",
-            Evidence {
-                summary: why,
-                hours_of_data: None,
-                stats,
+            res,
+            Finding {
+                rule: "lb_idle",
+                action: "delete_load_balancer",
+                current: json!({"type": l.lb_type, "name": res.name}),
+                target: None,
+                paths: Vec::new(),
+                money: Money::of(monthly_of(r), Ok(Decimal::ZERO)),
+                risk: Risk::Medium,
+                in_place: true,
+                confidence: "high",
+                evidence: evidence(why, None, stats),
+                notes: vec![
+                    "savings are the hourly charge; LCU charges would stop too".into(),
+                    "check DNS records pointing at it before deleting".into(),
+                ],
             },
-            vec![
-                "savings are the hourly charge; LCU charges would stop too".into(),
-                "check DNS records pointing at it before deleting".into(),
-            ],
         );
     }
 }
@@ -838,10 +1221,56 @@ fn asg(cx: &mut Ctx, r: &PricedResource) {
     let Details::AutoScalingGroup(g) = &res.details else {
         return;
     };
-    let Some(monthly) = r.monthly_usd else { return };
     if g.members.is_empty() {
         return;
     }
+    let current = monthly_of(r);
+    let n = g.members.len() as u64;
+    // The group's members at `type_`, as Linux on-demand in the region (a
+    // group with Windows or spot members is unpriced already).
+    let members_at = |type_: &str| -> Result<Decimal, Unpriced> {
+        pricing::ec2_on_demand(type_, &res.region)
+            .map(|(h, _)| cents(h * HOURS_PER_MONTH) * Decimal::from(n))
+    };
+    let cur = json!({"type": res.type_, "desired_capacity": g.desired_capacity, "min_size": g.min_size, "max_size": g.max_size});
+
+    // A previous-generation type: the launch template's type is the change
+    // (members are replaced by an instance refresh), for the whole group.
+    if let Some(spec) = pricing::ec2_type(&res.type_)
+        && !spec.current_generation
+        && let Some(eq) = paths::current_equivalent(&res.type_)
+    {
+        let money = Money::of(current.clone(), members_at(&eq));
+        let cheaper = match money.saving() {
+            Some(s) => s > Decimal::ZERO,
+            None => linux_cheaper(&eq, &res.type_, &res.region),
+        };
+        if cheaper {
+            cx.push(
+                res,
+                Finding {
+                    rule: "asg_previous_generation",
+                    action: "upgrade_generation",
+                    current: cur.clone(),
+                    target: Some(json!(eq)),
+                    paths: Vec::new(),
+                    money,
+                    risk: Risk::Low,
+                    in_place: false,
+                    confidence: "high",
+                    evidence: evidence(
+                        format!("{} x {} is previous generation", n, res.type_),
+                        None,
+                        BTreeMap::new(),
+                    ),
+                    notes: vec![format!(
+                        "change the launch template's type to {eq}; an instance refresh replaces the members"
+                    )],
+                },
+            );
+        }
+    }
+
     let hours = cx.m.hours(&res.region, &res.id, Metric::CpuAvg);
     if hours < cx.t.min_hours {
         cx.insufficient(r, hours);
@@ -857,41 +1286,41 @@ fn asg(cx: &mut Ctx, r: &PricedResource) {
         cx.m.get(&res.region, &res.id, Metric::CpuAvg)
             .mean()
             .unwrap_or(0.0);
-    let per_member = monthly / Decimal::from(g.members.len() as u64);
     let mut stats = BTreeMap::new();
     stats.insert("cpu_p99_of_hourly_max_percent", paths::round1(p99));
     stats.insert("cpu_avg_percent", paths::round1(avg));
-    let cur = json!({"type": res.type_, "desired_capacity": g.desired_capacity, "min_size": g.min_size, "max_size": g.max_size});
-    let evidence = |s: String, stats| Evidence {
-        summary: s,
-        hours_of_data: Some(paths::round1(hours)),
-        stats,
-    };
     if g.desired_capacity > g.min_size {
         // The fewest members that keep the group's p99 under the target.
         let needed =
             ((g.desired_capacity as f64) * p99 / cx.t.target_p99_cpu_percent).ceil() as i64;
         let new = needed.max(g.min_size).max(1);
         if new < g.desired_capacity {
-            let save = per_member * Decimal::from(g.desired_capacity - new);
+            // The members cost what they cost; the ones removed, their share.
+            let new_cost = current
+                .clone()
+                .map(|c| c - c / Decimal::from(n) * Decimal::from(g.desired_capacity - new));
             cx.push(
-                r,
-                "asg_overprovisioned",
-                "reduce_capacity",
-                cur,
-                Some(json!({"desired_capacity": new})),
-                Vec::new(),
-                save,
-                Risk::Medium,
-                true,
-                "CPU only",
-                evidence(
-                    format!("p99 CPU {} over {} d", pct(p99), cx.m.lookback_days),
-                    stats,
-                ),
-                vec![
-                    "lower the desired capacity (and minimum, or a scaling policy's target)".into(),
-                ],
+                res,
+                Finding {
+                    rule: "asg_overprovisioned",
+                    action: "reduce_capacity",
+                    current: cur,
+                    target: Some(json!({"desired_capacity": new})),
+                    paths: Vec::new(),
+                    money: Money::of(current, new_cost),
+                    risk: Risk::Medium,
+                    in_place: true,
+                    confidence: "CPU only",
+                    evidence: evidence(
+                        format!("p99 CPU {} over {} d", pct(p99), cx.m.lookback_days),
+                        Some(hours),
+                        stats,
+                    ),
+                    notes: vec![
+                        "lower the desired capacity (and minimum, or a scaling policy's target)"
+                            .into(),
+                    ],
+                },
             );
         }
         return;
@@ -904,16 +1333,37 @@ fn asg(cx: &mut Ctx, r: &PricedResource) {
         cx.t.target_p99_cpu_percent,
         cx.t.burstable_avg_cpu_percent,
     );
-    let n = Decimal::from(g.members.len() as u64);
     for o in &mut options {
-        o.new_monthly_usd *= n;
-        o.monthly_savings_usd *= n;
+        // Replacing the members is never a change in place.
         o.in_place = false;
     }
+    price_paths(&mut options, &current, |p| members_at(&p.target));
     if let Some(best) = options.first().cloned() {
-        cx.push(r, "asg_overprovisioned", "downsize", cur, Some(json!(best.target)), options, best.monthly_savings_usd, best.risk, false, "CPU only",
-            evidence(format!("p99 CPU {} over {} d at minimum size", pct(p99), cx.m.lookback_days), stats),
-            vec!["change the launch template's instance type; an instance refresh replaces the members".into()]);
+        let money = Money {
+            current: current.as_ref().ok().copied(),
+            new: best.new_monthly_usd,
+            reason: best.unpriced_reason.clone(),
+        };
+        cx.push(
+            res,
+            Finding {
+                rule: "asg_overprovisioned",
+                action: "downsize",
+                current: cur,
+                target: Some(json!(best.target)),
+                paths: options,
+                money,
+                risk: best.risk,
+                in_place: false,
+                confidence: "CPU only",
+                evidence: evidence(
+                    format!("p99 CPU {} over {} d at minimum size", pct(p99), cx.m.lookback_days),
+                    Some(hours),
+                    stats,
+                ),
+                notes: vec!["change the launch template's instance type; an instance refresh replaces the members".into()],
+            },
+        );
     }
 }
 

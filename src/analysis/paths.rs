@@ -20,8 +20,11 @@ pub struct PathOption {
     pub target: String,
     /// smaller_size, current_generation, graviton, burstable
     pub path: &'static str,
-    pub new_monthly_usd: Decimal,
-    pub monthly_savings_usd: Decimal,
+    /// The resource's monthly cost after this path, and `current - new`, to
+    /// the cent; null when the resource is unpriced (see `unpriced_reason`).
+    pub new_monthly_usd: Option<Decimal>,
+    pub monthly_savings_usd: Option<Decimal>,
+    pub unpriced_reason: Option<String>,
     pub risk: Risk,
     /// False when the change needs more than a type change (e.g. an arm64 AMI).
     pub in_place: bool,
@@ -92,11 +95,29 @@ pub fn current_equivalent(t: &str) -> Option<String> {
     pricing::ec2_type(&cand).map(|_| cand)
 }
 
+/// The processor behind an instance type: Graviton (arm64), AMD (an `a` in
+/// the family's attributes) or Intel.
+fn processor(t: &str, arm: bool) -> &'static str {
+    if arm {
+        return "graviton";
+    }
+    match split_type(t.trim_start_matches("db.")) {
+        Some((_, _, attrs, _)) if attrs.contains('a') => "amd",
+        _ => "intel",
+    }
+}
+
 /// Risk of a path: how hot the target would run, plus one step for each
-/// thing that could go wrong beyond CPU (less memory with no memory data, a
-/// burstable type's CPU credits or a processor change, a move that is not a
-/// plain type change).
-fn risk(projected: f64, less_memory_unmeasured: bool, other_change: bool, in_place: bool) -> Risk {
+/// thing that could go wrong beyond CPU: less memory with no memory data, a
+/// burstable type's CPU credits, a processor change (another vendor or
+/// architecture), and a move that is not a plain type change in place.
+fn risk(
+    projected: f64,
+    less_memory_unmeasured: bool,
+    burstable: bool,
+    processor_change: bool,
+    in_place: bool,
+) -> Risk {
     let mut score = if projected < 40.0 {
         0
     } else if projected < 60.0 {
@@ -106,7 +127,10 @@ fn risk(projected: f64, less_memory_unmeasured: bool, other_change: bool, in_pla
     } else {
         3
     };
-    score += u8::from(less_memory_unmeasured) + u8::from(other_change) + u8::from(!in_place);
+    score += u8::from(less_memory_unmeasured)
+        + u8::from(burstable)
+        + u8::from(processor_change)
+        + u8::from(!in_place);
     match score {
         0 | 1 => Risk::Low,
         2 => Risk::Medium,
@@ -116,6 +140,12 @@ fn risk(projected: f64, less_memory_unmeasured: bool, other_change: bool, in_pla
 
 fn monthly(hourly: Decimal) -> Decimal {
     hourly * HOURS_PER_MONTH
+}
+
+/// (new, current - new), both sides to the cent first.
+fn cents_pair(current: Decimal, new: Decimal) -> (Decimal, Decimal) {
+    let (c, n) = (super::cents(current), super::cents(new));
+    (n, c - n)
 }
 
 /// Downsizing paths for an EC2 instance type in a region, from its p99 of
@@ -183,17 +213,19 @@ pub fn ec2_paths(
                 projected,
                 t.memory_mib < cur.memory_mib,
                 kind == "burstable",
+                processor(t.name, arm) != processor(current, cur_arm),
                 in_place,
             );
-            let new_monthly = monthly(hourly);
             if out.iter().any(|o| o.target == t.name) {
                 continue;
             }
+            let (new, saving) = cents_pair(monthly(cur_hourly), monthly(hourly));
             out.push(PathOption {
                 target: t.name.to_string(),
                 path: kind,
-                new_monthly_usd: new_monthly,
-                monthly_savings_usd: monthly(cur_hourly) - new_monthly,
+                new_monthly_usd: Some(new),
+                monthly_savings_usd: Some(saving),
+                unpriced_reason: None,
                 risk,
                 in_place,
                 projected_p99_cpu: round1(projected),
@@ -286,15 +318,17 @@ pub fn rds_paths(
             let risk = risk(
                 projected,
                 used_memory_gib.is_none() && mem < cur_mem,
-                kind == "graviton",
+                false,
+                processor(class, kind == "graviton") != processor(current, false),
                 true,
             );
-            let new_monthly = monthly(hourly);
+            let (new, saving) = cents_pair(monthly(cur_hourly), monthly(hourly));
             out.push(PathOption {
                 target: class.to_string(),
                 path: kind,
-                new_monthly_usd: new_monthly,
-                monthly_savings_usd: monthly(cur_hourly) - new_monthly,
+                new_monthly_usd: Some(new),
+                monthly_savings_usd: Some(saving),
+                unpriced_reason: None,
                 risk,
                 in_place: true,
                 projected_p99_cpu: round1(projected),
@@ -327,7 +361,7 @@ mod tests {
         assert!(first.in_place);
         assert_eq!(first.risk, Risk::Low);
         assert_eq!(first.target, "m5.xlarge", "{p:#?}");
-        assert!(first.monthly_savings_usd >= Decimal::from(140));
+        assert!(first.monthly_savings_usd >= Some(Decimal::from(140)));
         // A burstable path with less memory is never ranked low risk.
         assert!(
             p.iter()
@@ -342,7 +376,7 @@ mod tests {
         assert!(g.iter().all(|o| !o.in_place));
         // Every path is cheaper and keeps projected p99 under 80%.
         for o in &p {
-            assert!(o.monthly_savings_usd > Decimal::ZERO);
+            assert!(o.monthly_savings_usd > Some(Decimal::ZERO));
             assert!(o.projected_p99_cpu < 80.0, "{o:?}");
         }
     }

@@ -181,7 +181,7 @@ fn ec2_idle_cpu_boundary() {
         .find(|r| r.resource_id == "i-a")
         .unwrap();
     assert_eq!(stop.action, "stop");
-    assert_eq!(stop.monthly_savings_usd, dec!(140.16));
+    assert_eq!(stop.monthly_savings_usd, Some(dec!(140.16)));
     assert_eq!(stop.paths.len(), 2);
     assert!(!actions(&o, "i-b").contains(&"stop"));
 }
@@ -297,7 +297,7 @@ fn previous_generation_and_stopped_need_no_metrics() {
     assert_eq!(up.target, Some(serde_json::json!("m5.xlarge")));
     assert_eq!(
         up.monthly_savings_usd,
-        (dec!(0.2) - dec!(0.192)) * dec!(730)
+        Some((dec!(0.2) - dec!(0.192)) * dec!(730))
     );
     assert!(!actions(&o, "i-new").contains(&"upgrade_generation"));
     let st = o
@@ -306,7 +306,7 @@ fn previous_generation_and_stopped_need_no_metrics() {
         .find(|r| r.action == "review_stopped")
         .unwrap();
     assert_eq!(st.resource_id, "i-stopped");
-    assert_eq!(st.monthly_savings_usd, dec!(8));
+    assert_eq!(st.monthly_savings_usd, Some(dec!(8)));
     assert!(actions(&o, "i-stopped-bare").is_empty());
 }
 
@@ -337,7 +337,7 @@ fn ebs_rules() {
         .unwrap();
     assert_eq!(
         (del.action, del.monthly_savings_usd),
-        ("delete_volume", dec!(20))
+        ("delete_volume", Some(dec!(20)))
     );
     let g = o
         .recommendations
@@ -345,9 +345,11 @@ fn ebs_rules() {
         .find(|r| r.resource_id == "vol-gp2")
         .unwrap();
     assert_eq!(g.action, "modify_volume_type");
-    // gp3 keeps gp2's 6,000 IOPS baseline: 2000 x 0.08 + 3000 x 0.005 = 175 vs 200.
+    // gp3 keeps gp2's 6,000 IOPS baseline and its 250 MiB/s:
+    // 2000 x 0.08 + 3000 x 0.005 + 125 x 0.04 = 180 vs 200.
     assert_eq!(g.target.as_ref().unwrap()["iops"], 6000);
-    assert_eq!(g.monthly_savings_usd, dec!(25));
+    assert_eq!(g.target.as_ref().unwrap()["throughput_mibps"], 250);
+    assert_eq!(g.monthly_savings_usd, Some(dec!(20)));
     assert_eq!(actions(&o, "vol-io1"), ["modify_volume_type"]);
     assert!(actions(&o, "vol-io1-big").is_empty());
     assert_eq!(actions(&o, "vol-idle"), ["review_idle_volume"]);
@@ -384,7 +386,7 @@ fn rds_rules() {
         .find(|r| r.resource_id == "db-idle")
         .unwrap();
     assert_eq!(s.action, "stop_db");
-    assert_eq!(s.monthly_savings_usd, dec!(129.94));
+    assert_eq!(s.monthly_savings_usd, Some(dec!(129.94)));
     assert!(s.notes.iter().any(|n| n.contains("7 days")));
     assert!(s.paths.iter().any(|p| p.target == "snapshot_and_delete"));
     assert!(!actions(&o, "db-one").contains(&"stop_db"));
@@ -454,7 +456,8 @@ fn load_balancer_rules() {
         .find(|r| r.resource_id == "alb-sick")
         .unwrap();
     assert_eq!(r.evidence.summary, "no healthy targets");
-    assert_eq!(r.monthly_savings_usd, dec!(16.425));
+    // $0.0225 x 730 = $16.425, to the cent as an invoice shows it.
+    assert_eq!(r.monthly_savings_usd, Some(dec!(16.43)));
 }
 
 #[test]
@@ -480,7 +483,10 @@ fn asg_rules() {
     assert_eq!(r.action, "reduce_capacity");
     // 6 members at p99 30%: ceil(6 x 30 / 80) = 3 members carry it.
     assert_eq!(r.target.as_ref().unwrap()["desired_capacity"], 3);
-    assert_eq!(r.monthly_savings_usd, dec!(0.096) * dec!(730) * dec!(3));
+    assert_eq!(
+        r.monthly_savings_usd,
+        Some(dec!(0.096) * dec!(730) * dec!(3))
+    );
     let d = o
         .recommendations
         .iter()
@@ -515,7 +521,7 @@ fn elastic_ips() {
     let o = run_with(Vec::new(), &metrics(), &e, &[]);
     assert_eq!(o.recommendations.len(), 1);
     assert_eq!(o.recommendations[0].action, "release_address");
-    assert_eq!(o.recommendations[0].monthly_savings_usd, dec!(3.65));
+    assert_eq!(o.recommendations[0].monthly_savings_usd, Some(dec!(3.65)));
 }
 
 #[test]
@@ -656,4 +662,342 @@ fn a_stopped_instances_volumes_are_not_counted_twice() {
     );
     assert_eq!(actions(&o, "i-stopped"), ["review_stopped"]);
     assert!(actions(&o, "vol-gp2").is_empty());
+}
+
+/// Every finding and every path: current - new = saving exactly, to the
+/// cent; or all three null with the reason.
+fn assert_reconciles(o: &Outcome) {
+    let cents = |d: Decimal| d == d.round_dp(2);
+    for r in &o.recommendations {
+        match (
+            r.current_monthly_usd,
+            r.new_monthly_usd,
+            r.monthly_savings_usd,
+        ) {
+            (Some(c), Some(n), Some(s)) => {
+                assert_eq!(c - n, s, "{} {}", r.resource_key, r.rule);
+                assert!(cents(c) && cents(n), "{} {}", r.resource_key, r.rule);
+                assert_eq!(r.annual_savings_usd, Some(s * dec!(12)));
+                assert!(r.unpriced_reason.is_none());
+            }
+            (None, None, None) => assert!(r.unpriced_reason.is_some(), "{}", r.resource_key),
+            other => panic!("{} {}: half-priced {other:?}", r.resource_key, r.rule),
+        }
+        for p in &r.paths {
+            match (
+                r.current_monthly_usd,
+                p.new_monthly_usd,
+                p.monthly_savings_usd,
+            ) {
+                (Some(c), Some(n), Some(s)) => {
+                    assert_eq!(c - n, s, "{} -> {}", r.resource_key, p.target);
+                    assert!(cents(n));
+                }
+                // A path can be unpriced on a priced resource (no backup
+                // storage rate there), with its reason; never half-priced.
+                (_, None, None) => assert!(p.unpriced_reason.is_some()),
+                other => panic!("{} -> {}: {other:?}", r.resource_key, p.target),
+            }
+        }
+    }
+}
+
+fn idle_db_metrics(m: &mut Metrics, region: &str, id: &str) {
+    let pts = |v: f64| -> Vec<Point> {
+        (0..14 * 24)
+            .map(|h| Point {
+                ts: END - (14 * 24 - h) * 3600,
+                value: v,
+            })
+            .collect()
+    };
+    m.mark_fetched(region);
+    m.add(region, id, Metric::DbConnections, pts(0.0));
+    m.add(region, id, Metric::CpuAvg, pts(1.0));
+    m.add(region, id, Metric::CpuMax, pts(2.0));
+}
+
+#[test]
+fn totals_count_the_same_id_in_two_regions_twice() {
+    let mut m = metrics();
+    let us = db("orders", "db.m5.large", "gp3");
+    let mut eu = db("orders", "db.m5.large", "gp3");
+    eu.region = "eu-west-1".into();
+    idle_db_metrics(&mut m, "us-east-1", "orders");
+    idle_db_metrics(&mut m, "eu-west-1", "orders");
+    let mut inv = report(vec![us, eu]);
+    inv.regions.push("eu-west-1".into());
+    let o = analyse(&inv, &m, &Extras::default(), &Thresholds::default(), &[]);
+    let stops: Vec<_> = o
+        .recommendations
+        .iter()
+        .filter(|r| r.action == "stop_db")
+        .collect();
+    assert_eq!(stops.len(), 2);
+    assert_ne!(stops[0].resource_key, stops[1].resource_key);
+    assert_ne!(stops[0].recommendation_id, stops[1].recommendation_id);
+    let t = crate::commands::recommend::totals(&o.recommendations);
+    assert_eq!(
+        Some(t.monthly_savings_usd),
+        stops[0]
+            .monthly_savings_usd
+            .zip(stops[1].monthly_savings_usd)
+            .map(|(a, b)| a + b)
+    );
+    assert_reconciles(&o);
+}
+
+#[test]
+fn the_members_of_a_group_get_no_findings_of_their_own() {
+    // A 2 x m4.xlarge group at minimum size, mostly idle: one downsize for the
+    // group; its members' generation upgrade is the group's to make.
+    let mut m = metrics();
+    series(&mut m, "asg-old", Metric::CpuAvg, 14 * 24, |_| 5.0);
+    series(&mut m, "asg-old", Metric::CpuMax, 14 * 24, |_| 10.0);
+    let mut resources = vec![asg("asg-old", "m4.xlarge", 2, 2)];
+    for i in 0..2 {
+        let mut x = instance(&format!("asg-old-m{i}"), "m4.xlarge", "running");
+        if let Details::Ec2Instance(d) = &mut x.details {
+            d.auto_scaling_group = Some("asg-old".into());
+        }
+        steady(&mut m, &x.id, 14 * 24, 5.0, 10.0, 100.0 * MB);
+        resources.push(x);
+    }
+    let o = run(resources, &m);
+    assert!(
+        actions(&o, "asg-old-m0").is_empty(),
+        "{:?}",
+        actions(&o, "asg-old-m0")
+    );
+    assert!(actions(&o, "asg-old-m1").is_empty());
+    let group = actions(&o, "asg-old");
+    assert!(group.contains(&"downsize"), "{group:?}");
+    assert!(group.contains(&"upgrade_generation"), "{group:?}");
+    // The total is the group's best finding alone: nothing counted twice.
+    let best = o
+        .recommendations
+        .iter()
+        .filter_map(|r| r.monthly_savings_usd)
+        .max()
+        .unwrap();
+    let t = crate::commands::recommend::totals(&o.recommendations);
+    assert_eq!(t.monthly_savings_usd, best);
+    assert_eq!(o.coverage.covered_by_other_finding, 2);
+    assert_eq!(o.coverage.with_findings, 1);
+    assert_reconciles(&o);
+}
+
+#[test]
+fn rds_paths_price_instance_and_storage_on_both_sides() {
+    let mut m = metrics();
+    series(&mut m, "analytics", Metric::DbConnections, 14 * 24, |_| 5.0);
+    series(&mut m, "analytics", Metric::CpuAvg, 14 * 24, |_| 5.0);
+    series(&mut m, "analytics", Metric::CpuMax, 14 * 24, |_| 10.0);
+    let mut d = db("analytics", "db.r5.2xlarge", "gp2");
+    if let Details::RdsInstance(x) = &mut d.details {
+        x.allocated_storage_gib = 1000;
+    }
+    let o = run(vec![d], &m);
+    let r = o
+        .recommendations
+        .iter()
+        .find(|r| r.action == "downsize_db")
+        .unwrap();
+    // db.r5.2xlarge postgres $1.00/h = $730 plus gp2 1,000 GiB x $0.115 = $115.
+    assert_eq!(r.current_monthly_usd, Some(dec!(845)));
+    for p in &r.paths {
+        let new = p.new_monthly_usd.unwrap();
+        assert!(
+            new > dec!(115),
+            "{} must include the storage: {new}",
+            p.target
+        );
+    }
+    assert_reconciles(&o);
+}
+
+#[test]
+fn an_unpriced_resource_still_gets_its_findings() {
+    // A Windows m5.xlarge at 0.5% CPU for 14 days: the bundled tables are
+    // Linux, so the finding has no dollar figure, but it is there.
+    let mut m = metrics();
+    steady(&mut m, "i-win", 14 * 24, 0.5, 1.0, 0.0);
+    let mut win = instance("i-win", "m5.xlarge", "running");
+    if let Details::Ec2Instance(d) = &mut win.details {
+        d.platform = "Windows".into();
+    }
+    let mut spot = instance("i-spot", "m5.2xlarge", "running");
+    if let Details::Ec2Instance(d) = &mut spot.details {
+        d.lifecycle = Some("spot".into());
+    }
+    steady(&mut m, "i-spot", 14 * 24, 15.0, 20.0, 100.0 * MB);
+    let o = run(vec![win, spot], &m);
+    let r = o
+        .recommendations
+        .iter()
+        .find(|r| r.resource_id == "i-win")
+        .expect("the idle Windows instance has a finding");
+    assert_eq!(r.action, "stop");
+    assert_eq!(r.monthly_savings_usd, None);
+    assert!(r.unpriced_reason.as_deref().unwrap().contains("Windows"));
+    let d = o
+        .recommendations
+        .iter()
+        .find(|r| r.resource_id == "i-spot")
+        .expect("the spot instance has a finding");
+    assert_eq!(d.action, "downsize");
+    assert!(d.unpriced_reason.as_deref().unwrap().contains("spot"));
+    assert!(!d.paths.is_empty());
+    let t = crate::commands::recommend::totals(&o.recommendations);
+    assert_eq!(t.monthly_savings_usd, Decimal::ZERO);
+    assert_eq!(t.unpriced_findings, 2);
+    assert_eq!(o.coverage.with_findings, 2);
+    assert_reconciles(&o);
+}
+
+#[test]
+fn coverage_accounts_for_every_resource() {
+    let mut m = metrics();
+    steady(&mut m, "i-busy", 14 * 24, 60.0, 90.0, 100.0 * MB);
+    let mut ignored = volume("vol-ign", "gp2", 200, None, None);
+    ignored.tags.insert(IGNORE_TAG.into(), "true".into());
+    let o = run(
+        vec![
+            instance("i-busy", "m5.xlarge", "running"),
+            instance("i-new", "m5.xlarge", "running"),
+            volume("vol-free", "gp3", 10, None, None),
+            ignored,
+        ],
+        &m,
+    );
+    let c = &o.coverage;
+    assert_eq!(c.resources, 4);
+    assert_eq!(c.with_findings, 1);
+    assert_eq!(c.insufficient_data, 1);
+    assert_eq!(c.excluded_by_tag, 1);
+    assert_eq!(c.no_finding, 1);
+    assert_eq!(o.excluded[0].resource_id, "vol-ign");
+    assert_eq!(o.excluded[0].tag, IGNORE_TAG);
+}
+
+#[test]
+fn gp2_to_gp3_keeps_the_throughput_gp2_reaches() {
+    // 500 GiB gp2: 1,500 IOPS baseline (gp3 includes 3,000), 250 MiB/s.
+    // gp3 = 500 x 0.08 + 125 x 0.04 = $45 vs gp2 $50: saves $5.
+    let o = run(
+        vec![volume("vol-500", "gp2", 500, None, Some("i-x"))],
+        &metrics(),
+    );
+    let r = &o.recommendations[0];
+    assert_eq!(r.monthly_savings_usd, Some(dec!(5)));
+    assert_eq!(r.target.as_ref().unwrap()["throughput_mibps"], 250);
+    // resize applies exactly what recommend priced.
+    assert_eq!(
+        crate::resize::ebs::gp3_target("gp2", 500, None).unwrap(),
+        (3000, 250)
+    );
+    assert_eq!(pricing::gp3_equivalent("gp2", 170, None), Some((3000, 128)));
+    assert_eq!(pricing::gp3_equivalent("gp2", 171, None), Some((3000, 250)));
+    assert_reconciles(&o);
+}
+
+#[test]
+fn a_processor_change_is_a_risk_step() {
+    let mut m = metrics();
+    steady(&mut m, "i-a", 14 * 24, 15.0, 12.0, 100.0 * MB);
+    let o = run(vec![instance("i-a", "m5.2xlarge", "running")], &m);
+    let r = o
+        .recommendations
+        .iter()
+        .find(|r| r.action == "downsize")
+        .unwrap();
+    let graviton: Vec<_> = r.paths.iter().filter(|p| p.path == "graviton").collect();
+    assert!(!graviton.is_empty());
+    // A processor change and a move that is not in place: two steps.
+    assert!(
+        graviton.iter().all(|p| p.risk >= Risk::Medium),
+        "{graviton:?}"
+    );
+    assert!(
+        r.paths
+            .iter()
+            .any(|p| p.path == "smaller_size" && p.risk == Risk::Low)
+    );
+}
+
+#[test]
+fn the_demo_reconciles() {
+    let inv = crate::inventory::demo::inventory();
+    let now = 20_000 * DAY;
+    let m = crate::inventory::demo::metrics(&inv, 14, 3600, now);
+    let e = crate::inventory::demo::extras(&inv);
+    let report = price_inventory(inv);
+    let o = analyse(&report, &m, &e, &Thresholds::default(), &[]);
+    assert_reconciles(&o);
+    let c = &o.coverage;
+    assert_eq!(
+        c.resources,
+        c.with_findings
+            + c.covered_by_other_finding
+            + c.insufficient_data
+            + c.excluded_by_tag
+            + c.no_finding
+    );
+    assert_eq!(c.resources, report.resources.len() + e.addresses.len());
+    // The demo's Windows instance (low CPU) has a finding without a dollar
+    // figure; its busy spot instance has none, and says why it is unpriced.
+    let by_name = |n: &str| {
+        report
+            .resources
+            .iter()
+            .find(|r| r.resource.name.as_deref() == Some(n))
+            .unwrap()
+    };
+    let win = by_name("reporting-win").resource.key();
+    let f = o
+        .recommendations
+        .iter()
+        .find(|r| r.resource_key == win)
+        .expect("the Windows instance has a finding");
+    assert_eq!(f.monthly_savings_usd, None);
+    assert!(f.unpriced_reason.as_deref().unwrap().contains("Windows"));
+    let spot = by_name("spot-render");
+    assert!(spot.unpriced_reason.as_deref().unwrap().contains("spot"));
+    assert!(
+        !o.recommendations
+            .iter()
+            .any(|r| r.resource_key == spot.resource.key())
+    );
+}
+
+#[test]
+fn snapshot_and_delete_is_never_priced_at_zero() {
+    // Where the tables have the DB's price but no backup storage price, the
+    // path is unpriced, never $0 (and never the EBS snapshot rate).
+    let mut m = metrics();
+    idle_db_metrics(&mut m, "us-west-2-lax-1", "db-lz");
+    let mut lz = db("db-lz", "db.m5.xlarge", "gp2");
+    lz.region = "us-west-2-lax-1".into();
+    assert!(pricing::rds_snapshot_storage("postgres", "us-west-2-lax-1", 100).is_err());
+    let mut inv = report(vec![lz]);
+    inv.regions = vec!["us-west-2-lax-1".into()];
+    let o = analyse(&inv, &m, &Extras::default(), &Thresholds::default(), &[]);
+    let r = o
+        .recommendations
+        .iter()
+        .find(|r| r.action == "stop_db")
+        .unwrap();
+    let del = r
+        .paths
+        .iter()
+        .find(|p| p.path == "snapshot_and_delete")
+        .unwrap();
+    assert_eq!(del.new_monthly_usd, None);
+    assert_eq!(del.monthly_savings_usd, None);
+    assert!(del.unpriced_reason.is_some());
+    assert!(r.monthly_savings_usd.is_some(), "stopping is still priced");
+    let stop = r.paths.iter().find(|p| p.path == "stop_db").unwrap();
+    // Stopped, the DB still bills its 100 GiB of gp2 at $0.138.
+    assert_eq!(stop.new_monthly_usd, Some(dec!(13.80)));
+    assert_reconciles(&o);
 }

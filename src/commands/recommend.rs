@@ -6,7 +6,7 @@ use std::time::Instant;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::analysis::{self, Insufficient, Recommendation, TagFilter};
+use crate::analysis::{self, Coverage, Excluded, Insufficient, Recommendation, TagFilter};
 use crate::aws::{Aws, utilization};
 use crate::cli::{OutputFormat, RecommendArgs};
 use crate::commands::scan;
@@ -24,10 +24,14 @@ pub struct ActionTotal {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SavingsTotals {
-    /// Each resource counted once, at its largest finding (findings on one
-    /// resource are alternatives, not additions).
+    /// Each resource (by its key: region, kind, id) counted once, at its
+    /// largest finding (findings on one resource are alternatives, not
+    /// additions). Unpriced findings are not in it.
     pub monthly_savings_usd: Decimal,
     pub annual_savings_usd: Decimal,
+    /// Findings with no dollar figure (their resource is unpriced): listed,
+    /// never added.
+    pub unpriced_findings: usize,
     pub by_action: BTreeMap<&'static str, ActionTotal>,
 }
 
@@ -42,6 +46,10 @@ pub struct RecommendReport {
     pub recommendations: Vec<Recommendation>,
     pub totals: SavingsTotals,
     pub insufficient_data: Vec<Insufficient>,
+    /// Resources skipped because of a tag.
+    pub excluded: Vec<Excluded>,
+    /// Every resource looked at, in exactly one bucket.
+    pub coverage: Coverage,
     pub errors: Vec<ScanError>,
 }
 
@@ -49,11 +57,15 @@ pub fn totals(recs: &[Recommendation]) -> SavingsTotals {
     let mut t = SavingsTotals::default();
     let mut best: HashMap<&str, Decimal> = HashMap::new();
     for r in recs {
+        let Some(saving) = r.monthly_savings_usd else {
+            t.unpriced_findings += 1;
+            continue;
+        };
         let e = t.by_action.entry(r.action).or_default();
         e.findings += 1;
-        e.monthly_savings_usd += r.monthly_savings_usd;
-        let b = best.entry(r.resource_id.as_str()).or_default();
-        *b = (*b).max(r.monthly_savings_usd);
+        e.monthly_savings_usd += saving;
+        let b = best.entry(r.resource_key.as_str()).or_default();
+        *b = (*b).max(saving);
     }
     t.monthly_savings_usd = best.values().copied().sum();
     t.annual_savings_usd = t.monthly_savings_usd * Decimal::from(12);
@@ -192,7 +204,8 @@ pub async fn compute(
     let outcome = analysis::analyse(&report, &metrics, &extras, &settings.thresholds, &filters);
     let mut recs = outcome.recommendations;
     if let Some(min) = args.min_savings {
-        recs.retain(|r| r.monthly_savings_usd >= min);
+        // Unpriced findings have no figure to compare: they stay listed.
+        recs.retain(|r| r.monthly_savings_usd.is_none_or(|s| s >= min));
     }
     let totals = totals(&recs);
     let report_out = RecommendReport {
@@ -204,6 +217,8 @@ pub async fn compute(
         recommendations: recs,
         totals,
         insufficient_data: outcome.insufficient_data,
+        excluded: outcome.excluded,
+        coverage: outcome.coverage,
         errors: fetch_errors,
     };
     Ok(Computed {

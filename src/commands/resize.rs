@@ -910,11 +910,12 @@ async fn choose_path(cx: &Ctx<'_>, found: &Found) -> anyhow::Result<Option<Strin
         Some(r) if r.action == "modify_volume_type" => vec![(
             "gp3".to_string(),
             format!(
-                "gp3    saves {}/mo    risk {:?}    in place",
-                output::usd(r.monthly_savings_usd, 2),
-                r.risk
-            )
-            .to_lowercase(),
+                "gp3    {}/mo now, {}/mo after    saves {}/mo    risk {}    in place",
+                money(r.current_monthly_usd),
+                money(r.new_monthly_usd),
+                money(r.monthly_savings_usd),
+                format!("{:?}", r.risk).to_lowercase()
+            ),
         )],
         Some(r) => r
             .paths
@@ -926,8 +927,8 @@ async fn choose_path(cx: &Ctx<'_>, found: &Found) -> anyhow::Result<Option<Strin
                     format!(
                         "{:<14} {:>10}/mo   saves {:>10}/mo   risk {:<6}  in place",
                         p.target,
-                        output::usd(p.new_monthly_usd, 2),
-                        output::usd(p.monthly_savings_usd, 2),
+                        money(p.new_monthly_usd),
+                        money(p.monthly_savings_usd),
                         format!("{:?}", p.risk).to_lowercase()
                     ),
                 )
@@ -956,9 +957,14 @@ async fn choose_path(cx: &Ctx<'_>, found: &Found) -> anyhow::Result<Option<Strin
             ));
         }
         cx.printer.info(format!(
-            "{id} is {} at {} a month; {}.",
+            "{id} is {} at {} a month{}; {}.",
             found.resource().type_,
-            output::usd(r.current_monthly_usd, 2),
+            money(r.current_monthly_usd),
+            if r.kind == "rds_instance" {
+                " (instance and storage, as each path below)"
+            } else {
+                ""
+            },
             r.evidence.summary
         ));
     }

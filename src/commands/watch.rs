@@ -525,9 +525,12 @@ pub fn human(e: &Event) -> String {
             monthly_savings_usd,
             ..
         } => format!(
-            "! new recommendation: {action} {} saves {}/month",
+            "! new recommendation: {action} {} saves {}",
             who(subject),
-            usd(*monthly_savings_usd, 2)
+            monthly_savings_usd.map_or("an unpriced amount".into(), |s| format!(
+                "{}/month",
+                usd(s, 2)
+            ))
         ),
         What::RecommendationResolved {
             subject,
@@ -535,9 +538,9 @@ pub fn human(e: &Event) -> String {
             monthly_savings_usd,
             ..
         } => format!(
-            "= resolved recommendation: {action} {} ({}/month)",
+            "= resolved recommendation: {action} {} ({})",
             who(subject),
-            usd(*monthly_savings_usd, 2)
+            monthly_savings_usd.map_or("unpriced".into(), |s| format!("{}/month", usd(s, 2)))
         ),
         What::Anomaly {
             scope,

@@ -399,7 +399,7 @@ fn build() -> Fleet {
         "running",
         60,
         |d| d.platform = "Windows".into(),
-        usage(18.0, 40.0, 5_000.0, 0.0),
+        usage(8.0, 22.0, 5_000.0, 0.0),
     );
     f.instance(
         r,

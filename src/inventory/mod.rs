@@ -110,7 +110,24 @@ pub struct Resource {
     pub details: Details,
 }
 
+/// A resource's identity as one string: `REGION/KIND/ID`, with the account
+/// in front (`ACCOUNT/REGION/KIND/ID`) where it is known. Ids are unique only
+/// within an account, a region and a kind (DB identifiers, group and Classic
+/// load balancer names), so totals, diffs, finding ids and backend keys all
+/// use this, never a bare id.
+pub fn resource_key(account: Option<&str>, region: &str, kind: &str, id: &str) -> String {
+    match account {
+        Some(a) if !a.is_empty() => format!("{a}/{region}/{kind}/{id}"),
+        _ => format!("{region}/{kind}/{id}"),
+    }
+}
+
 impl Resource {
+    /// See [`resource_key`].
+    pub fn key(&self) -> String {
+        resource_key(None, &self.region, self.kind().name(), &self.id)
+    }
+
     pub fn kind(&self) -> Kind {
         match self.details {
             Details::Ec2Instance(_) => Kind::Ec2Instance,

@@ -61,7 +61,10 @@ pub fn table(p: &Printer, r: &RecommendReport) -> String {
                 None => short(&rec.current),
             };
             t.add_row(vec![
-                right(usd(rec.monthly_savings_usd, 2)),
+                right(
+                    rec.monthly_savings_usd
+                        .map_or("unpriced".into(), |s| usd(s, 2)),
+                ),
                 Cell::new(rec.action),
                 Cell::new(resource_label(&rec.resource_id)),
                 Cell::new(&rec.region),
@@ -118,6 +121,11 @@ pub fn table(p: &Printer, r: &RecommendReport) -> String {
     out
 }
 
+/// A CSV money cell: to the cent, empty when unpriced.
+fn opt_money(v: Option<rust_decimal::Decimal>) -> String {
+    v.map(|d| format!("{:.2}", d)).unwrap_or_default()
+}
+
 pub fn csv(r: &RecommendReport) -> anyhow::Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
@@ -147,9 +155,9 @@ pub fn csv(r: &RecommendReport) -> anyhow::Result<String> {
             rec.action,
             &short(&rec.current),
             &rec.target.as_ref().map(short).unwrap_or_default(),
-            &rec.current_monthly_usd.normalize().to_string(),
-            &rec.monthly_savings_usd.normalize().to_string(),
-            &rec.annual_savings_usd.normalize().to_string(),
+            &opt_money(rec.current_monthly_usd),
+            &opt_money(rec.monthly_savings_usd),
+            &opt_money(rec.annual_savings_usd),
             &format!("{:?}", rec.risk).to_lowercase(),
             if rec.in_place { "true" } else { "false" },
             &rec.confidence,

@@ -357,6 +357,36 @@ pub fn gp2_baseline_iops(size_gib: i64) -> i64 {
     (size_gib * 3).clamp(100, 16_000)
 }
 
+/// gp2's throughput: 128 MiB/s up to 170 GiB; above that it reaches 250 MiB/s
+/// (on burst credits below 334 GiB, always from 334 GiB).
+pub fn gp2_throughput(size_gib: i64) -> i64 {
+    if size_gib > 170 { 250 } else { 128 }
+}
+
+/// The gp3 IOPS and throughput that keep at least what a volume of this type
+/// has now: gp2's baseline IOPS (3/GiB) and the throughput it can reach; io1
+/// and io2 their provisioned IOPS, with the throughput those IOPS move (256
+/// KiB each); magnetic, gp3's included 3,000 IOPS and 125 MiB/s. None for
+/// types gp3 does not replace (gp3 itself, st1, sc1). recommend prices this
+/// target and resize applies it: one rule, one figure.
+pub fn gp3_equivalent(volume_type: &str, size_gib: i64, iops: Option<i64>) -> Option<(i64, i64)> {
+    match volume_type {
+        "gp2" => Some((
+            gp2_baseline_iops(size_gib).max(GP3_FREE_IOPS),
+            gp2_throughput(size_gib).max(GP3_FREE_THROUGHPUT),
+        )),
+        "io1" | "io2" => {
+            let provisioned = iops.unwrap_or(GP3_FREE_IOPS);
+            Some((
+                provisioned.max(GP3_FREE_IOPS),
+                (provisioned / 4).clamp(GP3_FREE_THROUGHPUT, 1000),
+            ))
+        }
+        "standard" => Some((GP3_FREE_IOPS, GP3_FREE_THROUGHPUT)),
+        _ => None,
+    }
+}
+
 /// Monthly price of an EBS volume.
 pub fn ebs_volume(
     volume_type: &str,
@@ -753,3 +783,13 @@ pub fn public_ipv4_hourly() -> Decimal {
 
 #[cfg(test)]
 mod tests;
+
+/// RDS backup (snapshot) storage for `gib` GB a month. The bundled tables
+/// have no backup storage rates yet, so this is unpriced with the reason,
+/// never the EBS snapshot rate and never $0.
+pub fn rds_snapshot_storage(engine: &str, region: &str, gib: i64) -> Result<Price, Unpriced> {
+    let _ = gib;
+    unpriced(format!(
+        "no RDS {engine} backup storage price for {region} in the bundled tables"
+    ))
+}

@@ -9,9 +9,6 @@ use crate::error::{Refusal, UsageError};
 use crate::inventory::{Details, Resource};
 use crate::pricing;
 
-/// gp2's throughput below 334 GiB.
-const GP2_THROUGHPUT: i64 = 128;
-
 pub async fn find(client: &Client, region: &str, id: &str) -> anyhow::Result<Option<Resource>> {
     match client.describe_volumes().volume_ids(id).send().await {
         Ok(o) => Ok(o
@@ -31,41 +28,26 @@ pub async fn find(client: &Client, region: &str, id: &str) -> anyhow::Result<Opt
     }
 }
 
-/// gp3 IOPS and throughput that keep at least what the volume has now.
-/// gp2's baseline is 3 IOPS/GiB (100-16,000) and 128 MiB/s, 250 MiB/s from
-/// 334 GiB (between 170 and 334 GiB it reaches 250 only on burst credits).
-/// gp3 includes 3,000 IOPS and 125 MiB/s; finops provisions the rest.
+/// gp3 IOPS and throughput that keep at least what the volume has now: the
+/// same rule recommend prices ([`pricing::gp3_equivalent`]).
 pub fn gp3_target(
     volume_type: &str,
     size_gib: i64,
     iops: Option<i64>,
 ) -> Result<(i64, i64), Refusal> {
     let (iops, tp) = match volume_type {
-        "gp2" => (
-            pricing::gp2_baseline_iops(size_gib).max(pricing::GP3_FREE_IOPS),
-            if size_gib >= 334 { 250 } else { GP2_THROUGHPUT },
-        ),
-        "io1" | "io2" => {
-            // io1/io2 move 256 KiB per I/O: throughput follows the provisioned IOPS.
-            let provisioned = iops.unwrap_or(pricing::GP3_FREE_IOPS);
-            (
-                provisioned.max(pricing::GP3_FREE_IOPS),
-                (provisioned / 4).clamp(pricing::GP3_FREE_THROUGHPUT, 1000),
-            )
-        }
-        "standard" => (pricing::GP3_FREE_IOPS, pricing::GP3_FREE_THROUGHPUT),
         "gp3" => {
             return Err(Refusal::new(
                 "the volume is already gp3",
                 "nothing to change",
             ));
         }
-        other => {
-            return Err(Refusal::new(
+        other => pricing::gp3_equivalent(other, size_gib, iops).ok_or_else(|| {
+            Refusal::new(
                 format!("{other} is an HDD volume type; gp3 costs more per GiB"),
                 "finops changes gp2, io1, io2 and magnetic volumes to gp3",
-            ));
-        }
+            )
+        })?,
     };
     if iops > 16_000 {
         return Err(Refusal::new(
@@ -88,10 +70,15 @@ fn price(
     iops: Option<i64>,
     tp: Option<i64>,
 ) -> Result<rust_decimal::Decimal, String> {
-    let Details::EbsVolume(v) = &r.details else {
+    // The scan's own pricer (location and all), as recommend prices it.
+    let mut x = r.clone();
+    x.type_ = t.to_string();
+    let Details::EbsVolume(v) = &mut x.details else {
         return Err("not a volume".into());
     };
-    pricing::ebs_volume(t, &r.region, v.size_gib, iops, tp)
+    v.iops = iops;
+    v.throughput_mibps = tp;
+    pricing::fleet::price_resource(&x)
         .map(|p| p.monthly)
         .map_err(|u| u.0)
 }
@@ -299,7 +286,9 @@ mod tests {
     fn gp3_keeps_at_least_the_old_baseline() {
         assert_eq!(gp3_target("gp2", 100, None).unwrap(), (3000, 128));
         assert_eq!(gp3_target("gp2", 2000, None).unwrap(), (6000, 250));
-        assert_eq!(gp3_target("gp2", 333, None).unwrap(), (3000, 128));
+        // Above 170 GiB gp2 reaches 250 MiB/s: gp3 keeps it (recommend prices the same).
+        assert_eq!(gp3_target("gp2", 170, None).unwrap(), (3000, 128));
+        assert_eq!(gp3_target("gp2", 171, None).unwrap(), (3000, 250));
         assert_eq!(gp3_target("gp2", 334, None).unwrap(), (3000, 250));
         assert_eq!(gp3_target("gp2", 6000, None).unwrap(), (16000, 250));
         assert_eq!(gp3_target("io1", 500, Some(8000)).unwrap(), (8000, 1000));

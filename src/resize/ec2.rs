@@ -9,7 +9,7 @@ use aws_sdk_ec2::types::{AttributeValue, Filter, InstanceType, LocationType, Sum
 use super::{Check, Exec, Kind, Plan, Request, aws_error, common_rails, dry_run_check, price_rail};
 use crate::error::{Refusal, UsageError};
 use crate::inventory::{Details, Resource};
-use crate::pricing::{self, Ec2Facts};
+use crate::pricing;
 use crate::settings::ResizeSettings;
 
 /// An instance as resize needs to know it.
@@ -167,20 +167,14 @@ fn valid_type_name(t: &str) -> bool {
 }
 
 fn running_price(r: &Resource, instance_type: &str) -> Result<rust_decimal::Decimal, String> {
-    let Details::Ec2Instance(i) = &r.details else {
-        return Err("not an instance".into());
-    };
-    // Priced as running: a stopped instance saves when it runs again.
-    pricing::ec2_instance(&Ec2Facts {
-        instance_type,
-        region: &r.region,
-        state: "running",
-        platform: &i.platform,
-        lifecycle: i.lifecycle.as_deref(),
-        tenancy: &i.tenancy,
-    })
-    .map(|p| p.monthly)
-    .map_err(|u| u.0)
+    // Priced as running: a stopped instance saves when it runs again. The
+    // scan's own pricer, so platform, tenancy and location count as there.
+    let mut x = r.clone();
+    x.type_ = instance_type.to_string();
+    x.state = "running".into();
+    pricing::fleet::price_resource(&x)
+        .map(|p| p.monthly)
+        .map_err(|u| u.0)
 }
 
 /// Check every rail and build the plan. Refusals are [`Refusal`] errors.

@@ -163,6 +163,9 @@ pub(crate) fn price_rail(
     target: Result<Decimal, String>,
     allow_upsize: bool,
 ) -> Result<(), Refusal> {
+    // To the cent on both sides, as recommend shows them: current - new = saving.
+    let current = current.map(crate::analysis::cents);
+    let target = target.map(crate::analysis::cents);
     match (&current, &target) {
         (Ok(c), Ok(t)) => {
             plan.current_monthly_usd = Some(*c);

@@ -6,7 +6,7 @@ use aws_sdk_rds::Client;
 use super::{Check, Exec, Kind, Plan, Request, aws_error, common_rails, price_rail};
 use crate::error::{Refusal, UsageError};
 use crate::inventory::{Details, Resource};
-use crate::pricing::{self, RdsFacts};
+use crate::pricing;
 use crate::settings::ResizeSettings;
 
 #[derive(Debug, Clone)]
@@ -47,23 +47,18 @@ pub async fn find(client: &Client, region: &str, id: &str) -> anyhow::Result<Opt
     }))
 }
 
+/// The DB's monthly cost at `class`: instance and storage, priced by the
+/// scan's own pricer (the same figures recommend's paths show).
 fn price(r: &Resource, class: &str) -> Result<rust_decimal::Decimal, String> {
-    let Details::RdsInstance(d) = &r.details else {
+    if !matches!(r.details, Details::RdsInstance(_)) {
         return Err("not a DB instance".into());
-    };
-    pricing::rds_instance(&RdsFacts {
-        engine: &d.engine,
-        class,
-        region: &r.region,
-        multi_az: d.multi_az,
-        status: "available",
-        storage_type: &d.storage_type,
-        allocated_gib: d.allocated_storage_gib,
-        iops: d.iops,
-        throughput: d.storage_throughput_mibps,
-    })
-    .map(|p| p.monthly)
-    .map_err(|u| u.0)
+    }
+    let mut x = r.clone();
+    x.type_ = class.to_string();
+    x.state = "available".into();
+    pricing::fleet::price_resource(&x)
+        .map(|p| p.monthly)
+        .map_err(|u| u.0)
 }
 
 /// DescribeOrderableDBInstanceOptions: Some(false) when the engine is known

@@ -88,7 +88,11 @@ impl Savings {
         crate::sync::contract::validate("/api/savings", &body)
             .map_err(|e| anyhow::anyhow!("a savings record does not fit the contract: {e}"))?;
         let hash = content_hash(&body);
-        let key = format!("{}/{}/{}", s.region, s.resource_id, s.date);
+        let key = format!(
+            "{}/{}",
+            crate::inventory::resource_key(None, &s.region, &s.kind, &s.resource_id),
+            s.date
+        );
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO savings (resource_id, kind, region, from_type, to_type, money_saved, state, pricing_model, estimated_hours_saved, date, journal_id)

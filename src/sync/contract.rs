@@ -216,7 +216,7 @@ pub fn resource_record(r: &PricedResource, cpu: Option<f64>) -> Option<Record> {
             m.insert("annual_cost".into(), usd(r.annual_usd));
             return Some(Record {
                 endpoint: "/api/ebs-volumes",
-                key: format!("{}/{}", res.region, res.id),
+                key: res.key(),
                 body: Value::Object(m),
             });
         }
@@ -250,18 +250,21 @@ pub fn resource_record(r: &PricedResource, cpu: Option<f64>) -> Option<Record> {
     costs(&mut m);
     Some(Record {
         endpoint,
-        // Ids such as DB identifiers are only unique within a region.
-        key: format!("{}/{}", res.region, res.id),
+        // Ids such as DB identifiers are only unique within a region and kind.
+        key: res.key(),
         body: Value::Object(m),
     })
 }
 
-pub fn recommendation_record(r: &Recommendation) -> Record {
+/// The body for a finding, or None when it is unpriced: the contract needs a
+/// number, and finops never reports a missing figure as $0.
+pub fn recommendation_record(r: &Recommendation) -> Option<Record> {
+    let (monthly, annual) = (r.monthly_savings_usd?, r.annual_savings_usd?);
     let rationale = std::iter::once(r.evidence.summary.clone())
         .chain(r.notes.iter().cloned())
         .collect::<Vec<_>>()
         .join("; ");
-    Record {
+    Some(Record {
         endpoint: "/api/optimizations",
         key: r.recommendation_id.clone(),
         body: json!({
@@ -272,12 +275,12 @@ pub fn recommendation_record(r: &Recommendation) -> Record {
             "action": r.action,
             "current": r.current,
             "proposed": r.target,
-            "monthly_savings": usd(Some(r.monthly_savings_usd)),
-            "annual_savings": usd(Some(r.annual_savings_usd)),
+            "monthly_savings": usd(Some(monthly)),
+            "annual_savings": usd(Some(annual)),
             "risk": format!("{:?}", r.risk).to_lowercase(),
             "rationale": rationale,
         }),
-    }
+    })
 }
 
 #[cfg(test)]

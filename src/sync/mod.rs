@@ -137,7 +137,8 @@ pub fn outbox_path(state_dir: &std::path::Path) -> PathBuf {
 }
 
 /// Every record of a scan (and its recommendations), validated against the
-/// contract. Unpriced resources are left out: the contract needs numbers.
+/// contract. Unpriced resources and findings are left out: the contract needs
+/// numbers.
 pub fn build_records(
     report: &ScanReport,
     recs: Option<&[Recommendation]>,
@@ -156,7 +157,10 @@ pub fn build_records(
         }
     }
     for r in recs.unwrap_or_default() {
-        out.push(contract::recommendation_record(r));
+        match contract::recommendation_record(r) {
+            Some(rec) => out.push(rec),
+            None => unpriced += 1,
+        }
     }
     for r in &out {
         contract::validate(r.endpoint, &r.body).map_err(|e| {

@@ -40,7 +40,8 @@ pub struct Open {
     pub kind: String,
     pub region: String,
     pub action: String,
-    pub monthly_savings_usd: Decimal,
+    /// Null for an unpriced finding (not in the potential savings).
+    pub monthly_savings_usd: Option<Decimal>,
 }
 
 /// What a cycle looked at: the regions and services scanned.
@@ -129,7 +130,7 @@ impl Snapshot {
                     kind: r.kind.to_string(),
                     region: r.region.clone(),
                     action: r.action.to_string(),
-                    monthly_savings_usd: cents(r.monthly_savings_usd),
+                    monthly_savings_usd: r.monthly_savings_usd.map(cents),
                 },
             );
         }
@@ -216,13 +217,17 @@ impl Summary {
                 out.monthly_usd += m;
             }
         }
-        let mut best: BTreeMap<(&str, &str), Decimal> = BTreeMap::new();
+        // Each resource once, by its key (region, kind, id), as recommend counts.
+        let mut best: BTreeMap<(&str, &str, &str), Decimal> = BTreeMap::new();
         for r in s.recommendations.values() {
-            *out.savings_by_action.entry(r.action.clone()).or_default() += r.monthly_savings_usd;
+            let Some(saving) = r.monthly_savings_usd else {
+                continue;
+            };
+            *out.savings_by_action.entry(r.action.clone()).or_default() += saving;
             let b = best
-                .entry((r.region.as_str(), r.resource_id.as_str()))
+                .entry((r.region.as_str(), r.kind.as_str(), r.resource_id.as_str()))
                 .or_default();
-            *b = (*b).max(r.monthly_savings_usd);
+            *b = (*b).max(saving);
         }
         out.potential_savings_usd = best.values().copied().sum();
         out
@@ -334,14 +339,14 @@ pub enum What {
         subject: Subject,
         recommendation_id: String,
         action: String,
-        monthly_savings_usd: Decimal,
+        monthly_savings_usd: Option<Decimal>,
     },
     RecommendationResolved {
         #[serde(flatten)]
         subject: Subject,
         recommendation_id: String,
         action: String,
-        monthly_savings_usd: Decimal,
+        monthly_savings_usd: Option<Decimal>,
     },
     Anomaly {
         anomaly_id: String,
@@ -622,7 +627,7 @@ mod tests {
                 kind: "ec2_instance".into(),
                 region: "us-east-1".into(),
                 action: "stop".into(),
-                monthly_savings_usd: usd,
+                monthly_savings_usd: Some(usd),
             },
         )
     }

@@ -215,18 +215,28 @@ fn recommend_demo_finds_most_rules_without_aws() {
     ] {
         assert!(actions.contains(a), "demo has no {a} finding: {actions:?}");
     }
-    // Sorted by savings, totals count each resource once.
-    let s: Vec<f64> = recs
+    // Sorted by savings, unpriced findings (null) last; totals count each
+    // resource once and leave the unpriced out.
+    let all: Vec<Option<f64>> = recs
         .iter()
-        .map(|x| x["monthly_savings_usd"].as_f64().unwrap())
+        .map(|x| x["monthly_savings_usd"].as_f64())
         .collect();
+    let s: Vec<f64> = all.iter().map_while(|x| *x).collect();
+    assert!(all[s.len()..].iter().all(Option::is_none), "{all:?}");
+    assert!(s.len() < all.len(), "the demo has unpriced findings");
+    assert_eq!(
+        r["totals"]["unpriced_findings"].as_u64(),
+        Some((all.len() - s.len()) as u64)
+    );
     assert!(s.windows(2).all(|w| w[0] >= w[1]));
     let total = r["totals"]["monthly_savings_usd"].as_f64().unwrap();
     assert!(total > 0.0 && total <= s.iter().sum::<f64>() + 1e-9);
     assert!((r["totals"]["annual_savings_usd"].as_f64().unwrap() - 12.0 * total).abs() < 1e-6);
     for key in [
         "recommendation_id",
+        "resource_key",
         "resource_id",
+        "name",
         "kind",
         "region",
         "rule",
@@ -235,8 +245,10 @@ fn recommend_demo_finds_most_rules_without_aws() {
         "target",
         "paths",
         "current_monthly_usd",
+        "new_monthly_usd",
         "monthly_savings_usd",
         "annual_savings_usd",
+        "unpriced_reason",
         "risk",
         "in_place",
         "confidence",
@@ -275,7 +287,7 @@ fn recommend_demo_finds_most_rules_without_aws() {
             .as_array()
             .unwrap()
             .iter()
-            .all(|x| x["monthly_savings_usd"].as_f64().unwrap() >= 100.0)
+            .all(|x| x["monthly_savings_usd"].as_f64().is_none_or(|s| s >= 100.0))
     );
     // A short lookback still works (the idle-day requirement scales).
     let (code, _, _) = run(

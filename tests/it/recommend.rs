@@ -203,8 +203,10 @@ async fn recommend_finds_what_a_finops_engineer_would() {
     let del = find(&r, &f.gp2_200_unattached, "delete_volume").expect("unattached gp2");
     assert!((savings(del) - 20.0).abs() < 1e-9);
     let gp3 = find(&r, &f.gp2_500_attached, "modify_volume_type").expect("gp2 -> gp3");
-    assert!(savings(gp3) >= 10.0);
+    // gp3 keeps gp2's 250 MiB/s: 500 x 0.08 + 125 x 0.04 = $45 against $50.
+    assert!((savings(gp3) - 5.0).abs() < 1e-9, "{gp3}");
     assert_eq!(gp3["target"]["type"], "gp3");
+    assert_eq!(gp3["target"]["throughput_mibps"], 250);
     assert!(gp3["target"]["iops"].as_i64().unwrap() >= 1500);
 
     let stop_db = find(&r, "orders-pg", "stop_db").expect("idle PostgreSQL -> stop_db");
@@ -360,4 +362,65 @@ async fn get_metric_data_is_batched_at_500_queries() {
             .iter()
             .all(|x| x["rule"] != "ec2_idle")
     );
+}
+
+/// Two idle `orders` databases, one in each region: two findings, and the
+/// total counts both (a DB identifier is unique only within a region).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_db_identifier_in_two_regions_counts_twice() {
+    let moto = Moto::start();
+    for region in ["us-east-1", "eu-west-1"] {
+        let conf = moto.config(region).await;
+        let rds = aws_sdk_rds::Client::new(&conf);
+        fleet::db(&rds, "orders", "postgres", "db.m5.large", false, 100).await;
+        let cw = aws_sdk_cloudwatch::Client::new(&conf);
+        let dim = ("DBInstanceIdentifier", "orders");
+        seed(
+            &cw,
+            "AWS/RDS",
+            "CPUUtilization",
+            dim,
+            48,
+            StandardUnit::Percent,
+            |_| 1.0,
+        )
+        .await;
+        seed(
+            &cw,
+            "AWS/RDS",
+            "DatabaseConnections",
+            dim,
+            48,
+            StandardUnit::Count,
+            |_| 0.0,
+        )
+        .await;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let out = finops(home.path())
+        .args(["recommend", "--endpoint-url", &moto.url])
+        .args(["--region", "us-east-1,eu-west-1", "--services", "rds"])
+        .args(["-o", "json", "--no-progress"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out.stdout);
+    let stops: Vec<&Value> = r["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["resource_id"] == "orders" && x["action"] == "stop_db")
+        .collect();
+    assert_eq!(stops.len(), 2, "{r}");
+    assert_ne!(stops[0]["resource_key"], stops[1]["resource_key"]);
+    assert_ne!(stops[0]["recommendation_id"], stops[1]["recommendation_id"]);
+    let sum: f64 = stops.iter().map(|x| savings(x)).sum();
+    let total = r["totals"]["monthly_savings_usd"].as_f64().unwrap();
+    assert!((total - sum).abs() < 1e-9, "total {total} != {sum}");
+    assert_eq!(r["coverage"]["with_findings"], 2);
 }
