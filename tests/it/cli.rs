@@ -399,12 +399,13 @@ fn help_examples(help: &str) -> Vec<String> {
 }
 
 /// Every subcommand's `--help` (and `-h`) ends with two or three examples, a
-/// command with `--demo` shows it, and every example that needs no AWS account
-/// (`--demo`, a saved snapshot, pricing, config, completions, savings) runs as
-/// printed, through sh in a scratch directory, and exits 0.
+/// command with `--demo` shows it, every example's arguments parse, and every
+/// example that needs no AWS account (`--demo`, a saved snapshot, pricing,
+/// config, completions, savings) runs as printed, through sh in a scratch
+/// directory, and exits 0.
 #[test]
 fn help_examples_run_as_shown() {
-    use clap::CommandFactory;
+    use clap::{CommandFactory, Parser};
 
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
@@ -446,6 +447,11 @@ fn help_examples_run_as_shown() {
             let command = example.split(" #").next().unwrap().trim();
             let words: Vec<&str> = command.split_whitespace().collect();
             assert_eq!(words[..2], ["finops", name], "{example}");
+            // Those that need AWS run nowhere here, but their arguments must parse.
+            let args = words.iter().take_while(|w| **w != ">");
+            if let Err(e) = finops::cli::Cli::try_parse_from(args) {
+                panic!("`{example}` (from `finops {name} --help`) does not parse: {e}");
+            }
             let offline = matches!(name, "pricing" | "config" | "completions" | "savings")
                 || words.contains(&"--demo")
                 || words.contains(&"--from");
