@@ -15,7 +15,8 @@ use crate::inventory::Service;
         finops scans EC2 instances, EBS volumes, RDS databases, load balancers and \
         Auto Scaling groups across regions and prices each from bundled AWS list-price \
         tables (no network needed for prices).",
-    after_help = "Start with `finops scan --demo` to see a sample fleet without an AWS account.",
+    after_help = "Start with `finops scan --demo` to see a sample fleet without an AWS account. \
+        Each command's --help ends with examples (`finops scan --help`).",
     propagate_version = true,
     max_term_width = 100
 )]
@@ -103,25 +104,84 @@ impl OutputFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups
+    #[command(after_help = SCAN_EXAMPLES)]
     Scan(ScanArgs),
     /// Find idle and overprovisioned resources and what acting on them saves
+    #[command(after_help = RECOMMEND_EXAMPLES)]
     Recommend(RecommendArgs),
     /// Push inventory and recommendations to the FinOps backend, losing nothing
+    #[command(after_help = SYNC_EXAMPLES)]
     Sync(SyncArgs),
     /// Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval
     #[command(after_help = RESIZE_AFTER_HELP)]
     Resize(ResizeArgs),
     /// List the savings recorded by applied resizes, with their total
+    #[command(after_help = SAVINGS_EXAMPLES)]
     Savings,
     /// Scan and recommend on a schedule and report what changed (for systemd and cron)
+    #[command(after_help = WATCH_EXAMPLES)]
     Watch(WatchArgs),
     /// Show the bundled price of an instance type, DB class or volume type
+    #[command(after_help = PRICING_EXAMPLES)]
     Pricing(PricingArgs),
     /// Print the effective settings and where each comes from
+    #[command(after_help = CONFIG_EXAMPLES)]
     Config,
     /// Print shell completions
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
 }
+
+// The "Examples:" that end each subcommand's help. Every line is a command that
+// works as shown; tests/it/cli.rs runs those that need no AWS account (the
+// `--demo` ones, `pricing`, `config`, `completions`, `savings`, reading a
+// saved snapshot) and checks that they exit 0. Keep each line under 80 columns.
+
+const SCAN_EXAMPLES: &str = "\
+Examples:
+  finops scan --demo                    # a sample fleet: no AWS account needed
+  finops scan --region us-east-1,eu-west-1 --save inventory.json
+  finops scan --from inventory.json -o csv    # re-price a snapshot offline";
+
+const RECOMMEND_EXAMPLES: &str = "\
+Examples:
+  finops recommend --demo               # the sample fleet's findings
+  finops recommend --region us-east-1 --min-savings 25 -o json > recs.json
+  finops recommend --fail-on-savings 500 -q   # CI: exit 4 at $500/month";
+
+const SYNC_EXAMPLES: &str = "\
+Examples:
+  finops sync --demo --dry-run          # the payloads, without sending them
+  finops sync --check                   # is the backend reachable?
+  finops sync --with-recommendations    # push inventory and findings";
+
+const SAVINGS_EXAMPLES: &str = "\
+Examples:
+  finops savings                        # what applied resizes save a month
+  finops savings -o csv > savings.csv";
+
+const WATCH_EXAMPLES: &str = "\
+Examples:
+  finops watch --demo --once            # one cycle of the sample fleet
+  finops watch --interval 6h --metrics-file /var/lib/node_exporter/finops.prom
+  finops watch --once --sync            # for cron or a systemd timer";
+
+const PRICING_EXAMPLES: &str = "\
+Examples:
+  finops pricing m5.large               # Linux on-demand, in your region
+  finops pricing db.r5.xlarge --engine postgres --region eu-west-1
+  finops pricing gp3                    # per GiB-month, IOPS and throughput";
+
+const CONFIG_EXAMPLES: &str = "\
+Examples:
+  finops config                         # each setting and where it comes from
+  finops config -o json";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  finops completions bash > ~/.local/share/bash-completion/completions/finops
+  finops completions zsh > ~/.zfunc/_finops   # with fpath+=(~/.zfunc)
+  finops completions fish > ~/.config/fish/completions/finops.fish";
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
@@ -254,10 +314,16 @@ fn parse_usd(s: &str) -> Result<rust_decimal::Decimal, String> {
     Ok(v)
 }
 
-const RESIZE_AFTER_HELP: &str = "Every change is shown and confirmed unless --yes; off a terminal \
+const RESIZE_AFTER_HELP: &str = "Every change is shown and confirmed unless --yes: type yes or no \
+and Enter (Enter alone is no; in a walk of several findings it is skip). Off a terminal \
 without --yes finops refuses (exit 2). --dry-run plans and asks AWS whether each step would be \
 allowed (exit 0 when all would, 5 when one would not). An interrupted resize is kept in a journal: \
-`finops resize --recover` finishes or rolls it back.";
+`finops resize --recover` finishes or rolls it back.
+
+Examples:
+  finops resize i-0abc1234 --to m5.xlarge --dry-run   # plan and check only
+  finops resize vol-0abc1234 --to gp3                 # asks, then applies
+  finops resize --from-recommendations recs.json      # apply, skip or quit each";
 
 #[derive(Debug, Args)]
 pub struct ResizeArgs {

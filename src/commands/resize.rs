@@ -412,24 +412,20 @@ async fn handle(cx: &mut Ctx<'_>, plan: Plan, batch: bool) -> anyhow::Result<Opt
     }
     if !cx.args.yes {
         let answer = if batch {
+            // Enter alone skips: the highlighted default never applies.
             dialoguer::Select::new()
                 .with_prompt(format!("{}: apply, skip or quit?", plan.resource_id))
                 .items(["apply", "skip", "quit"])
-                .default(0)
+                .default(1)
                 .interact_opt()
                 .ok()
                 .flatten()
         } else {
-            dialoguer::Confirm::new()
-                .with_prompt(format!(
-                    "Change {} from {} to {}?",
-                    plan.resource_id, plan.from, plan.to
-                ))
-                .default(false)
-                .interact_opt()
-                .ok()
-                .flatten()
-                .map(|yes| if yes { 0 } else { 1 })
+            confirm(&format!(
+                "Change {} from {} to {}?",
+                plan.resource_id, plan.from, plan.to
+            ))
+            .map(|yes| if yes { 0 } else { 1 })
         };
         match answer {
             Some(0) => {}
@@ -463,6 +459,31 @@ async fn handle(cx: &mut Ctx<'_>, plan: Plan, batch: bool) -> anyhow::Result<Opt
             change.reason = Some(format!("{e:#}"));
             Ok(Some(change))
         }
+    }
+}
+
+/// Ask a yes/no question and wait for Enter: y, yes, n or no in any case;
+/// Enter alone is no; anything else asks again. The whole line is read, so
+/// nothing typed is left for the shell. None when the prompt fails (Ctrl-C).
+fn confirm(prompt: &str) -> Option<bool> {
+    let line: String = dialoguer::Input::new()
+        .with_prompt(format!("{prompt} [y/N]"))
+        .allow_empty(true)
+        .validate_with(|s: &String| match answer(s) {
+            Some(_) => Ok(()),
+            None => Err("type yes or no, then Enter (Enter alone is no)"),
+        })
+        .interact_text()
+        .ok()?;
+    answer(&line)
+}
+
+/// A confirmation's answer: y/yes is yes; n/no or nothing is no; else None.
+fn answer(line: &str) -> Option<bool> {
+    match line.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => Some(true),
+        "" | "n" | "no" => Some(false),
+        _ => None,
     }
 }
 
@@ -1468,6 +1489,19 @@ fn checks_table(p: &Printer, checks: &[Check]) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_confirmation_takes_whole_words_and_defaults_to_no() {
+        for yes in ["y", "Y", "yes", "YES", "Yes", " yes "] {
+            assert_eq!(answer(yes), Some(true), "{yes:?}");
+        }
+        for no in ["", "  ", "n", "N", "no", "No", "NO"] {
+            assert_eq!(answer(no), Some(false), "{no:?}");
+        }
+        for other in ["maybe", "ye", "yess", "nope", "o", "yes no", "1"] {
+            assert_eq!(answer(other), None, "{other:?}");
+        }
+    }
 
     #[test]
     fn candidates_are_the_in_place_downsizes_and_volume_changes() {

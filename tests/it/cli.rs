@@ -397,6 +397,120 @@ fn committed_completions_match_the_cli() {
     }
 }
 
+/// The "Examples:" block that ends a command's help: its `finops ...` lines.
+fn help_examples(help: &str) -> Vec<String> {
+    let Some((_, block)) = help.split_once("\nExamples:\n") else {
+        return vec![];
+    };
+    block
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("finops "))
+        .map(String::from)
+        .collect()
+}
+
+/// Every subcommand's `--help` (and `-h`) ends with two or three examples, a
+/// command with `--demo` shows it, every example's arguments parse, and every
+/// example that needs no AWS account (`--demo`, a saved snapshot, pricing,
+/// config, completions, savings) runs as printed, through sh in a scratch
+/// directory, and exits 0.
+#[test]
+fn help_examples_run_as_shown() {
+    use clap::{CommandFactory, Parser};
+
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let cwd = h.join("work");
+    std::fs::create_dir(&cwd).unwrap();
+    // What the examples read, made as another example makes it.
+    finops(h)
+        .current_dir(&cwd)
+        .args(["scan", "--demo", "--save", "inventory.json", "-q"])
+        .assert()
+        .success();
+    let bin = assert_cmd::cargo::cargo_bin("finops");
+    let path = std::env::join_paths(
+        std::iter::once(bin.parent().unwrap().to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+
+    let cli = finops::cli::Cli::command();
+    let mut ran = Vec::new();
+    for sub in cli.get_subcommands() {
+        let name = sub.get_name();
+        let (code, help, err) = run(h, &[name, "--help"]);
+        assert_eq!(code, 0, "{name} --help: {err}");
+        let examples = help_examples(&help);
+        assert!(
+            (2..=3).contains(&examples.len()),
+            "`finops {name} --help` should end with 2 or 3 examples, has {examples:?}:\n{help}"
+        );
+        let (_, short, _) = run(h, &[name, "-h"]);
+        assert_eq!(help_examples(&short), examples, "{name} -h");
+        if sub.get_arguments().any(|a| a.get_id() == "demo") {
+            assert!(
+                examples.iter().any(|e| e.contains(" --demo")),
+                "{name} has --demo: one example should show it: {examples:?}"
+            );
+        }
+        for example in examples {
+            let command = example.split(" #").next().unwrap().trim();
+            let words: Vec<&str> = command.split_whitespace().collect();
+            assert_eq!(words[..2], ["finops", name], "{example}");
+            // Those that need AWS run nowhere here, but their arguments must parse.
+            let args = words.iter().take_while(|w| **w != ">");
+            if let Err(e) = finops::cli::Cli::try_parse_from(args) {
+                panic!("`{example}` (from `finops {name} --help`) does not parse: {e}");
+            }
+            let offline = matches!(name, "pricing" | "config" | "completions" | "savings")
+                || words.contains(&"--demo")
+                || words.contains(&"--from");
+            if !offline {
+                continue;
+            }
+            // A redirect into a directory under ~ that a user would have.
+            let target = words.iter().position(|w| *w == ">").map(|i| {
+                match words[i + 1].strip_prefix("~/") {
+                    Some(rest) => h.join(rest),
+                    None => cwd.join(words[i + 1]),
+                }
+            });
+            if let Some(t) = &target {
+                std::fs::create_dir_all(t.parent().unwrap()).unwrap();
+            }
+            let mut sh = std::process::Command::new("sh");
+            for k in crate::REMOVED_ENV {
+                sh.env_remove(k);
+            }
+            let out = sh
+                .envs(crate::test_env(h))
+                .env("PATH", &path)
+                .env("FINOPS_STATE_DIR", h.join("state"))
+                .current_dir(&cwd)
+                .args(["-c", &example])
+                .output()
+                .unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "`{example}` (from `finops {name} --help`) failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            if let Some(t) = &target {
+                let written = std::fs::metadata(t).map(|m| m.len()).unwrap_or(0);
+                assert!(written > 0, "`{example}` wrote nothing to {}", t.display());
+            } else {
+                assert!(!out.stdout.is_empty(), "`{example}` printed nothing");
+            }
+            ran.push(example);
+        }
+    }
+    // Most examples need no account: a parsing slip must not skip them all.
+    assert!(ran.len() >= 10, "ran only {ran:#?}");
+}
+
 #[test]
 fn broken_pipe_is_not_an_error() {
     let home = tempfile::tempdir().unwrap();

@@ -25,7 +25,8 @@ fn moto_binary() -> PathBuf {
     panic!(
         "moto_server not found: these tests need a real AWS-compatible server. \
          Install it with `python3 -m venv .venv && .venv/bin/pip install \"moto[server]\"` \
-         and put .venv/bin on PATH (or set MOTO_SERVER), as .ci/run does"
+         and put .venv/bin on PATH (or set MOTO_SERVER), or run the tests with .ci/test, \
+         which does that"
     );
 }
 

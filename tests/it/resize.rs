@@ -530,13 +530,27 @@ async fn interactive_select_and_confirm_through_a_pty() {
         .to_string();
     assert!(first.starts_with("m5.") && first != "m5.2xlarge", "{first}");
 
-    for (id, key, want_type) in [
-        (&approve, "y", first.as_str()),
-        (&decline, "n", "m5.2xlarge"),
+    // Each answer is typed as a word and Enter. "yes" applies; "maybe" asks
+    // again, then "no" declines; Enter alone declines. Nothing typed is left
+    // over for the shell.
+    for (id, answers, outcome, want_type) in [
+        (&approve, &["Yes"][..], "is now", first.as_str()),
+        (
+            &decline,
+            &["maybe", "no"][..],
+            "Declined: nothing changed.",
+            "m5.2xlarge",
+        ),
+        (
+            &decline,
+            &[""][..],
+            "Declined: nothing changed.",
+            "m5.2xlarge",
+        ),
     ] {
         let mut cmd = e.std_cmd(&url);
         cmd.args(["resize", id.as_str()]);
-        let mut p = rexpect::session::spawn_command(cmd, Some(60_000)).unwrap();
+        let mut p = rexpect::session::spawn_command(then_read_a_line(cmd), Some(60_000)).unwrap();
         p.exp_string(&format!("Downsize {id} to")).unwrap();
         // The options show the type, new monthly cost, savings, risk and in place.
         p.exp_string(&first).unwrap();
@@ -545,23 +559,84 @@ async fn interactive_select_and_confirm_through_a_pty() {
         p.exp_string("in place").unwrap();
         p.send("\r").unwrap();
         p.flush().unwrap();
-        p.exp_string(&format!("Change {id} from m5.2xlarge to {first}?"))
-            .unwrap();
-        p.send(key).unwrap();
-        p.flush().unwrap();
-        if key == "y" {
-            p.exp_string("is now").unwrap();
-        } else {
-            p.exp_string("Declined: nothing changed.").unwrap();
+        for answer in answers {
+            p.exp_string(&format!("Change {id} from m5.2xlarge to {first}? [y/N]"))
+                .unwrap();
+            p.send(&format!("{answer}\r")).unwrap();
+            p.flush().unwrap();
+            if *answer == "maybe" {
+                p.exp_string("type yes or no").unwrap();
+            }
         }
-        p.exp_eof().unwrap();
-        let status = p.process().wait().unwrap();
-        assert!(
-            matches!(status, nix::sys::wait::WaitStatus::Exited(_, 0)),
-            "{status:?}"
-        );
+        p.exp_string(outcome).unwrap();
+        assert_eq!(nothing_left_over(&mut p), 0, "{answers:?}");
         let (state, t) = e.observe(id).await;
         assert_eq!((state.as_str(), t.as_str()), ("running", want_type));
+    }
+}
+
+/// `cmd` in a shell that, once it has ended, reads a line from the same
+/// terminal and prints it with the command's exit code: anything the command
+/// left unread (a leaked keystroke) would be the start of that line.
+fn then_read_a_line(cmd: std::process::Command) -> std::process::Command {
+    let mut sh = std::process::Command::new("sh");
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => sh.env(k, v),
+            None => sh.env_remove(k),
+        };
+    }
+    sh.arg("-c")
+        .arg(r#""$0" "$@"; code=$?; IFS= read -r rest; echo "after=[$rest] exit=$code""#)
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    sh
+}
+
+/// For a session started with [`then_read_a_line`]: type a line as the next
+/// command would, check that it is all the shell read, and return the exit
+/// code of the command.
+fn nothing_left_over(p: &mut rexpect::session::PtySession) -> i32 {
+    p.send("end\r").unwrap();
+    p.flush().unwrap();
+    let (_, line) = p.exp_regex(r"after=\[[^\]]*\] exit=\d+").unwrap();
+    let rest = &line[line.find('[').unwrap() + 1..line.rfind(']').unwrap()];
+    assert_eq!(rest, "end", "keys were left over for the shell: {line:?}");
+    p.exp_eof().unwrap();
+    line.rsplit('=').next().unwrap().parse().unwrap()
+}
+
+/// In a walk of findings the highlighted answer is skip: Enter skips, and the
+/// instances keep their type.
+#[tokio::test(flavor = "multi_thread")]
+async fn enter_in_a_walk_skips() {
+    let e = Env::new().await;
+    let url = e.moto.url.clone();
+    let a = e.instance("m5.2xlarge").await;
+    let b = e.instance("m5.2xlarge").await;
+    let file = e.home.path().join("recs.json");
+    let rec = |id: &str| {
+        serde_json::json!({"resource_id": id, "region": "us-east-1", "action": "downsize",
+                           "in_place": true, "target": "m5.xlarge"})
+    };
+    std::fs::write(
+        &file,
+        serde_json::json!({"recommendations": [rec(&a), rec(&b)]}).to_string(),
+    )
+    .unwrap();
+    let mut cmd = e.std_cmd(&url);
+    cmd.args(["resize", "--from-recommendations"]).arg(&file);
+    let mut p = rexpect::session::spawn_command(then_read_a_line(cmd), Some(60_000)).unwrap();
+    for id in [&a, &b] {
+        p.exp_string(&format!("{id}: apply, skip or quit?"))
+            .unwrap();
+        p.send("\r").unwrap();
+        p.flush().unwrap();
+        p.exp_string(&format!("Skipped {id}.")).unwrap();
+    }
+    assert_eq!(nothing_left_over(&mut p), 0);
+    for id in [&a, &b] {
+        assert_eq!(e.observe(id).await, ("running".into(), "m5.2xlarge".into()));
     }
 }
 
