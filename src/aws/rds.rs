@@ -50,6 +50,11 @@ pub fn db_resource(d: &aws_sdk_rds::types::DbInstance, region: &str) -> Option<R
             license_model: d.license_model().map(str::to_owned),
             db_cluster_identifier: d.db_cluster_identifier().map(str::to_owned),
             arn: d.db_instance_arn().map(str::to_owned),
+            pending_class: d
+                .pending_modified_values()
+                .and_then(|p| p.db_instance_class())
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned),
         }),
         tags,
     })

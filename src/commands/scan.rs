@@ -80,7 +80,7 @@ pub async fn collect(
     } else if let Some(path) = from {
         snapshot::read(path)?
     } else {
-        let aws = Aws::load(settings).await;
+        let aws = Aws::load(settings).await?;
         let inv = discover(&aws, settings, printer).await;
         print_calls(&aws, printer);
         return inv;

@@ -361,3 +361,127 @@ async fn get_metric_data_is_batched_at_500_queries() {
             .all(|x| x["rule"] != "ec2_idle")
     );
 }
+
+/// Files of a directory: (name, size, modification time).
+fn listing(dir: &std::path::Path) -> Vec<(String, u64, std::time::SystemTime)> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let m = e.metadata().unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                m.len(),
+                m.modified().unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_downsize_from_the_old_type_right_after_a_resize() {
+    let moto = Moto::start();
+    let conf = moto.config("us-east-1").await;
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let cw = aws_sdk_cloudwatch::Client::new(&conf);
+    let ami = fleet::image(&ec2).await;
+    let id = fleet::run_instance(&ec2, &ami, "m5.2xlarge", "us-east-1a").await;
+    // 13.5 days of 15-25% CPU on the m5.2xlarge: busy enough not to be
+    // idle, a downsize candidate.
+    seed(
+        &cw,
+        "AWS/EC2",
+        "CPUUtilization",
+        ("InstanceId", &id),
+        324,
+        StandardUnit::Percent,
+        |h| 15.0 + ((h * 7919) % 100) as f64 * 0.1,
+    )
+    .await;
+    let home = tempfile::tempdir().unwrap();
+    let state = home.path().join("state");
+    let cfg = home.path().join("finops.toml");
+    std::fs::write(
+        &cfg,
+        "[resize]\npoll_interval_secs = 1\nwait_timeout_secs = 60\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        finops(home.path())
+            .env("FINOPS_STATE_DIR", &state)
+            .arg("--config")
+            .arg(&cfg)
+            .args(["--endpoint-url", &moto.url, "--region", "us-east-1"])
+            .args(["--services", "ec2", "--no-progress"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["recommend", "-o", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out.stdout);
+    let down = find(&r, &id, "downsize").expect("m5.2xlarge -> downsize");
+    assert_eq!(down["current"]["type"], "m5.2xlarge");
+
+    let out = run(&["resize", &id, "--to", "m5.xlarge", "--yes", "-o", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&out.stdout)["changes"][0]["status"], "applied");
+    let before = listing(&state);
+
+    // The same 13.5 days were measured on the m5.2xlarge: they say nothing
+    // about the m5.xlarge, so there is no verdict, and the entry says why.
+    let out = run(&["recommend", "-o", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out.stdout);
+    assert!(
+        r["recommendations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["resource_id"] != id.as_str()),
+        "{r:#}"
+    );
+    let entry = r["insufficient_data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["resource_id"] == id.as_str())
+        .unwrap_or_else(|| panic!("no insufficient-data entry for {id}: {r:#}"));
+    assert_eq!(entry["hours_of_data"], 0.0);
+    let reason = entry["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("type changed to m5.xlarge at 20")
+            && reason.ends_with("Z (finops resize); 0 h of data since"),
+        "{reason}"
+    );
+
+    // The table's insufficient-data line carries the reason too.
+    let out = run(&["recommend"]);
+    assert_eq!(out.status.code(), Some(0));
+    let table = String::from_utf8_lossy(&out.stdout);
+    let line = table
+        .lines()
+        .find(|l| l.contains(&id) && l.contains("h needed"))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(line.contains("(finops resize)"), "{line}");
+
+    // Reading the journal wrote nothing.
+    assert_eq!(listing(&state), before);
+}
