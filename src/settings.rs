@@ -742,6 +742,63 @@ mod tests {
     }
 
     #[test]
+    fn profiles_are_read_from_both_shared_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().to_str().unwrap().to_string();
+        std::fs::create_dir(dir.path().join(".aws")).unwrap();
+        std::fs::write(
+            dir.path().join(".aws").join("config"),
+            "# comment\n[default]\nregion = us-east-1\n[profile  prod ]\nregion = eu-west-1\n\
+             [profile dev-sso]\nsso_session = corp\n[sso-session corp]\nsso_start_url = x\n\
+             [services s3]\nendpoint_url = y\n[profileless]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("creds"),
+            "[prod]\naws_access_key_id = A\n[ci]\naws_access_key_id = B\n",
+        )
+        .unwrap();
+        // AWS_SHARED_CREDENTIALS_FILE with ~, the config file at its default place.
+        let pairs = [
+            ("HOME", home.as_str()),
+            ("AWS_SHARED_CREDENTIALS_FILE", "~/creds"),
+        ];
+        let env = env_of(&pairs);
+        let files = AwsFiles::locate(&env);
+        assert_eq!(files.config, dir.path().join(".aws").join("config"));
+        assert_eq!(files.credentials, dir.path().join("creds"));
+        assert_eq!(files.profiles(), ["ci", "default", "dev-sso", "prod"]);
+        assert!(files.uses_sso("dev-sso"));
+        assert!(!files.uses_sso("prod"));
+        assert_eq!(check_profile("ci", &env).unwrap(), files);
+        let e = check_profile("staging", &env).unwrap_err();
+        assert_eq!(
+            e.message,
+            format!(
+                "AWS profile \"staging\" is not defined in {} or {}",
+                files.config.display(),
+                files.credentials.display()
+            )
+        );
+        assert_eq!(
+            e.hint.as_deref(),
+            Some(
+                "defined profiles: ci, default, dev-sso, prod; or create it with `aws configure --profile staging`"
+            )
+        );
+        // No files at all: the hint says how to create the profile.
+        let empty = tempfile::tempdir().unwrap();
+        let pairs = [("HOME", empty.path().to_str().unwrap())];
+        let env = env_of(&pairs);
+        let e = check_profile("prod", &env).unwrap_err();
+        assert!(
+            e.hint.unwrap().contains("aws configure --profile prod"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
     fn flags_beat_env_beat_file_beat_defaults() {
         let dir = tempfile::tempdir().unwrap();
         let cfg = config_in(
