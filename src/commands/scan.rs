@@ -122,7 +122,9 @@ pub fn describe(e: &ScanError) -> String {
 pub fn hint_for(e: &ScanError) -> &'static str {
     let code = e.code.as_deref().unwrap_or("");
     let msg = e.message.to_ascii_lowercase();
-    if msg.contains("credential")
+    if msg.contains("sso token") || msg.contains("sso session") {
+        "the SSO session has expired or was never started: run `aws sso login` (with --profile NAME for a named profile), then try again"
+    } else if msg.contains("credential")
         || matches!(
             code,
             "AuthFailure"

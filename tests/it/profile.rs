@@ -201,4 +201,33 @@ async fn an_sso_profile_without_a_session_says_to_log_in() {
         "hint: run `aws sso login --profile dev-sso`, then try again"
     );
     assert!(log.seen().is_empty(), "{:?}", log.seen());
+
+    // The default profile signing in through SSO (no profile named): each
+    // call fails the same way, and the hint says to log in.
+    std::fs::write(
+        home.path().join("aws-config"),
+        "[default]\nsso_session = corp\nsso_account_id = 123456789012\n\
+         sso_role_name = ReadOnly\nregion = us-east-1\n\n\
+         [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n\
+         sso_region = us-east-1\n",
+    )
+    .unwrap();
+    let out = finops(home.path())
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args(["scan", "--endpoint-url", &log.url])
+        .args(["--region", "us-east-1", "--no-progress"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.lines().count() == 2, "{err}");
+    assert!(
+        err.contains(
+            "\nhint: the SSO session has expired or was never started: run `aws sso login`"
+        ),
+        "{err}"
+    );
+    assert!(log.seen().is_empty(), "{:?}", log.seen());
 }
