@@ -39,6 +39,7 @@ pub async fn collect(
     state_dir: Option<&Path>,
 ) -> Collected {
     let start = end - i64::from(lookback_days) * 86_400;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let regions = inv.regions.clone();
     let mut fresh = Metrics::new(i64::from(period), end, lookback_days);
     let mut errors = Vec::new();
@@ -86,20 +87,56 @@ pub async fn collect(
             .map(|r| r.id.clone())
             .collect();
         let has_v2 = !v2_ids.is_empty();
+        let dbs: Vec<(&str, &str)> = inv
+            .resources
+            .iter()
+            .filter(|r| &r.region == region && r.kind() == Kind::RdsInstance)
+            .map(|r| (r.id.as_str(), r.type_.as_str()))
+            .collect();
         let cw = aws.cloudwatch(region);
         let elbv2 = aws.elbv2(region);
         let elb = aws.elb(region);
         let ec2 = aws.ec2(region);
-        let (m, v2, cl, addrs) = tokio::join!(
-            cloudwatch::fetch(
-                &cw,
-                region,
-                &queries,
-                (start, end),
-                period,
-                permits,
-                metrics
-            ),
+        let rds = aws.rds(region);
+        let ((events, m), v2, cl, addrs) = tokio::join!(
+            async {
+                // A class change RDS applied (by anyone) moves where the
+                // DB's utilization starts: known before its values arrive.
+                let events = if dbs.is_empty() {
+                    Ok(Vec::new())
+                } else {
+                    super::rds::class_changes(&rds, region, start, now).await
+                };
+                if let Ok(changes) = &events {
+                    let mut m = metrics.lock().unwrap_or_else(|e| e.into_inner());
+                    for (id, at) in changes {
+                        if let Some((_, class)) = dbs.iter().find(|(d, _)| d == id) {
+                            m.set_valid_since(
+                                region,
+                                id,
+                                ValidSince {
+                                    at: *at,
+                                    why: format!(
+                                        "class changed to {class} at {} (RDS event)",
+                                        rfc3339(*at)
+                                    ),
+                                },
+                            );
+                        }
+                    }
+                }
+                let m = cloudwatch::fetch(
+                    &cw,
+                    region,
+                    &queries,
+                    (start, end),
+                    period,
+                    permits,
+                    metrics,
+                )
+                .await;
+                (events, m)
+            },
             async {
                 if !has_v2 {
                     return Ok(Default::default());
@@ -114,13 +151,22 @@ pub async fn collect(
             extras::classic_targets(&elb, region, &classic),
             extras::addresses(&ec2, region),
         );
-        (region.clone(), queries.len(), m, v2, cl, addrs)
+        (
+            region.clone(),
+            queries.len(),
+            events.err(),
+            m,
+            v2,
+            cl,
+            addrs,
+        )
     });
     let mut stream = futures::stream::iter(per_region).buffer_unordered(concurrency.max(1));
     let mut extras = Extras::default();
     let mut counts = Vec::new();
-    while let Some((region, queries, m, v2, cl, addrs)) = stream.next().await {
+    while let Some((region, queries, events, m, v2, cl, addrs)) = stream.next().await {
         counts.push((region.clone(), queries));
+        errors.extend(events);
         match m {
             Ok(()) => metrics
                 .lock()

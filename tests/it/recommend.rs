@@ -388,6 +388,29 @@ async fn no_downsize_from_the_old_type_right_after_a_resize() {
     let cw = aws_sdk_cloudwatch::Client::new(&conf);
     let ami = fleet::image(&ec2).await;
     let id = fleet::run_instance(&ec2, &ami, "m5.2xlarge", "us-east-1a").await;
+    let rds = aws_sdk_rds::Client::new(&conf);
+    fleet::db(&rds, "analytics", "postgres", "db.r5.xlarge", false, 100).await;
+    let dbdim = ("DBInstanceIdentifier", "analytics");
+    seed(
+        &cw,
+        "AWS/RDS",
+        "CPUUtilization",
+        dbdim,
+        324,
+        StandardUnit::Percent,
+        |h| 4.0 + ((h * 7919) % 100) as f64 * 0.02,
+    )
+    .await;
+    seed(
+        &cw,
+        "AWS/RDS",
+        "DatabaseConnections",
+        dbdim,
+        324,
+        StandardUnit::Count,
+        |_| 12.0,
+    )
+    .await;
     // 13.5 days of 15-25% CPU on the m5.2xlarge: busy enough not to be
     // idle, a downsize candidate.
     seed(
@@ -414,7 +437,7 @@ async fn no_downsize_from_the_old_type_right_after_a_resize() {
             .arg("--config")
             .arg(&cfg)
             .args(["--endpoint-url", &moto.url, "--region", "us-east-1"])
-            .args(["--services", "ec2", "--no-progress"])
+            .args(["--services", "ec2,rds", "--no-progress"])
             .args(args)
             .output()
             .unwrap()
@@ -429,48 +452,58 @@ async fn no_downsize_from_the_old_type_right_after_a_resize() {
     let r = json(&out.stdout);
     let down = find(&r, &id, "downsize").expect("m5.2xlarge -> downsize");
     assert_eq!(down["current"]["type"], "m5.2xlarge");
+    find(&r, "analytics", "downsize_db").expect("db.r5.xlarge -> downsize_db");
 
-    let out = run(&["resize", &id, "--to", "m5.xlarge", "--yes", "-o", "json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(json(&out.stdout)["changes"][0]["status"], "applied");
+    for (what, to) in [(id.as_str(), "m5.xlarge"), ("analytics", "db.r5.large")] {
+        let out = run(&["resize", what, "--to", to, "--yes", "-o", "json"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(json(&out.stdout)["changes"][0]["status"], "applied");
+    }
     let before = listing(&state);
 
-    // The same 13.5 days were measured on the m5.2xlarge: they say nothing
-    // about the m5.xlarge, so there is no verdict, and the entry says why.
-    let out = run(&["recommend", "-o", "json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    // The same 13.5 days were measured on the old types: they say nothing
+    // about the new ones, so there is no verdict, and the entry says why.
+    let out = run(&["recommend", "-o", "json", "-v"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // Class changes made outside finops come from RDS's events.
+    assert!(
+        stderr.contains("api calls: RDS DescribeEvents = 1"),
+        "{stderr}"
     );
     let r = json(&out.stdout);
-    assert!(
-        r["recommendations"]
+    for (what, reason_start) in [
+        (id.as_str(), "type changed to m5.xlarge at 20"),
+        ("analytics", "class changed to db.r5.large at 20"),
+    ] {
+        // Only the storage finding, which no utilization decides, is left.
+        assert!(
+            r["recommendations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|x| x["resource_id"] != what || x["rule"] == "rds_gp2_to_gp3"),
+            "{what}: {r:#}"
+        );
+        let entry = r["insufficient_data"]
             .as_array()
             .unwrap()
             .iter()
-            .all(|x| x["resource_id"] != id.as_str()),
-        "{r:#}"
-    );
-    let entry = r["insufficient_data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["resource_id"] == id.as_str())
-        .unwrap_or_else(|| panic!("no insufficient-data entry for {id}: {r:#}"));
-    assert_eq!(entry["hours_of_data"], 0.0);
-    let reason = entry["reason"].as_str().unwrap();
-    assert!(
-        reason.starts_with("type changed to m5.xlarge at 20")
-            && reason.ends_with("Z (finops resize); 0 h of data since"),
-        "{reason}"
-    );
+            .find(|x| x["resource_id"] == what)
+            .unwrap_or_else(|| panic!("no insufficient-data entry for {what}: {r:#}"));
+        assert_eq!(entry["hours_of_data"], 0.0);
+        let reason = entry["reason"].as_str().unwrap();
+        assert!(
+            reason.starts_with(reason_start)
+                && reason.ends_with("Z (finops resize); 0 h of data since"),
+            "{reason}"
+        );
+    }
 
     // The table's insufficient-data line carries the reason too.
     let out = run(&["recommend"]);
