@@ -86,7 +86,7 @@ impl Aws {
     /// Load credentials/profile/region once: adaptive retries, bounded timeouts.
     ///
     /// A named profile (--profile, AWS_PROFILE, the config file) wins over
-    /// credentials in the environment, as with the aws CLI: its credentials
+    /// credentials in the environment, as with `aws --profile`: its credentials
     /// provider is built from that profile alone (static keys, SSO,
     /// assume-role or credential_process). An undefined profile is an error
     /// before any request, and so are credentials the profile cannot give
