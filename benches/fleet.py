@@ -288,7 +288,9 @@ def measure(a, url, env, regions, seeded, latency, with_baseline):
     for m in re.finditer(r"metrics: (\S+): (\d+) queries", rec["stderr"]):
         bound_metrics += math.ceil(int(m.group(2)) / 500)
     extras_per_region = 3  # DescribeAddresses, DescribeTargetGroups, one page of each
-    bound_rec = bound_scan + bound_metrics + extras_per_region * len(regions)
+    # RDS DescribeEvents (class changes), one page in each region with DB instances.
+    rds_events = sum(1 for s in seeded.values() if s["dbs"])
+    bound_rec = bound_scan + bound_metrics + extras_per_region * len(regions) + rds_events
     base = baseline(url, regions, 14, a.baseline_sample) if with_baseline else None
     return {
         "instances_per_region": a.instances, "regions": len(regions), "latency_ms": latency,

@@ -39,9 +39,26 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         let printer = Printer::plain();
         return finish(commands::completions::run(a, &printer));
     }
-    let settings = match Settings::resolve(&cli.global, &|k| std::env::var(k).ok()) {
+    let mut settings = match Settings::resolve(&cli.global, &|k| std::env::var(k).ok()) {
         Ok(s) => s,
         Err(e) => return finish(Err(e.into())),
+    };
+    // A demo run keeps its state (outbox, watch history) in a temporary
+    // directory removed at exit: it never reads or writes the user's.
+    let demo = match &cli.command {
+        Command::Scan(a) => a.demo,
+        Command::Recommend(a) => a.demo,
+        Command::Sync(a) => a.demo,
+        Command::Watch(a) => a.demo,
+        _ => false,
+    };
+    let _demo_state = if demo {
+        match settings.use_temporary_state() {
+            Ok(dir) => Some(dir),
+            Err(e) => return finish(Err(e)),
+        }
+    } else {
+        None
     };
     init_logging(&settings);
     let printer = Printer::new(&settings);

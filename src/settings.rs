@@ -134,6 +134,10 @@ pub enum Regions {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub profile: Option<String>,
+    /// The profile came from --profile or the config file: its credentials
+    /// sign even when the environment has keys. From AWS_PROFILE, the SDK's
+    /// chain decides (environment keys first), as the aws CLI does.
+    pub profile_explicit: bool,
     pub regions: Regions,
     pub endpoint_url: Option<String>,
     pub output: OutputFormat,
@@ -305,12 +309,169 @@ fn parse_services(list: &str, origin: &str) -> Result<Vec<Service>, UsageError> 
         .collect()
 }
 
+/// The shared AWS config and credentials files, where the AWS SDK and CLI
+/// look for them: AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, else
+/// ~/.aws/config and ~/.aws/credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsFiles {
+    pub config: PathBuf,
+    pub credentials: PathBuf,
+}
+
+/// A profile file's sections: (section name as written, key = value pairs).
+type Sections = Vec<(String, Vec<(String, String)>)>;
+
+fn read_sections(path: &Path) -> Sections {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let mut out: Sections = Vec::new();
+    for line in text.lines() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') || l.starts_with(';') {
+            continue;
+        }
+        if let Some(name) = l.strip_prefix('[').and_then(|r| r.split(']').next()) {
+            out.push((name.trim().to_string(), Vec::new()));
+        } else if let (Some((k, v)), Some(section)) = (l.split_once('='), out.last_mut()) {
+            section
+                .1
+                .push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    out
+}
+
+impl AwsFiles {
+    pub fn locate(env: Env) -> AwsFiles {
+        let home = env_nonempty(env, "HOME").map(PathBuf::from);
+        let path = |var: &str, default: &str| match env_nonempty(env, var) {
+            Some(p) => match (p.strip_prefix("~/"), &home) {
+                (Some(rest), Some(h)) => h.join(rest),
+                _ => PathBuf::from(p),
+            },
+            None => home.clone().unwrap_or_default().join(".aws").join(default),
+        };
+        AwsFiles {
+            config: path("AWS_CONFIG_FILE", "config"),
+            credentials: path("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+        }
+    }
+
+    /// Profile name -> its settings, config file first, then the credentials
+    /// file (where a section is the bare profile name).
+    fn profiles_with_keys(&self) -> Vec<(String, Vec<(String, String)>)> {
+        let mut out: Vec<(String, Vec<(String, String)>)> = Vec::new();
+        let mut add = |name: String, keys: Vec<(String, String)>| match out
+            .iter_mut()
+            .find(|(n, _)| *n == name)
+        {
+            Some((_, k)) => k.extend(keys),
+            None => out.push((name, keys)),
+        };
+        for (section, keys) in read_sections(&self.config) {
+            let name = if section == "default" {
+                Some("default".to_string())
+            } else {
+                section
+                    .strip_prefix("profile")
+                    .filter(|rest| rest.starts_with(char::is_whitespace))
+                    .map(|rest| rest.trim().to_string())
+            };
+            if let Some(n) = name.filter(|n| !n.is_empty()) {
+                add(n, keys);
+            }
+        }
+        for (section, keys) in read_sections(&self.credentials) {
+            if !section.is_empty() {
+                add(section, keys);
+            }
+        }
+        out
+    }
+
+    /// The profiles defined in either file, sorted.
+    pub fn profiles(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .profiles_with_keys()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Whether the profile signs in through IAM Identity Center (SSO).
+    pub fn uses_sso(&self, profile: &str) -> bool {
+        self.profiles_with_keys()
+            .iter()
+            .find(|(n, _)| n == profile)
+            .is_some_and(|(_, keys)| {
+                keys.iter()
+                    .any(|(k, _)| k == "sso_session" || k == "sso_start_url")
+            })
+    }
+}
+
+/// The AWS profile must be defined before finops asks AWS anything: the SDK
+/// would otherwise fail on every request, or fall back to other credentials.
+pub fn check_profile(name: &str, env: Env) -> Result<AwsFiles, UsageError> {
+    let files = AwsFiles::locate(env);
+    let defined = files.profiles();
+    if defined.iter().any(|p| p == name) {
+        return Ok(files);
+    }
+    let hint = if defined.is_empty() {
+        format!(
+            "no profile is defined there; create it with `aws configure --profile {name}` (or `aws configure sso --profile {name}`)"
+        )
+    } else {
+        format!(
+            "defined profiles: {}; or create it with `aws configure --profile {name}`",
+            defined.join(", ")
+        )
+    };
+    Err(UsageError::new(
+        format!(
+            "AWS profile {name:?} is not defined in {} or {}",
+            files.config.display(),
+            files.credentials.display()
+        ),
+        hint,
+    ))
+}
+
+impl Settings {
+    /// Demo runs never read or write the user's state (outbox, history,
+    /// journal, savings): point them at a temporary directory that lives as
+    /// long as the returned guard.
+    pub fn use_temporary_state(&mut self) -> anyhow::Result<tempfile::TempDir> {
+        let dir = tempfile::Builder::new()
+            .prefix("finops-demo-")
+            .tempdir()
+            .map_err(|e| anyhow::anyhow!("creating a temporary state directory: {e}"))?;
+        self.state_dir = Some(dir.path().to_path_buf());
+        for (k, v, o) in &mut self.origins {
+            if *k == "state_dir" {
+                *v = format!("{} (demo: temporary)", dir.path().display());
+                *o = Origin::Default;
+            }
+        }
+        Ok(dir)
+    }
+}
+
 impl Settings {
     /// Resolve settings from the command line and an environment lookup.
     pub fn resolve(args: &GlobalArgs, env: Env) -> Result<Settings, UsageError> {
         let (config_file, file) = load_config(args.config.as_deref(), env)?;
         let mut origins = Vec::new();
 
+        // --profile and the config file name a profile on purpose: it signs,
+        // whatever keys the environment holds. AWS_PROFILE is the SDK's own
+        // chain, where keys in the environment come first (as for the aws CLI).
+        let profile_explicit = args.profile.is_some()
+            || (env_nonempty(env, "AWS_PROFILE").is_none() && file.profile.is_some());
         let (profile, o) = if let Some(p) = &args.profile {
             (Some(p.clone()), Origin::Flag)
         } else if let Some(p) = env_nonempty(env, "AWS_PROFILE") {
@@ -556,6 +717,7 @@ impl Settings {
             state_dir,
             thresholds,
             profile,
+            profile_explicit,
             regions,
             endpoint_url,
             output,
@@ -587,6 +749,63 @@ mod tests {
         let p = dir.join("config.toml");
         std::fs::write(&p, text).unwrap();
         p
+    }
+
+    #[test]
+    fn profiles_are_read_from_both_shared_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().to_str().unwrap().to_string();
+        std::fs::create_dir(dir.path().join(".aws")).unwrap();
+        std::fs::write(
+            dir.path().join(".aws").join("config"),
+            "# comment\n[default]\nregion = us-east-1\n[profile  prod ]\nregion = eu-west-1\n\
+             [profile dev-sso]\nsso_session = corp\n[sso-session corp]\nsso_start_url = x\n\
+             [services s3]\nendpoint_url = y\n[profileless]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("creds"),
+            "[prod]\naws_access_key_id = A\n[ci]\naws_access_key_id = B\n",
+        )
+        .unwrap();
+        // AWS_SHARED_CREDENTIALS_FILE with ~, the config file at its default place.
+        let pairs = [
+            ("HOME", home.as_str()),
+            ("AWS_SHARED_CREDENTIALS_FILE", "~/creds"),
+        ];
+        let env = env_of(&pairs);
+        let files = AwsFiles::locate(&env);
+        assert_eq!(files.config, dir.path().join(".aws").join("config"));
+        assert_eq!(files.credentials, dir.path().join("creds"));
+        assert_eq!(files.profiles(), ["ci", "default", "dev-sso", "prod"]);
+        assert!(files.uses_sso("dev-sso"));
+        assert!(!files.uses_sso("prod"));
+        assert_eq!(check_profile("ci", &env).unwrap(), files);
+        let e = check_profile("staging", &env).unwrap_err();
+        assert_eq!(
+            e.message,
+            format!(
+                "AWS profile \"staging\" is not defined in {} or {}",
+                files.config.display(),
+                files.credentials.display()
+            )
+        );
+        assert_eq!(
+            e.hint.as_deref(),
+            Some(
+                "defined profiles: ci, default, dev-sso, prod; or create it with `aws configure --profile staging`"
+            )
+        );
+        // No files at all: the hint says how to create the profile.
+        let empty = tempfile::tempdir().unwrap();
+        let pairs = [("HOME", empty.path().to_str().unwrap())];
+        let env = env_of(&pairs);
+        let e = check_profile("prod", &env).unwrap_err();
+        assert!(
+            e.hint.unwrap().contains("aws configure --profile prod"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -254,6 +254,23 @@ impl Summary {
 /// The series of one resource, by metric (a handful: a list beats a map).
 type ResourceSeries = Vec<(Metric, Summary)>;
 
+/// Since when a resource's utilization describes what it is now: values from
+/// before its last type change (or a change still pending) do not count
+/// toward a verdict on the new type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidSince {
+    /// Unix seconds: a period starting earlier is left out.
+    pub at: i64,
+    /// What happened then, e.g. "type changed to m5.xlarge at
+    /// 2026-11-29T10:00:00Z (finops resize)".
+    pub why: String,
+}
+
+impl ValidSince {
+    /// A change still to come (pending, in flight): no value counts yet.
+    pub const PENDING: i64 = i64::MAX;
+}
+
 /// The utilization of a run, by (region, resource id) and metric.
 #[derive(Debug, Clone)]
 pub struct Metrics {
@@ -268,6 +285,8 @@ pub struct Metrics {
     /// Regions whose metrics were fetched: only there does a missing series
     /// mean "no traffic" (CloudWatch publishes no zero RequestCount).
     fetched: HashSet<String>,
+    /// Per region and resource id, where its utilization starts to count.
+    since: HashMap<String, HashMap<Box<str>, ValidSince>>,
 }
 
 impl Metrics {
@@ -278,6 +297,7 @@ impl Metrics {
             end,
             lookback_days,
             fetched: Default::default(),
+            since: HashMap::new(),
         }
     }
 
@@ -302,6 +322,23 @@ impl Metrics {
         self.fetched.contains(region)
     }
 
+    /// Count a resource's values only from `since.at` on (set before its
+    /// values arrive). Of several, the latest wins.
+    pub fn set_valid_since(&mut self, region: &str, id: &str, since: ValidSince) {
+        let by_id = self.since.entry(region.to_string()).or_default();
+        match by_id.get(id) {
+            Some(cur) if cur.at >= since.at => {}
+            _ => {
+                by_id.insert(id.into(), since);
+            }
+        }
+    }
+
+    /// Where a resource's utilization starts to count, when not the window's start.
+    pub fn valid_since(&self, region: &str, id: &str) -> Option<&ValidSince> {
+        self.since.get(region).and_then(|m| m.get(id))
+    }
+
     /// Fold values of a series into its summary (a page at a time is fine).
     pub fn add(
         &mut self,
@@ -311,6 +348,7 @@ impl Metrics {
         points: impl IntoIterator<Item = Point>,
     ) {
         let w = self.window();
+        let cutoff = self.valid_since(region, id).map_or(i64::MIN, |v| v.at);
         let by_id = match self.series.get_mut(region) {
             Some(m) => m,
             None => self.series.entry(region.to_string()).or_default(),
@@ -327,7 +365,7 @@ impl Metrics {
             }
         };
         let summary = &mut list[at].1;
-        for p in points {
+        for p in points.into_iter().filter(|p| p.ts >= cutoff) {
             summary.add(metric, &w, p);
         }
     }
@@ -363,6 +401,16 @@ impl Metrics {
     /// Days of the window that "recent" covers.
     pub fn recent_days(&self) -> u32 {
         self.lookback_days.min(RECENT_DAYS)
+    }
+}
+
+/// Why a resource has too little data since `v`: what happened, and the
+/// hours of data since (unless nothing can count yet).
+pub fn since_reason(v: &ValidSince, hours: f64) -> String {
+    if v.at == ValidSince::PENDING {
+        v.why.clone()
+    } else {
+        format!("{}; {hours:.0} h of data since", v.why)
     }
 }
 
@@ -451,6 +499,75 @@ mod tests {
             ],
         );
         assert_eq!(m.get("r", "i-3", Metric::CpuMax).count(), 0);
+    }
+
+    /// Values from before a resource's last type change are not folded: the
+    /// hours, means and p99 describe only the new type.
+    #[test]
+    fn values_before_a_type_change_are_left_out() {
+        let end = 14 * 86_400;
+        let mut m = Metrics::new(3600, end, 14);
+        // Changed 20 hours before the window's end.
+        let at = end - 20 * 3600;
+        m.set_valid_since(
+            "r",
+            "i-1",
+            ValidSince {
+                at,
+                why: "type changed to m5.xlarge".into(),
+            },
+        );
+        // An older change does not move the cutoff back.
+        m.set_valid_since(
+            "r",
+            "i-1",
+            ValidSince {
+                at: at - 86_400,
+                why: "older".into(),
+            },
+        );
+        assert_eq!(
+            m.valid_since("r", "i-1").unwrap().why,
+            "type changed to m5.xlarge"
+        );
+        // 14 days of 1% on the old type, then 60% on the new one.
+        let values: Vec<f64> = (0..336)
+            .map(|h| if h < 336 - 20 { 1.0 } else { 60.0 })
+            .collect();
+        for page in hourly(end, &values).chunks(50) {
+            m.add("r", "i-1", Metric::CpuMax, page.iter().copied());
+            m.add("r", "i-2", Metric::CpuMax, page.iter().copied());
+        }
+        let s = m.get("r", "i-1", Metric::CpuMax);
+        assert_eq!(s.count(), 20);
+        assert_eq!(m.hours("r", "i-1", Metric::CpuMax), 20.0);
+        assert_eq!(s.mean(), Some(60.0));
+        assert_eq!(s.min(), Some(60.0));
+        assert_eq!(s.p99(), Some(60.0));
+        assert_eq!(s.day_means().count(), 0, "CpuMax keeps no days");
+        assert_eq!(
+            since_reason(m.valid_since("r", "i-1").unwrap(), 20.0),
+            "type changed to m5.xlarge; 20 h of data since"
+        );
+        // Another resource, or the same id in another region, keeps its window.
+        assert_eq!(m.get("r", "i-2", Metric::CpuMax).count(), 336);
+        assert!(m.valid_since("other", "i-1").is_none());
+        // A change still pending leaves nothing.
+        m.set_valid_since(
+            "r",
+            "db-1",
+            ValidSince {
+                at: ValidSince::PENDING,
+                why: "class change pending".into(),
+            },
+        );
+        m.add("r", "db-1", Metric::CpuAvg, hourly(end, &values));
+        assert_eq!(m.get("r", "db-1", Metric::CpuAvg).count(), 0);
+        assert_eq!(m.hours("r", "db-1", Metric::CpuAvg), 0.0);
+        assert_eq!(
+            since_reason(m.valid_since("r", "db-1").unwrap(), 0.0),
+            "class change pending"
+        );
     }
 
     /// The streaming p99 is the nearest-rank p99 of every value, for any

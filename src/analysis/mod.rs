@@ -99,6 +99,9 @@ pub struct Insufficient {
     pub region: String,
     pub hours_of_data: f64,
     pub hours_needed: f64,
+    /// Why the data is short when finops knows, e.g. "type changed to
+    /// m5.xlarge at 2026-11-29T10:00:00Z (finops resize); 20 h of data since".
+    pub reason: Option<String>,
 }
 
 /// A resource the rules skipped because of a tag (`finops:ignore`, `--exclude-tag`).
@@ -364,6 +367,10 @@ impl Ctx<'_> {
             region: r.resource.region.clone(),
             hours_of_data: paths::round1(hours),
             hours_needed: self.t.min_hours,
+            reason: self
+                .m
+                .valid_since(&r.resource.region, &r.resource.id)
+                .map(|v| metrics::since_reason(v, hours)),
         });
     }
 }

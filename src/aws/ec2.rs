@@ -82,6 +82,11 @@ pub fn instance_resource(i: &aws_sdk_ec2::types::Instance, region: &str) -> Opti
                 .map(|t| t.as_str().to_string())
                 .unwrap_or_else(|| "default".to_string()),
             launch_time: rfc3339(i.launch_time()),
+            root_volume_attach_time: i
+                .block_device_mappings()
+                .iter()
+                .find(|b| b.device_name().is_some() && b.device_name() == i.root_device_name())
+                .and_then(|b| rfc3339(b.ebs()?.attach_time())),
             auto_scaling_group: tags.get("aws:autoscaling:groupName").cloned(),
             volume_ids: i
                 .block_device_mappings()

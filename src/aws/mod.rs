@@ -14,9 +14,11 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_ec2::config::ProvideCredentials as _;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
@@ -25,8 +27,9 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+use crate::error::HintedError;
 use crate::inventory::ScanError;
-use crate::settings::Settings;
+use crate::settings::{AwsFiles, Settings};
 
 /// Counts HTTP requests per (service, operation), retries included, so `-v`
 /// and the benchmark can show how many round trips a run really made.
@@ -81,7 +84,16 @@ macro_rules! client {
 
 impl Aws {
     /// Load credentials/profile/region once: adaptive retries, bounded timeouts.
-    pub async fn load(settings: &Settings) -> Self {
+    ///
+    /// A profile named with --profile (or the config file) wins over
+    /// credentials in the environment, as with `aws --profile`: its credentials
+    /// provider is built from that profile alone (static keys, SSO,
+    /// assume-role or credential_process). From AWS_PROFILE, the SDK's chain
+    /// applies, where environment keys come first (the aws CLI's order). An
+    /// undefined profile is an error before any request, and so are
+    /// credentials the profile cannot give (an expired SSO session), with what
+    /// to do about it.
+    pub async fn load(settings: &Settings) -> anyhow::Result<Self> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(RetryConfig::adaptive().with_max_attempts(5))
             .timeout_config(
@@ -92,8 +104,17 @@ impl Aws {
                     .operation_timeout(Duration::from_secs(180))
                     .build(),
             );
+        let mut profile = None;
         if let Some(p) = &settings.profile {
+            let files = crate::settings::check_profile(p, &|k| std::env::var(k).ok())?;
             loader = loader.profile_name(p);
+            if settings.profile_explicit {
+                let provider = ProfileFileCredentialsProvider::builder()
+                    .profile_name(p)
+                    .build();
+                loader = loader.credentials_provider(provider);
+            }
+            profile = Some((p, files));
         }
         if let Some(u) = &settings.endpoint_url {
             loader = loader.endpoint_url(u);
@@ -105,10 +126,17 @@ impl Aws {
         {
             loader = loader.region(Region::new(first.clone()));
         }
-        Aws {
-            base: loader.load().await,
-            calls: CallCounter::default(),
+        let base = loader.load().await;
+        if let Some((name, files)) = profile
+            && let Some(provider) = base.credentials_provider()
+            && let Err(e) = provider.provide_credentials().await
+        {
+            return Err(credentials_error(name, &files, &e).into());
         }
+        Ok(Aws {
+            base,
+            calls: CallCounter::default(),
+        })
     }
 
     /// The shared SDK configuration (for clients finops builds once).
@@ -127,6 +155,32 @@ impl Aws {
     client!(elb, aws_sdk_elasticloadbalancing);
     client!(asg, aws_sdk_autoscaling);
     client!(cloudwatch, aws_sdk_cloudwatch);
+}
+
+/// One line and a hint for credentials a named profile could not give.
+fn credentials_error(
+    profile: &str,
+    files: &AwsFiles,
+    err: &(dyn std::error::Error + 'static),
+) -> HintedError {
+    let cause = root_cause(err);
+    let lower = cause.to_ascii_lowercase();
+    let sso = files.uses_sso(profile) || lower.contains("sso");
+    let message = if sso {
+        format!("no credentials from the SSO session of AWS profile {profile:?}: {cause}")
+    } else {
+        format!("cannot load the credentials of AWS profile {profile:?}: {cause}")
+    };
+    let hint = if sso {
+        format!("run `aws sso login --profile {profile}`, then try again")
+    } else {
+        format!(
+            "check the profile in {} and {} (`aws sts get-caller-identity --profile {profile}`)",
+            files.config.display(),
+            files.credentials.display()
+        )
+    };
+    HintedError::new(message, hint)
 }
 
 /// Turn an SDK error into a scan error entry with the AWS error code when there is one.

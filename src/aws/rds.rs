@@ -50,7 +50,73 @@ pub fn db_resource(d: &aws_sdk_rds::types::DbInstance, region: &str) -> Option<R
             license_model: d.license_model().map(str::to_owned),
             db_cluster_identifier: d.db_cluster_identifier().map(str::to_owned),
             arn: d.db_instance_arn().map(str::to_owned),
+            pending_class: d
+                .pending_modified_values()
+                .and_then(|p| p.db_instance_class())
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned),
         }),
         tags,
     })
+}
+
+/// Whether an RDS event message says a DB instance's class change finished
+/// (RDS-EVENT-0014, "Finished applying modification to DB instance class").
+pub fn is_class_change(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("finished applying modification") && m.contains("instance class")
+}
+
+/// RDS keeps events for 14 days: an older start is not asked for.
+const EVENTS_KEPT_SECS: i64 = 14 * 86_400 - 3600;
+
+/// DB instances whose class change finished at or after `start` (Unix
+/// seconds), from RDS events: (identifier, when), oldest first.
+pub async fn class_changes(
+    client: &aws_sdk_rds::Client,
+    region: &str,
+    start: i64,
+    now: i64,
+) -> Result<Vec<(String, i64)>, ScanError> {
+    let from = start.max(now - EVENTS_KEPT_SECS);
+    let mut out = Vec::new();
+    let mut pages = client
+        .describe_events()
+        .source_type(aws_sdk_rds::types::SourceType::DbInstance)
+        .event_categories("configuration change")
+        .start_time(aws_smithy_types::DateTime::from_secs(from))
+        .max_records(100)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| scan_error(region, "rds", "DescribeEvents", &e))?;
+        for e in page.events() {
+            if let (Some(id), Some(at), Some(msg)) = (e.source_identifier(), e.date(), e.message())
+                && is_class_change(msg)
+            {
+                out.push((id.to_string(), at.secs()));
+            }
+        }
+    }
+    out.sort_by_key(|(_, at)| *at);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_class_change;
+
+    #[test]
+    fn class_change_events_are_recognised() {
+        assert!(is_class_change(
+            "Finished applying modification to DB instance class"
+        ));
+        // Started, not finished: the class is still the old one.
+        assert!(!is_class_change(
+            "Applying modification to database instance class"
+        ));
+        assert!(!is_class_change(
+            "Finished applying modification to allocated storage"
+        ));
+    }
 }

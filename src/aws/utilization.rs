@@ -1,6 +1,7 @@
 //! Gathers what `recommend` needs from AWS for an inventory: metrics, load
 //! balancer targets and Elastic IPs, per region and concurrently.
 
+use std::path::Path;
 use std::sync::Mutex;
 
 use futures::StreamExt;
@@ -8,8 +9,9 @@ use tokio::sync::Semaphore;
 
 use super::{Aws, cloudwatch, extras};
 use crate::analysis::Extras;
-use crate::analysis::metrics::Metrics;
-use crate::inventory::{Details, Inventory, ScanError};
+use crate::analysis::metrics::{Metrics, ValidSince};
+use crate::inventory::{Details, Inventory, Kind, ScanError};
+use crate::state::journal::{self, Entry};
 
 /// GetMetricData batches in flight, all regions together: enough to keep the
 /// round trips overlapped, few enough that the pages held at once (an AWS
@@ -24,6 +26,9 @@ pub struct Collected {
     pub queries: Vec<(String, usize)>,
 }
 
+/// Gather the inventory's utilization over the window ending at `end`.
+/// `state_dir` holds the resize journal (read, never written): utilization
+/// from before a resource's last type change is left out.
 pub async fn collect(
     aws: &Aws,
     inv: &Inventory,
@@ -31,10 +36,33 @@ pub async fn collect(
     period: i32,
     end: i64,
     concurrency: usize,
+    state_dir: Option<&Path>,
 ) -> Collected {
     let start = end - i64::from(lookback_days) * 86_400;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let regions = inv.regions.clone();
-    let sink = Mutex::new(Metrics::new(i64::from(period), end, lookback_days));
+    let mut fresh = Metrics::new(i64::from(period), end, lookback_days);
+    let mut errors = Vec::new();
+    let journal = match state_dir {
+        Some(dir) => match journal::read_changes(&crate::sync::outbox_path(dir), &rfc3339(start)) {
+            Ok(j) => j,
+            Err(e) => {
+                errors.push(ScanError {
+                    region: "-".into(),
+                    service: "finops".into(),
+                    operation: Some("read the resize journal".into()),
+                    code: None,
+                    message: format!("{e:#}"),
+                });
+                Vec::new()
+            }
+        },
+        None => Vec::new(),
+    };
+    for (region, id, since) in valid_since(inv, &journal, start) {
+        fresh.set_valid_since(&region, &id, since);
+    }
+    let sink = Mutex::new(fresh);
     let permits = Semaphore::new(BATCHES_IN_FLIGHT);
     let (metrics, permits) = (&sink, &permits);
     let per_region = regions.iter().map(|region| async move {
@@ -59,20 +87,56 @@ pub async fn collect(
             .map(|r| r.id.clone())
             .collect();
         let has_v2 = !v2_ids.is_empty();
+        let dbs: Vec<(&str, &str)> = inv
+            .resources
+            .iter()
+            .filter(|r| &r.region == region && r.kind() == Kind::RdsInstance)
+            .map(|r| (r.id.as_str(), r.type_.as_str()))
+            .collect();
         let cw = aws.cloudwatch(region);
         let elbv2 = aws.elbv2(region);
         let elb = aws.elb(region);
         let ec2 = aws.ec2(region);
-        let (m, v2, cl, addrs) = tokio::join!(
-            cloudwatch::fetch(
-                &cw,
-                region,
-                &queries,
-                (start, end),
-                period,
-                permits,
-                metrics
-            ),
+        let rds = aws.rds(region);
+        let ((events, m), v2, cl, addrs) = tokio::join!(
+            async {
+                // A class change RDS applied (by anyone) moves where the
+                // DB's utilization starts: known before its values arrive.
+                let events = if dbs.is_empty() {
+                    Ok(Vec::new())
+                } else {
+                    super::rds::class_changes(&rds, region, start, now).await
+                };
+                if let Ok(changes) = &events {
+                    let mut m = metrics.lock().unwrap_or_else(|e| e.into_inner());
+                    for (id, at) in changes {
+                        if let Some((_, class)) = dbs.iter().find(|(d, _)| d == id) {
+                            m.set_valid_since(
+                                region,
+                                id,
+                                ValidSince {
+                                    at: *at,
+                                    why: format!(
+                                        "class changed to {class} at {} (RDS event)",
+                                        rfc3339(*at)
+                                    ),
+                                },
+                            );
+                        }
+                    }
+                }
+                let m = cloudwatch::fetch(
+                    &cw,
+                    region,
+                    &queries,
+                    (start, end),
+                    period,
+                    permits,
+                    metrics,
+                )
+                .await;
+                (events, m)
+            },
             async {
                 if !has_v2 {
                     return Ok(Default::default());
@@ -87,14 +151,22 @@ pub async fn collect(
             extras::classic_targets(&elb, region, &classic),
             extras::addresses(&ec2, region),
         );
-        (region.clone(), queries.len(), m, v2, cl, addrs)
+        (
+            region.clone(),
+            queries.len(),
+            events.err(),
+            m,
+            v2,
+            cl,
+            addrs,
+        )
     });
     let mut stream = futures::stream::iter(per_region).buffer_unordered(concurrency.max(1));
     let mut extras = Extras::default();
-    let mut errors = Vec::new();
     let mut counts = Vec::new();
-    while let Some((region, queries, m, v2, cl, addrs)) = stream.next().await {
+    while let Some((region, queries, events, m, v2, cl, addrs)) = stream.next().await {
         counts.push((region.clone(), queries));
+        errors.extend(events);
         match m {
             Ok(()) => metrics
                 .lock()
@@ -123,5 +195,244 @@ pub async fn collect(
         extras,
         errors,
         queries: counts,
+    }
+}
+
+fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+fn unix(ts: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp())
+}
+
+/// A restart this long after the root volume's attachment is a start after
+/// a stop (the first launch attaches it within seconds).
+const RESTART_SLACK_SECS: i64 = 300;
+
+/// Since when each resource's utilization describes its current type, for
+/// resources whose type changed (or may have, or is about to) inside the
+/// window starting at `start`: (region, id, since).
+///
+/// - a resize finops made (the journal): done at its finish time; one that
+///   failed part-way at its last update; one still in flight: nothing counts;
+/// - an EC2 instance started again after a stop (launch time later than its
+///   root volume's attachment): its type can only have changed then;
+/// - a DB instance with a class change pending: nothing counts until it is applied.
+pub fn valid_since(
+    inv: &Inventory,
+    journal: &[Entry],
+    start: i64,
+) -> Vec<(String, String, ValidSince)> {
+    let mut out = Vec::new();
+    for e in journal {
+        let what = if e.kind == Kind::RdsInstance.name() {
+            "class"
+        } else {
+            "type"
+        };
+        let since = match e.status.as_str() {
+            "done" => unix(&e.updated_at).map(|at| ValidSince {
+                at,
+                why: format!(
+                    "{what} changed to {} at {} (finops resize)",
+                    e.to_type, e.updated_at
+                ),
+            }),
+            "failed" => unix(&e.updated_at).map(|at| ValidSince {
+                at,
+                why: format!(
+                    "a finops resize to {} failed at {}; the {what} may have changed",
+                    e.to_type, e.updated_at
+                ),
+            }),
+            "in_flight" => Some(ValidSince {
+                at: ValidSince::PENDING,
+                why: format!(
+                    "a finops resize to {} is in flight since {}",
+                    e.to_type, e.started_at
+                ),
+            }),
+            _ => None,
+        };
+        if let Some(s) = since.filter(|s| s.at > start) {
+            out.push((e.region.clone(), e.resource_id.clone(), s));
+        }
+    }
+    for r in &inv.resources {
+        match &r.details {
+            Details::Ec2Instance(d) => {
+                let (Some(launch), Some(attach)) = (
+                    d.launch_time.as_deref().and_then(unix),
+                    d.root_volume_attach_time.as_deref().and_then(unix),
+                ) else {
+                    continue;
+                };
+                if launch > attach + RESTART_SLACK_SECS && launch > start {
+                    out.push((
+                        r.region.clone(),
+                        r.id.clone(),
+                        ValidSince {
+                            at: launch,
+                            why: format!(
+                                "started again at {} after a stop; its type may have changed then",
+                                d.launch_time.as_deref().unwrap_or_default()
+                            ),
+                        },
+                    ));
+                }
+            }
+            Details::RdsInstance(d) => {
+                if let Some(class) = &d.pending_class {
+                    out.push((
+                        r.region.clone(),
+                        r.id.clone(),
+                        ValidSince {
+                            at: ValidSince::PENDING,
+                            why: format!(
+                                "a class change to {class} is pending (the next maintenance window applies it)"
+                            ),
+                        },
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::{Ec2Instance, RdsInstance, Resource, Source};
+
+    fn inv(resources: Vec<Resource>) -> Inventory {
+        Inventory {
+            schema_version: 1,
+            generated_at: String::new(),
+            source: Source::Aws,
+            regions: vec!["us-east-1".into()],
+            resources,
+            errors: Vec::new(),
+        }
+    }
+
+    fn instance(id: &str, launch: &str, attach: &str) -> Resource {
+        Resource {
+            id: id.into(),
+            region: "us-east-1".into(),
+            state: "running".into(),
+            type_: "m5.xlarge".into(),
+            name: None,
+            tags: Default::default(),
+            details: Details::Ec2Instance(Ec2Instance {
+                launch_time: Some(launch.into()),
+                root_volume_attach_time: Some(attach.into()),
+                ..Default::default()
+            }),
+        }
+    }
+
+    fn entry(id: &str, kind: &str, status: &str, at: &str) -> Entry {
+        Entry {
+            id: 1,
+            resource_id: id.into(),
+            kind: kind.into(),
+            region: "us-east-1".into(),
+            from_type: "m5.2xlarge".into(),
+            to_type: "m5.xlarge".into(),
+            was_running: true,
+            step: "verify".into(),
+            status: status.into(),
+            pid: 1,
+            plan: "{}".into(),
+            error: None,
+            started_at: at.into(),
+            updated_at: at.into(),
+        }
+    }
+
+    #[test]
+    fn type_changes_move_where_utilization_starts() {
+        let end = unix("2026-11-30T00:00:00Z").unwrap();
+        let start = end - 14 * 86_400;
+        let mut db = Resource {
+            id: "orders".into(),
+            region: "us-east-1".into(),
+            state: "available".into(),
+            type_: "db.r5.xlarge".into(),
+            name: None,
+            tags: Default::default(),
+            details: Details::RdsInstance(RdsInstance {
+                pending_class: Some("db.r5.large".into()),
+                ..Default::default()
+            }),
+        };
+        let mut resources = vec![
+            // Stopped and started 2 days ago: the type may have changed.
+            instance(
+                "i-restarted",
+                "2026-11-28T00:00:00Z",
+                "2026-01-01T00:00:00Z",
+            ),
+            // Launched once (attached within seconds): no change.
+            instance("i-fresh", "2026-11-28T00:00:00Z", "2026-11-28T00:00:02Z"),
+            // Restarted before the window: all of it counts.
+            instance("i-old", "2026-10-01T00:00:00Z", "2026-01-01T00:00:00Z"),
+        ];
+        resources.push(db.clone());
+        let journal = vec![
+            entry("i-done", "ec2_instance", "done", "2026-11-29T10:00:00Z"),
+            entry(
+                "i-back",
+                "ec2_instance",
+                "rolled_back",
+                "2026-11-29T10:00:00Z",
+            ),
+            entry(
+                "i-flight",
+                "ec2_instance",
+                "in_flight",
+                "2026-11-29T11:00:00Z",
+            ),
+            entry("i-long-ago", "ec2_instance", "done", "2026-10-01T00:00:00Z"),
+        ];
+        let got = valid_since(&inv(resources), &journal, start);
+        let find = |id: &str| got.iter().find(|(_, i, _)| i == id).map(|(_, _, s)| s);
+        let done = find("i-done").unwrap();
+        assert_eq!(done.at, unix("2026-11-29T10:00:00Z").unwrap());
+        assert_eq!(
+            done.why,
+            "type changed to m5.xlarge at 2026-11-29T10:00:00Z (finops resize)"
+        );
+        assert!(find("i-back").is_none());
+        assert_eq!(find("i-flight").unwrap().at, ValidSince::PENDING);
+        assert!(find("i-long-ago").is_none());
+        let restarted = find("i-restarted").unwrap();
+        assert_eq!(restarted.at, unix("2026-11-28T00:00:00Z").unwrap());
+        assert!(restarted.why.contains("after a stop"), "{}", restarted.why);
+        assert!(find("i-fresh").is_none());
+        assert!(find("i-old").is_none());
+        let pending = find("orders").unwrap();
+        assert_eq!(pending.at, ValidSince::PENDING);
+        assert!(
+            pending.why.contains("db.r5.large is pending"),
+            "{}",
+            pending.why
+        );
+        // Without a pending change, a DB counts its whole window.
+        if let Details::RdsInstance(d) = &mut db.details {
+            d.pending_class = None;
+        }
+        assert!(valid_since(&inv(vec![db]), &[], start).is_empty());
     }
 }

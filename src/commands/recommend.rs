@@ -160,7 +160,7 @@ pub async fn compute(
         let e = demo::extras(&inv);
         (inv, m, e, Vec::new())
     } else {
-        let aws = Aws::load(settings).await;
+        let aws = Aws::load(settings).await?;
         let mut inv = match &args.from {
             Some(path) => {
                 let mut inv = snapshot::read(path)?;
@@ -177,6 +177,7 @@ pub async fn compute(
             args.period as i32,
             end,
             settings.concurrency,
+            settings.state_dir.as_deref(),
         )
         .await;
         bar.finish_and_clear();

@@ -168,7 +168,7 @@ pub async fn run(
         )
         .into());
     }
-    let aws = Aws::load(settings).await;
+    let aws = Aws::load(settings).await?;
     let mut cx = Ctx {
         aws,
         settings,
@@ -909,6 +909,7 @@ async fn choose_path(cx: &Ctx<'_>, found: &Found) -> anyhow::Result<Option<Strin
         3600,
         end,
         cx.settings.concurrency,
+        cx.settings.state_dir.as_deref(),
     )
     .await;
     if let Some(e) = c.errors.first() {
@@ -963,8 +964,13 @@ async fn choose_path(cx: &Ctx<'_>, found: &Found) -> anyhow::Result<Option<Strin
             .find(|i| i.resource_id == id)
         {
             Some(i) => format!(
-                "not enough CloudWatch data for {id} ({:.0} h of the {:.0} h needed)",
-                i.hours_of_data, i.hours_needed
+                "not enough CloudWatch data for {id} ({:.0} h of the {:.0} h needed{})",
+                i.hours_of_data,
+                i.hours_needed,
+                i.reason
+                    .as_deref()
+                    .map(|r| format!("; {r}"))
+                    .unwrap_or_default()
             ),
             None => format!("recommend finds no in-place downsizing path for {id}"),
         };

@@ -80,7 +80,7 @@ pub async fn collect(
     } else if let Some(path) = from {
         snapshot::read(path)?
     } else {
-        let aws = Aws::load(settings).await;
+        let aws = Aws::load(settings).await?;
         let inv = discover(&aws, settings, printer).await;
         print_calls(&aws, printer);
         return inv;
@@ -122,7 +122,9 @@ pub fn describe(e: &ScanError) -> String {
 pub fn hint_for(e: &ScanError) -> &'static str {
     let code = e.code.as_deref().unwrap_or("");
     let msg = e.message.to_ascii_lowercase();
-    if msg.contains("credential")
+    if msg.contains("sso token") || msg.contains("sso session") {
+        "the SSO session has expired or was never started: run `aws sso login` (with --profile NAME for a named profile), then try again"
+    } else if msg.contains("credential")
         || matches!(
             code,
             "AuthFailure"

@@ -144,8 +144,13 @@ pub async fn run(
     };
 
     let mut stop = signals()?;
+    let state_note = if plan.rargs.demo {
+        "demo: temporary state, removed at exit; "
+    } else {
+        ""
+    };
     printer.info(format!(
-        "watch: {} (state {}, lock {}); SIGTERM or Ctrl-C stops it",
+        "watch: {} ({state_note}state {}, lock {}); SIGTERM or Ctrl-C stops it",
         if plan.once {
             "one cycle".to_string()
         } else {

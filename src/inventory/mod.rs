@@ -160,6 +160,11 @@ pub struct Ec2Instance {
     pub lifecycle: Option<String>,
     pub tenancy: String,
     pub launch_time: Option<String>,
+    /// When the root EBS volume was attached: at the first launch. A later
+    /// launch_time means the instance was stopped and started since, the
+    /// only time its type can have changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_volume_attach_time: Option<String>,
     pub auto_scaling_group: Option<String>,
     pub volume_ids: Vec<String>,
     pub root_device_type: Option<String>,
@@ -195,6 +200,10 @@ pub struct RdsInstance {
     pub license_model: Option<String>,
     pub db_cluster_identifier: Option<String>,
     pub arn: Option<String>,
+    /// A class change waiting for the maintenance window
+    /// (PendingModifiedValues.DBInstanceClass).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_class: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -109,12 +109,16 @@ pub fn table(p: &Printer, r: &RecommendReport) -> String {
         ));
         for i in &r.insufficient_data {
             out.push_str(&format!(
-                "  {} {} ({}): {:.0} h of data, {:.0} h needed\n",
+                "  {} {} ({}): {:.0} h of data, {:.0} h needed{}\n",
                 i.region,
                 resource_label(&i.resource_id),
                 i.kind,
                 i.hours_of_data,
-                i.hours_needed
+                i.hours_needed,
+                i.reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
             ));
         }
     }

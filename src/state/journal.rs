@@ -168,6 +168,62 @@ impl Journal {
     }
 }
 
+/// The journal's entries for EC2 instances and DB instances updated at or
+/// after `since` (RFC 3339), oldest first, read without writing anything:
+/// no state directory or database is created, and a database without a
+/// journal yet has no entries.
+pub fn read_changes(path: &Path, since: &str) -> anyhow::Result<Vec<Entry>> {
+    use rusqlite::OpenFlags;
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    // A read-only connection to a WAL database creates its -wal and -shm
+    // files and leaves them behind. With no -wal file, no other connection
+    // is open and every change is in the database file: read it as it is.
+    // With one, another process has the database open: share its files.
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let uri = if Path::new(&wal).exists() {
+        format!("file:{}", uri_path(path))
+    } else {
+        format!("file:{}?immutable=1", uri_path(path))
+    };
+    let conn = Connection::open_with_flags(&uri, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    let has_journal: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'resize_journal')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_journal {
+        return Ok(Vec::new());
+    }
+    let mut st = conn.prepare(
+        "SELECT id, resource_id, kind, region, from_type, to_type, was_running, step, status, pid, plan, error, started_at, updated_at
+         FROM resize_journal
+         WHERE kind IN ('ec2_instance', 'rds_instance') AND updated_at >= ?1
+         ORDER BY id",
+    )?;
+    let rows = st.query_map([since], row_entry)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A path as the path of an SQLite `file:` URI (reserved bytes escaped).
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for b in path.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(b) {
+            out.push(char::from(*b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn row_entry(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
     Ok(Entry {
         id: r.get(0)?,
@@ -221,5 +277,76 @@ mod tests {
         let e = again.get(id).unwrap().unwrap();
         assert_eq!(e.status, "rolled_back");
         assert_eq!(e.error.as_deref(), Some("start failed"));
+    }
+
+    #[test]
+    fn changes_are_read_without_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("my state #1?").join("state.db");
+        // No state yet: nothing, and nothing is created.
+        assert!(
+            read_changes(&path, "2026-01-01T00:00:00Z")
+                .unwrap()
+                .is_empty()
+        );
+        assert!(!path.parent().unwrap().exists());
+        let j = Journal::open(&path).unwrap();
+        let plan = serde_json::json!({});
+        for (id, kind) in [("i-1", "ec2_instance"), ("vol-1", "ebs_volume")] {
+            let n = j
+                .begin(&Begin {
+                    resource_id: id,
+                    kind,
+                    region: "us-east-1",
+                    from_type: "a",
+                    to_type: "b",
+                    was_running: true,
+                    plan: &plan,
+                })
+                .unwrap();
+            j.finish(n, Outcome::Done, None).unwrap();
+        }
+        drop(j);
+        let files = |p: &Path| {
+            let mut v: Vec<_> = std::fs::read_dir(p.parent().unwrap())
+                .unwrap()
+                .map(|e| {
+                    let e = e.unwrap();
+                    (e.file_name(), e.metadata().unwrap().len())
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let before = files(&path);
+        let got = read_changes(&path, "2000-01-01T00:00:00Z").unwrap();
+        assert_eq!(got.len(), 1, "volumes are not type changes of utilization");
+        assert_eq!(
+            (got[0].resource_id.as_str(), got[0].status.as_str()),
+            ("i-1", "done")
+        );
+        assert!(
+            read_changes(&path, "2999-01-01T00:00:00Z")
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(files(&path), before);
+        // While another process has it open (a resize running), its latest
+        // entry is seen too.
+        let j = Journal::open(&path).unwrap();
+        let n = j
+            .begin(&Begin {
+                resource_id: "i-2",
+                kind: "ec2_instance",
+                region: "us-east-1",
+                from_type: "a",
+                to_type: "b",
+                was_running: true,
+                plan: &plan,
+            })
+            .unwrap();
+        let got = read_changes(&path, "2000-01-01T00:00:00Z").unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!((got[1].id, got[1].status.as_str()), (n, "in_flight"));
     }
 }

@@ -5,6 +5,7 @@ mod backend;
 mod cli;
 mod fleet;
 mod moto;
+mod profile;
 mod proxy;
 mod recommend;
 mod resize;

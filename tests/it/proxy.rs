@@ -198,3 +198,61 @@ impl FaultProxy {
         }
     }
 }
+
+/// Forwards every request to moto and records who signed it: the access key
+/// id of the SigV4 `Authorization` header (`Credential=AKID/date/region/...`)
+/// and the API action, so a test can assert which identity made each call.
+pub struct SignerLog {
+    pub url: String,
+    /// (action, access key id), in arrival order.
+    pub seen: Arc<std::sync::Mutex<Vec<(String, String)>>>,
+}
+
+impl SignerLog {
+    pub fn start(upstream_port: u16) -> SignerLog {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen: Arc<std::sync::Mutex<Vec<(String, String)>>> = Arc::default();
+        let log = seen.clone();
+        thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                let log = log.clone();
+                thread::spawn(move || {
+                    let mut reader = BufReader::new(conn.try_clone().unwrap());
+                    let Some((head, body)) = read_request(&mut reader) else {
+                        return;
+                    };
+                    let key = head
+                        .lines()
+                        .find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case("authorization").then_some(v)
+                        })
+                        .and_then(|v| v.split("Credential=").nth(1))
+                        .and_then(|c| c.split('/').next())
+                        .unwrap_or("(unsigned)")
+                        .to_string();
+                    let text = String::from_utf8_lossy(&body);
+                    let action = text
+                        .split('&')
+                        .find_map(|kv| kv.strip_prefix("Action="))
+                        .unwrap_or("?")
+                        .to_string();
+                    log.lock().unwrap().push((action, key));
+                    let resp = forward(upstream_port, &head, &body);
+                    let mut out = conn;
+                    let _ = out.write_all(&resp);
+                });
+            }
+        });
+        SignerLog {
+            url: format!("http://127.0.0.1:{port}"),
+            seen,
+        }
+    }
+
+    pub fn seen(&self) -> Vec<(String, String)> {
+        self.seen.lock().unwrap().clone()
+    }
+}

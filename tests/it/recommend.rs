@@ -424,3 +424,160 @@ async fn the_same_db_identifier_in_two_regions_counts_twice() {
     assert!((total - sum).abs() < 1e-9, "total {total} != {sum}");
     assert_eq!(r["coverage"]["with_findings"], 2);
 }
+
+/// Files of a directory: (name, size, modification time).
+fn listing(dir: &std::path::Path) -> Vec<(String, u64, std::time::SystemTime)> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let m = e.metadata().unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                m.len(),
+                m.modified().unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_downsize_from_the_old_type_right_after_a_resize() {
+    let moto = Moto::start();
+    let conf = moto.config("us-east-1").await;
+    let ec2 = aws_sdk_ec2::Client::new(&conf);
+    let cw = aws_sdk_cloudwatch::Client::new(&conf);
+    let ami = fleet::image(&ec2).await;
+    let id = fleet::run_instance(&ec2, &ami, "m5.2xlarge", "us-east-1a").await;
+    let rds = aws_sdk_rds::Client::new(&conf);
+    fleet::db(&rds, "analytics", "postgres", "db.r5.xlarge", false, 100).await;
+    let dbdim = ("DBInstanceIdentifier", "analytics");
+    seed(
+        &cw,
+        "AWS/RDS",
+        "CPUUtilization",
+        dbdim,
+        324,
+        StandardUnit::Percent,
+        |h| 4.0 + ((h * 7919) % 100) as f64 * 0.02,
+    )
+    .await;
+    seed(
+        &cw,
+        "AWS/RDS",
+        "DatabaseConnections",
+        dbdim,
+        324,
+        StandardUnit::Count,
+        |_| 12.0,
+    )
+    .await;
+    // 13.5 days of 15-25% CPU on the m5.2xlarge: busy enough not to be
+    // idle, a downsize candidate.
+    seed(
+        &cw,
+        "AWS/EC2",
+        "CPUUtilization",
+        ("InstanceId", &id),
+        324,
+        StandardUnit::Percent,
+        |h| 15.0 + ((h * 7919) % 100) as f64 * 0.1,
+    )
+    .await;
+    let home = tempfile::tempdir().unwrap();
+    let state = home.path().join("state");
+    let cfg = home.path().join("finops.toml");
+    std::fs::write(
+        &cfg,
+        "[resize]\npoll_interval_secs = 1\nwait_timeout_secs = 60\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        finops(home.path())
+            .env("FINOPS_STATE_DIR", &state)
+            .arg("--config")
+            .arg(&cfg)
+            .args(["--endpoint-url", &moto.url, "--region", "us-east-1"])
+            .args(["--services", "ec2,rds", "--no-progress"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["recommend", "-o", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out.stdout);
+    let down = find(&r, &id, "downsize").expect("m5.2xlarge -> downsize");
+    assert_eq!(down["current"]["type"], "m5.2xlarge");
+    find(&r, "analytics", "downsize_db").expect("db.r5.xlarge -> downsize_db");
+
+    for (what, to) in [(id.as_str(), "m5.xlarge"), ("analytics", "db.r5.large")] {
+        let out = run(&["resize", what, "--to", to, "--yes", "-o", "json"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(json(&out.stdout)["changes"][0]["status"], "applied");
+    }
+    let before = listing(&state);
+
+    // The same 13.5 days were measured on the old types: they say nothing
+    // about the new ones, so there is no verdict, and the entry says why.
+    let out = run(&["recommend", "-o", "json", "-v"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // Class changes made outside finops come from RDS's events.
+    assert!(
+        stderr.contains("api calls: RDS DescribeEvents = 1"),
+        "{stderr}"
+    );
+    let r = json(&out.stdout);
+    for (what, reason_start) in [
+        (id.as_str(), "type changed to m5.xlarge at 20"),
+        ("analytics", "class changed to db.r5.large at 20"),
+    ] {
+        // Only the storage finding, which no utilization decides, is left.
+        assert!(
+            r["recommendations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|x| x["resource_id"] != what || x["rule"] == "rds_gp2_to_gp3"),
+            "{what}: {r:#}"
+        );
+        let entry = r["insufficient_data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["resource_id"] == what)
+            .unwrap_or_else(|| panic!("no insufficient-data entry for {what}: {r:#}"));
+        assert_eq!(entry["hours_of_data"], 0.0);
+        let reason = entry["reason"].as_str().unwrap();
+        assert!(
+            reason.starts_with(reason_start)
+                && reason.ends_with("Z (finops resize); 0 h of data since"),
+            "{reason}"
+        );
+    }
+
+    // The table's insufficient-data line carries the reason too.
+    let out = run(&["recommend"]);
+    assert_eq!(out.status.code(), Some(0));
+    let table = String::from_utf8_lossy(&out.stdout);
+    let line = table
+        .lines()
+        .find(|l| l.contains(&id) && l.contains("h needed"))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(line.contains("(finops resize)"), "{line}");
+
+    // Reading the journal wrote nothing.
+    assert_eq!(listing(&state), before);
+}

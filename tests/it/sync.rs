@@ -26,10 +26,26 @@ fn sync_cmd(home: &Path, extra_config: &str) -> assert_cmd::Command {
     c
 }
 
+/// The demo fleet saved as a snapshot: `sync --from` it keeps its outbox in
+/// the state directory (a `--demo` run keeps none between runs).
+fn demo_snapshot(home: &Path) -> String {
+    let p = home.join("demo.json");
+    if !p.exists() {
+        let out = finops(home)
+            .args(["scan", "--demo", "-q", "--save"])
+            .arg(&p)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+    }
+    p.display().to_string()
+}
+
 /// How many records the demo fleet makes, by endpoint (from the dry run).
 fn demo_counts(home: &Path) -> std::collections::BTreeMap<String, u64> {
+    let snap = demo_snapshot(home);
     let out = sync_cmd(home, "")
-        .args(["sync", "--demo", "--dry-run", "-o", "json"])
+        .args(["sync", "--from", &snap, "--dry-run", "-o", "json"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -76,10 +92,12 @@ fn every_record_arrives_through_faults_and_the_token_is_never_printed() {
     b.fault(Fault::Drop);
     b.fault(Fault::Stall(Duration::from_secs(10)));
     b.fault(Fault::Status(502));
+    let snap = demo_snapshot(home.path());
     let out = sync_cmd(home.path(), "")
         .args([
             "sync",
-            "--demo",
+            "--from",
+            &snap,
             "--backend-url",
             &b.url,
             "-o",
@@ -143,7 +161,15 @@ fn every_record_arrives_through_faults_and_the_token_is_never_printed() {
     // Delta sync: nothing changed, nothing is sent; --full sends it all again.
     let before = b.received().len();
     let out = sync_cmd(home.path(), "")
-        .args(["sync", "--demo", "--backend-url", &b.url, "-o", "json"])
+        .args([
+            "sync",
+            "--from",
+            &snap,
+            "--backend-url",
+            &b.url,
+            "-o",
+            "json",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -154,7 +180,8 @@ fn every_record_arrives_through_faults_and_the_token_is_never_printed() {
     let out = sync_cmd(home.path(), "")
         .args([
             "sync",
-            "--demo",
+            "--from",
+            &snap,
             "--full",
             "--backend-url",
             &b.url,
@@ -170,13 +197,14 @@ fn every_record_arrives_through_faults_and_the_token_is_never_printed() {
 fn a_killed_sync_loses_nothing() {
     let home = tempfile::tempdir().unwrap();
     let total: u64 = demo_counts(home.path()).values().sum();
+    let snap = demo_snapshot(home.path());
     let b = Backend::start();
     b.state.stall_all_ms.store(60_000, Ordering::SeqCst);
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("finops"));
     let cfg = home.path().join("finops.toml");
     std::fs::write(&cfg, "[backend]\nrequest_timeout_secs = 30\n").unwrap();
     let mut child = cmd
-        .args(["sync", "--demo", "--backend-url", &b.url, "-q"])
+        .args(["sync", "--from", &snap, "--backend-url", &b.url, "-q"])
         .env("HOME", home.path())
         .env("FINOPS_CONFIG", &cfg)
         .env("FINOPS_STATE_DIR", home.path().join("state"))
@@ -238,8 +266,17 @@ fn a_backend_down_for_a_whole_run_keeps_the_queue() {
     let home = tempfile::tempdir().unwrap();
     let total: u64 = demo_counts(home.path()).values().sum();
     let down = closed_port_url();
+    let snap = demo_snapshot(home.path());
     let out = sync_cmd(home.path(), "max_attempts = 2\n")
-        .args(["sync", "--demo", "--backend-url", &down, "-o", "json"])
+        .args([
+            "sync",
+            "--from",
+            &snap,
+            "--backend-url",
+            &down,
+            "-o",
+            "json",
+        ])
         .output()
         .unwrap();
     no_token(&out);
@@ -307,8 +344,17 @@ fn check_status_dead_letters_and_the_http_guard() {
 
     // A 400 is permanent: dead-lettered with the server's message, not retried.
     *b.state.reject.lock().unwrap() = Some("/api/ebs-volumes".into());
+    let snap = demo_snapshot(home.path());
     let out = sync_cmd(home.path(), "")
-        .args(["sync", "--demo", "--backend-url", &b.url, "-o", "json"])
+        .args([
+            "sync",
+            "--from",
+            &snap,
+            "--backend-url",
+            &b.url,
+            "-o",
+            "json",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(6));

@@ -402,14 +402,15 @@ async fn an_endpoint_down_for_a_cycle_is_a_failure_event_then_recovery() {
     assert_eq!(w.terminate().0, Some(0));
 }
 
-#[test]
-fn a_second_watcher_on_the_same_state_exits_at_once_naming_the_lock() {
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_watcher_on_the_same_state_exits_at_once_naming_the_lock() {
+    let moto = Moto::start();
     let home = tempfile::tempdir().unwrap();
-    let mut first = Watcher::start(home.path(), &["--demo", "--interval", "1h", "-o", "json"]);
+    let mut first = Watcher::start(home.path(), &moto_args(&moto.url, &["--interval", "1h"]));
     first.wait_for(30, "first cycle_summary", is("cycle_summary"));
 
     let started = Instant::now();
-    let out = watch_cmd(home.path(), &["--demo", "--once"])
+    let out = watch_cmd(home.path(), &moto_args(&moto.url, &["--once"]))
         .output()
         .unwrap();
     let took = started.elapsed();
@@ -424,8 +425,7 @@ fn a_second_watcher_on_the_same_state_exits_at_once_naming_the_lock() {
     assert!(stderr.contains("hint:"), "{stderr}");
     assert!(out.stdout.is_empty());
 
-    assert_eq!(first.terminate().0, Some(0));
-    // Once the first has gone, the lock is free again.
+    // A demo watcher keeps its own temporary state: the lock does not stop it.
     let out = watch_cmd(home.path(), &["--demo", "--once"])
         .output()
         .unwrap();
@@ -435,6 +435,137 @@ fn a_second_watcher_on_the_same_state_exits_at_once_naming_the_lock() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+
+    assert_eq!(first.terminate().0, Some(0));
+    // Once the first has gone, the lock is free again.
+    let out = watch_cmd(home.path(), &moto_args(&moto.url, &["--once"]))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Every file under `dir`: (path, size, modification time, content).
+fn tree(dir: &Path) -> Vec<(PathBuf, u64, std::time::SystemTime, Vec<u8>)> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries {
+        let e = e.unwrap();
+        let meta = e.metadata().unwrap();
+        if meta.is_dir() {
+            out.extend(tree(&e.path()));
+        } else {
+            out.push((
+                e.path(),
+                meta.len(),
+                meta.modified().unwrap(),
+                std::fs::read(e.path()).unwrap(),
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn demo_runs_leave_the_state_directory_as_it_was() {
+    let home = tempfile::tempdir().unwrap();
+    let state = home.path().join("state");
+    let backend = Backend::start();
+    let cmd = || {
+        let mut c = finops(home.path());
+        c.env("FINOPS_STATE_DIR", &state)
+            .env("FINOPS_WATCH_MIN_INTERVAL", "0s");
+        c
+    };
+    // A real state first: a sync of an (empty) inventory makes the outbox.
+    let snapshot = home.path().join("empty.json");
+    std::fs::write(
+        &snapshot,
+        r#"{"schema_version":1,"generated_at":"2026-01-01T00:00:00Z","source":"aws","regions":[],"resources":[],"errors":[]}"#,
+    )
+    .unwrap();
+    let out = cmd()
+        .args(["sync", "--backend-url", &backend.url, "--from"])
+        .arg(&snapshot)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before = tree(&state);
+    assert!(!before.is_empty(), "the real sync made no state");
+
+    let url = backend.url.as_str();
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["watch", "--demo", "--once", "-o", "json"],
+        vec![
+            "watch",
+            "--demo",
+            "--max-cycles",
+            "2",
+            "--interval",
+            "0s",
+            "--sync",
+            "--backend-url",
+            url,
+        ],
+        vec!["sync", "--demo", "--backend-url", url],
+        vec![
+            "sync",
+            "--demo",
+            "--with-recommendations",
+            "--backend-url",
+            url,
+        ],
+        vec!["scan", "--demo", "--sync", "--backend-url", url],
+        vec!["recommend", "--demo", "--sync", "--backend-url", url],
+        vec!["scan", "--demo"],
+        vec!["recommend", "--demo"],
+    ];
+    for args in &runs {
+        let out = cmd().args(args).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            tree(&state) == before,
+            "{args:?} changed {}",
+            state.display()
+        );
+    }
+    // The demo records did reach the backend, through a temporary outbox.
+    assert!(
+        backend
+            .received()
+            .iter()
+            .any(|r| r.endpoint == "/api/optimizations")
+    );
+
+    // Without FINOPS_STATE_DIR, the default state directory is not created.
+    let out = finops(home.path())
+        .args(["watch", "--demo", "--once", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!home.path().join(".local").exists());
 }
 
 #[test]
