@@ -182,6 +182,38 @@ fn main() {
     }
     out.push_str("];\n");
 
+    let mut snaps = read("snapshots.tsv");
+    snaps.sort_by(|a, b| (&a[0], &a[1]).cmp(&(&b[0], &b[1])));
+    out.push_str("pub static SNAPSHOTS: &[(&str, &str, i64, u8)] = &[\n");
+    for r in &snaps {
+        writeln!(
+            out,
+            "({:?},{:?},{},{}),",
+            r[0],
+            r[1],
+            fixed(&r[3], "snapshot"),
+            table_index(&r[4])
+        )
+        .unwrap();
+    }
+    out.push_str("];\n");
+
+    let mut nat = read("nat.tsv");
+    nat.sort_by(|a, b| (&a[0], &a[1]).cmp(&(&b[0], &b[1])));
+    out.push_str("pub static NAT: &[(&str, &str, i64, bool)] = &[\n");
+    for r in &nat {
+        writeln!(
+            out,
+            "({:?},{:?},{},{}),",
+            r[0],
+            r[1],
+            fixed(&r[3], "nat"),
+            r[4] == "estimated"
+        )
+        .unwrap();
+    }
+    out.push_str("];\n");
+
     let mut regions = read("regions.tsv");
     regions.sort();
     out.push_str("pub static REGIONS: &[&str] = &[\n");

@@ -33,6 +33,7 @@ TABLES = [
     ("ebs", "2024-07-18", "EBS volumes, IOPS and throughput", "AWS pricing feed via yeo/ec2.shop (MIT)"),
     ("rds", "2024-09-28", "RDS MySQL/PostgreSQL/MariaDB instances and storage", "AWS pricing feed via yeo/ec2.shop (MIT)"),
     ("elb", "2026-11", "Load balancer hours and public IPv4", "AWS ELB pricing page figures; rows marked estimated are unverified"),
+    ("nat", "2026-11", "NAT gateway hours and data processed (us-east-1 only)", "AWS VPC pricing page figures"),
     ("specs", "2026-10", "EC2 instance type specifications", "moto 5.2.5 dump of DescribeInstanceTypes (Apache-2.0)"),
 ]
 
@@ -165,6 +166,23 @@ def main():
     # Load balancers and public IPv4
     write("elb.tsv", ["region", "item", "usd", "confidence", "source"],
           [(r["region"], r["item"], dec(r["price_usd"]), r["confidence"], r["source"]) for r in rows("elb_eip.csv")])
+
+    # Snapshot storage: EBS snapshots (standard, archive) belong to the EBS feed
+    # of 2024-07-18, RDS backup storage to the RDS feed of 2024-09-28, so their
+    # rows name those tables and carry their data dates.
+    snap = []
+    for r in rows("snapshot_storage.csv"):
+        item = r["item"]
+        table = "rds" if item.startswith("rds_") else "ebs"
+        item = item.replace("rds_postgresql_", "rds_postgres_")
+        p = dec(r["price_usd"])
+        if p:
+            snap.append((r["region"], item, r["unit"], p, table))
+    write("snapshots.tsv", ["region", "item", "unit", "usd", "table"], snap)
+
+    # NAT gateway: published figures for us-east-1 only.
+    write("nat.tsv", ["region", "item", "unit", "usd", "confidence"],
+          [(r["region"], r["item"], r["unit"], dec(r["price_usd"]), r["confidence"]) for r in rows("nat_gateway.csv")])
 
     # The AWS regions (not local or wavelength zones) the tables know, for validating --region.
     with open(os.path.join(SRC, "location_to_region.json")) as f:

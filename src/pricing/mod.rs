@@ -701,6 +701,124 @@ pub fn rds_storage(
     }
 }
 
+// ---------------------------------------------------------------- snapshots
+
+fn snapshot_rate(region: &str, item: &str) -> Option<(Decimal, &'static str)> {
+    let rows = tables::SNAPSHOTS;
+    rows.binary_search_by(|r| (r.0, r.1).cmp(&(region, item)))
+        .ok()
+        .map(|i| (fixed(rows[i].2), TABLES[rows[i].3 as usize].id))
+}
+
+fn snapshot_price(region: &str, item: &str, what: &str, gib: i64) -> Result<Price, Unpriced> {
+    let Some((rate, table)) = snapshot_rate(region, item) else {
+        return unpriced(format!(
+            "no {what} price for {region} in the bundled tables"
+        ));
+    };
+    Ok(Price::monthly(
+        format!("{what} {gib} GiB"),
+        rate * Decimal::from(gib),
+        table,
+    )
+    .with_list_price(rate, "GiB-month", what.to_string()))
+}
+
+/// Monthly price of `gib` GB of EBS snapshot storage (standard tier) in a region.
+pub fn ebs_snapshot_storage(region: &str, gib: i64) -> Result<Price, Unpriced> {
+    snapshot_price(region, "ebs_snapshot_standard", "EBS snapshot storage", gib)
+}
+
+/// Monthly price of `gib` GB of EBS snapshot storage in the archive tier
+/// (retrieval and early deletion are billed separately and not included).
+pub fn ebs_snapshot_archive_storage(region: &str, gib: i64) -> Result<Price, Unpriced> {
+    Ok(snapshot_price(
+        region,
+        "ebs_snapshot_archive",
+        "EBS snapshot archive storage",
+        gib,
+    )?
+    .note("archive retrieval and deletion before 90 days are billed separately"))
+}
+
+/// Monthly price of `gib` GB of RDS backup (snapshot) storage for an engine
+/// (mysql, postgres, mariadb) in a region.
+pub fn rds_snapshot_storage(engine: &str, region: &str, gib: i64) -> Result<Price, Unpriced> {
+    let e = rds_engine(engine)?;
+    snapshot_price(
+        region,
+        &format!("rds_{e}_backup_storage"),
+        &format!("RDS {e} backup storage"),
+        gib,
+    )
+}
+
+/// Per-unit snapshot rates of a region, for `finops pricing snapshot`:
+/// (item, unit, rate, table).
+pub fn snapshot_rates(region: &str) -> Vec<(&'static str, &'static str, Decimal, &'static str)> {
+    let items: &[(&str, &str, &str)] = &[
+        (
+            "ebs_snapshot_standard",
+            "EBS snapshot standard",
+            "GiB-month",
+        ),
+        ("ebs_snapshot_archive", "EBS snapshot archive", "GiB-month"),
+        (
+            "ebs_snapshot_archive_retrieval",
+            "EBS snapshot archive retrieval",
+            "GiB",
+        ),
+        (
+            "rds_mysql_backup_storage",
+            "RDS mysql backup storage",
+            "GiB-month",
+        ),
+        (
+            "rds_postgres_backup_storage",
+            "RDS postgres backup storage",
+            "GiB-month",
+        ),
+        (
+            "rds_mariadb_backup_storage",
+            "RDS mariadb backup storage",
+            "GiB-month",
+        ),
+    ];
+    items
+        .iter()
+        .filter_map(|(item, what, unit)| {
+            snapshot_rate(region, item).map(|(rate, table)| (*what, *unit, rate, table))
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------- NAT gateway
+
+fn nat_row(region: &str, item: &str) -> Option<Decimal> {
+    let rows = tables::NAT;
+    rows.binary_search_by(|r| (r.0, r.1).cmp(&(region, item)))
+        .ok()
+        .map(|i| fixed(rows[i].2))
+}
+
+/// $/hour of a NAT gateway in a region (data processed is billed per GB on top).
+pub fn nat_gateway_hourly(region: &str) -> Result<Decimal, Unpriced> {
+    nat_row(region, "nat_gateway_hour").ok_or_else(|| {
+        Unpriced(format!(
+            "no verified NAT gateway price for {region} in the bundled tables (only us-east-1)"
+        ))
+    })
+}
+
+/// $/GB of data processed by a NAT gateway in a region.
+pub fn nat_gateway_per_gb(region: &str) -> Result<Decimal, Unpriced> {
+    nat_row(region, "nat_gateway_gb_processed").ok_or_else(|| {
+        Unpriced(format!(
+            "no verified NAT gateway price for {region} in the bundled tables (only us-east-1)"
+        ))
+    })
+}
+
 // ---------------------------------------------------------------- ELB and public IPv4
 
 fn elb_row(region: &str, item: &str) -> Option<(Decimal, bool)> {

@@ -293,3 +293,50 @@ fn an_asg_without_scanned_members_counts_in_totals_as_an_estimate() {
     assert!(row.in_totals && row.estimated);
     assert_eq!(r.totals.monthly_usd, dec!(0.096) * dec!(730) * dec!(2));
 }
+
+#[test]
+fn rds_snapshot_storage_per_engine_and_region() {
+    // snapshot_storage.csv: "us-east-1,...,rds_mysql_backup_storage,GB-month,0.0950000000"
+    let p = rds_snapshot_storage("mysql", "us-east-1", 100).unwrap();
+    assert_eq!(p.monthly, dec!(9.5));
+    assert_eq!(p.tables, vec!["rds"]);
+    assert_eq!(p.list_price.as_ref().unwrap().usd, dec!(0.095));
+    // "us-east-1,...,rds_postgresql_backup_storage,GB-month,0.0950000000"
+    let p = rds_snapshot_storage("postgres", "us-east-1", 500).unwrap();
+    assert_eq!(p.monthly, dec!(47.5));
+    // "ap-southeast-5,...,rds_mariadb_backup_storage,GB-month,0.0860000000"
+    let p = rds_snapshot_storage("mariadb", "ap-southeast-5", 10).unwrap();
+    assert_eq!(p.monthly, dec!(0.86));
+    // No row for a Local Zone, and no RDS backup price for licensed engines.
+    let e = rds_snapshot_storage("mysql", "us-west-2-lax-1", 10).unwrap_err();
+    assert!(e.0.contains("us-west-2-lax-1"), "{e}");
+    assert!(rds_snapshot_storage("oracle-ee", "us-east-1", 10).is_err());
+}
+
+#[test]
+fn ebs_snapshot_storage_standard_and_archive() {
+    // snapshot_storage.csv: "us-east-1,...,ebs_snapshot_standard,GB-month,0.0500000000"
+    let p = ebs_snapshot_storage("us-east-1", 100).unwrap();
+    assert_eq!(p.monthly, dec!(5));
+    assert_eq!(p.tables, vec!["ebs"]);
+    // "us-west-2-lax-1,...,ebs_snapshot_standard,GB-month,0.0500000000" (a Local Zone)
+    assert_eq!(
+        ebs_snapshot_storage("us-west-2-lax-1", 2).unwrap().monthly,
+        dec!(0.1)
+    );
+    // "eu-west-1,...,ebs_snapshot_archive,GB-month,0.0125000000"
+    let p = ebs_snapshot_archive_storage("eu-west-1", 1000).unwrap();
+    assert_eq!(p.monthly, dec!(12.5));
+    // ap-southeast-5 has only RDS backup rows: EBS snapshots there are unpriced.
+    let e = ebs_snapshot_storage("ap-southeast-5", 10).unwrap_err();
+    assert!(e.0.contains("ap-southeast-5"), "{e}");
+}
+
+#[test]
+fn nat_gateway_only_in_us_east_1() {
+    // nat_gateway.csv: "us-east-1,nat_gateway_hour,hour,0.045,published"
+    assert_eq!(nat_gateway_hourly("us-east-1").unwrap(), dec!(0.045));
+    assert_eq!(nat_gateway_per_gb("us-east-1").unwrap(), dec!(0.045));
+    let e = nat_gateway_hourly("eu-west-1").unwrap_err();
+    assert!(e.0.contains("eu-west-1"), "{e}");
+}
