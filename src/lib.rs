@@ -43,6 +43,13 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(s) => s,
         Err(e) => return finish(Err(e.into())),
     };
+    if !matches!(
+        cli.command,
+        Command::Pricing(_) | Command::Config | Command::Savings
+    ) && let Err(e) = settings.check_regions_for_aws()
+    {
+        return finish(Err(e.into()));
+    }
     init_logging(&settings);
     let printer = Printer::new(&settings);
     let result = match cli.command {

@@ -355,7 +355,10 @@ fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>)
     if let Some(spec) = pricing::ec2_type(&res.type_)
         && !spec.current_generation
         && let Some(eq) = paths::current_equivalent(&res.type_)
-        && let (Ok((new, _)), Some(cur)) = (pricing::ec2_on_demand(&eq, &res.region), r.hourly_usd)
+        && let (Ok((new, _)), Some(cur)) = (
+            pricing::ec2_on_demand(&eq, &pricing::fleet::resource_location(res)),
+            r.hourly_usd,
+        )
         && new < cur
     {
         let save = (cur - new) * HOURS_PER_MONTH;
@@ -466,7 +469,7 @@ fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>)
     if p99 < cx.t.downsize_p99_cpu_percent {
         let options = paths::ec2_paths(
             &res.type_,
-            &res.region,
+            &pricing::fleet::resource_location(res),
             p99,
             avg_cpu,
             cx.t.target_p99_cpu_percent,
@@ -550,7 +553,13 @@ fn ebs(cx: &mut Ctx, r: &PricedResource) {
         _ => None,
     };
     if let Some((iops, tp, rule)) = target
-        && let Ok(p) = pricing::ebs_volume("gp3", &res.region, v.size_gib, Some(iops), Some(tp))
+        && let Ok(p) = pricing::ebs_volume(
+            "gp3",
+            &pricing::fleet::resource_location(res),
+            v.size_gib,
+            Some(iops),
+            Some(tp),
+        )
     {
         let save = monthly - p.monthly;
         if save > Decimal::ZERO {
@@ -628,11 +637,7 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
     let Ok(engine) = pricing::rds_engine(&d.engine) else {
         return;
     };
-    let deployment = if d.multi_az {
-        Deployment::MultiAz
-    } else {
-        Deployment::SingleAz
-    };
+    let deployment = Deployment::of(&d.engine, d.multi_az, d.db_cluster_identifier.as_deref());
     let cur = json!({"class": res.type_, "engine": d.engine, "multi_az": d.multi_az, "storage_type": d.storage_type, "allocated_storage_gib": d.allocated_storage_gib});
 
     // gp2 storage -> gp3, where it is cheaper.

@@ -91,9 +91,15 @@ fn price(
     let Details::EbsVolume(v) = &r.details else {
         return Err("not a volume".into());
     };
-    pricing::ebs_volume(t, &r.region, v.size_gib, iops, tp)
-        .map(|p| p.monthly)
-        .map_err(|u| u.0)
+    pricing::ebs_volume(
+        t,
+        &pricing::fleet::resource_location(r),
+        v.size_gib,
+        iops,
+        tp,
+    )
+    .map(|p| p.monthly)
+    .map_err(|u| u.0)
 }
 
 pub async fn plan(

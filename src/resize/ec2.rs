@@ -173,7 +173,7 @@ fn running_price(r: &Resource, instance_type: &str) -> Result<rust_decimal::Deci
     // Priced as running: a stopped instance saves when it runs again.
     pricing::ec2_instance(&Ec2Facts {
         instance_type,
-        region: &r.region,
+        region: &pricing::fleet::resource_location(r),
         state: "running",
         platform: &i.platform,
         lifecycle: i.lifecycle.as_deref(),

@@ -48,19 +48,13 @@ pub async fn find(client: &Client, region: &str, id: &str) -> anyhow::Result<Opt
 }
 
 fn price(r: &Resource, class: &str) -> Result<rust_decimal::Decimal, String> {
-    let Details::RdsInstance(d) = &r.details else {
+    let Some(facts) = RdsFacts::of(r) else {
         return Err("not a DB instance".into());
     };
     pricing::rds_instance(&RdsFacts {
-        engine: &d.engine,
         class,
-        region: &r.region,
-        multi_az: d.multi_az,
         status: "available",
-        storage_type: &d.storage_type,
-        allocated_gib: d.allocated_storage_gib,
-        iops: d.iops,
-        throughput: d.storage_throughput_mibps,
+        ..facts
     })
     .map(|p| p.monthly)
     .map_err(|u| u.0)
