@@ -195,8 +195,10 @@ fn price_asg(
             Some(p) => (*p).clone(),
             None => {
                 by_type += 1;
-                super::ec2_on_demand(&m.instance_type, &r.region)
-                    .map(|(h, t)| Price::hourly("compute", h, t))
+                super::ec2_rate_price(
+                    &m.instance_type,
+                    &super::pricing_location(&r.region, &m.availability_zone),
+                )
             }
         };
         let mut p = p.map_err(|Unpriced(why)| {

@@ -574,3 +574,36 @@ fn table_staleness_is_computed_from_the_date() {
     assert!(!n.contains("ec2_us_east_1"), "{n}");
     assert!(stale_notice(["ec2_us_east_1"], "2026-11-30").is_none());
 }
+
+#[test]
+fn asg_members_outside_the_scan_are_priced_at_their_zone() {
+    use crate::inventory::{AsgMember, AutoScalingGroup, Details, Inventory, Resource, Source};
+    let asg = Resource {
+        id: "edge".into(),
+        region: "us-east-1".into(),
+        state: "active".into(),
+        type_: "m5.xlarge".into(),
+        name: None,
+        tags: Default::default(),
+        details: Details::AutoScalingGroup(AutoScalingGroup {
+            desired_capacity: 1,
+            members: vec![AsgMember {
+                instance_id: "i-edge".into(),
+                instance_type: "m5.xlarge".into(),
+                availability_zone: "us-east-1-bos-1a".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }),
+    };
+    let r = price_inventory(Inventory {
+        schema_version: 1,
+        generated_at: String::new(),
+        source: Source::Demo,
+        regions: vec!["us-east-1".into()],
+        resources: vec![asg],
+        errors: Vec::new(),
+    });
+    // ec2_linux_ondemand.csv: "m5.xlarge,us-east-1-bos-1,0.24,..."
+    assert_eq!(r.totals.monthly_usd, dec!(0.24) * dec!(730));
+}
