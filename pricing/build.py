@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Build finops' bundled price tables (pricing/*.tsv) from the raw AWS price data.
 
-Usage: python3 pricing/build.py [SOURCE_DIR]   (default: ../shared/pricing-sources)
+Usage: python3 pricing/build.py [SOURCE_DIR]   (default: ../shared/pricing-sources next to
+the repository, or next to the main checkout from a git worktree)
 
 The output is small, sorted, tab-separated text that build.rs turns into static
 Rust arrays, so the binary carries the prices and looks them up without parsing
@@ -30,11 +31,31 @@ Decisions (kept here so they are reviewable next to the code that makes them):
 import csv
 import json
 import os
+import subprocess
 import sys
 from decimal import Decimal
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "shared", "pricing-sources")
+
+
+def default_source():
+    """../shared/pricing-sources next to the repository; from a git worktree,
+    next to the main checkout (found through git's common directory)."""
+    here = os.path.join(HERE, "..", "..", "shared", "pricing-sources")
+    if os.path.isdir(here):
+        return here
+    try:
+        common = subprocess.run(["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
+                                cwd=HERE, capture_output=True, text=True, check=True).stdout.strip()
+        main = os.path.join(os.path.dirname(common), "..", "shared", "pricing-sources")
+        if os.path.isdir(main):
+            return main
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    raise SystemExit(f"no price sources at {os.path.normpath(here)}: pass the directory as the first argument")
+
+
+SRC = sys.argv[1] if len(sys.argv) > 1 else default_source()
 
 TABLES = [
     # id, data date, what, origin
