@@ -428,6 +428,15 @@ fn pricing_errors_name_the_nearest_and_the_hint_works() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown region eu-west-9"));
+    let cfg = h.join("config.toml");
+    std::fs::write(&cfg, "regions = [\"eu-west-9\"]\n").unwrap();
+    let out = finops(h)
+        .args(["scan", "--demo", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown region eu-west-9"));
     // The hint's command works and lists regions, Local Zones and GovCloud.
     let (code, out, _) = run(h, &["pricing", "regions"]);
     assert_eq!(code, 0);
