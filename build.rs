@@ -225,16 +225,17 @@ fn main() {
 
     let mut es = read("rds_extended_support.tsv");
     es.sort();
-    out.push_str("pub static RDS_EXTENDED_SUPPORT: &[(&str, &str, &str, &str, i64)] = &[\n");
+    out.push_str("pub static RDS_EXTENDED_SUPPORT: &[(&str, &str, &str, &str, i64, bool)] = &[\n");
     for r in &es {
         writeln!(
             out,
-            "({:?},{:?},{:?},{:?},{}),",
+            "({:?},{:?},{:?},{:?},{},{}),",
             r[0],
             r[1],
             r[2],
             r[3],
-            fixed(&r[4], "rds extended support")
+            fixed(&r[4], "rds extended support"),
+            r[5] == "estimated"
         )
         .unwrap();
     }

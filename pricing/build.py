@@ -22,9 +22,10 @@ Decisions (kept here so they are reviewable next to the code that makes them):
   and GovCloud: the feed's rows for those families elsewhere carry the flag
   `stale` (known to be too high), shown as such to the user.
 - RDS Extended Support: per-vCPU-hour rates come from the feed keys
-  "<Engine|Any> Year 1 Year 2 <major>" and "... Year 3 <major>"; which major
-  versions are in Extended Support and since when is the hand-kept
-  EXTENDED_SUPPORT calendar below, with its sources.
+  "<Engine|Any> Year 1 Year 2 <major>" and "... Year 3 <major>"; rates from
+  "Any" keys (MySQL 8.0, PostgreSQL 13) name no engine and are marked
+  `estimated`. Which major versions are in Extended Support and since when
+  is the hand-kept EXTENDED_SUPPORT calendar below, with its sources.
 - RDS engines are renamed to the API's engine names (postgresql -> postgres).
 - ELB rows keep the source's `confidence` so estimated figures stay marked.
 """
@@ -250,12 +251,16 @@ def main():
             continue
         p = dec(r["price_usd"])
         key = (engine, r["region"], major, period)
-        if p and es.get(key, p) != p:
+        # "Any" keys name no engine: the feed's generic rate, not verified
+        # for this engine, so the binary marks figures from it as estimates.
+        confidence = "estimated" if words[0] == "Any" else "published"
+        if p and es.get(key, (p, confidence)) != (p, confidence):
             raise SystemExit(f"two Extended Support prices for {key}")
         if p:
-            es[key] = p
-    write("rds_extended_support.tsv", ["engine", "region", "major_version", "period", "usd_per_vcpu_hour"],
-          [k + (p,) for k, p in es.items()])
+            es[key] = (p, confidence)
+    write("rds_extended_support.tsv",
+          ["engine", "region", "major_version", "period", "usd_per_vcpu_hour", "confidence"],
+          [k + v for k, v in es.items()])
     write("rds_es_calendar.tsv", ["engine", "major_version", "charged_from", "year3_from", "ends", "source"],
           EXTENDED_SUPPORT)
 

@@ -904,6 +904,13 @@ pub fn rds_extended_support(
         "{} {} is past standard support: Extended Support is billed per vCPU-hour until it is upgraded",
         cal.engine, cal.major_version
     ));
+    if rows[i].5 {
+        p.estimated = true;
+        p = p.note(format!(
+            "estimated: the bundled {} {} Extended Support rate is the price list's generic (\"Any\" engine) figure, not one published for RDS for {}",
+            cal.engine, cal.major_version, cal.engine
+        ));
+    }
     if today > cal.ends {
         p = p.note(format!(
             "Extended Support for {} {} ended {}: AWS upgrades such instances",

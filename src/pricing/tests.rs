@@ -517,6 +517,10 @@ fn extended_support_by_major_version_and_date() {
         .unwrap()
         .unwrap();
     assert_eq!(p.hourly, dec!(0.17));
+    // That key names no engine ("Any"): the figure is marked as an estimate.
+    assert!(p.estimated);
+    let p57 = es("5.7.44", Deployment::SingleAz, "2026-08-01");
+    assert!(!p57.unwrap().unwrap().estimated);
     // PostgreSQL 12, "PostgreSQL Year 1 Year 2 12,0.1000000000", db.m5.large.
     let p = rds_extended_support(
         "postgres",
