@@ -696,7 +696,19 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
     else {
         return;
     };
-    let instance_monthly = hourly * HOURS_PER_MONTH;
+    // What stopping saves: the instance hours and, for a version past
+    // standard support, its Extended Support charge (billed while it runs).
+    let extended_support = pricing::rds_extended_support(
+        engine,
+        &d.engine_version,
+        &res.type_,
+        deployment,
+        &res.region,
+        &pricing::today(),
+    )
+    .and_then(Result::ok)
+    .map_or(Decimal::ZERO, |p| p.monthly);
+    let instance_monthly = hourly * HOURS_PER_MONTH + extended_support;
     let window = cx.m.recent_days();
     let conns = cx.m.get(&res.region, &res.id, Metric::DbConnections);
     let max_conns = conns.recent_max().map_or(0.0, |m| m.max(0.0));

@@ -657,3 +657,28 @@ fn a_stopped_instances_volumes_are_not_counted_twice() {
     assert_eq!(actions(&o, "i-stopped"), ["review_stopped"]);
     assert!(actions(&o, "vol-gp2").is_empty());
 }
+
+#[test]
+fn stopping_an_idle_db_past_standard_support_saves_its_extended_support() {
+    let mut m = metrics();
+    series(&mut m, "db-pg11", Metric::DbConnections, 14 * 24, |_| 0.0);
+    series(&mut m, "db-pg11", Metric::CpuAvg, 14 * 24, |_| 1.0);
+    series(&mut m, "db-pg11", Metric::CpuMax, 14 * 24, |_| 2.0);
+    let mut d = db("db-pg11", "db.m5.large", "gp3");
+    if let Details::RdsInstance(i) = &mut d.details {
+        i.engine_version = "11.22".into();
+    }
+    let o = run(vec![d], &m);
+    let s = o
+        .recommendations
+        .iter()
+        .find(|r| r.resource_id == "db-pg11")
+        .unwrap();
+    assert_eq!(s.action, "stop_db");
+    // db.m5.large PostgreSQL single-AZ 0.178/h, plus Extended Support for
+    // PostgreSQL 11 (year 3 since 2026-03-01): 2 vCPU x $0.20/h.
+    assert_eq!(s.monthly_savings_usd, dec!(129.94) + dec!(292));
+    let stop = s.paths.iter().find(|p| p.target == "stopped").unwrap();
+    // What stays billed: 100 GiB gp3 at 0.115.
+    assert_eq!(stop.new_monthly_usd, dec!(11.5));
+}
