@@ -67,15 +67,24 @@ fn main() {
 
     let mut ec2 = read("ec2_prices.tsv");
     ec2.sort_by(|a, b| (&a[0], &a[1]).cmp(&(&b[0], &b[1])));
-    out.push_str("pub static EC2_PRICES: &[(&str, &str, i64, u8)] = &[\n");
+    // The flag: 0 a list price, 1 stale (predates a known price cut),
+    // 2 a Dedicated-tenancy figure only (not a list price).
+    let flag = |f: &str| match f {
+        "" => 0,
+        "stale" => 1,
+        "dedicated" => 2,
+        other => panic!("unknown EC2 price flag {other}"),
+    };
+    out.push_str("pub static EC2_PRICES: &[(&str, &str, i64, u8, u8)] = &[\n");
     for r in &ec2 {
         writeln!(
             out,
-            "({:?},{:?},{},{}),",
+            "({:?},{:?},{},{},{}),",
             r[0],
             r[1],
             fixed(&r[2], "ec2"),
-            table_index(&r[3])
+            table_index(&r[3]),
+            flag(r.get(4).map_or("", String::as_str))
         )
         .unwrap();
     }
@@ -182,11 +191,79 @@ fn main() {
     }
     out.push_str("];\n");
 
+    let mut snaps = read("snapshots.tsv");
+    snaps.sort_by(|a, b| (&a[0], &a[1]).cmp(&(&b[0], &b[1])));
+    out.push_str("pub static SNAPSHOTS: &[(&str, &str, i64, u8)] = &[\n");
+    for r in &snaps {
+        writeln!(
+            out,
+            "({:?},{:?},{},{}),",
+            r[0],
+            r[1],
+            fixed(&r[3], "snapshot"),
+            table_index(&r[4])
+        )
+        .unwrap();
+    }
+    out.push_str("];\n");
+
+    let mut nat = read("nat.tsv");
+    nat.sort_by(|a, b| (&a[0], &a[1]).cmp(&(&b[0], &b[1])));
+    out.push_str("pub static NAT: &[(&str, &str, i64, bool)] = &[\n");
+    for r in &nat {
+        writeln!(
+            out,
+            "({:?},{:?},{},{}),",
+            r[0],
+            r[1],
+            fixed(&r[3], "nat"),
+            r[4] == "estimated"
+        )
+        .unwrap();
+    }
+    out.push_str("];\n");
+
+    let mut es = read("rds_extended_support.tsv");
+    es.sort();
+    out.push_str("pub static RDS_EXTENDED_SUPPORT: &[(&str, &str, &str, &str, i64, bool)] = &[\n");
+    for r in &es {
+        writeln!(
+            out,
+            "({:?},{:?},{:?},{:?},{},{}),",
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            fixed(&r[4], "rds extended support"),
+            r[5] == "estimated"
+        )
+        .unwrap();
+    }
+    out.push_str("];\n");
+
+    let mut cal = read("rds_es_calendar.tsv");
+    cal.sort();
+    out.push_str("pub static RDS_ES_CALENDAR: &[EsCalendarRow] = &[\n");
+    for r in &cal {
+        writeln!(
+            out,
+            "EsCalendarRow {{ engine: {:?}, major_version: {:?}, charged_from: {:?}, year3_from: {:?}, ends: {:?}, source: {:?} }},",
+            r[0], r[1], r[2], r[3], r[4], r[5]
+        )
+        .unwrap();
+    }
+    out.push_str("];\n");
+
     let mut regions = read("regions.tsv");
     regions.sort();
     out.push_str("pub static REGIONS: &[&str] = &[\n");
-    for r in &regions {
+    for r in regions.iter().filter(|r| r[1].starts_with("region")) {
         writeln!(out, "{:?},", r[0]).unwrap();
+    }
+    out.push_str("];\n");
+    out.push_str("pub static ZONE_GROUPS: &[(&str, &str, &str)] = &[\n");
+    for r in regions.iter().filter(|r| !r[1].starts_with("region")) {
+        writeln!(out, "({:?},{:?},{:?}),", r[0], r[1], r[2]).unwrap();
     }
     out.push_str("];\n");
 

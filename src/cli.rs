@@ -423,8 +423,9 @@ pub struct WatchArgs {
 
 #[derive(Debug, Args)]
 pub struct PricingArgs {
-    /// Instance type (m5.large), DB class (db.m5.large), volume type (gp3) or
-    /// load balancer type (application, network, gateway, classic)
+    /// Instance type (m5.large) or family (m5), DB class (db.m5.large),
+    /// volume type (gp3), snapshot, nat-gateway, public-ipv4, load balancer
+    /// type (application, network, gateway, classic), or regions
     #[arg(value_name = "TYPE")]
     pub type_: String,
 

@@ -43,6 +43,13 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(s) => s,
         Err(e) => return finish(Err(e.into())),
     };
+    if !matches!(
+        cli.command,
+        Command::Pricing(_) | Command::Config | Command::Savings
+    ) && let Err(e) = settings.check_regions_for_aws()
+    {
+        return finish(Err(e.into()));
+    }
     // A demo run keeps its state (outbox, watch history) in a temporary
     // directory removed at exit: it never reads or writes the user's.
     let demo = match &cli.command {

@@ -249,34 +249,59 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// Validate a region name. Malformed names and near-misses of a known region
-/// are errors; a well-formed region the tables do not know yet is allowed.
+/// The known locations nearest a name, nearest first: by edit distance, then
+/// by the length of the common prefix.
+pub fn nearest_regions(r: &str, n: usize) -> Vec<&'static str> {
+    let prefix = |k: &str| r.bytes().zip(k.bytes()).take_while(|(a, b)| a == b).count();
+    let mut all: Vec<(usize, std::cmp::Reverse<usize>, &'static str)> =
+        crate::pricing::known_regions()
+            .iter()
+            .copied()
+            .chain(crate::pricing::known_zone_groups().iter().map(|z| z.0))
+            .map(|k| (edit_distance(r, k), std::cmp::Reverse(prefix(k)), k))
+            .collect();
+    all.sort();
+    all.into_iter().take(n).map(|(_, _, k)| k).collect()
+}
+
+/// Validate a region name against the regions and Local/Wavelength Zone
+/// groups finops knows: anything else is an error with the nearest names.
 pub fn validate_region(r: &str) -> Result<String, UsageError> {
-    let known = crate::pricing::known_regions();
     let r = r.trim();
-    if known.contains(&r) {
+    if crate::pricing::is_known_location(r) {
         return Ok(r.to_string());
     }
-    // A new number in a known area (ap-east-2) is a real region, not a typo.
-    let area = |x: &str| x.rsplit_once('-').map(|(a, _)| a.to_string());
-    let new_number =
-        area(r).is_some_and(|a| known.iter().any(|k| area(k).as_deref() == Some(a.as_str())));
-    let closest = known
-        .iter()
-        .map(|k| (edit_distance(r, k), *k))
-        .min()
-        .filter(|(d, _)| *d <= 2 && !new_number);
-    if !region_shape_ok(r) || closest.is_some() {
-        let hint = match closest {
-            Some((_, k)) => format!("did you mean {k}? Regions look like us-east-1, eu-west-1"),
-            None => {
-                "regions look like us-east-1, eu-west-1; `--all-regions` scans every enabled one"
-                    .to_string()
-            }
-        };
-        return Err(UsageError::new(format!("invalid region {r:?}"), hint));
+    let near = nearest_regions(r, 3);
+    let list = "`finops pricing regions` lists the regions and Local Zones finops knows";
+    let hint = match near.first() {
+        Some(k) if edit_distance(r, k) <= 3 => format!("did you mean {k}? {list}"),
+        _ => list.to_string(),
+    };
+    if region_shape_ok(r) {
+        Err(UsageError::new(format!("unknown region {r}"), hint))
+    } else {
+        Err(UsageError::new(format!("invalid region {r:?}"), hint))
     }
-    Ok(r.to_string())
+}
+
+impl Settings {
+    /// A Local or Wavelength Zone names prices, not an API endpoint: commands
+    /// that call AWS take the zone's parent region (its resources are there).
+    pub fn check_regions_for_aws(&self) -> Result<(), UsageError> {
+        if let Regions::Listed(list) = &self.regions {
+            for r in list {
+                if let Some(parent) = crate::pricing::zone_group_parent(r) {
+                    return Err(UsageError::new(
+                        format!("{r} is a Local or Wavelength Zone of {parent}, not a region"),
+                        format!(
+                            "use --region {parent}: its zones' resources are listed there and priced at their zone's rates; `finops pricing TYPE --region {r}` shows the zone's prices"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 fn validate_endpoint(url: &str) -> Result<String, UsageError> {
@@ -877,10 +902,26 @@ mod tests {
         assert!(validate_region("mars").is_err());
         assert!(validate_region("US-EAST-1").is_err());
         assert!(validate_region("us-east-").is_err());
-        // A well-formed region the tables do not know yet is allowed.
-        assert_eq!(validate_region("xx-newplace-7").unwrap(), "xx-newplace-7");
+        // Real regions the price tables predate are known (their resources
+        // are unpriced); a well-formed name nobody knows is an error.
         assert_eq!(validate_region("ap-east-2").unwrap(), "ap-east-2");
         assert_eq!(validate_region("ap-southeast-6").unwrap(), "ap-southeast-6");
+        let e = validate_region("eu-west-9").unwrap_err();
+        assert_eq!(e.message, "unknown region eu-west-9");
+        assert!(
+            e.hint
+                .as_deref()
+                .unwrap()
+                .contains("finops pricing regions")
+        );
+        assert!(validate_region("xx-newplace-7").is_err());
+        // Local Zones and GovCloud are known where the tables know them.
+        assert_eq!(
+            validate_region("us-east-1-bos-1").unwrap(),
+            "us-east-1-bos-1"
+        );
+        assert_eq!(validate_region("us-gov-west-1").unwrap(), "us-gov-west-1");
+        assert_eq!(nearest_regions("eu-west-9", 1), vec!["eu-west-1"]);
     }
 
     #[test]

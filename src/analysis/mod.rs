@@ -673,7 +673,7 @@ fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>)
         let money = Money::of(current.clone(), priced_as(res, |x| x.type_ = eq.clone()));
         let cheaper = match money.saving() {
             Some(s) => s > Decimal::ZERO,
-            None => linux_cheaper(&eq, &res.type_, &res.region),
+            None => linux_cheaper(&eq, &res.type_, &pricing::fleet::resource_location(res)),
         };
         if cheaper {
             cx.push(
@@ -810,7 +810,7 @@ fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>)
     if p99 < cx.t.downsize_p99_cpu_percent {
         let mut options = paths::ec2_paths(
             &res.type_,
-            &res.region,
+            &pricing::fleet::resource_location(res),
             p99,
             avg_cpu,
             cx.t.target_p99_cpu_percent,
@@ -1088,11 +1088,8 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
     stats.insert("cpu_p99_of_hourly_max_percent", paths::round1(p99));
     if p99 < cx.t.downsize_p99_cpu_percent {
         let engine = pricing::rds_engine(&d.engine).unwrap_or("mysql");
-        let deployment = if d.multi_az {
-            pricing::Deployment::MultiAz
-        } else {
-            pricing::Deployment::SingleAz
-        };
+        let deployment =
+            pricing::Deployment::of(&d.engine, d.multi_az, d.db_cluster_identifier.as_deref());
         let free_min = cx.m.get(&res.region, &res.id, Metric::FreeableMemory).min();
         let used = pricing::rds_class(&res.type_).and_then(|(_, mem, _)| {
             let mem: f64 = mem.try_into().ok()?;

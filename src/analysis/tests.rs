@@ -1001,3 +1001,53 @@ fn snapshot_and_delete_is_never_priced_at_zero() {
     assert_eq!(stop.new_monthly_usd, Some(dec!(13.80)));
     assert_reconciles(&o);
 }
+
+#[test]
+fn stopping_an_idle_db_past_standard_support_saves_its_extended_support() {
+    let mut m = metrics();
+    series(&mut m, "db-pg11", Metric::DbConnections, 14 * 24, |_| 0.0);
+    series(&mut m, "db-pg11", Metric::CpuAvg, 14 * 24, |_| 1.0);
+    series(&mut m, "db-pg11", Metric::CpuMax, 14 * 24, |_| 2.0);
+    let mut d = db("db-pg11", "db.m5.large", "gp3");
+    if let Details::RdsInstance(i) = &mut d.details {
+        i.engine_version = "11.22".into();
+    }
+    let o = run(vec![d], &m);
+    let s = o
+        .recommendations
+        .iter()
+        .find(|r| r.resource_id == "db-pg11")
+        .unwrap();
+    assert_eq!(s.action, "stop_db");
+    // db.m5.large PostgreSQL single-AZ 0.178/h, plus Extended Support for
+    // PostgreSQL 11 (year 3 since 2026-03-01): 2 vCPU x $0.20/h.
+    assert_eq!(s.monthly_savings_usd, Some(dec!(129.94) + dec!(292)));
+    let stop = s.paths.iter().find(|p| p.target == "stopped").unwrap();
+    // What stays billed: 100 GiB gp3 at 0.115.
+    assert_eq!(stop.new_monthly_usd, Some(dec!(11.5)));
+    assert_reconciles(&o);
+}
+
+#[test]
+fn snapshot_and_delete_is_priced_at_the_rds_backup_rate() {
+    let mut m = metrics();
+    idle_db_metrics(&mut m, "us-east-1", "db-idle");
+    let o = run(vec![db("db-idle", "db.m5.large", "gp3")], &m);
+    let r = o
+        .recommendations
+        .iter()
+        .find(|r| r.action == "stop_db")
+        .unwrap();
+    let del = r
+        .paths
+        .iter()
+        .find(|p| p.path == "snapshot_and_delete")
+        .unwrap();
+    // 100 GiB of RDS backup storage at $0.095/GB-month (not EBS's $0.05).
+    assert_eq!(del.new_monthly_usd, Some(dec!(9.50)));
+    assert_eq!(
+        del.monthly_savings_usd,
+        r.current_monthly_usd.map(|c| c - dec!(9.50))
+    );
+    assert_reconciles(&o);
+}

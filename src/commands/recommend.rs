@@ -43,6 +43,8 @@ pub struct RecommendReport {
     pub lookback_days: u32,
     pub period_seconds: u32,
     pub regions: Vec<String>,
+    /// The price tables behind the figures, with their data dates.
+    pub pricing: BTreeMap<&'static str, crate::pricing::fleet::TableInfo>,
     pub recommendations: Vec<Recommendation>,
     pub totals: SavingsTotals,
     pub insufficient_data: Vec<Insufficient>,
@@ -202,6 +204,9 @@ pub async fn compute(
     }
     let regions = inv.regions.clone();
     let report = pricing::price_inventory(inv);
+    if let Some(n) = pricing::stale_notice_once(report.pricing.keys().copied()) {
+        printer.warn(n);
+    }
     let outcome = analysis::analyse(&report, &metrics, &extras, &settings.thresholds, &filters);
     let mut recs = outcome.recommendations;
     if let Some(min) = args.min_savings {
@@ -215,6 +220,7 @@ pub async fn compute(
         lookback_days: args.lookback_days,
         period_seconds: args.period,
         regions,
+        pricing: report.pricing.clone(),
         recommendations: recs,
         totals,
         insufficient_data: outcome.insufficient_data,

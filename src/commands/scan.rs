@@ -31,6 +31,9 @@ pub async fn run(
     }
     let partial = !inv.errors.is_empty();
     let report = pricing::price_inventory(inv);
+    if let Some(n) = pricing::stale_notice_once(report.pricing.keys().copied()) {
+        printer.warn(n);
+    }
     match printer.format {
         OutputFormat::Json => printer.json(&report)?,
         OutputFormat::Csv => printer.out(&output::scan::csv(&report)?)?,

@@ -102,6 +102,14 @@ pub fn table(p: &Printer, r: &RecommendReport) -> String {
         r.lookback_days,
         r.period_seconds / 60
     ));
+    for (id, t) in &r.pricing {
+        out.push_str(&format!(
+            "  {id:<16} data date {:<10}  {}{}\n",
+            t.data_date,
+            t.description,
+            if t.stale { " (stale)" } else { "" }
+        ));
+    }
     if !r.insufficient_data.is_empty() {
         out.push_str(&format!(
             "\nInsufficient data (no rightsizing verdict), {} resource(s):\n",

@@ -124,8 +124,10 @@ pub fn table(p: &Printer, report: &ScanReport) -> String {
         );
         for (id, t) in &report.pricing {
             out.push_str(&format!(
-                "  {id:<14} data date {:<10}  {}\n",
-                t.data_date, t.description
+                "  {id:<16} data date {:<10}  {}{}\n",
+                t.data_date,
+                t.description,
+                if t.stale { " (stale)" } else { "" }
             ));
         }
     }

@@ -19,6 +19,8 @@ pub struct PricedResource {
     /// False for Auto Scaling groups: their members are counted as instances.
     pub in_totals: bool,
     pub estimated: bool,
+    /// True when a figure is known to be out of date (see price_notes).
+    pub stale: bool,
     pub price_tables: Vec<&'static str>,
     /// The list rate behind the cost (e.g. a DB class's $/hour, whose row
     /// cost also includes storage).
@@ -39,6 +41,7 @@ impl PricedResource {
                 annual_usd: Some(p.annual),
                 in_totals,
                 estimated: p.estimated,
+                stale: p.stale,
                 price_tables: p.tables,
                 list_price: p.list_price,
                 unpriced_reason: None,
@@ -52,6 +55,7 @@ impl PricedResource {
                 annual_usd: None,
                 in_totals: false,
                 estimated: false,
+                stale: false,
                 price_tables: Vec::new(),
                 list_price: None,
                 unpriced_reason: Some(reason),
@@ -93,6 +97,22 @@ pub struct TableInfo {
     pub data_date: &'static str,
     pub description: &'static str,
     pub source: &'static str,
+    /// Days from the data date to today.
+    pub age_days: Option<i64>,
+    /// Older than 180 days: AWS prices may have changed since.
+    pub stale: bool,
+}
+
+impl TableInfo {
+    pub fn of(meta: &'static super::TableMeta, today: &str) -> TableInfo {
+        TableInfo {
+            data_date: meta.data_date,
+            description: meta.description,
+            source: meta.source,
+            age_days: super::table_age_days(meta.id, today),
+            stale: super::table_is_stale(meta.id, today),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -119,31 +139,39 @@ pub struct ScanReport {
     pub errors: Vec<ScanError>,
 }
 
+/// Where a resource is priced: an EC2 instance or EBS volume in a Local or
+/// Wavelength Zone is priced at that zone's rates, anything else at its region's.
+pub fn resource_location(r: &Resource) -> String {
+    let az = match &r.details {
+        Details::Ec2Instance(i) => i.availability_zone.as_str(),
+        Details::EbsVolume(v) => v.availability_zone.as_str(),
+        _ => "",
+    };
+    super::pricing_location(&r.region, az)
+}
+
 /// Price one resource on its own (ASGs need the fleet: see [`price_inventory`]).
 pub fn price_resource(r: &Resource) -> Result<Price, Unpriced> {
     match &r.details {
         Details::Ec2Instance(i) => super::ec2_instance(&Ec2Facts {
             instance_type: &r.type_,
-            region: &r.region,
+            region: &resource_location(r),
             state: &r.state,
             platform: &i.platform,
             lifecycle: i.lifecycle.as_deref(),
             tenancy: &i.tenancy,
         }),
         Details::EbsVolume(v) => {
-            super::ebs_volume(&r.type_, &r.region, v.size_gib, v.iops, v.throughput_mibps)
+            let loc = resource_location(r);
+            let p = super::ebs_volume(&r.type_, &loc, v.size_gib, v.iops, v.throughput_mibps)?;
+            Ok(match super::zone_group_parent(&loc) {
+                Some(parent) => p.note(format!("priced at {loc} rates (a zone of {parent})")),
+                None => p,
+            })
         }
-        Details::RdsInstance(d) => super::rds_instance(&RdsFacts {
-            engine: &d.engine,
-            class: &r.type_,
-            region: &r.region,
-            multi_az: d.multi_az,
-            status: &r.state,
-            storage_type: &d.storage_type,
-            allocated_gib: d.allocated_storage_gib,
-            iops: d.iops,
-            throughput: d.storage_throughput_mibps,
-        }),
+        Details::RdsInstance(_) => {
+            super::rds_instance(&RdsFacts::of(r).expect("an RDS resource has RDS details"))
+        }
         Details::LoadBalancer(lb) => super::load_balancer(&lb.lb_type, &r.region),
         Details::AutoScalingGroup(_) => Err(Unpriced(
             "an Auto Scaling group is priced from its members".into(),
@@ -167,8 +195,10 @@ fn price_asg(
             Some(p) => (*p).clone(),
             None => {
                 by_type += 1;
-                super::ec2_on_demand(&m.instance_type, &r.region)
-                    .map(|(h, t)| Price::hourly("compute", h, t))
+                super::ec2_rate_price(
+                    &m.instance_type,
+                    &super::pricing_location(&r.region, &m.availability_zone),
+                )
             }
         };
         let mut p = p.map_err(|Unpriced(why)| {
@@ -259,14 +289,13 @@ pub fn price_inventory(inv: Inventory) -> ScanReport {
     let mut totals = Totals::default();
     let mut unpriced = Vec::new();
     let mut used_tables: BTreeMap<&'static str, TableInfo> = BTreeMap::new();
+    let today = super::today();
     for r in &resources {
         for t in &r.price_tables {
             if let Some(meta) = super::table(t) {
-                used_tables.entry(meta.id).or_insert(TableInfo {
-                    data_date: meta.data_date,
-                    description: meta.description,
-                    source: meta.source,
-                });
+                used_tables
+                    .entry(meta.id)
+                    .or_insert_with(|| TableInfo::of(meta, &today));
             }
         }
         if let Some(reason) = &r.unpriced_reason {

@@ -37,9 +37,23 @@ pub struct Ec2TypeRow {
     pub gpus: u32,
 }
 
+/// Which engine major version is in RDS Extended Support, and since when.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct EsCalendarRow {
+    pub engine: &'static str,
+    pub major_version: &'static str,
+    /// First day Extended Support is charged (the day after standard support ends).
+    pub charged_from: &'static str,
+    /// First day of the (higher) year-3 rate.
+    pub year3_from: &'static str,
+    /// Last day of Extended Support.
+    pub ends: &'static str,
+    pub source: &'static str,
+}
+
 #[allow(clippy::unreadable_literal)]
 mod tables {
-    use super::{Ec2TypeRow, TableMeta};
+    use super::{Ec2TypeRow, EsCalendarRow, TableMeta};
     include!(concat!(env!("OUT_DIR"), "/pricing_tables.rs"));
 }
 
@@ -94,6 +108,9 @@ pub struct Price {
     pub tables: Vec<&'static str>,
     /// True when any figure is an unverified estimate.
     pub estimated: bool,
+    /// True when a figure is known to be out of date (e.g. it predates a
+    /// price cut); a note says which and why.
+    pub stale: bool,
     pub components: Vec<Component>,
     pub notes: Vec<String>,
     /// The main list rate (instance $/hour, volume $/GiB-month), when there is one.
@@ -108,6 +125,7 @@ impl Price {
             annual: Decimal::ZERO,
             tables: Vec::new(),
             estimated: false,
+            stale: false,
             components: Vec::new(),
             notes: Vec::new(),
             list_price: None,
@@ -129,6 +147,7 @@ impl Price {
             annual: hourly * HOURS_PER_YEAR,
             tables: vec![table],
             estimated: false,
+            stale: false,
             components: vec![Component {
                 item,
                 monthly_usd: monthly,
@@ -145,6 +164,7 @@ impl Price {
             annual: monthly * Decimal::from(12),
             tables: vec![table],
             estimated: false,
+            stale: false,
             components: vec![Component {
                 item: item.into(),
                 monthly_usd: monthly,
@@ -179,6 +199,7 @@ impl Price {
             }
         }
         self.estimated |= other.estimated;
+        self.stale |= other.stale;
         self.components.extend(other.components);
         self.notes.extend(other.notes);
         if self.list_price.is_none() {
@@ -197,9 +218,113 @@ pub fn table(id: &str) -> Option<&'static TableMeta> {
     TABLES.iter().find(|t| t.id == id)
 }
 
-/// Regions the bundled tables know (not local zones).
+/// A price table older than this many days is reported as stale.
+pub const STALE_AFTER_DAYS: i64 = 180;
+
+fn parse_date(d: &str) -> Option<time::Date> {
+    // "2024-07-18", or "2026-11" for the first of the month.
+    let mut it = d.split('-').map(str::parse::<i32>);
+    let (y, m) = (it.next()?.ok()?, it.next()?.ok()?);
+    let day = it.next().map_or(Some(1), Result::ok)?;
+    time::Date::from_calendar_date(
+        y,
+        time::Month::try_from(u8::try_from(m).ok()?).ok()?,
+        u8::try_from(day).ok()?,
+    )
+    .ok()
+}
+
+/// Days from a table's data date to `today` (YYYY-MM-DD).
+pub fn table_age_days(id: &str, today: &str) -> Option<i64> {
+    let meta = table(id)?;
+    Some((parse_date(today)? - parse_date(meta.data_date)?).whole_days())
+}
+
+/// Is this table older than [`STALE_AFTER_DAYS`] on `today`?
+pub fn table_is_stale(id: &str, today: &str) -> bool {
+    table_age_days(id, today).is_some_and(|d| d > STALE_AFTER_DAYS)
+}
+
+/// The one-line notice naming the stale tables among `ids` (None when none is).
+pub fn stale_notice<'a>(ids: impl IntoIterator<Item = &'a str>, today: &str) -> Option<String> {
+    let mut stale: Vec<String> = Vec::new();
+    for id in ids {
+        if let (true, Some(meta), Some(age)) = (
+            table_is_stale(id, today),
+            table(id),
+            table_age_days(id, today),
+        ) {
+            let s = format!("{id} ({}, {age} days old)", meta.data_date);
+            if !stale.contains(&s) {
+                stale.push(s);
+            }
+        }
+    }
+    (!stale.is_empty()).then(|| {
+        format!(
+            "price tables older than {STALE_AFTER_DAYS} days: {}; AWS prices may have changed since",
+            stale.join(", ")
+        )
+    })
+}
+
+static STALE_WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The stale-table notice for these tables, once per run (None if already
+/// given, or if no table is stale). The caller prints it on stderr.
+pub fn stale_notice_once<'a>(ids: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let notice = stale_notice(ids, &today())?;
+    (!STALE_WARNED.swap(true, std::sync::atomic::Ordering::Relaxed)).then_some(notice)
+}
+
+/// Regions the bundled tables know (not Local or Wavelength Zones).
 pub fn known_regions() -> &'static [&'static str] {
     tables::REGIONS
+}
+
+/// Local and Wavelength Zone groups with prices of their own:
+/// (zone group, "local-zone" or "wavelength-zone", parent region).
+pub fn known_zone_groups() -> &'static [(&'static str, &'static str, &'static str)] {
+    tables::ZONE_GROUPS
+}
+
+/// The parent region of a known Local or Wavelength Zone group.
+pub fn zone_group_parent(zone_group: &str) -> Option<&'static str> {
+    tables::ZONE_GROUPS
+        .binary_search_by(|r| r.0.cmp(zone_group))
+        .ok()
+        .map(|i| tables::ZONE_GROUPS[i].2)
+}
+
+/// Is this a region or zone group the bundled tables know?
+pub fn is_known_location(loc: &str) -> bool {
+    tables::REGIONS.binary_search(&loc).is_ok() || zone_group_parent(loc).is_some()
+}
+
+/// Where a resource is priced: its region, or the Local/Wavelength Zone group
+/// of its availability zone, which AWS prices separately
+/// (`us-east-1-bos-1a` -> `us-east-1-bos-1`, `us-east-1-wl1-bos-wlz-1` ->
+/// `us-east-1-wl1-bos1`). A plain AZ (`us-east-1a`) is priced as its region.
+pub fn pricing_location(region: &str, availability_zone: &str) -> String {
+    let Some(rest) = availability_zone
+        .strip_prefix(region)
+        .and_then(|r| r.strip_prefix('-'))
+    else {
+        return region.to_string();
+    };
+    // Wavelength: <region>-wl1-<city>-wlz-<n>
+    if let Some((wl, tail)) = rest.split_once('-')
+        && wl.starts_with("wl")
+        && let Some((city, n)) = tail.split_once("-wlz-")
+    {
+        return format!("{region}-{wl}-{city}{n}");
+    }
+    // Local Zone: <region>-<city>-<n><letter>
+    let group = availability_zone.trim_end_matches(|c: char| c.is_ascii_lowercase());
+    if group.len() < availability_zone.len() && group.ends_with(|c: char| c.is_ascii_digit()) {
+        return group.to_string();
+    }
+    region.to_string()
 }
 
 // ---------------------------------------------------------------- EC2
@@ -216,17 +341,49 @@ pub fn ec2_types() -> &'static [Ec2TypeRow] {
     tables::EC2_TYPES
 }
 
-/// Linux on-demand $/hour of an instance type in a region.
-pub fn ec2_on_demand(
-    instance_type: &str,
-    region: &str,
-) -> Result<(Decimal, &'static str), Unpriced> {
+/// An EC2 on-demand rate and what is known about it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ec2Rate {
+    pub hourly: Decimal,
+    pub table: &'static str,
+    /// Known to be too high: the row predates AWS's GPU price cuts.
+    pub stale: bool,
+}
+
+/// Why a stale EC2 row is stale, for notes and `finops pricing`.
+pub fn ec2_stale_note(instance_type: &str) -> String {
+    let family = instance_type.split('.').next().unwrap_or(instance_type);
+    let cut = match family {
+        "p5" => "44%",
+        "p4d" | "p4de" => "33%",
+        "p5en" => "25.4%",
+        _ => "25-44%",
+    };
+    format!(
+        "stale: the bundled {instance_type} price predates AWS's {family} price cut (about {cut}, after 2025-04-04); the current price is lower"
+    )
+}
+
+/// Linux on-demand rate of an instance type in a region or zone group.
+/// A row that is only a Dedicated-tenancy figure is not a list price: unpriced.
+pub fn ec2_rate(instance_type: &str, region: &str) -> Result<Ec2Rate, Unpriced> {
     let rows = tables::EC2_PRICES;
     match rows.binary_search_by(|r| (r.0, r.1).cmp(&(instance_type, region))) {
-        Ok(i) => Ok((fixed(rows[i].2), TABLES[rows[i].3 as usize].id)),
+        Ok(i) if rows[i].4 == 2 => unpriced(format!(
+            "only a Dedicated-tenancy price is bundled for {instance_type} in {region}, not a shared-tenancy list price"
+        )),
+        Ok(i) => Ok(Ec2Rate {
+            hourly: fixed(rows[i].2),
+            table: TABLES[rows[i].3 as usize].id,
+            stale: rows[i].4 == 1,
+        }),
         Err(_) => {
             if ec2_type(instance_type).is_none() && !rows.iter().any(|r| r.0 == instance_type) {
                 unpriced(format!("unknown instance type {instance_type}"))
+            } else if let Some(parent) = zone_group_parent(region) {
+                unpriced(format!(
+                    "no EC2 price for {instance_type} in {region} (a zone of {parent}) in the bundled tables"
+                ))
             } else {
                 unpriced(format!(
                     "no EC2 price for {instance_type} in {region} in the bundled tables"
@@ -236,20 +393,55 @@ pub fn ec2_on_demand(
     }
 }
 
-/// Every region with a price for this instance type.
-pub fn ec2_regions(instance_type: &str) -> Vec<(&'static str, Decimal, &'static str)> {
+/// Linux on-demand $/hour of an instance type in a region (or zone group).
+pub fn ec2_on_demand(
+    instance_type: &str,
+    region: &str,
+) -> Result<(Decimal, &'static str), Unpriced> {
+    ec2_rate(instance_type, region).map(|r| (r.hourly, r.table))
+}
+
+/// Every region and zone group with a list price for this instance type.
+pub fn ec2_regions(instance_type: &str) -> Vec<(&'static str, Ec2Rate)> {
     let rows = tables::EC2_PRICES;
     let start = rows.partition_point(|r| r.0 < instance_type);
     rows[start..]
         .iter()
         .take_while(|r| r.0 == instance_type)
-        .map(|r| (r.1, fixed(r.2), TABLES[r.3 as usize].id))
+        .filter(|r| r.4 != 2)
+        .map(|r| {
+            (
+                r.1,
+                Ec2Rate {
+                    hourly: fixed(r.2),
+                    table: TABLES[r.3 as usize].id,
+                    stale: r.4 == 1,
+                },
+            )
+        })
         .collect()
+}
+
+/// A priced EC2 rate: its hourly price, with the stale note when it has one.
+pub fn ec2_rate_price(instance_type: &str, region: &str) -> Result<Price, Unpriced> {
+    let rate = ec2_rate(instance_type, region)?;
+    let mut p = Price::hourly(
+        format!("{instance_type} Linux on-demand"),
+        rate.hourly,
+        rate.table,
+    );
+    if rate.stale {
+        p.stale = true;
+        p = p.note(ec2_stale_note(instance_type));
+    }
+    Ok(p)
 }
 
 /// Price of an EC2 instance from what DescribeInstances says about it.
 pub struct Ec2Facts<'a> {
     pub instance_type: &'a str,
+    /// Where it is priced: the region, or its Local/Wavelength Zone group
+    /// (see [`pricing_location`]).
     pub region: &'a str,
     pub state: &'a str,
     /// PlatformDetails, e.g. "Linux/UNIX", "Windows", "Red Hat Enterprise Linux".
@@ -270,9 +462,17 @@ pub fn ec2_instance(f: &Ec2Facts) -> Result<Price, Unpriced> {
             "{}: no compute charge; volumes still billed",
             f.state
         ));
-        if let Ok((rate, table)) = ec2_on_demand(f.instance_type, f.region) {
-            p = p.with_list_price(rate, "hour", format!("{} Linux on-demand", f.instance_type));
-            p.tables.push(table);
+        if let Ok(rate) = ec2_rate(f.instance_type, f.region) {
+            p = p.with_list_price(
+                rate.hourly,
+                "hour",
+                format!("{} Linux on-demand", f.instance_type),
+            );
+            p.tables.push(rate.table);
+            if rate.stale {
+                p.stale = true;
+                p = p.note(ec2_stale_note(f.instance_type));
+            }
         }
         return Ok(p);
     }
@@ -297,12 +497,11 @@ pub fn ec2_instance(f: &Ec2Facts) -> Result<Price, Unpriced> {
             f.tenancy
         ));
     }
-    let (hourly, table) = ec2_on_demand(f.instance_type, f.region)?;
-    Ok(Price::hourly(
-        format!("{} Linux on-demand", f.instance_type),
-        hourly,
-        table,
-    ))
+    let mut p = ec2_rate_price(f.instance_type, f.region)?;
+    if let Some(parent) = zone_group_parent(f.region) {
+        p = p.note(format!("priced at {} rates (a zone of {parent})", f.region));
+    }
+    Ok(p)
 }
 
 // ---------------------------------------------------------------- EBS
@@ -522,6 +721,37 @@ pub enum Deployment {
 }
 
 impl Deployment {
+    /// How a DB instance is deployed, from what DescribeDBInstances says: a
+    /// member of a (non-Aurora) DB cluster is a Multi-AZ DB cluster member
+    /// (one writer and two readable standbys).
+    pub fn of(engine: &str, multi_az: bool, db_cluster_identifier: Option<&str>) -> Deployment {
+        if db_cluster_identifier.is_some_and(|c| !c.is_empty()) && !engine.starts_with("aurora") {
+            Deployment::MultiAzCluster
+        } else if multi_az {
+            Deployment::MultiAz
+        } else {
+            Deployment::SingleAz
+        }
+    }
+
+    /// DB instances a deployment's table price covers that each have a row of
+    /// their own in DescribeDBInstances: a Multi-AZ standby has none, the
+    /// three members of a Multi-AZ DB cluster each have one.
+    pub fn rows_per_price(self) -> u32 {
+        match self {
+            Deployment::SingleAz | Deployment::MultiAz => 1,
+            Deployment::MultiAzCluster => 3,
+        }
+    }
+
+    /// Instances that run (and pay Extended Support) per DescribeDBInstances row.
+    fn instances_per_row(self) -> u32 {
+        match self {
+            Deployment::SingleAz | Deployment::MultiAzCluster => 1,
+            Deployment::MultiAz => 2,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Deployment::SingleAz => "single-az",
@@ -569,8 +799,10 @@ pub fn rds_classes() -> impl Iterator<Item = &'static str> {
     tables::RDS_CLASSES.iter().map(|r| r.0)
 }
 
-/// $/hour of a DB instance class for an engine and deployment.
-pub fn rds_instance_hourly(
+/// $/hour of a whole deployment of a DB instance class as the price list
+/// quotes it (Multi-AZ: primary and standby; Multi-AZ DB cluster: the writer
+/// and two readable standbys).
+pub fn rds_deployment_hourly(
     engine: &str,
     class: &str,
     deployment: Deployment,
@@ -591,6 +823,19 @@ pub fn rds_instance_hourly(
     }
 }
 
+/// $/hour of one DB instance as DescribeDBInstances lists it: the
+/// deployment's price, or a third of it for a Multi-AZ DB cluster member,
+/// so that the three members add up to the cluster's price.
+pub fn rds_instance_hourly(
+    engine: &str,
+    class: &str,
+    deployment: Deployment,
+    region: &str,
+) -> Result<Decimal, Unpriced> {
+    Ok(rds_deployment_hourly(engine, class, deployment, region)?
+        / Decimal::from(deployment.rows_per_price()))
+}
+
 fn rds_storage_rate(
     engine: &str,
     region: &str,
@@ -600,7 +845,7 @@ fn rds_storage_rate(
     let rows = tables::RDS_STORAGE;
     let key = (engine, region, deployment as u8, item);
     match rows.binary_search_by(|r| (r.0, r.1, r.2, r.3).cmp(&key)) {
-        Ok(i) => Ok(fixed(rows[i].4)),
+        Ok(i) => Ok(fixed(rows[i].4) / Decimal::from(deployment.rows_per_price())),
         Err(_) => unpriced(format!(
             "no RDS {item} price for {engine} {} in {region}",
             deployment.label()
@@ -608,11 +853,110 @@ fn rds_storage_rate(
     }
 }
 
+/// The major version of an RDS engine version: MySQL/MariaDB "5.7.44" ->
+/// "5.7", PostgreSQL "11.22-rds.20241121" -> "11" ("9.6.24" -> "9.6").
+pub fn rds_major_version(engine: &str, version: &str) -> String {
+    let parts: Vec<&str> = version
+        .split(['.', '-'])
+        .take_while(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        .collect();
+    let postgres_10_on = rds_engine(engine) == Ok("postgres")
+        && parts
+            .first()
+            .is_some_and(|m| m.parse::<u32>().unwrap_or(0) >= 10);
+    let n = if postgres_10_on { 1 } else { 2 };
+    parts[..n.min(parts.len())].join(".")
+}
+
+/// The Extended Support calendar row of an engine version, when its major
+/// version has one.
+pub fn rds_es_calendar(engine: &str, version: &str) -> Option<&'static EsCalendarRow> {
+    let e = rds_engine(engine).ok()?;
+    let major = rds_major_version(e, version);
+    tables::RDS_ES_CALENDAR
+        .iter()
+        .find(|r| r.engine == e && r.major_version == major)
+}
+
+/// Today's date (UTC) as YYYY-MM-DD.
+pub fn today() -> String {
+    let d = time::OffsetDateTime::now_utc().date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// The RDS Extended Support charge of a DB instance on `today` (YYYY-MM-DD):
+/// None while its major version is in standard support, else the per-vCPU
+/// hourly charge (year 1-2 or year 3 rate) of every instance it runs (a
+/// Multi-AZ standby pays too), or why it cannot be priced.
+pub fn rds_extended_support(
+    engine: &str,
+    version: &str,
+    class: &str,
+    deployment: Deployment,
+    region: &str,
+    today: &str,
+) -> Option<Result<Price, Unpriced>> {
+    let cal = rds_es_calendar(engine, version)?;
+    if today < cal.charged_from {
+        return None;
+    }
+    let (period, label, since) = if today >= cal.year3_from {
+        ("year3", "year 3", cal.year3_from)
+    } else {
+        ("year1_2", "years 1-2", cal.charged_from)
+    };
+    let what = format!(
+        "RDS Extended Support {} {} ({label} rate since {since})",
+        cal.engine, cal.major_version
+    );
+    let Some((vcpu, _, _)) = rds_class(class) else {
+        return Some(unpriced(format!(
+            "{what}: unknown DB instance class {class}"
+        )));
+    };
+    let rows = tables::RDS_EXTENDED_SUPPORT;
+    let key = (cal.engine, region, cal.major_version, period);
+    let Ok(i) = rows.binary_search_by(|r| (r.0, r.1, r.2, r.3).cmp(&key)) else {
+        return Some(unpriced(format!(
+            "{what}: no Extended Support price for {region} in the bundled tables"
+        )));
+    };
+    let rate = fixed(rows[i].4);
+    let n = vcpu * deployment.instances_per_row();
+    let mut p = Price::hourly(
+        format!("{what}: {n} vCPU x ${rate}/vCPU-hour"),
+        rate * Decimal::from(n),
+        "rds",
+    );
+    p.list_price = None;
+    p.tables.push("rds_es_calendar");
+    let mut p = p.note(format!(
+        "{} {} is past standard support: Extended Support is billed per vCPU-hour until it is upgraded",
+        cal.engine, cal.major_version
+    ));
+    if rows[i].5 {
+        p.estimated = true;
+        p = p.note(format!(
+            "estimated: the bundled {} {} Extended Support rate is the price list's generic (\"Any\" engine) figure, not one published for RDS for {}",
+            cal.engine, cal.major_version, cal.engine
+        ));
+    }
+    if today > cal.ends {
+        p = p.note(format!(
+            "Extended Support for {} {} ended {}: AWS upgrades such instances",
+            cal.engine, cal.major_version, cal.ends
+        ));
+    }
+    Some(Ok(p))
+}
+
 pub struct RdsFacts<'a> {
     pub engine: &'a str,
+    /// The engine version (for Extended Support); "" when unknown.
+    pub engine_version: &'a str,
     pub class: &'a str,
     pub region: &'a str,
-    pub multi_az: bool,
+    pub deployment: Deployment,
     pub status: &'a str,
     pub storage_type: &'a str,
     pub allocated_gib: i64,
@@ -620,30 +964,73 @@ pub struct RdsFacts<'a> {
     pub throughput: Option<i64>,
 }
 
-/// Full price of a DB instance: the instance hours plus its storage.
+impl<'a> RdsFacts<'a> {
+    /// The facts of an inventoried DB instance (None for other resources).
+    pub fn of(r: &'a crate::inventory::Resource) -> Option<RdsFacts<'a>> {
+        let crate::inventory::Details::RdsInstance(d) = &r.details else {
+            return None;
+        };
+        Some(RdsFacts {
+            engine: &d.engine,
+            engine_version: &d.engine_version,
+            class: &r.type_,
+            region: &r.region,
+            deployment: Deployment::of(&d.engine, d.multi_az, d.db_cluster_identifier.as_deref()),
+            status: &r.state,
+            storage_type: &d.storage_type,
+            allocated_gib: d.allocated_storage_gib,
+            iops: d.iops,
+            throughput: d.storage_throughput_mibps,
+        })
+    }
+}
+
+/// Full price of a DB instance: the instance hours, Extended Support when its
+/// engine version is past standard support, and its storage.
 pub fn rds_instance(f: &RdsFacts) -> Result<Price, Unpriced> {
     let engine = rds_engine(f.engine)?;
-    let deployment = if f.multi_az {
-        Deployment::MultiAz
-    } else {
-        Deployment::SingleAz
-    };
+    let deployment = f.deployment;
     let hourly = rds_instance_hourly(engine, f.class, deployment, f.region)?;
-    let compute = if f.status == "stopped" {
+    let item = match deployment {
+        Deployment::MultiAzCluster => format!(
+            "{} {} {} member (1/3 of the cluster's rate)",
+            engine,
+            f.class,
+            deployment.label()
+        ),
+        _ => format!("{} {} {}", engine, f.class, deployment.label()),
+    };
+    let stopped = f.status == "stopped";
+    let mut compute = if stopped {
         Price::zero()
             .note("stopped: no instance charge; storage still billed")
-            .with_list_price(
-                hourly,
-                "hour",
-                format!("{} {} {}", engine, f.class, deployment.label()),
-            )
+            .with_list_price(hourly, "hour", item)
     } else {
-        Price::hourly(
-            format!("{} {} {}", engine, f.class, deployment.label()),
-            hourly,
-            "rds",
-        )
+        Price::hourly(item, hourly, "rds")
     };
+    if deployment == Deployment::MultiAzCluster {
+        compute = compute.note(
+            "Multi-AZ DB cluster member: the writer and each of the two readable standbys carry a third of the cluster's instance and storage price",
+        );
+    }
+    if let Some(es) = rds_extended_support(
+        engine,
+        f.engine_version,
+        f.class,
+        deployment,
+        f.region,
+        &today(),
+    ) {
+        let es = es?;
+        compute = if stopped {
+            compute.note(format!(
+                "{} is not included while stopped",
+                es.components[0].item
+            ))
+        } else {
+            compute.plus(es)
+        };
+    }
     Ok(compute.plus(rds_storage(
         engine,
         f.region,
@@ -731,6 +1118,124 @@ pub fn rds_storage(
     }
 }
 
+// ---------------------------------------------------------------- snapshots
+
+fn snapshot_rate(region: &str, item: &str) -> Option<(Decimal, &'static str)> {
+    let rows = tables::SNAPSHOTS;
+    rows.binary_search_by(|r| (r.0, r.1).cmp(&(region, item)))
+        .ok()
+        .map(|i| (fixed(rows[i].2), TABLES[rows[i].3 as usize].id))
+}
+
+fn snapshot_price(region: &str, item: &str, what: &str, gib: i64) -> Result<Price, Unpriced> {
+    let Some((rate, table)) = snapshot_rate(region, item) else {
+        return unpriced(format!(
+            "no {what} price for {region} in the bundled tables"
+        ));
+    };
+    Ok(Price::monthly(
+        format!("{what} {gib} GiB"),
+        rate * Decimal::from(gib),
+        table,
+    )
+    .with_list_price(rate, "GiB-month", what.to_string()))
+}
+
+/// Monthly price of `gib` GB of EBS snapshot storage (standard tier) in a region.
+pub fn ebs_snapshot_storage(region: &str, gib: i64) -> Result<Price, Unpriced> {
+    snapshot_price(region, "ebs_snapshot_standard", "EBS snapshot storage", gib)
+}
+
+/// Monthly price of `gib` GB of EBS snapshot storage in the archive tier
+/// (retrieval and early deletion are billed separately and not included).
+pub fn ebs_snapshot_archive_storage(region: &str, gib: i64) -> Result<Price, Unpriced> {
+    Ok(snapshot_price(
+        region,
+        "ebs_snapshot_archive",
+        "EBS snapshot archive storage",
+        gib,
+    )?
+    .note("archive retrieval and deletion before 90 days are billed separately"))
+}
+
+/// Monthly price of `gib` GB of RDS backup (snapshot) storage for an engine
+/// (mysql, postgres, mariadb) in a region.
+pub fn rds_snapshot_storage(engine: &str, region: &str, gib: i64) -> Result<Price, Unpriced> {
+    let e = rds_engine(engine)?;
+    snapshot_price(
+        region,
+        &format!("rds_{e}_backup_storage"),
+        &format!("RDS {e} backup storage"),
+        gib,
+    )
+}
+
+/// Per-unit snapshot rates of a region, for `finops pricing snapshot`:
+/// (item, unit, rate, table).
+pub fn snapshot_rates(region: &str) -> Vec<(&'static str, &'static str, Decimal, &'static str)> {
+    let items: &[(&str, &str, &str)] = &[
+        (
+            "ebs_snapshot_standard",
+            "EBS snapshot standard",
+            "GiB-month",
+        ),
+        ("ebs_snapshot_archive", "EBS snapshot archive", "GiB-month"),
+        (
+            "ebs_snapshot_archive_retrieval",
+            "EBS snapshot archive retrieval",
+            "GiB",
+        ),
+        (
+            "rds_mysql_backup_storage",
+            "RDS mysql backup storage",
+            "GiB-month",
+        ),
+        (
+            "rds_postgres_backup_storage",
+            "RDS postgres backup storage",
+            "GiB-month",
+        ),
+        (
+            "rds_mariadb_backup_storage",
+            "RDS mariadb backup storage",
+            "GiB-month",
+        ),
+    ];
+    items
+        .iter()
+        .filter_map(|(item, what, unit)| {
+            snapshot_rate(region, item).map(|(rate, table)| (*what, *unit, rate, table))
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------- NAT gateway
+
+fn nat_row(region: &str, item: &str) -> Option<Decimal> {
+    let rows = tables::NAT;
+    rows.binary_search_by(|r| (r.0, r.1).cmp(&(region, item)))
+        .ok()
+        .map(|i| fixed(rows[i].2))
+}
+
+/// $/hour of a NAT gateway in a region (data processed is billed per GB on top).
+pub fn nat_gateway_hourly(region: &str) -> Result<Decimal, Unpriced> {
+    nat_row(region, "nat_gateway_hour").ok_or_else(|| {
+        Unpriced(format!(
+            "no verified NAT gateway price for {region} in the bundled tables (only us-east-1)"
+        ))
+    })
+}
+
+/// $/GB of data processed by a NAT gateway in a region.
+pub fn nat_gateway_per_gb(region: &str) -> Result<Decimal, Unpriced> {
+    nat_row(region, "nat_gateway_gb_processed").ok_or_else(|| {
+        Unpriced(format!(
+            "no verified NAT gateway price for {region} in the bundled tables (only us-east-1)"
+        ))
+    })
+}
+
 // ---------------------------------------------------------------- ELB and public IPv4
 
 fn elb_row(region: &str, item: &str) -> Option<(Decimal, bool)> {
@@ -783,13 +1288,3 @@ pub fn public_ipv4_hourly() -> Decimal {
 
 #[cfg(test)]
 mod tests;
-
-/// RDS backup (snapshot) storage for `gib` GB a month. The bundled tables
-/// have no backup storage rates yet, so this is unpriced with the reason,
-/// never the EBS snapshot rate and never $0.
-pub fn rds_snapshot_storage(engine: &str, region: &str, gib: i64) -> Result<Price, Unpriced> {
-    let _ = gib;
-    unpriced(format!(
-        "no RDS {engine} backup storage price for {region} in the bundled tables"
-    ))
-}

@@ -130,9 +130,10 @@ fn rds(
 ) -> Result<Price, Unpriced> {
     rds_instance(&RdsFacts {
         engine,
+        engine_version: "",
         class,
         region: "us-east-1",
-        multi_az,
+        deployment: Deployment::of(engine, multi_az, None),
         status: "available",
         storage_type: storage,
         allocated_gib: gib,
@@ -195,9 +196,10 @@ fn rds_unpriced_engines() {
 fn stopped_db_pays_storage_only() {
     let p = rds_instance(&RdsFacts {
         engine: "postgres",
+        engine_version: "16.3",
         class: "db.m5.large",
         region: "us-east-1",
-        multi_az: false,
+        deployment: Deployment::SingleAz,
         status: "stopped",
         storage_type: "gp2",
         allocated_gib: 100,
@@ -292,4 +294,320 @@ fn an_asg_without_scanned_members_counts_in_totals_as_an_estimate() {
     let row = &r.resources[0];
     assert!(row.in_totals && row.estimated);
     assert_eq!(r.totals.monthly_usd, dec!(0.096) * dec!(730) * dec!(2));
+}
+
+#[test]
+fn rds_snapshot_storage_per_engine_and_region() {
+    // snapshot_storage.csv: "us-east-1,...,rds_mysql_backup_storage,GB-month,0.0950000000"
+    let p = rds_snapshot_storage("mysql", "us-east-1", 100).unwrap();
+    assert_eq!(p.monthly, dec!(9.5));
+    assert_eq!(p.tables, vec!["rds"]);
+    assert_eq!(p.list_price.as_ref().unwrap().usd, dec!(0.095));
+    // "us-east-1,...,rds_postgresql_backup_storage,GB-month,0.0950000000"
+    let p = rds_snapshot_storage("postgres", "us-east-1", 500).unwrap();
+    assert_eq!(p.monthly, dec!(47.5));
+    // "ap-southeast-5,...,rds_mariadb_backup_storage,GB-month,0.0860000000"
+    let p = rds_snapshot_storage("mariadb", "ap-southeast-5", 10).unwrap();
+    assert_eq!(p.monthly, dec!(0.86));
+    // No row for a Local Zone, and no RDS backup price for licensed engines.
+    let e = rds_snapshot_storage("mysql", "us-west-2-lax-1", 10).unwrap_err();
+    assert!(e.0.contains("us-west-2-lax-1"), "{e}");
+    assert!(rds_snapshot_storage("oracle-ee", "us-east-1", 10).is_err());
+}
+
+#[test]
+fn ebs_snapshot_storage_standard_and_archive() {
+    // snapshot_storage.csv: "us-east-1,...,ebs_snapshot_standard,GB-month,0.0500000000"
+    let p = ebs_snapshot_storage("us-east-1", 100).unwrap();
+    assert_eq!(p.monthly, dec!(5));
+    assert_eq!(p.tables, vec!["ebs"]);
+    // "us-west-2-lax-1,...,ebs_snapshot_standard,GB-month,0.0500000000" (a Local Zone)
+    assert_eq!(
+        ebs_snapshot_storage("us-west-2-lax-1", 2).unwrap().monthly,
+        dec!(0.1)
+    );
+    // "eu-west-1,...,ebs_snapshot_archive,GB-month,0.0125000000"
+    let p = ebs_snapshot_archive_storage("eu-west-1", 1000).unwrap();
+    assert_eq!(p.monthly, dec!(12.5));
+    // ap-southeast-5 has only RDS backup rows: EBS snapshots there are unpriced.
+    let e = ebs_snapshot_storage("ap-southeast-5", 10).unwrap_err();
+    assert!(e.0.contains("ap-southeast-5"), "{e}");
+}
+
+#[test]
+fn nat_gateway_only_in_us_east_1() {
+    // nat_gateway.csv: "us-east-1,nat_gateway_hour,hour,0.045,published"
+    assert_eq!(nat_gateway_hourly("us-east-1").unwrap(), dec!(0.045));
+    assert_eq!(nat_gateway_per_gb("us-east-1").unwrap(), dec!(0.045));
+    let e = nat_gateway_hourly("eu-west-1").unwrap_err();
+    assert!(e.0.contains("eu-west-1"), "{e}");
+}
+
+#[test]
+fn local_zones_are_priced_at_their_own_rates() {
+    // ec2_linux_ondemand.csv: "m5.xlarge,us-east-1-bos-1,0.24,4,16,amd64,0"
+    assert_eq!(
+        pricing_location("us-east-1", "us-east-1-bos-1a"),
+        "us-east-1-bos-1"
+    );
+    assert_eq!(pricing_location("us-east-1", "us-east-1a"), "us-east-1");
+    assert_eq!(pricing_location("us-east-1", ""), "us-east-1");
+    assert_eq!(
+        pricing_location("us-east-1", "us-east-1-wl1-atl-wlz-1"),
+        "us-east-1-wl1-atl1"
+    );
+    let p = ec2_instance(&linux("m5.xlarge", "us-east-1-bos-1", "running")).unwrap();
+    assert_eq!(p.hourly, dec!(0.24));
+    assert_eq!(p.monthly, dec!(175.2));
+    assert!(p.notes.iter().any(|n| n.contains("us-east-1")), "{p:?}");
+    assert_eq!(zone_group_parent("us-east-1-bos-1"), Some("us-east-1"));
+    assert!(is_known_location("us-east-1-bos-1"));
+    // ebs.csv: "us-east-1-bos-1,US East (Boston),0.1500000000,,,..." (gp2 only)
+    let v = ebs_volume("gp2", "us-east-1-bos-1", 100, None, None).unwrap();
+    assert_eq!(v.monthly, dec!(15));
+    let e = ebs_volume("gp3", "us-east-1-bos-1", 100, None, None).unwrap_err();
+    assert!(e.0.contains("us-east-1-bos-1"), "{e}");
+}
+
+#[test]
+fn govcloud_uses_the_2026_table() {
+    // ec2_linux_ondemand_govcloud_2026-07-20.csv: "m5.large,us-gov-west-1,0.121,2,8,amd64,0"
+    let r = ec2_rate("m5.large", "us-gov-west-1").unwrap();
+    assert_eq!(
+        (r.hourly, r.table, r.stale),
+        (dec!(0.121), "ec2_govcloud", false)
+    );
+    // ec2_linux_price_changes...csv: "p5.48xlarge,us-gov-west-1,117.984,66.048,-44.0,"
+    let r = ec2_rate("p5.48xlarge", "us-gov-west-1").unwrap();
+    assert_eq!((r.hourly, r.stale), (dec!(66.048), false));
+    assert_eq!(table("ec2_govcloud").unwrap().data_date, "2026-07-20");
+}
+
+#[test]
+fn gpu_rows_that_predate_the_price_cuts_are_stale() {
+    // ec2_linux_ondemand.csv: "p5.48xlarge,eu-north-1,105.2024,192,2048,amd64,0"
+    let r = ec2_rate("p5.48xlarge", "eu-north-1").unwrap();
+    assert_eq!((r.hourly, r.stale), (dec!(105.2024), true));
+    let p = ec2_instance(&linux("p5.48xlarge", "eu-north-1", "running")).unwrap();
+    assert!(p.stale);
+    assert!(p.notes.iter().any(|n| n.contains("price cut")), "{p:?}");
+    // us-east-1 has the 2026-07-20 figure: "p5.48xlarge,us-east-1,98.32,55.04,-44.0,"
+    let r = ec2_rate("p5.48xlarge", "us-east-1").unwrap();
+    assert_eq!((r.hourly, r.stale), (dec!(55.04), false));
+    // Other families are not flagged.
+    assert!(!ec2_rate("m5.large", "eu-north-1").unwrap().stale);
+}
+
+#[test]
+fn dedicated_only_metal_prices_are_not_list_prices() {
+    // ec2_linux_ondemand_us-east-1_2026-07-20.csv has c8a.metal-48xl (a
+    // Dedicated-tenancy figure); the 2025-04-04 feed has no row for it.
+    let e = ec2_rate("c8a.metal-48xl", "us-east-1").unwrap_err();
+    assert!(e.0.contains("Dedicated-tenancy"), "{e}");
+    assert!(ec2_regions("c8a.metal-48xl").is_empty());
+    // Where the feed has the metal type, its (shared-tenancy) figure is kept:
+    // ec2_linux_ondemand.csv "m5.metal,us-east-1,4.608,..."
+    let r = ec2_rate("m5.metal", "us-east-1").unwrap();
+    assert_eq!((r.hourly, r.table), (dec!(4.608), "ec2"));
+}
+
+fn facts<'a>(
+    engine: &'a str,
+    version: &'a str,
+    class: &'a str,
+    deployment: Deployment,
+    storage: &'a str,
+    gib: i64,
+) -> RdsFacts<'a> {
+    RdsFacts {
+        engine,
+        engine_version: version,
+        class,
+        region: "us-east-1",
+        deployment,
+        status: "available",
+        storage_type: storage,
+        allocated_gib: gib,
+        iops: None,
+        throughput: None,
+    }
+}
+
+#[test]
+fn multi_az_cluster_members_carry_a_third_of_the_cluster() {
+    assert_eq!(
+        Deployment::of("postgres", false, Some("orders")),
+        Deployment::MultiAzCluster
+    );
+    assert_eq!(
+        Deployment::of("aurora-postgresql", false, Some("orders")),
+        Deployment::SingleAz
+    );
+    assert_eq!(Deployment::of("mysql", true, None), Deployment::MultiAz);
+    // rds_instances.csv: "postgresql,us-east-1,...,db.m6gd.large,multi-az-cluster,0.5220000000"
+    assert_eq!(
+        rds_deployment_hourly(
+            "postgres",
+            "db.m6gd.large",
+            Deployment::MultiAzCluster,
+            "us-east-1"
+        )
+        .unwrap(),
+        dec!(0.522)
+    );
+    // rds_other_prices.csv: "...Database Storage Multi AZ readable standbys General Purpose-GP3,0.3450000000"
+    let f = facts(
+        "postgres",
+        "16.4",
+        "db.m6gd.large",
+        Deployment::MultiAzCluster,
+        "gp3",
+        100,
+    );
+    let p = rds_instance(&f).unwrap();
+    assert_eq!(p.hourly.round_dp(10), dec!(0.174) + dec!(0.0157534247));
+    // Three members add up to the cluster: 0.522 x 730 + 0.345 x 100.
+    assert_eq!(p.monthly * dec!(3), dec!(381.06) + dec!(34.5));
+    // Not the single-AZ price per member (0.187).
+    assert_ne!(
+        p.monthly,
+        rds_instance(&facts(
+            "postgres",
+            "16.4",
+            "db.m6gd.large",
+            Deployment::SingleAz,
+            "gp3",
+            100
+        ))
+        .unwrap()
+        .monthly
+    );
+}
+
+#[test]
+fn extended_support_by_major_version_and_date() {
+    assert_eq!(rds_major_version("mysql", "5.7.44"), "5.7");
+    assert_eq!(rds_major_version("mysql", "8.0.39"), "8.0");
+    assert_eq!(rds_major_version("postgres", "11.22-rds.20241121"), "11");
+    assert_eq!(rds_major_version("postgres", "9.6.24"), "9.6");
+    let es = |v: &str, d: Deployment, today: &str| {
+        rds_extended_support("mysql", v, "db.m5.large", d, "us-east-1", today)
+    };
+    // Before the start date: nothing.
+    assert!(es("8.0.39", Deployment::SingleAz, "2026-07-31").is_none());
+    assert!(es("8.4.3", Deployment::SingleAz, "2026-11-30").is_none());
+    // rds_other_prices.csv: "mysql,us-east-1,...,MySQL Year 1 Year 2 5 7,0.1000000000"
+    // db.m5.large has 2 vCPU: 2 x 0.1 = 0.2/h in years 1-2.
+    let p = es("5.7.44", Deployment::SingleAz, "2025-06-01")
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.hourly, dec!(0.2));
+    // "MySQL Year 3 5 7,0.2000000000": from 2026-03-01, 2 x 0.2 = 0.4/h = $292/month.
+    let p = es("5.7.44", Deployment::SingleAz, "2026-11-30")
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.monthly, dec!(292));
+    // A Multi-AZ standby pays too.
+    let p = es("5.7.44", Deployment::MultiAz, "2026-11-30")
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.hourly, dec!(0.8));
+    // "Any Year 1 Year 2 8 0,0.0850000000": MySQL 8.0 from 2026-08-01.
+    let p = es("8.0.39", Deployment::SingleAz, "2026-08-01")
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.hourly, dec!(0.17));
+    // That key names no engine ("Any"): the figure is marked as an estimate.
+    assert!(p.estimated);
+    let p57 = es("5.7.44", Deployment::SingleAz, "2026-08-01");
+    assert!(!p57.unwrap().unwrap().estimated);
+    // PostgreSQL 12, "PostgreSQL Year 1 Year 2 12,0.1000000000", db.m5.large.
+    let p = rds_extended_support(
+        "postgres",
+        "12.22",
+        "db.m5.large",
+        Deployment::SingleAz,
+        "us-east-1",
+        "2026-11-30",
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(p.hourly, dec!(0.2));
+    assert!(p.tables.contains(&"rds_es_calendar"));
+    // The whole DB instance carries it as its own component.
+    let f = facts(
+        "mysql",
+        "5.7.44",
+        "db.m5.large",
+        Deployment::SingleAz,
+        "gp2",
+        100,
+    );
+    let p = rds_instance(&f).unwrap();
+    assert!(
+        p.components
+            .iter()
+            .any(|c| c.item.contains("Extended Support")),
+        "{p:?}"
+    );
+    let es_now = rds_extended_support(
+        "mysql",
+        "5.7.44",
+        "db.m5.large",
+        Deployment::SingleAz,
+        "us-east-1",
+        &today(),
+    )
+    .unwrap()
+    .unwrap();
+    // rds_instances.csv "mysql,us-east-1,...,db.m5.large,single-az,0.1710000000"; gp2 0.115/GB.
+    assert_eq!(p.monthly, dec!(124.83) + es_now.monthly + dec!(11.5));
+}
+
+#[test]
+fn table_staleness_is_computed_from_the_date() {
+    assert_eq!(table_age_days("ebs", "2024-07-19"), Some(1));
+    assert!(table_is_stale("ebs", "2025-01-15"));
+    assert!(!table_is_stale("ebs", "2025-01-14"));
+    // "2026-11" counts from the first of the month.
+    assert_eq!(table_age_days("elb", "2026-11-30"), Some(29));
+    assert!(!table_is_stale("ec2_us_east_1", "2026-11-30"));
+    let n = stale_notice(["ebs", "ec2_us_east_1", "rds"], "2026-11-30").unwrap();
+    assert!(n.contains("ebs (2024-07-18, 865 days old)"), "{n}");
+    assert!(n.contains("rds (2024-09-28"), "{n}");
+    assert!(!n.contains("ec2_us_east_1"), "{n}");
+    assert!(stale_notice(["ec2_us_east_1"], "2026-11-30").is_none());
+}
+
+#[test]
+fn asg_members_outside_the_scan_are_priced_at_their_zone() {
+    use crate::inventory::{AsgMember, AutoScalingGroup, Details, Inventory, Resource, Source};
+    let asg = Resource {
+        id: "edge".into(),
+        region: "us-east-1".into(),
+        state: "active".into(),
+        type_: "m5.xlarge".into(),
+        name: None,
+        tags: Default::default(),
+        details: Details::AutoScalingGroup(AutoScalingGroup {
+            desired_capacity: 1,
+            members: vec![AsgMember {
+                instance_id: "i-edge".into(),
+                instance_type: "m5.xlarge".into(),
+                availability_zone: "us-east-1-bos-1a".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }),
+    };
+    let r = price_inventory(Inventory {
+        schema_version: 1,
+        generated_at: String::new(),
+        source: Source::Demo,
+        regions: vec!["us-east-1".into()],
+        resources: vec![asg],
+        errors: Vec::new(),
+    });
+    // ec2_linux_ondemand.csv: "m5.xlarge,us-east-1-bos-1,0.24,..."
+    assert_eq!(r.totals.monthly_usd, dec!(0.24) * dec!(730));
 }

@@ -527,3 +527,308 @@ fn broken_pipe_is_not_an_error() {
     assert_eq!(out.status.code(), Some(0));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
+
+#[test]
+fn pricing_errors_name_the_nearest_and_the_hint_works() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    // An unknown but well-formed region: checked before any AWS call.
+    assert_usage_error(
+        h,
+        &["pricing", "m5.large", "--region", "eu-west-9"],
+        "unknown region eu-west-9",
+    );
+    assert_usage_error(
+        h,
+        &["scan", "--region", "eu-west-9"],
+        "unknown region eu-west-9",
+    );
+    let (code, _, err) = run(h, &["scan", "--region", "eu-west-9"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean eu-west-1?"), "{err}");
+    assert!(err.contains("`finops pricing regions`"), "{err}");
+    let out = finops(h)
+        .env("FINOPS_REGIONS", "eu-west-9")
+        .args(["scan", "--demo"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown region eu-west-9"));
+    let cfg = h.join("config.toml");
+    std::fs::write(&cfg, "regions = [\"eu-west-9\"]\n").unwrap();
+    let out = finops(h)
+        .args(["scan", "--demo", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown region eu-west-9"));
+    // The hint's command works and lists regions, Local Zones and GovCloud.
+    let (code, out, _) = run(h, &["pricing", "regions"]);
+    assert_eq!(code, 0);
+    for r in ["eu-west-1", "us-east-1-bos-1", "us-gov-west-1"] {
+        assert!(out.contains(r), "{r} missing:\n{out}");
+    }
+    // A Local Zone is a pricing location, not an API region.
+    assert_usage_error(
+        h,
+        &["scan", "--region", "us-east-1-bos-1"],
+        "--region us-east-1",
+    );
+
+    // The nearest names come first.
+    let (code, _, err) = run(h, &["pricing", "m5.larg"]);
+    assert_eq!(code, 2);
+    let hint = err.lines().find(|l| l.starts_with("hint: ")).unwrap();
+    assert!(hint.starts_with("hint: did you mean m5.large,"), "{hint}");
+    assert_usage_error(h, &["pricing", "m5.larg"], "m5.large");
+}
+
+#[test]
+fn pricing_a_family_lists_its_sizes() {
+    let home = tempfile::tempdir().unwrap();
+    let (code, out, _) = run(home.path(), &["pricing", "m5", "-o", "json"]);
+    assert_eq!(code, 0);
+    let a = json(out.as_bytes());
+    assert_eq!(a["kind"], "ec2_family");
+    let rows = a["prices"].as_array().unwrap();
+    let large = rows
+        .iter()
+        .find(|r| r["item"] == "m5.large Linux on-demand")
+        .unwrap();
+    // ec2_linux_ondemand_us-east-1_2026-07-20.csv: "m5.large,0.096000,2,8.0,amd64"
+    assert_eq!(large["price_usd"], 0.096);
+    assert_eq!(large["vcpu"], 2);
+    assert_eq!(large["memory_gib"], 8.0);
+    // Smallest first; only the m5 family.
+    assert_eq!(rows[0]["item"], "m5.large Linux on-demand");
+    assert!(
+        rows.iter()
+            .all(|r| r["item"].as_str().unwrap().starts_with("m5."))
+    );
+    let (code, out, _) = run(home.path(), &["pricing", "m5"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("m5.large Linux on-demand (2 vCPU, 8 GiB)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn pricing_local_zones_govcloud_and_stale_rows() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let price = |args: &[&str]| {
+        let mut all = vec!["pricing"];
+        all.extend_from_slice(args);
+        all.extend(["-o", "json"]);
+        let (code, out, err) = run(h, &all);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        json(out.as_bytes())["prices"][0].clone()
+    };
+    // ec2_linux_ondemand.csv: "m5.xlarge,us-east-1-bos-1,0.24,4,16,amd64,0"
+    let p = price(&["m5.xlarge", "--region", "us-east-1-bos-1"]);
+    assert_eq!(p["price_usd"], 0.24);
+    assert_eq!(p["monthly_usd"], 175.2);
+    // ec2_linux_ondemand_govcloud_2026-07-20.csv: "m5.large,us-gov-west-1,0.121,..."
+    let p = price(&["m5.large", "--region", "us-gov-west-1"]);
+    assert_eq!(p["price_usd"], 0.121);
+    assert_eq!(p["data_date"], "2026-07-20");
+    // ec2_linux_ondemand.csv: "p5.48xlarge,eu-north-1,105.2024,..." predates the p5 cut.
+    let p = price(&["p5.48xlarge", "--region", "eu-north-1"]);
+    assert_eq!(p["price_usd"], 105.2024);
+    assert_eq!(p["stale"], true);
+    assert!(p["note"].as_str().unwrap().contains("price cut"), "{p}");
+    let (_, out, _) = run(h, &["pricing", "p5.48xlarge", "--region", "eu-north-1"]);
+    assert!(out.contains("(stale)"), "{out}");
+    // A Dedicated-tenancy figure is not shown as a list price.
+    assert_usage_error(h, &["pricing", "c8a.metal-48xl"], "Dedicated-tenancy");
+    // snapshot_storage.csv: "us-east-1,...,rds_mysql_backup_storage,GB-month,0.0950000000"
+    let (code, out, _) = run(h, &["pricing", "snapshot", "-o", "json"]);
+    assert_eq!(code, 0);
+    let a = json(out.as_bytes());
+    assert!(
+        a["prices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| { p["item"] == "RDS mysql backup storage" && p["price_usd"] == 0.095 })
+    );
+    // nat_gateway.csv: "us-east-1,nat_gateway_hour,hour,0.045,published"
+    let p = price(&["nat-gateway"]);
+    assert_eq!(p["price_usd"], 0.045);
+    assert_usage_error(
+        h,
+        &["pricing", "nat-gateway", "--region", "eu-west-1"],
+        "eu-west-1",
+    );
+    // The Multi-AZ DB cluster deployment is listed for the classes that have it.
+    let (_, out, _) = run(
+        h,
+        &[
+            "pricing",
+            "db.m6gd.large",
+            "--engine",
+            "postgres",
+            "-o",
+            "json",
+        ],
+    );
+    let a = json(out.as_bytes());
+    assert!(a["prices"].as_array().unwrap().iter().any(|p| {
+        p["item"].as_str().unwrap().contains("multi-az-cluster") && p["price_usd"] == 0.522
+    }));
+}
+
+/// An inventory snapshot with Local Zone, Extended Support, Multi-AZ DB
+/// cluster, stale GPU and Dedicated-only resources.
+fn pricing_snapshot(dir: &Path) -> std::path::PathBuf {
+    let inst = |id: &str, t: &str, region: &str, az: &str| {
+        serde_json::json!({"id": id, "region": region, "state": "running", "type": t,
+            "kind": "ec2_instance", "availability_zone": az, "platform": "Linux/UNIX",
+            "tenancy": "default"})
+    };
+    let vol = |id: &str, t: &str, az: &str| {
+        serde_json::json!({"id": id, "region": "us-east-1", "state": "in-use", "type": t,
+            "kind": "ebs_volume", "availability_zone": az, "size_gib": 100})
+    };
+    let db = |id: &str,
+              engine: &str,
+              version: &str,
+              class: &str,
+              storage: &str,
+              cluster: Option<&str>| {
+        serde_json::json!({"id": id, "region": "us-east-1", "state": "available", "type": class,
+            "kind": "rds_instance", "engine": engine, "engine_version": version,
+            "multi_az": false, "storage_type": storage, "allocated_storage_gib": 100,
+            "db_cluster_identifier": cluster})
+    };
+    let inv = serde_json::json!({
+        "schema_version": 1,
+        "generated_at": "2026-11-30T00:00:00Z",
+        "source": "aws",
+        "regions": ["us-east-1", "eu-north-1"],
+        "resources": [
+            inst("i-bos", "m5.xlarge", "us-east-1", "us-east-1-bos-1a"),
+            inst("i-use1", "m5.xlarge", "us-east-1", "us-east-1a"),
+            inst("i-p5", "p5.48xlarge", "eu-north-1", "eu-north-1a"),
+            inst("i-metal", "c8a.metal-48xl", "us-east-1", "us-east-1a"),
+            vol("vol-bos-gp2", "gp2", "us-east-1-bos-1a"),
+            vol("vol-bos-gp3", "gp3", "us-east-1-bos-1a"),
+            db("legacy57", "mysql", "5.7.44", "db.m5.large", "gp2", None),
+            db("orders-1", "postgres", "16.4", "db.m6gd.large", "gp3", Some("orders")),
+            db("orders-2", "postgres", "16.4", "db.m6gd.large", "gp3", Some("orders")),
+            db("orders-3", "postgres", "16.4", "db.m6gd.large", "gp3", Some("orders")),
+        ],
+    });
+    let path = dir.join("inv.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&inv).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn scan_prices_local_zones_extended_support_and_clusters_from_the_bundled_tables() {
+    let home = tempfile::tempdir().unwrap();
+    let snap = pricing_snapshot(home.path());
+    let out = finops(home.path())
+        .args(["scan", "--output", "json", "--from"])
+        .arg(&snap)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let r = json(&out.stdout);
+    let res = |id: &str| {
+        r["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id)
+            .unwrap_or_else(|| panic!("{id} missing"))
+            .clone()
+    };
+    let money = |v: &serde_json::Value| -> f64 {
+        v.as_f64()
+            .unwrap_or_else(|| v.as_str().unwrap().parse().unwrap())
+    };
+    let close = |a: f64, b: f64| (a - b).abs() < 0.005;
+    // ec2_linux_ondemand.csv "m5.xlarge,us-east-1-bos-1,0.24" -> $175.20, not us-east-1's $140.16.
+    let bos = res("i-bos");
+    assert_eq!(bos["region"], "us-east-1");
+    assert!(close(money(&bos["monthly_usd"]), 175.2), "{bos}");
+    assert!(close(money(&res("i-use1")["monthly_usd"]), 140.16));
+    // ebs.csv "us-east-1-bos-1,US East (Boston),0.15" (gp2 only): 100 GiB = $15; gp3 unpriced.
+    assert!(close(money(&res("vol-bos-gp2")["monthly_usd"]), 15.0));
+    let gp3 = res("vol-bos-gp3");
+    assert!(gp3["monthly_usd"].is_null());
+    assert!(
+        gp3["unpriced_reason"]
+            .as_str()
+            .unwrap()
+            .contains("us-east-1-bos-1"),
+        "{gp3}"
+    );
+    // MySQL 5.7: instance 0.171 x 730 + Extended Support (year 3 since 2026-03-01:
+    // 2 vCPU x $0.20) x 730 + 100 GiB gp2 x 0.115.
+    let legacy = res("legacy57");
+    assert!(
+        close(money(&legacy["monthly_usd"]), 124.83 + 292.0 + 11.5),
+        "{legacy}"
+    );
+    assert!(
+        legacy["cost_breakdown"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["item"]
+                .as_str()
+                .unwrap()
+                .contains("Extended Support mysql 5.7 (year 3")),
+        "{legacy}"
+    );
+    // Multi-AZ DB cluster: three members add up to 0.522 x 730 + 0.345 x 100.
+    let cluster: f64 = ["orders-1", "orders-2", "orders-3"]
+        .iter()
+        .map(|id| money(&res(id)["monthly_usd"]))
+        .sum();
+    assert!(close(cluster, 381.06 + 34.5), "{cluster}");
+    // Stale GPU row: priced, marked stale with a note.
+    let p5 = res("i-p5");
+    assert_eq!(p5["stale"], true);
+    assert!(close(money(&p5["monthly_usd"]), 105.2024 * 730.0));
+    // Dedicated-only metal: unpriced with the reason.
+    let metal = res("i-metal");
+    assert!(metal["monthly_usd"].is_null());
+    assert!(
+        metal["unpriced_reason"]
+            .as_str()
+            .unwrap()
+            .contains("Dedicated-tenancy")
+    );
+    // Table staleness is in JSON and said once on stderr.
+    assert_eq!(r["pricing"]["ebs"]["stale"], true);
+    assert_eq!(r["pricing"]["rds"]["stale"], true);
+    for (id, t) in r["pricing"].as_object().unwrap() {
+        let age = t["age_days"].as_i64().unwrap();
+        assert_eq!(t["stale"], age > 180, "{id}");
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.matches("price tables older than 180 days").count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("ebs (2024-07-18"), "{err}");
+    // Quiet keeps stderr clean; stdout stays JSON either way.
+    let out = finops(home.path())
+        .args(["scan", "-q", "--output", "json", "--from"])
+        .arg(&snap)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    json(&out.stdout);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -281,3 +281,85 @@ fn an_unreachable_endpoint_fails_with_a_hint() {
     assert!(stderr.contains("hint: "), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// moto creates a Multi-AZ DB cluster (non-Aurora engine, a cluster instance
+/// class) without members; members are DB instances that name the cluster.
+/// moto reports every clustered instance's storage type as "aurora", where
+/// AWS reports the cluster's (io1 here): the saved snapshot is corrected to
+/// what AWS says before it is priced.
+#[tokio::test(flavor = "multi_thread")]
+async fn multi_az_db_cluster_members_are_priced_from_the_cluster_rows() {
+    let moto = Moto::start();
+    let cfg = moto.config("us-east-1").await;
+    let rds = aws_sdk_rds::Client::new(&cfg);
+    rds.create_db_cluster()
+        .db_cluster_identifier("orders")
+        .engine("postgres")
+        .engine_version("16.4")
+        .db_cluster_instance_class("db.m6gd.large")
+        .storage_type("io1")
+        .allocated_storage(100)
+        .iops(1000)
+        .master_username("admin")
+        .master_user_password("not-a-real-password-1")
+        .send()
+        .await
+        .unwrap();
+    for id in ["orders-1", "orders-2", "orders-3"] {
+        rds.create_db_instance()
+            .db_instance_identifier(id)
+            .db_cluster_identifier("orders")
+            .engine("postgres")
+            .engine_version("16.4")
+            .db_instance_class("db.m6gd.large")
+            .send()
+            .await
+            .unwrap();
+    }
+    let home = tempfile::tempdir().unwrap();
+    let snap = home.path().join("inv.json");
+    finops(home.path())
+        .args(["scan", "--endpoint-url", &moto.url, "--region", "us-east-1"])
+        .args(["--services", "rds", "--no-progress", "-q", "--save"])
+        .arg(&snap)
+        .assert()
+        .success();
+    drop(moto);
+    let mut inv: Value = serde_json::from_slice(&std::fs::read(&snap).unwrap()).unwrap();
+    for r in inv["resources"].as_array_mut().unwrap() {
+        assert_eq!(r["db_cluster_identifier"], "orders", "{r}");
+        assert_eq!(r["storage_type"], "aurora", "moto's clustered storage type");
+        r["storage_type"] = "io1".into();
+        r["iops"] = 1000.into();
+    }
+    std::fs::write(&snap, serde_json::to_vec(&inv).unwrap()).unwrap();
+    let out = finops(home.path())
+        .args(["scan", "--output", "json", "--from"])
+        .arg(&snap)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let r = json(&out.stdout);
+    // rds_instances.csv: "postgresql,us-east-1,...,db.m6gd.large,multi-az-cluster,0.5220000000"
+    // and rds_other_prices.csv "...Multi AZ readable standbys Provisioned IOPS,0.3750000000"
+    // (io1 GB-month), "Provisioned IOPS Multi AZ readable standbys,0.3000000000" (per IOPS):
+    // the cluster is 0.522 x 730 + 100 x 0.375 + 1000 x 0.30; each member carries a third.
+    let mut sum = 0.0;
+    for id in ["orders-1", "orders-2", "orders-3"] {
+        let m = row(&r, id);
+        assert!(m["unpriced_reason"].is_null(), "{m}");
+        assert!(
+            m["cost_breakdown"][0]["item"]
+                .as_str()
+                .unwrap()
+                .contains("multi-az-cluster"),
+            "{m}"
+        );
+        assert!(
+            close(num(&m["cost_breakdown"][0]["monthly_usd"]), 0.174 * 730.0),
+            "{m}"
+        );
+        sum += num(&m["monthly_usd"]);
+    }
+    assert!((sum - (0.522 * 730.0 + 37.5 + 300.0)).abs() < 1e-6, "{sum}");
+}
