@@ -22,6 +22,8 @@ pub struct ConfigFile {
     pub output: Option<OutputFormat>,
     pub services: Option<Vec<Service>>,
     pub progress: Option<bool>,
+    /// Tables show every column on a terminal instead of fitting its width.
+    pub wide: Option<bool>,
     pub concurrency: Option<usize>,
     pub recommend: Option<crate::analysis::thresholds::Thresholds>,
     pub backend: Option<crate::sync::BackendFile>,
@@ -142,6 +144,8 @@ pub struct Settings {
     pub endpoint_url: Option<String>,
     pub output: OutputFormat,
     pub progress: bool,
+    /// Tables show every column on a terminal (`--wide`).
+    pub wide: bool,
     pub quiet: bool,
     pub verbose: u8,
     pub services: Vec<Service>,
@@ -601,6 +605,27 @@ impl Settings {
         };
         origins.push(("progress", progress.to_string(), o));
 
+        let (wide, o) = if args.wide {
+            (true, Origin::Flag)
+        } else if let Some(v) = env_nonempty(env, "FINOPS_WIDE") {
+            let w = match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                _ => {
+                    return Err(UsageError::new(
+                        format!("invalid FINOPS_WIDE {v:?}"),
+                        "use 1 or true (every column), 0 or false (fit the terminal)",
+                    ));
+                }
+            };
+            (w, Origin::Env("FINOPS_WIDE".into()))
+        } else if let Some(w) = file.wide {
+            (w, Origin::File)
+        } else {
+            (false, Origin::Default)
+        };
+        origins.push(("wide", wide.to_string(), o));
+
         let (concurrency, o) = if let Some(v) = env_nonempty(env, "FINOPS_CONCURRENCY") {
             let n = v
                 .trim()
@@ -722,6 +747,7 @@ impl Settings {
             endpoint_url,
             output,
             progress,
+            wide,
             quiet: args.quiet,
             verbose: args.verbose,
             services,

@@ -581,3 +581,87 @@ async fn no_downsize_from_the_old_type_right_after_a_resize() {
     // Reading the journal wrote nothing.
     assert_eq!(listing(&state), before);
 }
+
+/// A finding's year is 12 months, and the total counts each
+/// resource (region, kind, id) once at its largest finding, exactly; the
+/// table's money columns add up to their TOTAL rows as printed, and CSV
+/// money has cents, never 28 digits.
+#[test]
+fn demo_savings_are_cents_and_add_up_in_json_table_and_csv() {
+    use rust_decimal::Decimal;
+    use std::collections::BTreeMap;
+
+    use crate::terminal::{assert_columns_add_up, dec};
+
+    let home = tempfile::tempdir().unwrap();
+    let out = finops(home.path())
+        .args(["recommend", "--demo", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let r = json(&out.stdout);
+    let mut best: BTreeMap<(String, String, String), Decimal> = BTreeMap::new();
+    for rec in r["recommendations"].as_array().unwrap() {
+        if rec["monthly_savings_usd"].is_null() {
+            continue;
+        }
+        let m = dec(&rec["monthly_savings_usd"]);
+        assert_eq!(dec(&rec["annual_savings_usd"]), m * Decimal::from(12));
+        let s = |k: &str| rec[k].as_str().unwrap().to_string();
+        let b = best
+            .entry((s("region"), s("kind"), s("resource_id")))
+            .or_default();
+        *b = (*b).max(m);
+    }
+    let total: Decimal = best.values().copied().sum();
+    assert_eq!(dec(&r["totals"]["monthly_savings_usd"]), total);
+    assert_eq!(
+        dec(&r["totals"]["annual_savings_usd"]),
+        total * Decimal::from(12)
+    );
+
+    let out = finops(home.path())
+        .args(["recommend", "--demo"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(assert_columns_add_up(&table), 2, "{table}");
+    // The action summary is sorted by dollars, largest first.
+    let (_, rows) = crate::terminal::tables(&table)
+        .into_iter()
+        .find(|(h, _)| h.first().is_some_and(|c| c == "ACTION"))
+        .expect("an action summary");
+    let dollars: Vec<Decimal> = rows
+        .iter()
+        .filter(|r| !r[0].starts_with("TOTAL"))
+        .map(|r| {
+            r[2].trim_start_matches('$')
+                .replace(',', "")
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert!(dollars.windows(2).all(|w| w[0] >= w[1]), "{table}");
+
+    let out = finops(home.path())
+        .args(["recommend", "--demo", "-o", "csv"])
+        .output()
+        .unwrap();
+    let mut rdr = ::csv::Reader::from_reader(out.stdout.as_slice());
+    let header = rdr.headers().unwrap().clone();
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        for name in [
+            "current_monthly_usd",
+            "monthly_savings_usd",
+            "annual_savings_usd",
+        ] {
+            let i = header.iter().position(|h| h == name).unwrap();
+            let v = &rec[i];
+            assert!(
+                v.is_empty() || v.split_once('.').is_some_and(|(_, f)| f.len() == 2),
+                "{name} {v}"
+            );
+        }
+    }
+}
