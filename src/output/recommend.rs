@@ -186,7 +186,7 @@ fn unpriced_table(p: &Printer, unpriced: &[&Recommendation]) -> String {
         Column::whole("RISK", 50),
         Column::whole("IN PLACE", 30),
         Column::text("EVIDENCE", 55, 16),
-        Column::note("UNPRICED BECAUSE", 65),
+        Column::note("REASON", 90),
     ]);
     for rec in unpriced {
         g.row(vec![

@@ -582,7 +582,7 @@ async fn no_downsize_from_the_old_type_right_after_a_resize() {
     assert_eq!(listing(&state), before);
 }
 
-/// A finding's year is 12 months, and the total counts each
+/// Findings are to the cent, a year is 12 months, and the total counts each
 /// resource (region, kind, id) once at its largest finding, exactly; the
 /// table's money columns add up to their TOTAL rows as printed, and CSV
 /// money has cents, never 28 digits.
@@ -606,6 +606,7 @@ fn demo_savings_are_cents_and_add_up_in_json_table_and_csv() {
             continue;
         }
         let m = dec(&rec["monthly_savings_usd"]);
+        assert!(m.normalize().scale() <= 2, "not to the cent: {rec}");
         assert_eq!(dec(&rec["annual_savings_usd"]), m * Decimal::from(12));
         let s = |k: &str| rec[k].as_str().unwrap().to_string();
         let b = best
@@ -663,5 +664,63 @@ fn demo_savings_are_cents_and_add_up_in_json_table_and_csv() {
                 "{name} {v}"
             );
         }
+    }
+}
+
+/// The table names each resource (its Name tag), says whether the change is
+/// in place, and lists unpriced findings in their own section with the
+/// reason, outside the priced table and its totals.
+#[test]
+fn demo_table_has_names_in_place_and_an_unpriced_section() {
+    let home = tempfile::tempdir().unwrap();
+    let out = finops(home.path())
+        .args(["recommend", "--demo", "-o", "json"])
+        .output()
+        .unwrap();
+    let r = json(&out.stdout);
+    let recs = r["recommendations"].as_array().unwrap();
+    let unpriced: Vec<&Value> = recs
+        .iter()
+        .filter(|x| x["monthly_savings_usd"].is_null())
+        .collect();
+    assert!(!unpriced.is_empty(), "the demo has unpriced findings");
+
+    let out = finops(home.path())
+        .args(["recommend", "--demo"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    let tables = crate::terminal::tables(&table);
+    let (header, rows) = &tables[0];
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (res, name, in_place) = (col("RESOURCE"), col("NAME"), col("IN PLACE"));
+    for rec in recs.iter().filter(|x| !x["monthly_savings_usd"].is_null()) {
+        let id = rec["resource_id"].as_str().unwrap();
+        let label = id.split_once(":loadbalancer/").map_or(id, |(_, r)| r);
+        let row = rows
+            .iter()
+            .find(|row| row[res] == label && row[col("ACTION")] == rec["action"].as_str().unwrap())
+            .unwrap_or_else(|| panic!("{id} not in the table:\n{table}"));
+        assert_eq!(row[name], rec["name"].as_str().unwrap_or(""), "{table}");
+        let want = if rec["in_place"] == true { "yes" } else { "no" };
+        assert_eq!(row[in_place], want, "{table}");
+    }
+    assert!(rows.iter().any(|row| row[name] == "api-data"), "{table}");
+
+    let (header, rows) = tables
+        .iter()
+        .find(|(h, _)| h.iter().any(|c| c == "REASON"))
+        .unwrap_or_else(|| panic!("no unpriced section:\n{table}"));
+    assert!(table.contains("Unpriced findings ("), "{table}");
+    let res = header.iter().position(|h| h == "RESOURCE").unwrap();
+    let why = header.iter().position(|h| h == "REASON").unwrap();
+    assert_eq!(rows.len(), unpriced.len(), "{table}");
+    for u in &unpriced {
+        let id = u["resource_id"].as_str().unwrap();
+        let label = id.split_once(":loadbalancer/").map_or(id, |(_, r)| r);
+        let row = rows.iter().find(|row| row[res] == label).unwrap();
+        assert_eq!(row[why], u["unpriced_reason"].as_str().unwrap());
+        // Not in the priced table.
+        assert!(!tables[0].1.iter().any(|row| row[2] == label), "{table}");
     }
 }
