@@ -835,6 +835,36 @@ mod tests {
     }
 
     #[test]
+    fn wide_comes_from_the_flag_env_or_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config_in(dir.path(), "wide = true\n");
+        let none = env_of(&[]);
+        let args = GlobalArgs::default();
+        assert!(!Settings::resolve(&args, &none).unwrap().wide);
+        let file = GlobalArgs {
+            config: Some(cfg.clone()),
+            ..Default::default()
+        };
+        assert!(Settings::resolve(&file, &none).unwrap().wide);
+        // The environment beats the file, the flag beats both.
+        let off = env_of(&[("FINOPS_WIDE", "0")]);
+        assert!(!Settings::resolve(&file, &off).unwrap().wide);
+        let flag = GlobalArgs {
+            config: Some(cfg),
+            wide: true,
+            ..Default::default()
+        };
+        assert!(Settings::resolve(&flag, &off).unwrap().wide);
+        assert!(
+            Settings::resolve(&args, &env_of(&[("FINOPS_WIDE", "true")]))
+                .unwrap()
+                .wide
+        );
+        let err = Settings::resolve(&args, &env_of(&[("FINOPS_WIDE", "sure")])).unwrap_err();
+        assert!(err.to_string().contains("FINOPS_WIDE"), "{err}");
+    }
+
+    #[test]
     fn flags_beat_env_beat_file_beat_defaults() {
         let dir = tempfile::tempdir().unwrap();
         let cfg = config_in(

@@ -214,6 +214,8 @@ fn scan_fits_80_and_120_columns_without_wrapping_an_id_or_amount() {
     for cols in [80, 120] {
         let out = in_terminal(home.path(), cols, &["scan", "--demo"], &[]);
         assert_fits(&out, cols);
+        // One line per resource (nothing wraps), then TOTAL.
+        assert_eq!(tables(&out)[0].1.len(), rows.len() + 1, "{out}");
         assert_whole(&out, cols, "id", &ids);
         assert_whole(&out, cols, "amount", &amounts);
         // The resource, service and region tables each have a TOTAL row.
@@ -241,6 +243,12 @@ fn recommend_fits_80_and_120_columns_without_wrapping_an_id_or_amount() {
     for cols in [80, 120] {
         let out = in_terminal(home.path(), cols, &["recommend", "--demo"], &[]);
         assert_fits(&out, cols);
+        // One line per priced finding (nothing wraps), then TOTAL.
+        let priced = recs
+            .iter()
+            .filter(|x| !x["monthly_savings_usd"].is_null())
+            .count();
+        assert_eq!(tables(&out)[0].1.len(), priced + 1, "{out}");
         assert_whole(&out, cols, "id", &ids);
         assert_whole(&out, cols, "amount", &amounts);
         // The findings and the action summary each have a TOTAL row.
