@@ -212,10 +212,6 @@ impl Grid {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
     /// The distinct notes of the note columns, in order of first appearance.
     fn notes(&self) -> Vec<&str> {
         let mut notes: Vec<&str> = Vec::new();
@@ -512,6 +508,25 @@ mod tests {
         assert!(!l.visible.contains(&4), "{l:?}");
         let l = g.layout(Some(30));
         assert_eq!(l.visible, vec![0, 3], "{l:?}");
+    }
+
+    #[test]
+    fn a_total_label_survives_its_column_being_hidden() {
+        let mut g = Grid::new(vec![
+            Column::whole("REGION", 10),
+            Column::whole("ID", REQUIRED),
+            Column::money("$/MONTH", REQUIRED),
+        ]);
+        g.row(vec![
+            "us-east-1".into(),
+            "i-0123456789abcdef0".into(),
+            "$1.00".into(),
+        ]);
+        g.total(vec!["TOTAL".into(), String::new(), "$1.00".into()]);
+        let s = g.render(plain(), Some(40));
+        let header = s.lines().nth(1).unwrap();
+        assert!(!header.contains("REGION") && s.contains("│ TOTAL "), "{s}");
+        assert!(widest(&s) <= 40, "{s}");
     }
 
     #[test]
