@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use super::fit::{Column, Grid, REQUIRED};
 use rust_decimal::Decimal;
 
+use super::fit::{Column, Grid, REQUIRED};
 use super::{Printer, csv_cents, csv_rate, usd, usd_hourly};
 use crate::inventory::Kind;
 use crate::pricing::PricedResource;
