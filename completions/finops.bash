@@ -83,7 +83,7 @@ _finops() {
 
     case "${cmd}" in
         finops)
-            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version scan recommend sync resize savings watch pricing config completions help"
+            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --help --version scan recommend sync resize savings watch pricing config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -125,7 +125,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__completions)
-            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version bash elvish fish powershell zsh"
+            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -167,7 +167,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__config)
-            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version"
+            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -363,7 +363,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__pricing)
-            opts="-o -q -v -h -V --engine --multi-az --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version"
+            opts="-o -q -v -h -V --engine --multi-az --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -409,7 +409,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__recommend)
-            opts="-o -q -v -h -V --demo --from --lookback-days --period --exclude-tag --min-savings --fail-on-savings --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version"
+            opts="-o -q -v -h -V --demo --from --lookback-days --period --exclude-tag --min-savings --fail-on-savings --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -479,7 +479,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__resize)
-            opts="-y -o -q -v -h -V --to --from-recommendations --all --recover --dry-run --yes --max-changes --apply-immediately --allow-upsize --lookback-days --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version"
+            opts="-y -o -q -v -h -V --to --from-recommendations --all --recover --dry-run --yes --max-changes --apply-immediately --allow-upsize --lookback-days --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -537,7 +537,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__savings)
-            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version"
+            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -579,7 +579,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__scan)
-            opts="-o -q -v -h -V --demo --from --save --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version"
+            opts="-o -q -v -h -V --demo --from --save --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -633,7 +633,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__sync)
-            opts="-o -q -v -h -V --demo --from --with-recommendations --dry-run --check --status --full --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version"
+            opts="-o -q -v -h -V --demo --from --with-recommendations --dry-run --check --status --full --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -683,7 +683,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__watch)
-            opts="-o -q -v -h -V --interval --once --max-cycles --metrics-file --max-consecutive-failures --demo --lookback-days --period --exclude-tag --min-savings --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --quiet --verbose --services --config --help --version"
+            opts="-o -q -v -h -V --interval --once --max-cycles --metrics-file --max-consecutive-failures --demo --lookback-days --period --exclude-tag --min-savings --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

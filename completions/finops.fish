@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_finops_global_optspecs
-    string join \n profile= region= all-regions endpoint-url= o/output= no-progress q/quiet v/verbose services= config= h/help V/version
+    string join \n profile= region= all-regions endpoint-url= o/output= no-progress wide q/quiet v/verbose services= config= h/help V/version
 end
 
 function __fish_finops_needs_command
@@ -38,6 +38,7 @@ asg\t''"
 complete -c finops -n "__fish_finops_needs_command" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_needs_command" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
 complete -c finops -n "__fish_finops_needs_command" -l no-progress -d 'Never show progress bars'
+complete -c finops -n "__fish_finops_needs_command" -l wide -d 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
 complete -c finops -n "__fish_finops_needs_command" -s q -l quiet -d 'Print only the results and errors'
 complete -c finops -n "__fish_finops_needs_command" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
 complete -c finops -n "__fish_finops_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -72,6 +73,7 @@ complete -c finops -n "__fish_finops_using_subcommand scan" -l sync -d 'Also pus
 complete -c finops -n "__fish_finops_using_subcommand scan" -l allow-insecure-http -d 'Allow the bearer token over plain HTTP to a non-loopback host'
 complete -c finops -n "__fish_finops_using_subcommand scan" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
 complete -c finops -n "__fish_finops_using_subcommand scan" -l no-progress -d 'Never show progress bars'
+complete -c finops -n "__fish_finops_using_subcommand scan" -l wide -d 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
 complete -c finops -n "__fish_finops_using_subcommand scan" -s q -l quiet -d 'Print only the results and errors'
 complete -c finops -n "__fish_finops_using_subcommand scan" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
 complete -c finops -n "__fish_finops_using_subcommand scan" -s h -l help -d 'Print help'
@@ -100,6 +102,7 @@ complete -c finops -n "__fish_finops_using_subcommand recommend" -l sync -d 'Als
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l allow-insecure-http -d 'Allow the bearer token over plain HTTP to a non-loopback host'
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l no-progress -d 'Never show progress bars'
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l wide -d 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
 complete -c finops -n "__fish_finops_using_subcommand recommend" -s q -l quiet -d 'Print only the results and errors'
 complete -c finops -n "__fish_finops_using_subcommand recommend" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
 complete -c finops -n "__fish_finops_using_subcommand recommend" -s h -l help -d 'Print help'
@@ -127,6 +130,7 @@ complete -c finops -n "__fish_finops_using_subcommand sync" -l full -d 'Send eve
 complete -c finops -n "__fish_finops_using_subcommand sync" -l allow-insecure-http -d 'Allow the bearer token over plain HTTP to a non-loopback host'
 complete -c finops -n "__fish_finops_using_subcommand sync" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
 complete -c finops -n "__fish_finops_using_subcommand sync" -l no-progress -d 'Never show progress bars'
+complete -c finops -n "__fish_finops_using_subcommand sync" -l wide -d 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
 complete -c finops -n "__fish_finops_using_subcommand sync" -s q -l quiet -d 'Print only the results and errors'
 complete -c finops -n "__fish_finops_using_subcommand sync" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
 complete -c finops -n "__fish_finops_using_subcommand sync" -s h -l help -d 'Print help'
@@ -155,6 +159,7 @@ complete -c finops -n "__fish_finops_using_subcommand resize" -l apply-immediate
 complete -c finops -n "__fish_finops_using_subcommand resize" -l allow-upsize -d 'Allow a target that costs more than the current type'
 complete -c finops -n "__fish_finops_using_subcommand resize" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
 complete -c finops -n "__fish_finops_using_subcommand resize" -l no-progress -d 'Never show progress bars'
+complete -c finops -n "__fish_finops_using_subcommand resize" -l wide -d 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
 complete -c finops -n "__fish_finops_using_subcommand resize" -s q -l quiet -d 'Print only the results and errors'
 complete -c finops -n "__fish_finops_using_subcommand resize" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
 complete -c finops -n "__fish_finops_using_subcommand resize" -s h -l help -d 'Print help'
@@ -173,6 +178,7 @@ asg\t''"
 complete -c finops -n "__fish_finops_using_subcommand savings" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand savings" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
 complete -c finops -n "__fish_finops_using_subcommand savings" -l no-progress -d 'Never show progress bars'
+complete -c finops -n "__fish_finops_using_subcommand savings" -l wide -d 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
 complete -c finops -n "__fish_finops_using_subcommand savings" -s q -l quiet -d 'Print only the results and errors'
 complete -c finops -n "__fish_finops_using_subcommand savings" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
 complete -c finops -n "__fish_finops_using_subcommand savings" -s h -l help -d 'Print help'
@@ -204,6 +210,7 @@ complete -c finops -n "__fish_finops_using_subcommand watch" -l sync -d 'Also pu
 complete -c finops -n "__fish_finops_using_subcommand watch" -l allow-insecure-http -d 'Allow the bearer token over plain HTTP to a non-loopback host'
 complete -c finops -n "__fish_finops_using_subcommand watch" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
 complete -c finops -n "__fish_finops_using_subcommand watch" -l no-progress -d 'Never show progress bars'
+complete -c finops -n "__fish_finops_using_subcommand watch" -l wide -d 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
 complete -c finops -n "__fish_finops_using_subcommand watch" -s q -l quiet -d 'Print only the results and errors'
 complete -c finops -n "__fish_finops_using_subcommand watch" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
 complete -c finops -n "__fish_finops_using_subcommand watch" -s h -l help -d 'Print help'
@@ -224,6 +231,7 @@ complete -c finops -n "__fish_finops_using_subcommand pricing" -l config -d 'Con
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l multi-az -d 'For DB classes: only the Multi-AZ price'
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l no-progress -d 'Never show progress bars'
+complete -c finops -n "__fish_finops_using_subcommand pricing" -l wide -d 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
 complete -c finops -n "__fish_finops_using_subcommand pricing" -s q -l quiet -d 'Print only the results and errors'
 complete -c finops -n "__fish_finops_using_subcommand pricing" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
 complete -c finops -n "__fish_finops_using_subcommand pricing" -s h -l help -d 'Print help'
@@ -242,6 +250,7 @@ asg\t''"
 complete -c finops -n "__fish_finops_using_subcommand config" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand config" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
 complete -c finops -n "__fish_finops_using_subcommand config" -l no-progress -d 'Never show progress bars'
+complete -c finops -n "__fish_finops_using_subcommand config" -l wide -d 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
 complete -c finops -n "__fish_finops_using_subcommand config" -s q -l quiet -d 'Print only the results and errors'
 complete -c finops -n "__fish_finops_using_subcommand config" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
 complete -c finops -n "__fish_finops_using_subcommand config" -s h -l help -d 'Print help'
@@ -260,6 +269,7 @@ asg\t''"
 complete -c finops -n "__fish_finops_using_subcommand completions" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand completions" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
 complete -c finops -n "__fish_finops_using_subcommand completions" -l no-progress -d 'Never show progress bars'
+complete -c finops -n "__fish_finops_using_subcommand completions" -l wide -d 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
 complete -c finops -n "__fish_finops_using_subcommand completions" -s q -l quiet -d 'Print only the results and errors'
 complete -c finops -n "__fish_finops_using_subcommand completions" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
 complete -c finops -n "__fish_finops_using_subcommand completions" -s h -l help -d 'Print help'

@@ -60,6 +60,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub no_progress: bool,
 
+    /// Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE
+    #[arg(long, global = true)]
+    pub wide: bool,
+
     /// Print only the results and errors
     #[arg(long, short, global = true, conflicts_with = "verbose")]
     pub quiet: bool,

@@ -22,6 +22,8 @@ pub struct ConfigFile {
     pub output: Option<OutputFormat>,
     pub services: Option<Vec<Service>>,
     pub progress: Option<bool>,
+    /// Tables show every column on a terminal instead of fitting its width.
+    pub wide: Option<bool>,
     pub concurrency: Option<usize>,
     pub recommend: Option<crate::analysis::thresholds::Thresholds>,
     pub backend: Option<crate::sync::BackendFile>,
@@ -142,6 +144,8 @@ pub struct Settings {
     pub endpoint_url: Option<String>,
     pub output: OutputFormat,
     pub progress: bool,
+    /// Tables show every column on a terminal (`--wide`).
+    pub wide: bool,
     pub quiet: bool,
     pub verbose: u8,
     pub services: Vec<Service>,
@@ -626,6 +630,27 @@ impl Settings {
         };
         origins.push(("progress", progress.to_string(), o));
 
+        let (wide, o) = if args.wide {
+            (true, Origin::Flag)
+        } else if let Some(v) = env_nonempty(env, "FINOPS_WIDE") {
+            let w = match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                _ => {
+                    return Err(UsageError::new(
+                        format!("invalid FINOPS_WIDE {v:?}"),
+                        "use 1 or true (every column), 0 or false (fit the terminal)",
+                    ));
+                }
+            };
+            (w, Origin::Env("FINOPS_WIDE".into()))
+        } else if let Some(w) = file.wide {
+            (w, Origin::File)
+        } else {
+            (false, Origin::Default)
+        };
+        origins.push(("wide", wide.to_string(), o));
+
         let (concurrency, o) = if let Some(v) = env_nonempty(env, "FINOPS_CONCURRENCY") {
             let n = v
                 .trim()
@@ -747,6 +772,7 @@ impl Settings {
             endpoint_url,
             output,
             progress,
+            wide,
             quiet: args.quiet,
             verbose: args.verbose,
             services,
@@ -831,6 +857,36 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn wide_comes_from_the_flag_env_or_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config_in(dir.path(), "wide = true\n");
+        let none = env_of(&[]);
+        let args = GlobalArgs::default();
+        assert!(!Settings::resolve(&args, &none).unwrap().wide);
+        let file = GlobalArgs {
+            config: Some(cfg.clone()),
+            ..Default::default()
+        };
+        assert!(Settings::resolve(&file, &none).unwrap().wide);
+        // The environment beats the file, the flag beats both.
+        let off = env_of(&[("FINOPS_WIDE", "0")]);
+        assert!(!Settings::resolve(&file, &off).unwrap().wide);
+        let flag = GlobalArgs {
+            config: Some(cfg),
+            wide: true,
+            ..Default::default()
+        };
+        assert!(Settings::resolve(&flag, &off).unwrap().wide);
+        assert!(
+            Settings::resolve(&args, &env_of(&[("FINOPS_WIDE", "true")]))
+                .unwrap()
+                .wide
+        );
+        let err = Settings::resolve(&args, &env_of(&[("FINOPS_WIDE", "sure")])).unwrap_err();
+        assert!(err.to_string().contains("FINOPS_WIDE"), "{err}");
     }
 
     #[test]

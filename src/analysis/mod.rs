@@ -286,7 +286,9 @@ fn monthly_of(r: &PricedResource) -> Result<Decimal, Unpriced> {
 fn priced_as(res: &Resource, change: impl FnOnce(&mut Resource)) -> Result<Decimal, Unpriced> {
     let mut r = res.clone();
     change(&mut r);
-    price_resource(&r).map(|p| cents(p.monthly))
+    // Rounded as a scan row is (each part to the cent, then summed), so a
+    // path's figure equals what a scan of the changed resource would show.
+    price_resource(&r).map(|p| pricing::fleet::rounded(p).monthly)
 }
 
 /// One finding before it is keyed and added.

@@ -782,6 +782,11 @@ fn the_members_of_a_group_get_no_findings_of_their_own() {
         .unwrap();
     let t = crate::commands::recommend::totals(&o.recommendations);
     assert_eq!(t.monthly_savings_usd, best);
+    // The group's two findings are alternatives: the actions add up to the
+    // total, not to both findings.
+    let by_action: Decimal = t.by_action.values().map(|a| a.monthly_savings_usd).sum();
+    assert_eq!(by_action, best);
+    assert_eq!(t.by_action.values().map(|a| a.findings).sum::<usize>(), 2);
     assert_eq!(o.coverage.covered_by_other_finding, 2);
     assert_eq!(o.coverage.with_findings, 1);
     assert_reconciles(&o);
@@ -1050,4 +1055,24 @@ fn snapshot_and_delete_is_priced_at_the_rds_backup_rate() {
         r.current_monthly_usd.map(|c| c - dec!(9.50))
     );
     assert_reconciles(&o);
+}
+
+#[test]
+fn the_actions_add_up_to_the_total() {
+    let inv = crate::inventory::demo::inventory();
+    let m = crate::inventory::demo::metrics(&inv, 14, 3600, 20_000 * DAY);
+    let e = crate::inventory::demo::extras(&inv);
+    let o = analyse(&price_inventory(inv), &m, &e, &Thresholds::default(), &[]);
+    let t = crate::commands::recommend::totals(&o.recommendations);
+    let sum: Decimal = t.by_action.values().map(|a| a.monthly_savings_usd).sum();
+    assert_eq!(sum, t.monthly_savings_usd);
+    let priced = o
+        .recommendations
+        .iter()
+        .filter(|r| r.monthly_savings_usd.is_some())
+        .count();
+    assert_eq!(
+        t.by_action.values().map(|a| a.findings).sum::<usize>(),
+        priced
+    );
 }

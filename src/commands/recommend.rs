@@ -18,7 +18,10 @@ use crate::settings::Settings;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ActionTotal {
+    /// Priced findings with this action.
     pub findings: usize,
+    /// The savings of this action that the total counts (each resource at its
+    /// largest finding): the actions add up to `monthly_savings_usd`.
     pub monthly_savings_usd: Decimal,
 }
 
@@ -57,19 +60,26 @@ pub struct RecommendReport {
 
 pub fn totals(recs: &[Recommendation]) -> SavingsTotals {
     let mut t = SavingsTotals::default();
-    let mut best: HashMap<&str, Decimal> = HashMap::new();
-    for r in recs {
+    // Each resource once, at its largest finding (the first at that amount).
+    let mut best: HashMap<&str, (Decimal, usize)> = HashMap::new();
+    for (i, r) in recs.iter().enumerate() {
         let Some(saving) = r.monthly_savings_usd else {
             t.unpriced_findings += 1;
             continue;
         };
-        let e = t.by_action.entry(r.action).or_default();
-        e.findings += 1;
-        e.monthly_savings_usd += saving;
-        let b = best.entry(r.resource_key.as_str()).or_default();
-        *b = (*b).max(saving);
+        t.by_action.entry(r.action).or_default().findings += 1;
+        let b = best.entry(r.resource_key.as_str()).or_insert((saving, i));
+        if saving > b.0 {
+            *b = (saving, i);
+        }
     }
-    t.monthly_savings_usd = best.values().copied().sum();
+    for (saving, i) in best.into_values() {
+        t.by_action
+            .entry(recs[i].action)
+            .or_default()
+            .monthly_savings_usd += saving;
+        t.monthly_savings_usd += saving;
+    }
     t.annual_savings_usd = t.monthly_savings_usd * Decimal::from(12);
     t
 }

@@ -1,6 +1,7 @@
 //! The Printer owns stdout and stderr: data goes to stdout, everything else
 //! (progress, notes, warnings) to stderr, gated by quiet/verbose/progress.
 
+pub mod fit;
 pub mod recommend;
 pub mod scan;
 
@@ -20,11 +21,31 @@ pub struct Printer {
     verbose: u8,
     progress: bool,
     stdout_tty: bool,
+    /// The terminal's width when tables must fit it (stdout is a terminal
+    /// and not `--wide`); None shows every column whole.
+    width: Option<usize>,
+}
+
+/// The width of the terminal on stdout: COLUMNS when set (as `ls` and
+/// Python read it), else the terminal's own size, else 80.
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&w| w > 0)
+        .or_else(|| {
+            comfy_table::Table::new()
+                .width()
+                .map(usize::from)
+                .filter(|&w| w > 0)
+        })
+        .unwrap_or(80)
 }
 
 impl Printer {
     pub fn new(settings: &Settings) -> Self {
         let stderr_tty = std::io::stderr().is_terminal();
+        let stdout_tty = std::io::stdout().is_terminal();
         Printer {
             format: settings.output,
             quiet: settings.quiet,
@@ -33,7 +54,8 @@ impl Printer {
                 && !settings.quiet
                 && stderr_tty
                 && settings.output == OutputFormat::Table,
-            stdout_tty: std::io::stdout().is_terminal(),
+            stdout_tty,
+            width: (stdout_tty && !settings.wide).then(terminal_width),
         }
     }
 
@@ -45,6 +67,7 @@ impl Printer {
             verbose: 0,
             progress: false,
             stdout_tty: false,
+            width: None,
         }
     }
 
@@ -139,6 +162,23 @@ impl Printer {
             .then(|| indicatif::MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
     }
 
+    /// The width tables and text under them must fit, or None (every column).
+    pub fn width(&self) -> Option<usize> {
+        self.width
+    }
+
+    /// A table rendered to fit the terminal (see [`fit`]), with its
+    /// footnotes and hidden columns under it.
+    pub fn grid(&self, grid: &fit::Grid) -> String {
+        grid.render(self.table(), self.width)
+    }
+
+    /// Text under a table, wrapped at spaces to the terminal's width (ids
+    /// and amounts are never split); continuation lines are indented.
+    pub fn prose(&self, text: &str) -> String {
+        fit::wrap(text, self.width, 2)
+    }
+
     pub fn table(&self) -> comfy_table::Table {
         let mut t = comfy_table::Table::new();
         if self.stdout_tty {
@@ -179,6 +219,21 @@ pub fn usd_hourly(v: Decimal) -> String {
     usd(v, dp)
 }
 
+/// Money in CSV: to the cent (half away from zero), e.g. `140.16`, `0.00`.
+pub fn csv_cents(v: Decimal) -> String {
+    format!(
+        "{:.2}",
+        v.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+    )
+}
+
+/// A rate in CSV: its own decimals, at most 6 (`0.192`, `0.027397`).
+pub fn csv_rate(v: Decimal) -> String {
+    v.round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero)
+        .normalize()
+        .to_string()
+}
+
 pub fn right(cell: impl Into<String>) -> comfy_table::Cell {
     comfy_table::Cell::new(cell.into()).set_alignment(comfy_table::CellAlignment::Right)
 }
@@ -199,5 +254,12 @@ mod tests {
         assert_eq!(usd_hourly(dec!(0.0456)), "$0.0456");
         assert_eq!(usd_hourly(dec!(2)), "$2.00");
         assert_eq!(usd_hourly(dec!(0.0273972602739726)), "$0.027397");
+        assert_eq!(csv_cents(dec!(140.16)), "140.16");
+        assert_eq!(csv_cents(dec!(0)), "0.00");
+        assert_eq!(csv_cents(dec!(8.005)), "8.01");
+        assert_eq!(csv_cents(dec!(32.99999999999999999999999999)), "33.00");
+        assert_eq!(csv_rate(dec!(0.1920)), "0.192");
+        assert_eq!(csv_rate(dec!(0.0273972602739726)), "0.027397");
+        assert_eq!(csv_rate(dec!(2)), "2");
     }
 }

@@ -1,10 +1,16 @@
 //! Renders recommendations as a table or CSV (JSON is the report itself).
 
-use comfy_table::Cell;
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
+
+use rust_decimal::Decimal;
 use serde_json::Value;
 
-use super::{Printer, right, usd};
+use super::fit::{Column, Grid, REQUIRED};
+use super::{Printer, csv_cents, usd};
+use crate::analysis::Recommendation;
 use crate::commands::recommend::RecommendReport;
+use crate::pricing::fleet::cents;
 
 fn short(v: &Value) -> String {
     match v {
@@ -36,88 +42,226 @@ fn resource_label(id: &str) -> &str {
     id.split_once(":loadbalancer/").map_or(id, |(_, rest)| rest)
 }
 
+/// The finding's saving to the cent as the table shows it, or None when it
+/// is unpriced.
+fn saved(rec: &Recommendation) -> Option<Decimal> {
+    rec.monthly_savings_usd.map(cents)
+}
+
+fn change(rec: &Recommendation) -> String {
+    match &rec.target {
+        Some(tg) if tg.get("desired_capacity").is_some() => format!(
+            "{} -> {} instances",
+            rec.current["desired_capacity"], tg["desired_capacity"]
+        ),
+        Some(tg) => format!("{} -> {}", short(&rec.current), short(tg)),
+        None => short(&rec.current),
+    }
+}
+
+fn risk(rec: &Recommendation) -> String {
+    format!("{:?}", rec.risk).to_lowercase()
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
+/// Which priced findings the totals count: each resource (its key) once, at
+/// its largest finding (findings come sorted by savings, largest first); the
+/// others are alternatives.
+fn counted(recs: &[&Recommendation]) -> Vec<bool> {
+    let mut seen = HashSet::new();
+    recs.iter()
+        .map(|r| saved(r).is_some() && seen.insert(r.resource_key.as_str()))
+        .collect()
+}
+
+/// Per action: priced findings, and the savings the total counts; largest
+/// first, then by name.
+fn by_action(recs: &[&Recommendation], counted: &[bool]) -> Vec<(&'static str, usize, Decimal)> {
+    let mut m: BTreeMap<&'static str, (usize, Decimal)> = BTreeMap::new();
+    for (rec, &c) in recs.iter().zip(counted) {
+        let e = m.entry(rec.action).or_default();
+        e.0 += 1;
+        if c {
+            e.1 += saved(rec).unwrap_or_default();
+        }
+    }
+    let mut v: Vec<_> = m.into_iter().map(|(a, (n, d))| (a, n, d)).collect();
+    v.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(b.0)));
+    v
+}
+
+/// The priced findings with a TOTAL row, then the action summary.
+fn priced_tables(p: &Printer, r: &RecommendReport, priced: &[&Recommendation]) -> String {
+    let mut out = String::new();
+    let counted = counted(priced);
+    let mut g = Grid::new(vec![
+        Column::money("$/MONTH SAVED", REQUIRED),
+        Column::whole("ACTION", REQUIRED),
+        Column::whole("RESOURCE", REQUIRED),
+        Column::text("NAME", 45, 8),
+        Column::whole("REGION", 60),
+        Column::whole("CHANGE", 70),
+        Column::whole("RISK", 50),
+        Column::whole("IN PLACE", 30),
+        Column::text("EVIDENCE", 55, 16),
+    ]);
+    for (rec, &c) in priced.iter().zip(&counted) {
+        let money = match saved(rec) {
+            Some(d) if c => usd(d, 2),
+            Some(d) => format!("or {}", usd(d, 2)),
+            None => "unpriced".to_string(),
+        };
+        g.row(vec![
+            money,
+            rec.action.to_string(),
+            resource_label(&rec.resource_id).to_string(),
+            rec.name.clone().unwrap_or_default(),
+            rec.region.clone(),
+            change(rec),
+            risk(rec),
+            yes_no(rec.in_place),
+            rec.evidence.summary.clone(),
+        ]);
+    }
+    let blank = String::new;
+    let total = cents(r.totals.monthly_savings_usd);
+    g.row(vec![
+        usd(total, 2),
+        "TOTAL".into(),
+        blank(),
+        blank(),
+        blank(),
+        blank(),
+        blank(),
+        blank(),
+        blank(),
+    ]);
+    out.push_str(&p.grid(&g));
+    if counted
+        .iter()
+        .zip(priced)
+        .any(|(c, rec)| !c && saved(rec).is_some())
+    {
+        out.push_str(&p.prose(
+            "\"or $x\": another finding on a resource already counted. Findings on one resource are alternatives: the TOTAL counts each resource once, at its largest finding.\n",
+        ));
+    }
+    out.push('\n');
+
+    let mut g = Grid::new(vec![
+        Column::whole("ACTION", REQUIRED),
+        Column::money("FINDINGS", 50),
+        Column::money("$/MONTH", REQUIRED),
+        Column::money("$/YEAR", 40),
+    ]);
+    for (action, n, monthly) in by_action(priced, &counted) {
+        g.row(vec![
+            action.to_string(),
+            n.to_string(),
+            usd(monthly, 2),
+            usd(monthly * Decimal::from(12), 2),
+        ]);
+    }
+    g.row(vec![
+        "TOTAL (each resource once)".into(),
+        priced.len().to_string(),
+        usd(total, 2),
+        usd(total * Decimal::from(12), 2),
+    ]);
+    out.push_str(&p.grid(&g));
+    out
+}
+
+/// Findings whose resource has no price: evidence and the reason, no dollars.
+fn unpriced_table(p: &Printer, unpriced: &[&Recommendation]) -> String {
+    let mut g = Grid::new(vec![
+        Column::whole("ACTION", REQUIRED),
+        Column::whole("RESOURCE", REQUIRED),
+        Column::text("NAME", 45, 8),
+        Column::whole("REGION", 60),
+        Column::whole("CHANGE", 70),
+        Column::whole("RISK", 50),
+        Column::whole("IN PLACE", 30),
+        Column::text("EVIDENCE", 55, 16),
+        Column::note("REASON", 90),
+    ]);
+    for rec in unpriced {
+        g.row(vec![
+            rec.action.to_string(),
+            resource_label(&rec.resource_id).to_string(),
+            rec.name.clone().unwrap_or_default(),
+            rec.region.clone(),
+            change(rec),
+            risk(rec),
+            yes_no(rec.in_place),
+            rec.evidence.summary.clone(),
+            rec.unpriced_reason.clone().unwrap_or_default(),
+        ]);
+    }
+    let mut out = p.prose(&format!(
+        "\nUnpriced findings ({}): the resource has no list price, so no saving is shown and none is in the totals.\n",
+        unpriced.len()
+    ));
+    out.push_str(&p.grid(&g));
+    out
+}
+
 pub fn table(p: &Printer, r: &RecommendReport) -> String {
     let mut out = String::new();
+    let (priced, unpriced): (Vec<&Recommendation>, Vec<&Recommendation>) = r
+        .recommendations
+        .iter()
+        .partition(|rec| rec.monthly_savings_usd.is_some());
     if r.recommendations.is_empty() {
-        out.push_str("No findings: nothing idle or overprovisioned by the current thresholds.\n");
+        out.push_str(
+            &p.prose("No findings: nothing idle or overprovisioned by the current thresholds.\n"),
+        );
+    } else if priced.is_empty() {
+        out.push_str(&p.prose("No priced findings.\n"));
     } else {
-        let mut t = p.table();
-        t.set_header(vec![
-            "$/MONTH SAVED",
-            "ACTION",
-            "RESOURCE",
-            "REGION",
-            "CHANGE",
-            "RISK",
-            "EVIDENCE",
-        ]);
-        for rec in &r.recommendations {
-            let change = match &rec.target {
-                Some(tg) if tg.get("desired_capacity").is_some() => format!(
-                    "{} -> {} instances",
-                    rec.current["desired_capacity"], tg["desired_capacity"]
-                ),
-                Some(tg) => format!("{} -> {}", short(&rec.current), short(tg)),
-                None => short(&rec.current),
-            };
-            t.add_row(vec![
-                right(
-                    rec.monthly_savings_usd
-                        .map_or("unpriced".into(), |s| usd(s, 2)),
-                ),
-                Cell::new(rec.action),
-                Cell::new(resource_label(&rec.resource_id)),
-                Cell::new(&rec.region),
-                Cell::new(change),
-                Cell::new(format!("{:?}", rec.risk).to_lowercase()),
-                Cell::new(&rec.evidence.summary),
-            ]);
-        }
-        out.push_str(&t.to_string());
-        out.push_str("\n\n");
-        let mut t = p.table();
-        t.set_header(vec!["ACTION", "FINDINGS", "$/MONTH", "$/YEAR"]);
-        for (action, a) in &r.totals.by_action {
-            t.add_row(vec![
-                Cell::new(action),
-                right(a.findings.to_string()),
-                right(usd(a.monthly_savings_usd, 2)),
-                right(usd(
-                    a.monthly_savings_usd * rust_decimal::Decimal::from(12),
-                    2,
-                )),
-            ]);
-        }
-        t.add_row(vec![
-            Cell::new("TOTAL (each resource once)"),
-            right(r.recommendations.len().to_string()),
-            right(usd(r.totals.monthly_savings_usd, 2)),
-            right(usd(r.totals.annual_savings_usd, 2)),
-        ]);
-        out.push_str(&t.to_string());
-        out.push('\n');
+        out.push_str(&priced_tables(p, r, &priced));
     }
-    out.push_str(&format!(
+    if !unpriced.is_empty() {
+        out.push_str(&unpriced_table(p, &unpriced));
+    }
+    let mut text = format!(
         "\nBased on {} days of {}-minute data; prices from the bundled list-price tables (730 h/month).\n",
         r.lookback_days,
         r.period_seconds / 60
-    ));
+    );
     for (id, t) in &r.pricing {
-        out.push_str(&format!(
-            "  {id:<16} data date {:<10}  {}{}\n",
+        let _ = writeln!(
+            text,
+            "  {id:<16} data date {:<10}  {}{}",
             t.data_date,
             t.description,
             if t.stale { " (stale)" } else { "" }
-        ));
+        );
     }
+    let c = &r.coverage;
+    let _ = writeln!(
+        text,
+        "Resources looked at: {}: {} with findings, {} covered by another finding, {} with insufficient data, {} excluded by tag, {} with no finding.",
+        c.resources,
+        c.with_findings,
+        c.covered_by_other_finding,
+        c.insufficient_data,
+        c.excluded_by_tag,
+        c.no_finding
+    );
     if !r.insufficient_data.is_empty() {
-        out.push_str(&format!(
-            "\nInsufficient data (no rightsizing verdict), {} resource(s):\n",
+        let _ = writeln!(
+            text,
+            "\nInsufficient data (no rightsizing verdict), {} resource(s):",
             r.insufficient_data.len()
-        ));
+        );
         for i in &r.insufficient_data {
-            out.push_str(&format!(
-                "  {} {} ({}): {:.0} h of data, {:.0} h needed{}\n",
+            let _ = writeln!(
+                text,
+                "  {} {} ({}): {:.0} h of data, {:.0} h needed{}",
                 i.region,
                 resource_label(&i.resource_id),
                 i.kind,
@@ -127,15 +271,24 @@ pub fn table(p: &Printer, r: &RecommendReport) -> String {
                     .as_deref()
                     .map(|r| format!(" ({r})"))
                     .unwrap_or_default()
-            ));
+            );
         }
     }
+    if !r.excluded.is_empty() {
+        let _ = writeln!(text, "\nExcluded by tag, {} resource(s):", r.excluded.len());
+        for x in &r.excluded {
+            let _ = writeln!(
+                text,
+                "  {} {} ({}): {}",
+                x.region,
+                resource_label(&x.resource_id),
+                x.kind,
+                x.tag
+            );
+        }
+    }
+    out.push_str(&p.prose(&text));
     out
-}
-
-/// A CSV money cell: to the cent, empty when unpriced.
-fn opt_money(v: Option<rust_decimal::Decimal>) -> String {
-    v.map(|d| format!("{:.2}", d)).unwrap_or_default()
 }
 
 pub fn csv(r: &RecommendReport) -> anyhow::Result<String> {
@@ -156,7 +309,11 @@ pub fn csv(r: &RecommendReport) -> anyhow::Result<String> {
         "in_place",
         "confidence",
         "evidence",
+        "name",
+        "new_monthly_usd",
+        "unpriced_reason",
     ])?;
+    let money = |v: Option<Decimal>| v.map(csv_cents).unwrap_or_default();
     for rec in &r.recommendations {
         w.write_record([
             rec.recommendation_id.as_str(),
@@ -167,13 +324,16 @@ pub fn csv(r: &RecommendReport) -> anyhow::Result<String> {
             rec.action,
             &short(&rec.current),
             &rec.target.as_ref().map(short).unwrap_or_default(),
-            &opt_money(rec.current_monthly_usd),
-            &opt_money(rec.monthly_savings_usd),
-            &opt_money(rec.annual_savings_usd),
-            &format!("{:?}", rec.risk).to_lowercase(),
+            &money(rec.current_monthly_usd),
+            &money(rec.monthly_savings_usd),
+            &money(rec.annual_savings_usd),
+            &risk(rec),
             if rec.in_place { "true" } else { "false" },
             &rec.confidence,
             &rec.evidence.summary,
+            rec.name.as_deref().unwrap_or(""),
+            &money(rec.new_monthly_usd),
+            rec.unpriced_reason.as_deref().unwrap_or(""),
         ])?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)

@@ -1,8 +1,11 @@
 //! Renders a scan report as a table or CSV (JSON is the report struct itself).
 
-use comfy_table::Cell;
+use std::collections::BTreeMap;
 
-use super::{Printer, right, usd, usd_hourly};
+use rust_decimal::Decimal;
+
+use super::fit::{Column, Grid, REQUIRED};
+use super::{Printer, csv_cents, csv_rate, usd, usd_hourly};
 use crate::inventory::Kind;
 use crate::pricing::PricedResource;
 use crate::pricing::fleet::{ScanReport, Subtotal};
@@ -12,8 +15,13 @@ fn note(r: &PricedResource) -> String {
         return format!("unpriced: {reason}");
     }
     let mut parts = Vec::new();
-    if r.resource.kind() == Kind::AutoScalingGroup && !r.in_totals {
-        parts.push("members' cost, not in totals".to_string());
+    if !r.in_totals
+        && let Some(m) = r.monthly_usd
+    {
+        parts.push(format!(
+            "members' cost {}/month, counted in their own rows",
+            usd(m, 2)
+        ));
     }
     if r.estimated {
         parts.push("estimated".to_string());
@@ -27,104 +35,152 @@ fn note(r: &PricedResource) -> String {
     parts.join("; ")
 }
 
+/// A kind by its service's name (`auto_scaling_group` -> `asg`), for a
+/// table that must fit a terminal.
+fn short_kind(kind: &str) -> String {
+    [
+        Kind::Ec2Instance,
+        Kind::EbsVolume,
+        Kind::RdsInstance,
+        Kind::LoadBalancer,
+        Kind::AutoScalingGroup,
+    ]
+    .into_iter()
+    .find(|k| k.name() == kind)
+    .map_or(kind, |k| k.service().name())
+    .to_string()
+}
+
 /// Load balancer ARNs are long: the table shows their `type/name/hash` part
 /// (JSON and CSV keep the full ARN).
 fn short_id(id: &str) -> &str {
     id.split_once(":loadbalancer/").map_or(id, |(_, rest)| rest)
 }
 
-fn money_cells(r: &PricedResource) -> [Cell; 3] {
+/// The row's $/hour, $/month and $/year. A row outside the totals (an Auto
+/// Scaling group, whose members have their own rows) shows no amounts, so
+/// every money column adds up to its TOTAL; its note gives the members' cost.
+fn money_cells(r: &PricedResource) -> [String; 3] {
     match (r.hourly_usd, r.monthly_usd, r.annual_usd) {
-        (Some(h), Some(m), Some(a)) => [right(usd_hourly(h)), right(usd(m, 2)), right(usd(a, 2))],
-        _ => [right("-"), right("-"), right("-")],
+        (Some(_), Some(_), Some(_)) if !r.in_totals => {
+            [String::new(), "in members".into(), String::new()]
+        }
+        (Some(h), Some(m), Some(a)) => [usd_hourly(h), usd(m, 2), usd(a, 2)],
+        _ => ["-".into(), "-".into(), "-".into()],
     }
 }
 
-fn subtotal_row(t: &mut comfy_table::Table, key: &str, s: &Subtotal) {
-    t.add_row(vec![
-        Cell::new(key),
-        right(s.resources.to_string()),
-        right(usd_hourly(s.hourly_usd)),
-        right(usd(s.monthly_usd, 2)),
-        right(usd(s.annual_usd, 2)),
+fn subtotal_cells(key: &str, s: &Subtotal) -> Vec<String> {
+    vec![
+        key.to_string(),
+        s.resources.to_string(),
+        usd_hourly(s.hourly_usd),
+        usd(s.monthly_usd, 2),
+        usd(s.annual_usd, 2),
+    ]
+}
+
+/// A by-service or by-region table with its TOTAL row (the sum of its rows).
+fn subtotal_table(p: &Printer, first: &'static str, rows: &BTreeMap<String, Subtotal>) -> String {
+    let mut g = Grid::new(vec![
+        Column::whole(first, REQUIRED),
+        Column::money("RESOURCES", 40),
+        Column::money("$/HOUR", 30),
+        Column::money("$/MONTH", REQUIRED),
+        Column::money("$/YEAR", 20),
     ]);
+    let mut total = Subtotal::default();
+    for (k, s) in rows {
+        g.row(subtotal_cells(k, s));
+        total.resources += s.resources;
+        total.hourly_usd += s.hourly_usd;
+        total.monthly_usd += s.monthly_usd;
+        total.annual_usd += s.annual_usd;
+    }
+    g.total(subtotal_cells("TOTAL", &total));
+    p.grid(&g)
 }
 
 pub fn table(p: &Printer, report: &ScanReport) -> String {
     let mut out = String::new();
     if report.resources.is_empty() {
-        out.push_str(&format!(
+        out.push_str(&p.prose(&format!(
             "No resources found in {}.\n",
             if report.regions.is_empty() {
                 "the scanned regions".to_string()
             } else {
                 report.regions.join(", ")
             }
-        ));
+        )));
     } else {
-        let mut t = p.table();
-        t.set_header(vec![
-            "REGION", "KIND", "ID", "NAME", "TYPE", "STATE", "$/HOUR", "$/MONTH", "$/YEAR", "NOTE",
+        let mut g = Grid::new(vec![
+            Column::whole("REGION", 70),
+            Column::short("KIND", 60, short_kind),
+            Column::whole("ID", REQUIRED),
+            Column::text("NAME", 55, 10),
+            Column::whole("TYPE", 50),
+            Column::whole("STATE", 20),
+            Column::money("$/HOUR", 30),
+            Column::money("$/MONTH", REQUIRED),
+            Column::money("$/YEAR", 10),
+            Column::note("NOTE", 65),
         ]);
         for r in &report.resources {
             let res = &r.resource;
             let [h, m, a] = money_cells(r);
-            t.add_row(vec![
-                Cell::new(&res.region),
-                Cell::new(res.kind().name()),
-                Cell::new(short_id(&res.id)),
-                Cell::new(res.name.as_deref().unwrap_or("")),
-                Cell::new(&res.type_),
-                Cell::new(&res.state),
+            g.row(vec![
+                res.region.clone(),
+                res.kind().name().to_string(),
+                short_id(&res.id).to_string(),
+                res.name.clone().unwrap_or_default(),
+                res.type_.clone(),
+                res.state.clone(),
                 h,
                 m,
                 a,
-                Cell::new(note(r)),
+                note(r),
             ]);
         }
-        out.push_str(&t.to_string());
-        out.push_str("\n\n");
+        let t = &report.totals;
+        g.total(vec![
+            "TOTAL".into(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            usd_hourly(t.hourly_usd),
+            usd(t.monthly_usd, 2),
+            usd(t.annual_usd, 2),
+            String::new(),
+        ]);
+        out.push_str(&p.grid(&g));
+        out.push('\n');
     }
 
-    let header = |first: &'static str| vec![first, "RESOURCES", "$/HOUR", "$/MONTH", "$/YEAR"];
-    let mut t = p.table();
-    t.set_header(header("SERVICE"));
-    for (k, s) in &report.totals.by_service {
-        subtotal_row(&mut t, k, s);
-    }
-    let total = Subtotal {
-        resources: report.totals.by_service.values().map(|s| s.resources).sum(),
-        hourly_usd: report.totals.hourly_usd,
-        monthly_usd: report.totals.monthly_usd,
-        annual_usd: report.totals.annual_usd,
-    };
-    subtotal_row(&mut t, "TOTAL", &total);
-    out.push_str(&t.to_string());
-    out.push_str("\n\n");
-
-    let mut t = p.table();
-    t.set_header(header("REGION"));
-    for (k, s) in &report.totals.by_region {
-        subtotal_row(&mut t, k, s);
-    }
-    out.push_str(&t.to_string());
+    out.push_str(&subtotal_table(p, "SERVICE", &report.totals.by_service));
     out.push('\n');
+    out.push_str(&subtotal_table(p, "REGION", &report.totals.by_region));
 
-    out.push_str("\nTotals count each instance once (Auto Scaling groups show their members' cost but are not added again).\n");
+    let mut text = String::from(
+        "\nTotals count each instance once: an Auto Scaling group's members have their own rows, so the group's row shows \"in members\" and its note gives their cost. \
+         Each row's month is rounded to the cent (half away from zero); totals are sums of the rounded rows.\n",
+    );
     if report
         .resources
         .iter()
         .any(|r| r.resource.kind() == Kind::LoadBalancer)
     {
-        out.push_str("Load balancer prices are hourly charges only: LCU and data-processing charges depend on traffic and are not known from inventory.\n");
+        text.push_str("Load balancer prices are hourly charges only: LCU and data-processing charges depend on traffic and are not known from inventory.\n");
     }
     if !report.pricing.is_empty() {
-        out.push_str(
+        text.push_str(
             "Prices: AWS on-demand list prices from bundled tables, 730 h/month, 8,760 h/year:\n",
         );
         for (id, t) in &report.pricing {
-            out.push_str(&format!(
-                "  {id:<16} data date {:<10}  {}{}\n",
+            text.push_str(&format!(
+                "  {id:<16} data date {:<10}  {}{}
+",
                 t.data_date,
                 t.description,
                 if t.stale { " (stale)" } else { "" }
@@ -132,24 +188,25 @@ pub fn table(p: &Printer, report: &ScanReport) -> String {
         }
     }
     if report.resources.iter().any(|r| r.estimated) {
-        out.push_str("Rows marked \"estimated\" use unverified regional figures.\n");
+        text.push_str("Rows marked \"estimated\" use unverified regional figures.\n");
     }
     if !report.unpriced.is_empty() {
-        out.push_str(&format!(
+        text.push_str(&format!(
             "\n{} resource(s) unpriced and not in totals:\n",
             report.unpriced.len()
         ));
         for u in &report.unpriced {
-            out.push_str(&format!(
+            text.push_str(&format!(
                 "  {} {} ({} {}): {}\n",
                 u.region,
-                u.id,
+                short_id(&u.id),
                 u.kind.name(),
                 u.type_,
                 u.reason
             ));
         }
     }
+    out.push_str(&p.prose(&text));
     out
 }
 
@@ -172,9 +229,8 @@ pub fn csv(report: &ScanReport) -> anyhow::Result<String> {
     ])?;
     for r in &report.resources {
         let res = &r.resource;
-        let num = |v: Option<rust_decimal::Decimal>| {
-            v.map(|d| d.normalize().to_string()).unwrap_or_default()
-        };
+        let rate = |v: Option<Decimal>| v.map(csv_rate).unwrap_or_default();
+        let money = |v: Option<Decimal>| v.map(csv_cents).unwrap_or_default();
         w.write_record([
             res.id.as_str(),
             res.kind().name(),
@@ -182,9 +238,9 @@ pub fn csv(report: &ScanReport) -> anyhow::Result<String> {
             &res.state,
             &res.type_,
             res.name.as_deref().unwrap_or(""),
-            &num(r.hourly_usd),
-            &num(r.monthly_usd),
-            &num(r.annual_usd),
+            &rate(r.hourly_usd),
+            &money(r.monthly_usd),
+            &money(r.annual_usd),
             if r.in_totals { "true" } else { "false" },
             if r.estimated { "true" } else { "false" },
             r.unpriced_reason.as_deref().unwrap_or(""),

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use super::{Component, Ec2Facts, ListPrice, Price, RdsFacts, Unpriced};
@@ -30,10 +30,39 @@ pub struct PricedResource {
     pub cost_breakdown: Vec<Component>,
 }
 
+/// Money to the cent, half away from zero: each row is rounded as an
+/// invoice rounds its lines, and totals are sums of rounded rows.
+pub fn cents(v: Decimal) -> Decimal {
+    v.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// A price as a row shows it: each cost component to the cent, the month the
+/// sum of its components (so the breakdown adds up to the row), the year 12
+/// months. The hourly figure stays the list rate (up to 6 decimals; a rate
+/// derived from a monthly price is rounded there).
+pub fn rounded(mut p: Price) -> Price {
+    let parts: Decimal = p.components.iter().map(|c| c.monthly_usd).sum();
+    let parts_add_up = !p.components.is_empty() && parts == p.monthly;
+    for c in &mut p.components {
+        c.monthly_usd = cents(c.monthly_usd);
+    }
+    p.monthly = if parts_add_up {
+        p.components.iter().map(|c| c.monthly_usd).sum()
+    } else {
+        cents(p.monthly)
+    };
+    p.annual = p.monthly * Decimal::from(12);
+    p.hourly = p
+        .hourly
+        .round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero)
+        .normalize();
+    p
+}
+
 impl PricedResource {
     fn new(resource: Resource, price: Result<Price, Unpriced>) -> Self {
         let in_totals = resource.kind() != Kind::AutoScalingGroup;
-        match price {
+        match price.map(rounded) {
             Ok(p) => PricedResource {
                 resource,
                 hourly_usd: Some(p.hourly),

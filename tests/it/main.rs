@@ -11,6 +11,7 @@ mod recommend;
 mod resize;
 mod scan;
 mod sync;
+mod terminal;
 mod watch;
 
 use std::path::Path;

@@ -581,3 +581,146 @@ async fn no_downsize_from_the_old_type_right_after_a_resize() {
     // Reading the journal wrote nothing.
     assert_eq!(listing(&state), before);
 }
+
+/// Findings are to the cent, a year is 12 months, and the total counts each
+/// resource (region, kind, id) once at its largest finding, exactly; the
+/// table's money columns add up to their TOTAL rows as printed, and CSV
+/// money has cents, never 28 digits.
+#[test]
+fn demo_savings_are_cents_and_add_up_in_json_table_and_csv() {
+    use rust_decimal::Decimal;
+    use std::collections::BTreeMap;
+
+    use crate::terminal::{assert_columns_add_up, dec};
+
+    let home = tempfile::tempdir().unwrap();
+    let out = finops(home.path())
+        .args(["recommend", "--demo", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let r = json(&out.stdout);
+    let mut best: BTreeMap<(String, String, String), Decimal> = BTreeMap::new();
+    for rec in r["recommendations"].as_array().unwrap() {
+        if rec["monthly_savings_usd"].is_null() {
+            continue;
+        }
+        let m = dec(&rec["monthly_savings_usd"]);
+        assert!(m.normalize().scale() <= 2, "not to the cent: {rec}");
+        assert_eq!(dec(&rec["annual_savings_usd"]), m * Decimal::from(12));
+        let s = |k: &str| rec[k].as_str().unwrap().to_string();
+        let b = best
+            .entry((s("region"), s("kind"), s("resource_id")))
+            .or_default();
+        *b = (*b).max(m);
+    }
+    let total: Decimal = best.values().copied().sum();
+    assert_eq!(dec(&r["totals"]["monthly_savings_usd"]), total);
+    assert_eq!(
+        dec(&r["totals"]["annual_savings_usd"]),
+        total * Decimal::from(12)
+    );
+
+    let out = finops(home.path())
+        .args(["recommend", "--demo"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(assert_columns_add_up(&table), 2, "{table}");
+    // The action summary is sorted by dollars, largest first.
+    let (_, rows) = crate::terminal::tables(&table)
+        .into_iter()
+        .find(|(h, _)| h.first().is_some_and(|c| c == "ACTION"))
+        .expect("an action summary");
+    let dollars: Vec<Decimal> = rows
+        .iter()
+        .filter(|r| !r[0].starts_with("TOTAL"))
+        .map(|r| {
+            r[2].trim_start_matches('$')
+                .replace(',', "")
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert!(dollars.windows(2).all(|w| w[0] >= w[1]), "{table}");
+
+    let out = finops(home.path())
+        .args(["recommend", "--demo", "-o", "csv"])
+        .output()
+        .unwrap();
+    let mut rdr = ::csv::Reader::from_reader(out.stdout.as_slice());
+    let header = rdr.headers().unwrap().clone();
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        for name in [
+            "current_monthly_usd",
+            "monthly_savings_usd",
+            "annual_savings_usd",
+        ] {
+            let i = header.iter().position(|h| h == name).unwrap();
+            let v = &rec[i];
+            assert!(
+                v.is_empty() || v.split_once('.').is_some_and(|(_, f)| f.len() == 2),
+                "{name} {v}"
+            );
+        }
+    }
+}
+
+/// The table names each resource (its Name tag), says whether the change is
+/// in place, and lists unpriced findings in their own section with the
+/// reason, outside the priced table and its totals.
+#[test]
+fn demo_table_has_names_in_place_and_an_unpriced_section() {
+    let home = tempfile::tempdir().unwrap();
+    let out = finops(home.path())
+        .args(["recommend", "--demo", "-o", "json"])
+        .output()
+        .unwrap();
+    let r = json(&out.stdout);
+    let recs = r["recommendations"].as_array().unwrap();
+    let unpriced: Vec<&Value> = recs
+        .iter()
+        .filter(|x| x["monthly_savings_usd"].is_null())
+        .collect();
+    assert!(!unpriced.is_empty(), "the demo has unpriced findings");
+
+    let out = finops(home.path())
+        .args(["recommend", "--demo"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    let tables = crate::terminal::tables(&table);
+    let (header, rows) = &tables[0];
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (res, name, in_place) = (col("RESOURCE"), col("NAME"), col("IN PLACE"));
+    for rec in recs.iter().filter(|x| !x["monthly_savings_usd"].is_null()) {
+        let id = rec["resource_id"].as_str().unwrap();
+        let label = id.split_once(":loadbalancer/").map_or(id, |(_, r)| r);
+        let row = rows
+            .iter()
+            .find(|row| row[res] == label && row[col("ACTION")] == rec["action"].as_str().unwrap())
+            .unwrap_or_else(|| panic!("{id} not in the table:\n{table}"));
+        assert_eq!(row[name], rec["name"].as_str().unwrap_or(""), "{table}");
+        let want = if rec["in_place"] == true { "yes" } else { "no" };
+        assert_eq!(row[in_place], want, "{table}");
+    }
+    assert!(rows.iter().any(|row| row[name] == "api-data"), "{table}");
+
+    let (header, rows) = tables
+        .iter()
+        .find(|(h, _)| h.iter().any(|c| c == "REASON"))
+        .unwrap_or_else(|| panic!("no unpriced section:\n{table}"));
+    assert!(table.contains("Unpriced findings ("), "{table}");
+    let res = header.iter().position(|h| h == "RESOURCE").unwrap();
+    let why = header.iter().position(|h| h == "REASON").unwrap();
+    assert_eq!(rows.len(), unpriced.len(), "{table}");
+    for u in &unpriced {
+        let id = u["resource_id"].as_str().unwrap();
+        let label = id.split_once(":loadbalancer/").map_or(id, |(_, r)| r);
+        let row = rows.iter().find(|row| row[res] == label).unwrap();
+        assert_eq!(row[why], u["unpriced_reason"].as_str().unwrap());
+        // Not in the priced table.
+        assert!(!tables[0].1.iter().any(|row| row[2] == label), "{table}");
+    }
+}

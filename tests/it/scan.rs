@@ -2,10 +2,149 @@
 
 use serde_json::Value;
 
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
 use crate::fleet;
 use crate::moto::Moto;
 use crate::proxy::DenyProxy;
+use crate::terminal::{assert_columns_add_up, dec};
 use crate::{finops, json};
+
+fn service(kind: &str) -> &'static str {
+    match kind {
+        "ec2_instance" => "ec2",
+        "ebs_volume" => "ebs",
+        "rds_instance" => "rds",
+        "load_balancer" => "elb",
+        "auto_scaling_group" => "asg",
+        other => panic!("unknown kind {other}"),
+    }
+}
+
+#[derive(Default, Debug, PartialEq)]
+struct Sum {
+    resources: u64,
+    hourly: Decimal,
+    monthly: Decimal,
+    annual: Decimal,
+}
+
+impl Sum {
+    fn add(&mut self, row: &Value) {
+        self.resources += 1;
+        self.hourly += dec(&row["hourly_usd"]);
+        self.monthly += dec(&row["monthly_usd"]);
+        self.annual += dec(&row["annual_usd"]);
+    }
+
+    fn of(v: &Value) -> Sum {
+        Sum {
+            resources: v["resources"].as_u64().unwrap_or(0),
+            hourly: dec(&v["hourly_usd"]),
+            monthly: dec(&v["monthly_usd"]),
+            annual: dec(&v["annual_usd"]),
+        }
+    }
+}
+
+/// Every row is to the cent (its year 12 of its months, its cost breakdown
+/// adding up to it), and every total is exactly the sum of its rows.
+pub fn assert_scan_reconciles(r: &Value) {
+    let mut total = Sum::default();
+    let mut by_service: BTreeMap<String, Sum> = BTreeMap::new();
+    let mut by_region: BTreeMap<String, Sum> = BTreeMap::new();
+    for row in r["resources"].as_array().unwrap() {
+        if row["monthly_usd"].is_null() {
+            assert!(row["unpriced_reason"].is_string(), "{row}");
+            continue;
+        }
+        let m = dec(&row["monthly_usd"]);
+        assert!(m.normalize().scale() <= 2, "not to the cent: {row}");
+        assert_eq!(dec(&row["annual_usd"]), m * Decimal::from(12), "{row}");
+        assert!(dec(&row["hourly_usd"]).normalize().scale() <= 6, "{row}");
+        let parts = row["cost_breakdown"].as_array().unwrap();
+        if !parts.is_empty() {
+            let sum: Decimal = parts.iter().map(|c| dec(&c["monthly_usd"])).sum();
+            assert_eq!(sum, m, "cost breakdown does not add up: {row}");
+        }
+        if row["in_totals"] != true {
+            continue;
+        }
+        total.add(row);
+        by_service
+            .entry(service(row["kind"].as_str().unwrap()).into())
+            .or_default()
+            .add(row);
+        by_region
+            .entry(row["region"].as_str().unwrap().into())
+            .or_default()
+            .add(row);
+    }
+    let t = &r["totals"];
+    assert_eq!(
+        (
+            dec(&t["hourly_usd"]),
+            dec(&t["monthly_usd"]),
+            dec(&t["annual_usd"])
+        ),
+        (total.hourly, total.monthly, total.annual)
+    );
+    for (group, want) in [("by_service", by_service), ("by_region", by_region)] {
+        let got: BTreeMap<String, Sum> = t[group]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), Sum::of(v)))
+            .collect();
+        assert_eq!(got, want, "{group}");
+    }
+}
+
+#[test]
+fn demo_rows_are_cents_and_every_total_is_their_sum() {
+    let home = tempfile::tempdir().unwrap();
+    let out = finops(home.path())
+        .args(["scan", "--demo", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let r = json(&out.stdout);
+    assert_scan_reconciles(&r);
+
+    // The table as printed: every money column of the resource, service
+    // and region tables adds up to its TOTAL row.
+    let out = finops(home.path())
+        .args(["scan", "--demo"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(assert_columns_add_up(&table), 3, "{table}");
+
+    // CSV money: cents for month and year, at most 6 decimals for the hour.
+    let out = finops(home.path())
+        .args(["scan", "--demo", "-o", "csv"])
+        .output()
+        .unwrap();
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (h, m, a) = (col("hourly_usd"), col("monthly_usd"), col("annual_usd"));
+    let mut rdr = ::csv::Reader::from_reader(csv.as_bytes());
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        for (i, max) in [(h, 6), (m, 2), (a, 2)] {
+            let v = &rec[i];
+            let decimals = v.split_once('.').map_or(0, |(_, f)| f.len());
+            assert!(decimals <= max, "{v} in {rec:?}");
+            if i != h && !v.is_empty() {
+                assert_eq!(decimals, 2, "{v} in {rec:?}");
+            }
+        }
+    }
+}
 
 fn row<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["resources"]
@@ -169,6 +308,10 @@ async fn scan_prices_a_two_region_fleet() {
     );
     assert!(r["pricing"]["ec2"]["data_date"].is_string());
     assert!(r["pricing"]["rds"]["data_date"].is_string());
+    // Rounded per row (0.0456 x 730 = 33.288), totals the sums of rows.
+    assert_eq!(dec(&eu["monthly_usd"]), Decimal::new(3329, 2));
+    assert_eq!(dec(&eu["annual_usd"]), Decimal::new(39948, 2));
+    assert_scan_reconciles(&r);
 
     // The same through a saved snapshot, with no AWS at all.
     let snap = home.path().join("inv.json");
