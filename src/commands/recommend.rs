@@ -55,6 +55,9 @@ pub struct RecommendReport {
     pub excluded: Vec<Excluded>,
     /// Every resource looked at, in exactly one bucket.
     pub coverage: Coverage,
+    /// Resources with no list price (and why), whether or not they have a
+    /// finding: none of them is in any total.
+    pub unpriced: Vec<crate::pricing::fleet::UnpricedEntry>,
     pub errors: Vec<ScanError>,
 }
 
@@ -236,6 +239,7 @@ pub async fn compute(
         insufficient_data: outcome.insufficient_data,
         excluded: outcome.excluded,
         coverage: outcome.coverage,
+        unpriced: report.unpriced.clone(),
         errors: fetch_errors,
     };
     Ok(Computed {

@@ -227,6 +227,37 @@ pub fn table(p: &Printer, r: &RecommendReport) -> String {
     if !unpriced.is_empty() {
         out.push_str(&unpriced_table(p, &unpriced));
     }
+    // Unpriced resources without a finding: listed with the reason, so the
+    // output accounts for them too.
+    let with_finding: HashSet<&str> = r
+        .recommendations
+        .iter()
+        .map(|x| x.resource_key.as_str())
+        .collect();
+    let quiet: Vec<_> = r
+        .unpriced
+        .iter()
+        .filter(|u| {
+            let key = crate::inventory::resource_key(None, &u.region, u.kind.name(), &u.id);
+            !with_finding.contains(key.as_str())
+        })
+        .collect();
+    if !quiet.is_empty() {
+        out.push_str(&p.prose(&format!(
+            "\nUnpriced resources without a finding ({}): no list price, so in no total:\n",
+            quiet.len()
+        )));
+        for u in quiet {
+            out.push_str(&p.prose(&format!(
+                "  {} {} ({} {}): {}\n",
+                u.region,
+                resource_label(&u.id),
+                u.kind.name(),
+                u.type_,
+                u.reason
+            )));
+        }
+    }
     let mut text = format!(
         "\nBased on {} days of {}-minute data; prices from the bundled list-price tables (730 h/month).\n",
         r.lookback_days,

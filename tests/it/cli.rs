@@ -256,9 +256,22 @@ fn recommend_demo_finds_most_rules_without_aws() {
     ] {
         assert!(recs[0].get(key).is_some(), "missing {key}");
     }
+    // Every unpriced resource is accounted for with its reason: the busy
+    // spot instance has no finding but is listed, in JSON and in the table.
+    let unpriced = r["unpriced"].as_array().unwrap();
+    let spot = unpriced
+        .iter()
+        .find(|u| u["reason"].as_str().unwrap().contains("spot"))
+        .expect("the demo's spot instance is listed as unpriced");
+    let spot_id = spot["id"].as_str().unwrap();
+    assert!(!recs.iter().any(|x| x["resource_id"] == spot_id));
     // Table and CSV.
     let (code, table, _) = run(home.path(), &["recommend", "--demo"]);
     assert_eq!(code, 0);
+    assert!(
+        table.contains("Unpriced resources without a finding") && table.contains(spot_id),
+        "{table}"
+    );
     assert!(
         table.contains("TOTAL (each resource once)") && table.contains("p99 CPU"),
         "{table}"
