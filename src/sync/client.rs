@@ -391,6 +391,35 @@ mod tests {
     }
 
     #[test]
+    fn refusals_about_the_backend_stop_the_run_or_the_endpoint() {
+        let env = |_: &str| None;
+        let cfg = super::super::backend_config(
+            Some("http://127.0.0.1:9"),
+            false,
+            &Default::default(),
+            &env,
+        )
+        .unwrap();
+        let h = Halted::default();
+        assert!(!h.stops("/api/instances"));
+        let s = halt(&cfg, "/api/savings", 404, "HTTP 404: nope".into());
+        assert_eq!(s.endpoint.as_deref(), Some("/api/savings"));
+        assert!(s.hint.contains("backend URL"), "{}", s.hint);
+        h.add(s);
+        assert!(h.stops("/api/savings") && !h.stops("/api/instances"));
+        let s = halt(&cfg, "/api/instances", 403, "HTTP 403".into());
+        assert!(s.hint.contains("not allowed"), "{}", s.hint);
+        // A 401 is about the token: every endpoint stops.
+        let s = halt(&cfg, "/api/instances", 401, "HTTP 401".into());
+        assert_eq!(s.endpoint, None);
+        assert!(s.hint.contains("FINOPS_BACKEND_TOKEN"), "{}", s.hint);
+        h.add(s.clone());
+        h.add(s);
+        assert!(h.stops("/api/instances") && h.stops("/api/anomalies"));
+        assert_eq!(h.take().len(), 2);
+    }
+
+    #[test]
     fn which_answers_are_retried() {
         for c in [408, 425, 429, 500, 502, 503, 504] {
             assert!(is_retryable_status(c), "{c}");
