@@ -849,3 +849,54 @@ fn two_syncs_at_once_send_each_record_once() {
     holder.kill().unwrap();
     holder.wait().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_sync_and_a_scheduled_sync_send_each_record_once() {
+    let home = tempfile::tempdir().unwrap();
+    let total: u64 = demo_counts(home.path()).values().sum();
+    let snap = demo_snapshot(home.path());
+    let moto = crate::moto::Moto::start();
+    let ec2 = aws_sdk_ec2::Client::new(&moto.config("us-east-1").await);
+    let ami = crate::fleet::image(&ec2).await;
+    crate::fleet::run_instance(&ec2, &ami, "m5.large", "us-east-1a").await;
+    let b = Backend::start();
+    // Slow answers: the scheduled sync is still sending when the watcher's
+    // cycle reaches its own delivery.
+    b.state.stall_all_ms.store(700, Ordering::SeqCst);
+    let cron = sync_std(home.path(), "")
+        .args(["sync", "--from", &snap, "--backend-url", &b.url, "-q"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let watch = sync_std(home.path(), "")
+        .args(["watch", "--once", "--sync", "--backend-url", &b.url])
+        .args(["--region", "us-east-1", "--endpoint-url", &moto.url])
+        .args([
+            "--services",
+            "ec2,ebs",
+            "--lookback-days",
+            "1",
+            "-o",
+            "json",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (cron, watch) = (
+        cron.wait_with_output().unwrap(),
+        watch.wait_with_output().unwrap(),
+    );
+    assert_eq!(cron.status.code(), Some(0), "{}", stderr(&cron));
+    assert_eq!(watch.status.code(), Some(0), "{}", stderr(&watch));
+    let posts = b.state.posts.lock().unwrap().clone();
+    let keys: std::collections::BTreeSet<&String> = posts.iter().map(|p| &p.2).collect();
+    assert_eq!(
+        keys.len(),
+        posts.len(),
+        "a record was sent twice: {posts:?}"
+    );
+    assert!(posts.len() as u64 > total, "both runs delivered");
+    assert_eq!(outbox_counts(home.path()), (0, 0));
+}
