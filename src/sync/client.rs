@@ -87,6 +87,18 @@ fn is_record_rejection(code: u16) -> bool {
     code == 400 || code == 422
 }
 
+/// The backend's own answer about the record is JSON (`{"error": "Missing
+/// required field: size_gb"}`); a 400 page from a proxy, or from an HTTPS
+/// port spoken to in plain HTTP, is not, and says nothing about the record.
+fn names_the_record(body: &str) -> bool {
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(m)) => !m.is_empty(),
+        Ok(serde_json::Value::Array(a)) => !a.is_empty(),
+        Ok(serde_json::Value::String(s)) => !s.trim().is_empty(),
+        _ => false,
+    }
+}
+
 /// What to do about a refusal that is not the record's fault.
 fn halt(cfg: &BackendConfig, endpoint: &str, code: u16, error: String) -> Stop {
     let keep = "everything stays queued for the next run";
@@ -107,6 +119,12 @@ fn halt(cfg: &BackendConfig, endpoint: &str, code: u16, error: String) -> Stop {
             Some(endpoint.to_string()),
             format!(
                 "the token is not allowed to post to {endpoint}: check its permissions on the backend, or the token (FINOPS_BACKEND_TOKEN); {keep}"
+            ),
+        ),
+        400 | 422 => (
+            Some(endpoint.to_string()),
+            format!(
+                "the answer was not the backend's own (no JSON naming what is wrong with the record): a proxy in the way, or plain HTTP to an HTTPS port? Check the backend URL; {keep}"
             ),
         ),
         300..=399 | 404 | 405 | 410 => (
@@ -189,7 +207,7 @@ async fn attempt(client: &reqwest::Client, cfg: &BackendConfig, q: &Queued) -> O
                     error: message,
                     after,
                 }
-            } else if is_record_rejection(status.as_u16()) {
+            } else if is_record_rejection(status.as_u16()) && names_the_record(&text) {
                 Outcome::Dead(message)
             } else {
                 Outcome::Halt(halt(cfg, &q.endpoint, status.as_u16(), message))
@@ -433,6 +451,21 @@ mod tests {
         }
         for c in [301, 401, 403, 404, 405, 407, 409, 413] {
             assert!(!is_record_rejection(c), "{c}");
+        }
+        // ... and only when the answer is the backend's, naming what is wrong.
+        assert!(names_the_record(
+            r#"{"error":"Missing required field: size_gb"}"#
+        ));
+        assert!(names_the_record(
+            r#"[{"loc":["size_gb"],"msg":"field required"}]"#
+        ));
+        for body in [
+            "",
+            "{}",
+            "<html><h1>400 Bad Request</h1></html>",
+            "Bad Request",
+        ] {
+            assert!(!names_the_record(body), "{body}");
         }
     }
 }

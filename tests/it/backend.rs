@@ -40,6 +40,8 @@ pub struct State {
     pub require_token: Mutex<Option<String>>,
     /// Answer this status to every POST (0 = none).
     pub answer_all: AtomicUsize,
+    /// With `answer_all`: an HTML page (as a proxy would send) instead of JSON.
+    pub answer_html: AtomicBool,
     /// Every POST as it came in, whatever the answer: (endpoint, record id,
     /// Idempotency-Key).
     pub posts: Mutex<Vec<(String, String, String)>>,
@@ -238,7 +240,12 @@ fn handle(state: &State, stream: TcpStream) {
     }
     let all = state.answer_all.load(Ordering::SeqCst);
     if all > 0 && method == "POST" {
-        return respond(&mut s, all as u16, "", r#"{"error":"not today"}"#);
+        let body = if state.answer_html.load(Ordering::SeqCst) {
+            "<html><body><h1>Bad Request</h1></body></html>"
+        } else {
+            r#"{"error":"not today"}"#
+        };
+        return respond(&mut s, all as u16, "", body);
     }
     if method == "GET" && path == "/health" {
         return respond(&mut s, 200, "", r#"{"status":"ok"}"#);

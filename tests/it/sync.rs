@@ -553,13 +553,18 @@ async fn a_401_keeps_everything_queued_until_the_token_is_fixed() {
 }
 
 #[test]
-fn a_404_or_a_403_stops_the_endpoint_and_dead_letters_nothing() {
+fn a_404_a_403_or_a_proxy_400_stops_the_endpoint_and_dead_letters_nothing() {
     let home = tempfile::tempdir().unwrap();
     let total: u64 = demo_counts(home.path()).values().sum();
     let snap = demo_snapshot(home.path());
     let b = Backend::start();
-    for (code, says) in [(404, "backend URL"), (403, "not allowed to post")] {
+    for (code, says, html) in [
+        (404, "backend URL", false),
+        (403, "not allowed to post", false),
+        (400, "proxy", true),
+    ] {
         b.state.answer_all.store(code, Ordering::SeqCst);
+        b.state.answer_html.store(html, Ordering::SeqCst);
         let out = sync_cmd(home.path(), "")
             .args([
                 "sync",
