@@ -905,3 +905,62 @@ async fn watch_sync_and_a_scheduled_sync_send_each_record_once() {
     assert!(posts.len() as u64 > total, "both runs delivered");
     assert_eq!(outbox_counts(home.path()), (0, 0));
 }
+
+#[test]
+fn killed_at_random_moments_every_record_arrives_and_duplicates_keep_their_key() {
+    let home = tempfile::tempdir().unwrap();
+    let total: u64 = demo_counts(home.path()).values().sum();
+    let snap = demo_snapshot(home.path());
+    let fleet: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&snap).unwrap()).unwrap();
+    let b = Backend::start();
+    b.state.stall_all_ms.store(40, Ordering::SeqCst);
+    let mut rng = fastrand::Rng::with_seed(13);
+    for i in 0..10 {
+        // Each run scans again: the same fleet, a later scan.
+        let mut later = fleet.clone();
+        later["generated_at"] = format!("2030-06-01T12:{i:02}:00Z").into();
+        let p = home.path().join(format!("scan-{i}.json"));
+        std::fs::write(&p, later.to_string()).unwrap();
+        if i % 3 == 1 {
+            b.fault(Fault::Status(503));
+            b.fault(Fault::Drop);
+        }
+        let mut cmd = sync_std(home.path(), "");
+        cmd.args(["sync", "--backend-url", &b.url, "-q", "--from"])
+            .arg(&p);
+        // Half the runs resend everything, as `--full` does.
+        if i % 2 == 0 {
+            cmd.arg("--full");
+        }
+        let mut child = cmd
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(rng.u64(50..700)));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+    }
+    let out = sync_cmd(home.path(), "")
+        .args(["sync", "--backend-url", &b.url, "-o", "json", "--from"])
+        .arg(empty_snapshot(home.path()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(b.distinct().len() as u64, total);
+    let mut keys: std::collections::HashMap<(String, String), std::collections::BTreeSet<String>> =
+        Default::default();
+    for rec in b.received() {
+        keys.entry((rec.endpoint.clone(), record_id(&rec.body)))
+            .or_default()
+            .insert(rec.headers["idempotency-key"].clone());
+    }
+    assert!(
+        b.received().len() as u64 > total,
+        "the kills left duplicates to check"
+    );
+    for (record, k) in keys {
+        assert_eq!(k.len(), 1, "{record:?} arrived under several keys: {k:?}");
+    }
+}
