@@ -111,6 +111,7 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
         }
         'finops;sync' {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Push a saved inventory snapshot instead of scanning AWS')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'With --requeue-dead: only this endpoint''s dead letters (e.g. /api/savings)')
             [CompletionResult]::new('--backend-url', '--backend-url', [CompletionResultType]::ParameterName, 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)')
@@ -125,6 +126,7 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Check the backend: GET /health, reachability and latency (exit 0/1)')
             [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Show what is queued, delivered and dead-lettered, per endpoint')
             [CompletionResult]::new('--full', '--full', [CompletionResultType]::ParameterName, 'Send every record, even those unchanged since their last delivery')
+            [CompletionResult]::new('--requeue-dead', '--requeue-dead', [CompletionResultType]::ParameterName, 'Queue the dead letters again (they go on the next sync); with --endpoint, only that endpoint''s')
             [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow the bearer token over plain HTTP to a non-loopback host')
             [CompletionResult]::new('--all-regions', '--all-regions', [CompletionResultType]::ParameterName, 'Scan every region enabled for the account (DescribeRegions)')
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars')

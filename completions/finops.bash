@@ -633,13 +633,17 @@ _finops() {
             return 0
             ;;
         finops__subcmd__sync)
-            opts="-o -q -v -h -V --demo --from --with-recommendations --dry-run --check --status --full --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --help --version"
+            opts="-o -q -v -h -V --demo --from --with-recommendations --dry-run --check --status --full --requeue-dead --endpoint --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

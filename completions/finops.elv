@@ -105,6 +105,7 @@ set edit:completion:arg-completer[finops] = {|@words|
         }
         &'finops;sync'= {
             cand --from 'Push a saved inventory snapshot instead of scanning AWS'
+            cand --endpoint 'With --requeue-dead: only this endpoint''s dead letters (e.g. /api/savings)'
             cand --backend-url 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)'
             cand --profile 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)'
             cand --region 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)'
@@ -119,6 +120,7 @@ set edit:completion:arg-completer[finops] = {|@words|
             cand --check 'Check the backend: GET /health, reachability and latency (exit 0/1)'
             cand --status 'Show what is queued, delivered and dead-lettered, per endpoint'
             cand --full 'Send every record, even those unchanged since their last delivery'
+            cand --requeue-dead 'Queue the dead letters again (they go on the next sync); with --endpoint, only that endpoint''s'
             cand --allow-insecure-http 'Allow the bearer token over plain HTTP to a non-loopback host'
             cand --all-regions 'Scan every region enabled for the account (DescribeRegions)'
             cand --no-progress 'Never show progress bars'

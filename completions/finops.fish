@@ -108,6 +108,7 @@ complete -c finops -n "__fish_finops_using_subcommand recommend" -s v -l verbose
 complete -c finops -n "__fish_finops_using_subcommand recommend" -s h -l help -d 'Print help'
 complete -c finops -n "__fish_finops_using_subcommand recommend" -s V -l version -d 'Print version'
 complete -c finops -n "__fish_finops_using_subcommand sync" -l from -d 'Push a saved inventory snapshot instead of scanning AWS' -r -F
+complete -c finops -n "__fish_finops_using_subcommand sync" -l endpoint -d 'With --requeue-dead: only this endpoint\'s dead letters (e.g. /api/savings)' -r
 complete -c finops -n "__fish_finops_using_subcommand sync" -l backend-url -d 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)' -r
 complete -c finops -n "__fish_finops_using_subcommand sync" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
 complete -c finops -n "__fish_finops_using_subcommand sync" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
@@ -127,6 +128,7 @@ complete -c finops -n "__fish_finops_using_subcommand sync" -l dry-run -d 'Build
 complete -c finops -n "__fish_finops_using_subcommand sync" -l check -d 'Check the backend: GET /health, reachability and latency (exit 0/1)'
 complete -c finops -n "__fish_finops_using_subcommand sync" -l status -d 'Show what is queued, delivered and dead-lettered, per endpoint'
 complete -c finops -n "__fish_finops_using_subcommand sync" -l full -d 'Send every record, even those unchanged since their last delivery'
+complete -c finops -n "__fish_finops_using_subcommand sync" -l requeue-dead -d 'Queue the dead letters again (they go on the next sync); with --endpoint, only that endpoint\'s'
 complete -c finops -n "__fish_finops_using_subcommand sync" -l allow-insecure-http -d 'Allow the bearer token over plain HTTP to a non-loopback host'
 complete -c finops -n "__fish_finops_using_subcommand sync" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
 complete -c finops -n "__fish_finops_using_subcommand sync" -l no-progress -d 'Never show progress bars'

@@ -247,6 +247,15 @@ pub struct SyncArgs {
     #[arg(long)]
     pub full: bool,
 
+    /// Queue the dead letters again (they go on the next sync); with
+    /// --endpoint, only that endpoint's
+    #[arg(long, conflicts_with_all = ["check", "status", "dry_run"])]
+    pub requeue_dead: bool,
+
+    /// With --requeue-dead: only this endpoint's dead letters (e.g. /api/savings)
+    #[arg(long, value_name = "PATH", requires = "requeue_dead")]
+    pub endpoint: Option<String>,
+
     #[command(flatten)]
     pub target: SyncTarget,
 }

@@ -40,10 +40,6 @@ fn state_dir(settings: &Settings) -> Result<std::path::PathBuf, UsageError> {
     })
 }
 
-fn scan_id(report: &ScanReport) -> String {
-    format!("{:?}:{}", report.source, report.generated_at).to_lowercase()
-}
-
 /// Push a scan's results (shorthand of `scan --sync` / `recommend --sync`):
 /// the summary goes to stderr, stdout keeps the command's own output.
 pub async fn push_results(
@@ -58,16 +54,7 @@ pub async fn push_results(
     let cfg = config(target, settings)?;
     let dir = state_dir(settings)?;
     let (records, unpriced) = sync::build_records(report, recs, metrics)?;
-    let (r, status) = sync::push(
-        &records,
-        unpriced,
-        &scan_id(report),
-        full,
-        &cfg,
-        &dir,
-        printer,
-    )
-    .await?;
+    let (r, status) = sync::push(&records, unpriced, full, &cfg, &dir, printer).await?;
     printer.info(sync::summary_line(&r));
     Ok(status)
 }
@@ -173,13 +160,67 @@ fn status(settings: &Settings, printer: &Printer) -> anyhow::Result<ExitStatus> 
             }
             let mut text = format!("outbox: {}\n{t}\n", s.outbox);
             if !s.dead_letters.is_empty() {
-                text.push_str("\nDead letters (the backend rejected them; not retried):\n");
+                text.push_str(
+                    "\nDead letters (the backend rejected these records; not sent again until requeued):\n",
+                );
                 for d in &s.dead_letters {
                     text.push_str(&format!("  {} {}: {}\n", d.endpoint, d.record, d.error));
                 }
+                text.push_str(
+                    "`finops sync --requeue-dead [--endpoint PATH]` queues them again for the next sync.\n",
+                );
             }
             printer.out(&text)?;
         }
+    }
+    Ok(ExitStatus::Success)
+}
+
+#[derive(Serialize)]
+struct Requeued {
+    outbox: String,
+    endpoint: Option<String>,
+    requeued: usize,
+}
+
+/// `sync --requeue-dead`: dead letters back to the queue, for the next sync.
+async fn requeue_dead(
+    args: &SyncArgs,
+    settings: &Settings,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    if let Some(ep) = &args.endpoint
+        && !sync::contract::ENDPOINTS.contains(&ep.as_str())
+    {
+        return Err(UsageError::new(
+            format!("{ep:?} is not a backend endpoint"),
+            format!("use one of {}", sync::contract::ENDPOINTS.join(", ")),
+        )
+        .into());
+    }
+    let dir = state_dir(settings)?;
+    let wait = settings
+        .backend
+        .lock_wait_secs
+        .map_or(60, |s| s.min(sync::MAX_LOCK_WAIT_SECS));
+    let _lock = sync::lock(&dir, std::time::Duration::from_secs(wait), printer).await?;
+    let path = sync::outbox_path(&dir);
+    let outbox = Outbox::open(&path)?;
+    let r = Requeued {
+        outbox: path.display().to_string(),
+        requeued: outbox.requeue_dead(args.endpoint.as_deref())?,
+        endpoint: args.endpoint.clone(),
+    };
+    match printer.format {
+        OutputFormat::Json => printer.json(&r)?,
+        _ => printer.out(&format!(
+            "requeued {} dead letter(s){}; the next `finops sync` sends them\n",
+            r.requeued,
+            r.endpoint
+                .as_deref()
+                .map(|e| format!(" for {e}"))
+                .unwrap_or_default()
+        ))?,
     }
     Ok(ExitStatus::Success)
 }
@@ -199,6 +240,9 @@ pub async fn run(
 ) -> anyhow::Result<ExitStatus> {
     if args.status {
         return status(settings, printer);
+    }
+    if args.requeue_dead {
+        return requeue_dead(&args, settings, printer).await;
     }
     if args.check {
         return check(&config(&args.target, settings)?, printer).await;
@@ -235,7 +279,7 @@ pub async fn run(
             // The scan failed, but what earlier runs left queued still goes.
             if let (Some(cfg), Ok(dir)) = (&cfg, state_dir(settings))
                 && sync::outbox_path(&dir).exists()
-                && let Ok((r, _)) = sync::push(&[], 0, "", false, cfg, &dir, printer).await
+                && let Ok((r, _)) = sync::push(&[], 0, false, cfg, &dir, printer).await
             {
                 printer.info(sync::summary_line(&r));
             }
@@ -283,16 +327,7 @@ pub async fn run(
 
     let cfg = cfg.expect("resolved above when not a dry run");
     let dir = state_dir(settings)?;
-    let (r, status) = sync::push(
-        &records,
-        unpriced,
-        &scan_id(&report),
-        args.full,
-        &cfg,
-        &dir,
-        printer,
-    )
-    .await?;
+    let (r, status) = sync::push(&records, unpriced, args.full, &cfg, &dir, printer).await?;
     render(printer, &r)?;
     Ok(match status {
         ExitStatus::Success if partial => ExitStatus::Partial,
@@ -328,7 +363,7 @@ fn render(printer: &Printer, r: &SyncReport) -> anyhow::Result<()> {
                     "Queued records stay in the outbox and go first on the next `finops sync`.\n",
                 );
             }
-            if r.dead_lettered > 0 {
+            if r.dead_lettered > 0 || r.held_dead > 0 {
                 text.push_str(
                     "`finops sync --status` lists the dead letters with the backend's messages.\n",
                 );

@@ -239,10 +239,10 @@ pub async fn run(
                     Some(cfg) => {
                         // Queue the anomalies before anything can interrupt the
                         // delivery: the next cycle will not find them again.
-                        if let Err(e) = enqueue_anomalies(&outbox, &found, cycle, &started_at) {
+                        if let Err(e) = enqueue_anomalies(&outbox, &found, &started_at) {
                             printer.warn(format!("could not queue the anomalies: {e:#}"));
                         }
-                        let push = push(&c, cycle, &started_at, cfg, &dir, printer);
+                        let push = push(&c, cfg, &dir, printer);
                         tokio::select! {
                             biased;
                             s = stopped(&mut stop) => {
@@ -663,12 +663,7 @@ pub fn anomaly_record(what: &What, detected_at: &str) -> Option<Record> {
 /// A backend that is down is not a failed cycle: records stay queued.
 /// Anomaly records go to the outbox first, so that a signal between the scan
 /// and the push cannot lose them (inventory is rebuilt every cycle anyway).
-fn enqueue_anomalies(
-    outbox: &Outbox,
-    anomalies: &[What],
-    cycle: i64,
-    started_at: &str,
-) -> anyhow::Result<()> {
+fn enqueue_anomalies(outbox: &Outbox, anomalies: &[What], started_at: &str) -> anyhow::Result<()> {
     let mut records = Vec::new();
     for a in anomalies {
         if let Some(r) = anomaly_record(a, started_at) {
@@ -677,15 +672,13 @@ fn enqueue_anomalies(
         }
     }
     if !records.is_empty() {
-        outbox.enqueue(&records, &format!("watch:{cycle}:{started_at}"), false)?;
+        outbox.enqueue(&records, false)?;
     }
     Ok(())
 }
 
 async fn push(
     c: &recommend::Computed,
-    cycle: i64,
-    started_at: &str,
     cfg: &BackendConfig,
     dir: &Path,
     printer: &Printer,
@@ -693,8 +686,7 @@ async fn push(
     let attempt = async {
         let (records, unpriced) =
             sync::build_records(&c.scan, Some(&c.report.recommendations), Some(&c.metrics))?;
-        let scan_id = format!("watch:{cycle}:{started_at}");
-        let (r, _) = sync::push(&records, unpriced, &scan_id, false, cfg, dir, printer).await?;
+        let (r, _) = sync::push(&records, unpriced, false, cfg, dir, printer).await?;
         printer.info(sync::summary_line(&r));
         anyhow::Ok(r)
     };

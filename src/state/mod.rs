@@ -39,6 +39,22 @@ pub struct Lock {
 
 /// Take `name` in the state directory, or fail at once naming who holds it.
 pub fn lock(state_dir: &Path, name: &str, what: &str, hint: &str) -> anyhow::Result<Lock> {
+    match try_lock(state_dir, name)? {
+        Ok(lock) => Ok(lock),
+        Err(who) => Err(crate::error::HintedError::new(
+            format!(
+                "another {what}{who} holds the lock {}",
+                state_dir.join(name).display()
+            ),
+            hint,
+        )
+        .into()),
+    }
+}
+
+/// Take `name` in the state directory if it is free; when it is held, the
+/// holder as " (pid N)" (or "" when it is not known).
+pub fn try_lock(state_dir: &Path, name: &str) -> anyhow::Result<Result<Lock, String>> {
     use std::io::{Read as _, Seek as _, Write as _};
     std::fs::create_dir_all(state_dir)
         .with_context(|| format!("creating the state directory {}", state_dir.display()))?;
@@ -61,11 +77,7 @@ pub fn lock(state_dir: &Path, name: &str, what: &str, hint: &str) -> anyhow::Res
             } else {
                 format!(" (pid {pid})")
             };
-            return Err(crate::error::HintedError::new(
-                format!("another {what}{who} holds the lock {}", path.display()),
-                hint,
-            )
-            .into());
+            return Ok(Err(who));
         }
         Err(std::fs::TryLockError::Error(e)) => {
             return Err(e).with_context(|| format!("locking {}", path.display()));
@@ -75,5 +87,5 @@ pub fn lock(state_dir: &Path, name: &str, what: &str, hint: &str) -> anyhow::Res
     file.rewind()?;
     writeln!(file, "{}", std::process::id())?;
     file.flush()?;
-    Ok(Lock { _file: file, path })
+    Ok(Ok(Lock { _file: file, path }))
 }

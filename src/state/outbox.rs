@@ -57,6 +57,9 @@ pub struct Enqueued {
     pub queued: usize,
     /// Unchanged since their last delivery (delta sync).
     pub unchanged: usize,
+    /// Not queued: the backend rejected this record before and it stays a
+    /// dead letter until `sync --requeue-dead`.
+    pub held_dead: usize,
 }
 
 pub struct Outbox {
@@ -72,10 +75,13 @@ pub fn content_hash(body: &serde_json::Value) -> String {
     hex(&Sha256::digest(body.to_string().as_bytes()))
 }
 
-/// Stable for the same endpoint, content and scan: a retried record keeps it.
-pub fn idempotency_key(endpoint: &str, content_hash: &str, scan_id: &str) -> String {
+/// A function of the record alone (its endpoint, its key, which names the
+/// account, region, kind and id, and its content), never of the run that
+/// queued it: the same record queued again by a later run (after a kill, or
+/// by `--full`) carries the same key, so the backend can drop the duplicate.
+pub fn idempotency_key(endpoint: &str, record_key: &str, content_hash: &str) -> String {
     let mut h = Sha256::new();
-    for part in [endpoint, content_hash, scan_id] {
+    for part in [endpoint, record_key, content_hash] {
         h.update(part.as_bytes());
         h.update([0]);
     }
@@ -99,19 +105,24 @@ impl Outbox {
 
     /// Queue records in one transaction. Unless `full`, a record whose content
     /// was already delivered is skipped, and a newer version of a still-queued
-    /// record replaces the older one.
-    pub fn enqueue(
-        &self,
-        records: &[Record],
-        scan_id: &str,
-        full: bool,
-    ) -> anyhow::Result<Enqueued> {
+    /// record replaces the older one. A record the backend dead-lettered is not
+    /// queued again (not even with `full`) until `requeue_dead`.
+    pub fn enqueue(&self, records: &[Record], full: bool) -> anyhow::Result<Enqueued> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let mut out = Enqueued::default();
         let ts = now();
         for r in records {
             let hash = content_hash(&r.body);
+            let dead: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'dead' AND endpoint = ?1 AND record_key = ?2)",
+                params![r.endpoint, r.key],
+                |row| row.get(0),
+            )?;
+            if dead {
+                out.held_dead += 1;
+                continue;
+            }
             if !full {
                 let last: Option<String> = tx
                     .query_row(
@@ -143,7 +154,7 @@ impl Outbox {
                     r.key,
                     r.body.to_string(),
                     hash,
-                    idempotency_key(r.endpoint, &hash, scan_id),
+                    idempotency_key(r.endpoint, &r.key, &hash),
                     ts
                 ],
             )?;
@@ -207,6 +218,28 @@ impl Outbox {
             params![id, error, now()],
         )?;
         Ok(())
+    }
+
+    /// Queue the dead letters again (all, or one endpoint's), for the next
+    /// delivery. Of several dead versions of one record only the newest is
+    /// kept, and none whose record has a newer version already queued.
+    /// Returns how many were queued again.
+    pub fn requeue_dead(&self, endpoint: Option<&str>) -> anyhow::Result<usize> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "DELETE FROM outbox AS o WHERE o.status = 'dead' AND (?1 IS NULL OR o.endpoint = ?1) AND (
+                 EXISTS (SELECT 1 FROM outbox AS n WHERE n.endpoint = o.endpoint AND n.record_key = o.record_key
+                         AND n.id > o.id AND n.status IN ('dead', 'queued')))",
+            params![endpoint],
+        )?;
+        let n = tx.execute(
+            "UPDATE outbox SET status = 'queued', attempts = 0, updated_at = ?2
+             WHERE status = 'dead' AND (?1 IS NULL OR endpoint = ?1)",
+            params![endpoint, now()],
+        )?;
+        tx.commit()?;
+        Ok(n)
     }
 
     /// Forget delivered rows older than `days` (delta sync keeps its own
@@ -280,24 +313,20 @@ mod tests {
     fn queue_deliver_and_delta() {
         let dir = tempfile::tempdir().unwrap();
         let o = Outbox::open(&dir.path().join("state.db")).unwrap();
-        let e = o
-            .enqueue(&[rec("a", 1), rec("b", 1)], "scan-1", false)
-            .unwrap();
+        let e = o.enqueue(&[rec("a", 1), rec("b", 1)], false).unwrap();
         assert_eq!(e.queued, 2);
         let q = o.queued().unwrap();
         assert_eq!(q.len(), 2);
         o.mark_delivered(q[0].id).unwrap();
         o.mark_failed(q[1].id, "503").unwrap();
         // Unchanged and delivered: skipped. Changed: queued. Still queued: replaced.
-        let e = o
-            .enqueue(&[rec("a", 1), rec("b", 2)], "scan-2", false)
-            .unwrap();
+        let e = o.enqueue(&[rec("a", 1), rec("b", 2)], false).unwrap();
         assert_eq!((e.queued, e.unchanged), (1, 1));
         let q = o.queued().unwrap();
         assert_eq!(q.len(), 1);
         assert!(q[0].body.contains("\"v\":2"));
         // --full sends everything again.
-        let e = o.enqueue(&[rec("a", 1)], "scan-3", true).unwrap();
+        let e = o.enqueue(&[rec("a", 1)], true).unwrap();
         assert_eq!(e.queued, 1);
         let c = o.counts().unwrap();
         assert_eq!(c["/api/instances"].queued, 2);
@@ -314,7 +343,7 @@ mod tests {
             )
             .unwrap();
         assert_eq!(o.prune_delivered(30).unwrap(), 1);
-        let e = o.enqueue(&[rec("a", 1)], "scan-4", false).unwrap();
+        let e = o.enqueue(&[rec("a", 1)], false).unwrap();
         assert_eq!(e.unchanged, 1);
     }
 
@@ -322,11 +351,11 @@ mod tests {
     fn reverting_to_the_delivered_content_drops_a_queued_newer_version() {
         let dir = tempfile::tempdir().unwrap();
         let o = Outbox::open(&dir.path().join("state.db")).unwrap();
-        o.enqueue(&[rec("a", 1)], "s1", false).unwrap();
+        o.enqueue(&[rec("a", 1)], false).unwrap();
         o.mark_delivered(o.queued().unwrap()[0].id).unwrap();
-        o.enqueue(&[rec("a", 2)], "s2", false).unwrap();
+        o.enqueue(&[rec("a", 2)], false).unwrap();
         assert_eq!(o.queued().unwrap().len(), 1);
-        let e = o.enqueue(&[rec("a", 1)], "s3", false).unwrap();
+        let e = o.enqueue(&[rec("a", 1)], false).unwrap();
         assert_eq!(e.unchanged, 1);
         assert!(o.queued().unwrap().is_empty());
     }
@@ -337,26 +366,107 @@ mod tests {
         let p = dir.path().join("state.db");
         Outbox::open(&p)
             .unwrap()
-            .enqueue(&[rec("a", 1)], "s", false)
+            .enqueue(&[rec("a", 1)], false)
             .unwrap();
         assert_eq!(Outbox::open(&p).unwrap().queued().unwrap().len(), 1);
     }
 
     #[test]
-    fn idempotency_keys_are_stable() {
+    fn idempotency_keys_are_a_function_of_the_record() {
         let h = content_hash(&json!({"b": 1, "a": 2}));
         assert_eq!(h, content_hash(&json!({"a": 2, "b": 1})));
+        let k = idempotency_key("/x", "us-east-1/ec2_instance/i-1", &h);
+        assert_eq!(k, idempotency_key("/x", "us-east-1/ec2_instance/i-1", &h));
+        assert_ne!(k, idempotency_key("/y", "us-east-1/ec2_instance/i-1", &h));
+        assert_ne!(k, idempotency_key("/x", "eu-west-1/ec2_instance/i-1", &h));
+        let other = content_hash(&json!({"a": 3, "b": 1}));
+        assert_ne!(
+            k,
+            idempotency_key("/x", "us-east-1/ec2_instance/i-1", &other)
+        );
+    }
+
+    #[test]
+    fn a_record_queued_again_by_a_later_run_keeps_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = Outbox::open(&dir.path().join("state.db")).unwrap();
+        o.enqueue(&[rec("a", 1)], false).unwrap();
+        let first = o.queued().unwrap()[0].clone();
+        // A later run offers the same record again: a new row, the same key.
+        o.enqueue(&[rec("a", 1)], false).unwrap();
+        let again = o.queued().unwrap();
+        assert_eq!(again.len(), 1);
+        assert_ne!(again[0].id, first.id);
+        assert_eq!(again[0].idempotency_key, first.idempotency_key);
+        // Delivered, then sent again by --full: still the same key.
+        o.mark_delivered(again[0].id).unwrap();
+        o.enqueue(&[rec("a", 1)], true).unwrap();
         assert_eq!(
-            idempotency_key("/x", &h, "s1"),
-            idempotency_key("/x", &h, "s1")
+            o.queued().unwrap()[0].idempotency_key,
+            first.idempotency_key
         );
-        assert_ne!(
-            idempotency_key("/x", &h, "s1"),
-            idempotency_key("/x", &h, "s2")
-        );
-        assert_ne!(
-            idempotency_key("/x", &h, "s1"),
-            idempotency_key("/y", &h, "s1")
-        );
+    }
+
+    #[test]
+    fn a_dead_letter_stays_dead_until_requeued() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = Outbox::open(&dir.path().join("state.db")).unwrap();
+        o.enqueue(&[rec("a", 1), rec("b", 1)], false).unwrap();
+        let q = o.queued().unwrap();
+        o.mark_dead(q[0].id, "HTTP 400: bad a").unwrap();
+        o.mark_delivered(q[1].id).unwrap();
+        // Later runs offer it again, the same or changed, --full or not: not queued.
+        for (v, full) in [(1, false), (2, false), (1, true)] {
+            let e = o.enqueue(&[rec("a", v)], full).unwrap();
+            assert_eq!((e.queued, e.held_dead), (0, 1), "v{v} full={full}");
+        }
+        assert!(o.queued().unwrap().is_empty());
+        assert_eq!(o.counts().unwrap()["/api/instances"].dead, 1);
+        assert_eq!(o.dead_letters(10).unwrap()[0].2, "HTTP 400: bad a");
+
+        // Requeued by endpoint: another endpoint's dead letter is left alone.
+        let other = Record {
+            endpoint: "/api/ebs-volumes",
+            key: "vol".into(),
+            body: json!({"volume_id": "vol"}),
+        };
+        o.enqueue(std::slice::from_ref(&other), false).unwrap();
+        let id = o.queued().unwrap()[0].id;
+        o.mark_dead(id, "HTTP 422: bad vol").unwrap();
+        assert_eq!(o.requeue_dead(Some("/api/instances")).unwrap(), 1);
+        let q = o.queued().unwrap();
+        assert_eq!(q.len(), 1);
+        assert_eq!(q[0].endpoint, "/api/instances");
+        assert_eq!(q[0].attempts, 0);
+        assert_eq!(o.counts().unwrap()["/api/ebs-volumes"].dead, 1);
+        // Queued again, the record takes its newest version.
+        o.enqueue(&[rec("a", 2)], false).unwrap();
+        let q = o.queued().unwrap();
+        assert_eq!(q.len(), 1);
+        assert!(q[0].body.contains("\"v\":2"));
+        assert_eq!(o.requeue_dead(None).unwrap(), 1);
+        assert_eq!(o.queued().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn requeue_keeps_one_version_of_each_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = Outbox::open(&dir.path().join("state.db")).unwrap();
+        // Older databases hold a dead row per run for the same record.
+        for v in 1..=3 {
+            let ts = now();
+            o.conn()
+                .execute(
+                    "INSERT INTO outbox (endpoint, record_key, body, content_hash, idempotency_key, status, created_at, updated_at)
+                     VALUES ('/api/instances', 'a', ?1, 'h', 'k', 'dead', ?2, ?2)",
+                    params![format!("{{\"v\":{v}}}"), ts],
+                )
+                .unwrap();
+        }
+        assert_eq!(o.requeue_dead(None).unwrap(), 1);
+        let q = o.queued().unwrap();
+        assert_eq!(q.len(), 1);
+        assert_eq!(q[0].body, "{\"v\":3}");
+        assert_eq!(o.counts().unwrap()["/api/instances"].dead, 0);
     }
 }

@@ -118,7 +118,7 @@ impl Savings {
                 key,
                 body.to_string(),
                 hash,
-                idempotency_key("/api/savings", &hash, &key),
+                idempotency_key("/api/savings", &key, &hash),
                 crate::inventory::now_rfc3339()
             ],
         )?;

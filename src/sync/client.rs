@@ -21,9 +21,22 @@ pub struct Summary {
     pub retried: u64,
     /// Still queued after this run's attempts (will be sent next run).
     pub failed: u64,
-    /// Rejected by the backend (4xx other than 408/429): not retried.
+    /// Rejected by the backend (400 or 422: the record itself): not retried.
     pub dead_lettered: u64,
     pub by_endpoint: BTreeMap<String, EndpointSummary>,
+    /// Why the run stopped sending (authentication, authorization, routing):
+    /// everything not delivered stays queued.
+    pub stopped: Vec<Stop>,
+}
+
+/// The backend refused for a reason that is about the backend (its token,
+/// its URL), not the record: the run stops sending, nothing is dropped.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stop {
+    /// The endpoint that answered; None when it stops every endpoint (401).
+    pub endpoint: Option<String>,
+    pub error: String,
+    pub hint: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -40,6 +53,10 @@ enum Outcome {
         after: Option<Duration>,
     },
     Dead(String),
+    /// Not about this record: stop sending (all endpoints, or this one).
+    Halt(Stop),
+    /// Not sent: an earlier answer stopped the run.
+    Held,
 }
 
 /// Retry-After: delta-seconds or an HTTP date.
@@ -60,7 +77,75 @@ pub fn backoff(base: Duration, cap: Duration, attempt: u32) -> Duration {
 }
 
 fn is_retryable_status(code: u16) -> bool {
-    code == 408 || code == 429 || code >= 500
+    code == 408 || code == 425 || code == 429 || code >= 500
+}
+
+/// Only a 400 or a 422 is about the record itself (a field the backend will
+/// not take): that record is dead-lettered. Every other refusal (401, 403,
+/// 404, a redirect, ...) is about the backend and its address.
+fn is_record_rejection(code: u16) -> bool {
+    code == 400 || code == 422
+}
+
+/// The backend's own answer about the record is JSON (`{"error": "Missing
+/// required field: size_gb"}`); a 400 page from a proxy, or from an HTTPS
+/// port spoken to in plain HTTP, is not, and says nothing about the record.
+fn names_the_record(body: &str) -> bool {
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(m)) => !m.is_empty(),
+        Ok(serde_json::Value::Array(a)) => !a.is_empty(),
+        Ok(serde_json::Value::String(s)) => !s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+/// What to do about a refusal that is not the record's fault.
+fn halt(cfg: &BackendConfig, endpoint: &str, code: u16, error: String) -> Stop {
+    let keep = "everything stays queued for the next run";
+    let (endpoint, hint) = match code {
+        401 => (
+            None,
+            format!(
+                "the backend did not accept the token: check FINOPS_BACKEND_TOKEN (or [backend] token in the config file); {keep}"
+            ),
+        ),
+        407 => (
+            None,
+            format!(
+                "a proxy between finops and the backend wants credentials: check the proxy settings (HTTPS_PROXY); {keep}"
+            ),
+        ),
+        403 => (
+            Some(endpoint.to_string()),
+            format!(
+                "the token is not allowed to post to {endpoint}: check its permissions on the backend, or the token (FINOPS_BACKEND_TOKEN); {keep}"
+            ),
+        ),
+        400 | 422 => (
+            Some(endpoint.to_string()),
+            format!(
+                "the answer was not the backend's own (no JSON naming what is wrong with the record): a proxy in the way, or plain HTTP to an HTTPS port? Check the backend URL; {keep}"
+            ),
+        ),
+        300..=399 | 404 | 405 | 410 => (
+            Some(endpoint.to_string()),
+            format!(
+                "{}{endpoint} is not the backend's address for these records: check the backend URL (--backend-url, FINOPS_BACKEND_URL or [backend] url); {keep}",
+                cfg.url
+            ),
+        ),
+        _ => (
+            Some(endpoint.to_string()),
+            format!(
+                "the backend refused {endpoint} with HTTP {code}, which is not about one record: check the backend and its URL; {keep}"
+            ),
+        ),
+    };
+    Stop {
+        endpoint,
+        error,
+        hint,
+    }
 }
 
 pub fn http_client(cfg: &BackendConfig) -> anyhow::Result<reqwest::Client> {
@@ -95,10 +180,11 @@ async fn attempt(client: &reqwest::Client, cfg: &BackendConfig, q: &Queued) -> O
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("?")
                     .to_string();
-                return Outcome::Dead(format!(
+                let error = format!(
                     "HTTP {} redirect to {to}: set the backend URL to the final address",
                     status.as_u16()
-                ));
+                );
+                return Outcome::Halt(halt(cfg, &q.endpoint, status.as_u16(), error));
             }
             let after = resp
                 .headers()
@@ -121,8 +207,10 @@ async fn attempt(client: &reqwest::Client, cfg: &BackendConfig, q: &Queued) -> O
                     error: message,
                     after,
                 }
-            } else {
+            } else if is_record_rejection(status.as_u16()) && names_the_record(&text) {
                 Outcome::Dead(message)
+            } else {
+                Outcome::Halt(halt(cfg, &q.endpoint, status.as_u16(), message))
             }
         }
         // Connect errors, timeouts, dropped connections: worth another try.
@@ -149,9 +237,15 @@ async fn deliver_one(
     q: Queued,
     retried: &std::sync::atomic::AtomicU64,
     deadline: Instant,
+    halted: &Halted,
 ) -> anyhow::Result<(String, Outcome)> {
     let mut n = 0u32;
     loop {
+        // A 401 (or a 404 on this endpoint) earlier in the run: sending more
+        // would only collect the same answer. The record stays queued.
+        if halted.stops(&q.endpoint) {
+            return Ok((q.endpoint, Outcome::Held));
+        }
         // Past the run's budget nothing more is sent: the rest stays queued.
         if Instant::now() >= deadline {
             return Ok((
@@ -172,6 +266,12 @@ async fn deliver_one(
                 outbox.mark_dead(q.id, &msg)?;
                 return Ok((q.endpoint, Outcome::Dead(msg)));
             }
+            Outcome::Halt(stop) => {
+                outbox.mark_failed(q.id, &stop.error)?;
+                halted.add(stop.clone());
+                return Ok((q.endpoint, Outcome::Halt(stop)));
+            }
+            Outcome::Held => return Ok((q.endpoint, Outcome::Held)),
             Outcome::Retry { error, after } => {
                 outbox.mark_failed(q.id, &error)?;
                 n += 1;
@@ -184,6 +284,32 @@ async fn deliver_one(
                 tokio::time::sleep(wait).await;
             }
         }
+    }
+}
+
+/// The refusals that stopped this run, shared by the concurrent senders.
+#[derive(Default)]
+struct Halted(std::sync::Mutex<Vec<Stop>>);
+
+impl Halted {
+    fn add(&self, stop: Stop) {
+        let mut v = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        // One per scope: the first answer explains the rest.
+        if !v.iter().any(|s| s.endpoint == stop.endpoint) {
+            v.push(stop);
+        }
+    }
+
+    fn stops(&self, endpoint: &str) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .any(|s| s.endpoint.as_deref().is_none_or(|e| e == endpoint))
+    }
+
+    fn take(&self) -> Vec<Stop> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
@@ -215,10 +341,12 @@ pub async fn deliver(
     let retried = Arc::new(std::sync::atomic::AtomicU64::new(0));
     // A run gives up on retries after this long; what is left stays queued.
     let deadline = Instant::now() + cfg.run_budget;
+    let halted = Halted::default();
     let mut results = futures::stream::iter(queued.into_iter().map(|q| {
         let client = &client;
         let retried = retried.clone();
-        async move { deliver_one(client, cfg, outbox, q, &retried, deadline).await }
+        let halted = &halted;
+        async move { deliver_one(client, cfg, outbox, q, &retried, deadline, halted).await }
     }))
     .buffer_unordered(cfg.concurrency.max(1));
     let mut s = Summary::default();
@@ -234,7 +362,7 @@ pub async fn deliver(
                 s.dead_lettered += 1;
                 e.dead_lettered += 1;
             }
-            Outcome::Retry { .. } => {
+            Outcome::Retry { .. } | Outcome::Halt(_) | Outcome::Held => {
                 s.failed += 1;
                 e.failed += 1;
             }
@@ -246,7 +374,9 @@ pub async fn deliver(
     for pb in bars.values() {
         pb.finish_and_clear();
     }
+    drop(results);
     s.retried = retried.load(std::sync::atomic::Ordering::Relaxed);
+    s.stopped = halted.take();
     Ok(s)
 }
 
@@ -279,12 +409,63 @@ mod tests {
     }
 
     #[test]
+    fn refusals_about_the_backend_stop_the_run_or_the_endpoint() {
+        let env = |_: &str| None;
+        let cfg = super::super::backend_config(
+            Some("http://127.0.0.1:9"),
+            false,
+            &Default::default(),
+            &env,
+        )
+        .unwrap();
+        let h = Halted::default();
+        assert!(!h.stops("/api/instances"));
+        let s = halt(&cfg, "/api/savings", 404, "HTTP 404: nope".into());
+        assert_eq!(s.endpoint.as_deref(), Some("/api/savings"));
+        assert!(s.hint.contains("backend URL"), "{}", s.hint);
+        h.add(s);
+        assert!(h.stops("/api/savings") && !h.stops("/api/instances"));
+        let s = halt(&cfg, "/api/instances", 403, "HTTP 403".into());
+        assert!(s.hint.contains("not allowed"), "{}", s.hint);
+        // A 401 is about the token: every endpoint stops.
+        let s = halt(&cfg, "/api/instances", 401, "HTTP 401".into());
+        assert_eq!(s.endpoint, None);
+        assert!(s.hint.contains("FINOPS_BACKEND_TOKEN"), "{}", s.hint);
+        h.add(s.clone());
+        h.add(s);
+        assert!(h.stops("/api/instances") && h.stops("/api/anomalies"));
+        assert_eq!(h.take().len(), 2);
+    }
+
+    #[test]
     fn which_answers_are_retried() {
-        for c in [408, 429, 500, 502, 503, 504] {
+        for c in [408, 425, 429, 500, 502, 503, 504] {
             assert!(is_retryable_status(c), "{c}");
         }
         for c in [400, 401, 403, 404, 409, 422] {
             assert!(!is_retryable_status(c), "{c}");
+        }
+        // Only a refusal of the record itself dead-letters it.
+        for c in [400, 422] {
+            assert!(is_record_rejection(c), "{c}");
+        }
+        for c in [301, 401, 403, 404, 405, 407, 409, 413] {
+            assert!(!is_record_rejection(c), "{c}");
+        }
+        // ... and only when the answer is the backend's, naming what is wrong.
+        assert!(names_the_record(
+            r#"{"error":"Missing required field: size_gb"}"#
+        ));
+        assert!(names_the_record(
+            r#"[{"loc":["size_gb"],"msg":"field required"}]"#
+        ));
+        for body in [
+            "",
+            "{}",
+            "<html><h1>400 Bad Request</h1></html>",
+            "Bad Request",
+        ] {
+            assert!(!names_the_record(body), "{body}");
         }
     }
 }

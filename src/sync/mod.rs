@@ -31,6 +31,8 @@ pub struct BackendFile {
     pub max_attempts: Option<u32>,
     /// How long one run keeps retrying before leaving the rest queued.
     pub run_budget_secs: Option<u64>,
+    /// How long a sync waits for another one on the same state directory.
+    pub lock_wait_secs: Option<u64>,
 }
 
 /// Where and how to deliver.
@@ -45,6 +47,7 @@ pub struct BackendConfig {
     pub retry_cap: Duration,
     pub max_attempts: u32,
     pub run_budget: Duration,
+    pub lock_wait: Duration,
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -119,6 +122,7 @@ pub fn backend_config(
         retry_cap: ms(file.retry_cap_ms, 30_000),
         max_attempts: file.max_attempts.unwrap_or(8).max(1),
         run_budget: secs(file.run_budget_secs, 600),
+        lock_wait: secs(file.lock_wait_secs.map(|s| s.min(MAX_LOCK_WAIT_SECS)), 60),
     })
 }
 
@@ -170,6 +174,52 @@ pub fn build_records(
     Ok((out, unpriced))
 }
 
+/// The longest a sync waits for the state directory's sync lock.
+pub const MAX_LOCK_WAIT_SECS: u64 = 3600;
+
+/// The lock file that lets one delivery at a time work on a state directory.
+pub const SYNC_LOCK: &str = "sync.lock";
+
+/// Take the sync lock: `sync`, `scan --sync`, `recommend --sync` and
+/// `watch --sync` on one state directory deliver one at a time, so no two
+/// send the same queued rows. Waits up to `wait` for the holder to finish.
+pub async fn lock(
+    state_dir: &std::path::Path,
+    wait: Duration,
+    printer: &Printer,
+) -> anyhow::Result<crate::state::Lock> {
+    let deadline = std::time::Instant::now() + wait;
+    let mut told = false;
+    loop {
+        match crate::state::try_lock(state_dir, SYNC_LOCK)? {
+            Ok(lock) => return Ok(lock),
+            Err(holder) => {
+                let path = state_dir.join(SYNC_LOCK);
+                if std::time::Instant::now() >= deadline {
+                    return Err(crate::error::HintedError::new(
+                        format!(
+                            "another finops sync{holder} still holds the lock {} after {}s; nothing was sent",
+                            path.display(),
+                            wait.as_secs()
+                        ),
+                        "the records stay queued: run sync again once the other one (a `watch --sync` or a scheduled sync) is done, or raise [backend] lock_wait_secs",
+                    )
+                    .into());
+                }
+                if !told {
+                    printer.info(format!(
+                        "waiting up to {}s for another finops sync{holder} (lock {})",
+                        wait.as_secs(),
+                        path.display()
+                    ));
+                    told = true;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+}
+
 /// Delivered outbox rows are kept this long (for `--status`), then pruned.
 pub const DELIVERED_RETENTION_DAYS: i64 = 30;
 
@@ -186,22 +236,28 @@ pub struct SyncReport {
     /// Left queued for the next run.
     pub queued: u64,
     pub dead_lettered: u64,
+    /// Dead letters of earlier runs whose records were not sent again
+    /// (`sync --requeue-dead` sends them).
+    pub held_dead: usize,
     pub by_endpoint: std::collections::BTreeMap<String, client::EndpointSummary>,
+    /// Why the run stopped sending (401, 403, 404, ...), with what to do.
+    pub stopped: Vec<client::Stop>,
 }
 
 /// Queue records in the outbox and deliver everything queued (older records
-/// first). Exit 6 when anything is left queued or dead-lettered.
+/// first), holding the sync lock. Exit 6 when anything is left queued or
+/// dead-lettered.
 pub async fn push(
     records: &[Record],
     unpriced: usize,
-    scan_id: &str,
     full: bool,
     cfg: &BackendConfig,
     state_dir: &std::path::Path,
     printer: &Printer,
 ) -> anyhow::Result<(SyncReport, ExitStatus)> {
+    let _lock = lock(state_dir, cfg.lock_wait, printer).await?;
     let outbox = Outbox::open(&outbox_path(state_dir))?;
-    let enq = outbox.enqueue(records, scan_id, full)?;
+    let enq = outbox.enqueue(records, full)?;
     let mp = printer.multi_progress();
     let summary = client::deliver(cfg, &outbox, mp.as_ref()).await?;
     outbox.prune_delivered(DELIVERED_RETENTION_DAYS)?;
@@ -216,8 +272,18 @@ pub async fn push(
         retried: summary.retried,
         queued,
         dead_lettered: summary.dead_lettered,
+        held_dead: enq.held_dead,
         by_endpoint: summary.by_endpoint,
+        stopped: summary.stopped,
     };
+    for s in &report.stopped {
+        printer.warn(format!(
+            "the backend refused {}: {}\nhint: {}",
+            s.endpoint.as_deref().unwrap_or("every endpoint"),
+            s.error,
+            s.hint
+        ));
+    }
     let status = if report.queued > 0 || report.dead_lettered > 0 {
         ExitStatus::SyncIncomplete
     } else {
@@ -228,8 +294,16 @@ pub async fn push(
 
 /// One line for stderr (used by `scan --sync` and `recommend --sync`).
 pub fn summary_line(r: &SyncReport) -> String {
+    let held = if r.held_dead > 0 {
+        format!(
+            ", {} held as dead letters (`finops sync --requeue-dead` sends them again)",
+            r.held_dead
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "sync: {} delivered, {} retried, {} left queued, {} dead-lettered, {} unchanged (not re-sent) to {}",
+        "sync: {} delivered, {} retried, {} left queued, {} dead-lettered, {} unchanged (not re-sent){held} to {}",
         r.delivered, r.retried, r.queued, r.dead_lettered, r.unchanged, r.backend
     )
 }

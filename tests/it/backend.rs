@@ -36,6 +36,15 @@ pub struct State {
     /// Answer 400 to every POST to this endpoint.
     pub reject: Mutex<Option<String>>,
     pub stopped: AtomicBool,
+    /// Answer 401 to any request without `Authorization: Bearer <this>`.
+    pub require_token: Mutex<Option<String>>,
+    /// Answer this status to every POST (0 = none).
+    pub answer_all: AtomicUsize,
+    /// With `answer_all`: an HTML page (as a proxy would send) instead of JSON.
+    pub answer_html: AtomicBool,
+    /// Every POST as it came in, whatever the answer: (endpoint, record id,
+    /// Idempotency-Key).
+    pub posts: Mutex<Vec<(String, String, String)>>,
 }
 
 pub struct Backend {
@@ -198,6 +207,13 @@ fn handle(state: &State, stream: TcpStream) {
     };
     let mut s = stream;
     state.requests.fetch_add(1, Ordering::SeqCst);
+    if method == "POST" {
+        let id = serde_json::from_slice::<Value>(&body)
+            .map(|b| record_id(&b))
+            .unwrap_or_default();
+        let key = headers.get("idempotency-key").cloned().unwrap_or_default();
+        state.posts.lock().unwrap().push((path.clone(), id, key));
+    }
     let stall = state.stall_all_ms.load(Ordering::SeqCst);
     if stall > 0 {
         thread::sleep(Duration::from_millis(stall as u64));
@@ -216,6 +232,20 @@ fn handle(state: &State, stream: TcpStream) {
         Some(Fault::Drop) => return,
         Some(Fault::Stall(d)) => thread::sleep(d),
         None => {}
+    }
+    if let Some(t) = state.require_token.lock().unwrap().as_deref()
+        && headers.get("authorization").map(String::as_str) != Some(&format!("Bearer {t}"))
+    {
+        return respond(&mut s, 401, "", r#"{"error":"Unauthorized"}"#);
+    }
+    let all = state.answer_all.load(Ordering::SeqCst);
+    if all > 0 && method == "POST" {
+        let body = if state.answer_html.load(Ordering::SeqCst) {
+            "<html><body><h1>Bad Request</h1></body></html>"
+        } else {
+            r#"{"error":"not today"}"#
+        };
+        return respond(&mut s, all as u16, "", body);
     }
     if method == "GET" && path == "/health" {
         return respond(&mut s, 200, "", r#"{"status":"ok"}"#);
@@ -300,6 +330,7 @@ pub fn record_id(body: &Value) -> String {
         "lb_arn",
         "asg_name",
         "recommendation_id",
+        "resource_id",
     ]
     .iter()
     .find_map(|k| body.get(*k).and_then(Value::as_str))
