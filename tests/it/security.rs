@@ -360,3 +360,175 @@ fn a_backend_echoing_the_token_never_gets_it_stored_or_printed() {
         assert!(!contains(&state_bytes(&state), "pw123456"));
     }
 }
+
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn the_state_directory_is_private_and_old_files_are_tightened() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let home = tempfile::tempdir().unwrap();
+    let b = Backend::start();
+    let snap = one_record_snapshot(home.path());
+    // A state directory (and a parent) that do not exist yet.
+    let state = home.path().join("deep").join("state");
+    let run = || {
+        let out = cmd(home.path(), "")
+            .env("FINOPS_STATE_DIR", &state)
+            .env("FINOPS_BACKEND_TOKEN", "")
+            .args(["sync", "-q", "--backend-url", &b.url, "--from"])
+            .arg(&snap)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    };
+    run();
+    assert_eq!(mode(&state), 0o700);
+    let mut files = 0;
+    for e in std::fs::read_dir(&state).unwrap() {
+        let p = e.unwrap().path();
+        assert_eq!(mode(&p), 0o600, "{}", p.display());
+        files += 1;
+    }
+    assert!(files >= 1);
+    // A database an older finops (or a loose umask) left readable by others
+    // is made private when finops opens it.
+    let db = state.join("state.db");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    run();
+    assert_eq!(mode(&db), 0o600);
+    let out = cmd(home.path(), "")
+        .env("FINOPS_STATE_DIR", &state)
+        .args(["sync", "--status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    for e in std::fs::read_dir(&state).unwrap() {
+        let p = e.unwrap().path();
+        assert_eq!(mode(&p), 0o600, "{}", p.display());
+    }
+}
+
+#[test]
+fn a_state_dir_that_is_a_file_is_exit_2_for_every_state_command() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("not-a-dir");
+    std::fs::write(&file, "x").unwrap();
+    let b = Backend::start();
+    let snap = one_record_snapshot(home.path());
+    let snap = snap.to_str().unwrap();
+    for state in [file.clone(), file.join("sub")] {
+        for args in [
+            &["savings"][..],
+            &["sync", "--status"][..],
+            &["sync", "--from", snap, "--backend-url", &b.url][..],
+            &["scan", "--from", snap, "--sync", "--backend-url", &b.url][..],
+            &["recommend", "--from", snap][..],
+        ] {
+            let out = cmd(home.path(), "")
+                .env("FINOPS_STATE_DIR", &state)
+                .args(args)
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(
+                err.contains(&format!("{} is not a directory", state.display()))
+                    && err.contains("hint: point FINOPS_STATE_DIR at a directory"),
+                "{args:?}: {err}"
+            );
+        }
+    }
+    assert_eq!(std::fs::read(&file).unwrap(), b"x");
+    assert_eq!(b.state.requests.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn a_corrupt_state_database_is_named_with_a_hint_and_left_alone() {
+    let home = tempfile::tempdir().unwrap();
+    let state = home.path().join("state");
+    std::fs::create_dir(&state).unwrap();
+    let db = state.join("state.db");
+    let junk: Vec<u8> = (0..8192u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(&db, &junk).unwrap();
+    let b = Backend::start();
+    let snap = one_record_snapshot(home.path());
+    let snap = snap.to_str().unwrap();
+    for args in [
+        &["savings"][..],
+        &["sync", "--status"][..],
+        &["sync", "--from", snap, "--backend-url", &b.url][..],
+    ] {
+        let out = cmd(home.path(), "").args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains(&format!("the state database {} is corrupt", db.display())),
+            "{args:?}: {err}"
+        );
+        assert!(
+            err.contains(&format!(
+                "hint: move it aside (mv {0} {0}.corrupt)",
+                db.display()
+            )),
+            "{args:?}: {err}"
+        );
+    }
+    // Nothing was touched: the same bytes, no new files.
+    assert_eq!(std::fs::read(&db).unwrap(), junk);
+    let names: Vec<_> = std::fs::read_dir(&state)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("state.db")]);
+}
+
+#[test]
+fn a_locked_database_names_the_file_the_holder_and_the_wait() {
+    let home = tempfile::tempdir().unwrap();
+    let b = Backend::start();
+    let snap = one_record_snapshot(home.path());
+    let state = home.path().join("state");
+    // A first run creates the database.
+    let out = cmd(home.path(), "")
+        .args(["sync", "--status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // Another process writes it and holds a lock file with its pid.
+    let lock = state.join("watch.lock");
+    let mut lf = std::fs::File::create(&lock).unwrap();
+    write!(lf, "{}", std::process::id()).unwrap();
+    lf.lock().unwrap();
+    let db = rusqlite::Connection::open(state.join("state.db")).unwrap();
+    db.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let started = Instant::now();
+    let out = cmd(home.path(), "")
+        .args(["sync", "--backend-url", &b.url, "--full", "--from"])
+        .arg(&snap)
+        .output()
+        .unwrap();
+    let waited = started.elapsed();
+    db.execute_batch("ROLLBACK").unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "the state database {} stayed locked",
+            state.join("state.db").display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("pid {} (holding watch.lock)", std::process::id())),
+        "{err}"
+    );
+    assert!(
+        err.contains("waiting 10 s") && err.contains("\nhint: "),
+        "{err}"
+    );
+    assert!(waited < Duration::from_secs(40), "{waited:?}");
+    assert!(b.received().is_empty());
+}
