@@ -107,6 +107,12 @@ pub fn report(err: &anyhow::Error) -> (ExitStatus, String) {
         );
         return (ExitStatus::Usage, s);
     }
+    if let Some((message, hint)) = crate::state::explain_busy(err) {
+        return (
+            ExitStatus::Failure,
+            format!("error: {}\nhint: {hint}", one_line(&message)),
+        );
+    }
     let mut s = format!("error: {}", one_line(&format!("{err:#}")));
     if let Some(h) = err.chain().find_map(|e| e.downcast_ref::<HintedError>()) {
         s.push_str(&format!("\nhint: {}", h.hint));

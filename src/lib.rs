@@ -15,6 +15,7 @@ pub mod resize;
 pub mod settings;
 pub mod state;
 pub mod sync;
+pub mod urls;
 pub mod watch;
 
 use std::ffi::OsString;

@@ -309,17 +309,17 @@ impl Settings {
 }
 
 fn validate_endpoint(url: &str) -> Result<String, UsageError> {
-    let u = url.trim();
-    let rest = u
-        .strip_prefix("http://")
-        .or_else(|| u.strip_prefix("https://"));
-    match rest {
-        Some(host) if !host.is_empty() && !host.starts_with('/') => Ok(u.to_string()),
-        _ => Err(UsageError::new(
-            format!("invalid endpoint URL {url:?}"),
-            "give a full URL such as http://127.0.0.1:5000",
-        )),
+    let parsed = crate::urls::parse_http_url(url, "endpoint URL", "http://127.0.0.1:5000")?;
+    if crate::urls::has_credentials(&parsed) {
+        return Err(UsageError::new(
+            format!(
+                "the endpoint URL {} has a user name or password",
+                crate::urls::redact_url_text(url.trim())
+            ),
+            "drop the user:password@ part: requests to AWS are signed with your AWS credentials",
+        ));
     }
+    Ok(url.trim().to_string())
 }
 
 fn parse_services(list: &str, origin: &str) -> Result<Vec<Service>, UsageError> {
@@ -698,22 +698,28 @@ impl Settings {
         ));
 
         let backend = file.backend.clone().unwrap_or_default();
-        let env_url = env_nonempty(env, "FINOPS_BACKEND_URL");
-        let (url_shown, o) = match (&env_url, &backend.url) {
-            (Some(u), _) => (u.clone(), Origin::Env("FINOPS_BACKEND_URL".into())),
-            (None, Some(u)) => (u.clone(), Origin::File),
-            (None, None) => ("(none)".to_string(), Origin::Default),
+        let (url_shown, o) = match crate::sync::backend_url_source(None, &backend, env) {
+            Some((u, from_env)) => (
+                crate::urls::redact_url_text(u.trim()),
+                if from_env == Some(true) {
+                    Origin::Env("FINOPS_BACKEND_URL".into())
+                } else {
+                    Origin::File
+                },
+            ),
+            None => ("(none)".to_string(), Origin::Default),
         };
         origins.push(("backend_url", url_shown, o));
-        // The token is never shown: only whether one is set, and where.
-        let (token_shown, o) = if env_nonempty(env, "FINOPS_BACKEND_TOKEN").is_some() {
-            ("(set)", Origin::Env("FINOPS_BACKEND_TOKEN".into()))
-        } else if backend.token.is_some() {
-            ("(set)", Origin::File)
-        } else {
-            ("(none)", Origin::Default)
+        // What will really be sent, masked: never the token itself.
+        let (token_shown, o) = match crate::sync::backend_token(&backend, env) {
+            Some((t, true)) => (
+                crate::urls::mask_token(&t),
+                Origin::Env("FINOPS_BACKEND_TOKEN".into()),
+            ),
+            Some((t, false)) => (crate::urls::mask_token(&t), Origin::File),
+            None => ("(none)".to_string(), Origin::Default),
         };
-        origins.push(("backend_token", token_shown.into(), o));
+        origins.push(("backend_token", token_shown, o));
         let state_dir = crate::sync::state_dir(env);
         origins.push((
             "state_dir",
@@ -985,6 +991,15 @@ mod tests {
         assert!(validate_endpoint("http://127.0.0.1:5000").is_ok());
         assert!(validate_endpoint("localhost:5000").is_err());
         assert!(validate_endpoint("http://").is_err());
+        for bad in [
+            "http://[::1",
+            "http://a b:5000",
+            "http://127.0.0.1:70000",
+            "http://u:pw@127.0.0.1:5000",
+        ] {
+            let e = validate_endpoint(bad).unwrap_err();
+            assert!(e.hint.is_some() && !e.message.contains("pw@"), "{bad}");
+        }
     }
 
     #[test]

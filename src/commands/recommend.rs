@@ -151,6 +151,11 @@ pub async fn compute(
     settings: &Settings,
     printer: &Printer,
 ) -> anyhow::Result<Computed> {
+    // The resize journal is read from the state directory: a file there is
+    // the user's mistake (exit 2), not a missing journal.
+    if let Some(dir) = settings.state_dir.as_deref() {
+        crate::state::check_dir(dir)?;
+    }
     let mut filters: Vec<TagFilter> = Vec::new();
     for s in args
         .exclude_tags

@@ -26,6 +26,7 @@ pub fn run(settings: &Settings, printer: &Printer) -> anyhow::Result<ExitStatus>
             "set FINOPS_STATE_DIR (or HOME): savings are kept there",
         )
     })?;
+    crate::state::check_dir(&dir)?;
     let path = crate::sync::outbox_path(&dir);
     let savings = if path.exists() {
         Savings::open(&path)?.list()?

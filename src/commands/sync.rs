@@ -132,6 +132,8 @@ struct DeadLetter {
 fn status(settings: &Settings, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let path = sync::outbox_path(&state_dir(settings)?);
     let outbox = Outbox::open(&path)?;
+    let token = sync::backend_token(&settings.backend, &env).map(|(t, _)| t);
+    let secrets: Vec<&str> = token.as_deref().into_iter().collect();
     let s = Status {
         outbox: path.display().to_string(),
         endpoints: outbox.counts()?,
@@ -141,7 +143,8 @@ fn status(settings: &Settings, printer: &Printer) -> anyhow::Result<ExitStatus> 
             .map(|(endpoint, record, error)| DeadLetter {
                 endpoint,
                 record,
-                error,
+                // Rows stored before errors were redacted may hold secrets.
+                error: crate::urls::redact(&error, &secrets),
             })
             .collect(),
     };

@@ -8,26 +8,214 @@ pub mod journal;
 pub mod outbox;
 pub mod savings;
 
-use std::path::Path;
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use rusqlite::Connection;
 
+use crate::error::{HintedError, UsageError};
+
+/// How long a statement waits for another process's write before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The state databases this process opened, to name them when one stays
+/// locked (see [`explain_busy`]).
+static OPENED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn not_a_directory(dir: &Path) -> UsageError {
+    UsageError::new(
+        format!("the state directory {} is not a directory", dir.display()),
+        "point FINOPS_STATE_DIR at a directory (finops creates it when missing), or unset it",
+    )
+}
+
+/// The state directory is a directory, or does not exist yet: a file (or a
+/// path through a file) is the user's mistake, exit 2.
+pub fn check_dir(dir: &Path) -> Result<(), UsageError> {
+    match std::fs::metadata(dir) {
+        Ok(m) if !m.is_dir() => Err(not_a_directory(dir)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Err(not_a_directory(dir)),
+        _ => Ok(()),
+    }
+}
+
+/// Create the state directory (and missing parents) private to the user
+/// (0700): its database holds payloads and the backend's errors.
+pub fn ensure_dir(dir: &Path) -> anyhow::Result<()> {
+    check_dir(dir)?;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    match std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Err(not_a_directory(dir).into()),
+        Err(e) => Err(e).with_context(|| format!("creating the state directory {}", dir.display())),
+    }
+}
+
+/// A state file readable and writable by its owner only (0600): created so
+/// when missing, tightened when an older finops (or a umask) left it open.
+fn make_private(path: &Path, create: bool) -> anyhow::Result<()> {
+    if create && !path.exists() {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .with_context(|| format!("creating {}", path.display()))?;
+    }
+    if let Ok(m) = std::fs::metadata(path)
+        && m.is_file()
+        && m.permissions().mode() & 0o077 != 0
+    {
+        // Best effort: a file owned by someone else cannot be changed.
+        if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+            tracing::warn!("cannot make {} private (0600): {e}", path.display());
+        }
+    }
+    Ok(())
+}
+
+/// The database's own file and SQLite's companions (WAL, shared memory,
+/// rollback journal).
+fn database_files(path: &Path) -> Vec<PathBuf> {
+    let mut out = vec![path.to_path_buf()];
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        out.push(PathBuf::from(p));
+    }
+    out
+}
+
+/// A corrupt (or not a SQLite) state database: name it and say how to
+/// recover, instead of SQLite's bare "file is not a database".
+fn explain_open_error(path: &Path, e: rusqlite::Error) -> anyhow::Error {
+    use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+    match e.sqlite_error_code() {
+        Some(NotADatabase | DatabaseCorrupt) => HintedError::new(
+            format!(
+                "the state database {} is corrupt or not a SQLite database ({e}); finops left it as it is",
+                path.display()
+            ),
+            format!(
+                "move it aside (mv {0} {0}.corrupt) and run again: finops starts a new database; the queued records, resize journal and savings in the old one stay in the moved file",
+                path.display()
+            ),
+        )
+        .into(),
+        _ => anyhow::Error::new(e).context(format!("opening the state database {}", path.display())),
+    }
+}
+
 /// Open (creating it and its directory when needed) the state database, in
 /// WAL mode so a reader never blocks a writer, and run `schema`.
 pub fn connect(path: &Path, schema: &str) -> anyhow::Result<Connection> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("creating the state directory {}", dir.display()))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        ensure_dir(dir)?;
     }
-    let conn = Connection::open(path)
-        .with_context(|| format!("opening the state database {}", path.display()))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // SQLite gives the WAL and shared-memory files the database's mode.
+    make_private(path, true)?;
+    let conn = Connection::open(path).map_err(|e| explain_open_error(path, e))?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(|e| explain_open_error(path, e))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.execute_batch(schema)
+        .map_err(|e| explain_open_error(path, e))
         .with_context(|| format!("preparing the state database {}", path.display()))?;
+    for f in database_files(path).iter().skip(1) {
+        make_private(f, false)?;
+    }
+    if let Ok(mut opened) = OPENED.lock()
+        && !opened.iter().any(|p| p == path)
+    {
+        opened.push(path.to_path_buf());
+    }
     Ok(conn)
+}
+
+/// Who holds a lock file in `dir` (pid and file), other than this process.
+fn lock_holders(dir: &Path) -> Vec<String> {
+    use std::io::Read as _;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.extension().and_then(|x| x.to_str()) != Some("lock") {
+            continue;
+        }
+        let Ok(mut f) = std::fs::File::open(&p) else {
+            continue;
+        };
+        if let Err(std::fs::TryLockError::WouldBlock) = f.try_lock() {
+            let mut pid = String::new();
+            let _ = f.read_to_string(&mut pid);
+            let pid = pid.trim();
+            if pid != std::process::id().to_string() {
+                let name = p.file_name().unwrap_or_default().to_string_lossy();
+                out.push(if pid.is_empty() {
+                    format!("a process holding {name}")
+                } else {
+                    format!("pid {pid} (holding {name})")
+                });
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// When an error is SQLite's "database is locked" (another process kept
+/// writing past [`BUSY_TIMEOUT`]): which database, how long finops waited,
+/// and who holds the state directory's locks.
+pub fn explain_busy(err: &anyhow::Error) -> Option<(String, String)> {
+    use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
+    let busy = err.chain().any(|e| {
+        e.downcast_ref::<rusqlite::Error>()
+            .and_then(rusqlite::Error::sqlite_error_code)
+            .is_some_and(|c| matches!(c, DatabaseBusy | DatabaseLocked))
+    });
+    if !busy {
+        return None;
+    }
+    let opened = OPENED.lock().map(|o| o.clone()).unwrap_or_default();
+    let files = if opened.is_empty() {
+        "the state database".to_string()
+    } else {
+        opened
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let holders: Vec<String> = opened
+        .iter()
+        .filter_map(|p| p.parent())
+        .flat_map(lock_holders)
+        .collect();
+    let by = if holders.is_empty() {
+        "another process".to_string()
+    } else {
+        holders.join(", ")
+    };
+    Some((
+        format!(
+            "the state database {files} stayed locked: {by} kept writing it, and finops gave up after waiting {} s",
+            BUSY_TIMEOUT.as_secs()
+        ),
+        "let the other finops run finish (or stop it) and run again; runs that must overlap can each get their own FINOPS_STATE_DIR".into(),
+    ))
 }
 
 /// An exclusive lock on a file in the state directory, held (by flock) until
@@ -56,16 +244,17 @@ pub fn lock(state_dir: &Path, name: &str, what: &str, hint: &str) -> anyhow::Res
 /// holder as " (pid N)" (or "" when it is not known).
 pub fn try_lock(state_dir: &Path, name: &str) -> anyhow::Result<Result<Lock, String>> {
     use std::io::{Read as _, Seek as _, Write as _};
-    std::fs::create_dir_all(state_dir)
-        .with_context(|| format!("creating the state directory {}", state_dir.display()))?;
+    ensure_dir(state_dir)?;
     let path = state_dir.join(name);
     let mut file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
+        .mode(0o600)
         .open(&path)
         .with_context(|| format!("opening the lock file {}", path.display()))?;
+    make_private(&path, false)?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {

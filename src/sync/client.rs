@@ -167,6 +167,10 @@ async fn attempt(client: &reqwest::Client, cfg: &BackendConfig, q: &Queued) -> O
     if let Some(t) = &cfg.token {
         req = req.bearer_auth(t);
     }
+    // Whatever the backend answers is stored (last_error) and printed
+    // (`sync --status`): never with the token or URL credentials in it.
+    let secrets: Vec<&str> = cfg.token.as_deref().into_iter().collect();
+    let redact = |s: String| crate::urls::redact(&s, &secrets);
     match req.send().await {
         Ok(resp) => {
             let status = resp.status();
@@ -180,10 +184,10 @@ async fn attempt(client: &reqwest::Client, cfg: &BackendConfig, q: &Queued) -> O
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("?")
                     .to_string();
-                let error = format!(
+                let error = redact(format!(
                     "HTTP {} redirect to {to}: set the backend URL to the final address",
                     status.as_u16()
-                );
+                ));
                 return Outcome::Halt(halt(cfg, &q.endpoint, status.as_u16(), error));
             }
             let after = resp
@@ -192,12 +196,11 @@ async fn attempt(client: &reqwest::Client, cfg: &BackendConfig, q: &Queued) -> O
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| retry_after(v, SystemTime::now()));
             let text = resp.text().await.unwrap_or_default();
+            // Redacted before it is cut, so no piece of a secret is left.
             let message = format!(
                 "HTTP {}: {}",
                 status.as_u16(),
-                text.split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                redact(text.split_whitespace().collect::<Vec<_>>().join(" "))
                     .chars()
                     .take(300)
                     .collect::<String>()

@@ -50,11 +50,41 @@ pub struct BackendConfig {
     pub lock_wait: Duration,
 }
 
-fn is_loopback(host: &str) -> bool {
-    let h = host.trim_start_matches('[').trim_end_matches(']');
-    h == "localhost"
-        || h.parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+/// Where the backend token comes from: FINOPS_BACKEND_TOKEN, else the config
+/// file's `[backend] token`. Empty (or blank) means unset, as for every other
+/// variable, so `FINOPS_BACKEND_TOKEN=` in a cron file keeps the file's token.
+/// The flag is true when the token comes from the environment.
+pub fn backend_token(
+    file: &BackendFile,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<(String, bool)> {
+    let clean = |t: String| Some(t.trim().to_string()).filter(|t| !t.is_empty());
+    env("FINOPS_BACKEND_TOKEN")
+        .and_then(clean)
+        .map(|t| (t, true))
+        .or_else(|| file.token.clone().and_then(clean).map(|t| (t, false)))
+}
+
+/// The backend URL as given (flag > FINOPS_BACKEND_URL > config file), and
+/// whether it came from the environment (`None` from the flag).
+pub fn backend_url_source(
+    flag_url: Option<&str>,
+    file: &BackendFile,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<(String, Option<bool>)> {
+    flag_url
+        .map(|u| (u.to_owned(), None))
+        .or_else(|| {
+            env("FINOPS_BACKEND_URL")
+                .filter(|v| !v.trim().is_empty())
+                .map(|u| (u, Some(true)))
+        })
+        .or_else(|| {
+            file.url
+                .clone()
+                .filter(|v| !v.trim().is_empty())
+                .map(|u| (u, Some(false)))
+        })
 }
 
 /// Resolve the backend from flag > FINOPS_BACKEND_URL > config file; the
@@ -65,37 +95,35 @@ pub fn backend_config(
     file: &BackendFile,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<BackendConfig, UsageError> {
-    let url = flag_url
-        .map(str::to_owned)
-        .or_else(|| env("FINOPS_BACKEND_URL").filter(|v| !v.trim().is_empty()))
-        .or_else(|| file.url.clone())
-        .ok_or_else(|| {
-            UsageError::new(
-                "no backend URL",
-                "pass --backend-url URL, set FINOPS_BACKEND_URL, or add url to [backend] in the config file",
-            )
-        })?;
-    let url = url.trim().trim_end_matches('/').to_string();
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", ""));
-    let host = rest.split(['/', '?']).next().unwrap_or("");
-    let host_only = if host.starts_with('[') {
-        host.split(']')
-            .next()
-            .map(|h| format!("{h}]"))
-            .unwrap_or_default()
-    } else {
-        host.rsplit_once(':').map_or(host, |(h, _)| h).to_string()
-    };
-    if !matches!(scheme, "http" | "https") || host.is_empty() {
+    let (raw, _) = backend_url_source(flag_url, file, env).ok_or_else(|| {
+        UsageError::new(
+            "no backend URL",
+            "pass --backend-url URL, set FINOPS_BACKEND_URL, or add url to [backend] in the config file",
+        )
+    })?;
+    let parsed = crate::urls::parse_http_url(&raw, "backend URL", "https://finops.example.com")?;
+    // The token is the authentication: a user or password in the URL would
+    // be sent (and printed) in the clear, and hides the real host.
+    if crate::urls::has_credentials(&parsed) {
         return Err(UsageError::new(
-            format!("invalid backend URL {url:?}"),
-            "give a full URL such as https://finops.example.com",
+            format!(
+                "the backend URL {} has a user name or password; refusing to use it",
+                crate::urls::redact_url_text(raw.trim())
+            ),
+            "drop the user:password@ part; the backend authenticates with the token (FINOPS_BACKEND_TOKEN or [backend] token)",
         ));
     }
-    let token = env("FINOPS_BACKEND_TOKEN")
-        .or_else(|| file.token.clone())
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty());
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(UsageError::new(
+            format!(
+                "the backend URL {} has a query or fragment",
+                parsed.as_str()
+            ),
+            "give the backend's base URL, such as https://finops.example.com or https://host/prefix",
+        ));
+    }
+    let url = parsed.as_str().trim_end_matches('/').to_string();
+    let token = backend_token(file, env).map(|(t, _)| t);
     if let Some(t) = &token
         && reqwest::header::HeaderValue::from_str(&format!("Bearer {t}")).is_err()
     {
@@ -104,9 +132,16 @@ pub fn backend_config(
             "check FINOPS_BACKEND_TOKEN (or [backend] token) for stray control characters",
         ));
     }
-    if scheme == "http" && token.is_some() && !is_loopback(&host_only) && !allow_insecure_http {
+    if parsed.scheme() == "http"
+        && token.is_some()
+        && !crate::urls::is_loopback(&parsed)
+        && !allow_insecure_http
+    {
         return Err(UsageError::new(
-            format!("refusing to send the backend token over plain HTTP to {host}"),
+            format!(
+                "refusing to send the backend token over plain HTTP to {}",
+                crate::urls::host_port(&parsed)
+            ),
             "use an https:// backend URL, or --allow-insecure-http if the network is trusted",
         ));
     }
@@ -338,6 +373,40 @@ mod tests {
         assert!(backend_config(Some("http://finops.example.com"), true, &file, &tok).is_ok());
         assert!(backend_config(Some("https://finops.example.com"), false, &file, &tok).is_ok());
         assert!(backend_config(Some("finops.example.com"), false, &file, &none).is_err());
+        // The guard decides on the parsed host: user-info is refused, never
+        // mistaken for the host.
+        for u in [
+            "http://localhost:x@finops.example.com/",
+            "http://127.0.0.1:@host/",
+            "https://user:pw@finops.example.com/",
+        ] {
+            for insecure in [false, true] {
+                let e = backend_config(Some(u), insecure, &file, &tok).unwrap_err();
+                assert!(e.message.contains("user name or password"), "{u}");
+                assert!(
+                    !e.message.contains(":x@") && !e.message.contains("pw@"),
+                    "{u}"
+                );
+            }
+        }
+        assert!(backend_config(Some("http://127.0.0.1:99999"), false, &file, &none).is_err());
+        assert!(backend_config(Some("http://127.0.0.2:8080"), false, &file, &tok).is_ok());
+        assert_eq!(
+            backend_config(Some("https://h.example/prefix/"), false, &file, &none)
+                .unwrap()
+                .url,
+            "https://h.example/prefix"
+        );
+        // An empty FINOPS_BACKEND_TOKEN is unset: the file's token applies.
+        let with_file = BackendFile {
+            token: Some("from-file".into()),
+            ..Default::default()
+        };
+        let empty = env_of(&[("FINOPS_BACKEND_TOKEN", "")]);
+        let c = backend_config(Some("https://h.example"), false, &with_file, &empty).unwrap();
+        assert_eq!(c.token.as_deref(), Some("from-file"));
+        let c = backend_config(Some("https://h.example"), false, &with_file, &tok).unwrap();
+        assert_eq!(c.token.as_deref(), Some("s3cret"));
         let envurl = env_of(&[("FINOPS_BACKEND_URL", "https://env.example.com")]);
         assert_eq!(
             backend_config(None, false, &file, &envurl).unwrap().url,

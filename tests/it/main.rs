@@ -10,6 +10,7 @@ mod proxy;
 mod recommend;
 mod resize;
 mod scan;
+mod security;
 mod sync;
 mod terminal;
 mod watch;
