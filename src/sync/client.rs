@@ -24,6 +24,9 @@ pub struct Summary {
     /// Rejected by the backend (4xx other than 408/429): not retried.
     pub dead_lettered: u64,
     pub by_endpoint: BTreeMap<String, EndpointSummary>,
+    /// Why this run stopped before trying every record (the backend is down,
+    /// or asked to wait past the run budget); the rest stays queued.
+    pub stopped: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -38,11 +41,81 @@ enum Outcome {
     Retry {
         error: String,
         after: Option<Duration>,
+        /// The failure is about the backend (no connection, timeout, 5xx),
+        /// not about this record: it counts towards the circuit breaker.
+        down: bool,
     },
     Dead(String),
 }
 
-/// Retry-After: delta-seconds or an HTTP date.
+/// After this many consecutive failures across records (connection errors,
+/// timeouts, 5xx), the backend is taken as down and the run stops: the rest
+/// stays queued for the next run instead of every record being retried on
+/// its own for minutes.
+pub const BREAKER_THRESHOLD: u32 = 5;
+
+/// The run's circuit breaker, shared by every delivery in flight.
+struct Breaker {
+    consecutive: std::sync::atomic::AtomicU32,
+    threshold: u32,
+    tripped: tokio::sync::watch::Sender<Option<String>>,
+}
+
+impl Breaker {
+    fn new(threshold: u32) -> Self {
+        Breaker {
+            consecutive: std::sync::atomic::AtomicU32::new(0),
+            threshold: threshold.max(1),
+            tripped: tokio::sync::watch::Sender::new(None),
+        }
+    }
+
+    /// The backend answered (any answer that is not a 5xx): not down.
+    fn answered(&self) {
+        self.consecutive
+            .store(0, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn failed(&self, error: &str) {
+        let n = self
+            .consecutive
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        if n >= self.threshold {
+            self.trip(format!(
+                "the backend failed {n} times in a row ({error}); stopped this run"
+            ));
+        }
+    }
+
+    fn trip(&self, reason: String) {
+        self.tripped.send_if_modified(|r| {
+            if r.is_none() {
+                *r = Some(reason);
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    fn reason(&self) -> Option<String> {
+        self.tripped.borrow().clone()
+    }
+
+    /// Sleep for `wait`, or less if the breaker trips meanwhile.
+    async fn sleep(&self, wait: Duration) {
+        let mut rx = self.tripped.subscribe();
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = rx.wait_for(|r| r.is_some()) => {}
+        }
+    }
+}
+
+/// Retry-After: delta-seconds or an HTTP date. Any value is accepted (a
+/// wait past the run budget stops the run); nothing is added to an
+/// `Instant` unchecked.
 pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let v = value.trim();
     if let Ok(secs) = v.parse::<u64>() {
@@ -120,6 +193,7 @@ async fn attempt(client: &reqwest::Client, cfg: &BackendConfig, q: &Queued) -> O
                 Outcome::Retry {
                     error: message,
                     after,
+                    down: status.as_u16() == 408 || status.is_server_error(),
                 }
             } else {
                 Outcome::Dead(message)
@@ -136,6 +210,7 @@ async fn attempt(client: &reqwest::Client, cfg: &BackendConfig, q: &Queued) -> O
                 "the connection failed before an answer".to_string()
             },
             after: None,
+            down: true,
         },
     }
 }
@@ -149,9 +224,21 @@ async fn deliver_one(
     q: Queued,
     retried: &std::sync::atomic::AtomicU64,
     deadline: Instant,
+    breaker: &Breaker,
 ) -> anyhow::Result<(String, Outcome)> {
     let mut n = 0u32;
     loop {
+        // A tripped breaker: nothing more is sent this run, the rest stays queued.
+        if let Some(reason) = breaker.reason() {
+            return Ok((
+                q.endpoint,
+                Outcome::Retry {
+                    error: reason,
+                    after: None,
+                    down: true,
+                },
+            ));
+        }
         // Past the run's budget nothing more is sent: the rest stays queued.
         if Instant::now() >= deadline {
             return Ok((
@@ -159,29 +246,48 @@ async fn deliver_one(
                 Outcome::Retry {
                     error: "run budget spent".into(),
                     after: None,
+                    down: false,
                 },
             ));
         }
         let outcome = attempt(client, cfg, &q).await;
         match outcome {
             Outcome::Delivered => {
+                breaker.answered();
                 outbox.mark_delivered(q.id)?;
                 return Ok((q.endpoint, Outcome::Delivered));
             }
             Outcome::Dead(msg) => {
+                breaker.answered();
                 outbox.mark_dead(q.id, &msg)?;
                 return Ok((q.endpoint, Outcome::Dead(msg)));
             }
-            Outcome::Retry { error, after } => {
+            Outcome::Retry { error, after, down } => {
                 outbox.mark_failed(q.id, &error)?;
+                if down {
+                    breaker.failed(&error);
+                } else {
+                    breaker.answered();
+                }
                 n += 1;
+                let left = deadline.saturating_duration_since(Instant::now());
+                if let Some(a) = after
+                    && a >= left
+                {
+                    breaker.trip(format!(
+                        "the backend asked to wait {}s (Retry-After), past this run's budget; \
+                         stopped this run",
+                        a.as_secs()
+                    ));
+                    return Ok((q.endpoint, Outcome::Retry { error, after, down }));
+                }
                 let wait = after.unwrap_or_else(|| backoff(cfg.retry_base, cfg.retry_cap, n));
-                if n >= cfg.max_attempts || Instant::now() + wait > deadline {
-                    return Ok((q.endpoint, Outcome::Retry { error, after }));
+                if n >= cfg.max_attempts || wait >= left || breaker.reason().is_some() {
+                    return Ok((q.endpoint, Outcome::Retry { error, after, down }));
                 }
                 retried.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 tracing::debug!("retrying {} in {:?}: {error}", q.endpoint, wait);
-                tokio::time::sleep(wait).await;
+                breaker.sleep(wait).await;
             }
         }
     }
@@ -214,11 +320,18 @@ pub async fn deliver(
     }
     let retried = Arc::new(std::sync::atomic::AtomicU64::new(0));
     // A run gives up on retries after this long; what is left stays queued.
-    let deadline = Instant::now() + cfg.run_budget;
+    // (The budget is range-checked in the config; a far-off deadline is
+    // clamped rather than overflowing.)
+    let started = Instant::now();
+    let deadline = started
+        .checked_add(cfg.run_budget)
+        .unwrap_or_else(|| started + Duration::from_secs(86_400));
+    let breaker = Breaker::new(BREAKER_THRESHOLD);
     let mut results = futures::stream::iter(queued.into_iter().map(|q| {
         let client = &client;
         let retried = retried.clone();
-        async move { deliver_one(client, cfg, outbox, q, &retried, deadline).await }
+        let breaker = &breaker;
+        async move { deliver_one(client, cfg, outbox, q, &retried, deadline, breaker).await }
     }))
     .buffer_unordered(cfg.concurrency.max(1));
     let mut s = Summary::default();
@@ -247,6 +360,7 @@ pub async fn deliver(
         pb.finish_and_clear();
     }
     s.retried = retried.load(std::sync::atomic::Ordering::Relaxed);
+    s.stopped = breaker.reason();
     Ok(s)
 }
 

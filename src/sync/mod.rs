@@ -107,18 +107,66 @@ pub fn backend_config(
             "use an https:// backend URL, or --allow-insecure-http if the network is trusted",
         ));
     }
-    let secs = |v: Option<u64>, d: u64| Duration::from_secs(v.unwrap_or(d));
-    let ms = |v: Option<u64>, d: u64| Duration::from_millis(v.unwrap_or(d));
+    let t = tuning(file)?;
     Ok(BackendConfig {
         url,
         token,
-        connect_timeout: secs(file.connect_timeout_secs, 5),
-        request_timeout: secs(file.request_timeout_secs, 30),
-        concurrency: file.concurrency.unwrap_or(8).clamp(1, 64),
-        retry_base: ms(file.retry_base_ms, 500),
-        retry_cap: ms(file.retry_cap_ms, 30_000),
-        max_attempts: file.max_attempts.unwrap_or(8).max(1),
-        run_budget: secs(file.run_budget_secs, 600),
+        connect_timeout: t.connect_timeout,
+        request_timeout: t.request_timeout,
+        concurrency: t.concurrency,
+        retry_base: t.retry_base,
+        retry_cap: t.retry_cap,
+        max_attempts: t.max_attempts,
+        run_budget: t.run_budget,
+    })
+}
+
+/// The numeric `[backend]` settings, range-checked: an out-of-range value is
+/// the user's input (exit 2), never a wait or deadline that overflows.
+struct Tuning {
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    concurrency: usize,
+    retry_base: Duration,
+    retry_cap: Duration,
+    max_attempts: u32,
+    run_budget: Duration,
+}
+
+fn tuning(file: &BackendFile) -> Result<Tuning, UsageError> {
+    fn ranged(
+        name: &str,
+        v: Option<u64>,
+        default: u64,
+        lo: u64,
+        hi: u64,
+    ) -> Result<u64, UsageError> {
+        let v = v.unwrap_or(default);
+        if (lo..=hi).contains(&v) {
+            Ok(v)
+        } else {
+            Err(UsageError::new(
+                format!("[backend] {name} = {v} is out of range: it must be from {lo} to {hi}"),
+                format!("fix {name} in the config file (the default is {default})"),
+            ))
+        }
+    }
+    let secs = |name, v, d, lo, hi| ranged(name, v, d, lo, hi).map(Duration::from_secs);
+    let ms = |name, v, d, lo, hi| ranged(name, v, d, lo, hi).map(Duration::from_millis);
+    Ok(Tuning {
+        connect_timeout: secs("connect_timeout_secs", file.connect_timeout_secs, 5, 1, 600)?,
+        request_timeout: secs(
+            "request_timeout_secs",
+            file.request_timeout_secs,
+            30,
+            1,
+            3600,
+        )?,
+        concurrency: ranged("concurrency", file.concurrency.map(|c| c as u64), 8, 1, 64)? as usize,
+        retry_base: ms("retry_base_ms", file.retry_base_ms, 500, 1, 600_000)?,
+        retry_cap: ms("retry_cap_ms", file.retry_cap_ms, 30_000, 1, 3_600_000)?,
+        max_attempts: ranged("max_attempts", file.max_attempts.map(u64::from), 8, 1, 100)? as u32,
+        run_budget: secs("run_budget_secs", file.run_budget_secs, 600, 1, 86_400)?,
     })
 }
 
@@ -187,6 +235,9 @@ pub struct SyncReport {
     pub queued: u64,
     pub dead_lettered: u64,
     pub by_endpoint: std::collections::BTreeMap<String, client::EndpointSummary>,
+    /// Why the run stopped early (the backend down or asking to wait past the
+    /// run budget): the rest stays queued for the next run.
+    pub stopped: Option<String>,
 }
 
 /// Queue records in the outbox and deliver everything queued (older records
@@ -217,6 +268,7 @@ pub async fn push(
         queued,
         dead_lettered: summary.dead_lettered,
         by_endpoint: summary.by_endpoint,
+        stopped: summary.stopped,
     };
     let status = if report.queued > 0 || report.dead_lettered > 0 {
         ExitStatus::SyncIncomplete
@@ -228,10 +280,17 @@ pub async fn push(
 
 /// One line for stderr (used by `scan --sync` and `recommend --sync`).
 pub fn summary_line(r: &SyncReport) -> String {
-    format!(
+    let mut line = format!(
         "sync: {} delivered, {} retried, {} left queued, {} dead-lettered, {} unchanged (not re-sent) to {}",
         r.delivered, r.retried, r.queued, r.dead_lettered, r.unchanged, r.backend
-    )
+    );
+    if let Some(why) = &r.stopped {
+        line.push_str(&format!(
+            "\nsync: {why}; the queue is kept and goes first on the next run \
+             (check the backend with `finops sync --check`)"
+        ));
+    }
+    line
 }
 
 #[cfg(test)]
@@ -268,6 +327,46 @@ mod tests {
         assert_eq!(
             backend_config(None, false, &file, &envurl).unwrap().url,
             "https://env.example.com"
+        );
+    }
+
+    #[test]
+    fn out_of_range_backend_numbers_are_usage_errors() {
+        let none = env_of(&[]);
+        let url = Some("http://127.0.0.1:8080");
+        let huge = BackendFile {
+            run_budget_secs: Some(9_223_372_036_854_775_807),
+            ..Default::default()
+        };
+        let e = backend_config(url, false, &huge, &none).unwrap_err();
+        assert!(e.message.contains("run_budget_secs"), "{}", e.message);
+        for f in [
+            BackendFile {
+                connect_timeout_secs: Some(u64::MAX),
+                ..Default::default()
+            },
+            BackendFile {
+                retry_cap_ms: Some(u64::MAX),
+                ..Default::default()
+            },
+            BackendFile {
+                concurrency: Some(0),
+                ..Default::default()
+            },
+            BackendFile {
+                max_attempts: Some(0),
+                ..Default::default()
+            },
+        ] {
+            assert!(backend_config(url, false, &f, &none).is_err(), "{f:?}");
+        }
+        let ok = BackendFile {
+            run_budget_secs: Some(86_400),
+            ..Default::default()
+        };
+        assert_eq!(
+            backend_config(url, false, &ok, &none).unwrap().run_budget,
+            Duration::from_secs(86_400)
         );
     }
 

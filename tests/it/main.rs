@@ -2,6 +2,7 @@
 //! a failure-injecting HTTP proxy, and every bad-input case of the CLI.
 
 mod backend;
+mod breaker;
 mod cli;
 mod fleet;
 mod moto;
