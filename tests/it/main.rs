@@ -4,6 +4,7 @@
 mod backend;
 mod breaker;
 mod cli;
+mod files;
 mod fleet;
 mod moto;
 mod profile;

@@ -1,0 +1,101 @@
+//! Files finops writes and reads: `scan --save` only over regular files,
+//! `--from` snapshots with their numbers checked, and no escape sequences
+//! from a snapshot reaching the terminal.
+
+use std::os::unix::fs::FileTypeExt as _;
+use std::path::Path;
+
+use crate::finops;
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn save_to(home: &Path, target: &Path) -> std::process::Output {
+    finops(home)
+        .args(["scan", "--demo", "-q", "-o", "json", "--save"])
+        .arg(target)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn scan_save_refuses_a_fifo_and_leaves_it_a_fifo() {
+    let home = tempfile::tempdir().unwrap();
+    let fifo = home.path().join("pipe");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let out = save_to(home.path(), &fifo);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("a FIFO") && err.contains("hint:"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing is scanned or printed");
+    let t = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(t.is_fifo(), "the FIFO was replaced");
+    // No temporary file left next to it.
+    assert_eq!(
+        std::fs::read_dir(home.path())
+            .unwrap()
+            .filter(|e| e
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".tmp"))
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn scan_save_refuses_a_device_node_and_leaves_it_a_device() {
+    let home = tempfile::tempdir().unwrap();
+    let dev = Path::new("/dev/null");
+    assert!(std::fs::metadata(dev).unwrap().file_type().is_char_device());
+    let out = save_to(home.path(), dev);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("a character device"), "{err}");
+    assert!(std::fs::metadata(dev).unwrap().file_type().is_char_device());
+    // A symbolic link to a device is refused the same way.
+    let link = home.path().join("null-link");
+    std::os::unix::fs::symlink(dev, &link).unwrap();
+    let out = save_to(home.path(), &link);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(std::fs::metadata(dev).unwrap().file_type().is_char_device());
+}
+
+#[test]
+fn scan_save_to_a_directory_says_so_once_with_a_hint() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("snaps");
+    std::fs::create_dir(&dir).unwrap();
+    let out = save_to(home.path(), &dir);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.matches("is a directory").count(), 1, "{err}");
+    assert!(
+        err.contains("hint:") && err.contains("inventory.json"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+
+    // A regular file and a new path are still written (atomically).
+    let file = home.path().join("inv.json");
+    std::fs::write(&file, "old").unwrap();
+    assert_eq!(save_to(home.path(), &file).status.code(), Some(0));
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("schema_version")
+    );
+    let new = home.path().join("new.json");
+    assert_eq!(save_to(home.path(), &new).status.code(), Some(0));
+    assert!(new.is_file());
+}
