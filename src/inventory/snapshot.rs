@@ -33,6 +33,21 @@ pub fn read(path: &Path) -> anyhow::Result<Inventory> {
         )
         .into());
     }
+    for r in &inv.resources {
+        if let Some(bad) = r.number_out_of_range() {
+            return Err(UsageError::new(
+                format!(
+                    "{}: {} {} in {}: {bad}",
+                    path.display(),
+                    r.kind().name(),
+                    r.id,
+                    r.region
+                ),
+                "fix the value, or re-create the snapshot with `finops scan --save FILE`",
+            )
+            .into());
+        }
+    }
     Ok(inv)
 }
 

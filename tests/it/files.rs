@@ -99,3 +99,66 @@ fn scan_save_to_a_directory_says_so_once_with_a_hint() {
     assert_eq!(save_to(home.path(), &new).status.code(), Some(0));
     assert!(new.is_file());
 }
+
+/// The demo fleet saved as a snapshot, as JSON to edit.
+fn demo_snapshot(home: &Path) -> serde_json::Value {
+    let p = home.join("demo.json");
+    assert_eq!(save_to(home, &p).status.code(), Some(0));
+    serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap()
+}
+
+/// Set `field` of the first resource of `kind` to `value`; returns its id.
+fn poke(snap: &mut serde_json::Value, kind: &str, field: &str, value: serde_json::Value) -> String {
+    let r = snap["resources"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["kind"] == kind)
+        .unwrap();
+    r[field] = value;
+    r["id"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn from_snapshots_with_absurd_numbers_are_exit_2_naming_field_and_resource() {
+    let home = tempfile::tempdir().unwrap();
+    let base = demo_snapshot(home.path());
+    let cases: Vec<(&str, &str, serde_json::Value)> = vec![
+        ("ebs_volume", "size_gib", (-500).into()),
+        ("ebs_volume", "iops", i64::MIN.into()),
+        ("ebs_volume", "throughput_mibps", (-1).into()),
+        ("ebs_volume", "size_gib", i64::MAX.into()),
+        ("rds_instance", "allocated_storage_gib", (-20).into()),
+        ("rds_instance", "iops", 9_000_000_000i64.into()),
+        ("auto_scaling_group", "desired_capacity", (-3).into()),
+    ];
+    for (kind, field, value) in cases {
+        let mut snap = base.clone();
+        let id = poke(&mut snap, kind, field, value.clone());
+        let p = home.path().join("bad.json");
+        std::fs::write(&p, serde_json::to_vec(&snap).unwrap()).unwrap();
+        for cmd in [
+            vec!["scan", "-o", "json"],
+            vec!["recommend", "-o", "json"],
+            vec!["sync", "--dry-run", "-o", "json"],
+        ] {
+            let out = finops(home.path())
+                .args(&cmd)
+                .arg("--from")
+                .arg(&p)
+                .output()
+                .unwrap();
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{cmd:?} {field}={value}: {err}");
+            assert!(
+                err.contains(field) && err.contains(&id) && err.contains("out of range"),
+                "{cmd:?}: {err}"
+            );
+            assert!(err.contains("hint:") && !err.contains("panicked"), "{err}");
+            assert!(
+                out.stdout.is_empty(),
+                "{cmd:?}: a bad snapshot prints no report"
+            );
+        }
+    }
+}
