@@ -139,7 +139,6 @@ fn from_snapshots_with_absurd_numbers_are_exit_2_naming_field_and_resource() {
         std::fs::write(&p, serde_json::to_vec(&snap).unwrap()).unwrap();
         for cmd in [
             vec!["scan", "-o", "json"],
-            vec!["recommend", "-o", "json"],
             vec!["sync", "--dry-run", "-o", "json"],
         ] {
             let out = finops(home.path())
@@ -161,4 +160,70 @@ fn from_snapshots_with_absurd_numbers_are_exit_2_naming_field_and_resource() {
             );
         }
     }
+}
+
+#[test]
+fn escape_sequences_from_a_snapshot_never_reach_the_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let mut snap = demo_snapshot(home.path());
+    let evil = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[31mweb\u{9b}1m-evil\u{1b}[0m\u{202e}";
+    for r in snap["resources"].as_array_mut().unwrap() {
+        r["name"] = evil.into();
+        r["tags"]["Name"] = evil.into();
+        r["tags"]["team"] = "plat\u{1b}[8mform".into();
+    }
+    let p = home.path().join("evil.json");
+    std::fs::write(&p, serde_json::to_vec(&snap).unwrap()).unwrap();
+    let controls = |s: &str| {
+        s.chars()
+            .filter(|c| (c.is_control() && *c != '\n') || *c == '\u{202e}')
+            .count()
+    };
+    for cmd in [vec!["scan", "--wide"], vec!["scan"], vec!["scan", "-v"]] {
+        let out = finops(home.path())
+            .args(&cmd)
+            .arg("--from")
+            .arg(&p)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let err = stderr(&out);
+        assert!(out.status.success(), "{cmd:?}: {err}");
+        assert_eq!(controls(&stdout), 0, "{cmd:?}:\n{stdout:?}");
+        assert_eq!(controls(&err), 0, "{cmd:?}:\n{err:?}");
+        if cmd.contains(&"--wide") {
+            assert!(stdout.contains("web-evil"), "{cmd:?}:\n{stdout}");
+        }
+    }
+    // JSON keeps the raw strings (escaped by serde).
+    let out = finops(home.path())
+        .args(["scan", "-o", "json", "--from"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\\u001b[31mweb"));
+    let r = crate::json(&out.stdout);
+    assert_eq!(r["resources"][0]["name"], evil);
+
+    // An error quoting a resource id does not pass its escapes through.
+    let mut bad = snap.clone();
+    let v = bad["resources"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["kind"] == "ebs_volume")
+        .unwrap();
+    v["id"] = "vol-\u{1b}[2Jx".into();
+    v["size_gib"] = (-1).into();
+    std::fs::write(&p, serde_json::to_vec(&bad).unwrap()).unwrap();
+    let out = finops(home.path())
+        .args(["scan", "--from"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(controls(&err), 0, "{err:?}");
+    assert!(err.contains("vol-x") && err.contains("size_gib"), "{err}");
 }
