@@ -196,3 +196,36 @@ fn out_of_range_backend_settings_are_exit_2_not_a_panic() {
     }
     assert_eq!(b.state.requests.load(Ordering::SeqCst), 0);
 }
+
+#[test]
+fn sync_demo_and_a_watch_sync_cycle_against_a_closed_port_finish_in_seconds() {
+    let home = tempfile::tempdir().unwrap();
+    let down = closed_port_url();
+    // Default retry settings: these took 330 s and 452 s before the breaker.
+    for args in [
+        vec!["sync", "--demo", "--backend-url", &down],
+        vec![
+            "watch",
+            "--demo",
+            "--once",
+            "--sync",
+            "--backend-url",
+            &down,
+        ],
+    ] {
+        let started = Instant::now();
+        let out = cmd(home.path(), "")
+            .args(&args)
+            .timeout(Duration::from_secs(120))
+            .output()
+            .unwrap();
+        let took = started.elapsed();
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        assert!(took < Duration::from_secs(30), "{args:?} took {took:?}");
+        assert!(all.contains("stopped this run"), "{args:?}: {all}");
+        assert!(!all.contains("panicked"), "{all}");
+        if args[0] == "sync" {
+            assert_eq!(out.status.code(), Some(6), "{all}");
+        }
+    }
+}
