@@ -380,6 +380,49 @@ mod tests {
     }
 
     #[test]
+    fn a_huge_retry_after_parses_without_overflow() {
+        let now = SystemTime::now();
+        let d = retry_after("18446744073709551615", now).unwrap();
+        assert_eq!(d, Duration::from_secs(u64::MAX));
+        // What the delivery loop does with it: compared, never added.
+        let deadline = Instant::now() + Duration::from_secs(600);
+        assert!(d >= deadline.saturating_duration_since(Instant::now()));
+        assert!(Instant::now().checked_add(d).is_none());
+    }
+
+    #[test]
+    fn the_breaker_trips_on_consecutive_failures_only() {
+        let b = Breaker::new(3);
+        b.failed("x");
+        b.failed("x");
+        b.answered();
+        b.failed("x");
+        b.failed("x");
+        assert!(b.reason().is_none());
+        b.failed("cannot connect to the backend");
+        let r = b.reason().unwrap();
+        assert!(
+            r.contains("3 times in a row") && r.contains("cannot connect"),
+            "{r}"
+        );
+        // The first reason stays.
+        b.trip("other".into());
+        assert_eq!(b.reason().unwrap(), r);
+    }
+
+    #[tokio::test]
+    async fn a_tripped_breaker_cuts_a_backoff_short() {
+        let b = std::sync::Arc::new(Breaker::new(1));
+        let b2 = b.clone();
+        let started = Instant::now();
+        let sleeper = tokio::spawn(async move { b2.sleep(Duration::from_secs(60)).await });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        b.failed("down");
+        sleeper.await.unwrap();
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
     fn backoff_is_bounded_full_jitter() {
         let base = Duration::from_millis(500);
         let cap = Duration::from_secs(30);
