@@ -92,6 +92,13 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 /// Classify an error into an exit status and the lines to print on stderr.
 pub fn report(err: &anyhow::Error) -> (ExitStatus, String) {
+    let (status, text) = report_raw(err);
+    // Messages quote names, paths and server answers: nothing in them may
+    // drive the terminal.
+    (status, crate::output::safe::text(&text).into_owned())
+}
+
+fn report_raw(err: &anyhow::Error) -> (ExitStatus, String) {
     if let Some(u) = err.downcast_ref::<UsageError>() {
         let mut s = format!("error: {}", one_line(&u.message));
         if let Some(h) = &u.hint {

@@ -18,6 +18,10 @@ pub async fn run(
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
+    // Refuse a --save path that is not a file before any scanning.
+    if let Some(path) = &args.save {
+        snapshot::check_target(path)?;
+    }
     let inv = collect(args.demo, args.from.as_deref(), settings, printer).await?;
     if let Some(path) = &args.save {
         snapshot::write(path, &inv)?;

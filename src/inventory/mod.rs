@@ -272,6 +272,51 @@ pub struct Inventory {
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The largest storage any EBS volume or RDS instance can have (64 TiB).
+pub const MAX_STORAGE_GIB: i64 = 65_536;
+/// Above any provisioned IOPS AWS offers (io2 Block Express: 256,000).
+pub const MAX_IOPS: i64 = 256_000;
+/// Above any provisioned throughput AWS offers.
+pub const MAX_THROUGHPUT_MIBPS: i64 = 10_000;
+/// Above any Auto Scaling group's size.
+pub const MAX_GROUP_SIZE: i64 = 100_000;
+
+impl Resource {
+    /// The first number this resource cannot have (negative or absurd
+    /// sizes, IOPS, throughput, counts), as "field = value is out of range
+    /// (lo to hi)".
+    pub fn number_out_of_range(&self) -> Option<String> {
+        fn check(field: &str, v: i64, lo: i64, hi: i64) -> Option<String> {
+            (!(lo..=hi).contains(&v))
+                .then(|| format!("{field} = {v} is out of range ({lo} to {hi})"))
+        }
+        let opt = |field: &str, v: Option<i64>, hi: i64| v.and_then(|v| check(field, v, 0, hi));
+        match &self.details {
+            Details::EbsVolume(v) => check("size_gib", v.size_gib, 1, MAX_STORAGE_GIB)
+                .or_else(|| opt("iops", v.iops, MAX_IOPS))
+                .or_else(|| opt("throughput_mibps", v.throughput_mibps, MAX_THROUGHPUT_MIBPS)),
+            Details::RdsInstance(r) => check(
+                "allocated_storage_gib",
+                r.allocated_storage_gib,
+                0,
+                MAX_STORAGE_GIB,
+            )
+            .or_else(|| opt("iops", r.iops, MAX_IOPS))
+            .or_else(|| {
+                opt(
+                    "storage_throughput_mibps",
+                    r.storage_throughput_mibps,
+                    MAX_THROUGHPUT_MIBPS,
+                )
+            }),
+            Details::AutoScalingGroup(g) => check("min_size", g.min_size, 0, MAX_GROUP_SIZE)
+                .or_else(|| check("max_size", g.max_size, 0, MAX_GROUP_SIZE))
+                .or_else(|| check("desired_capacity", g.desired_capacity, 0, MAX_GROUP_SIZE)),
+            Details::Ec2Instance(_) | Details::LoadBalancer(_) => None,
+        }
+    }
+}
+
 pub fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)

@@ -33,12 +33,72 @@ pub fn read(path: &Path) -> anyhow::Result<Inventory> {
         )
         .into());
     }
+    for r in &inv.resources {
+        if let Some(bad) = r.number_out_of_range() {
+            return Err(UsageError::new(
+                format!(
+                    "{}: {} {} in {}: {bad}",
+                    path.display(),
+                    r.kind().name(),
+                    r.id,
+                    r.region
+                ),
+                "fix the value, or re-create the snapshot with `finops scan --save FILE`",
+            )
+            .into());
+        }
+    }
     Ok(inv)
 }
 
+/// Check a `--save` path before anything is scanned: a new path or a regular
+/// file (the rename would replace anything else: a FIFO, a device node, a
+/// socket). Symbolic links are followed, so `/dev/stdout` is refused too.
+pub fn check_target(path: &Path) -> Result<(), UsageError> {
+    use std::os::unix::fs::FileTypeExt as _;
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        // A new path (or one we cannot stat: the write reports that).
+        Err(_) => return Ok(()),
+    };
+    let t = meta.file_type();
+    if t.is_file() {
+        return Ok(());
+    }
+    if t.is_dir() {
+        return Err(UsageError::new(
+            format!("--save {} is a directory", path.display()),
+            format!(
+                "give a file name, e.g. --save {}",
+                path.join("inventory.json").display()
+            ),
+        ));
+    }
+    let what = if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    };
+    Err(UsageError::new(
+        format!(
+            "--save {} is {what}; finops writes snapshots only to regular files and leaves it as it is",
+            path.display()
+        ),
+        "give a path to a regular file or a new one, e.g. --save inventory.json",
+    ))
+}
+
 /// Write a snapshot atomically (temp file in the same directory, then rename),
-/// so a crash never leaves a half-written file where a good one was.
+/// so a crash never leaves a half-written file where a good one was. Only a
+/// regular file or a new path is written (see [`check_target`]).
 pub fn write(path: &Path, inv: &Inventory) -> anyhow::Result<()> {
+    check_target(path)?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

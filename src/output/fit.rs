@@ -200,6 +200,15 @@ impl Grid {
 
     pub fn row(&mut self, cells: Vec<String>) {
         debug_assert_eq!(cells.len(), self.columns.len(), "one cell per column");
+        // Names and tags come from snapshots and AWS: no escape sequences
+        // reach the terminal, and the widths are those of what is shown.
+        let cells = cells
+            .into_iter()
+            .map(|c| match super::safe::cell(&c) {
+                std::borrow::Cow::Borrowed(_) => c,
+                std::borrow::Cow::Owned(o) => o,
+            })
+            .collect();
         self.rows.push(cells);
         self.labelled.push(false);
     }

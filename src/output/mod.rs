@@ -3,6 +3,7 @@
 
 pub mod fit;
 pub mod recommend;
+pub mod safe;
 pub mod scan;
 
 use std::io::{IsTerminal, Write};
@@ -82,6 +83,13 @@ impl Printer {
     /// Write data to stdout. A closed pipe surfaces as an io::Error that the
     /// top level treats as success.
     pub fn out(&self, text: &str) -> std::io::Result<()> {
+        // Tables and text (and CSV on a terminal) lose any escape sequences
+        // from names, tags and server messages; CSV to a file keeps its data.
+        let text = if matches!(self.format, OutputFormat::Csv) && !self.stdout_tty {
+            std::borrow::Cow::Borrowed(text)
+        } else {
+            safe::text(text)
+        };
         let mut out = std::io::stdout().lock();
         out.write_all(text.as_bytes())?;
         if !text.ends_with('\n') {
@@ -103,20 +111,20 @@ impl Printer {
     /// A status line on stderr, hidden by --quiet.
     pub fn info(&self, msg: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", msg.as_ref());
+            eprintln!("{}", safe::text(msg.as_ref()));
         }
     }
 
     pub fn warn(&self, msg: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("warning: {}", msg.as_ref());
+            eprintln!("warning: {}", safe::text(msg.as_ref()));
         }
     }
 
     /// Detail for -v (level 1) and -vv (level 2).
     pub fn detail(&self, level: u8, msg: impl AsRef<str>) {
         if self.verbose >= level {
-            eprintln!("{}", msg.as_ref());
+            eprintln!("{}", safe::text(msg.as_ref()));
         }
     }
 

@@ -553,7 +553,7 @@ pub const GP3_FREE_THROUGHPUT: i64 = 125;
 
 /// gp2's baseline IOPS for a size: 3 IOPS/GiB, at least 100, at most 16,000.
 pub fn gp2_baseline_iops(size_gib: i64) -> i64 {
-    (size_gib * 3).clamp(100, 16_000)
+    size_gib.saturating_mul(3).clamp(100, 16_000)
 }
 
 /// gp2's throughput: 128 MiB/s up to 170 GiB; above that it reaches 250 MiB/s
@@ -586,6 +586,27 @@ pub fn gp3_equivalent(volume_type: &str, size_gib: i64, iops: Option<i64>) -> Op
     }
 }
 
+/// Storage numbers no volume can have (negative, or past what the bundled
+/// rates were ever meant for): such a resource is unpriced, never a wrapped
+/// or negative cost. Snapshots are checked on load (exit 2); this guards
+/// every other path, AWS included.
+fn out_of_range(size_gib: i64, iops: Option<i64>, throughput: Option<i64>) -> Option<String> {
+    let check = |what: &str, v: i64, max: i64| {
+        (!(0..=max).contains(&v)).then(|| format!("{what} {v} is out of range (0 to {max})"))
+    };
+    check("size (GiB)", size_gib, crate::inventory::MAX_STORAGE_GIB)
+        .or_else(|| iops.and_then(|v| check("IOPS", v, crate::inventory::MAX_IOPS)))
+        .or_else(|| {
+            throughput.and_then(|v| {
+                check(
+                    "throughput (MiB/s)",
+                    v,
+                    crate::inventory::MAX_THROUGHPUT_MIBPS,
+                )
+            })
+        })
+}
+
 /// Monthly price of an EBS volume.
 pub fn ebs_volume(
     volume_type: &str,
@@ -594,6 +615,9 @@ pub fn ebs_volume(
     iops: Option<i64>,
     throughput: Option<i64>,
 ) -> Result<Price, Unpriced> {
+    if let Some(bad) = out_of_range(size_gib, iops, throughput) {
+        return unpriced(bad);
+    }
     let size = Decimal::from(size_gib);
     let storage = |col, what: &str| -> Result<Price, Unpriced> {
         let rate = ebs_rate(region, col, what)?;
@@ -613,7 +637,7 @@ pub fn ebs_volume(
         }
         "gp3" => {
             let mut p = storage(EbsCol::Gp3, "gp3")?;
-            let extra_iops = iops.unwrap_or(GP3_FREE_IOPS) - GP3_FREE_IOPS;
+            let extra_iops = iops.unwrap_or(GP3_FREE_IOPS).saturating_sub(GP3_FREE_IOPS);
             if extra_iops > 0 {
                 let rate = ebs_rate(region, EbsCol::Gp3Iops, "gp3 IOPS")?;
                 p = p.plus(Price::monthly(
@@ -622,7 +646,9 @@ pub fn ebs_volume(
                     "ebs",
                 ));
             }
-            let extra_tp = throughput.unwrap_or(GP3_FREE_THROUGHPUT) - GP3_FREE_THROUGHPUT;
+            let extra_tp = throughput
+                .unwrap_or(GP3_FREE_THROUGHPUT)
+                .saturating_sub(GP3_FREE_THROUGHPUT);
             if extra_tp > 0 {
                 let rate = ebs_rate(region, EbsCol::Gp3Throughput, "gp3 throughput")?;
                 p = p.plus(Price::monthly(
@@ -653,7 +679,7 @@ pub fn ebs_volume(
                 (EbsCol::Io2Tier3, 64_000, i64::MAX, "io2 IOPS above 64,000"),
             ];
             for (col, lo, hi, what) in tiers {
-                let in_tier = n.min(hi) - lo;
+                let in_tier = n.min(hi).saturating_sub(lo);
                 if in_tier > 0 {
                     let rate = ebs_rate(region, col, what)?;
                     p = p.plus(Price::monthly(
@@ -1053,6 +1079,9 @@ pub fn rds_storage(
     iops: Option<i64>,
     throughput: Option<i64>,
 ) -> Result<Price, Unpriced> {
+    if let Some(bad) = out_of_range(gib, iops, throughput) {
+        return unpriced(bad);
+    }
     let size = Decimal::from(gib);
     let per_gb = |item: &str| -> Result<Price, Unpriced> {
         Ok(Price::monthly(
@@ -1072,7 +1101,7 @@ pub fn rds_storage(
             } else {
                 (3_000, 125)
             };
-            let extra = iops.unwrap_or(free_iops) - free_iops;
+            let extra = iops.unwrap_or(free_iops).saturating_sub(free_iops);
             if extra > 0 {
                 let rate = rds_storage_rate(engine, region, deployment, "gp3_iops")?;
                 p = p.plus(Price::monthly(
@@ -1081,7 +1110,7 @@ pub fn rds_storage(
                     "rds",
                 ));
             }
-            let extra = throughput.unwrap_or(free_tp) - free_tp;
+            let extra = throughput.unwrap_or(free_tp).saturating_sub(free_tp);
             if extra > 0 {
                 let rate = rds_storage_rate(engine, region, deployment, "gp3_throughput")?;
                 p = p.plus(Price::monthly(

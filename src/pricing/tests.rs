@@ -611,3 +611,33 @@ fn asg_members_outside_the_scan_are_priced_at_their_zone() {
     // ec2_linux_ondemand.csv: "m5.xlarge,us-east-1-bos-1,0.24,..."
     assert_eq!(r.totals.monthly_usd, dec!(0.24) * dec!(730));
 }
+
+#[test]
+fn absurd_storage_numbers_are_unpriced_never_wrapped() {
+    // i64::MIN IOPS wrapped to a $4.6e17 month; a negative size was a
+    // negative cost. Both are unpriced with the reason now, never a panic.
+    for (t, size, iops, tp) in [
+        ("io2", 100, Some(i64::MIN), None),
+        ("io1", 100, Some(i64::MIN), None),
+        ("gp3", 100, Some(i64::MAX), Some(i64::MAX)),
+        ("gp3", 100, None, Some(i64::MIN)),
+        ("gp2", -500, None, None),
+        ("gp2", i64::MAX, None, None),
+    ] {
+        let e = ebs_volume(t, "us-east-1", size, iops, tp).unwrap_err();
+        assert!(e.0.contains("out of range"), "{t}: {}", e.0);
+    }
+    let e = rds_storage(
+        "mysql",
+        "us-east-1",
+        Deployment::SingleAz,
+        "io1",
+        100,
+        Some(i64::MIN),
+        None,
+    )
+    .unwrap_err();
+    assert!(e.0.contains("out of range"), "{}", e.0);
+    assert_eq!(gp2_baseline_iops(i64::MAX), 16_000);
+    assert_eq!(gp3_equivalent("io2", 100, Some(i64::MAX)).unwrap().1, 1000);
+}

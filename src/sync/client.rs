@@ -51,6 +51,9 @@ enum Outcome {
     Retry {
         error: String,
         after: Option<Duration>,
+        /// The failure is about the backend (no connection, timeout, 5xx),
+        /// not about this record: it counts towards the circuit breaker.
+        down: bool,
     },
     Dead(String),
     /// Not about this record: stop sending (all endpoints, or this one).
@@ -59,7 +62,74 @@ enum Outcome {
     Held,
 }
 
-/// Retry-After: delta-seconds or an HTTP date.
+/// After this many consecutive failures across records (connection errors,
+/// timeouts, 5xx), the backend is taken as down and the run stops: the rest
+/// stays queued for the next run instead of every record being retried on
+/// its own for minutes.
+pub const BREAKER_THRESHOLD: u32 = 5;
+
+/// The run's circuit breaker, shared by every delivery in flight.
+struct Breaker {
+    consecutive: std::sync::atomic::AtomicU32,
+    threshold: u32,
+    tripped: tokio::sync::watch::Sender<Option<String>>,
+}
+
+impl Breaker {
+    fn new(threshold: u32) -> Self {
+        Breaker {
+            consecutive: std::sync::atomic::AtomicU32::new(0),
+            threshold: threshold.max(1),
+            tripped: tokio::sync::watch::Sender::new(None),
+        }
+    }
+
+    /// The backend answered (any answer that is not a 5xx): not down.
+    fn answered(&self) {
+        self.consecutive
+            .store(0, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn failed(&self, error: &str) {
+        let n = self
+            .consecutive
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        if n >= self.threshold {
+            self.trip(format!(
+                "the backend failed {n} times in a row ({error}); stopped this run"
+            ));
+        }
+    }
+
+    fn trip(&self, reason: String) {
+        self.tripped.send_if_modified(|r| {
+            if r.is_none() {
+                *r = Some(reason);
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    fn reason(&self) -> Option<String> {
+        self.tripped.borrow().clone()
+    }
+
+    /// Sleep for `wait`, or less if the breaker trips meanwhile.
+    async fn sleep(&self, wait: Duration) {
+        let mut rx = self.tripped.subscribe();
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = rx.wait_for(|r| r.is_some()) => {}
+        }
+    }
+}
+
+/// Retry-After: delta-seconds or an HTTP date. Any value is accepted (a
+/// wait past the run budget stops the run); nothing is added to an
+/// `Instant` unchecked.
 pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let v = value.trim();
     if let Ok(secs) = v.parse::<u64>() {
@@ -209,6 +279,7 @@ async fn attempt(client: &reqwest::Client, cfg: &BackendConfig, q: &Queued) -> O
                 Outcome::Retry {
                     error: message,
                     after,
+                    down: status.as_u16() == 408 || status.is_server_error(),
                 }
             } else if is_record_rejection(status.as_u16()) && names_the_record(&text) {
                 Outcome::Dead(message)
@@ -227,12 +298,15 @@ async fn attempt(client: &reqwest::Client, cfg: &BackendConfig, q: &Queued) -> O
                 "the connection failed before an answer".to_string()
             },
             after: None,
+            down: true,
         },
     }
 }
 
 /// Deliver one record, retrying within this run; the outbox is updated after
 /// every answer so a killed run loses nothing.
+// The run's shared state (deadline, halts, breaker) travels with each record.
+#[allow(clippy::too_many_arguments)]
 async fn deliver_one(
     client: &reqwest::Client,
     cfg: &BackendConfig,
@@ -241,6 +315,7 @@ async fn deliver_one(
     retried: &std::sync::atomic::AtomicU64,
     deadline: Instant,
     halted: &Halted,
+    breaker: &Breaker,
 ) -> anyhow::Result<(String, Outcome)> {
     let mut n = 0u32;
     loop {
@@ -249,6 +324,17 @@ async fn deliver_one(
         if halted.stops(&q.endpoint) {
             return Ok((q.endpoint, Outcome::Held));
         }
+        // A tripped breaker: nothing more is sent this run, the rest stays queued.
+        if let Some(reason) = breaker.reason() {
+            return Ok((
+                q.endpoint,
+                Outcome::Retry {
+                    error: reason,
+                    after: None,
+                    down: true,
+                },
+            ));
+        }
         // Past the run's budget nothing more is sent: the rest stays queued.
         if Instant::now() >= deadline {
             return Ok((
@@ -256,16 +342,19 @@ async fn deliver_one(
                 Outcome::Retry {
                     error: "run budget spent".into(),
                     after: None,
+                    down: false,
                 },
             ));
         }
         let outcome = attempt(client, cfg, &q).await;
         match outcome {
             Outcome::Delivered => {
+                breaker.answered();
                 outbox.mark_delivered(q.id)?;
                 return Ok((q.endpoint, Outcome::Delivered));
             }
             Outcome::Dead(msg) => {
+                breaker.answered();
                 outbox.mark_dead(q.id, &msg)?;
                 return Ok((q.endpoint, Outcome::Dead(msg)));
             }
@@ -275,16 +364,32 @@ async fn deliver_one(
                 return Ok((q.endpoint, Outcome::Halt(stop)));
             }
             Outcome::Held => return Ok((q.endpoint, Outcome::Held)),
-            Outcome::Retry { error, after } => {
+            Outcome::Retry { error, after, down } => {
                 outbox.mark_failed(q.id, &error)?;
+                if down {
+                    breaker.failed(&error);
+                } else {
+                    breaker.answered();
+                }
                 n += 1;
+                let left = deadline.saturating_duration_since(Instant::now());
+                if let Some(a) = after
+                    && a >= left
+                {
+                    breaker.trip(format!(
+                        "the backend asked to wait {}s (Retry-After), past this run's budget; \
+                         stopped this run",
+                        a.as_secs()
+                    ));
+                    return Ok((q.endpoint, Outcome::Retry { error, after, down }));
+                }
                 let wait = after.unwrap_or_else(|| backoff(cfg.retry_base, cfg.retry_cap, n));
-                if n >= cfg.max_attempts || Instant::now() + wait > deadline {
-                    return Ok((q.endpoint, Outcome::Retry { error, after }));
+                if n >= cfg.max_attempts || wait >= left || breaker.reason().is_some() {
+                    return Ok((q.endpoint, Outcome::Retry { error, after, down }));
                 }
                 retried.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 tracing::debug!("retrying {} in {:?}: {error}", q.endpoint, wait);
-                tokio::time::sleep(wait).await;
+                breaker.sleep(wait).await;
             }
         }
     }
@@ -343,15 +448,27 @@ pub async fn deliver(
     }
     let retried = Arc::new(std::sync::atomic::AtomicU64::new(0));
     // A run gives up on retries after this long; what is left stays queued.
-    let deadline = Instant::now() + cfg.run_budget;
+    // (The budget is range-checked in the config; a far-off deadline is
+    // clamped rather than overflowing.)
+    let started = Instant::now();
+    let deadline = started
+        .checked_add(cfg.run_budget)
+        .unwrap_or_else(|| started + Duration::from_secs(86_400));
     let halted = Halted::default();
-    let mut results = futures::stream::iter(queued.into_iter().map(|q| {
-        let client = &client;
-        let retried = retried.clone();
-        let halted = &halted;
-        async move { deliver_one(client, cfg, outbox, q, &retried, deadline, halted).await }
-    }))
-    .buffer_unordered(cfg.concurrency.max(1));
+    let breaker = Breaker::new(BREAKER_THRESHOLD);
+    let mut results =
+        futures::stream::iter(
+            queued.into_iter().map(|q| {
+                let client = &client;
+                let retried = retried.clone();
+                let halted = &halted;
+                let breaker = &breaker;
+                async move {
+                    deliver_one(client, cfg, outbox, q, &retried, deadline, halted, breaker).await
+                }
+            }),
+        )
+        .buffer_unordered(cfg.concurrency.max(1));
     let mut s = Summary::default();
     while let Some(r) = results.next().await {
         let (endpoint, outcome) = r?;
@@ -380,6 +497,15 @@ pub async fn deliver(
     drop(results);
     s.retried = retried.load(std::sync::atomic::Ordering::Relaxed);
     s.stopped = halted.take();
+    // A backend that is down (or asked to wait past the run budget) stops
+    // the run too: every endpoint, the queue kept for the next run.
+    if let Some(why) = breaker.reason() {
+        s.stopped.push(Stop {
+            endpoint: None,
+            error: why,
+            hint: "the queue is kept and goes first on the next run; check the backend with `finops sync --check`".into(),
+        });
+    }
     Ok(s)
 }
 
@@ -396,6 +522,49 @@ mod tests {
         let past = httpdate::fmt_http_date(now - Duration::from_secs(30));
         assert_eq!(retry_after(&past, now), Some(Duration::ZERO));
         assert_eq!(retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn a_huge_retry_after_parses_without_overflow() {
+        let now = SystemTime::now();
+        let d = retry_after("18446744073709551615", now).unwrap();
+        assert_eq!(d, Duration::from_secs(u64::MAX));
+        // What the delivery loop does with it: compared, never added.
+        let deadline = Instant::now() + Duration::from_secs(600);
+        assert!(d >= deadline.saturating_duration_since(Instant::now()));
+        assert!(Instant::now().checked_add(d).is_none());
+    }
+
+    #[test]
+    fn the_breaker_trips_on_consecutive_failures_only() {
+        let b = Breaker::new(3);
+        b.failed("x");
+        b.failed("x");
+        b.answered();
+        b.failed("x");
+        b.failed("x");
+        assert!(b.reason().is_none());
+        b.failed("cannot connect to the backend");
+        let r = b.reason().unwrap();
+        assert!(
+            r.contains("3 times in a row") && r.contains("cannot connect"),
+            "{r}"
+        );
+        // The first reason stays.
+        b.trip("other".into());
+        assert_eq!(b.reason().unwrap(), r);
+    }
+
+    #[tokio::test]
+    async fn a_tripped_breaker_cuts_a_backoff_short() {
+        let b = std::sync::Arc::new(Breaker::new(1));
+        let b2 = b.clone();
+        let started = Instant::now();
+        let sleeper = tokio::spawn(async move { b2.sleep(Duration::from_secs(60)).await });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        b.failed("down");
+        sleeper.await.unwrap();
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 
     #[test]

@@ -145,19 +145,67 @@ pub fn backend_config(
             "use an https:// backend URL, or --allow-insecure-http if the network is trusted",
         ));
     }
-    let secs = |v: Option<u64>, d: u64| Duration::from_secs(v.unwrap_or(d));
-    let ms = |v: Option<u64>, d: u64| Duration::from_millis(v.unwrap_or(d));
+    let t = tuning(file)?;
     Ok(BackendConfig {
         url,
         token,
-        connect_timeout: secs(file.connect_timeout_secs, 5),
-        request_timeout: secs(file.request_timeout_secs, 30),
-        concurrency: file.concurrency.unwrap_or(8).clamp(1, 64),
-        retry_base: ms(file.retry_base_ms, 500),
-        retry_cap: ms(file.retry_cap_ms, 30_000),
-        max_attempts: file.max_attempts.unwrap_or(8).max(1),
-        run_budget: secs(file.run_budget_secs, 600),
-        lock_wait: secs(file.lock_wait_secs.map(|s| s.min(MAX_LOCK_WAIT_SECS)), 60),
+        connect_timeout: t.connect_timeout,
+        request_timeout: t.request_timeout,
+        concurrency: t.concurrency,
+        retry_base: t.retry_base,
+        retry_cap: t.retry_cap,
+        max_attempts: t.max_attempts,
+        run_budget: t.run_budget,
+        lock_wait: Duration::from_secs(file.lock_wait_secs.unwrap_or(60).min(MAX_LOCK_WAIT_SECS)),
+    })
+}
+
+/// The numeric `[backend]` settings, range-checked: an out-of-range value is
+/// the user's input (exit 2), never a wait or deadline that overflows.
+struct Tuning {
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    concurrency: usize,
+    retry_base: Duration,
+    retry_cap: Duration,
+    max_attempts: u32,
+    run_budget: Duration,
+}
+
+fn tuning(file: &BackendFile) -> Result<Tuning, UsageError> {
+    fn ranged(
+        name: &str,
+        v: Option<u64>,
+        default: u64,
+        lo: u64,
+        hi: u64,
+    ) -> Result<u64, UsageError> {
+        let v = v.unwrap_or(default);
+        if (lo..=hi).contains(&v) {
+            Ok(v)
+        } else {
+            Err(UsageError::new(
+                format!("[backend] {name} = {v} is out of range: it must be from {lo} to {hi}"),
+                format!("fix {name} in the config file (the default is {default})"),
+            ))
+        }
+    }
+    let secs = |name, v, d, lo, hi| ranged(name, v, d, lo, hi).map(Duration::from_secs);
+    let ms = |name, v, d, lo, hi| ranged(name, v, d, lo, hi).map(Duration::from_millis);
+    Ok(Tuning {
+        connect_timeout: secs("connect_timeout_secs", file.connect_timeout_secs, 5, 1, 600)?,
+        request_timeout: secs(
+            "request_timeout_secs",
+            file.request_timeout_secs,
+            30,
+            1,
+            3600,
+        )?,
+        concurrency: ranged("concurrency", file.concurrency.map(|c| c as u64), 8, 1, 64)? as usize,
+        retry_base: ms("retry_base_ms", file.retry_base_ms, 500, 1, 600_000)?,
+        retry_cap: ms("retry_cap_ms", file.retry_cap_ms, 30_000, 1, 3_600_000)?,
+        max_attempts: ranged("max_attempts", file.max_attempts.map(u64::from), 8, 1, 100)? as u32,
+        run_budget: secs("run_budget_secs", file.run_budget_secs, 600, 1, 86_400)?,
     })
 }
 
@@ -312,12 +360,10 @@ pub async fn push(
         stopped: summary.stopped,
     };
     for s in &report.stopped {
-        printer.warn(format!(
-            "the backend refused {}: {}\nhint: {}",
-            s.endpoint.as_deref().unwrap_or("every endpoint"),
-            s.error,
-            s.hint
-        ));
+        printer.warn(match &s.endpoint {
+            Some(ep) => format!("the backend refused {ep}: {}\nhint: {}", s.error, s.hint),
+            None => format!("sync stopped: {}\nhint: {}", s.error, s.hint),
+        });
     }
     let status = if report.queued > 0 || report.dead_lettered > 0 {
         ExitStatus::SyncIncomplete
@@ -411,6 +457,46 @@ mod tests {
         assert_eq!(
             backend_config(None, false, &file, &envurl).unwrap().url,
             "https://env.example.com"
+        );
+    }
+
+    #[test]
+    fn out_of_range_backend_numbers_are_usage_errors() {
+        let none = env_of(&[]);
+        let url = Some("http://127.0.0.1:8080");
+        let huge = BackendFile {
+            run_budget_secs: Some(9_223_372_036_854_775_807),
+            ..Default::default()
+        };
+        let e = backend_config(url, false, &huge, &none).unwrap_err();
+        assert!(e.message.contains("run_budget_secs"), "{}", e.message);
+        for f in [
+            BackendFile {
+                connect_timeout_secs: Some(u64::MAX),
+                ..Default::default()
+            },
+            BackendFile {
+                retry_cap_ms: Some(u64::MAX),
+                ..Default::default()
+            },
+            BackendFile {
+                concurrency: Some(0),
+                ..Default::default()
+            },
+            BackendFile {
+                max_attempts: Some(0),
+                ..Default::default()
+            },
+        ] {
+            assert!(backend_config(url, false, &f, &none).is_err(), "{f:?}");
+        }
+        let ok = BackendFile {
+            run_budget_secs: Some(86_400),
+            ..Default::default()
+        };
+        assert_eq!(
+            backend_config(url, false, &ok, &none).unwrap().run_budget,
+            Duration::from_secs(86_400)
         );
     }
 

@@ -2,7 +2,9 @@
 //! a failure-injecting HTTP proxy, and every bad-input case of the CLI.
 
 mod backend;
+mod breaker;
 mod cli;
+mod files;
 mod fleet;
 mod moto;
 mod profile;
