@@ -89,7 +89,14 @@ fn a_closed_backend_with_1000_queued_records_stops_within_30s_and_keeps_the_queu
     let r = json(&out.stdout);
     assert_eq!(r["delivered"], 0);
     assert_eq!(r["queued"].as_u64(), Some(1000));
-    assert!(r["stopped"].as_str().unwrap().contains("in a row"), "{r}");
+    // Why the run stopped: one entry for every endpoint, with what to do.
+    let stop = &r["stopped"][0];
+    assert!(stop["error"].as_str().unwrap().contains("in a row"), "{r}");
+    assert!(stop["endpoint"].is_null(), "{r}");
+    assert!(
+        stop["hint"].as_str().unwrap().contains("sync --check"),
+        "{r}"
+    );
     assert_eq!(queued(home.path()), 1000);
 
     // The next run, with the backend up, delivers every record.
@@ -124,8 +131,8 @@ fn a_backend_answering_5xx_to_everything_is_not_hammered() {
     let requests = b.state.requests.load(Ordering::SeqCst);
     // A few failures across records trip the breaker: not 200 x 8 attempts.
     assert!(requests < 40, "{requests} requests");
-    // The table output says why and what to do.
-    let text = String::from_utf8_lossy(&out.stdout);
+    // The output says why and what to do (the reason on stderr).
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
     assert!(text.contains("stopped this run"), "{text}");
     assert!(
         text.contains("HTTP 503") && text.contains("sync --check"),
@@ -154,7 +161,10 @@ fn a_huge_retry_after_stops_the_run_without_a_panic() {
     assert_eq!(out.status.code(), Some(6), "{err}");
     let r = json(&out.stdout);
     assert!(
-        r["stopped"].as_str().unwrap().contains("Retry-After"),
+        r["stopped"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("Retry-After"),
         "{r}"
     );
     assert_eq!(b.state.requests.load(Ordering::SeqCst), 1);

@@ -612,7 +612,9 @@ fn a_record_queued_again_by_a_later_run_keeps_its_idempotency_key() {
     std::fs::write(&later_snap, later.to_string()).unwrap();
 
     let b = Backend::start();
-    b.state.answer_all.store(503, Ordering::SeqCst);
+    // 429 (slow down) is an answer, not a backend that is down: the breaker
+    // lets every record be tried once, and each is left queued.
+    b.state.answer_all.store(429, Ordering::SeqCst);
     let out = sync_cmd(home.path(), "max_attempts = 1\n")
         .args([
             "sync",
