@@ -14,7 +14,7 @@ pub mod thresholds;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -221,10 +221,9 @@ fn pct(v: f64) -> String {
     }
 }
 
-/// A monthly figure as an invoice shows it: to the cent, halves away from zero.
-pub fn cents(d: Decimal) -> Decimal {
-    d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
-}
+/// A monthly figure as an invoice shows it: to the cent, halves away from
+/// zero (the scan rounds its rows the same way).
+pub use crate::pricing::fleet::cents;
 
 /// The money of a finding or a path: both sides to the cent, or the reason
 /// there is no figure.
@@ -261,6 +260,15 @@ impl Money {
 
     pub fn saving(&self) -> Option<Decimal> {
         Some(self.current? - self.new?)
+    }
+
+    /// A finding's money when it recommends its best path.
+    fn of_best(current: &Result<Decimal, Unpriced>, best: &PathOption) -> Money {
+        Money {
+            current: current.as_ref().ok().copied(),
+            new: best.new_monthly_usd,
+            reason: best.unpriced_reason.clone(),
+        }
     }
 
     fn apply(&self, p: &mut PathOption) {
@@ -822,11 +830,7 @@ fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>)
             priced_as(res, |x| x.type_ = p.target.clone())
         });
         if let Some(best) = options.first().cloned() {
-            let money = Money {
-                current: current.as_ref().ok().copied(),
-                new: best.new_monthly_usd,
-                reason: best.unpriced_reason.clone(),
-            };
+            let money = Money::of_best(&current, &best);
             cx.push(
                 res,
                 Finding {
@@ -1115,11 +1119,7 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
             } else {
                 "CPU only"
             };
-            let money = Money {
-                current: current.as_ref().ok().copied(),
-                new: best.new_monthly_usd,
-                reason: best.unpriced_reason.clone(),
-            };
+            let money = Money::of_best(&current, &best);
             cx.push(
                 res,
                 Finding {
@@ -1345,11 +1345,7 @@ fn asg(cx: &mut Ctx, r: &PricedResource) {
     }
     price_paths(&mut options, &current, |p| members_at(&p.target));
     if let Some(best) = options.first().cloned() {
-        let money = Money {
-            current: current.as_ref().ok().copied(),
-            new: best.new_monthly_usd,
-            reason: best.unpriced_reason.clone(),
-        };
+        let money = Money::of_best(&current, &best);
         cx.push(
             res,
             Finding {

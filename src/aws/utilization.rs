@@ -87,7 +87,8 @@ pub async fn collect(
             .map(|r| r.id.clone())
             .collect();
         let has_v2 = !v2_ids.is_empty();
-        let dbs: Vec<(&str, &str)> = inv
+        // DB identifier -> class, to match RDS's events in one lookup each.
+        let dbs: std::collections::HashMap<&str, &str> = inv
             .resources
             .iter()
             .filter(|r| &r.region == region && r.kind() == Kind::RdsInstance)
@@ -110,7 +111,7 @@ pub async fn collect(
                 if let Ok(changes) = &events {
                     let mut m = metrics.lock().unwrap_or_else(|e| e.into_inner());
                     for (id, at) in changes {
-                        if let Some((_, class)) = dbs.iter().find(|(d, _)| d == id) {
+                        if let Some(class) = dbs.get(id.as_str()) {
                             m.set_valid_since(
                                 region,
                                 id,

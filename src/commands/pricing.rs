@@ -121,20 +121,6 @@ fn regions(settings: &Settings) -> Vec<String> {
     }
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 /// Every name `finops pricing` answers for.
 fn all_names() -> impl Iterator<Item = &'static str> {
     pricing::ec2_types()
@@ -163,7 +149,7 @@ pub fn nearest_names(t: &str, n: usize) -> Vec<&'static str> {
     let mut all: Vec<(usize, std::cmp::Reverse<usize>, usize, &'static str)> = all_names()
         .map(|k| {
             (
-                edit_distance(t, k),
+                crate::settings::edit_distance(t, k),
                 std::cmp::Reverse(prefix(k)),
                 k.len(),
                 k,

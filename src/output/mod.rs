@@ -246,6 +246,23 @@ pub fn right(cell: impl Into<String>) -> comfy_table::Cell {
     comfy_table::Cell::new(cell.into()).set_alignment(comfy_table::CellAlignment::Right)
 }
 
+/// A resource id as tables show it: a load balancer ARN by its type/name/id.
+pub(crate) fn short_id(id: &str) -> &str {
+    id.split_once(":loadbalancer/").map_or(id, |(_, rest)| rest)
+}
+
+/// One line for a resource without a list price: where, what and why.
+pub(crate) fn unpriced_line(u: &crate::pricing::fleet::UnpricedEntry) -> String {
+    format!(
+        "  {} {} ({} {}): {}\n",
+        u.region,
+        short_id(&u.id),
+        u.kind.name(),
+        u.type_,
+        u.reason
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

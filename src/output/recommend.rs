@@ -38,10 +38,6 @@ fn short(v: &Value) -> String {
     }
 }
 
-fn resource_label(id: &str) -> &str {
-    id.split_once(":loadbalancer/").map_or(id, |(_, rest)| rest)
-}
-
 /// The finding's saving to the cent as the table shows it, or None when it
 /// is unpriced.
 fn saved(rec: &Recommendation) -> Option<Decimal> {
@@ -117,7 +113,7 @@ fn priced_tables(p: &Printer, r: &RecommendReport, priced: &[&Recommendation]) -
         g.row(vec![
             money,
             rec.action.to_string(),
-            resource_label(&rec.resource_id).to_string(),
+            super::short_id(&rec.resource_id).to_string(),
             rec.name.clone().unwrap_or_default(),
             rec.region.clone(),
             change(rec),
@@ -191,7 +187,7 @@ fn unpriced_table(p: &Printer, unpriced: &[&Recommendation]) -> String {
     for rec in unpriced {
         g.row(vec![
             rec.action.to_string(),
-            resource_label(&rec.resource_id).to_string(),
+            super::short_id(&rec.resource_id).to_string(),
             rec.name.clone().unwrap_or_default(),
             rec.region.clone(),
             change(rec),
@@ -248,14 +244,7 @@ pub fn table(p: &Printer, r: &RecommendReport) -> String {
             quiet.len()
         )));
         for u in quiet {
-            out.push_str(&p.prose(&format!(
-                "  {} {} ({} {}): {}\n",
-                u.region,
-                resource_label(&u.id),
-                u.kind.name(),
-                u.type_,
-                u.reason
-            )));
+            out.push_str(&p.prose(&super::unpriced_line(u)));
         }
     }
     let mut text = format!(
@@ -294,7 +283,7 @@ pub fn table(p: &Printer, r: &RecommendReport) -> String {
                 text,
                 "  {} {} ({}): {:.0} h of data, {:.0} h needed{}",
                 i.region,
-                resource_label(&i.resource_id),
+                super::short_id(&i.resource_id),
                 i.kind,
                 i.hours_of_data,
                 i.hours_needed,
@@ -312,7 +301,7 @@ pub fn table(p: &Printer, r: &RecommendReport) -> String {
                 text,
                 "  {} {} ({}): {}",
                 x.region,
-                resource_label(&x.resource_id),
+                super::short_id(&x.resource_id),
                 x.kind,
                 x.tag
             );

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use super::fit::{Column, Grid, REQUIRED};
-use super::{Printer, csv_cents, csv_rate, usd, usd_hourly};
+use super::{Printer, csv_cents, csv_rate, short_id, usd, usd_hourly};
 use crate::inventory::Kind;
 use crate::pricing::PricedResource;
 use crate::pricing::fleet::{ScanReport, Subtotal};
@@ -53,10 +53,6 @@ fn short_kind(kind: &str) -> String {
 
 /// Load balancer ARNs are long: the table shows their `type/name/hash` part
 /// (JSON and CSV keep the full ARN).
-fn short_id(id: &str) -> &str {
-    id.split_once(":loadbalancer/").map_or(id, |(_, rest)| rest)
-}
-
 /// The row's $/hour, $/month and $/year. A row outside the totals (an Auto
 /// Scaling group, whose members have their own rows) shows no amounts, so
 /// every money column adds up to its TOTAL; its note gives the members' cost.
@@ -196,14 +192,7 @@ pub fn table(p: &Printer, report: &ScanReport) -> String {
             report.unpriced.len()
         ));
         for u in &report.unpriced {
-            text.push_str(&format!(
-                "  {} {} ({} {}): {}\n",
-                u.region,
-                short_id(&u.id),
-                u.kind.name(),
-                u.type_,
-                u.reason
-            ));
+            text.push_str(&super::unpriced_line(u));
         }
     }
     out.push_str(&p.prose(&text));
