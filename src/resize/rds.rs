@@ -108,6 +108,23 @@ pub async fn plan(
         )
         .into());
     }
+    // A class the tables do not know is a typo far more often than a new
+    // class: say so at once, with the nearest names.
+    if pricing::rds_class(&to).is_none() {
+        let near = crate::commands::pricing::nearest_names(&to, 12)
+            .into_iter()
+            .filter(|n| n.starts_with("db."))
+            .take(3)
+            .collect::<Vec<_>>();
+        let hint = match near.first() {
+            Some(first) => format!(
+                "did you mean {}? `finops pricing {first}` shows its price",
+                near.join(", ")
+            ),
+            None => "`finops pricing db.r5` lists a family's classes".to_string(),
+        };
+        return Err(UsageError::new(format!("unknown DB instance class {to}"), hint).into());
+    }
     if to == r.type_ {
         return Err(Refusal::new(
             format!("{} is already {to}", r.id),

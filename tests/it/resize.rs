@@ -331,10 +331,15 @@ async fn safety_rails_refuse_with_exit_2_and_change_nothing() {
         .send()
         .await
         .unwrap();
+    fleet::db(&e.rds, "typo-db", "postgres", "db.m5.large", false, 100).await;
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
             vec!["resize", &big, "--to", "m5.4xlarge", "--yes"],
             "costs more",
+        ),
+        (
+            vec!["resize", "typo-db", "--to", "db.m5.larg", "--dry-run"],
+            "unknown DB instance class db.m5.larg",
         ),
         (
             vec!["resize", &big, "--to", "m5.2xlarge", "--yes"],
@@ -391,6 +396,18 @@ async fn safety_rails_refuse_with_exit_2_and_change_nothing() {
         assert!(err.contains(want), "{args:?}: want {want:?} in {err}");
         assert!(!err.contains("panicked"), "{err}");
     }
+    // The typo's hint names the class meant, first.
+    let out = e
+        .cmd(&url)
+        .args(["resize", "typo-db", "--to", "db.m5.larg", "--yes"])
+        .output()
+        .unwrap();
+    assert!(
+        text(&out.stderr).contains("hint: did you mean db.m5.large"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(e.db_class("typo-db").await, "db.m5.large");
     assert_eq!(
         e.observe(&big).await,
         ("running".into(), "m5.2xlarge".into())
