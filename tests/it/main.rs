@@ -6,6 +6,7 @@ mod breaker;
 mod cli;
 mod files;
 mod fleet;
+mod golden;
 mod moto;
 mod profile;
 mod proxy;
