@@ -200,6 +200,58 @@ impl Printer {
 }
 
 /// $1,234.56: dollars rounded half away from zero to `dp` places, with separators.
+/// Bars and notes for the layers below the commands.
+impl crate::progress::Progress for Printer {
+    fn note(&self, msg: &str) {
+        self.info(msg);
+    }
+    fn warning(&self, msg: &str) {
+        self.warn(msg);
+    }
+    fn verbose(&self, level: u8, msg: &str) {
+        self.detail(level, msg);
+    }
+    fn verbosity(&self) -> u8 {
+        self.verbose
+    }
+    fn counter(&self, len: u64, what: &str) -> Box<dyn crate::progress::Counter> {
+        Box::new(self.progress_bar(len, what))
+    }
+    fn counters(&self, items: &[(String, u64)]) -> Vec<Box<dyn crate::progress::Counter>> {
+        let Some(mp) = self.multi_progress() else {
+            return Vec::new();
+        };
+        items
+            .iter()
+            .map(|(label, n)| {
+                let pb = mp.add(ProgressBar::new(*n));
+                pb.set_style(
+                    ProgressStyle::with_template("{msg:<28} [{bar:30}] {pos}/{len}")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> "),
+                );
+                pb.set_message(label.clone());
+                Box::new(pb) as Box<dyn crate::progress::Counter>
+            })
+            .collect()
+    }
+    fn spinner(&self, what: &str) -> Option<Box<dyn crate::progress::Counter>> {
+        Printer::spinner(self, what).map(|b| Box::new(b) as Box<dyn crate::progress::Counter>)
+    }
+    fn drawn(&self) -> bool {
+        self.progress
+    }
+}
+
+impl crate::progress::Counter for ProgressBar {
+    fn inc(&self, n: u64) {
+        ProgressBar::inc(self, n);
+    }
+    fn clear(&self) {
+        self.finish_and_clear();
+    }
+}
+
 pub fn usd(v: Decimal, dp: u32) -> String {
     let r = v.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
     let neg = r.is_sign_negative() && !r.is_zero();

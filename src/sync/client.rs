@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use futures::StreamExt;
-use indicatif::{MultiProgress, ProgressBar};
 use serde::Serialize;
 
 use super::BackendConfig;
+use crate::progress::{Counter, Progress};
 use crate::state::outbox::{Outbox, Queued};
 
 /// What one delivery run did.
@@ -422,30 +422,23 @@ impl Halted {
 }
 
 /// Send everything queued, oldest first.
-pub async fn deliver(
+pub(crate) async fn deliver(
     cfg: &BackendConfig,
     outbox: &Outbox,
-    progress: Option<&MultiProgress>,
+    progress: &dyn Progress,
 ) -> anyhow::Result<Summary> {
     let client = http_client(cfg)?;
     let queued = outbox.queued()?;
-    let mut bars: BTreeMap<String, ProgressBar> = BTreeMap::new();
-    if let Some(mp) = progress {
-        let mut per: BTreeMap<&str, u64> = BTreeMap::new();
-        for q in &queued {
-            *per.entry(q.endpoint.as_str()).or_default() += 1;
-        }
-        for (ep, n) in per {
-            let pb = mp.add(ProgressBar::new(n));
-            pb.set_style(
-                indicatif::ProgressStyle::with_template("{msg:<28} [{bar:30}] {pos}/{len}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-            );
-            pb.set_message(ep.to_string());
-            bars.insert(ep.to_string(), pb);
-        }
+    let mut per: BTreeMap<&str, u64> = BTreeMap::new();
+    for q in &queued {
+        *per.entry(q.endpoint.as_str()).or_default() += 1;
     }
+    let labels: Vec<(String, u64)> = per.into_iter().map(|(e, n)| (e.to_string(), n)).collect();
+    let bars: BTreeMap<String, Box<dyn Counter>> = labels
+        .iter()
+        .map(|(e, _)| e.clone())
+        .zip(progress.counters(&labels))
+        .collect();
     let retried = Arc::new(std::sync::atomic::AtomicU64::new(0));
     // A run gives up on retries after this long; what is left stays queued.
     // (The budget is range-checked in the config; a far-off deadline is
@@ -492,7 +485,7 @@ pub async fn deliver(
         }
     }
     for pb in bars.values() {
-        pb.finish_and_clear();
+        pb.clear();
     }
     drop(results);
     s.retried = retried.load(std::sync::atomic::Ordering::Relaxed);

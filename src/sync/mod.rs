@@ -341,8 +341,7 @@ pub async fn push(
     let _lock = lock(state_dir, cfg.lock_wait, printer).await?;
     let outbox = Outbox::open(&outbox_path(state_dir))?;
     let enq = outbox.enqueue(records, full)?;
-    let mp = printer.multi_progress();
-    let summary = client::deliver(cfg, &outbox, mp.as_ref()).await?;
+    let summary = client::deliver(cfg, &outbox, printer).await?;
     outbox.prune_delivered(DELIVERED_RETENTION_DAYS)?;
     let counts = outbox.counts()?;
     let queued: u64 = counts.values().map(|c| c.queued).sum();

@@ -1,0 +1,70 @@
+//! How the layers below the commands report progress and notes without
+//! knowing how they are shown: `output::Printer` implements [`Progress`]
+//! (only the output layer knows indicatif and the terminal), and tests use
+//! [`Silent`].
+
+// Transitional, until the pipeline, resize and watch report through it.
+#![allow(dead_code)]
+
+/// Where a long step reports how far it has got and what it noticed.
+pub(crate) trait Progress: Sync {
+    /// A status line on stderr (hidden by --quiet).
+    fn note(&self, msg: &str);
+    /// A warning on stderr (hidden by --quiet).
+    fn warning(&self, msg: &str);
+    /// Detail for -v (level 1) and -vv (level 2).
+    fn verbose(&self, level: u8, msg: &str);
+    /// How verbose the user asked the run to be (0, 1 or 2).
+    fn verbosity(&self) -> u8;
+    /// A counter of `len` steps labelled `what`; hidden (and free) where
+    /// progress is not shown.
+    fn counter(&self, len: u64, what: &str) -> Box<dyn Counter>;
+    /// One counter per label, drawn together (e.g. one per backend endpoint);
+    /// empty where progress is not shown.
+    fn counters(&self, items: &[(String, u64)]) -> Vec<Box<dyn Counter>>;
+    /// A spinner for one step of a long change, where progress is drawn.
+    fn spinner(&self, what: &str) -> Option<Box<dyn Counter>>;
+    /// True when progress is drawn on a terminal (so plain log lines are not).
+    fn drawn(&self) -> bool;
+}
+
+/// One counter or spinner of a [`Progress`].
+pub(crate) trait Counter: Send + Sync {
+    fn inc(&self, n: u64);
+    /// Remove it from the terminal.
+    fn clear(&self);
+}
+
+/// Reports nothing: for tests and for callers that show no progress.
+#[cfg(test)]
+pub(crate) struct Silent;
+
+#[cfg(test)]
+impl Progress for Silent {
+    fn note(&self, _: &str) {}
+    fn warning(&self, _: &str) {}
+    fn verbose(&self, _: u8, _: &str) {}
+    fn verbosity(&self) -> u8 {
+        0
+    }
+    fn counter(&self, _: u64, _: &str) -> Box<dyn Counter> {
+        Box::new(NoCounter)
+    }
+    fn counters(&self, _: &[(String, u64)]) -> Vec<Box<dyn Counter>> {
+        Vec::new()
+    }
+    fn spinner(&self, _: &str) -> Option<Box<dyn Counter>> {
+        None
+    }
+    fn drawn(&self) -> bool {
+        false
+    }
+}
+
+/// A counter that draws nothing.
+pub(crate) struct NoCounter;
+
+impl Counter for NoCounter {
+    fn inc(&self, _: u64) {}
+    fn clear(&self) {}
+}
