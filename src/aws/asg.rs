@@ -9,15 +9,21 @@ use crate::inventory::{AsgMember, AutoScalingGroup, Details, Resource, ScanError
 /// DescribeLaunchConfigurations takes at most 50 names a call.
 const LAUNCH_CONFIGS_PER_CALL: usize = 50;
 
+/// Where the instance type of a group without members comes from.
+enum Source {
+    LaunchConfig(String),
+    /// Launch template id or name, and version.
+    Template(String, String),
+}
+
 pub async fn groups(
     client: &aws_sdk_autoscaling::Client,
     ec2: &aws_sdk_ec2::Client,
     region: &str,
 ) -> Result<Vec<Resource>, ScanError> {
     let mut out = Vec::new();
-    // (resource index, launch template id or name, version) for groups without members.
-    let mut need_template: Vec<(usize, String, String)> = Vec::new();
-    let mut need_config: Vec<(usize, String)> = Vec::new();
+    // (resource index, where its type comes from) for groups without members.
+    let mut need_type: Vec<(usize, Source)> = Vec::new();
     let mut pages = client
         .describe_auto_scaling_groups()
         .max_records(100)
@@ -26,83 +32,116 @@ pub async fn groups(
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| scan_error(region, "asg", "DescribeAutoScalingGroups", &e))?;
         for g in page.auto_scaling_groups() {
-            let Some(name) = g.auto_scaling_group_name() else {
-                continue;
-            };
-            let members: Vec<AsgMember> = g
-                .instances()
-                .iter()
-                .map(|i| AsgMember {
-                    instance_id: i.instance_id().unwrap_or_default().to_string(),
-                    instance_type: i.instance_type().unwrap_or_default().to_string(),
-                    lifecycle_state: i
-                        .lifecycle_state()
-                        .map(|s| s.as_str().to_string())
-                        .unwrap_or_default(),
-                    availability_zone: i.availability_zone().unwrap_or_default().to_string(),
-                })
-                .collect();
-            let template = g.launch_template().or_else(|| {
-                g.mixed_instances_policy()
-                    .and_then(|m| m.launch_template())
-                    .and_then(|t| t.launch_template_specification())
-            });
-            let template_label = template.and_then(|t| {
-                t.launch_template_name()
-                    .or(t.launch_template_id())
-                    .map(str::to_owned)
-            });
-            // The most common member type describes the group best.
-            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-            for m in &members {
-                *counts.entry(m.instance_type.as_str()).or_default() += 1;
-            }
-            let type_ = counts
-                .iter()
-                .max_by_key(|(_, n)| **n)
-                .map(|(t, _)| t.to_string())
-                .unwrap_or_default();
-            let idx = out.len();
-            if type_.is_empty() {
-                if let Some(lc) = g.launch_configuration_name() {
-                    need_config.push((idx, lc.to_string()));
-                } else if let Some(t) = template
-                    && let Some(key) = t.launch_template_id().or(t.launch_template_name())
-                {
-                    need_template.push((
-                        idx,
-                        key.to_string(),
-                        t.version().unwrap_or("$Default").to_string(),
-                    ));
+            if let Some((res, source)) = group(g, region) {
+                if let Some(source) = source {
+                    need_type.push((out.len(), source));
                 }
+                out.push(res);
             }
-            let tags: BTreeMap<String, String> = g
-                .tags()
-                .iter()
-                .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
-                .collect();
-            out.push(Resource {
-                id: name.to_string(),
-                region: region.to_string(),
-                state: g.status().unwrap_or("active").to_string(),
-                type_,
-                name: Some(name.to_string()),
-                details: Details::AutoScalingGroup(AutoScalingGroup {
-                    arn: g.auto_scaling_group_arn().map(str::to_owned),
-                    min_size: i64::from(g.min_size().unwrap_or(0)),
-                    max_size: i64::from(g.max_size().unwrap_or(0)),
-                    desired_capacity: i64::from(g.desired_capacity().unwrap_or(0)),
-                    launch_template: template_label,
-                    launch_configuration: g.launch_configuration_name().map(str::to_owned),
-                    members,
-                }),
-                tags,
-            });
         }
     }
-
     // Groups with no members: the type they would launch.
-    let names: Vec<String> = need_config.iter().map(|(_, n)| n.clone()).collect();
+    let (configs, templates): (Vec<_>, Vec<_>) = need_type
+        .into_iter()
+        .partition(|(_, s)| matches!(s, Source::LaunchConfig(_)));
+    launch_config_types(client, region, configs, &mut out).await?;
+    launch_template_types(ec2, region, templates, &mut out).await?;
+    Ok(out)
+}
+
+/// One group as a resource, and where to look up its type when it has no
+/// members to take it from.
+fn group(
+    g: &aws_sdk_autoscaling::types::AutoScalingGroup,
+    region: &str,
+) -> Option<(Resource, Option<Source>)> {
+    let name = g.auto_scaling_group_name()?;
+    let members: Vec<AsgMember> = g
+        .instances()
+        .iter()
+        .map(|i| AsgMember {
+            instance_id: i.instance_id().unwrap_or_default().to_string(),
+            instance_type: i.instance_type().unwrap_or_default().to_string(),
+            lifecycle_state: i
+                .lifecycle_state()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            availability_zone: i.availability_zone().unwrap_or_default().to_string(),
+        })
+        .collect();
+    let template = g.launch_template().or_else(|| {
+        g.mixed_instances_policy()
+            .and_then(|m| m.launch_template())
+            .and_then(|t| t.launch_template_specification())
+    });
+    let template_label = template.and_then(|t| {
+        t.launch_template_name()
+            .or(t.launch_template_id())
+            .map(str::to_owned)
+    });
+    // The most common member type describes the group best.
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for m in &members {
+        *counts.entry(m.instance_type.as_str()).or_default() += 1;
+    }
+    let type_ = counts
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map(|(t, _)| t.to_string())
+        .unwrap_or_default();
+    let mut source = None;
+    if type_.is_empty() {
+        if let Some(lc) = g.launch_configuration_name() {
+            source = Some(Source::LaunchConfig(lc.to_string()));
+        } else if let Some(t) = template
+            && let Some(key) = t.launch_template_id().or(t.launch_template_name())
+        {
+            source = Some(Source::Template(
+                key.to_string(),
+                t.version().unwrap_or("$Default").to_string(),
+            ));
+        }
+    }
+    let tags: BTreeMap<String, String> = g
+        .tags()
+        .iter()
+        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
+        .collect();
+    let res = Resource {
+        id: name.to_string(),
+        region: region.to_string(),
+        state: g.status().unwrap_or("active").to_string(),
+        type_,
+        name: Some(name.to_string()),
+        details: Details::AutoScalingGroup(AutoScalingGroup {
+            arn: g.auto_scaling_group_arn().map(str::to_owned),
+            min_size: i64::from(g.min_size().unwrap_or(0)),
+            max_size: i64::from(g.max_size().unwrap_or(0)),
+            desired_capacity: i64::from(g.desired_capacity().unwrap_or(0)),
+            launch_template: template_label,
+            launch_configuration: g.launch_configuration_name().map(str::to_owned),
+            members,
+        }),
+        tags,
+    };
+    Some((res, source))
+}
+
+/// The types of launch configurations, 50 names a call.
+async fn launch_config_types(
+    client: &aws_sdk_autoscaling::Client,
+    region: &str,
+    need: Vec<(usize, Source)>,
+    out: &mut [Resource],
+) -> Result<(), ScanError> {
+    let need: Vec<(usize, String)> = need
+        .into_iter()
+        .filter_map(|(i, s)| match s {
+            Source::LaunchConfig(n) => Some((i, n)),
+            Source::Template(..) => None,
+        })
+        .collect();
+    let names: Vec<String> = need.iter().map(|(_, n)| n.clone()).collect();
     let mut lc_types: HashMap<String, String> = HashMap::new();
     for chunk in names.chunks(LAUNCH_CONFIGS_PER_CALL) {
         let resp = client
@@ -117,13 +156,26 @@ pub async fn groups(
             }
         }
     }
-    for (idx, lc) in need_config {
+    for (idx, lc) in need {
         if let Some(t) = lc_types.get(&lc) {
             out[idx].type_ = t.clone();
         }
     }
+    Ok(())
+}
+
+/// The types of launch template versions, each (template, version) once.
+async fn launch_template_types(
+    ec2: &aws_sdk_ec2::Client,
+    region: &str,
+    need: Vec<(usize, Source)>,
+    out: &mut [Resource],
+) -> Result<(), ScanError> {
     let mut lt_types: HashMap<(String, String), Option<String>> = HashMap::new();
-    for (idx, key, version) in need_template {
+    for (idx, source) in need {
+        let Source::Template(key, version) = source else {
+            continue;
+        };
         let k = (key.clone(), version.clone());
         if !lt_types.contains_key(&k) {
             let mut req = ec2.describe_launch_template_versions().versions(&version);
@@ -148,5 +200,5 @@ pub async fn groups(
             out[idx].type_ = t.clone();
         }
     }
-    Ok(out)
+    Ok(())
 }

@@ -26,177 +26,84 @@ pub struct Query {
     pub stat: &'static str,
 }
 
-fn q(
-    r: &str,
-    metric: Metric,
-    ns: &'static str,
-    name: &'static str,
-    dim: (&'static str, String),
-    stat: &'static str,
-) -> Query {
-    Query {
-        resource_id: r.to_string(),
-        metric,
-        namespace: ns,
-        name,
-        dimension: dim,
-        stat,
-    }
+/// The series of one kind of resource: (metric, CloudWatch name, statistic).
+type Series = &'static [(Metric, &'static str, &'static str)];
+
+const EC2_SERIES: Series = &[
+    (Metric::CpuAvg, "CPUUtilization", "Average"),
+    (Metric::CpuMax, "CPUUtilization", "Maximum"),
+    (Metric::NetworkIn, "NetworkIn", "Sum"),
+    (Metric::NetworkOut, "NetworkOut", "Sum"),
+];
+const EBS_SERIES: Series = &[
+    (Metric::ReadOps, "VolumeReadOps", "Sum"),
+    (Metric::WriteOps, "VolumeWriteOps", "Sum"),
+];
+const RDS_SERIES: Series = &[
+    (Metric::CpuAvg, "CPUUtilization", "Average"),
+    (Metric::CpuMax, "CPUUtilization", "Maximum"),
+    (Metric::DbConnections, "DatabaseConnections", "Maximum"),
+    (Metric::FreeableMemory, "FreeableMemory", "Minimum"),
+];
+const ALB_SERIES: Series = &[(Metric::Requests, "RequestCount", "Sum")];
+const NLB_SERIES: Series = &[
+    (Metric::ActiveFlows, "ActiveFlowCount", "Maximum"),
+    (Metric::ProcessedBytes, "ProcessedBytes", "Sum"),
+];
+const CLB_SERIES: Series = &[(Metric::Requests, "RequestCount", "Sum")];
+const ASG_SERIES: Series = &[
+    (Metric::CpuAvg, "CPUUtilization", "Average"),
+    (Metric::CpuMax, "CPUUtilization", "Maximum"),
+];
+
+fn series(
+    id: &str,
+    namespace: &'static str,
+    dimension: (&'static str, String),
+    list: Series,
+) -> Vec<Query> {
+    list.iter()
+        .map(|&(metric, name, stat)| Query {
+            resource_id: id.to_string(),
+            metric,
+            namespace,
+            name,
+            dimension: dimension.clone(),
+            stat,
+        })
+        .collect()
 }
 
 /// The queries a resource needs, none for resources no rule reads metrics of.
 pub fn queries_for(r: &Resource) -> Vec<Query> {
     let id = r.id.as_str();
+    let by_id = |dim: &'static str| (dim, id.to_string());
     match &r.details {
         Details::Ec2Instance(d) if r.state == "running" && d.auto_scaling_group.is_none() => {
-            let dim = ("InstanceId", id.to_string());
-            vec![
-                q(
-                    id,
-                    Metric::CpuAvg,
-                    "AWS/EC2",
-                    "CPUUtilization",
-                    dim.clone(),
-                    "Average",
-                ),
-                q(
-                    id,
-                    Metric::CpuMax,
-                    "AWS/EC2",
-                    "CPUUtilization",
-                    dim.clone(),
-                    "Maximum",
-                ),
-                q(
-                    id,
-                    Metric::NetworkIn,
-                    "AWS/EC2",
-                    "NetworkIn",
-                    dim.clone(),
-                    "Sum",
-                ),
-                q(id, Metric::NetworkOut, "AWS/EC2", "NetworkOut", dim, "Sum"),
-            ]
+            series(id, "AWS/EC2", by_id("InstanceId"), EC2_SERIES)
         }
         Details::EbsVolume(_) if r.state == "in-use" => {
-            let dim = ("VolumeId", id.to_string());
-            vec![
-                q(
-                    id,
-                    Metric::ReadOps,
-                    "AWS/EBS",
-                    "VolumeReadOps",
-                    dim.clone(),
-                    "Sum",
-                ),
-                q(
-                    id,
-                    Metric::WriteOps,
-                    "AWS/EBS",
-                    "VolumeWriteOps",
-                    dim,
-                    "Sum",
-                ),
-            ]
+            series(id, "AWS/EBS", by_id("VolumeId"), EBS_SERIES)
         }
         Details::RdsInstance(_) if r.state == "available" => {
-            let dim = ("DBInstanceIdentifier", id.to_string());
-            vec![
-                q(
-                    id,
-                    Metric::CpuAvg,
-                    "AWS/RDS",
-                    "CPUUtilization",
-                    dim.clone(),
-                    "Average",
-                ),
-                q(
-                    id,
-                    Metric::CpuMax,
-                    "AWS/RDS",
-                    "CPUUtilization",
-                    dim.clone(),
-                    "Maximum",
-                ),
-                q(
-                    id,
-                    Metric::DbConnections,
-                    "AWS/RDS",
-                    "DatabaseConnections",
-                    dim.clone(),
-                    "Maximum",
-                ),
-                q(
-                    id,
-                    Metric::FreeableMemory,
-                    "AWS/RDS",
-                    "FreeableMemory",
-                    dim,
-                    "Minimum",
-                ),
-            ]
+            series(id, "AWS/RDS", by_id("DBInstanceIdentifier"), RDS_SERIES)
         }
         Details::LoadBalancer(l) => {
             // ELBv2 metrics use the ARN's "app/name/id" part as the dimension.
             let suffix = id.split_once(":loadbalancer/").map(|(_, s)| s.to_string());
             match (l.lb_type.as_str(), suffix) {
-                ("application", Some(s)) => vec![q(
-                    id,
-                    Metric::Requests,
-                    "AWS/ApplicationELB",
-                    "RequestCount",
-                    ("LoadBalancer", s),
-                    "Sum",
-                )],
-                ("network", Some(s)) => vec![
-                    q(
-                        id,
-                        Metric::ActiveFlows,
-                        "AWS/NetworkELB",
-                        "ActiveFlowCount",
-                        ("LoadBalancer", s.clone()),
-                        "Maximum",
-                    ),
-                    q(
-                        id,
-                        Metric::ProcessedBytes,
-                        "AWS/NetworkELB",
-                        "ProcessedBytes",
-                        ("LoadBalancer", s),
-                        "Sum",
-                    ),
-                ],
-                ("classic", _) => vec![q(
-                    id,
-                    Metric::Requests,
-                    "AWS/ELB",
-                    "RequestCount",
-                    ("LoadBalancerName", id.to_string()),
-                    "Sum",
-                )],
+                ("application", Some(s)) => {
+                    series(id, "AWS/ApplicationELB", ("LoadBalancer", s), ALB_SERIES)
+                }
+                ("network", Some(s)) => {
+                    series(id, "AWS/NetworkELB", ("LoadBalancer", s), NLB_SERIES)
+                }
+                ("classic", _) => series(id, "AWS/ELB", by_id("LoadBalancerName"), CLB_SERIES),
                 _ => Vec::new(),
             }
         }
         Details::AutoScalingGroup(g) if !g.members.is_empty() => {
-            let dim = ("AutoScalingGroupName", id.to_string());
-            vec![
-                q(
-                    id,
-                    Metric::CpuAvg,
-                    "AWS/EC2",
-                    "CPUUtilization",
-                    dim.clone(),
-                    "Average",
-                ),
-                q(
-                    id,
-                    Metric::CpuMax,
-                    "AWS/EC2",
-                    "CPUUtilization",
-                    dim,
-                    "Maximum",
-                ),
-            ]
+            series(id, "AWS/EC2", by_id("AutoScalingGroupName"), ASG_SERIES)
         }
         _ => Vec::new(),
     }

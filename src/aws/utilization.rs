@@ -40,153 +40,31 @@ pub async fn collect(
 ) -> Collected {
     let start = end - i64::from(lookback_days) * 86_400;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let regions = inv.regions.clone();
     let mut fresh = Metrics::new(i64::from(period), end, lookback_days);
     let mut errors = Vec::new();
-    let journal = match state_dir {
-        Some(dir) => match journal::read_changes(&crate::sync::outbox_path(dir), &rfc3339(start)) {
-            Ok(j) => j,
-            Err(e) => {
-                errors.push(ScanError {
-                    region: "-".into(),
-                    service: "finops".into(),
-                    operation: Some("read the resize journal".into()),
-                    code: None,
-                    message: format!("{e:#}"),
-                });
-                Vec::new()
-            }
-        },
-        None => Vec::new(),
-    };
+    let journal = read_journal(state_dir, start, &mut errors);
     for (region, id, since) in valid_since(inv, &journal, start) {
         fresh.set_valid_since(&region, &id, since);
     }
     let sink = Mutex::new(fresh);
     let permits = Semaphore::new(BATCHES_IN_FLIGHT);
-    let (metrics, permits) = (&sink, &permits);
-    let per_region = regions.iter().map(|region| async move {
-        let queries: Vec<cloudwatch::Query> = inv
-            .resources
-            .iter()
-            .filter(|r| &r.region == region)
-            .flat_map(cloudwatch::queries_for)
-            .collect();
-        let classic: Vec<String> = inv
-            .resources
-            .iter()
-            .filter(|r| &r.region == region)
-            .filter(|r| matches!(&r.details, Details::LoadBalancer(l) if l.lb_type == "classic"))
-            .map(|r| r.id.clone())
-            .collect();
-        let v2_ids: Vec<String> = inv
-            .resources
-            .iter()
-            .filter(|r| &r.region == region)
-            .filter(|r| matches!(&r.details, Details::LoadBalancer(l) if l.lb_type != "classic"))
-            .map(|r| r.id.clone())
-            .collect();
-        let has_v2 = !v2_ids.is_empty();
-        // DB identifier -> class, to match RDS's events in one lookup each.
-        let dbs: std::collections::HashMap<&str, &str> = inv
-            .resources
-            .iter()
-            .filter(|r| &r.region == region && r.kind() == Kind::RdsInstance)
-            .map(|r| (r.id.as_str(), r.type_.as_str()))
-            .collect();
-        let cw = aws.cloudwatch(region);
-        let elbv2 = aws.elbv2(region);
-        let elb = aws.elb(region);
-        let ec2 = aws.ec2(region);
-        let rds = aws.rds(region);
-        let ((events, m), v2, cl, addrs) = tokio::join!(
-            async {
-                // A class change RDS applied (by anyone) moves where the
-                // DB's utilization starts: known before its values arrive.
-                let events = if dbs.is_empty() {
-                    Ok(Vec::new())
-                } else {
-                    super::rds::class_changes(&rds, region, start, now).await
-                };
-                if let Ok(changes) = &events {
-                    let mut m = metrics.lock().unwrap_or_else(|e| e.into_inner());
-                    for (id, at) in changes {
-                        if let Some(class) = dbs.get(id.as_str()) {
-                            m.set_valid_since(
-                                region,
-                                id,
-                                ValidSince {
-                                    at: *at,
-                                    why: format!(
-                                        "class changed to {class} at {} (RDS event)",
-                                        rfc3339(*at)
-                                    ),
-                                },
-                            );
-                        }
-                    }
-                }
-                let m = cloudwatch::fetch(
-                    &cw,
-                    region,
-                    &queries,
-                    (start, end),
-                    period,
-                    permits,
-                    metrics,
-                )
-                .await;
-                (events, m)
-            },
-            async {
-                if !has_v2 {
-                    return Ok(Default::default());
-                }
-                // A load balancer in no target group has no targets at all.
-                let mut map = extras::v2_targets(&elbv2, region).await?;
-                for id in &v2_ids {
-                    map.entry(id.clone()).or_default();
-                }
-                Ok(map)
-            },
-            extras::classic_targets(&elb, region, &classic),
-            extras::addresses(&ec2, region),
-        );
-        (
-            region.clone(),
-            queries.len(),
-            events.err(),
-            m,
-            v2,
-            cl,
-            addrs,
-        )
-    });
+    let window = Window {
+        start,
+        end,
+        now,
+        period,
+    };
+    let (window, metrics, permits) = (&window, &sink, &permits);
+    let per_region = inv
+        .regions
+        .iter()
+        .map(|region| one_region(aws, inv, region, window, permits, metrics));
     let mut stream = futures::stream::iter(per_region).buffer_unordered(concurrency.max(1));
     let mut extras = Extras::default();
     let mut counts = Vec::new();
-    while let Some((region, queries, events, m, v2, cl, addrs)) = stream.next().await {
-        counts.push((region.clone(), queries));
-        errors.extend(events);
-        match m {
-            Ok(()) => metrics
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .mark_fetched(&region),
-            Err(e) => errors.push(e),
-        }
-        for t in [v2, cl] {
-            match t {
-                Ok(map) => extras
-                    .lb_targets
-                    .extend(map.into_iter().map(|(id, t)| ((region.clone(), id), t))),
-                Err(e) => errors.push(e),
-            }
-        }
-        match addrs {
-            Ok(a) => extras.addresses.extend(a),
-            Err(e) => errors.push(e),
-        }
+    while let Some(r) = stream.next().await {
+        counts.push((r.region.clone(), r.queries));
+        r.merge_into(metrics, &mut extras, &mut errors);
     }
     drop(stream);
     let metrics = sink.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -197,6 +75,179 @@ pub async fn collect(
         errors,
         queries: counts,
     }
+}
+
+/// The resize journal's type changes since `start`; a journal that cannot be
+/// read is an error of the run, not a reason to stop.
+fn read_journal(state_dir: Option<&Path>, start: i64, errors: &mut Vec<ScanError>) -> Vec<Entry> {
+    let Some(dir) = state_dir else {
+        return Vec::new();
+    };
+    match journal::read_changes(&crate::sync::outbox_path(dir), &rfc3339(start)) {
+        Ok(j) => j,
+        Err(e) => {
+            errors.push(ScanError {
+                region: "-".into(),
+                service: "finops".into(),
+                operation: Some("read the resize journal".into()),
+                code: None,
+                message: format!("{e:#}"),
+            });
+            Vec::new()
+        }
+    }
+}
+
+/// The time window of one collection (unix seconds).
+struct Window {
+    start: i64,
+    end: i64,
+    now: i64,
+    period: i32,
+}
+
+/// What one region's calls returned.
+struct RegionUtilization {
+    region: String,
+    queries: usize,
+    events: Option<ScanError>,
+    metrics: Result<(), ScanError>,
+    v2_targets: Result<TargetMap, ScanError>,
+    classic_targets: Result<TargetMap, ScanError>,
+    addresses: Result<Vec<crate::analysis::Address>, ScanError>,
+}
+
+type TargetMap = std::collections::HashMap<String, crate::analysis::Targets>;
+
+impl RegionUtilization {
+    fn merge_into(
+        self,
+        metrics: &Mutex<Metrics>,
+        extras: &mut Extras,
+        errors: &mut Vec<ScanError>,
+    ) {
+        let region = self.region;
+        errors.extend(self.events);
+        match self.metrics {
+            Ok(()) => metrics
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .mark_fetched(&region),
+            Err(e) => errors.push(e),
+        }
+        for t in [self.v2_targets, self.classic_targets] {
+            match t {
+                Ok(map) => extras
+                    .lb_targets
+                    .extend(map.into_iter().map(|(id, t)| ((region.clone(), id), t))),
+                Err(e) => errors.push(e),
+            }
+        }
+        match self.addresses {
+            Ok(a) => extras.addresses.extend(a),
+            Err(e) => errors.push(e),
+        }
+    }
+}
+
+/// Metrics, load balancer targets and Elastic IPs of one region, concurrently.
+async fn one_region(
+    aws: &Aws,
+    inv: &Inventory,
+    region: &String,
+    window: &Window,
+    permits: &Semaphore,
+    metrics: &Mutex<Metrics>,
+) -> RegionUtilization {
+    let here = || inv.resources.iter().filter(move |r| &r.region == region);
+    let queries: Vec<cloudwatch::Query> = here().flat_map(cloudwatch::queries_for).collect();
+    let lb_ids = |classic: bool| -> Vec<String> {
+        here()
+            .filter(|r| matches!(&r.details, Details::LoadBalancer(l) if (l.lb_type == "classic") == classic))
+            .map(|r| r.id.clone())
+            .collect()
+    };
+    let classic = lb_ids(true);
+    let v2_ids = lb_ids(false);
+    let elbv2 = aws.elbv2(region);
+    let elb = aws.elb(region);
+    let ec2 = aws.ec2(region);
+    let ((events, m), v2, cl, addrs) = tokio::join!(
+        class_changes_then_metrics(aws, inv, region, &queries, window, permits, metrics),
+        async {
+            if v2_ids.is_empty() {
+                return Ok(Default::default());
+            }
+            // A load balancer in no target group has no targets at all.
+            let mut map = extras::v2_targets(&elbv2, region).await?;
+            for id in &v2_ids {
+                map.entry(id.clone()).or_default();
+            }
+            Ok(map)
+        },
+        extras::classic_targets(&elb, region, &classic),
+        extras::addresses(&ec2, region),
+    );
+    RegionUtilization {
+        region: region.clone(),
+        queries: queries.len(),
+        events: events.err(),
+        metrics: m,
+        v2_targets: v2,
+        classic_targets: cl,
+        addresses: addrs,
+    }
+}
+
+/// RDS class changes first (they move where a DB's utilization starts, so
+/// they are known before its values arrive), then the region's metrics.
+async fn class_changes_then_metrics(
+    aws: &Aws,
+    inv: &Inventory,
+    region: &str,
+    queries: &[cloudwatch::Query],
+    window: &Window,
+    permits: &Semaphore,
+    metrics: &Mutex<Metrics>,
+) -> (Result<(), ScanError>, Result<(), ScanError>) {
+    // DB identifier -> class, to match RDS's events in one lookup each.
+    let dbs: std::collections::HashMap<&str, &str> = inv
+        .resources
+        .iter()
+        .filter(|r| r.region == region && r.kind() == Kind::RdsInstance)
+        .map(|r| (r.id.as_str(), r.type_.as_str()))
+        .collect();
+    let events = if dbs.is_empty() {
+        Ok(Vec::new())
+    } else {
+        super::rds::class_changes(&aws.rds(region), region, window.start, window.now).await
+    };
+    if let Ok(changes) = &events {
+        let mut m = metrics.lock().unwrap_or_else(|e| e.into_inner());
+        for (id, at) in changes {
+            if let Some(class) = dbs.get(id.as_str()) {
+                m.set_valid_since(
+                    region,
+                    id,
+                    ValidSince {
+                        at: *at,
+                        why: format!("class changed to {class} at {} (RDS event)", rfc3339(*at)),
+                    },
+                );
+            }
+        }
+    }
+    let m = cloudwatch::fetch(
+        &aws.cloudwatch(region),
+        region,
+        queries,
+        (window.start, window.end),
+        window.period,
+        permits,
+        metrics,
+    )
+    .await;
+    (events.map(|_| ()), m)
 }
 
 fn rfc3339(unix: i64) -> String {
