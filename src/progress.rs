@@ -61,6 +61,19 @@ impl Progress for Silent {
     }
 }
 
+/// A field of /proc/self/status in KiB (Linux): VmHWM is the peak resident
+/// set size (for `-v`), VmRSS the current one (for watch).
+pub(crate) fn proc_status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// A counter that draws nothing.
 pub(crate) struct NoCounter;
 

@@ -5,6 +5,8 @@ pub mod fit;
 pub mod recommend;
 pub mod safe;
 pub mod scan;
+pub(crate) mod sync;
+pub(crate) mod watch;
 
 use std::io::{IsTerminal, Write};
 
@@ -13,6 +15,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use crate::cli::OutputFormat;
+use crate::error::{self, ExitStatus};
 use crate::settings::Settings;
 
 #[derive(Debug, Clone)]
@@ -313,6 +316,23 @@ pub(crate) fn unpriced_line(u: &crate::pricing::fleet::UnpricedEntry) -> String 
         u.type_,
         u.reason
     )
+}
+
+/// Classify an error into an exit status and the lines to print on stderr.
+pub(crate) fn report(err: &anyhow::Error) -> (ExitStatus, String) {
+    let (status, text) = error::explained(err)
+        .or_else(|| {
+            crate::state::explain_busy(err).map(|(message, hint)| {
+                (
+                    ExitStatus::Failure,
+                    format!("error: {}\nhint: {hint}", error::one_line(&message)),
+                )
+            })
+        })
+        .unwrap_or_else(|| error::failure(err));
+    // Messages quote names, paths and server answers: nothing in them may
+    // drive the terminal.
+    (status, safe::text(&text).into_owned())
 }
 
 #[cfg(test)]
