@@ -2,6 +2,7 @@
 //! (progress, notes, warnings) to stderr, gated by quiet/verbose/progress.
 
 pub mod fit;
+pub(crate) mod pricing;
 pub mod recommend;
 pub mod safe;
 pub mod scan;
