@@ -70,7 +70,13 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         None
     };
     init_logging(&settings);
-    let printer = Printer::new(&settings);
+    let printer = Printer::new(output::Style {
+        format: settings.output,
+        quiet: settings.quiet,
+        verbose: settings.verbose,
+        progress: settings.progress,
+        wide: settings.wide,
+    });
     let result = match cli.command {
         Command::Pricing(a) => commands::pricing::run(a, &settings, &printer),
         Command::Sync(a) => {

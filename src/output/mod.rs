@@ -17,7 +17,6 @@ use serde::Serialize;
 
 use crate::cli::OutputFormat;
 use crate::error::{self, ExitStatus};
-use crate::settings::Settings;
 
 #[derive(Debug, Clone)]
 pub struct Printer {
@@ -47,20 +46,36 @@ fn terminal_width() -> usize {
         .unwrap_or(80)
 }
 
+/// How the user asked output to look (from the resolved settings).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Style {
+    pub(crate) format: OutputFormat,
+    pub(crate) quiet: bool,
+    pub(crate) verbose: u8,
+    /// Progress bars wanted (they are drawn only on a terminal, for tables).
+    pub(crate) progress: bool,
+    /// Every column whole, even past the terminal's width.
+    pub(crate) wide: bool,
+}
+
 impl Printer {
-    pub fn new(settings: &Settings) -> Self {
+    pub(crate) fn new(style: Style) -> Self {
+        let Style {
+            format,
+            quiet,
+            verbose,
+            progress,
+            wide,
+        } = style;
         let stderr_tty = std::io::stderr().is_terminal();
         let stdout_tty = std::io::stdout().is_terminal();
         Printer {
-            format: settings.output,
-            quiet: settings.quiet,
-            verbose: settings.verbose,
-            progress: settings.progress
-                && !settings.quiet
-                && stderr_tty
-                && settings.output == OutputFormat::Table,
+            format,
+            quiet,
+            verbose,
+            progress: progress && !quiet && stderr_tty && format == OutputFormat::Table,
             stdout_tty,
-            width: (stdout_tty && !settings.wide).then(terminal_width),
+            width: (stdout_tty && !wide).then(terminal_width),
         }
     }
 
