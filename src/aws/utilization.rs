@@ -11,6 +11,7 @@ use super::{Aws, cloudwatch, extras};
 use crate::analysis::Extras;
 use crate::analysis::metrics::{Metrics, ValidSince};
 use crate::inventory::{Details, Inventory, Kind, ScanError};
+use crate::state;
 use crate::state::journal::{self, Entry};
 
 /// GetMetricData batches in flight, all regions together: enough to keep the
@@ -44,7 +45,7 @@ pub async fn collect(
     let mut fresh = Metrics::new(i64::from(period), end, lookback_days);
     let mut errors = Vec::new();
     let journal = match state_dir {
-        Some(dir) => match journal::read_changes(&crate::sync::outbox_path(dir), &rfc3339(start)) {
+        Some(dir) => match journal::read_changes(&state::database_path(dir), &rfc3339(start)) {
             Ok(j) => j,
             Err(e) => {
                 errors.push(ScanError {

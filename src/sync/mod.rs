@@ -4,7 +4,6 @@
 pub mod client;
 pub mod contract;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -209,19 +208,9 @@ fn tuning(file: &BackendFile) -> Result<Tuning, UsageError> {
     })
 }
 
-/// The state directory: FINOPS_STATE_DIR, else $XDG_DATA_HOME/finops, else
-/// ~/.local/share/finops.
-pub fn state_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
-    let nonempty = |k: &str| env(k).filter(|v| !v.trim().is_empty());
-    nonempty("FINOPS_STATE_DIR")
-        .map(PathBuf::from)
-        .or_else(|| nonempty("XDG_DATA_HOME").map(|d| PathBuf::from(d).join("finops")))
-        .or_else(|| nonempty("HOME").map(|h| PathBuf::from(h).join(".local/share/finops")))
-}
-
-pub fn outbox_path(state_dir: &std::path::Path) -> PathBuf {
-    state_dir.join("state.db")
-}
+// The state directory and its database are state's; these names stay for
+// the callers that still reach them through sync.
+pub use crate::state::{database_path as outbox_path, default_dir as state_dir};
 
 /// Every record of a scan (and its recommendations), validated against the
 /// contract. Unpriced resources and findings are left out: the contract needs
@@ -339,7 +328,7 @@ pub(crate) async fn push(
     progress: &dyn Progress,
 ) -> anyhow::Result<(SyncReport, ExitStatus)> {
     let _lock = lock(state_dir, cfg.lock_wait, progress).await?;
-    let outbox = Outbox::open(&outbox_path(state_dir))?;
+    let outbox = Outbox::open(&crate::state::database_path(state_dir))?;
     let enq = outbox.enqueue(records.iter().map(Record::pending), full)?;
     let summary = client::deliver(cfg, &outbox, progress).await?;
     outbox.prune_delivered(DELIVERED_RETENTION_DAYS)?;
@@ -480,22 +469,6 @@ mod tests {
         assert_eq!(
             backend_config(url, false, &ok, &none).unwrap().run_budget,
             Duration::from_secs(86_400)
-        );
-    }
-
-    #[test]
-    fn state_dir_precedence() {
-        assert_eq!(
-            state_dir(&env_of(&[("FINOPS_STATE_DIR", "/s"), ("HOME", "/h")])),
-            Some(PathBuf::from("/s"))
-        );
-        assert_eq!(
-            state_dir(&env_of(&[("XDG_DATA_HOME", "/x"), ("HOME", "/h")])),
-            Some(PathBuf::from("/x/finops"))
-        );
-        assert_eq!(
-            state_dir(&env_of(&[("HOME", "/h")])),
-            Some(PathBuf::from("/h/.local/share/finops"))
         );
     }
 }

@@ -112,7 +112,7 @@ impl<'a, O: Sink> Runner<'a, O> {
     /// Take the state directory's watch lock and read what earlier runs left.
     pub(crate) fn open(plan: &'a Plan, out: &'a O) -> anyhow::Result<Self> {
         let lock = history::lock(&plan.state_dir)?;
-        let db = sync::outbox_path(&plan.state_dir);
+        let db = crate::state::database_path(&plan.state_dir);
         let store = History::open(&db)?;
         let outbox = Outbox::open(&db)?;
         let mem = Memory {
