@@ -49,7 +49,7 @@ impl CycleStatus {
 
 /// What a successful (or partial) cycle keeps, as JSON text.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Kept {
+pub(crate) struct Kept {
     pub summary: String,
     /// Equal digests, equal snapshots.
     pub digest: String,
@@ -64,7 +64,7 @@ pub struct Finished<'a> {
     pub finished_unix: i64,
     pub status: CycleStatus,
     /// Summary and snapshot of a successful (or partial) cycle.
-    pub result: Option<Kept>,
+    pub(crate) result: Option<Kept>,
     pub error: Option<&'a str>,
 }
 

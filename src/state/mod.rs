@@ -20,7 +20,7 @@ use crate::error::{HintedError, UsageError};
 
 /// The state directory: FINOPS_STATE_DIR, else $XDG_DATA_HOME/finops, else
 /// ~/.local/share/finops.
-pub fn default_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+pub(crate) fn default_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     let nonempty = |k: &str| env(k).filter(|v| !v.trim().is_empty());
     nonempty("FINOPS_STATE_DIR")
         .map(PathBuf::from)
@@ -30,7 +30,7 @@ pub fn default_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
 
 /// The one database in the state directory: the outbox, the resize journal,
 /// the savings and the watch history are its tables.
-pub fn database_path(state_dir: &Path) -> PathBuf {
+pub(crate) fn database_path(state_dir: &Path) -> PathBuf {
     state_dir.join("state.db")
 }
 

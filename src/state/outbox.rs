@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS delivered (
 /// A record offered to the outbox, as plain data: the backend's record types
 /// live in `sync`, which hands over their endpoint, key and JSON body.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Pending<'a> {
+pub(crate) struct Pending<'a> {
     pub endpoint: &'a str,
     /// What the record is about: the unit of delta sync.
     pub key: &'a str,
@@ -115,7 +115,7 @@ impl Outbox {
     /// was already delivered is skipped, and a newer version of a still-queued
     /// record replaces the older one. A record the backend dead-lettered is not
     /// queued again (not even with `full`) until `requeue_dead`.
-    pub fn enqueue<'a>(
+    pub(crate) fn enqueue<'a>(
         &self,
         records: impl IntoIterator<Item = Pending<'a>>,
         full: bool,
