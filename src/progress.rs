@@ -3,7 +3,7 @@
 //! (only the output layer knows indicatif and the terminal), and tests use
 //! [`Silent`].
 
-// Transitional, until the pipeline, resize and watch report through it.
+// Transitional, until the pipeline and resize report through it.
 #![allow(dead_code)]
 
 /// Where a long step reports how far it has got and what it noticed.

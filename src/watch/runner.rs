@@ -646,4 +646,149 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "a 2\n");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
+
+    /// Collects the events (a fake of the output layer: the loop itself
+    /// is under test, without a terminal, signals or AWS).
+    #[derive(Default)]
+    struct Collect(std::sync::Mutex<Vec<Event>>);
+
+    impl Progress for Collect {
+        fn note(&self, _: &str) {}
+        fn warning(&self, m: &str) {
+            panic!("unexpected warning: {m}");
+        }
+        fn verbose(&self, _: u8, _: &str) {}
+        fn verbosity(&self) -> u8 {
+            0
+        }
+        fn counter(&self, _: u64, _: &str) -> Box<dyn crate::progress::Counter> {
+            Box::new(crate::progress::NoCounter)
+        }
+        fn counters(&self, _: &[(String, u64)]) -> Vec<Box<dyn crate::progress::Counter>> {
+            Vec::new()
+        }
+        fn spinner(&self, _: &str) -> Option<Box<dyn crate::progress::Counter>> {
+            None
+        }
+        fn drawn(&self) -> bool {
+            false
+        }
+    }
+
+    impl Sink for Collect {
+        fn event(&self, e: &Event) -> anyhow::Result<()> {
+            self.0.lock().unwrap().push(e.clone());
+            Ok(())
+        }
+        fn synced(&self, _: &SyncReport) {}
+    }
+
+    /// No signal ever comes.
+    struct Never;
+
+    impl Interrupt for Never {
+        async fn stopped(&mut self) -> &'static str {
+            std::future::pending().await
+        }
+    }
+
+    fn demo() -> Findings {
+        Findings {
+            scan: crate::pricing::price_inventory(crate::inventory::demo::inventory()),
+            metrics: Metrics::new(3600, 0, 14),
+            recommendations: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_restarted_watcher_compares_with_the_last_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = Plan {
+            interval: Duration::from_secs(3600),
+            once: true,
+            max_cycles: Some(1),
+            max_failures: None,
+            metrics_file: Some(dir.path().join("finops.prom")),
+            backend: None,
+            demo: true,
+            state_dir: dir.path().join("state"),
+            services: Service::ALL.to_vec(),
+            anomaly: AnomalyThresholds::default(),
+            median_cycles: 24,
+            retention_days: 90,
+        };
+        for (run, first) in [(1, true), (2, false)] {
+            let out = Collect::default();
+            let status = Runner::open(&plan, &out)
+                .unwrap()
+                .run(Never, || async { Ok(demo()) })
+                .await
+                .unwrap();
+            assert_eq!(status, ExitStatus::Success);
+            let events = out.0.into_inner().unwrap();
+            // The same fleet again: no change, only the cycle's summary.
+            assert_eq!(events.len(), 1, "{events:?}");
+            assert_eq!(events[0].cycle, run);
+            match &events[0].what {
+                What::CycleSummary {
+                    first: f,
+                    changes,
+                    resources,
+                    ..
+                } => {
+                    assert_eq!((*f, *changes), (first, 0));
+                    assert!(*resources > 30);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        let prom = std::fs::read_to_string(dir.path().join("finops.prom")).unwrap();
+        assert!(prom.contains("finops_"), "{prom}");
+    }
+
+    #[tokio::test]
+    async fn a_failed_cycle_is_reported_and_counts_towards_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = Plan {
+            interval: Duration::from_secs(3600),
+            once: false,
+            max_cycles: Some(1),
+            max_failures: Some(1),
+            metrics_file: None,
+            backend: None,
+            demo: true,
+            state_dir: dir.path().to_path_buf(),
+            services: Service::ALL.to_vec(),
+            anomaly: AnomalyThresholds::default(),
+            median_cycles: 24,
+            retention_days: 90,
+        };
+        let out = Collect::default();
+        let err = Runner::open(&plan, &out)
+            .unwrap()
+            .run(Never, || async {
+                Err(anyhow::Error::from(HintedError::new("AWS is down", "wait")))
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("1 cycle(s) failed in a row"),
+            "{err:#}"
+        );
+        let events = out.0.into_inner().unwrap();
+        assert!(
+            matches!(
+                &events[..],
+                [Event {
+                    what: What::CycleFailed {
+                        consecutive_failures: 1,
+                        ..
+                    },
+                    ..
+                }]
+            ),
+            "{events:?}"
+        );
+    }
 }
