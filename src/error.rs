@@ -1,6 +1,6 @@
 //! Exit statuses and the error kinds that map to them.
 //!
-//! Commands return `anyhow::Result<ExitStatus>`; [`crate::run`] classifies an
+//! Commands return `anyhow::Result<ExitStatus>`; `run` (lib.rs) classifies an
 //! error once: a [`UsageError`] is the user's input (exit 2), anything else is
 //! a runtime failure (exit 1). Both print `error: ...` and, when known, `hint: ...`.
 
@@ -90,21 +90,16 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-/// Classify an error into an exit status and the lines to print on stderr.
-pub fn report(err: &anyhow::Error) -> (ExitStatus, String) {
-    let (status, text) = report_raw(err);
-    // Messages quote names, paths and server answers: nothing in them may
-    // drive the terminal.
-    (status, crate::output::safe::text(&text).into_owned())
-}
-
-fn report_raw(err: &anyhow::Error) -> (ExitStatus, String) {
+/// The exit status and `error:`/`hint:` lines of the errors that say
+/// themselves what went wrong (bad input, a refusal); None for the rest,
+/// which the caller explains (see [`failure`]).
+pub(crate) fn explained(err: &anyhow::Error) -> Option<(ExitStatus, String)> {
     if let Some(u) = err.downcast_ref::<UsageError>() {
         let mut s = format!("error: {}", one_line(&u.message));
         if let Some(h) = &u.hint {
             s.push_str(&format!("\nhint: {h}"));
         }
-        return (ExitStatus::Usage, s);
+        return Some((ExitStatus::Usage, s));
     }
     if let Some(r) = err.downcast_ref::<Refusal>() {
         let s = format!(
@@ -112,14 +107,14 @@ fn report_raw(err: &anyhow::Error) -> (ExitStatus, String) {
             one_line(&r.reason),
             one_line(&r.hint)
         );
-        return (ExitStatus::Usage, s);
+        return Some((ExitStatus::Usage, s));
     }
-    if let Some((message, hint)) = crate::state::explain_busy(err) {
-        return (
-            ExitStatus::Failure,
-            format!("error: {}\nhint: {hint}", one_line(&message)),
-        );
-    }
+    None
+}
+
+/// A runtime failure's lines: the error's chain on one line, and the hint of
+/// a [`HintedError`] in it.
+pub(crate) fn failure(err: &anyhow::Error) -> (ExitStatus, String) {
     let mut s = format!("error: {}", one_line(&format!("{err:#}")));
     if let Some(h) = err.chain().find_map(|e| e.downcast_ref::<HintedError>()) {
         s.push_str(&format!("\nhint: {}", h.hint));

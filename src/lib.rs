@@ -26,7 +26,7 @@ use clap::Parser;
 use clap::error::ErrorKind;
 
 use crate::cli::{Cli, Command};
-use crate::error::{ExitStatus, is_broken_pipe, report};
+use crate::error::{ExitStatus, is_broken_pipe};
 use crate::output::Printer;
 use crate::settings::Settings;
 
@@ -70,7 +70,13 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         None
     };
     init_logging(&settings);
-    let printer = Printer::new(&settings);
+    let printer = Printer::new(output::Style {
+        format: settings.output,
+        quiet: settings.quiet,
+        verbose: settings.verbose,
+        progress: settings.progress,
+        wide: settings.wide,
+    });
     let result = match cli.command {
         Command::Pricing(a) => commands::pricing::run(a, &settings, &printer),
         Command::Sync(a) => {
@@ -93,24 +99,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Completions(_) => unreachable!("handled above"),
     };
     if settings.verbose >= 1
-        && let Some(kib) = proc_status_kib("VmHWM")
+        && let Some(kib) = progress::proc_status_kib("VmHWM")
     {
         eprintln!("peak memory: {:.1} MiB", kib as f64 / 1024.0);
     }
     finish(result)
-}
-
-/// A field of /proc/self/status in KiB (Linux): VmHWM is the peak resident
-/// set size (for `-v`), VmRSS the current one (for watch).
-pub fn proc_status_kib(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -124,7 +117,7 @@ fn finish(result: anyhow::Result<ExitStatus>) -> ExitCode {
         Ok(status) => status.into(),
         Err(e) if is_broken_pipe(&e) => ExitStatus::Success.into(),
         Err(e) => {
-            let (status, text) = report(&e);
+            let (status, text) = output::report(&e);
             eprintln!("{text}");
             status.into()
         }

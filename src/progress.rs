@@ -3,7 +3,7 @@
 //! (only the output layer knows indicatif and the terminal), and tests use
 //! [`Silent`].
 
-// Transitional, until the pipeline, resize and watch report through it.
+// Transitional, until the pipeline and resize report through it.
 #![allow(dead_code)]
 
 /// Where a long step reports how far it has got and what it noticed.
@@ -59,6 +59,19 @@ impl Progress for Silent {
     fn drawn(&self) -> bool {
         false
     }
+}
+
+/// A field of /proc/self/status in KiB (Linux): VmHWM is the peak resident
+/// set size (for `-v`), VmRSS the current one (for watch).
+pub(crate) fn proc_status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// A counter that draws nothing.

@@ -239,20 +239,7 @@ fn region_shape_ok(r: &str) -> bool {
             .is_some_and(|n| !n.is_empty() && n.len() <= 2 && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// Levenshtein distance, for "did you mean" suggestions (regions, types).
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
+pub(crate) use crate::pricing::query::edit_distance;
 
 /// The known locations nearest a name, nearest first: by edit distance, then
 /// by the length of the common prefix.

@@ -11,6 +11,7 @@ use super::{Aws, cloudwatch, extras};
 use crate::analysis::Extras;
 use crate::analysis::metrics::{Metrics, ValidSince};
 use crate::inventory::{Details, Inventory, Kind, ScanError};
+use crate::state;
 use crate::state::journal::{self, Entry};
 
 /// GetMetricData batches in flight, all regions together: enough to keep the
@@ -83,7 +84,7 @@ fn read_journal(state_dir: Option<&Path>, start: i64, errors: &mut Vec<ScanError
     let Some(dir) = state_dir else {
         return Vec::new();
     };
-    match journal::read_changes(&crate::sync::outbox_path(dir), &rfc3339(start)) {
+    match journal::read_changes(&state::database_path(dir), &rfc3339(start)) {
         Ok(j) => j,
         Err(e) => {
             errors.push(ScanError {

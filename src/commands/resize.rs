@@ -448,7 +448,7 @@ async fn handle(cx: &mut Ctx<'_>, plan: Plan, batch: bool) -> anyhow::Result<Opt
             Ok(Some(change))
         }
         Err(e) => {
-            let (status, text) = crate::error::report(&e);
+            let (status, text) = crate::output::report(&e);
             let _ = status;
             eprintln!("{text}");
             change.status = if e.downcast_ref::<RolledBack>().is_some() {
@@ -1281,7 +1281,7 @@ async fn recover(cx: &mut Ctx<'_>) -> anyhow::Result<ExitStatus> {
             return Ok(ExitStatus::Failure);
         }
         if let Err(err) = recover_one(cx, &e, &interrupts).await {
-            let (_, text) = crate::error::report(&err);
+            let (_, text) = crate::output::report(&err);
             eprintln!("{text}");
             status = ExitStatus::Failure;
         }

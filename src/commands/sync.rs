@@ -55,7 +55,7 @@ pub async fn push_results(
     let dir = state_dir(settings)?;
     let (records, unpriced) = sync::build_records(report, recs, metrics)?;
     let (r, status) = sync::push(&records, unpriced, full, &cfg, &dir, printer).await?;
-    printer.info(sync::summary_line(&r));
+    printer.info(crate::output::sync::summary_line(&r));
     Ok(status)
 }
 
@@ -284,7 +284,7 @@ pub async fn run(
                 && sync::outbox_path(&dir).exists()
                 && let Ok((r, _)) = sync::push(&[], 0, false, cfg, &dir, printer).await
             {
-                printer.info(sync::summary_line(&r));
+                printer.info(crate::output::sync::summary_line(&r));
             }
             return Err(e);
         }
@@ -357,7 +357,7 @@ fn render(printer: &Printer, r: &SyncReport) -> anyhow::Result<()> {
                     right(e.dead_lettered.to_string()),
                 ]);
             }
-            let mut text = format!("{}\n", sync::summary_line(r));
+            let mut text = format!("{}\n", crate::output::sync::summary_line(r));
             if !r.by_endpoint.is_empty() {
                 text.push_str(&format!("{t}\n"));
             }

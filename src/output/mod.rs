@@ -2,9 +2,12 @@
 //! (progress, notes, warnings) to stderr, gated by quiet/verbose/progress.
 
 pub mod fit;
+pub(crate) mod pricing;
 pub mod recommend;
 pub mod safe;
 pub mod scan;
+pub(crate) mod sync;
+pub(crate) mod watch;
 
 use std::io::{IsTerminal, Write};
 
@@ -13,7 +16,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use crate::cli::OutputFormat;
-use crate::settings::Settings;
+use crate::error::{self, ExitStatus};
 
 #[derive(Debug, Clone)]
 pub struct Printer {
@@ -43,20 +46,36 @@ fn terminal_width() -> usize {
         .unwrap_or(80)
 }
 
+/// How the user asked output to look (from the resolved settings).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Style {
+    pub(crate) format: OutputFormat,
+    pub(crate) quiet: bool,
+    pub(crate) verbose: u8,
+    /// Progress bars wanted (they are drawn only on a terminal, for tables).
+    pub(crate) progress: bool,
+    /// Every column whole, even past the terminal's width.
+    pub(crate) wide: bool,
+}
+
 impl Printer {
-    pub fn new(settings: &Settings) -> Self {
+    pub(crate) fn new(style: Style) -> Self {
+        let Style {
+            format,
+            quiet,
+            verbose,
+            progress,
+            wide,
+        } = style;
         let stderr_tty = std::io::stderr().is_terminal();
         let stdout_tty = std::io::stdout().is_terminal();
         Printer {
-            format: settings.output,
-            quiet: settings.quiet,
-            verbose: settings.verbose,
-            progress: settings.progress
-                && !settings.quiet
-                && stderr_tty
-                && settings.output == OutputFormat::Table,
+            format,
+            quiet,
+            verbose,
+            progress: progress && !quiet && stderr_tty && format == OutputFormat::Table,
             stdout_tty,
-            width: (stdout_tty && !settings.wide).then(terminal_width),
+            width: (stdout_tty && !wide).then(terminal_width),
         }
     }
 
@@ -313,6 +332,23 @@ pub(crate) fn unpriced_line(u: &crate::pricing::fleet::UnpricedEntry) -> String 
         u.type_,
         u.reason
     )
+}
+
+/// Classify an error into an exit status and the lines to print on stderr.
+pub(crate) fn report(err: &anyhow::Error) -> (ExitStatus, String) {
+    let (status, text) = error::explained(err)
+        .or_else(|| {
+            crate::state::explain_busy(err).map(|(message, hint)| {
+                (
+                    ExitStatus::Failure,
+                    format!("error: {}\nhint: {hint}", error::one_line(&message)),
+                )
+            })
+        })
+        .unwrap_or_else(|| error::failure(err));
+    // Messages quote names, paths and server answers: nothing in them may
+    // drive the terminal.
+    (status, safe::text(&text).into_owned())
 }
 
 #[cfg(test)]

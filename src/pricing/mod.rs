@@ -5,6 +5,7 @@
 //! ever priced at $0 for lack of data.
 
 pub mod fleet;
+pub(crate) mod query;
 
 pub use fleet::{PricedResource, price_inventory};
 

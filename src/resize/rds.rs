@@ -111,7 +111,7 @@ pub async fn plan(
     // A class the tables do not know is a typo far more often than a new
     // class: say so at once, with the nearest names.
     if pricing::rds_class(&to).is_none() {
-        let near = crate::commands::pricing::nearest_names(&to, 12)
+        let near = crate::pricing::query::nearest_names(&to, 12)
             .into_iter()
             .filter(|n| n.starts_with("db."))
             .take(3)

@@ -1,14 +1,13 @@
 //! `finops watch`'s history, in the same state database as the sync outbox:
 //! one row per cycle (summary, inventory digest, or the error), the full
 //! snapshot only on the latest successful cycle, pruned by age. And the lock
-//! that keeps two watchers off the same state.
+//! that keeps two watchers off the same state. The summary and snapshot are
+//! kept as the JSON text `watch` gives; their types are `watch`'s.
 
 use std::path::Path;
 
 use anyhow::Context as _;
 use rusqlite::{Connection, OptionalExtension, params};
-
-use crate::watch::events::{Snapshot, Summary};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS watch_cycles (
@@ -48,6 +47,15 @@ impl CycleStatus {
     }
 }
 
+/// What a successful (or partial) cycle keeps, as JSON text.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Kept {
+    pub summary: String,
+    /// Equal digests, equal snapshots.
+    pub digest: String,
+    pub snapshot: String,
+}
+
 /// One finished cycle, to record.
 pub struct Finished<'a> {
     pub cycle: i64,
@@ -56,7 +64,7 @@ pub struct Finished<'a> {
     pub finished_unix: i64,
     pub status: CycleStatus,
     /// Summary and snapshot of a successful (or partial) cycle.
-    pub result: Option<(&'a Summary, &'a Snapshot)>,
+    pub(crate) result: Option<Kept>,
     pub error: Option<&'a str>,
 }
 
@@ -101,11 +109,11 @@ impl History {
     /// a failure bumps the lifetime failure counter.
     pub fn record(&mut self, c: &Finished) -> anyhow::Result<()> {
         let tx = self.conn.transaction()?;
-        let (summary, digest, inventory) = match c.result {
-            Some((s, snap)) => (
-                Some(serde_json::to_string(s)?),
-                Some(snap.digest()),
-                Some(serde_json::to_string(snap)?),
+        let (summary, digest, inventory) = match &c.result {
+            Some(k) => (
+                Some(k.summary.as_str()),
+                Some(k.digest.as_str()),
+                Some(k.snapshot.as_str()),
             ),
             None => (None, None, None),
         };
@@ -151,36 +159,27 @@ impl History {
         )?)
     }
 
-    /// The latest successful cycle's number and snapshot.
-    pub fn last_snapshot(&self) -> anyhow::Result<Option<(i64, Snapshot)>> {
-        let row: Option<(i64, String)> = self
+    /// The latest successful cycle's number and snapshot (JSON text).
+    pub fn last_snapshot(&self) -> anyhow::Result<Option<(i64, String)>> {
+        Ok(self
             .conn
             .query_row(
                 "SELECT id, inventory FROM watch_cycles WHERE inventory IS NOT NULL ORDER BY id DESC LIMIT 1",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .optional()?;
-        match row {
-            Some((id, text)) => Ok(Some((
-                id,
-                serde_json::from_str(&text)
-                    .with_context(|| format!("reading cycle {id}'s snapshot"))?,
-            ))),
-            None => Ok(None),
-        }
+            .optional()?)
     }
 
-    /// The summaries of the last `n` successful cycles, oldest first.
-    pub fn recent_summaries(&self, n: usize) -> anyhow::Result<Vec<Summary>> {
+    /// The summaries (JSON text) of the last `n` successful cycles, oldest first.
+    pub fn recent_summaries(&self, n: usize) -> anyhow::Result<Vec<String>> {
         let mut stmt = self.conn.prepare(
             "SELECT summary FROM watch_cycles WHERE summary IS NOT NULL ORDER BY id DESC LIMIT ?1",
         )?;
         let mut out = stmt
             .query_map([n as i64], |r| r.get::<_, String>(0))?
             .filter_map(|r| r.ok())
-            .filter_map(|t| serde_json::from_str(&t).ok())
-            .collect::<Vec<Summary>>();
+            .collect::<Vec<String>>();
         out.reverse();
         Ok(out)
     }
@@ -202,6 +201,16 @@ impl History {
     pub fn last_success_unix(&self) -> anyhow::Result<Option<i64>> {
         Ok(self.conn.query_row(
             "SELECT MAX(finished_unix) FROM watch_cycles WHERE status <> 'failed'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// How many snapshots the database holds (only ever one).
+    #[cfg(test)]
+    pub(crate) fn snapshots_kept(&self) -> anyhow::Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM watch_cycles WHERE inventory IS NOT NULL",
             [],
             |r| r.get(0),
         )?)
@@ -235,92 +244,6 @@ pub fn lock(state_dir: &Path) -> anyhow::Result<Lock> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::watch::events::Seen;
-
-    fn snap(id: &str) -> Snapshot {
-        let mut s = Snapshot::default();
-        s.resources.insert(
-            id.into(),
-            Seen {
-                id: id.into(),
-                kind: "ec2_instance".into(),
-                service: "ec2".into(),
-                region: "us-east-1".into(),
-                state: "running".into(),
-                type_: "t3.micro".into(),
-                name: None,
-                monthly_usd: Some(rust_decimal::Decimal::new(7592, 3)),
-                in_totals: true,
-            },
-        );
-        s
-    }
-
-    fn ok<'a>(cycle: i64, unix: i64, s: &'a Summary, snap: &'a Snapshot) -> Finished<'a> {
-        Finished {
-            cycle,
-            started_at: "t",
-            finished_at: "t",
-            finished_unix: unix,
-            status: CycleStatus::Ok,
-            result: Some((s, snap)),
-            error: None,
-        }
-    }
-
-    #[test]
-    fn history_survives_reopening_and_prunes_by_age() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("state.db");
-        let day = 86_400;
-        let now = 1_800_000_000;
-        {
-            let mut h = History::open(&p).unwrap();
-            assert_eq!(h.next_cycle().unwrap(), 1);
-            assert!(h.last_snapshot().unwrap().is_none());
-            let (a, b) = (snap("i-a"), snap("i-b"));
-            let (sa, sb) = (Summary::of(&a), Summary::of(&b));
-            h.record(&ok(1, now - 100 * day, &sa, &a)).unwrap();
-            h.record(&ok(2, now - 50 * day, &sb, &b)).unwrap();
-            h.record(&Finished {
-                cycle: 3,
-                started_at: "t",
-                finished_at: "t",
-                finished_unix: now - day,
-                status: CycleStatus::Failed,
-                result: None,
-                error: Some("down"),
-            })
-            .unwrap();
-        }
-        let h = History::open(&p).unwrap();
-        assert_eq!(h.next_cycle().unwrap(), 4);
-        let (id, s) = h.last_snapshot().unwrap().unwrap();
-        assert_eq!(id, 2);
-        assert!(s.resources.contains_key("i-b"));
-        assert_eq!(s, snap("i-b"), "costs survive the round trip exactly");
-        assert_eq!(h.recent_summaries(10).unwrap().len(), 2);
-        assert_eq!(h.failures_total().unwrap(), 1);
-        assert_eq!(h.trailing_failures().unwrap(), 1);
-        assert_eq!(h.last_success_unix().unwrap(), Some(now - 50 * day));
-        // Cycle 1 is older than 90 days; cycle 2 is older than 30 but holds
-        // the latest snapshot, so it stays.
-        assert_eq!(h.prune(90, now).unwrap(), 1);
-        assert_eq!(h.prune(30, now).unwrap(), 0);
-        assert_eq!(h.recent_summaries(10).unwrap().len(), 1);
-        assert_eq!(h.next_cycle().unwrap(), 4);
-        // Only one snapshot is ever stored.
-        let n: i64 = h
-            .conn
-            .query_row(
-                "SELECT COUNT(*) FROM watch_cycles WHERE inventory IS NOT NULL",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(n, 1);
-    }
-
     #[test]
     fn a_second_lock_on_the_same_directory_fails_naming_it() {
         let dir = tempfile::tempdir().unwrap();

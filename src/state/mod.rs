@@ -18,6 +18,22 @@ use rusqlite::Connection;
 
 use crate::error::{HintedError, UsageError};
 
+/// The state directory: FINOPS_STATE_DIR, else $XDG_DATA_HOME/finops, else
+/// ~/.local/share/finops.
+pub(crate) fn default_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let nonempty = |k: &str| env(k).filter(|v| !v.trim().is_empty());
+    nonempty("FINOPS_STATE_DIR")
+        .map(PathBuf::from)
+        .or_else(|| nonempty("XDG_DATA_HOME").map(|d| PathBuf::from(d).join("finops")))
+        .or_else(|| nonempty("HOME").map(|h| PathBuf::from(h).join(".local/share/finops")))
+}
+
+/// The one database in the state directory: the outbox, the resize journal,
+/// the savings and the watch history are its tables.
+pub(crate) fn database_path(state_dir: &Path) -> PathBuf {
+    state_dir.join("state.db")
+}
+
 /// How long a statement waits for another process's write before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -277,4 +293,34 @@ pub fn try_lock(state_dir: &Path, name: &str) -> anyhow::Result<Result<Lock, Str
     writeln!(file, "{}", std::process::id())?;
     file.flush()?;
     Ok(Ok(Lock { _file: file, path }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(a, _)| *a == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn state_dir_precedence() {
+        assert_eq!(
+            default_dir(&env_of(&[("FINOPS_STATE_DIR", "/s"), ("HOME", "/h")])),
+            Some(PathBuf::from("/s"))
+        );
+        assert_eq!(
+            default_dir(&env_of(&[("XDG_DATA_HOME", "/x"), ("HOME", "/h")])),
+            Some(PathBuf::from("/x/finops"))
+        );
+        assert_eq!(
+            default_dir(&env_of(&[("HOME", "/h")])),
+            Some(PathBuf::from("/h/.local/share/finops"))
+        );
+    }
 }

@@ -8,8 +8,6 @@ use std::sync::Mutex;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use crate::sync::contract::Record;
-
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS outbox (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -33,6 +31,16 @@ CREATE TABLE IF NOT EXISTS delivered (
     PRIMARY KEY (endpoint, record_key)
 );
 ";
+
+/// A record offered to the outbox, as plain data: the backend's record types
+/// live in `sync`, which hands over their endpoint, key and JSON body.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Pending<'a> {
+    pub endpoint: &'a str,
+    /// What the record is about: the unit of delta sync.
+    pub key: &'a str,
+    pub body: &'a serde_json::Value,
+}
 
 /// One queued record, as the sender needs it.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,13 +115,17 @@ impl Outbox {
     /// was already delivered is skipped, and a newer version of a still-queued
     /// record replaces the older one. A record the backend dead-lettered is not
     /// queued again (not even with `full`) until `requeue_dead`.
-    pub fn enqueue(&self, records: &[Record], full: bool) -> anyhow::Result<Enqueued> {
+    pub(crate) fn enqueue<'a>(
+        &self,
+        records: impl IntoIterator<Item = Pending<'a>>,
+        full: bool,
+    ) -> anyhow::Result<Enqueued> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let mut out = Enqueued::default();
         let ts = now();
         for r in records {
-            let hash = content_hash(&r.body);
+            let hash = content_hash(r.body);
             let dead: bool = tx.query_row(
                 "SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'dead' AND endpoint = ?1 AND record_key = ?2)",
                 params![r.endpoint, r.key],
@@ -154,7 +166,7 @@ impl Outbox {
                     r.key,
                     r.body.to_string(),
                     hash,
-                    idempotency_key(r.endpoint, &r.key, &hash),
+                    idempotency_key(r.endpoint, r.key, &hash),
                     ts
                 ],
             )?;
@@ -301,6 +313,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// A record as `sync` hands it over.
+    struct Record {
+        endpoint: &'static str,
+        key: String,
+        body: serde_json::Value,
+    }
+
     fn rec(key: &str, v: i64) -> Record {
         Record {
             endpoint: "/api/instances",
@@ -309,24 +328,36 @@ mod tests {
         }
     }
 
+    fn pending(records: &[Record]) -> impl Iterator<Item = Pending<'_>> {
+        records.iter().map(|r| Pending {
+            endpoint: r.endpoint,
+            key: &r.key,
+            body: &r.body,
+        })
+    }
+
     #[test]
     fn queue_deliver_and_delta() {
         let dir = tempfile::tempdir().unwrap();
         let o = Outbox::open(&dir.path().join("state.db")).unwrap();
-        let e = o.enqueue(&[rec("a", 1), rec("b", 1)], false).unwrap();
+        let e = o
+            .enqueue(pending(&[rec("a", 1), rec("b", 1)]), false)
+            .unwrap();
         assert_eq!(e.queued, 2);
         let q = o.queued().unwrap();
         assert_eq!(q.len(), 2);
         o.mark_delivered(q[0].id).unwrap();
         o.mark_failed(q[1].id, "503").unwrap();
         // Unchanged and delivered: skipped. Changed: queued. Still queued: replaced.
-        let e = o.enqueue(&[rec("a", 1), rec("b", 2)], false).unwrap();
+        let e = o
+            .enqueue(pending(&[rec("a", 1), rec("b", 2)]), false)
+            .unwrap();
         assert_eq!((e.queued, e.unchanged), (1, 1));
         let q = o.queued().unwrap();
         assert_eq!(q.len(), 1);
         assert!(q[0].body.contains("\"v\":2"));
         // --full sends everything again.
-        let e = o.enqueue(&[rec("a", 1)], true).unwrap();
+        let e = o.enqueue(pending(&[rec("a", 1)]), true).unwrap();
         assert_eq!(e.queued, 1);
         let c = o.counts().unwrap();
         assert_eq!(c["/api/instances"].queued, 2);
@@ -343,7 +374,7 @@ mod tests {
             )
             .unwrap();
         assert_eq!(o.prune_delivered(30).unwrap(), 1);
-        let e = o.enqueue(&[rec("a", 1)], false).unwrap();
+        let e = o.enqueue(pending(&[rec("a", 1)]), false).unwrap();
         assert_eq!(e.unchanged, 1);
     }
 
@@ -351,11 +382,11 @@ mod tests {
     fn reverting_to_the_delivered_content_drops_a_queued_newer_version() {
         let dir = tempfile::tempdir().unwrap();
         let o = Outbox::open(&dir.path().join("state.db")).unwrap();
-        o.enqueue(&[rec("a", 1)], false).unwrap();
+        o.enqueue(pending(&[rec("a", 1)]), false).unwrap();
         o.mark_delivered(o.queued().unwrap()[0].id).unwrap();
-        o.enqueue(&[rec("a", 2)], false).unwrap();
+        o.enqueue(pending(&[rec("a", 2)]), false).unwrap();
         assert_eq!(o.queued().unwrap().len(), 1);
-        let e = o.enqueue(&[rec("a", 1)], false).unwrap();
+        let e = o.enqueue(pending(&[rec("a", 1)]), false).unwrap();
         assert_eq!(e.unchanged, 1);
         assert!(o.queued().unwrap().is_empty());
     }
@@ -366,7 +397,7 @@ mod tests {
         let p = dir.path().join("state.db");
         Outbox::open(&p)
             .unwrap()
-            .enqueue(&[rec("a", 1)], false)
+            .enqueue(pending(&[rec("a", 1)]), false)
             .unwrap();
         assert_eq!(Outbox::open(&p).unwrap().queued().unwrap().len(), 1);
     }
@@ -390,17 +421,17 @@ mod tests {
     fn a_record_queued_again_by_a_later_run_keeps_its_key() {
         let dir = tempfile::tempdir().unwrap();
         let o = Outbox::open(&dir.path().join("state.db")).unwrap();
-        o.enqueue(&[rec("a", 1)], false).unwrap();
+        o.enqueue(pending(&[rec("a", 1)]), false).unwrap();
         let first = o.queued().unwrap()[0].clone();
         // A later run offers the same record again: a new row, the same key.
-        o.enqueue(&[rec("a", 1)], false).unwrap();
+        o.enqueue(pending(&[rec("a", 1)]), false).unwrap();
         let again = o.queued().unwrap();
         assert_eq!(again.len(), 1);
         assert_ne!(again[0].id, first.id);
         assert_eq!(again[0].idempotency_key, first.idempotency_key);
         // Delivered, then sent again by --full: still the same key.
         o.mark_delivered(again[0].id).unwrap();
-        o.enqueue(&[rec("a", 1)], true).unwrap();
+        o.enqueue(pending(&[rec("a", 1)]), true).unwrap();
         assert_eq!(
             o.queued().unwrap()[0].idempotency_key,
             first.idempotency_key
@@ -411,13 +442,14 @@ mod tests {
     fn a_dead_letter_stays_dead_until_requeued() {
         let dir = tempfile::tempdir().unwrap();
         let o = Outbox::open(&dir.path().join("state.db")).unwrap();
-        o.enqueue(&[rec("a", 1), rec("b", 1)], false).unwrap();
+        o.enqueue(pending(&[rec("a", 1), rec("b", 1)]), false)
+            .unwrap();
         let q = o.queued().unwrap();
         o.mark_dead(q[0].id, "HTTP 400: bad a").unwrap();
         o.mark_delivered(q[1].id).unwrap();
         // Later runs offer it again, the same or changed, --full or not: not queued.
         for (v, full) in [(1, false), (2, false), (1, true)] {
-            let e = o.enqueue(&[rec("a", v)], full).unwrap();
+            let e = o.enqueue(pending(&[rec("a", v)]), full).unwrap();
             assert_eq!((e.queued, e.held_dead), (0, 1), "v{v} full={full}");
         }
         assert!(o.queued().unwrap().is_empty());
@@ -430,7 +462,8 @@ mod tests {
             key: "vol".into(),
             body: json!({"volume_id": "vol"}),
         };
-        o.enqueue(std::slice::from_ref(&other), false).unwrap();
+        o.enqueue(pending(std::slice::from_ref(&other)), false)
+            .unwrap();
         let id = o.queued().unwrap()[0].id;
         o.mark_dead(id, "HTTP 422: bad vol").unwrap();
         assert_eq!(o.requeue_dead(Some("/api/instances")).unwrap(), 1);
@@ -440,7 +473,7 @@ mod tests {
         assert_eq!(q[0].attempts, 0);
         assert_eq!(o.counts().unwrap()["/api/ebs-volumes"].dead, 1);
         // Queued again, the record takes its newest version.
-        o.enqueue(&[rec("a", 2)], false).unwrap();
+        o.enqueue(pending(&[rec("a", 2)]), false).unwrap();
         let q = o.queued().unwrap();
         assert_eq!(q.len(), 1);
         assert!(q[0].body.contains("\"v\":2"));

@@ -3,7 +3,6 @@
 //! permanent rejections dead-lettered with the server's message.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use futures::StreamExt;
@@ -303,20 +302,30 @@ async fn attempt(client: &reqwest::Client, cfg: &BackendConfig, q: &Queued) -> O
     }
 }
 
+/// What every delivery of one run shares: where to send, the outbox to
+/// update, and the run's deadline, refusals, retry count and breaker.
+struct Run<'a> {
+    client: &'a reqwest::Client,
+    cfg: &'a BackendConfig,
+    outbox: &'a Outbox,
+    retried: &'a std::sync::atomic::AtomicU64,
+    deadline: Instant,
+    halted: &'a Halted,
+    breaker: &'a Breaker,
+}
+
 /// Deliver one record, retrying within this run; the outbox is updated after
 /// every answer so a killed run loses nothing.
-// The run's shared state (deadline, halts, breaker) travels with each record.
-#[allow(clippy::too_many_arguments)]
-async fn deliver_one(
-    client: &reqwest::Client,
-    cfg: &BackendConfig,
-    outbox: &Outbox,
-    q: Queued,
-    retried: &std::sync::atomic::AtomicU64,
-    deadline: Instant,
-    halted: &Halted,
-    breaker: &Breaker,
-) -> anyhow::Result<(String, Outcome)> {
+async fn deliver_one(run: &Run<'_>, q: Queued) -> anyhow::Result<(String, Outcome)> {
+    let Run {
+        client,
+        cfg,
+        outbox,
+        retried,
+        deadline,
+        halted,
+        breaker,
+    } = *run;
     let mut n = 0u32;
     loop {
         // A 401 (or a 404 on this endpoint) earlier in the run: sending more
@@ -439,7 +448,7 @@ pub(crate) async fn deliver(
         .map(|(e, _)| e.clone())
         .zip(progress.counters(&labels))
         .collect();
-    let retried = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let retried = std::sync::atomic::AtomicU64::new(0);
     // A run gives up on retries after this long; what is left stays queued.
     // (The budget is range-checked in the config; a far-off deadline is
     // clamped rather than overflowing.)
@@ -449,18 +458,16 @@ pub(crate) async fn deliver(
         .unwrap_or_else(|| started + Duration::from_secs(86_400));
     let halted = Halted::default();
     let breaker = Breaker::new(BREAKER_THRESHOLD);
-    let mut results =
-        futures::stream::iter(
-            queued.into_iter().map(|q| {
-                let client = &client;
-                let retried = retried.clone();
-                let halted = &halted;
-                let breaker = &breaker;
-                async move {
-                    deliver_one(client, cfg, outbox, q, &retried, deadline, halted, breaker).await
-                }
-            }),
-        )
+    let run = Run {
+        client: &client,
+        cfg,
+        outbox,
+        retried: &retried,
+        deadline,
+        halted: &halted,
+        breaker: &breaker,
+    };
+    let mut results = futures::stream::iter(queued.into_iter().map(|q| deliver_one(&run, q)))
         .buffer_unordered(cfg.concurrency.max(1));
     let mut s = Summary::default();
     while let Some(r) = results.next().await {

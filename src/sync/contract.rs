@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 use crate::analysis::Recommendation;
 use crate::inventory::Details;
 use crate::pricing::PricedResource;
+use crate::state::outbox::Pending;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ty {
@@ -181,6 +182,17 @@ pub struct Record {
     pub body: Value,
 }
 
+impl Record {
+    /// The record as the outbox stores it.
+    pub(crate) fn pending(&self) -> Pending<'_> {
+        Pending {
+            endpoint: self.endpoint,
+            key: &self.key,
+            body: &self.body,
+        }
+    }
+}
+
 fn usd(v: Option<Decimal>) -> Value {
     v.and_then(|d| d.round_dp(6).to_f64())
         .map_or(Value::Null, Value::from)
@@ -303,6 +315,23 @@ mod tests {
             }
         }
         assert!(n > 30);
+    }
+
+    #[test]
+    fn a_recorded_saving_fits_the_contract() {
+        let saving = crate::state::savings::Saving {
+            resource_id: "i-1".into(),
+            kind: "ec2_instance".into(),
+            region: "us-east-1".into(),
+            from_type: "m5.2xlarge".into(),
+            to_type: "m5.xlarge".into(),
+            money_saved: rust_decimal_macros::dec!(140.16),
+            state: "running".into(),
+            pricing_model: "on-demand".into(),
+            estimated_hours_saved: 730,
+            date: "2026-11-22T06:00:00Z".into(),
+        };
+        validate("/api/savings", &saving.body()).unwrap();
     }
 
     #[test]

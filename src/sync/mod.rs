@@ -4,7 +4,6 @@
 pub mod client;
 pub mod contract;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -12,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::Recommendation;
 use crate::analysis::metrics::{Metric, Metrics};
 use crate::error::{ExitStatus, UsageError};
-use crate::output::Printer;
 use crate::pricing::fleet::ScanReport;
+use crate::progress::Progress;
 use crate::state::outbox::Outbox;
 use contract::Record;
 
@@ -209,19 +208,9 @@ fn tuning(file: &BackendFile) -> Result<Tuning, UsageError> {
     })
 }
 
-/// The state directory: FINOPS_STATE_DIR, else $XDG_DATA_HOME/finops, else
-/// ~/.local/share/finops.
-pub fn state_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
-    let nonempty = |k: &str| env(k).filter(|v| !v.trim().is_empty());
-    nonempty("FINOPS_STATE_DIR")
-        .map(PathBuf::from)
-        .or_else(|| nonempty("XDG_DATA_HOME").map(|d| PathBuf::from(d).join("finops")))
-        .or_else(|| nonempty("HOME").map(|h| PathBuf::from(h).join(".local/share/finops")))
-}
-
-pub fn outbox_path(state_dir: &std::path::Path) -> PathBuf {
-    state_dir.join("state.db")
-}
+// The state directory and its database are state's; these names stay for
+// the callers that still reach them through sync.
+pub(crate) use crate::state::{database_path as outbox_path, default_dir as state_dir};
 
 /// Every record of a scan (and its recommendations), validated against the
 /// contract. Unpriced resources and findings are left out: the contract needs
@@ -266,10 +255,10 @@ pub const SYNC_LOCK: &str = "sync.lock";
 /// Take the sync lock: `sync`, `scan --sync`, `recommend --sync` and
 /// `watch --sync` on one state directory deliver one at a time, so no two
 /// send the same queued rows. Waits up to `wait` for the holder to finish.
-pub async fn lock(
+pub(crate) async fn lock(
     state_dir: &std::path::Path,
     wait: Duration,
-    printer: &Printer,
+    progress: &dyn Progress,
 ) -> anyhow::Result<crate::state::Lock> {
     let deadline = std::time::Instant::now() + wait;
     let mut told = false;
@@ -290,7 +279,7 @@ pub async fn lock(
                     .into());
                 }
                 if !told {
-                    printer.info(format!(
+                    progress.note(&format!(
                         "waiting up to {}s for another finops sync{holder} (lock {})",
                         wait.as_secs(),
                         path.display()
@@ -330,18 +319,18 @@ pub struct SyncReport {
 /// Queue records in the outbox and deliver everything queued (older records
 /// first), holding the sync lock. Exit 6 when anything is left queued or
 /// dead-lettered.
-pub async fn push(
+pub(crate) async fn push(
     records: &[Record],
     unpriced: usize,
     full: bool,
     cfg: &BackendConfig,
     state_dir: &std::path::Path,
-    printer: &Printer,
+    progress: &dyn Progress,
 ) -> anyhow::Result<(SyncReport, ExitStatus)> {
-    let _lock = lock(state_dir, cfg.lock_wait, printer).await?;
-    let outbox = Outbox::open(&outbox_path(state_dir))?;
-    let enq = outbox.enqueue(records, full)?;
-    let summary = client::deliver(cfg, &outbox, printer).await?;
+    let _lock = lock(state_dir, cfg.lock_wait, progress).await?;
+    let outbox = Outbox::open(&crate::state::database_path(state_dir))?;
+    let enq = outbox.enqueue(records.iter().map(Record::pending), full)?;
+    let summary = client::deliver(cfg, &outbox, progress).await?;
     outbox.prune_delivered(DELIVERED_RETENTION_DAYS)?;
     let counts = outbox.counts()?;
     let queued: u64 = counts.values().map(|c| c.queued).sum();
@@ -359,7 +348,7 @@ pub async fn push(
         stopped: summary.stopped,
     };
     for s in &report.stopped {
-        printer.warn(match &s.endpoint {
+        progress.warning(&match &s.endpoint {
             Some(ep) => format!("the backend refused {ep}: {}\nhint: {}", s.error, s.hint),
             None => format!("sync stopped: {}\nhint: {}", s.error, s.hint),
         });
@@ -370,22 +359,6 @@ pub async fn push(
         ExitStatus::Success
     };
     Ok((report, status))
-}
-
-/// One line for stderr (used by `scan --sync` and `recommend --sync`).
-pub fn summary_line(r: &SyncReport) -> String {
-    let held = if r.held_dead > 0 {
-        format!(
-            ", {} held as dead letters (`finops sync --requeue-dead` sends them again)",
-            r.held_dead
-        )
-    } else {
-        String::new()
-    };
-    format!(
-        "sync: {} delivered, {} retried, {} left queued, {} dead-lettered, {} unchanged (not re-sent){held} to {}",
-        r.delivered, r.retried, r.queued, r.dead_lettered, r.unchanged, r.backend
-    )
 }
 
 #[cfg(test)]
@@ -496,22 +469,6 @@ mod tests {
         assert_eq!(
             backend_config(url, false, &ok, &none).unwrap().run_budget,
             Duration::from_secs(86_400)
-        );
-    }
-
-    #[test]
-    fn state_dir_precedence() {
-        assert_eq!(
-            state_dir(&env_of(&[("FINOPS_STATE_DIR", "/s"), ("HOME", "/h")])),
-            Some(PathBuf::from("/s"))
-        );
-        assert_eq!(
-            state_dir(&env_of(&[("XDG_DATA_HOME", "/x"), ("HOME", "/h")])),
-            Some(PathBuf::from("/x/finops"))
-        );
-        assert_eq!(
-            state_dir(&env_of(&[("HOME", "/h")])),
-            Some(PathBuf::from("/h/.local/share/finops"))
         );
     }
 }

@@ -1,9 +1,14 @@
-//! `finops watch`'s pure parts: its settings (the config file's `[watch]`
-//! table), what a cycle remembers, the events that compare two cycles, cost
-//! anomalies and the Prometheus text it writes. No I/O here.
+//! `finops watch` below the command: its settings (the config file's
+//! `[watch]` table), what a cycle remembers, the events that compare two
+//! cycles, cost anomalies, the Prometheus text it writes (all pure), and the
+//! loop that runs the cycles ([`runner`]).
 
 pub mod events;
 pub mod prom;
+pub(crate) mod runner;
+pub(crate) mod store;
+
+pub(crate) use runner::{Findings, Interrupt, Plan, Runner, Sink};
 
 use std::time::Duration;
 
