@@ -13,6 +13,7 @@ pub mod output;
 pub mod pricing;
 pub mod resize;
 pub mod settings;
+pub(crate) mod signals;
 pub mod state;
 pub mod sync;
 pub mod urls;

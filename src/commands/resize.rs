@@ -16,6 +16,7 @@ use crate::output::{self, Printer};
 use crate::pricing;
 use crate::resize::{Check, Exec, Kind, Plan, Request, Steps, ebs, ec2, rds};
 use crate::settings::{Regions, Settings};
+use crate::signals::{Interrupts, Sig};
 use crate::state::journal::{Begin, Entry, Journal, Outcome};
 use crate::state::savings::{Saving, Savings};
 
@@ -73,7 +74,7 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn interrupts(&mut self) -> anyhow::Result<Interrupts> {
         if self.interrupts.is_none() {
-            self.interrupts = Some(Interrupts::install()?);
+            self.interrupts = Some(Interrupts::install(&[Sig::Int, Sig::Term, Sig::Hup])?);
         }
         Ok(self.interrupts.clone().expect("installed above"))
     }
@@ -646,60 +647,6 @@ fn complete(cx: &Ctx<'_>, plan: &Plan, end: &str, jid: i64) -> anyhow::Result<()
         plan.resource_id
     ));
     Ok(())
-}
-
-/// SIGINT, SIGTERM and SIGHUP, counted. Once installed, tokio keeps the
-/// handlers for the life of the process, so every later signal lands here
-/// and the run checks for it between changes.
-#[derive(Clone)]
-struct Interrupts {
-    rx: tokio::sync::watch::Receiver<(u64, &'static str)>,
-}
-
-impl Interrupts {
-    fn install() -> anyhow::Result<Interrupts> {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut int = signal(SignalKind::interrupt()).context("installing the Ctrl-C handler")?;
-        let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
-        let mut hup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
-        let (tx, rx) = tokio::sync::watch::channel((0u64, ""));
-        tokio::spawn(async move {
-            loop {
-                let name = tokio::select! {
-                    _ = int.recv() => "SIGINT",
-                    _ = term.recv() => "SIGTERM",
-                    _ = hup.recv() => "SIGHUP",
-                };
-                tx.send_modify(|v| {
-                    v.0 += 1;
-                    v.1 = name;
-                });
-            }
-        });
-        Ok(Interrupts { rx })
-    }
-
-    fn count(&self) -> u64 {
-        self.rx.borrow().0
-    }
-
-    fn last(&self) -> &'static str {
-        self.rx.borrow().1
-    }
-
-    /// Wait for a signal after the `since`-th one.
-    async fn after(&self, since: u64) -> &'static str {
-        let mut rx = self.rx.clone();
-        loop {
-            let (n, name) = *rx.borrow_and_update();
-            if n > since {
-                return name;
-            }
-            if rx.changed().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
