@@ -3,6 +3,7 @@
 
 pub mod fit;
 pub mod recommend;
+pub(crate) mod resize;
 pub mod safe;
 pub mod scan;
 

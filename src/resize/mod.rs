@@ -3,9 +3,18 @@
 //! ask AWS, and the changes themselves, journalled step by step so an
 //! interrupted change can be finished or rolled back.
 
+pub(crate) mod api;
 pub mod ebs;
 pub mod ec2;
+pub(crate) mod engine;
+#[cfg(test)]
+pub(crate) mod fake;
+pub(crate) mod prompt;
 pub mod rds;
+mod recover;
+#[cfg(test)]
+mod tests_engine;
+pub(crate) mod walk;
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -154,6 +163,43 @@ pub struct Request {
     pub target: String,
     pub allow_upsize: bool,
     pub apply_immediately: bool,
+}
+
+/// What the rails shared by every kind need besides the resource.
+pub(crate) struct Rails<'a> {
+    /// The account id, when the allow-list needs it.
+    pub account: Option<&'a str>,
+    pub settings: &'a ResizeSettings,
+}
+
+/// One kind of resource resize can change: how it is found, planned (every
+/// rail checked) and dry-run checked.
+pub(crate) trait Resizer {
+    type Found;
+    /// The resource, or None when the region has no such id.
+    async fn find(&self, id: &str) -> anyhow::Result<Option<Self::Found>>;
+    /// Check every rail and build the plan. Refusals are [`Refusal`] errors.
+    async fn plan(
+        &self,
+        found: &Self::Found,
+        req: &Request,
+        rails: &Rails<'_>,
+    ) -> anyhow::Result<Plan>;
+    /// Ask AWS whether each step would be allowed.
+    async fn dry_run(&self, plan: &Plan) -> Vec<Check>;
+}
+
+/// A kind changed by one API call that AWS then carries out (RDS, EBS),
+/// as opposed to EC2's stop/modify/start that finops converges itself.
+pub(crate) trait OneCall: Resizer {
+    /// Ask for the change.
+    async fn request(&self, x: &Exec<'_>, plan: &Plan) -> anyhow::Result<()>;
+    /// Wait until it took effect; the state to record.
+    async fn settle(&self, x: &Exec<'_>, plan: &Plan) -> anyhow::Result<String>;
+    /// Whether AWS shows the change never took (None: the resource is gone).
+    async fn not_applied(&self, plan: &Plan) -> anyhow::Result<Option<bool>>;
+    /// What the resource is called when it is gone ("the volume").
+    fn gone(&self) -> &'static str;
 }
 
 /// Savings and a refusal when the target costs more (or cannot be priced).

@@ -1,0 +1,112 @@
+//! `finops resize`'s tables and report: the plan, the dry-run checks, and
+//! the run's outcome as text or JSON.
+
+use crate::cli::OutputFormat;
+use crate::output::Printer;
+use crate::resize::engine::{ResizeReport, Status};
+use crate::resize::{Check, Plan};
+
+fn money(v: Option<rust_decimal::Decimal>) -> String {
+    v.map_or_else(|| "unpriced".to_string(), |d| super::usd(d, 2))
+}
+
+/// The plan as a table (table output only).
+pub(crate) fn show_plan(p: &Printer, plan: &Plan) -> std::io::Result<()> {
+    if p.format == OutputFormat::Table {
+        p.out(&plan_table(p, plan))?;
+    }
+    Ok(())
+}
+
+/// The dry-run checks as a table (table output only).
+pub(crate) fn show_checks(p: &Printer, checks: &[Check]) -> std::io::Result<()> {
+    if p.format == OutputFormat::Table {
+        p.out(&checks_table(p, checks))?;
+    }
+    Ok(())
+}
+
+/// The report: JSON, or the lines a table run ends with.
+pub(crate) fn render(p: &Printer, report: &ResizeReport) -> anyhow::Result<()> {
+    if p.format == OutputFormat::Json {
+        return p.json(report);
+    }
+    let changes = &report.changes;
+    for c in changes.iter().filter(|c| c.status == Status::WouldFail) {
+        if let Some(r) = &c.reason {
+            p.out(&format!("{}: would not succeed: {r}", c.resource_id))?;
+        }
+    }
+    let applied = changes
+        .iter()
+        .filter(|c| c.status == Status::Applied)
+        .count();
+    if applied > 0 {
+        p.out(&format!(
+            "Applied {applied} change(s), saving {} a month.",
+            super::usd(report.applied_monthly_savings_usd, 2)
+        ))?;
+    }
+    Ok(())
+}
+
+fn plan_table(p: &Printer, plan: &Plan) -> String {
+    let mut t = p.table();
+    t.set_header(["", &plan.resource_id]);
+    let name = plan
+        .name
+        .as_deref()
+        .map(|n| format!(" ({n})"))
+        .unwrap_or_default();
+    let mut change = format!("{} -> {}", plan.from, plan.to);
+    if let (Some(i), Some(tp)) = (plan.iops, plan.throughput_mibps) {
+        change.push_str(&format!(" ({i} IOPS, {tp} MiB/s)"));
+    }
+    let rows: Vec<(&str, String)> = vec![
+        (
+            "resource",
+            format!("{} {}{name}", plan.kind.name(), plan.resource_id),
+        ),
+        ("region", plan.region.clone()),
+        ("state", plan.state.clone()),
+        ("change", change),
+        (
+            "monthly cost",
+            format!(
+                "{} -> {}",
+                money(plan.current_monthly_usd),
+                money(plan.new_monthly_usd)
+            ),
+        ),
+        ("monthly savings", money(plan.monthly_savings_usd)),
+        ("downtime", plan.downtime.clone()),
+        (
+            "steps",
+            plan.steps
+                .iter()
+                .enumerate()
+                .map(|(i, s)| format!("{}. {s}", i + 1))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        ("notes", plan.notes.join("\n")),
+    ];
+    for (k, v) in rows {
+        if !v.is_empty() {
+            t.add_row([k.to_string(), v]);
+        }
+    }
+    t.to_string()
+}
+
+fn checks_table(p: &Printer, checks: &[Check]) -> String {
+    let mut t = p.table();
+    t.set_header(["dry-run step", "result"]);
+    for c in checks {
+        t.add_row([
+            c.step.clone(),
+            format!("{} {}", if c.ok { "ok:" } else { "FAIL:" }, c.detail),
+        ]);
+    }
+    t.to_string()
+}
