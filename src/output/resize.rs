@@ -3,31 +3,37 @@
 
 use crate::cli::OutputFormat;
 use crate::output::Printer;
-use crate::resize::engine::{ResizeReport, Status};
+use crate::resize::engine::{ResizeReport, Status, View};
 use crate::resize::{Check, Plan};
 
 fn money(v: Option<rust_decimal::Decimal>) -> String {
     v.map_or_else(|| "unpriced".to_string(), |d| super::usd(d, 2))
 }
 
-/// The plan as a table (table output only).
-pub(crate) fn show_plan(p: &Printer, plan: &Plan) -> std::io::Result<()> {
-    if p.format == OutputFormat::Table {
-        p.out(&plan_table(p, plan))?;
+impl View for Printer {
+    /// The plan as a table (table output only).
+    fn show_plan(&self, plan: &Plan) -> anyhow::Result<()> {
+        if self.format == OutputFormat::Table {
+            self.out(&plan_table(self, plan))?;
+        }
+        Ok(())
     }
-    Ok(())
-}
 
-/// The dry-run checks as a table (table output only).
-pub(crate) fn show_checks(p: &Printer, checks: &[Check]) -> std::io::Result<()> {
-    if p.format == OutputFormat::Table {
-        p.out(&checks_table(p, checks))?;
+    /// The dry-run checks as a table (table output only).
+    fn show_checks(&self, checks: &[Check]) -> anyhow::Result<()> {
+        if self.format == OutputFormat::Table {
+            self.out(&checks_table(self, checks))?;
+        }
+        Ok(())
     }
-    Ok(())
+
+    fn show_report(&self, report: &ResizeReport) -> anyhow::Result<()> {
+        render(self, report)
+    }
 }
 
 /// The report: JSON, or the lines a table run ends with.
-pub(crate) fn render(p: &Printer, report: &ResizeReport) -> anyhow::Result<()> {
+fn render(p: &Printer, report: &ResizeReport) -> anyhow::Result<()> {
     if p.format == OutputFormat::Json {
         return p.json(report);
     }

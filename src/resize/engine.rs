@@ -54,6 +54,17 @@ pub struct ResizeReport {
     pub applied_monthly_savings_usd: Decimal,
 }
 
+/// How the engine's plans, dry-run checks and report are shown (the output
+/// layer implements it for its printer).
+pub(crate) trait View {
+    /// The plan, before it is approved.
+    fn show_plan(&self, plan: &Plan) -> anyhow::Result<()>;
+    /// A dry run's answers.
+    fn show_checks(&self, checks: &[Check]) -> anyhow::Result<()>;
+    /// The run's report, at the end.
+    fn show_report(&self, report: &ResizeReport) -> anyhow::Result<()>;
+}
+
 /// What the command line asks of a run (besides which mode).
 #[derive(Debug, Clone)]
 pub(crate) struct Options {
@@ -188,7 +199,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
         batch: bool,
     ) -> anyhow::Result<Option<Change>> {
         let p = self.printer;
-        crate::output::resize::show_plan(p, &plan)?;
+        p.show_plan(&plan)?;
         let mut change = Change {
             resource_id: plan.resource_id.clone(),
             region: Some(plan.region.clone()),
@@ -200,7 +211,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
         };
         if self.opts.dry_run {
             let checks = self.dry_run_checks(&plan).await;
-            crate::output::resize::show_checks(p, &checks)?;
+            p.show_checks(&checks)?;
             change.status = if checks.iter().all(|c| c.ok) {
                 Status::WouldSucceed
             } else {
@@ -603,7 +614,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
             changes,
             applied_monthly_savings_usd: saved,
         };
-        crate::output::resize::render(self.printer, &report)?;
+        self.printer.show_report(&report)?;
         Ok(Done {
             status: self.exit_status(&report.changes),
             changes: report.changes,
