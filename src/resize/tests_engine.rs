@@ -344,3 +344,87 @@ async fn a_declined_change_changes_nothing() {
     assert!(fake.changes().is_empty());
     assert!(e.state().unwrap().journal.get(1).unwrap().is_none());
 }
+
+#[tokio::test]
+async fn recover_rolls_back_a_change_that_had_failed() {
+    let run = Run::new();
+    let fake = fleet(1);
+    let mut plan = super::Plan::new(&instance(1), super::Kind::Ec2Instance, TO);
+    plan.was_running = true;
+    // Left by a run that died after the type change and a failed start.
+    let mut left = instance(1);
+    left.state = "stopped".into();
+    left.type_ = TO.into();
+    fake.add(left);
+    let mut e = run.engine(fake.clone(), Scripted::new([]), opts(None, false), false);
+    let journal_entry = {
+        let j = &e.state().unwrap().journal;
+        let id = j
+            .begin(&crate::state::journal::Begin {
+                resource_id: &plan.resource_id,
+                kind: plan.kind.name(),
+                region: &plan.region,
+                from_type: &plan.from,
+                to_type: &plan.to,
+                was_running: true,
+                plan: &serde_json::to_value(&plan).unwrap(),
+            })
+            .unwrap();
+        j.step(id, "start").unwrap();
+        j.note_error(id, "StartInstances failed").unwrap();
+        id
+    };
+    let done = e.recover().await.unwrap();
+    assert_eq!(done.status, ExitStatus::Success);
+    assert_eq!(
+        fake.changes(),
+        calls(&[
+            ("ModifyInstanceAttribute", 1, FROM),
+            ("StartInstances", 1, ""),
+        ])
+    );
+    assert_eq!(fake.now(&id(1)), ("running".into(), FROM.into()));
+    let entry = e
+        .state()
+        .unwrap()
+        .journal
+        .get(journal_entry)
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.status, "rolled_back");
+    assert_eq!(run.savings(), 0);
+}
+
+#[tokio::test]
+async fn a_volume_changed_by_one_call_records_its_saving() {
+    let run = Run::new();
+    let fake = Fake::default();
+    let vol = "vol-0123456789abcdef0";
+    fake.add(Resource {
+        id: vol.into(),
+        region: REGION.into(),
+        state: "in-use".into(),
+        type_: "gp2".into(),
+        name: None,
+        tags: Default::default(),
+        details: Details::EbsVolume(crate::inventory::EbsVolume {
+            availability_zone: "us-east-1a".into(),
+            size_gib: 500,
+            ..Default::default()
+        }),
+    });
+    let mut e = run.engine(
+        fake.clone(),
+        Scripted::new([]),
+        opts(Some("gp3"), true),
+        false,
+    );
+    let done = e.single(vol, &[REGION.into()]).await.unwrap();
+    assert_eq!(done.status, ExitStatus::Success);
+    assert_eq!(done.changes[0].status, Status::Applied);
+    assert_eq!(fake.changes(), vec![format!("ModifyVolume {vol} gp3")]);
+    assert_eq!(fake.now(vol).1, "gp3");
+    assert_eq!(run.savings(), 1);
+    let (status, _) = journal(&e);
+    assert_eq!(status, "done");
+}
