@@ -3,8 +3,12 @@
 
 use crate::cli::OutputFormat;
 use crate::output::Printer;
+use std::sync::Mutex;
+
+use indicatif::ProgressBar;
+
 use crate::resize::engine::{ResizeReport, Status, View};
-use crate::resize::{Check, Plan};
+use crate::resize::{Check, Plan, StepLog};
 
 fn money(v: Option<rust_decimal::Decimal>) -> String {
     v.map_or_else(|| "unpriced".to_string(), |d| super::usd(d, 2))
@@ -29,6 +33,62 @@ impl View for Printer {
 
     fn show_report(&self, report: &ResizeReport) -> anyhow::Result<()> {
         render(self, report)
+    }
+
+    fn steps(&self, label: String) -> Box<dyn StepLog + '_> {
+        Box::new(Steps::new(self, label))
+    }
+}
+
+/// Shows each step: a spinner on a terminal (left as a line when the step
+/// ends), a log line otherwise.
+pub(crate) struct Steps<'a> {
+    printer: &'a Printer,
+    label: String,
+    bar: Mutex<Option<(ProgressBar, String)>>,
+}
+
+impl<'a> Steps<'a> {
+    pub(crate) fn new(printer: &'a Printer, label: impl Into<String>) -> Self {
+        Steps {
+            printer,
+            label: label.into(),
+            bar: Mutex::new(None),
+        }
+    }
+}
+
+impl StepLog for Steps<'_> {
+    fn begin(&self, msg: &str) {
+        let text = format!("{}: {msg}", self.label);
+        let mut bar = self.bar.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((b, done)) = bar.take() {
+            b.finish_and_clear();
+            self.printer.info(format!("  {done}"));
+        }
+        match self.printer.spinner(&text) {
+            Some(b) => *bar = Some((b, text)),
+            None => self.printer.info(text),
+        }
+    }
+
+    /// A warning that does not disturb the spinner's line.
+    fn warn(&self, msg: &str) {
+        self.end();
+        self.printer.warn(msg);
+    }
+
+    fn end(&self) {
+        if let Some((b, done)) = self.bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            b.finish_and_clear();
+            self.printer.info(format!("  {done}"));
+        }
+    }
+}
+
+impl Drop for Steps<'_> {
+    fn drop(&mut self) {
+        self.end();
     }
 }
 

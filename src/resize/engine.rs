@@ -9,7 +9,7 @@ use super::api::{Apis, Ec2Api};
 use super::ebs::Ebs;
 use super::prompt::{Direction, Prompt, Walk};
 use super::rds::Rds;
-use super::{Check, Exec, Kind, OneCall, Plan, Resizer, Steps, ec2};
+use super::{Check, Exec, Kind, OneCall, Plan, Resizer, ec2};
 use crate::error::{ExitStatus, HintedError, Refusal};
 use crate::inventory::now_rfc3339;
 use crate::output::Printer;
@@ -63,6 +63,8 @@ pub(crate) trait View {
     fn show_checks(&self, checks: &[Check]) -> anyhow::Result<()>;
     /// The run's report, at the end.
     fn show_report(&self, report: &ResizeReport) -> anyhow::Result<()>;
+    /// Where one change's steps are shown; `label` starts each line.
+    fn steps(&self, label: String) -> Box<dyn super::StepLog + '_>;
 }
 
 /// What the command line asks of a run (besides which mode).
@@ -284,11 +286,11 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
             was_running: plan.was_running,
             plan: &plan_json,
         })?;
-        let steps = Steps::new(self.printer, plan.resource_id.clone());
+        let steps = self.printer.steps(plan.resource_id.clone());
         let x = Exec {
             journal: &st.journal,
             journal_id: jid,
-            steps: &steps,
+            steps: &*steps,
             settings: self.settings,
             best_effort: false,
         };

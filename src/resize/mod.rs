@@ -16,18 +16,15 @@ mod recover;
 mod tests_engine;
 pub(crate) mod walk;
 
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use indicatif::ProgressBar;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Refusal, UsageError};
 use crate::inventory::Resource;
-use crate::output::Printer;
 use crate::settings::ResizeSettings;
 use crate::state::journal::Journal;
 
@@ -348,61 +345,22 @@ where
     }
 }
 
-/// Shows each step: a spinner on a terminal (left as a line when the step
-/// ends), a log line otherwise.
-pub struct Steps<'a> {
-    printer: &'a Printer,
-    label: String,
-    bar: Mutex<Option<(ProgressBar, String)>>,
-}
-
-impl<'a> Steps<'a> {
-    pub fn new(printer: &'a Printer, label: impl Into<String>) -> Self {
-        Steps {
-            printer,
-            label: label.into(),
-            bar: Mutex::new(None),
-        }
-    }
-
-    pub fn begin(&self, msg: &str) {
-        let text = format!("{}: {msg}", self.label);
-        let mut bar = self.bar.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((b, done)) = bar.take() {
-            b.finish_and_clear();
-            self.printer.info(format!("  {done}"));
-        }
-        match self.printer.spinner(&text) {
-            Some(b) => *bar = Some((b, text)),
-            None => self.printer.info(text),
-        }
-    }
-
-    /// A warning that does not disturb the spinner's line.
-    pub fn warn(&self, msg: &str) {
-        self.end();
-        self.printer.warn(msg);
-    }
-
-    pub fn end(&self) {
-        if let Some((b, done)) = self.bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            b.finish_and_clear();
-            self.printer.info(format!("  {done}"));
-        }
-    }
-}
-
-impl Drop for Steps<'_> {
-    fn drop(&mut self) {
-        self.end();
-    }
+/// Where a change's steps are shown as they are taken (the output layer
+/// shows them as a spinner on a terminal, a log line otherwise).
+pub(crate) trait StepLog {
+    /// A step begins (the previous one, if any, has ended).
+    fn begin(&self, msg: &str);
+    /// A warning that does not disturb the step's line.
+    fn warn(&self, msg: &str);
+    /// The current step has ended.
+    fn end(&self);
 }
 
 /// What a change needs while it runs.
-pub struct Exec<'a> {
+pub(crate) struct Exec<'a> {
     pub journal: &'a Journal,
     pub journal_id: i64,
-    pub steps: &'a Steps<'a>,
+    pub steps: &'a dyn StepLog,
     pub settings: &'a ResizeSettings,
     /// While rolling back, a journal that cannot be written (a full disk)
     /// must not stop the instance from being put back: warn and go on.
@@ -411,7 +369,7 @@ pub struct Exec<'a> {
 
 impl Exec<'_> {
     /// Journal the step, then show it.
-    pub fn step(&self, step: &str, msg: &str) -> anyhow::Result<()> {
+    pub(crate) fn step(&self, step: &str, msg: &str) -> anyhow::Result<()> {
         if let Err(e) = self.journal.step(self.journal_id, step) {
             if !self.best_effort {
                 return Err(e);
@@ -424,11 +382,11 @@ impl Exec<'_> {
     }
 
     /// The same change, journalled on a best-effort basis.
-    pub fn best_effort(&self) -> Exec<'_> {
+    pub(crate) fn best_effort(&self) -> Exec<'_> {
         self.best_effort_if(true)
     }
 
-    pub fn best_effort_if(&self, best_effort: bool) -> Exec<'_> {
+    pub(crate) fn best_effort_if(&self, best_effort: bool) -> Exec<'_> {
         Exec {
             journal: self.journal,
             journal_id: self.journal_id,

@@ -5,10 +5,10 @@ use anyhow::Context as _;
 
 use super::api::{Apis, Ec2Api};
 use super::ebs::Ebs;
-use super::engine::{Done, Engine};
+use super::engine::{Done, Engine, View as _};
 use super::prompt::{Direction, Prompt};
 use super::rds::Rds;
-use super::{Exec, Kind, OneCall, Plan, Steps};
+use super::{Exec, Kind, OneCall, Plan};
 use crate::error::{ExitStatus, HintedError};
 use crate::signals::Interrupts;
 use crate::state::journal::{Entry, Outcome};
@@ -46,11 +46,11 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
         let st = self.state()?;
         let plan: Plan = serde_json::from_str(&e.plan)
             .with_context(|| format!("reading the journal entry for {}", e.resource_id))?;
-        let steps = Steps::new(self.printer, plan.resource_id.clone());
+        let steps = self.printer.steps(plan.resource_id.clone());
         let x = Exec {
             journal: &st.journal,
             journal_id: e.id,
-            steps: &steps,
+            steps: &*steps,
             settings: self.settings,
             best_effort: false,
         };
