@@ -119,7 +119,7 @@ pub async fn run(
             settings,
         },
         prompt: Terminal,
-        printer,
+        view: printer,
         settings: &settings.resize,
         opts,
         interactive,
@@ -127,7 +127,7 @@ pub async fn run(
         state,
         interrupts: None,
     };
-    let result = drive(&mut engine, mode, &aws, settings).await;
+    let result = drive(&mut engine, mode, &aws, settings, printer).await;
     crate::commands::scan::print_calls(&aws, printer);
     result
 }
@@ -138,6 +138,7 @@ async fn drive(
     mode: Mode,
     aws: &Aws,
     settings: &Settings,
+    printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
     if !settings.resize.allowed_accounts.is_empty() {
         let regions = crate::commands::scan::resolve_regions(aws, settings).await;
@@ -153,7 +154,7 @@ async fn drive(
             engine.single(&id, &regions).await?
         }
         Mode::Batch(file) => {
-            let report = recommendations(file.as_deref(), engine, settings).await?;
+            let report = recommendations(file.as_deref(), engine, settings, printer).await?;
             let mut list = candidates(&report)?;
             if let Regions::Listed(regions) = &settings.regions
                 && file.is_some()
@@ -171,9 +172,10 @@ async fn recommendations(
     file: Option<&std::path::Path>,
     engine: &Engine<'_, Sdk<'_>, Terminal>,
     settings: &Settings,
+    printer: &Printer,
 ) -> anyhow::Result<Value> {
     let Some(path) = file else {
-        return analyse_all(engine.opts.lookback_days, settings, engine.printer).await;
+        return analyse_all(engine.opts.lookback_days, settings, printer).await;
     };
     let text = std::fs::read_to_string(path).map_err(|e| {
         UsageError::new(

@@ -38,6 +38,14 @@ impl View for Printer {
     fn steps(&self, label: String) -> Box<dyn StepLog + '_> {
         Box::new(Steps::new(self, label))
     }
+
+    fn info(&self, msg: &str) {
+        Printer::info(self, msg);
+    }
+
+    fn warn(&self, msg: &str) {
+        Printer::warn(self, msg);
+    }
 }
 
 /// Shows each step: a spinner on a terminal (left as a line when the step

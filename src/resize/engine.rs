@@ -12,7 +12,6 @@ use super::rds::Rds;
 use super::{Check, Exec, Kind, OneCall, Plan, Resizer, ec2};
 use crate::error::{ExitStatus, HintedError, Refusal};
 use crate::inventory::now_rfc3339;
-use crate::output::Printer;
 use crate::settings::ResizeSettings;
 use crate::signals::{Interrupts, Sig};
 use crate::state::journal::{Begin, Journal, Outcome};
@@ -65,6 +64,10 @@ pub(crate) trait View {
     fn show_report(&self, report: &ResizeReport) -> anyhow::Result<()>;
     /// Where one change's steps are shown; `label` starts each line.
     fn steps(&self, label: String) -> Box<dyn super::StepLog + '_>;
+    /// A message on the way (stderr).
+    fn info(&self, msg: &str);
+    /// A warning on the way (stderr).
+    fn warn(&self, msg: &str);
 }
 
 /// What the command line asks of a run (besides which mode).
@@ -127,7 +130,8 @@ impl Done {
 pub(crate) struct Engine<'a, A, P> {
     pub apis: A,
     pub prompt: P,
-    pub printer: &'a Printer,
+    /// Where plans, steps, messages and the report are shown.
+    pub view: &'a dyn View,
     pub settings: &'a ResizeSettings,
     pub opts: Options,
     /// Questions may be asked (stdin and stderr are a terminal).
@@ -200,7 +204,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
         plan: Plan,
         batch: bool,
     ) -> anyhow::Result<Option<Change>> {
-        let p = self.printer;
+        let p = self.view;
         p.show_plan(&plan)?;
         let mut change = Change {
             resource_id: plan.resource_id.clone(),
@@ -226,7 +230,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
             match self.approve(&plan, batch) {
                 Walk::Apply => {}
                 Walk::Skip if batch => {
-                    p.info(format!("Skipped {}.", plan.resource_id));
+                    p.info(&format!("Skipped {}.", plan.resource_id));
                     return Ok(Some(change));
                 }
                 Walk::Quit if batch => return Ok(None),
@@ -286,7 +290,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
             was_running: plan.was_running,
             plan: &plan_json,
         })?;
-        let steps = self.printer.steps(plan.resource_id.clone());
+        let steps = self.view.steps(plan.resource_id.clone());
         let x = Exec {
             journal: &st.journal,
             journal_id: jid,
@@ -368,8 +372,8 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
                 // The change was asked for: the journal keeps the entry so that
                 // --recover sees whether it took, and records the saving then.
                 if let Err(j) = st.journal.note_error(jid, &format!("{e:#}")) {
-                    self.printer
-                        .warn(format!("could not write the journal: {j:#}"));
+                    self.view
+                        .warn(&format!("could not write the journal: {j:#}"));
                 }
                 Err(HintedError::new(
                     format!(
@@ -391,7 +395,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
             .filter(|s| s.is_sign_positive() && !s.is_zero())
         else {
             st.journal.finish(jid, Outcome::Done, None)?;
-            self.printer.info(format!(
+            self.view.info(&format!(
                 "No saving recorded for {}: {}.",
                 plan.resource_id,
                 if plan.monthly_savings_usd.is_none() {
@@ -417,7 +421,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
             },
             Some(jid),
         )?;
-        self.printer.info(format!(
+        self.view.info(&format!(
             "Recorded a saving of {} a month for {} (`finops savings` lists it; `finops sync` delivers it).",
             crate::output::usd(saved, 2),
             plan.resource_id
@@ -443,8 +447,8 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
         match forward {
             Some(Ok(())) => {
                 self.complete(plan, end_state(plan), x.journal_id)?;
-                self.printer
-                    .info(format!("{id} is now {} and {}.", plan.to, end_state(plan)));
+                self.view
+                    .info(&format!("{id} is now {} and {}.", plan.to, end_state(plan)));
                 Ok(Status::Applied)
             }
             Some(Err(e)) => {
@@ -456,7 +460,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
                     .map(|e| e.step)
                     .unwrap_or_default();
                 let err = format!("{e:#}");
-                self.printer.warn(format!(
+                self.view.warn(&format!(
                     "{id}: {err} (at step {at}); rolling back to {}",
                     plan.from
                 ));
@@ -495,7 +499,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
             .flatten()
             .map(|(s, t)| format!("{s} as {t}"))
             .unwrap_or_else(|| "in an unknown state".into());
-        self.printer.warn(format!(
+        self.view.warn(&format!(
             "interrupted by {sig}: {id} is {now} (changing {} -> {})",
             plan.from, plan.to
         ));
@@ -583,17 +587,17 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
         match dir {
             Direction::Finish => {
                 self.complete(plan, end_state(plan), jid)?;
-                self.printer
-                    .info(format!("{id} is now {} and {}.", plan.to, end_state(plan)));
+                self.view
+                    .info(&format!("{id} is now {} and {}.", plan.to, end_state(plan)));
                 Ok(Status::Applied)
             }
             Direction::RollBack => {
                 let st = self.state()?;
                 if let Err(e) = st.journal.finish(jid, Outcome::RolledBack, None) {
-                    self.printer
-                        .warn(format!("could not close the journal entry: {e:#}"));
+                    self.view
+                        .warn(&format!("could not close the journal entry: {e:#}"));
                 }
-                self.printer.info(format!(
+                self.view.info(&format!(
                     "{id} is back to {}{}.",
                     plan.from,
                     if plan.was_running { " and running" } else { "" }
@@ -616,7 +620,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
             changes,
             applied_monthly_savings_usd: saved,
         };
-        self.printer.show_report(&report)?;
+        self.view.show_report(&report)?;
         Ok(Done {
             status: self.exit_status(&report.changes),
             changes: report.changes,
@@ -625,7 +629,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
 
     /// The exit status for these changes, with what blocked a dry run.
     fn exit_status(&self, changes: &[Change]) -> ExitStatus {
-        let p = self.printer;
+        let p = self.view;
         if self.opts.dry_run {
             let blocked: Vec<&Change> = changes
                 .iter()
@@ -644,7 +648,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
                     .chain(c.reason.clone())
                     .collect::<Vec<_>>()
                     .join("; ");
-                p.warn(format!("{} would not succeed: {why}", c.resource_id));
+                p.warn(&format!("{} would not succeed: {why}", c.resource_id));
             }
             p.info("Dry run: nothing was changed.");
             return ExitStatus::DryRunBlocked;

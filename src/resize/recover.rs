@@ -5,7 +5,7 @@ use anyhow::Context as _;
 
 use super::api::{Apis, Ec2Api};
 use super::ebs::Ebs;
-use super::engine::{Done, Engine, View as _};
+use super::engine::{Done, Engine};
 use super::prompt::{Direction, Prompt};
 use super::rds::Rds;
 use super::{Exec, Kind, OneCall, Plan};
@@ -18,7 +18,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
         let st = self.state()?;
         let entries = st.journal.in_flight()?;
         if entries.is_empty() {
-            self.printer.info(format!(
+            self.view.info(&format!(
                 "No interrupted resize in the journal ({}).",
                 st.path.display()
             ));
@@ -28,7 +28,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
         let mut status = ExitStatus::Success;
         for e in entries {
             if let Some(sig) = self.interrupted() {
-                self.printer.warn(format!(
+                self.view.warn(&format!(
                     "interrupted by {sig}: the rest stays in the journal"
                 ));
                 return Ok(Done::status(ExitStatus::Failure));
@@ -46,7 +46,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
         let st = self.state()?;
         let plan: Plan = serde_json::from_str(&e.plan)
             .with_context(|| format!("reading the journal entry for {}", e.resource_id))?;
-        let steps = self.printer.steps(plan.resource_id.clone());
+        let steps = self.view.steps(plan.resource_id.clone());
         let x = Exec {
             journal: &st.journal,
             journal_id: e.id,
@@ -80,7 +80,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
             Outcome::Failed,
             Some(&format!("{what} no longer exists")),
         )?;
-        self.printer.info(format!(
+        self.view.info(&format!(
             "{} no longer exists: its journal entry is closed.",
             e.resource_id
         ));
@@ -106,23 +106,23 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
         } else {
             Direction::RollBack
         };
-        self.printer.info(format!(
+        self.view.info(&format!(
             "{id} was interrupted at step {} of {} -> {} (started {}); it is now {state_now} as {type_now}.",
             e.step, plan.from, plan.to, e.started_at
         ));
         if let Some(err) = &e.error {
-            self.printer.info(format!("It had failed: {err}."));
+            self.view.info(&format!("It had failed: {err}."));
         }
         let dir = if self.interactive && !self.opts.yes {
             match self.prompt.recover(plan, default) {
                 Some(d) => d,
                 None => {
-                    self.printer.info("Left in the journal: nothing changed.");
+                    self.view.info("Left in the journal: nothing changed.");
                     return Ok(());
                 }
             }
         } else {
-            self.printer.info(match default {
+            self.view.info(&match default {
                 Direction::Finish => format!("Finishing: {id} already has the new type."),
                 Direction::RollBack => format!("Rolling back to {}.", plan.from),
             });
@@ -153,7 +153,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
                 Outcome::RolledBack,
                 Some("the change did not take effect"),
             )?;
-            self.printer.info(format!(
+            self.view.info(&format!(
                 "{id}: the change to {} did not take effect; nothing to roll back.",
                 plan.to
             ));
@@ -167,8 +167,8 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
         x.steps.end();
         match settled {
             Ok(end) => {
-                self.printer
-                    .info(format!("{id}: the change to {} took effect.", plan.to));
+                self.view
+                    .info(&format!("{id}: the change to {} took effect.", plan.to));
                 self.complete(plan, &end, e.id)
             }
             Err(err) => {

@@ -86,7 +86,7 @@ impl Run {
         Engine {
             apis,
             prompt,
-            printer: &self.printer,
+            view: &self.printer,
             settings: &self.settings,
             opts,
             interactive,

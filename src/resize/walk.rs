@@ -80,8 +80,8 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
             return Err(e.context(format!("looking for {id} in {region}")));
         }
         for (region, e) in errors {
-            self.printer
-                .warn(format!("could not look for {id} in {region}: {e:#}"));
+            self.view
+                .warn(&format!("could not look for {id} in {region}: {e:#}"));
         }
         let what = match kind {
             Kind::Ec2Instance => "EC2 instance",
@@ -132,7 +132,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
             None => match self.choose_path(&found).await? {
                 Some(t) => t,
                 None => {
-                    self.printer.info("Nothing chosen: nothing changed.");
+                    self.view.info("Nothing chosen: nothing changed.");
                     return Ok(Done::status(ExitStatus::Success));
                 }
             },
@@ -205,11 +205,11 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
         if let Some(r) = rec {
             let skipped = r.paths.iter().filter(|p| !p.in_place).count();
             if skipped > 0 {
-                self.printer.info(format!(
+                self.view.info(&format!(
                     "{skipped} more path(s) need a new AMI (e.g. Graviton) and are not offered here."
                 ));
             }
-            self.printer.info(format!(
+            self.view.info(&format!(
                 "{id} is {type_} at {} a month{}; {}.",
                 money(r.current_monthly_usd),
                 if r.kind == "rds_instance" {
@@ -221,7 +221,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
             ));
         }
         if self.opts.yes || self.opts.dry_run || !self.interactive {
-            self.printer.info(format!(
+            self.view.info(&format!(
                 "Using the recommended path: {} (give --to to choose another).",
                 options[0].0
             ));
@@ -235,11 +235,11 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
     /// `--from-recommendations FILE` and `--all`: walk the in-place findings.
     pub(crate) async fn batch(&mut self, list: &[Candidate]) -> anyhow::Result<Done> {
         if list.is_empty() {
-            self.printer
+            self.view
                 .info("No in-place downsizing or volume-type findings to apply.");
             return self.finish(vec![]);
         }
-        self.printer.info(format!(
+        self.view.info(&format!(
             "{} in-place finding(s); at most {} change(s) this run (--max-changes).",
             list.len(),
             self.opts.max_changes
@@ -249,7 +249,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
         let mut interrupted = None;
         for (i, c) in list.iter().enumerate() {
             if let Some(sig) = self.interrupted() {
-                self.printer.warn(format!(
+                self.view.warn(&format!(
                     "interrupted by {sig}: {} finding(s) left as they are",
                     list.len() - i
                 ));
@@ -257,7 +257,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
                 break;
             }
             if taken >= self.opts.max_changes {
-                self.printer.info(format!(
+                self.view.info(&format!(
                     "Reached --max-changes {}: {} finding(s) left for another run.",
                     self.opts.max_changes,
                     list.len() - i
@@ -265,7 +265,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
                 break;
             }
             let Some(change) = self.one_finding(c).await? else {
-                self.printer
+                self.view
                     .info("Quit: the remaining findings were left as they are.");
                 break;
             };
@@ -305,7 +305,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
         let found = match self.locate(id, std::slice::from_ref(region)).await {
             Ok(f) => f,
             Err(e) => {
-                self.printer.warn(format!("{id}: {e:#}"));
+                self.view.warn(&format!("{id}: {e:#}"));
                 // A dry run that cannot even look the resource up must not pass.
                 let status = if self.opts.dry_run {
                     Status::WouldFail
@@ -325,7 +325,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
                         None => (format!("{e:#}"), None),
                     },
                 };
-                self.printer.warn(format!("{id}: refusing: {reason}"));
+                self.view.warn(&format!("{id}: refusing: {reason}"));
                 let status = if self.opts.dry_run {
                     Status::WouldFail
                 } else {
