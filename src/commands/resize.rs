@@ -9,7 +9,7 @@ use crate::aws::Aws;
 use crate::cli::{OutputFormat, RecommendArgs, ResizeArgs};
 use crate::error::{ExitStatus, UsageError};
 use crate::output::Printer;
-use crate::resize::api::Sdk;
+use crate::resize::api::{Analysis, Sdk};
 use crate::resize::engine::{Engine, Options, State};
 use crate::resize::prompt::Terminal;
 use crate::resize::walk::Candidate;
@@ -116,7 +116,11 @@ pub async fn run(
     let mut engine = Engine {
         apis: Sdk {
             aws: &aws,
-            settings,
+            analysis: Analysis {
+                thresholds: &settings.thresholds,
+                concurrency: settings.concurrency,
+                state_dir: settings.state_dir.as_deref(),
+            },
         },
         prompt: Terminal,
         view: printer,

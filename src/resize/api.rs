@@ -15,7 +15,6 @@ use super::{Check, aws_error, dry_run_check, error_code};
 use crate::aws::Aws;
 use crate::error::{HintedError, UsageError};
 use crate::inventory::{Inventory, Resource, SCHEMA_VERSION, Source, now_rfc3339};
-use crate::settings::Settings;
 
 /// An instance's state and type ("running", "m5.xlarge") as EC2 reports them.
 pub(crate) type Observed = (String, String);
@@ -120,7 +119,15 @@ pub(crate) trait Apis {
 /// The real AWS clients.
 pub(crate) struct Sdk<'a> {
     pub aws: &'a Aws,
-    pub settings: &'a Settings,
+    /// What reading utilization and analysing it need.
+    pub analysis: Analysis<'a>,
+}
+
+/// The settings behind a resource's findings.
+pub(crate) struct Analysis<'a> {
+    pub thresholds: &'a crate::analysis::thresholds::Thresholds,
+    pub concurrency: usize,
+    pub state_dir: Option<&'a std::path::Path>,
 }
 
 pub(crate) struct SdkEc2(aws_sdk_ec2::Client, String);
@@ -162,7 +169,7 @@ impl Apis for Sdk<'_> {
         res: Resource,
         lookback_days: u32,
     ) -> anyhow::Result<crate::analysis::Outcome> {
-        analyse_one(self.aws, self.settings, res, lookback_days).await
+        analyse_one(self.aws, &self.analysis, res, lookback_days).await
     }
 }
 
@@ -170,7 +177,7 @@ impl Apis for Sdk<'_> {
 /// the lookback, priced and analysed.
 async fn analyse_one(
     aws: &Aws,
-    settings: &Settings,
+    settings: &Analysis<'_>,
     res: Resource,
     lookback_days: u32,
 ) -> anyhow::Result<crate::analysis::Outcome> {
@@ -192,7 +199,7 @@ async fn analyse_one(
         3600,
         end,
         settings.concurrency,
-        settings.state_dir.as_deref(),
+        settings.state_dir,
     )
     .await;
     if let Some(e) = c.errors.first() {
@@ -210,7 +217,7 @@ async fn analyse_one(
         &report,
         &c.metrics,
         &c.extras,
-        &settings.thresholds,
+        settings.thresholds,
         &[],
     ))
 }
