@@ -14,6 +14,7 @@ pub mod pricing;
 mod progress;
 pub mod resize;
 pub mod settings;
+pub(crate) mod signals;
 pub mod state;
 pub mod sync;
 pub mod urls;

@@ -4,8 +4,6 @@
 //! systemd or cron: a lock per state directory, history that survives
 //! restarts, failures retried next cycle, SIGTERM/SIGINT honoured promptly.
 
-use anyhow::Context as _;
-
 use crate::analysis::TagFilter;
 use crate::cli::{OutputFormat, RecommendArgs, SyncFlags, SyncTarget, WatchArgs};
 use crate::commands::recommend;
@@ -162,34 +160,20 @@ impl Interrupt for Signals {
     }
 }
 
-type Stop = tokio::sync::watch::Receiver<Option<&'static str>>;
+type Stop = crate::signals::Interrupts;
 
 /// SIGTERM and SIGINT set the stop signal; a second one exits at once.
 fn signals() -> anyhow::Result<Stop> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
-    let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
-    let (tx, rx) = tokio::sync::watch::channel(None);
-    tokio::spawn(async move {
-        let name = tokio::select! {
-            _ = term.recv() => "SIGTERM",
-            _ = int.recv() => "SIGINT",
-        };
-        let _ = tx.send(Some(name));
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-        }
-        eprintln!("watch: second signal, exiting now");
-        std::process::exit(ExitStatus::Failure as i32);
-    });
-    Ok(rx)
+    use crate::signals::{Interrupts, Sig};
+    let stop = Interrupts::install(&[Sig::Term, Sig::Int])?;
+    stop.exit_at(
+        2,
+        "watch: second signal, exiting now",
+        ExitStatus::Failure as i32,
+    );
+    Ok(stop)
 }
 
 async fn stopped(rx: &mut Stop) -> &'static str {
-    match rx.wait_for(Option::is_some).await {
-        Ok(v) => v.unwrap_or("a signal"),
-        // The handler task is gone: nothing will ever stop us this way.
-        Err(_) => std::future::pending().await,
-    }
+    rx.after(0).await
 }

@@ -4,6 +4,7 @@
 pub mod fit;
 pub(crate) mod pricing;
 pub mod recommend;
+pub(crate) mod resize;
 pub mod safe;
 pub mod scan;
 pub(crate) mod sync;

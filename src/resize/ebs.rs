@@ -1,30 +1,54 @@
 //! EBS: ModifyVolume to gp3 with IOPS and throughput at least the old
 //! baseline, then wait until the modification is optimizing or completed.
 
-use aws_sdk_ec2::Client;
-use aws_sdk_ec2::types::{VolumeModificationState, VolumeType};
-
-use super::{Check, Exec, Kind, Plan, Request, aws_error, common_rails, dry_run_check, price_rail};
+use super::api::{EbsApi, ModState};
+use super::{Check, Exec, Kind, OneCall, Plan, Rails, Request, Resizer, common_rails, price_rail};
 use crate::error::{Refusal, UsageError};
 use crate::inventory::{Details, Resource};
 use crate::pricing;
 
-pub async fn find(client: &Client, region: &str, id: &str) -> anyhow::Result<Option<Resource>> {
-    match client.describe_volumes().volume_ids(id).send().await {
-        Ok(o) => Ok(o
-            .volumes()
-            .iter()
-            .find(|v| v.volume_id() == Some(id))
-            .and_then(|v| crate::aws::ec2::volume_resource(v, region))),
-        Err(e) => match super::error_code(&e).as_deref() {
-            Some("InvalidVolume.NotFound") => Ok(None),
-            Some("InvalidVolume.Malformed" | "InvalidParameterValue") => Err(UsageError::new(
-                format!("{id:?} is not a valid volume id"),
-                "ids look like vol-0123456789abcdef0",
-            )
-            .into()),
-            _ => Err(aws_error("DescribeVolumes", &e)),
-        },
+/// The EBS resizer over an [`EbsApi`].
+pub(crate) struct Ebs<'a, A>(pub &'a A);
+
+impl<A: EbsApi> Resizer for Ebs<'_, A> {
+    type Found = Resource;
+
+    async fn find(&self, id: &str) -> anyhow::Result<Option<Resource>> {
+        self.0.find(id).await
+    }
+
+    async fn plan(&self, r: &Resource, req: &Request, rails: &Rails<'_>) -> anyhow::Result<Plan> {
+        plan(self.0, r, req, rails).await
+    }
+
+    async fn dry_run(&self, plan: &Plan) -> Vec<Check> {
+        let api = self.0;
+        vec![
+            api.dry_run_modify_to_gp3(&plan.resource_id, plan.iops, plan.throughput_mibps)
+                .await,
+        ]
+    }
+}
+
+impl<A: EbsApi> OneCall for Ebs<'_, A> {
+    async fn request(&self, x: &Exec<'_>, plan: &Plan) -> anyhow::Result<()> {
+        request(x, self.0, plan).await
+    }
+
+    async fn settle(&self, x: &Exec<'_>, plan: &Plan) -> anyhow::Result<String> {
+        settle(x, self.0, plan).await
+    }
+
+    async fn not_applied(&self, plan: &Plan) -> anyhow::Result<Option<bool>> {
+        let id = plan.resource_id.as_str();
+        let Some(v) = self.0.find(id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(v.type_ != "gp3" && !gp3_requested(self.0, id).await?))
+    }
+
+    fn gone(&self) -> &'static str {
+        "the volume"
     }
 }
 
@@ -83,12 +107,11 @@ fn price(
         .map_err(|u| u.0)
 }
 
-pub async fn plan(
-    client: &Client,
+async fn plan<A: EbsApi>(
+    api: &A,
     r: &Resource,
     req: &Request,
-    account: Option<&str>,
-    rs: &crate::settings::ResizeSettings,
+    rails: &Rails<'_>,
 ) -> anyhow::Result<Plan> {
     let Details::EbsVolume(v) = &r.details else {
         anyhow::bail!("{} is not a volume", r.id);
@@ -103,7 +126,7 @@ pub async fn plan(
     }
     let (iops, tp) = gp3_target(&r.type_, v.size_gib, v.iops)
         .map_err(|e| Refusal::new(format!("{}: {}", r.id, e.reason), e.hint))?;
-    common_rails(r, account, rs)?;
+    common_rails(r, rails.account, rails.settings)?;
     if !matches!(r.state.as_str(), "available" | "in-use") {
         return Err(Refusal::new(
             format!("{} is {}", r.id, r.state),
@@ -111,44 +134,7 @@ pub async fn plan(
         )
         .into());
     }
-    // AWS allows one modification per volume every 6 hours.
-    let mods = client
-        .describe_volumes_modifications()
-        .volume_ids(&r.id)
-        .send()
-        .await;
-    match mods {
-        Ok(m) => {
-            let six_hours_ago = aws_smithy_types::DateTime::from_secs(
-                time::OffsetDateTime::now_utc().unix_timestamp() - 6 * 3600,
-            );
-            for m in m.volumes_modifications() {
-                let state = m.modification_state();
-                if matches!(
-                    state,
-                    Some(VolumeModificationState::Modifying | VolumeModificationState::Optimizing)
-                ) {
-                    return Err(Refusal::new(
-                        format!("{} is being modified already", r.id),
-                        "wait until its current modification completes",
-                    )
-                    .into());
-                }
-                if m.start_time()
-                    .is_some_and(|t| t.secs() > six_hours_ago.secs())
-                {
-                    return Err(Refusal::new(
-                        format!("{} was modified less than 6 hours ago", r.id),
-                        "AWS allows one modification per volume every 6 hours; try again later",
-                    )
-                    .into());
-                }
-            }
-        }
-        Err(e)
-            if super::error_code(&e).as_deref() == Some("InvalidVolumeModification.NotFound") => {}
-        Err(e) => return Err(aws_error("DescribeVolumesModifications", &e)),
-    }
+    recent_change(api, &r.id).await?;
     let mut plan = Plan {
         iops: Some(iops),
         throughput_mibps: Some(tp),
@@ -173,22 +159,31 @@ pub async fn plan(
     Ok(plan)
 }
 
-pub async fn dry_run(client: &Client, plan: &Plan) -> Vec<Check> {
-    let r = client
-        .modify_volume()
-        .volume_id(&plan.resource_id)
-        .volume_type(VolumeType::Gp3)
-        .set_iops(plan.iops.map(|i| i as i32))
-        .set_throughput(plan.throughput_mibps.map(|t| t as i32))
-        .dry_run(true)
-        .send()
-        .await
-        .map(|_| ());
-    vec![dry_run_check("ModifyVolume", r)]
+/// AWS allows one modification per volume every 6 hours, and none while
+/// one is under way.
+async fn recent_change<A: EbsApi>(api: &A, id: &str) -> anyhow::Result<()> {
+    let six_hours_ago = time::OffsetDateTime::now_utc().unix_timestamp() - 6 * 3600;
+    for m in api.modifications(id).await?.unwrap_or_default() {
+        if matches!(m.state, ModState::Modifying | ModState::Optimizing) {
+            return Err(Refusal::new(
+                format!("{id} is being modified already"),
+                "wait until its current modification completes",
+            )
+            .into());
+        }
+        if m.started.is_some_and(|t| t > six_hours_ago) {
+            return Err(Refusal::new(
+                format!("{id} was modified less than 6 hours ago"),
+                "AWS allows one modification per volume every 6 hours; try again later",
+            )
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// Ask for the change to gp3 (ModifyVolume); [`settle`] waits for it.
-pub async fn request(x: &Exec<'_>, client: &Client, plan: &Plan) -> anyhow::Result<()> {
+async fn request<A: EbsApi>(x: &Exec<'_>, api: &A, plan: &Plan) -> anyhow::Result<()> {
     let id = plan.resource_id.as_str();
     x.step(
         "modify",
@@ -199,44 +194,22 @@ pub async fn request(x: &Exec<'_>, client: &Client, plan: &Plan) -> anyhow::Resu
             plan.throughput_mibps.unwrap_or_default()
         ),
     )?;
-    client
-        .modify_volume()
-        .volume_id(id)
-        .volume_type(VolumeType::Gp3)
-        .set_iops(plan.iops.map(|i| i as i32))
-        .set_throughput(plan.throughput_mibps.map(|t| t as i32))
-        .send()
+    api.modify_to_gp3(id, plan.iops, plan.throughput_mibps)
         .await
-        .map_err(|e| aws_error("ModifyVolume", &e))?;
-    Ok(())
 }
 
 /// True when a modification to gp3 is under way (or done) for the volume.
-pub async fn gp3_requested(client: &Client, id: &str) -> anyhow::Result<bool> {
-    match client
-        .describe_volumes_modifications()
-        .volume_ids(id)
-        .send()
-        .await
-    {
-        Ok(out) => Ok(out.volumes_modifications().iter().any(|m| {
-            m.target_volume_type() == Some(&VolumeType::Gp3)
-                && !matches!(
-                    m.modification_state(),
-                    Some(VolumeModificationState::Failed)
-                )
-        })),
-        Err(e)
-            if super::error_code(&e).as_deref() == Some("InvalidVolumeModification.NotFound") =>
-        {
-            Ok(false)
-        }
-        Err(e) => Err(aws_error("DescribeVolumesModifications", &e)),
-    }
+async fn gp3_requested<A: EbsApi>(api: &A, id: &str) -> anyhow::Result<bool> {
+    Ok(api
+        .modifications(id)
+        .await?
+        .unwrap_or_default()
+        .iter()
+        .any(|m| m.to_gp3 && m.state != ModState::Failed))
 }
 
 /// Wait until the modification is optimizing or completed; the volume's state.
-pub async fn settle(x: &Exec<'_>, client: &Client, plan: &Plan) -> anyhow::Result<String> {
+async fn settle<A: EbsApi>(x: &Exec<'_>, api: &A, plan: &Plan) -> anyhow::Result<String> {
     let id = plan.resource_id.as_str();
     x.step(
         "wait",
@@ -247,29 +220,24 @@ pub async fn settle(x: &Exec<'_>, client: &Client, plan: &Plan) -> anyhow::Resul
         x.settings.wait_timeout,
         x.settings.poll_interval,
         || async {
-            let out = client
-                .describe_volumes_modifications()
-                .volume_ids(id)
-                .send()
-                .await
-                .map_err(|e| aws_error("DescribeVolumesModifications", &e))?;
-            let Some(m) = out
-                .volumes_modifications()
-                .iter()
-                .filter(|m| m.target_volume_type() == Some(&VolumeType::Gp3))
-                .max_by_key(|m| m.start_time().map(|t| t.secs()))
-            else {
+            let Some(mods) = api.modifications(id).await? else {
+                anyhow::bail!(
+                    "DescribeVolumesModifications failed: InvalidVolumeModification.NotFound"
+                );
+            };
+            let Some(m) = mods.iter().filter(|m| m.to_gp3).max_by_key(|m| m.started) else {
                 return Ok(None);
             };
-            match m.modification_state() {
-                Some(VolumeModificationState::Optimizing | VolumeModificationState::Completed) => {}
-                Some(VolumeModificationState::Failed) => anyhow::bail!(
+            match m.state {
+                ModState::Optimizing | ModState::Completed => {}
+                ModState::Failed => anyhow::bail!(
                     "the modification of {id} failed: {}",
-                    m.status_message().unwrap_or("no reason given")
+                    m.message.as_deref().unwrap_or("no reason given")
                 ),
                 _ => return Ok(None),
             }
-            let v = find(client, &plan.region, id)
+            let v = api
+                .find(id)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("{id} is gone"))?;
             Ok(Some(v.state))

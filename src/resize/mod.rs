@@ -3,22 +3,28 @@
 //! ask AWS, and the changes themselves, journalled step by step so an
 //! interrupted change can be finished or rolled back.
 
+pub(crate) mod api;
 pub mod ebs;
 pub mod ec2;
+pub(crate) mod engine;
+#[cfg(test)]
+pub(crate) mod fake;
+pub(crate) mod prompt;
 pub mod rds;
+mod recover;
+#[cfg(test)]
+mod tests_engine;
+pub(crate) mod walk;
 
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use indicatif::ProgressBar;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Refusal, UsageError};
 use crate::inventory::Resource;
-use crate::output::Printer;
 use crate::settings::ResizeSettings;
 use crate::state::journal::Journal;
 
@@ -154,6 +160,43 @@ pub struct Request {
     pub target: String,
     pub allow_upsize: bool,
     pub apply_immediately: bool,
+}
+
+/// What the rails shared by every kind need besides the resource.
+pub(crate) struct Rails<'a> {
+    /// The account id, when the allow-list needs it.
+    pub account: Option<&'a str>,
+    pub settings: &'a ResizeSettings,
+}
+
+/// One kind of resource resize can change: how it is found, planned (every
+/// rail checked) and dry-run checked.
+pub(crate) trait Resizer {
+    type Found;
+    /// The resource, or None when the region has no such id.
+    async fn find(&self, id: &str) -> anyhow::Result<Option<Self::Found>>;
+    /// Check every rail and build the plan. Refusals are [`Refusal`] errors.
+    async fn plan(
+        &self,
+        found: &Self::Found,
+        req: &Request,
+        rails: &Rails<'_>,
+    ) -> anyhow::Result<Plan>;
+    /// Ask AWS whether each step would be allowed.
+    async fn dry_run(&self, plan: &Plan) -> Vec<Check>;
+}
+
+/// A kind changed by one API call that AWS then carries out (RDS, EBS),
+/// as opposed to EC2's stop/modify/start that finops converges itself.
+pub(crate) trait OneCall: Resizer {
+    /// Ask for the change.
+    async fn request(&self, x: &Exec<'_>, plan: &Plan) -> anyhow::Result<()>;
+    /// Wait until it took effect; the state to record.
+    async fn settle(&self, x: &Exec<'_>, plan: &Plan) -> anyhow::Result<String>;
+    /// Whether AWS shows the change never took (None: the resource is gone).
+    async fn not_applied(&self, plan: &Plan) -> anyhow::Result<Option<bool>>;
+    /// What the resource is called when it is gone ("the volume").
+    fn gone(&self) -> &'static str;
 }
 
 /// Savings and a refusal when the target costs more (or cannot be priced).
@@ -302,61 +345,22 @@ where
     }
 }
 
-/// Shows each step: a spinner on a terminal (left as a line when the step
-/// ends), a log line otherwise.
-pub struct Steps<'a> {
-    printer: &'a Printer,
-    label: String,
-    bar: Mutex<Option<(ProgressBar, String)>>,
-}
-
-impl<'a> Steps<'a> {
-    pub fn new(printer: &'a Printer, label: impl Into<String>) -> Self {
-        Steps {
-            printer,
-            label: label.into(),
-            bar: Mutex::new(None),
-        }
-    }
-
-    pub fn begin(&self, msg: &str) {
-        let text = format!("{}: {msg}", self.label);
-        let mut bar = self.bar.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((b, done)) = bar.take() {
-            b.finish_and_clear();
-            self.printer.info(format!("  {done}"));
-        }
-        match self.printer.spinner(&text) {
-            Some(b) => *bar = Some((b, text)),
-            None => self.printer.info(text),
-        }
-    }
-
-    /// A warning that does not disturb the spinner's line.
-    pub fn warn(&self, msg: &str) {
-        self.end();
-        self.printer.warn(msg);
-    }
-
-    pub fn end(&self) {
-        if let Some((b, done)) = self.bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            b.finish_and_clear();
-            self.printer.info(format!("  {done}"));
-        }
-    }
-}
-
-impl Drop for Steps<'_> {
-    fn drop(&mut self) {
-        self.end();
-    }
+/// Where a change's steps are shown as they are taken (the output layer
+/// shows them as a spinner on a terminal, a log line otherwise).
+pub(crate) trait StepLog {
+    /// A step begins (the previous one, if any, has ended).
+    fn begin(&self, msg: &str);
+    /// A warning that does not disturb the step's line.
+    fn warn(&self, msg: &str);
+    /// The current step has ended.
+    fn end(&self);
 }
 
 /// What a change needs while it runs.
-pub struct Exec<'a> {
+pub(crate) struct Exec<'a> {
     pub journal: &'a Journal,
     pub journal_id: i64,
-    pub steps: &'a Steps<'a>,
+    pub steps: &'a dyn StepLog,
     pub settings: &'a ResizeSettings,
     /// While rolling back, a journal that cannot be written (a full disk)
     /// must not stop the instance from being put back: warn and go on.
@@ -365,7 +369,7 @@ pub struct Exec<'a> {
 
 impl Exec<'_> {
     /// Journal the step, then show it.
-    pub fn step(&self, step: &str, msg: &str) -> anyhow::Result<()> {
+    pub(crate) fn step(&self, step: &str, msg: &str) -> anyhow::Result<()> {
         if let Err(e) = self.journal.step(self.journal_id, step) {
             if !self.best_effort {
                 return Err(e);
@@ -378,11 +382,11 @@ impl Exec<'_> {
     }
 
     /// The same change, journalled on a best-effort basis.
-    pub fn best_effort(&self) -> Exec<'_> {
+    pub(crate) fn best_effort(&self) -> Exec<'_> {
         self.best_effort_if(true)
     }
 
-    pub fn best_effort_if(&self, best_effort: bool) -> Exec<'_> {
+    pub(crate) fn best_effort_if(&self, best_effort: bool) -> Exec<'_> {
         Exec {
             journal: self.journal,
             journal_id: self.journal_id,

@@ -1,13 +1,11 @@
 //! RDS: ModifyDBInstance to a new DB class, now (`--apply-immediately`,
 //! waiting until the DB is available again) or in the next maintenance window.
 
-use aws_sdk_rds::Client;
-
-use super::{Check, Exec, Kind, Plan, Request, aws_error, common_rails, price_rail};
+use super::api::RdsApi;
+use super::{Check, Exec, Kind, OneCall, Plan, Rails, Request, Resizer, common_rails, price_rail};
 use crate::error::{Refusal, UsageError};
 use crate::inventory::{Details, Resource};
 use crate::pricing;
-use crate::settings::ResizeSettings;
 
 #[derive(Debug, Clone)]
 pub struct Db {
@@ -16,35 +14,47 @@ pub struct Db {
     pub pending_class: Option<String>,
 }
 
-pub async fn find(client: &Client, region: &str, id: &str) -> anyhow::Result<Option<Db>> {
-    let out = match client
-        .describe_db_instances()
-        .db_instance_identifier(id)
-        .send()
-        .await
-    {
-        Ok(o) => o,
-        Err(e) => {
-            return match super::error_code(&e).as_deref() {
-                Some("DBInstanceNotFound" | "DBInstanceNotFoundFault") => Ok(None),
-                _ => Err(aws_error("DescribeDBInstances", &e)),
-            };
-        }
-    };
-    let Some(d) = out.db_instances().first() else {
-        return Ok(None);
-    };
-    let Some(resource) = crate::aws::rds::db_resource(d, region) else {
-        return Ok(None);
-    };
-    Ok(Some(Db {
-        resource,
-        maintenance_window: d.preferred_maintenance_window().map(str::to_owned),
-        pending_class: d
-            .pending_modified_values()
-            .and_then(|p| p.db_instance_class())
-            .map(str::to_owned),
-    }))
+/// The RDS resizer over an [`RdsApi`].
+pub(crate) struct Rds<'a, A>(pub &'a A);
+
+impl<A: RdsApi> Resizer for Rds<'_, A> {
+    type Found = Db;
+
+    async fn find(&self, id: &str) -> anyhow::Result<Option<Db>> {
+        self.0.find(id).await
+    }
+
+    async fn plan(&self, db: &Db, req: &Request, rails: &Rails<'_>) -> anyhow::Result<Plan> {
+        plan(self.0, db, req, rails).await
+    }
+
+    async fn dry_run(&self, plan: &Plan) -> Vec<Check> {
+        dry_run(plan)
+    }
+}
+
+impl<A: RdsApi> OneCall for Rds<'_, A> {
+    async fn request(&self, x: &Exec<'_>, plan: &Plan) -> anyhow::Result<()> {
+        request(x, self.0, plan).await
+    }
+
+    async fn settle(&self, x: &Exec<'_>, plan: &Plan) -> anyhow::Result<String> {
+        settle(x, self.0, plan).await
+    }
+
+    async fn not_applied(&self, plan: &Plan) -> anyhow::Result<Option<bool>> {
+        // Closed as "not applied" only when AWS shows the old class with
+        // nothing pending.
+        Ok(self.0.find(&plan.resource_id).await?.map(|db| {
+            db.resource.type_ == plan.from
+                && db.pending_class.is_none()
+                && db.resource.state == "available"
+        }))
+    }
+
+    fn gone(&self) -> &'static str {
+        "the DB instance"
+    }
 }
 
 /// The DB's monthly cost at `class`: instance and storage, priced by the
@@ -63,38 +73,24 @@ fn price(r: &Resource, class: &str) -> Result<rust_decimal::Decimal, String> {
 
 /// DescribeOrderableDBInstanceOptions: Some(false) when the engine is known
 /// to AWS here but not with this class, None when the answer says nothing.
-async fn orderable(
-    client: &Client,
+async fn orderable<A: RdsApi>(
+    api: &A,
     engine: &str,
     class: &str,
     current: &str,
 ) -> Result<Option<bool>, String> {
-    let count = |class: &str| {
-        let q = client
-            .describe_orderable_db_instance_options()
-            .engine(engine)
-            .db_instance_class(class)
-            .max_records(20);
-        async move {
-            q.send()
-                .await
-                .map(|o| o.orderable_db_instance_options().len())
-                .map_err(|e| aws_error("DescribeOrderableDBInstanceOptions", &e).to_string())
-        }
-    };
-    if count(class).await? > 0 {
+    if api.orderable(engine, class).await? > 0 {
         return Ok(Some(true));
     }
     // No options for the target: only conclusive if the current class has some.
-    Ok((count(current).await? > 0).then_some(false))
+    Ok((api.orderable(engine, current).await? > 0).then_some(false))
 }
 
-pub async fn plan(
-    client: &Client,
+async fn plan<A: RdsApi>(
+    api: &A,
     db: &Db,
     req: &Request,
-    account: Option<&str>,
-    rs: &ResizeSettings,
+    rails: &Rails<'_>,
 ) -> anyhow::Result<Plan> {
     let r = &db.resource;
     let Details::RdsInstance(d) = &r.details else {
@@ -132,7 +128,7 @@ pub async fn plan(
         )
         .into());
     }
-    common_rails(r, account, rs)?;
+    common_rails(r, rails.account, rails.settings)?;
     if r.state != "available" {
         return Err(Refusal::new(
             format!(
@@ -150,7 +146,7 @@ pub async fn plan(
         )
         .into());
     }
-    let offered = orderable(client, &d.engine, &to, &r.type_).await;
+    let offered = orderable(api, &d.engine, &to, &r.type_).await;
     if offered == Ok(Some(false)) {
         return Err(Refusal::new(
             format!("{to} is not offered for {} in {}", d.engine, r.region),
@@ -198,7 +194,7 @@ pub async fn plan(
 }
 
 /// RDS has no dry run: report the preconditions checked while planning.
-pub fn dry_run(plan: &Plan) -> Vec<Check> {
+fn dry_run(plan: &Plan) -> Vec<Check> {
     vec![Check {
         step: "ModifyDBInstance".into(),
         ok: true,
@@ -210,7 +206,7 @@ pub fn dry_run(plan: &Plan) -> Vec<Check> {
 }
 
 /// Ask for the class change (ModifyDBInstance); [`settle`] waits for it.
-pub async fn request(x: &Exec<'_>, client: &Client, plan: &Plan) -> anyhow::Result<()> {
+async fn request<A: RdsApi>(x: &Exec<'_>, api: &A, plan: &Plan) -> anyhow::Result<()> {
     let id = plan.resource_id.as_str();
     x.step(
         "modify",
@@ -225,22 +221,13 @@ pub async fn request(x: &Exec<'_>, client: &Client, plan: &Plan) -> anyhow::Resu
             }
         ),
     )?;
-    client
-        .modify_db_instance()
-        .db_instance_identifier(id)
-        .db_instance_class(&plan.to)
-        .apply_immediately(plan.apply_immediately)
-        .send()
-        .await
-        .map_err(|e| aws_error("ModifyDBInstance", &e))?;
-    Ok(())
+    api.modify_class(id, &plan.to, plan.apply_immediately).await
 }
 
 /// Where the change stands: wait for it when applied now, else confirm it is
 /// pending (or already applied). Returns the state to record.
-pub async fn settle(x: &Exec<'_>, client: &Client, plan: &Plan) -> anyhow::Result<String> {
+async fn settle<A: RdsApi>(x: &Exec<'_>, api: &A, plan: &Plan) -> anyhow::Result<String> {
     let id = plan.resource_id.as_str();
-    let region = plan.region.as_str();
     if plan.apply_immediately {
         x.step(
             "wait",
@@ -251,7 +238,8 @@ pub async fn settle(x: &Exec<'_>, client: &Client, plan: &Plan) -> anyhow::Resul
             x.settings.wait_timeout,
             x.settings.poll_interval,
             || async {
-                let db = find(client, region, id)
+                let db = api
+                    .find(id)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("{id} is gone"))?;
                 Ok(
@@ -263,7 +251,8 @@ pub async fn settle(x: &Exec<'_>, client: &Client, plan: &Plan) -> anyhow::Resul
         .await;
     }
     x.step("verify", "checking the change is applied or pending")?;
-    let db = find(client, region, id)
+    let db = api
+        .find(id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("{id} is gone"))?;
     if db.resource.type_ == plan.to {
