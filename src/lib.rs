@@ -6,10 +6,12 @@
 pub mod analysis;
 pub mod aws;
 pub mod cli;
+mod cloud;
 pub mod commands;
 pub mod error;
 pub mod inventory;
 pub mod output;
+mod pipeline;
 pub mod pricing;
 mod progress;
 pub mod resize;

@@ -8,9 +8,15 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{GlobalArgs, OutputFormat};
+use crate::aws::AwsConfig;
+pub use crate::aws::profiles::{AwsFiles, check_profile};
+use crate::cli::{AnalysisArgs, GlobalArgs};
+pub use crate::cloud::Regions;
+use crate::cloud::Scope;
 use crate::error::UsageError;
 use crate::inventory::Service;
+use crate::output::Format as OutputFormat;
+use crate::pipeline::RecommendOptions;
 
 /// The config file. Unknown keys are errors so typos do not pass silently.
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -123,16 +129,6 @@ impl std::fmt::Display for Origin {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Regions {
-    /// These regions, validated.
-    Listed(Vec<String>),
-    /// Every region enabled for the account.
-    All,
-    /// The AWS SDK's default region (AWS_REGION, AWS_DEFAULT_REGION, profile).
-    AwsDefault,
-}
-
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub profile: Option<String>,
@@ -163,6 +159,92 @@ pub struct Settings {
     pub watch: crate::watch::WatchSettings,
     /// (setting, value, origin) for `finops config`.
     pub origins: Vec<(&'static str, String, Origin)>,
+    /// The shared AWS config and credentials files, located from the environment.
+    pub aws_files: AwsFiles,
+    /// The backend's environment variables, read with the rest of the settings.
+    backend_env: BackendEnv,
+}
+
+/// FINOPS_BACKEND_URL and FINOPS_BACKEND_TOKEN as the environment had them;
+/// `Debug` never shows the token.
+#[derive(Clone, Default)]
+struct BackendEnv {
+    url: Option<String>,
+    token: Option<String>,
+}
+
+impl std::fmt::Debug for BackendEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackendEnv")
+            .field("url", &self.url)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+impl Settings {
+    /// The backend's variables of the environment the settings were
+    /// resolved from (for `sync::backend_config` and `sync::backend_token`).
+    pub fn backend_env(&self, key: &str) -> Option<String> {
+        match key {
+            "FINOPS_BACKEND_URL" => self.backend_env.url.clone(),
+            "FINOPS_BACKEND_TOKEN" => self.backend_env.token.clone(),
+            _ => None,
+        }
+    }
+
+    /// What loading the AWS configuration needs.
+    pub(crate) fn aws_config(&self) -> AwsConfig {
+        AwsConfig {
+            profile: self.profile.clone(),
+            profile_explicit: self.profile_explicit,
+            files: self.aws_files.clone(),
+            regions: self.regions.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+        }
+    }
+
+    /// The regions and services to discover.
+    pub(crate) fn scope(&self) -> Scope {
+        Scope {
+            regions: self.regions.clone(),
+            regions_by_flag: self
+                .origins
+                .iter()
+                .any(|(k, _, o)| *k == "regions" && *o == Origin::Flag),
+            services: self.services.clone(),
+        }
+    }
+
+    /// The analysis flags with the config file's `[recommend]` table: tag
+    /// filters parsed (the flag's and the file's), thresholds.
+    pub(crate) fn recommend_options(
+        &self,
+        args: AnalysisArgs,
+    ) -> Result<RecommendOptions, UsageError> {
+        let AnalysisArgs {
+            lookback_days,
+            period,
+            exclude_tags,
+            min_savings,
+        } = args;
+        let mut filters = Vec::new();
+        for s in exclude_tags.iter().chain(&self.thresholds.exclude_tags) {
+            filters.push(crate::analysis::TagFilter::parse(s).ok_or_else(|| {
+                UsageError::new(
+                    format!("invalid tag filter {s:?}"),
+                    "use KEY=VALUE or KEY, e.g. --exclude-tag env=dev",
+                )
+            })?);
+        }
+        Ok(RecommendOptions {
+            lookback_days,
+            period,
+            exclude_tags: filters,
+            min_savings,
+            thresholds: self.thresholds.clone(),
+        })
+    }
 }
 
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -337,138 +419,6 @@ fn parse_services(list: &str, origin: &str) -> Result<Vec<Service>, UsageError> 
             })
         })
         .collect()
-}
-
-/// The shared AWS config and credentials files, where the AWS SDK and CLI
-/// look for them: AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, else
-/// ~/.aws/config and ~/.aws/credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AwsFiles {
-    pub config: PathBuf,
-    pub credentials: PathBuf,
-}
-
-/// A profile file's sections: (section name as written, key = value pairs).
-type Sections = Vec<(String, Vec<(String, String)>)>;
-
-fn read_sections(path: &Path) -> Sections {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return Vec::new();
-    };
-    let mut out: Sections = Vec::new();
-    for line in text.lines() {
-        let l = line.trim();
-        if l.is_empty() || l.starts_with('#') || l.starts_with(';') {
-            continue;
-        }
-        if let Some(name) = l.strip_prefix('[').and_then(|r| r.split(']').next()) {
-            out.push((name.trim().to_string(), Vec::new()));
-        } else if let (Some((k, v)), Some(section)) = (l.split_once('='), out.last_mut()) {
-            section
-                .1
-                .push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-        }
-    }
-    out
-}
-
-impl AwsFiles {
-    pub fn locate(env: Env) -> AwsFiles {
-        let home = env_nonempty(env, "HOME").map(PathBuf::from);
-        let path = |var: &str, default: &str| match env_nonempty(env, var) {
-            Some(p) => match (p.strip_prefix("~/"), &home) {
-                (Some(rest), Some(h)) => h.join(rest),
-                _ => PathBuf::from(p),
-            },
-            None => home.clone().unwrap_or_default().join(".aws").join(default),
-        };
-        AwsFiles {
-            config: path("AWS_CONFIG_FILE", "config"),
-            credentials: path("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
-        }
-    }
-
-    /// Profile name -> its settings, config file first, then the credentials
-    /// file (where a section is the bare profile name).
-    fn profiles_with_keys(&self) -> Vec<(String, Vec<(String, String)>)> {
-        let mut out: Vec<(String, Vec<(String, String)>)> = Vec::new();
-        let mut add = |name: String, keys: Vec<(String, String)>| match out
-            .iter_mut()
-            .find(|(n, _)| *n == name)
-        {
-            Some((_, k)) => k.extend(keys),
-            None => out.push((name, keys)),
-        };
-        for (section, keys) in read_sections(&self.config) {
-            let name = if section == "default" {
-                Some("default".to_string())
-            } else {
-                section
-                    .strip_prefix("profile")
-                    .filter(|rest| rest.starts_with(char::is_whitespace))
-                    .map(|rest| rest.trim().to_string())
-            };
-            if let Some(n) = name.filter(|n| !n.is_empty()) {
-                add(n, keys);
-            }
-        }
-        for (section, keys) in read_sections(&self.credentials) {
-            if !section.is_empty() {
-                add(section, keys);
-            }
-        }
-        out
-    }
-
-    /// The profiles defined in either file, sorted.
-    pub fn profiles(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .profiles_with_keys()
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
-        names.sort();
-        names
-    }
-
-    /// Whether the profile signs in through IAM Identity Center (SSO).
-    pub fn uses_sso(&self, profile: &str) -> bool {
-        self.profiles_with_keys()
-            .iter()
-            .find(|(n, _)| n == profile)
-            .is_some_and(|(_, keys)| {
-                keys.iter()
-                    .any(|(k, _)| k == "sso_session" || k == "sso_start_url")
-            })
-    }
-}
-
-/// The AWS profile must be defined before finops asks AWS anything: the SDK
-/// would otherwise fail on every request, or fall back to other credentials.
-pub fn check_profile(name: &str, env: Env) -> Result<AwsFiles, UsageError> {
-    let files = AwsFiles::locate(env);
-    let defined = files.profiles();
-    if defined.iter().any(|p| p == name) {
-        return Ok(files);
-    }
-    let hint = if defined.is_empty() {
-        format!(
-            "no profile is defined there; create it with `aws configure --profile {name}` (or `aws configure sso --profile {name}`)"
-        )
-    } else {
-        format!(
-            "defined profiles: {}; or create it with `aws configure --profile {name}`",
-            defined.join(", ")
-        )
-    };
-    Err(UsageError::new(
-        format!(
-            "AWS profile {name:?} is not defined in {} or {}",
-            files.config.display(),
-            files.credentials.display()
-        ),
-        hint,
-    ))
 }
 
 impl Settings {
@@ -786,6 +736,11 @@ impl Settings {
             concurrency,
             config_file,
             origins,
+            aws_files: AwsFiles::locate(env),
+            backend_env: BackendEnv {
+                url: env("FINOPS_BACKEND_URL"),
+                token: env("FINOPS_BACKEND_TOKEN"),
+            },
         })
     }
 }

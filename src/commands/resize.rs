@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::analysis;
 use crate::aws::{Aws, utilization};
-use crate::cli::{OutputFormat, RecommendArgs, ResizeArgs};
+use crate::cli::{AnalysisArgs, OutputFormat, ResizeArgs};
 use crate::error::{ExitStatus, HintedError, Refusal, UsageError};
 use crate::inventory::{Inventory, SCHEMA_VERSION, Source, now_rfc3339};
 use crate::output::{self, Printer};
@@ -168,7 +168,7 @@ pub async fn run(
         )
         .into());
     }
-    let aws = Aws::load(settings).await?;
+    let aws = Aws::load(&settings.aws_config()).await?;
     let mut cx = Ctx {
         aws,
         settings,
@@ -189,7 +189,7 @@ pub async fn run(
     } else {
         batch(&mut cx).await
     };
-    crate::commands::scan::print_calls(&cx.aws, printer);
+    crate::pipeline::print_calls(Some(cx.aws.calls.snapshot()), printer);
     result
 }
 
@@ -209,7 +209,7 @@ async fn account(cx: &Ctx<'_>) -> Option<String> {
 
 /// The regions an id may be in.
 async fn search_regions(cx: &Ctx<'_>) -> anyhow::Result<Vec<String>> {
-    crate::commands::scan::resolve_regions(&cx.aws, cx.settings).await
+    crate::aws::resolve_regions(&cx.aws, &cx.settings.regions).await
 }
 
 /// The resource behind an id, found in exactly one of the regions.
@@ -916,7 +916,7 @@ async fn choose_path(cx: &Ctx<'_>, found: &Found) -> anyhow::Result<Option<Strin
         return Err(HintedError::new(
             format!(
                 "cannot read {id}'s utilization: {}",
-                crate::commands::scan::describe(e)
+                crate::aws::describe(e)
             ),
             "give --to TARGET to choose the target yourself",
         )
@@ -1068,17 +1068,19 @@ async fn batch(cx: &mut Ctx<'_>) -> anyhow::Result<ExitStatus> {
             )
         })?
     } else {
-        let args = RecommendArgs {
-            demo: false,
-            from: None,
+        let options = cx.settings.recommend_options(AnalysisArgs {
             lookback_days: cx.args.lookback_days,
             period: 3600,
             exclude_tags: vec![],
             min_savings: None,
-            fail_on_savings: None,
-            sync: Default::default(),
-        };
-        let c = crate::commands::recommend::compute(&args, cx.settings, cx.printer).await?;
+        })?;
+        let c = crate::commands::recommend_with(
+            &crate::commands::Source::Aws,
+            &options,
+            cx.settings,
+            cx.printer,
+        )
+        .await?;
         serde_json::to_value(&c.report)?
     };
     let mut list = candidates(&report)?;

@@ -7,57 +7,15 @@ use std::time::Instant;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::analysis::Recommendation;
-use crate::analysis::metrics::Metrics;
-use crate::cli::{OutputFormat, RecommendArgs, SyncArgs, SyncTarget};
-use crate::commands::{recommend, scan};
+use crate::cli::{AnalysisArgs, SyncArgs};
+use crate::commands::{Source, backend_config as config, open_cloud, state_dir};
 use crate::error::{ExitStatus, UsageError};
-use crate::output::{Printer, right};
-use crate::pricing::{self, fleet::ScanReport};
+use crate::output::{Format as OutputFormat, Printer, right};
+use crate::pipeline;
+use crate::pricing;
 use crate::settings::Settings;
 use crate::state::outbox::Outbox;
 use crate::sync::{self, BackendConfig, SyncReport};
-
-fn env(k: &str) -> Option<String> {
-    std::env::var(k).ok()
-}
-
-fn config(target: &SyncTarget, settings: &Settings) -> Result<BackendConfig, UsageError> {
-    sync::backend_config(
-        target.backend_url.as_deref(),
-        target.allow_insecure_http,
-        &settings.backend,
-        &env,
-    )
-}
-
-fn state_dir(settings: &Settings) -> Result<std::path::PathBuf, UsageError> {
-    settings.state_dir.clone().ok_or_else(|| {
-        UsageError::new(
-            "no state directory",
-            "set FINOPS_STATE_DIR (or HOME / XDG_DATA_HOME) to where finops may keep its outbox",
-        )
-    })
-}
-
-/// Push a scan's results (shorthand of `scan --sync` / `recommend --sync`):
-/// the summary goes to stderr, stdout keeps the command's own output.
-pub async fn push_results(
-    report: &ScanReport,
-    recs: Option<&[Recommendation]>,
-    metrics: Option<&Metrics>,
-    target: &SyncTarget,
-    full: bool,
-    settings: &Settings,
-    printer: &Printer,
-) -> anyhow::Result<ExitStatus> {
-    let cfg = config(target, settings)?;
-    let dir = state_dir(settings)?;
-    let (records, unpriced) = sync::build_records(report, recs, metrics)?;
-    let (r, status) = sync::push(&records, unpriced, full, &cfg, &dir, printer).await?;
-    printer.info(sync::summary_line(&r));
-    Ok(status)
-}
 
 #[derive(Serialize)]
 struct Health {
@@ -132,7 +90,8 @@ struct DeadLetter {
 fn status(settings: &Settings, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let path = sync::outbox_path(&state_dir(settings)?);
     let outbox = Outbox::open(&path)?;
-    let token = sync::backend_token(&settings.backend, &env).map(|(t, _)| t);
+    let token =
+        sync::backend_token(&settings.backend, &|k| settings.backend_env(k)).map(|(t, _)| t);
     let secrets: Vec<&str> = token.as_deref().into_iter().collect();
     let s = Status {
         outbox: path.display().to_string(),
@@ -257,21 +216,21 @@ pub async fn run(
         Some(config(&args.target, settings)?)
     };
     let gathered: anyhow::Result<_> = async {
+        let source = Source::of(args.demo, args.from.clone());
         Ok(if args.with_recommendations {
-            let rargs = RecommendArgs {
-                demo: args.demo,
-                from: args.from.clone(),
+            crate::commands::check_state_dir(settings)?;
+            // The recommend defaults: sync has no analysis flags.
+            let options = settings.recommend_options(AnalysisArgs {
                 lookback_days: 14,
                 period: 3600,
                 exclude_tags: Vec::new(),
                 min_savings: None,
-                fail_on_savings: None,
-                sync: Default::default(),
-            };
-            let c = recommend::compute(&rargs, settings, printer).await?;
+            })?;
+            let c = crate::commands::recommend_with(&source, &options, settings, printer).await?;
             (c.scan, Some(c.report.recommendations), Some(c.metrics))
         } else {
-            let inv = scan::collect(args.demo, args.from.as_deref(), settings, printer).await?;
+            let cloud = open_cloud(&source, settings, false).await?;
+            let inv = pipeline::scan(cloud.as_ref(), &settings.scope(), printer).await?;
             (pricing::price_inventory(inv), None, None)
         })
     }

@@ -14,12 +14,12 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::json;
 
-use crate::analysis::TagFilter;
-use crate::cli::{OutputFormat, RecommendArgs, WatchArgs};
-use crate::commands::recommend;
+use crate::cli::{OutputFormat, WatchArgs};
+use crate::commands::Source;
 use crate::error::{ExitStatus, HintedError, UsageError, one_line};
 use crate::inventory::now_rfc3339;
 use crate::output::{Printer, usd};
+use crate::pipeline::RecommendOptions;
 use crate::settings::Settings;
 use crate::state::history::{self, CycleStatus, Finished, History};
 use crate::state::outbox::Outbox;
@@ -36,7 +36,8 @@ struct Plan {
     max_failures: Option<u32>,
     metrics_file: Option<std::path::PathBuf>,
     backend: Option<BackendConfig>,
-    rargs: RecommendArgs,
+    source: Source,
+    options: RecommendOptions,
 }
 
 fn plan(args: WatchArgs, settings: &Settings) -> Result<Plan, UsageError> {
@@ -50,18 +51,7 @@ fn plan(args: WatchArgs, settings: &Settings) -> Result<Plan, UsageError> {
         Some(s) => w::parse_interval(s, settings.watch.min_interval)?,
         None => settings.watch.interval,
     };
-    for s in args
-        .exclude_tags
-        .iter()
-        .chain(&settings.thresholds.exclude_tags)
-    {
-        TagFilter::parse(s).ok_or_else(|| {
-            UsageError::new(
-                format!("invalid tag filter {s:?}"),
-                "use KEY=VALUE or KEY, e.g. --exclude-tag env=dev",
-            )
-        })?;
-    }
+    let options = settings.recommend_options(args.analysis.clone())?;
     if let Some(p) = &args.metrics_file {
         let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
         if p.is_dir() || dir.is_some_and(|d| !d.is_dir()) {
@@ -76,7 +66,7 @@ fn plan(args: WatchArgs, settings: &Settings) -> Result<Plan, UsageError> {
             args.sync.target.backend_url.as_deref(),
             args.sync.target.allow_insecure_http,
             &settings.backend,
-            &|k| std::env::var(k).ok(),
+            &|k| settings.backend_env(k),
         )?)
     } else {
         None
@@ -90,16 +80,8 @@ fn plan(args: WatchArgs, settings: &Settings) -> Result<Plan, UsageError> {
             .or(settings.watch.max_consecutive_failures),
         metrics_file: args.metrics_file,
         backend,
-        rargs: RecommendArgs {
-            demo: args.demo,
-            from: None,
-            lookback_days: args.lookback_days,
-            period: args.period,
-            exclude_tags: args.exclude_tags,
-            min_savings: args.min_savings,
-            fail_on_savings: None,
-            sync: Default::default(),
-        },
+        source: Source::of(args.demo, None),
+        options,
     })
 }
 
@@ -144,7 +126,7 @@ pub async fn run(
     };
 
     let mut stop = signals()?;
-    let state_note = if plan.rargs.demo {
+    let state_note = if matches!(plan.source, Source::Demo) {
         "demo: temporary state, removed at exit; "
     } else {
         ""
@@ -183,7 +165,7 @@ pub async fn run(
         let computed = tokio::select! {
             biased;
             s = stopped(&mut stop) => { stopped_by = Some(s); break; }
-            r = recommend::compute(&plan.rargs, settings, printer) => r,
+            r = crate::commands::recommend_with(&plan.source, &plan.options, settings, printer) => r,
         };
         match computed {
             Ok(c) => {
@@ -678,7 +660,7 @@ fn enqueue_anomalies(outbox: &Outbox, anomalies: &[What], started_at: &str) -> a
 }
 
 async fn push(
-    c: &recommend::Computed,
+    c: &crate::pipeline::Computed,
     cfg: &BackendConfig,
     dir: &Path,
     printer: &Printer,

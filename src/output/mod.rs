@@ -12,12 +12,32 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
-use crate::cli::OutputFormat;
 use crate::settings::Settings;
+
+/// How results are written: chosen once per run (`--output`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Csv => "csv",
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Printer {
-    pub format: OutputFormat,
+    pub format: Format,
     quiet: bool,
     verbose: u8,
     progress: bool,
@@ -54,7 +74,7 @@ impl Printer {
             progress: settings.progress
                 && !settings.quiet
                 && stderr_tty
-                && settings.output == OutputFormat::Table,
+                && settings.output == Format::Table,
             stdout_tty,
             width: (stdout_tty && !settings.wide).then(terminal_width),
         }
@@ -63,7 +83,7 @@ impl Printer {
     /// A printer for commands that need no settings (completions).
     pub fn plain() -> Self {
         Printer {
-            format: OutputFormat::Table,
+            format: Format::Table,
             quiet: false,
             verbose: 0,
             progress: false,
@@ -85,7 +105,7 @@ impl Printer {
     pub fn out(&self, text: &str) -> std::io::Result<()> {
         // Tables and text (and CSV on a terminal) lose any escape sequences
         // from names, tags and server messages; CSV to a file keeps its data.
-        let text = if matches!(self.format, OutputFormat::Csv) && !self.stdout_tty {
+        let text = if matches!(self.format, Format::Csv) && !self.stdout_tty {
             std::borrow::Cow::Borrowed(text)
         } else {
             safe::text(text)

@@ -1,12 +1,67 @@
 //! Inventory snapshot files: `scan --save FILE` writes one, `--from FILE` reads one.
+//! As a [`Cloud`], a snapshot gives its inventory; its utilization comes from
+//! another cloud (AWS for `recommend --from`), since a snapshot holds none.
 
 use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
 
-use super::{Inventory, SCHEMA_VERSION};
+use futures::FutureExt as _;
+use futures::future::LocalBoxFuture;
+
+use super::{CallCounts, Cloud, Scope, Utilization, Window};
 use crate::error::UsageError;
+use crate::inventory::{Inventory, SCHEMA_VERSION};
+use crate::progress::Progress;
+
+/// A snapshot file's inventory, with the cloud that reads its utilization.
+pub(crate) struct Snapshot {
+    inv: Inventory,
+    metrics: Option<Box<dyn Cloud>>,
+}
+
+impl Snapshot {
+    /// Read the file now (a bad file is the user's input: exit 2).
+    /// Without `metrics`, its resources have no utilization.
+    pub(crate) fn open(path: &Path, metrics: Option<Box<dyn Cloud>>) -> anyhow::Result<Self> {
+        Ok(Snapshot {
+            inv: read(path)?,
+            metrics,
+        })
+    }
+}
+
+impl Cloud for Snapshot {
+    fn discover<'a>(
+        &'a self,
+        scope: &'a Scope,
+        _progress: &'a dyn Progress,
+    ) -> LocalBoxFuture<'a, anyhow::Result<Inventory>> {
+        async move {
+            let mut inv = self.inv.clone();
+            scope.narrow(&mut inv);
+            Ok(inv)
+        }
+        .boxed_local()
+    }
+
+    fn utilization<'a>(
+        &'a self,
+        inv: &'a Inventory,
+        window: Window,
+        progress: &'a dyn Progress,
+    ) -> LocalBoxFuture<'a, Utilization> {
+        match &self.metrics {
+            Some(m) => m.utilization(inv, window, progress),
+            None => async move { Utilization::empty(window) }.boxed_local(),
+        }
+    }
+
+    fn calls(&self) -> Option<CallCounts> {
+        self.metrics.as_ref().and_then(|m| m.calls())
+    }
+}
 
 /// Read a snapshot. Any problem with the file is the user's input: exit 2.
 pub fn read(path: &Path) -> anyhow::Result<Inventory> {
