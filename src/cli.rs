@@ -298,6 +298,14 @@ pub struct AnalysisArgs {
     pub min_savings: Option<rust_decimal::Decimal>,
 }
 
+fn watch_help(a: clap::Arg) -> clap::Arg {
+    if a.get_id() == "min_savings" {
+        a.help("Ignore findings that save less than USD a month")
+    } else {
+        a
+    }
+}
+
 fn parse_period(s: &str) -> Result<u32, String> {
     let d = humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (try 1h, 5m or 1d)"))?;
     let secs = d.as_secs();
@@ -380,7 +388,9 @@ pub struct ResizeArgs {
 
 /// `finops watch`: cycles of scan + recommend, reported as changes.
 #[derive(Debug, Args)]
-#[command(mut_arg("min_savings", |a| a.help("Ignore findings that save less than USD a month")))]
+// Watch ignores small findings where recommend hides them: the same flag,
+// its own help line (mut_args keeps the flags' order, which completions show).
+#[command(mut_args(watch_help))]
 pub struct WatchArgs {
     /// Time between cycles: 30s, 15m, 6h, 1d (at least 10s; default: the
     /// config file's [watch] interval, else 1h)
