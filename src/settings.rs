@@ -441,249 +441,337 @@ impl Settings {
     }
 }
 
+/// One setting's flag > environment > config file ladder; `None` leaves it
+/// at its default. A value from the environment is parsed by `from_env`.
+fn ladder<T>(
+    flag: Option<T>,
+    env: Env,
+    var: &str,
+    from_env: impl FnOnce(String) -> Result<T, UsageError>,
+    file: Option<T>,
+) -> Result<Option<(T, Origin)>, UsageError> {
+    if let Some(v) = flag {
+        return Ok(Some((v, Origin::Flag)));
+    }
+    if let Some(v) = env_nonempty(env, var) {
+        return Ok(Some((from_env(v)?, Origin::Env(var.to_string()))));
+    }
+    Ok(file.map(|v| (v, Origin::File)))
+}
+
+/// Where each setting came from, for `finops config`.
+type Origins = Vec<(&'static str, String, Origin)>;
+
+/// The AWS side: profile, regions, endpoint.
+struct AwsSide {
+    profile: Option<String>,
+    profile_explicit: bool,
+    regions: Regions,
+    endpoint_url: Option<String>,
+}
+
+fn resolve_aws(
+    args: &GlobalArgs,
+    file: &ConfigFile,
+    env: Env,
+    origins: &mut Origins,
+) -> Result<AwsSide, UsageError> {
+    // --profile and the config file name a profile on purpose: it signs,
+    // whatever keys the environment holds. AWS_PROFILE is the SDK's own
+    // chain, where keys in the environment come first (as for the aws CLI).
+    let profile_explicit = args.profile.is_some()
+        || (env_nonempty(env, "AWS_PROFILE").is_none() && file.profile.is_some());
+    let (profile, o) = match ladder(
+        args.profile.clone(),
+        env,
+        "AWS_PROFILE",
+        Ok,
+        file.profile.clone(),
+    )? {
+        Some((p, o)) => (Some(p), o),
+        None => (None, Origin::Default),
+    };
+    origins.push((
+        "profile",
+        profile.clone().unwrap_or_else(|| "(AWS default)".into()),
+        o,
+    ));
+
+    let flag = if args.all_regions {
+        Some(Regions::All)
+    } else {
+        Some(Regions::Listed(args.regions.clone())).filter(|_| !args.regions.is_empty())
+    };
+    let (regions, o) = ladder(
+        flag,
+        env,
+        "FINOPS_REGIONS",
+        |r| Ok(Regions::Listed(r.split(',').map(str::to_owned).collect())),
+        file.regions
+            .clone()
+            .filter(|r| !r.is_empty())
+            .map(Regions::Listed),
+    )?
+    .unwrap_or((Regions::AwsDefault, Origin::Default));
+    let regions = match regions {
+        Regions::Listed(list) => Regions::Listed(validate_regions(&list)?),
+        other => other,
+    };
+    origins.push((
+        "regions",
+        match &regions {
+            Regions::Listed(l) => l.join(","),
+            Regions::All => "(all enabled regions)".into(),
+            Regions::AwsDefault => "(AWS default region)".into(),
+        },
+        o,
+    ));
+
+    let (endpoint_url, o) = match ladder(
+        args.endpoint_url.clone(),
+        env,
+        "AWS_ENDPOINT_URL",
+        Ok,
+        file.endpoint_url.clone(),
+    )? {
+        Some((u, o)) => (Some(validate_endpoint(&u)?), o),
+        None => (None, Origin::Default),
+    };
+    origins.push((
+        "endpoint_url",
+        endpoint_url.clone().unwrap_or_else(|| "(AWS)".into()),
+        o,
+    ));
+    Ok(AwsSide {
+        profile,
+        profile_explicit,
+        regions,
+        endpoint_url,
+    })
+}
+
+/// Each region validated, duplicates dropped; an empty list is an error.
+fn validate_regions(list: &[String]) -> Result<Vec<String>, UsageError> {
+    let mut out: Vec<String> = Vec::new();
+    for r in list.iter().filter(|r| !r.trim().is_empty()) {
+        let r = validate_region(r)?;
+        if !out.contains(&r) {
+            out.push(r);
+        }
+    }
+    if out.is_empty() {
+        return Err(UsageError::new(
+            "empty region list",
+            "give at least one region, e.g. --region us-east-1",
+        ));
+    }
+    Ok(out)
+}
+
+/// How results are shown and what is scanned.
+struct Presentation {
+    output: OutputFormat,
+    services: Vec<Service>,
+    progress: bool,
+    wide: bool,
+    concurrency: usize,
+}
+
+fn resolve_presentation(
+    args: &GlobalArgs,
+    file: &ConfigFile,
+    env: Env,
+    origins: &mut Origins,
+) -> Result<Presentation, UsageError> {
+    let (output, o) = ladder(
+        args.output,
+        env,
+        "FINOPS_OUTPUT",
+        |v| {
+            use clap::ValueEnum;
+            OutputFormat::from_str(v.trim(), true).map_err(|_| {
+                UsageError::new(
+                    format!("invalid FINOPS_OUTPUT {v:?}"),
+                    "use table, json or csv",
+                )
+            })
+        },
+        file.output,
+    )?
+    .unwrap_or((OutputFormat::Table, Origin::Default));
+    origins.push(("output", output.name().into(), o));
+
+    let (mut services, o) = ladder(
+        Some(args.services.clone()).filter(|s| !s.is_empty()),
+        env,
+        "FINOPS_SERVICES",
+        |v| parse_services(&v, "FINOPS_SERVICES"),
+        file.services.clone().filter(|s| !s.is_empty()),
+    )?
+    .unwrap_or((Service::ALL.to_vec(), Origin::Default));
+    services.sort();
+    services.dedup();
+    origins.push((
+        "services",
+        services
+            .iter()
+            .map(|s| s.name())
+            .collect::<Vec<_>>()
+            .join(","),
+        o,
+    ));
+
+    let (progress, o) = ladder(
+        args.no_progress.then_some(false),
+        env,
+        "FINOPS_NO_PROGRESS",
+        |_| Ok(false),
+        file.progress,
+    )?
+    .unwrap_or((true, Origin::Default));
+    origins.push(("progress", progress.to_string(), o));
+
+    let (wide, o) = ladder(
+        args.wide.then_some(true),
+        env,
+        "FINOPS_WIDE",
+        |v| match v.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" => Ok(true),
+            "0" | "false" | "no" => Ok(false),
+            _ => Err(UsageError::new(
+                format!("invalid FINOPS_WIDE {v:?}"),
+                "use 1 or true (every column), 0 or false (fit the terminal)",
+            )),
+        },
+        file.wide,
+    )?
+    .unwrap_or((false, Origin::Default));
+    origins.push(("wide", wide.to_string(), o));
+
+    let (concurrency, o) = ladder(
+        None,
+        env,
+        "FINOPS_CONCURRENCY",
+        |v| {
+            v.trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=64).contains(n))
+                .ok_or_else(|| {
+                    UsageError::new(
+                        format!("invalid FINOPS_CONCURRENCY {v:?}"),
+                        "use a whole number from 1 to 64",
+                    )
+                })
+        },
+        file.concurrency,
+    )?
+    .unwrap_or((DEFAULT_CONCURRENCY, Origin::Default));
+    if o == Origin::File && !(1..=64).contains(&concurrency) {
+        return Err(UsageError::new(
+            format!("invalid concurrency {concurrency} in the config file"),
+            "use a whole number from 1 to 64",
+        ));
+    }
+    origins.push(("concurrency", concurrency.to_string(), o));
+    Ok(Presentation {
+        output,
+        services,
+        progress,
+        wide,
+        concurrency,
+    })
+}
+
+fn resolve_thresholds(
+    file: &ConfigFile,
+    origins: &mut Origins,
+) -> Result<crate::analysis::thresholds::Thresholds, UsageError> {
+    let (thresholds, o) = match file.recommend.clone() {
+        Some(t) => (t, Origin::File),
+        None => (Default::default(), Origin::Default),
+    };
+    thresholds.validate().map_err(|e| {
+        UsageError::new(
+            format!("invalid config file: {e}"),
+            "fix the [recommend] table; `finops config` prints the effective settings",
+        )
+    })?;
+    origins.push((
+        "recommend",
+        toml::to_string(&thresholds)
+            .unwrap_or_default()
+            .lines()
+            .collect::<Vec<_>>()
+            .join("; "),
+        o,
+    ));
+    Ok(thresholds)
+}
+
+/// The backend as `finops config` shows it (the token masked), and the
+/// state directory.
+fn resolve_backend(
+    file: &ConfigFile,
+    env: Env,
+    origins: &mut Origins,
+) -> (crate::sync::BackendFile, Option<PathBuf>) {
+    let backend = file.backend.clone().unwrap_or_default();
+    let (url_shown, o) = match crate::sync::backend_url_source(None, &backend, env) {
+        Some((u, from_env)) => (
+            crate::urls::redact_url_text(u.trim()),
+            if from_env == Some(true) {
+                Origin::Env("FINOPS_BACKEND_URL".into())
+            } else {
+                Origin::File
+            },
+        ),
+        None => ("(none)".to_string(), Origin::Default),
+    };
+    origins.push(("backend_url", url_shown, o));
+    // What will really be sent, masked: never the token itself.
+    let (token_shown, o) = match crate::sync::backend_token(&backend, env) {
+        Some((t, true)) => (
+            crate::urls::mask_token(&t),
+            Origin::Env("FINOPS_BACKEND_TOKEN".into()),
+        ),
+        Some((t, false)) => (crate::urls::mask_token(&t), Origin::File),
+        None => ("(none)".to_string(), Origin::Default),
+    };
+    origins.push(("backend_token", token_shown, o));
+    let state_dir = crate::sync::state_dir(env);
+    origins.push((
+        "state_dir",
+        state_dir
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "(none: set FINOPS_STATE_DIR)".into()),
+        if env_nonempty(env, "FINOPS_STATE_DIR").is_some() {
+            Origin::Env("FINOPS_STATE_DIR".into())
+        } else {
+            Origin::Default
+        },
+    ));
+    (backend, state_dir)
+}
+
+fn file_or_default<T>(table: &Option<T>) -> Origin {
+    if table.is_some() {
+        Origin::File
+    } else {
+        Origin::Default
+    }
+}
+
 impl Settings {
     /// Resolve settings from the command line and an environment lookup.
     pub fn resolve(args: &GlobalArgs, env: Env) -> Result<Settings, UsageError> {
         let (config_file, file) = load_config(args.config.as_deref(), env)?;
         let mut origins = Vec::new();
-
-        // --profile and the config file name a profile on purpose: it signs,
-        // whatever keys the environment holds. AWS_PROFILE is the SDK's own
-        // chain, where keys in the environment come first (as for the aws CLI).
-        let profile_explicit = args.profile.is_some()
-            || (env_nonempty(env, "AWS_PROFILE").is_none() && file.profile.is_some());
-        let (profile, o) = if let Some(p) = &args.profile {
-            (Some(p.clone()), Origin::Flag)
-        } else if let Some(p) = env_nonempty(env, "AWS_PROFILE") {
-            (Some(p), Origin::Env("AWS_PROFILE".into()))
-        } else if let Some(p) = &file.profile {
-            (Some(p.clone()), Origin::File)
-        } else {
-            (None, Origin::Default)
-        };
-        origins.push((
-            "profile",
-            profile.clone().unwrap_or_else(|| "(AWS default)".into()),
-            o,
-        ));
-
-        let (regions, o) = if args.all_regions {
-            (Regions::All, Origin::Flag)
-        } else if !args.regions.is_empty() {
-            (Regions::Listed(args.regions.clone()), Origin::Flag)
-        } else if let Some(r) = env_nonempty(env, "FINOPS_REGIONS") {
-            (
-                Regions::Listed(r.split(',').map(str::to_owned).collect()),
-                Origin::Env("FINOPS_REGIONS".into()),
-            )
-        } else if let Some(r) = file.regions.clone().filter(|r| !r.is_empty()) {
-            (Regions::Listed(r), Origin::File)
-        } else {
-            (Regions::AwsDefault, Origin::Default)
-        };
-        let regions = match regions {
-            Regions::Listed(list) => {
-                let mut out: Vec<String> = Vec::new();
-                for r in list.iter().filter(|r| !r.trim().is_empty()) {
-                    let r = validate_region(r)?;
-                    if !out.contains(&r) {
-                        out.push(r);
-                    }
-                }
-                if out.is_empty() {
-                    return Err(UsageError::new(
-                        "empty region list",
-                        "give at least one region, e.g. --region us-east-1",
-                    ));
-                }
-                Regions::Listed(out)
-            }
-            other => other,
-        };
-        origins.push((
-            "regions",
-            match &regions {
-                Regions::Listed(l) => l.join(","),
-                Regions::All => "(all enabled regions)".into(),
-                Regions::AwsDefault => "(AWS default region)".into(),
-            },
-            o,
-        ));
-
-        let (endpoint_url, o) = if let Some(u) = &args.endpoint_url {
-            (Some(validate_endpoint(u)?), Origin::Flag)
-        } else if let Some(u) = env_nonempty(env, "AWS_ENDPOINT_URL") {
-            (
-                Some(validate_endpoint(&u)?),
-                Origin::Env("AWS_ENDPOINT_URL".into()),
-            )
-        } else if let Some(u) = &file.endpoint_url {
-            (Some(validate_endpoint(u)?), Origin::File)
-        } else {
-            (None, Origin::Default)
-        };
-        origins.push((
-            "endpoint_url",
-            endpoint_url.clone().unwrap_or_else(|| "(AWS)".into()),
-            o,
-        ));
-
-        let (output, o) = if let Some(f) = args.output {
-            (f, Origin::Flag)
-        } else if let Some(v) = env_nonempty(env, "FINOPS_OUTPUT") {
-            use clap::ValueEnum;
-            let f = OutputFormat::from_str(v.trim(), true).map_err(|_| {
-                UsageError::new(
-                    format!("invalid FINOPS_OUTPUT {v:?}"),
-                    "use table, json or csv",
-                )
-            })?;
-            (f, Origin::Env("FINOPS_OUTPUT".into()))
-        } else if let Some(f) = file.output {
-            (f, Origin::File)
-        } else {
-            (OutputFormat::Table, Origin::Default)
-        };
-        origins.push(("output", output.name().into(), o));
-
-        let (mut services, o) = if !args.services.is_empty() {
-            (args.services.clone(), Origin::Flag)
-        } else if let Some(v) = env_nonempty(env, "FINOPS_SERVICES") {
-            (
-                parse_services(&v, "FINOPS_SERVICES")?,
-                Origin::Env("FINOPS_SERVICES".into()),
-            )
-        } else if let Some(s) = file.services.clone().filter(|s| !s.is_empty()) {
-            (s, Origin::File)
-        } else {
-            (Service::ALL.to_vec(), Origin::Default)
-        };
-        services.sort();
-        services.dedup();
-        origins.push((
-            "services",
-            services
-                .iter()
-                .map(|s| s.name())
-                .collect::<Vec<_>>()
-                .join(","),
-            o,
-        ));
-
-        let (progress, o) = if args.no_progress {
-            (false, Origin::Flag)
-        } else if env_nonempty(env, "FINOPS_NO_PROGRESS").is_some() {
-            (false, Origin::Env("FINOPS_NO_PROGRESS".into()))
-        } else if let Some(p) = file.progress {
-            (p, Origin::File)
-        } else {
-            (true, Origin::Default)
-        };
-        origins.push(("progress", progress.to_string(), o));
-
-        let (wide, o) = if args.wide {
-            (true, Origin::Flag)
-        } else if let Some(v) = env_nonempty(env, "FINOPS_WIDE") {
-            let w = match v.trim().to_ascii_lowercase().as_str() {
-                "1" | "true" | "yes" => true,
-                "0" | "false" | "no" => false,
-                _ => {
-                    return Err(UsageError::new(
-                        format!("invalid FINOPS_WIDE {v:?}"),
-                        "use 1 or true (every column), 0 or false (fit the terminal)",
-                    ));
-                }
-            };
-            (w, Origin::Env("FINOPS_WIDE".into()))
-        } else if let Some(w) = file.wide {
-            (w, Origin::File)
-        } else {
-            (false, Origin::Default)
-        };
-        origins.push(("wide", wide.to_string(), o));
-
-        let (concurrency, o) = if let Some(v) = env_nonempty(env, "FINOPS_CONCURRENCY") {
-            let n = v
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=64).contains(n));
-            let n = n.ok_or_else(|| {
-                UsageError::new(
-                    format!("invalid FINOPS_CONCURRENCY {v:?}"),
-                    "use a whole number from 1 to 64",
-                )
-            })?;
-            (n, Origin::Env("FINOPS_CONCURRENCY".into()))
-        } else if let Some(n) = file.concurrency {
-            if !(1..=64).contains(&n) {
-                return Err(UsageError::new(
-                    format!("invalid concurrency {n} in the config file"),
-                    "use a whole number from 1 to 64",
-                ));
-            }
-            (n, Origin::File)
-        } else {
-            (DEFAULT_CONCURRENCY, Origin::Default)
-        };
-        origins.push(("concurrency", concurrency.to_string(), o));
-
-        let (thresholds, o) = match file.recommend.clone() {
-            Some(t) => (t, Origin::File),
-            None => (Default::default(), Origin::Default),
-        };
-        thresholds.validate().map_err(|e| {
-            UsageError::new(
-                format!("invalid config file: {e}"),
-                "fix the [recommend] table; `finops config` prints the effective settings",
-            )
-        })?;
-        origins.push((
-            "recommend",
-            toml::to_string(&thresholds)
-                .unwrap_or_default()
-                .lines()
-                .collect::<Vec<_>>()
-                .join("; "),
-            o,
-        ));
-
-        let backend = file.backend.clone().unwrap_or_default();
-        let (url_shown, o) = match crate::sync::backend_url_source(None, &backend, env) {
-            Some((u, from_env)) => (
-                crate::urls::redact_url_text(u.trim()),
-                if from_env == Some(true) {
-                    Origin::Env("FINOPS_BACKEND_URL".into())
-                } else {
-                    Origin::File
-                },
-            ),
-            None => ("(none)".to_string(), Origin::Default),
-        };
-        origins.push(("backend_url", url_shown, o));
-        // What will really be sent, masked: never the token itself.
-        let (token_shown, o) = match crate::sync::backend_token(&backend, env) {
-            Some((t, true)) => (
-                crate::urls::mask_token(&t),
-                Origin::Env("FINOPS_BACKEND_TOKEN".into()),
-            ),
-            Some((t, false)) => (crate::urls::mask_token(&t), Origin::File),
-            None => ("(none)".to_string(), Origin::Default),
-        };
-        origins.push(("backend_token", token_shown, o));
-        let state_dir = crate::sync::state_dir(env);
-        origins.push((
-            "state_dir",
-            state_dir
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|| "(none: set FINOPS_STATE_DIR)".into()),
-            if env_nonempty(env, "FINOPS_STATE_DIR").is_some() {
-                Origin::Env("FINOPS_STATE_DIR".into())
-            } else {
-                Origin::Default
-            },
-        ));
+        let aws = resolve_aws(args, &file, env, &mut origins)?;
+        let shown = resolve_presentation(args, &file, env, &mut origins)?;
+        let thresholds = resolve_thresholds(&file, &mut origins)?;
+        let (backend, state_dir) = resolve_backend(&file, env, &mut origins);
 
         let resize = ResizeSettings::resolve(file.resize.as_ref())?;
         origins.push((
@@ -699,24 +787,24 @@ impl Settings {
                 resize.wait_timeout.as_secs(),
                 resize.poll_interval.as_secs()
             ),
-            if file.resize.is_some() {
-                Origin::File
-            } else {
-                Origin::Default
-            },
+            file_or_default(&file.resize),
         ));
-
         let watch = crate::watch::WatchSettings::resolve(file.watch.as_ref(), env)?;
-        origins.push((
-            "watch",
-            watch.describe(),
-            if file.watch.is_some() {
-                Origin::File
-            } else {
-                Origin::Default
-            },
-        ));
+        origins.push(("watch", watch.describe(), file_or_default(&file.watch)));
 
+        let AwsSide {
+            profile,
+            profile_explicit,
+            regions,
+            endpoint_url,
+        } = aws;
+        let Presentation {
+            output,
+            services,
+            progress,
+            wide,
+            concurrency,
+        } = shown;
         Ok(Settings {
             resize,
             watch,
