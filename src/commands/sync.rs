@@ -7,14 +7,16 @@ use std::time::Instant;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::cli::{AnalysisArgs, SyncArgs};
+use crate::analysis::Recommendation;
+use crate::cli::{AnalysisArgs, SyncArgs, SyncTarget};
 use crate::commands::{Source, backend_config as config, open_cloud, state_dir};
 use crate::error::{ExitStatus, UsageError};
 use crate::output::{Format as OutputFormat, Printer, right};
 use crate::pipeline;
-use crate::pricing;
+use crate::pricing::{self, fleet::ScanReport};
 use crate::settings::Settings;
 use crate::state::outbox::Outbox;
+use crate::sync::contract::Record;
 use crate::sync::{self, BackendConfig, SyncReport};
 
 #[derive(Serialize)]
@@ -147,11 +149,11 @@ struct Requeued {
 
 /// `sync --requeue-dead`: dead letters back to the queue, for the next sync.
 async fn requeue_dead(
-    args: &SyncArgs,
+    endpoint: Option<String>,
     settings: &Settings,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    if let Some(ep) = &args.endpoint
+    if let Some(ep) = &endpoint
         && !sync::contract::ENDPOINTS.contains(&ep.as_str())
     {
         return Err(UsageError::new(
@@ -170,8 +172,8 @@ async fn requeue_dead(
     let outbox = Outbox::open(&path)?;
     let r = Requeued {
         outbox: path.display().to_string(),
-        requeued: outbox.requeue_dead(args.endpoint.as_deref())?,
-        endpoint: args.endpoint.clone(),
+        requeued: outbox.requeue_dead(endpoint.as_deref())?,
+        endpoint,
     };
     match printer.format {
         OutputFormat::Json => printer.json(&r)?,
@@ -195,47 +197,105 @@ struct DryRun {
     payloads: BTreeMap<&'static str, Vec<Value>>,
 }
 
+/// What `sync` was asked to do, from its flags: one mode.
+enum Mode {
+    /// `--status`: the outbox's counts and dead letters.
+    Status,
+    /// `--requeue-dead [--endpoint PATH]`.
+    RequeueDead { endpoint: Option<String> },
+    /// `--check`: is the backend reachable?
+    Check(SyncTarget),
+    /// Gather results and push them (or, with `--dry-run`, show them).
+    Push(Push),
+}
+
+struct Push {
+    source: Source,
+    with_recommendations: bool,
+    dry_run: bool,
+    full: bool,
+    target: SyncTarget,
+}
+
+impl Mode {
+    fn resolve(args: SyncArgs) -> Mode {
+        let SyncArgs {
+            demo,
+            from,
+            with_recommendations,
+            dry_run,
+            check,
+            status,
+            full,
+            requeue_dead,
+            endpoint,
+            target,
+        } = args;
+        if status {
+            Mode::Status
+        } else if requeue_dead {
+            Mode::RequeueDead { endpoint }
+        } else if check {
+            Mode::Check(target)
+        } else {
+            Mode::Push(Push {
+                source: Source::of(demo, from),
+                with_recommendations,
+                dry_run,
+                full,
+                target,
+            })
+        }
+    }
+}
+
 pub async fn run(
     args: SyncArgs,
     settings: &Settings,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    if args.status {
-        return status(settings, printer);
+    match Mode::resolve(args) {
+        Mode::Status => status(settings, printer),
+        Mode::RequeueDead { endpoint } => requeue_dead(endpoint, settings, printer).await,
+        Mode::Check(target) => check(&config(&target, settings)?, printer).await,
+        Mode::Push(p) => push(p, settings, printer).await,
     }
-    if args.requeue_dead {
-        return requeue_dead(&args, settings, printer).await;
-    }
-    if args.check {
-        return check(&config(&args.target, settings)?, printer).await;
-    }
+}
+
+/// A scan's (and recommend's) priced inventory, findings and metrics.
+type Gathered = (
+    ScanReport,
+    Option<Vec<Recommendation>>,
+    Option<crate::analysis::metrics::Metrics>,
+);
+
+async fn gather(p: &Push, settings: &Settings, printer: &Printer) -> anyhow::Result<Gathered> {
+    Ok(if p.with_recommendations {
+        crate::commands::check_state_dir(settings)?;
+        // The recommend defaults: sync has no analysis flags.
+        let options = settings.recommend_options(AnalysisArgs {
+            lookback_days: 14,
+            period: 3600,
+            exclude_tags: Vec::new(),
+            min_savings: None,
+        })?;
+        let c = crate::commands::recommend_with(&p.source, &options, settings, printer).await?;
+        (c.scan, Some(c.report.recommendations), Some(c.metrics))
+    } else {
+        let cloud = open_cloud(&p.source, settings, false).await?;
+        let inv = pipeline::scan(cloud.as_ref(), &settings.scope(), printer).await?;
+        (pricing::price_inventory(inv), None, None)
+    })
+}
+
+async fn push(p: Push, settings: &Settings, printer: &Printer) -> anyhow::Result<ExitStatus> {
     // Fail on a bad backend before any AWS work (the dry run needs none).
-    let cfg = if args.dry_run {
+    let cfg = if p.dry_run {
         None
     } else {
-        Some(config(&args.target, settings)?)
+        Some(config(&p.target, settings)?)
     };
-    let gathered: anyhow::Result<_> = async {
-        let source = Source::of(args.demo, args.from.clone());
-        Ok(if args.with_recommendations {
-            crate::commands::check_state_dir(settings)?;
-            // The recommend defaults: sync has no analysis flags.
-            let options = settings.recommend_options(AnalysisArgs {
-                lookback_days: 14,
-                period: 3600,
-                exclude_tags: Vec::new(),
-                min_savings: None,
-            })?;
-            let c = crate::commands::recommend_with(&source, &options, settings, printer).await?;
-            (c.scan, Some(c.report.recommendations), Some(c.metrics))
-        } else {
-            let cloud = open_cloud(&source, settings, false).await?;
-            let inv = pipeline::scan(cloud.as_ref(), &settings.scope(), printer).await?;
-            (pricing::price_inventory(inv), None, None)
-        })
-    }
-    .await;
-    let (report, recs, metrics) = match gathered {
+    let (report, recs, metrics) = match gather(&p, settings, printer).await {
         Ok(g) => g,
         Err(e) => {
             // The scan failed, but what earlier runs left queued still goes.
@@ -250,51 +310,56 @@ pub async fn run(
     };
     let partial = !report.errors.is_empty();
     let (records, unpriced) = sync::build_records(&report, recs.as_deref(), metrics.as_ref())?;
-
-    if args.dry_run {
-        let mut d = DryRun {
-            records: records.len(),
-            unpriced_skipped: unpriced,
-            counts: BTreeMap::new(),
-            payloads: BTreeMap::new(),
-        };
-        for r in &records {
-            *d.counts.entry(r.endpoint).or_default() += 1;
-            d.payloads
-                .entry(r.endpoint)
-                .or_default()
-                .push(r.body.clone());
-        }
-        match printer.format {
-            OutputFormat::Json => printer.json(&d)?,
-            _ => {
-                let mut t = printer.table();
-                t.set_header(vec!["ENDPOINT", "RECORDS"]);
-                for (ep, n) in &d.counts {
-                    t.add_row(vec![comfy_table::Cell::new(ep), right(n.to_string())]);
-                }
-                printer.out(&format!(
-                    "dry run: {} valid record(s) would be sent; nothing was sent or queued\n{t}\n{}",
-                    d.records,
-                    if unpriced > 0 {
-                        format!("{unpriced} unpriced resource(s) are not sent (the contract needs costs).\n")
-                    } else {
-                        String::new()
-                    }
-                ))?;
-            }
-        }
+    let Some(cfg) = cfg else {
+        dry_run(&records, unpriced, printer)?;
         return Ok(ExitStatus::Success);
-    }
-
-    let cfg = cfg.expect("resolved above when not a dry run");
+    };
     let dir = state_dir(settings)?;
-    let (r, status) = sync::push(&records, unpriced, args.full, &cfg, &dir, printer).await?;
+    let (r, status) = sync::push(&records, unpriced, p.full, &cfg, &dir, printer).await?;
     render(printer, &r)?;
     Ok(match status {
         ExitStatus::Success if partial => ExitStatus::Partial,
         s => s,
     })
+}
+
+/// `--dry-run`: what would be sent, sending and queueing nothing.
+fn dry_run(records: &[Record], unpriced: usize, printer: &Printer) -> anyhow::Result<()> {
+    let mut d = DryRun {
+        records: records.len(),
+        unpriced_skipped: unpriced,
+        counts: BTreeMap::new(),
+        payloads: BTreeMap::new(),
+    };
+    for r in records {
+        *d.counts.entry(r.endpoint).or_default() += 1;
+        d.payloads
+            .entry(r.endpoint)
+            .or_default()
+            .push(r.body.clone());
+    }
+    match printer.format {
+        OutputFormat::Json => printer.json(&d)?,
+        _ => {
+            let mut t = printer.table();
+            t.set_header(vec!["ENDPOINT", "RECORDS"]);
+            for (ep, n) in &d.counts {
+                t.add_row(vec![comfy_table::Cell::new(ep), right(n.to_string())]);
+            }
+            printer.out(&format!(
+                "dry run: {} valid record(s) would be sent; nothing was sent or queued\n{t}\n{}",
+                d.records,
+                if unpriced > 0 {
+                    format!(
+                        "{unpriced} unpriced resource(s) are not sent (the contract needs costs).\n"
+                    )
+                } else {
+                    String::new()
+                }
+            ))?;
+        }
+    }
+    Ok(())
 }
 
 fn render(printer: &Printer, r: &SyncReport) -> anyhow::Result<()> {
