@@ -160,7 +160,7 @@ pub struct Settings {
     /// (setting, value, origin) for `finops config`.
     pub origins: Vec<(&'static str, String, Origin)>,
     /// The shared AWS config and credentials files, located from the environment.
-    pub aws_files: AwsFiles,
+    pub(crate) aws_files: AwsFiles,
     /// The backend's environment variables, read with the rest of the settings.
     backend_env: BackendEnv,
 }
@@ -185,7 +185,7 @@ impl std::fmt::Debug for BackendEnv {
 impl Settings {
     /// The backend's variables of the environment the settings were
     /// resolved from (for `sync::backend_config` and `sync::backend_token`).
-    pub fn backend_env(&self, key: &str) -> Option<String> {
+    pub(crate) fn backend_env(&self, key: &str) -> Option<String> {
         match key {
             "FINOPS_BACKEND_URL" => self.backend_env.url.clone(),
             "FINOPS_BACKEND_TOKEN" => self.backend_env.token.clone(),
@@ -937,6 +937,38 @@ mod tests {
         );
         let err = Settings::resolve(&args, &env_of(&[("FINOPS_WIDE", "sure")])).unwrap_err();
         assert!(err.to_string().contains("FINOPS_WIDE"), "{err}");
+    }
+
+    #[test]
+    fn the_backend_is_configured_from_the_injected_environment() {
+        let env = env_of(&[
+            ("FINOPS_BACKEND_URL", "https://backend.example.com"),
+            ("FINOPS_BACKEND_TOKEN", "s3cret"),
+            ("HOME", "/nonexistent"),
+        ]);
+        let s = Settings::resolve(&GlobalArgs::default(), &env).unwrap();
+        assert_eq!(
+            s.backend_env("FINOPS_BACKEND_URL").as_deref(),
+            Some("https://backend.example.com")
+        );
+        assert_eq!(
+            s.backend_env("FINOPS_BACKEND_TOKEN").as_deref(),
+            Some("s3cret")
+        );
+        assert_eq!(s.backend_env("HOME"), None);
+        assert!(
+            !format!("{s:?}").contains("s3cret"),
+            "Debug hides the token"
+        );
+        let cfg =
+            crate::sync::backend_config(None, false, &s.backend, &|k| s.backend_env(k)).unwrap();
+        assert_eq!(cfg.token.as_deref(), Some("s3cret"));
+        // Nothing from the environment: no backend, whatever the process has.
+        let s = Settings::resolve(&GlobalArgs::default(), &env_of(&[("HOME", "/nonexistent")]))
+            .unwrap();
+        assert!(
+            crate::sync::backend_config(None, false, &s.backend, &|k| s.backend_env(k)).is_err()
+        );
     }
 
     #[test]

@@ -8,16 +8,18 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::analysis::Recommendation;
+use crate::analysis::metrics::Metrics;
 use crate::cli::{AnalysisArgs, SyncArgs, SyncTarget};
 use crate::commands::{Source, backend_config as config, open_cloud, state_dir};
-use crate::error::{ExitStatus, UsageError};
+use crate::error::ExitStatus;
 use crate::output::{Format as OutputFormat, Printer, right};
 use crate::pipeline;
 use crate::pricing::{self, fleet::ScanReport};
 use crate::settings::Settings;
-use crate::state::outbox::Outbox;
-use crate::sync::contract::Record;
 use crate::sync::{self, BackendConfig, SyncReport};
+
+mod outbox;
+use outbox::{requeue_dead, status};
 
 #[derive(Serialize)]
 struct Health {
@@ -73,120 +75,6 @@ async fn check(cfg: &BackendConfig, printer: &Printer) -> anyhow::Result<ExitSta
     } else {
         ExitStatus::Failure
     })
-}
-
-#[derive(Serialize)]
-struct Status {
-    outbox: String,
-    endpoints: BTreeMap<String, crate::state::outbox::Counts>,
-    dead_letters: Vec<DeadLetter>,
-}
-
-#[derive(Serialize)]
-struct DeadLetter {
-    endpoint: String,
-    record: String,
-    error: String,
-}
-
-fn status(settings: &Settings, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let path = sync::outbox_path(&state_dir(settings)?);
-    let outbox = Outbox::open(&path)?;
-    let token =
-        sync::backend_token(&settings.backend, &|k| settings.backend_env(k)).map(|(t, _)| t);
-    let secrets: Vec<&str> = token.as_deref().into_iter().collect();
-    let s = Status {
-        outbox: path.display().to_string(),
-        endpoints: outbox.counts()?,
-        dead_letters: outbox
-            .dead_letters(20)?
-            .into_iter()
-            .map(|(endpoint, record, error)| DeadLetter {
-                endpoint,
-                record,
-                // Rows stored before errors were redacted may hold secrets.
-                error: crate::urls::redact(&error, &secrets),
-            })
-            .collect(),
-    };
-    match printer.format {
-        OutputFormat::Json => printer.json(&s)?,
-        _ => {
-            let mut t = printer.table();
-            t.set_header(vec!["ENDPOINT", "QUEUED", "DELIVERED", "DEAD-LETTERED"]);
-            for (ep, c) in &s.endpoints {
-                t.add_row(vec![
-                    comfy_table::Cell::new(ep),
-                    right(c.queued.to_string()),
-                    right(c.delivered.to_string()),
-                    right(c.dead.to_string()),
-                ]);
-            }
-            let mut text = format!("outbox: {}\n{t}\n", s.outbox);
-            if !s.dead_letters.is_empty() {
-                text.push_str(
-                    "\nDead letters (the backend rejected these records; not sent again until requeued):\n",
-                );
-                for d in &s.dead_letters {
-                    text.push_str(&format!("  {} {}: {}\n", d.endpoint, d.record, d.error));
-                }
-                text.push_str(
-                    "`finops sync --requeue-dead [--endpoint PATH]` queues them again for the next sync.\n",
-                );
-            }
-            printer.out(&text)?;
-        }
-    }
-    Ok(ExitStatus::Success)
-}
-
-#[derive(Serialize)]
-struct Requeued {
-    outbox: String,
-    endpoint: Option<String>,
-    requeued: usize,
-}
-
-/// `sync --requeue-dead`: dead letters back to the queue, for the next sync.
-async fn requeue_dead(
-    endpoint: Option<String>,
-    settings: &Settings,
-    printer: &Printer,
-) -> anyhow::Result<ExitStatus> {
-    if let Some(ep) = &endpoint
-        && !sync::contract::ENDPOINTS.contains(&ep.as_str())
-    {
-        return Err(UsageError::new(
-            format!("{ep:?} is not a backend endpoint"),
-            format!("use one of {}", sync::contract::ENDPOINTS.join(", ")),
-        )
-        .into());
-    }
-    let dir = state_dir(settings)?;
-    let wait = settings
-        .backend
-        .lock_wait_secs
-        .map_or(60, |s| s.min(sync::MAX_LOCK_WAIT_SECS));
-    let _lock = sync::lock(&dir, std::time::Duration::from_secs(wait), printer).await?;
-    let path = sync::outbox_path(&dir);
-    let outbox = Outbox::open(&path)?;
-    let r = Requeued {
-        outbox: path.display().to_string(),
-        requeued: outbox.requeue_dead(endpoint.as_deref())?,
-        endpoint,
-    };
-    match printer.format {
-        OutputFormat::Json => printer.json(&r)?,
-        _ => printer.out(&format!(
-            "requeued {} dead letter(s){}; the next `finops sync` sends them\n",
-            r.requeued,
-            r.endpoint
-                .as_deref()
-                .map(|e| format!(" for {e}"))
-                .unwrap_or_default()
-        ))?,
-    }
-    Ok(ExitStatus::Success)
 }
 
 #[derive(Serialize)]
@@ -263,11 +151,7 @@ pub async fn run(
 }
 
 /// A scan's (and recommend's) priced inventory, findings and metrics.
-type Gathered = (
-    ScanReport,
-    Option<Vec<Recommendation>>,
-    Option<crate::analysis::metrics::Metrics>,
-);
+type Gathered = (ScanReport, Option<Vec<Recommendation>>, Option<Metrics>);
 
 async fn gather(p: &Push, settings: &Settings, printer: &Printer) -> anyhow::Result<Gathered> {
     Ok(if p.with_recommendations {
@@ -324,7 +208,11 @@ async fn push(p: Push, settings: &Settings, printer: &Printer) -> anyhow::Result
 }
 
 /// `--dry-run`: what would be sent, sending and queueing nothing.
-fn dry_run(records: &[Record], unpriced: usize, printer: &Printer) -> anyhow::Result<()> {
+fn dry_run(
+    records: &[sync::contract::Record],
+    unpriced: usize,
+    printer: &Printer,
+) -> anyhow::Result<()> {
     let mut d = DryRun {
         records: records.len(),
         unpriced_skipped: unpriced,
