@@ -1,7 +1,8 @@
 //! finops: find and price what runs in AWS accounts.
 //!
 //! Data flows one way: parse (`cli`) -> resolve settings (`settings`) ->
-//! collect inventory (`aws`, `inventory`) -> price (`pricing`) -> render (`output`).
+//! pick a source (`cloud`: AWS, a snapshot or the demo fleet) -> scan and
+//! recommend (`pipeline`, with `pricing` and `analysis`) -> render (`output`).
 
 pub mod analysis;
 pub mod aws;

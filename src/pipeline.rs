@@ -43,9 +43,10 @@ pub(crate) async fn scan(
     scope: &Scope,
     progress: &dyn Progress,
 ) -> anyhow::Result<Inventory> {
-    let inv = cloud.discover(scope, progress).await?;
+    let inv = cloud.discover(scope, progress).await;
+    // The counts help most when discovery failed.
     print_calls(cloud.calls(), progress);
-    Ok(inv)
+    inv
 }
 
 /// Inventory, utilization, prices and findings of the scope, without rendering.

@@ -170,3 +170,50 @@ pub fn write(path: &Path, inv: &Inventory) -> anyhow::Result<()> {
         .with_context(|| format!("saving snapshot to {}", path.display()))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::Regions;
+    use crate::cloud::demo;
+    use crate::inventory::Service;
+    use crate::progress::Silent;
+
+    #[tokio::test]
+    async fn a_snapshot_gives_its_inventory_narrowed_and_no_utilization_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inventory.json");
+        let saved = demo::inventory();
+        write(&path, &saved).unwrap();
+        let cloud = Snapshot::open(&path, None).unwrap();
+        let all = Scope {
+            regions: Regions::AwsDefault,
+            regions_by_flag: false,
+            services: Service::ALL.to_vec(),
+        };
+        let inv = cloud.discover(&all, &Silent).await.unwrap();
+        assert_eq!(inv.resources, saved.resources);
+        let rds = Scope {
+            services: vec![Service::Rds],
+            ..all
+        };
+        let inv = cloud.discover(&rds, &Silent).await.unwrap();
+        assert!(!inv.resources.is_empty());
+        assert!(
+            inv.resources
+                .iter()
+                .all(|r| r.kind().service() == Service::Rds)
+        );
+        let window = Window {
+            lookback_days: 14,
+            period: 3600,
+            end: 3600 * 500_000,
+        };
+        let used = cloud.utilization(&inv, window, &Silent).await;
+        assert!(used.errors.is_empty() && used.queries.is_empty());
+        assert!(
+            cloud.calls().is_none(),
+            "a snapshot alone makes no requests"
+        );
+    }
+}
