@@ -245,6 +245,21 @@ impl Settings {
             thresholds: self.thresholds.clone(),
         })
     }
+
+    /// Options for the commands without analysis flags (`sync
+    /// --with-recommendations`, resize's path search): hourly points, only
+    /// the config file's tag filters, no minimum saving.
+    pub(crate) fn default_recommend_options(
+        &self,
+        lookback_days: u32,
+    ) -> Result<RecommendOptions, UsageError> {
+        self.recommend_options(AnalysisArgs {
+            lookback_days,
+            period: 3600,
+            exclude_tags: Vec::new(),
+            min_savings: None,
+        })
+    }
 }
 
 pub const DEFAULT_CONCURRENCY: usize = 8;

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::analysis;
 use crate::aws::{Aws, utilization};
-use crate::cli::{AnalysisArgs, OutputFormat, ResizeArgs};
+use crate::cli::{OutputFormat, ResizeArgs};
 use crate::error::{ExitStatus, HintedError, Refusal, UsageError};
 use crate::inventory::{Inventory, SCHEMA_VERSION, Source, now_rfc3339};
 use crate::output::{self, Printer};
@@ -1068,12 +1068,9 @@ async fn batch(cx: &mut Ctx<'_>) -> anyhow::Result<ExitStatus> {
             )
         })?
     } else {
-        let options = cx.settings.recommend_options(AnalysisArgs {
-            lookback_days: cx.args.lookback_days,
-            period: 3600,
-            exclude_tags: vec![],
-            min_savings: None,
-        })?;
+        let options = cx
+            .settings
+            .default_recommend_options(cx.args.lookback_days)?;
         let c = crate::commands::recommend_with(
             &crate::commands::Source::Aws,
             &options,

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::analysis::Recommendation;
 use crate::analysis::metrics::Metrics;
-use crate::cli::{AnalysisArgs, SyncArgs, SyncTarget};
+use crate::cli::{SyncArgs, SyncTarget};
 use crate::commands::{Source, backend_config as config, open_cloud, state_dir};
 use crate::error::ExitStatus;
 use crate::output::{Format as OutputFormat, Printer, right};
@@ -156,13 +156,8 @@ type Gathered = (ScanReport, Option<Vec<Recommendation>>, Option<Metrics>);
 async fn gather(p: &Push, settings: &Settings, printer: &Printer) -> anyhow::Result<Gathered> {
     Ok(if p.with_recommendations {
         crate::commands::check_state_dir(settings)?;
-        // The recommend defaults: sync has no analysis flags.
-        let options = settings.recommend_options(AnalysisArgs {
-            lookback_days: 14,
-            period: 3600,
-            exclude_tags: Vec::new(),
-            min_savings: None,
-        })?;
+        // recommend's default lookback: sync has no analysis flags.
+        let options = settings.default_recommend_options(14)?;
         let c = crate::commands::recommend_with(&p.source, &options, settings, printer).await?;
         (c.scan, Some(c.report.recommendations), Some(c.metrics))
     } else {
