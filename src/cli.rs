@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 use crate::inventory::Service;
 
@@ -87,23 +87,8 @@ pub struct GlobalArgs {
     pub config: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OutputFormat {
-    Table,
-    Json,
-    Csv,
-}
-
-impl OutputFormat {
-    pub fn name(self) -> &'static str {
-        match self {
-            OutputFormat::Table => "table",
-            OutputFormat::Json => "json",
-            OutputFormat::Csv => "csv",
-        }
-    }
-}
+/// The output format's name in flags, the environment and the config file.
+pub use crate::output::Format as OutputFormat;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -282,6 +267,20 @@ pub struct RecommendArgs {
     #[arg(long, value_name = "FILE")]
     pub from: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+
+    /// Exit 4 when the total monthly savings reach USD (for CI gates)
+    #[arg(long, value_name = "USD", value_parser = parse_usd)]
+    pub fail_on_savings: Option<rust_decimal::Decimal>,
+
+    #[command(flatten)]
+    pub sync: SyncFlags,
+}
+
+/// How utilization is analysed: shared by recommend and watch.
+#[derive(Debug, Args, Clone)]
+pub struct AnalysisArgs {
     /// Days of CloudWatch data to look at (1-455)
     #[arg(long, value_name = "N", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=455))]
     pub lookback_days: u32,
@@ -297,13 +296,14 @@ pub struct RecommendArgs {
     /// Hide findings that save less than USD a month
     #[arg(long, value_name = "USD", value_parser = parse_usd)]
     pub min_savings: Option<rust_decimal::Decimal>,
+}
 
-    /// Exit 4 when the total monthly savings reach USD (for CI gates)
-    #[arg(long, value_name = "USD", value_parser = parse_usd)]
-    pub fail_on_savings: Option<rust_decimal::Decimal>,
-
-    #[command(flatten)]
-    pub sync: SyncFlags,
+fn watch_help(a: clap::Arg) -> clap::Arg {
+    if a.get_id() == "min_savings" {
+        a.help("Ignore findings that save less than USD a month")
+    } else {
+        a
+    }
 }
 
 fn parse_period(s: &str) -> Result<u32, String> {
@@ -388,6 +388,9 @@ pub struct ResizeArgs {
 
 /// `finops watch`: cycles of scan + recommend, reported as changes.
 #[derive(Debug, Args)]
+// Watch ignores small findings where recommend hides them: the same flag,
+// its own help line (mut_args keeps the flags' order, which completions show).
+#[command(mut_args(watch_help))]
 pub struct WatchArgs {
     /// Time between cycles: 30s, 15m, 6h, 1d (at least 10s; default: the
     /// config file's [watch] interval, else 1h)
@@ -414,21 +417,8 @@ pub struct WatchArgs {
     #[arg(long)]
     pub demo: bool,
 
-    /// Days of CloudWatch data to look at (1-455)
-    #[arg(long, value_name = "N", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=455))]
-    pub lookback_days: u32,
-
-    /// Metric period (e.g. 1h, 5m, 1d): a multiple of 60 s, at most 1 day
-    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_period)]
-    pub period: u32,
-
-    /// Skip resources with this tag (KEY=VALUE, or KEY for any value); repeatable
-    #[arg(long = "exclude-tag", value_name = "KEY=VALUE")]
-    pub exclude_tags: Vec<String>,
-
-    /// Ignore findings that save less than USD a month
-    #[arg(long, value_name = "USD", value_parser = parse_usd)]
-    pub min_savings: Option<rust_decimal::Decimal>,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
 
     #[command(flatten)]
     pub sync: SyncFlags,

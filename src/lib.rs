@@ -1,15 +1,18 @@
 //! finops: find and price what runs in AWS accounts.
 //!
 //! Data flows one way: parse (`cli`) -> resolve settings (`settings`) ->
-//! collect inventory (`aws`, `inventory`) -> price (`pricing`) -> render (`output`).
+//! pick a source (`cloud`: AWS, a snapshot or the demo fleet) -> scan and
+//! recommend (`pipeline`, with `pricing` and `analysis`) -> render (`output`).
 
 pub mod analysis;
 pub mod aws;
 pub mod cli;
+mod cloud;
 pub mod commands;
 pub mod error;
 pub mod inventory;
 pub mod output;
+mod pipeline;
 pub mod pricing;
 mod progress;
 pub mod resize;

@@ -8,9 +8,15 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{GlobalArgs, OutputFormat};
+use crate::aws::AwsConfig;
+pub use crate::aws::profiles::{AwsFiles, check_profile};
+use crate::cli::{AnalysisArgs, GlobalArgs};
+pub use crate::cloud::Regions;
+use crate::cloud::Scope;
 use crate::error::UsageError;
 use crate::inventory::Service;
+use crate::output::Format as OutputFormat;
+use crate::pipeline::RecommendOptions;
 
 /// The config file. Unknown keys are errors so typos do not pass silently.
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -123,16 +129,6 @@ impl std::fmt::Display for Origin {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Regions {
-    /// These regions, validated.
-    Listed(Vec<String>),
-    /// Every region enabled for the account.
-    All,
-    /// The AWS SDK's default region (AWS_REGION, AWS_DEFAULT_REGION, profile).
-    AwsDefault,
-}
-
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub profile: Option<String>,
@@ -163,6 +159,107 @@ pub struct Settings {
     pub watch: crate::watch::WatchSettings,
     /// (setting, value, origin) for `finops config`.
     pub origins: Vec<(&'static str, String, Origin)>,
+    /// The shared AWS config and credentials files, located from the environment.
+    pub(crate) aws_files: AwsFiles,
+    /// The backend's environment variables, read with the rest of the settings.
+    backend_env: BackendEnv,
+}
+
+/// FINOPS_BACKEND_URL and FINOPS_BACKEND_TOKEN as the environment had them;
+/// `Debug` never shows the token.
+#[derive(Clone, Default)]
+struct BackendEnv {
+    url: Option<String>,
+    token: Option<String>,
+}
+
+impl std::fmt::Debug for BackendEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackendEnv")
+            .field("url", &self.url)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+impl Settings {
+    /// The backend's variables of the environment the settings were
+    /// resolved from (for `sync::backend_config` and `sync::backend_token`).
+    pub(crate) fn backend_env(&self, key: &str) -> Option<String> {
+        match key {
+            "FINOPS_BACKEND_URL" => self.backend_env.url.clone(),
+            "FINOPS_BACKEND_TOKEN" => self.backend_env.token.clone(),
+            _ => None,
+        }
+    }
+
+    /// What loading the AWS configuration needs.
+    pub(crate) fn aws_config(&self) -> AwsConfig {
+        AwsConfig {
+            profile: self.profile.clone(),
+            profile_explicit: self.profile_explicit,
+            files: self.aws_files.clone(),
+            regions: self.regions.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+        }
+    }
+
+    /// The regions and services to discover.
+    pub(crate) fn scope(&self) -> Scope {
+        Scope {
+            regions: self.regions.clone(),
+            regions_by_flag: self
+                .origins
+                .iter()
+                .any(|(k, _, o)| *k == "regions" && *o == Origin::Flag),
+            services: self.services.clone(),
+        }
+    }
+
+    /// The analysis flags with the config file's `[recommend]` table: tag
+    /// filters parsed (the flag's and the file's), thresholds.
+    pub(crate) fn recommend_options(
+        &self,
+        args: AnalysisArgs,
+    ) -> Result<RecommendOptions, UsageError> {
+        let AnalysisArgs {
+            lookback_days,
+            period,
+            exclude_tags,
+            min_savings,
+        } = args;
+        let mut filters = Vec::new();
+        for s in exclude_tags.iter().chain(&self.thresholds.exclude_tags) {
+            filters.push(crate::analysis::TagFilter::parse(s).ok_or_else(|| {
+                UsageError::new(
+                    format!("invalid tag filter {s:?}"),
+                    "use KEY=VALUE or KEY, e.g. --exclude-tag env=dev",
+                )
+            })?);
+        }
+        Ok(RecommendOptions {
+            lookback_days,
+            period,
+            exclude_tags: filters,
+            min_savings,
+            thresholds: self.thresholds.clone(),
+        })
+    }
+
+    /// Options for the commands without analysis flags (`sync
+    /// --with-recommendations`, resize's path search): hourly points, only
+    /// the config file's tag filters, no minimum saving.
+    pub(crate) fn default_recommend_options(
+        &self,
+        lookback_days: u32,
+    ) -> Result<RecommendOptions, UsageError> {
+        self.recommend_options(AnalysisArgs {
+            lookback_days,
+            period: 3600,
+            exclude_tags: Vec::new(),
+            min_savings: None,
+        })
+    }
 }
 
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -326,138 +423,6 @@ fn parse_services(list: &str, origin: &str) -> Result<Vec<Service>, UsageError> 
         .collect()
 }
 
-/// The shared AWS config and credentials files, where the AWS SDK and CLI
-/// look for them: AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, else
-/// ~/.aws/config and ~/.aws/credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AwsFiles {
-    pub config: PathBuf,
-    pub credentials: PathBuf,
-}
-
-/// A profile file's sections: (section name as written, key = value pairs).
-type Sections = Vec<(String, Vec<(String, String)>)>;
-
-fn read_sections(path: &Path) -> Sections {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return Vec::new();
-    };
-    let mut out: Sections = Vec::new();
-    for line in text.lines() {
-        let l = line.trim();
-        if l.is_empty() || l.starts_with('#') || l.starts_with(';') {
-            continue;
-        }
-        if let Some(name) = l.strip_prefix('[').and_then(|r| r.split(']').next()) {
-            out.push((name.trim().to_string(), Vec::new()));
-        } else if let (Some((k, v)), Some(section)) = (l.split_once('='), out.last_mut()) {
-            section
-                .1
-                .push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-        }
-    }
-    out
-}
-
-impl AwsFiles {
-    pub fn locate(env: Env) -> AwsFiles {
-        let home = env_nonempty(env, "HOME").map(PathBuf::from);
-        let path = |var: &str, default: &str| match env_nonempty(env, var) {
-            Some(p) => match (p.strip_prefix("~/"), &home) {
-                (Some(rest), Some(h)) => h.join(rest),
-                _ => PathBuf::from(p),
-            },
-            None => home.clone().unwrap_or_default().join(".aws").join(default),
-        };
-        AwsFiles {
-            config: path("AWS_CONFIG_FILE", "config"),
-            credentials: path("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
-        }
-    }
-
-    /// Profile name -> its settings, config file first, then the credentials
-    /// file (where a section is the bare profile name).
-    fn profiles_with_keys(&self) -> Vec<(String, Vec<(String, String)>)> {
-        let mut out: Vec<(String, Vec<(String, String)>)> = Vec::new();
-        let mut add = |name: String, keys: Vec<(String, String)>| match out
-            .iter_mut()
-            .find(|(n, _)| *n == name)
-        {
-            Some((_, k)) => k.extend(keys),
-            None => out.push((name, keys)),
-        };
-        for (section, keys) in read_sections(&self.config) {
-            let name = if section == "default" {
-                Some("default".to_string())
-            } else {
-                section
-                    .strip_prefix("profile")
-                    .filter(|rest| rest.starts_with(char::is_whitespace))
-                    .map(|rest| rest.trim().to_string())
-            };
-            if let Some(n) = name.filter(|n| !n.is_empty()) {
-                add(n, keys);
-            }
-        }
-        for (section, keys) in read_sections(&self.credentials) {
-            if !section.is_empty() {
-                add(section, keys);
-            }
-        }
-        out
-    }
-
-    /// The profiles defined in either file, sorted.
-    pub fn profiles(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .profiles_with_keys()
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
-        names.sort();
-        names
-    }
-
-    /// Whether the profile signs in through IAM Identity Center (SSO).
-    pub fn uses_sso(&self, profile: &str) -> bool {
-        self.profiles_with_keys()
-            .iter()
-            .find(|(n, _)| n == profile)
-            .is_some_and(|(_, keys)| {
-                keys.iter()
-                    .any(|(k, _)| k == "sso_session" || k == "sso_start_url")
-            })
-    }
-}
-
-/// The AWS profile must be defined before finops asks AWS anything: the SDK
-/// would otherwise fail on every request, or fall back to other credentials.
-pub fn check_profile(name: &str, env: Env) -> Result<AwsFiles, UsageError> {
-    let files = AwsFiles::locate(env);
-    let defined = files.profiles();
-    if defined.iter().any(|p| p == name) {
-        return Ok(files);
-    }
-    let hint = if defined.is_empty() {
-        format!(
-            "no profile is defined there; create it with `aws configure --profile {name}` (or `aws configure sso --profile {name}`)"
-        )
-    } else {
-        format!(
-            "defined profiles: {}; or create it with `aws configure --profile {name}`",
-            defined.join(", ")
-        )
-    };
-    Err(UsageError::new(
-        format!(
-            "AWS profile {name:?} is not defined in {} or {}",
-            files.config.display(),
-            files.credentials.display()
-        ),
-        hint,
-    ))
-}
-
 impl Settings {
     /// Demo runs never read or write the user's state (outbox, history,
     /// journal, savings): point them at a temporary directory that lives as
@@ -478,249 +443,337 @@ impl Settings {
     }
 }
 
+/// One setting's flag > environment > config file ladder; `None` leaves it
+/// at its default. A value from the environment is parsed by `from_env`.
+fn ladder<T>(
+    flag: Option<T>,
+    env: Env,
+    var: &str,
+    from_env: impl FnOnce(String) -> Result<T, UsageError>,
+    file: Option<T>,
+) -> Result<Option<(T, Origin)>, UsageError> {
+    if let Some(v) = flag {
+        return Ok(Some((v, Origin::Flag)));
+    }
+    if let Some(v) = env_nonempty(env, var) {
+        return Ok(Some((from_env(v)?, Origin::Env(var.to_string()))));
+    }
+    Ok(file.map(|v| (v, Origin::File)))
+}
+
+/// Where each setting came from, for `finops config`.
+type Origins = Vec<(&'static str, String, Origin)>;
+
+/// The AWS side: profile, regions, endpoint.
+struct AwsSide {
+    profile: Option<String>,
+    profile_explicit: bool,
+    regions: Regions,
+    endpoint_url: Option<String>,
+}
+
+fn resolve_aws(
+    args: &GlobalArgs,
+    file: &ConfigFile,
+    env: Env,
+    origins: &mut Origins,
+) -> Result<AwsSide, UsageError> {
+    // --profile and the config file name a profile on purpose: it signs,
+    // whatever keys the environment holds. AWS_PROFILE is the SDK's own
+    // chain, where keys in the environment come first (as for the aws CLI).
+    let profile_explicit = args.profile.is_some()
+        || (env_nonempty(env, "AWS_PROFILE").is_none() && file.profile.is_some());
+    let (profile, o) = match ladder(
+        args.profile.clone(),
+        env,
+        "AWS_PROFILE",
+        Ok,
+        file.profile.clone(),
+    )? {
+        Some((p, o)) => (Some(p), o),
+        None => (None, Origin::Default),
+    };
+    origins.push((
+        "profile",
+        profile.clone().unwrap_or_else(|| "(AWS default)".into()),
+        o,
+    ));
+
+    let flag = if args.all_regions {
+        Some(Regions::All)
+    } else {
+        Some(Regions::Listed(args.regions.clone())).filter(|_| !args.regions.is_empty())
+    };
+    let (regions, o) = ladder(
+        flag,
+        env,
+        "FINOPS_REGIONS",
+        |r| Ok(Regions::Listed(r.split(',').map(str::to_owned).collect())),
+        file.regions
+            .clone()
+            .filter(|r| !r.is_empty())
+            .map(Regions::Listed),
+    )?
+    .unwrap_or((Regions::AwsDefault, Origin::Default));
+    let regions = match regions {
+        Regions::Listed(list) => Regions::Listed(validate_regions(&list)?),
+        other => other,
+    };
+    origins.push((
+        "regions",
+        match &regions {
+            Regions::Listed(l) => l.join(","),
+            Regions::All => "(all enabled regions)".into(),
+            Regions::AwsDefault => "(AWS default region)".into(),
+        },
+        o,
+    ));
+
+    let (endpoint_url, o) = match ladder(
+        args.endpoint_url.clone(),
+        env,
+        "AWS_ENDPOINT_URL",
+        Ok,
+        file.endpoint_url.clone(),
+    )? {
+        Some((u, o)) => (Some(validate_endpoint(&u)?), o),
+        None => (None, Origin::Default),
+    };
+    origins.push((
+        "endpoint_url",
+        endpoint_url.clone().unwrap_or_else(|| "(AWS)".into()),
+        o,
+    ));
+    Ok(AwsSide {
+        profile,
+        profile_explicit,
+        regions,
+        endpoint_url,
+    })
+}
+
+/// Each region validated, duplicates dropped; an empty list is an error.
+fn validate_regions(list: &[String]) -> Result<Vec<String>, UsageError> {
+    let mut out: Vec<String> = Vec::new();
+    for r in list.iter().filter(|r| !r.trim().is_empty()) {
+        let r = validate_region(r)?;
+        if !out.contains(&r) {
+            out.push(r);
+        }
+    }
+    if out.is_empty() {
+        return Err(UsageError::new(
+            "empty region list",
+            "give at least one region, e.g. --region us-east-1",
+        ));
+    }
+    Ok(out)
+}
+
+/// How results are shown and what is scanned.
+struct Presentation {
+    output: OutputFormat,
+    services: Vec<Service>,
+    progress: bool,
+    wide: bool,
+    concurrency: usize,
+}
+
+fn resolve_presentation(
+    args: &GlobalArgs,
+    file: &ConfigFile,
+    env: Env,
+    origins: &mut Origins,
+) -> Result<Presentation, UsageError> {
+    let (output, o) = ladder(
+        args.output,
+        env,
+        "FINOPS_OUTPUT",
+        |v| {
+            use clap::ValueEnum;
+            OutputFormat::from_str(v.trim(), true).map_err(|_| {
+                UsageError::new(
+                    format!("invalid FINOPS_OUTPUT {v:?}"),
+                    "use table, json or csv",
+                )
+            })
+        },
+        file.output,
+    )?
+    .unwrap_or((OutputFormat::Table, Origin::Default));
+    origins.push(("output", output.name().into(), o));
+
+    let (mut services, o) = ladder(
+        Some(args.services.clone()).filter(|s| !s.is_empty()),
+        env,
+        "FINOPS_SERVICES",
+        |v| parse_services(&v, "FINOPS_SERVICES"),
+        file.services.clone().filter(|s| !s.is_empty()),
+    )?
+    .unwrap_or((Service::ALL.to_vec(), Origin::Default));
+    services.sort();
+    services.dedup();
+    origins.push((
+        "services",
+        services
+            .iter()
+            .map(|s| s.name())
+            .collect::<Vec<_>>()
+            .join(","),
+        o,
+    ));
+
+    let (progress, o) = ladder(
+        args.no_progress.then_some(false),
+        env,
+        "FINOPS_NO_PROGRESS",
+        |_| Ok(false),
+        file.progress,
+    )?
+    .unwrap_or((true, Origin::Default));
+    origins.push(("progress", progress.to_string(), o));
+
+    let (wide, o) = ladder(
+        args.wide.then_some(true),
+        env,
+        "FINOPS_WIDE",
+        |v| match v.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" => Ok(true),
+            "0" | "false" | "no" => Ok(false),
+            _ => Err(UsageError::new(
+                format!("invalid FINOPS_WIDE {v:?}"),
+                "use 1 or true (every column), 0 or false (fit the terminal)",
+            )),
+        },
+        file.wide,
+    )?
+    .unwrap_or((false, Origin::Default));
+    origins.push(("wide", wide.to_string(), o));
+
+    let (concurrency, o) = ladder(
+        None,
+        env,
+        "FINOPS_CONCURRENCY",
+        |v| {
+            v.trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=64).contains(n))
+                .ok_or_else(|| {
+                    UsageError::new(
+                        format!("invalid FINOPS_CONCURRENCY {v:?}"),
+                        "use a whole number from 1 to 64",
+                    )
+                })
+        },
+        file.concurrency,
+    )?
+    .unwrap_or((DEFAULT_CONCURRENCY, Origin::Default));
+    if o == Origin::File && !(1..=64).contains(&concurrency) {
+        return Err(UsageError::new(
+            format!("invalid concurrency {concurrency} in the config file"),
+            "use a whole number from 1 to 64",
+        ));
+    }
+    origins.push(("concurrency", concurrency.to_string(), o));
+    Ok(Presentation {
+        output,
+        services,
+        progress,
+        wide,
+        concurrency,
+    })
+}
+
+fn resolve_thresholds(
+    file: &ConfigFile,
+    origins: &mut Origins,
+) -> Result<crate::analysis::thresholds::Thresholds, UsageError> {
+    let (thresholds, o) = match file.recommend.clone() {
+        Some(t) => (t, Origin::File),
+        None => (Default::default(), Origin::Default),
+    };
+    thresholds.validate().map_err(|e| {
+        UsageError::new(
+            format!("invalid config file: {e}"),
+            "fix the [recommend] table; `finops config` prints the effective settings",
+        )
+    })?;
+    origins.push((
+        "recommend",
+        toml::to_string(&thresholds)
+            .unwrap_or_default()
+            .lines()
+            .collect::<Vec<_>>()
+            .join("; "),
+        o,
+    ));
+    Ok(thresholds)
+}
+
+/// The backend as `finops config` shows it (the token masked), and the
+/// state directory.
+fn resolve_backend(
+    file: &ConfigFile,
+    env: Env,
+    origins: &mut Origins,
+) -> (crate::sync::BackendFile, Option<PathBuf>) {
+    let backend = file.backend.clone().unwrap_or_default();
+    let (url_shown, o) = match crate::sync::backend_url_source(None, &backend, env) {
+        Some((u, from_env)) => (
+            crate::urls::redact_url_text(u.trim()),
+            if from_env == Some(true) {
+                Origin::Env("FINOPS_BACKEND_URL".into())
+            } else {
+                Origin::File
+            },
+        ),
+        None => ("(none)".to_string(), Origin::Default),
+    };
+    origins.push(("backend_url", url_shown, o));
+    // What will really be sent, masked: never the token itself.
+    let (token_shown, o) = match crate::sync::backend_token(&backend, env) {
+        Some((t, true)) => (
+            crate::urls::mask_token(&t),
+            Origin::Env("FINOPS_BACKEND_TOKEN".into()),
+        ),
+        Some((t, false)) => (crate::urls::mask_token(&t), Origin::File),
+        None => ("(none)".to_string(), Origin::Default),
+    };
+    origins.push(("backend_token", token_shown, o));
+    let state_dir = crate::sync::state_dir(env);
+    origins.push((
+        "state_dir",
+        state_dir
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "(none: set FINOPS_STATE_DIR)".into()),
+        if env_nonempty(env, "FINOPS_STATE_DIR").is_some() {
+            Origin::Env("FINOPS_STATE_DIR".into())
+        } else {
+            Origin::Default
+        },
+    ));
+    (backend, state_dir)
+}
+
+fn file_or_default<T>(table: &Option<T>) -> Origin {
+    if table.is_some() {
+        Origin::File
+    } else {
+        Origin::Default
+    }
+}
+
 impl Settings {
     /// Resolve settings from the command line and an environment lookup.
     pub fn resolve(args: &GlobalArgs, env: Env) -> Result<Settings, UsageError> {
         let (config_file, file) = load_config(args.config.as_deref(), env)?;
         let mut origins = Vec::new();
-
-        // --profile and the config file name a profile on purpose: it signs,
-        // whatever keys the environment holds. AWS_PROFILE is the SDK's own
-        // chain, where keys in the environment come first (as for the aws CLI).
-        let profile_explicit = args.profile.is_some()
-            || (env_nonempty(env, "AWS_PROFILE").is_none() && file.profile.is_some());
-        let (profile, o) = if let Some(p) = &args.profile {
-            (Some(p.clone()), Origin::Flag)
-        } else if let Some(p) = env_nonempty(env, "AWS_PROFILE") {
-            (Some(p), Origin::Env("AWS_PROFILE".into()))
-        } else if let Some(p) = &file.profile {
-            (Some(p.clone()), Origin::File)
-        } else {
-            (None, Origin::Default)
-        };
-        origins.push((
-            "profile",
-            profile.clone().unwrap_or_else(|| "(AWS default)".into()),
-            o,
-        ));
-
-        let (regions, o) = if args.all_regions {
-            (Regions::All, Origin::Flag)
-        } else if !args.regions.is_empty() {
-            (Regions::Listed(args.regions.clone()), Origin::Flag)
-        } else if let Some(r) = env_nonempty(env, "FINOPS_REGIONS") {
-            (
-                Regions::Listed(r.split(',').map(str::to_owned).collect()),
-                Origin::Env("FINOPS_REGIONS".into()),
-            )
-        } else if let Some(r) = file.regions.clone().filter(|r| !r.is_empty()) {
-            (Regions::Listed(r), Origin::File)
-        } else {
-            (Regions::AwsDefault, Origin::Default)
-        };
-        let regions = match regions {
-            Regions::Listed(list) => {
-                let mut out: Vec<String> = Vec::new();
-                for r in list.iter().filter(|r| !r.trim().is_empty()) {
-                    let r = validate_region(r)?;
-                    if !out.contains(&r) {
-                        out.push(r);
-                    }
-                }
-                if out.is_empty() {
-                    return Err(UsageError::new(
-                        "empty region list",
-                        "give at least one region, e.g. --region us-east-1",
-                    ));
-                }
-                Regions::Listed(out)
-            }
-            other => other,
-        };
-        origins.push((
-            "regions",
-            match &regions {
-                Regions::Listed(l) => l.join(","),
-                Regions::All => "(all enabled regions)".into(),
-                Regions::AwsDefault => "(AWS default region)".into(),
-            },
-            o,
-        ));
-
-        let (endpoint_url, o) = if let Some(u) = &args.endpoint_url {
-            (Some(validate_endpoint(u)?), Origin::Flag)
-        } else if let Some(u) = env_nonempty(env, "AWS_ENDPOINT_URL") {
-            (
-                Some(validate_endpoint(&u)?),
-                Origin::Env("AWS_ENDPOINT_URL".into()),
-            )
-        } else if let Some(u) = &file.endpoint_url {
-            (Some(validate_endpoint(u)?), Origin::File)
-        } else {
-            (None, Origin::Default)
-        };
-        origins.push((
-            "endpoint_url",
-            endpoint_url.clone().unwrap_or_else(|| "(AWS)".into()),
-            o,
-        ));
-
-        let (output, o) = if let Some(f) = args.output {
-            (f, Origin::Flag)
-        } else if let Some(v) = env_nonempty(env, "FINOPS_OUTPUT") {
-            use clap::ValueEnum;
-            let f = OutputFormat::from_str(v.trim(), true).map_err(|_| {
-                UsageError::new(
-                    format!("invalid FINOPS_OUTPUT {v:?}"),
-                    "use table, json or csv",
-                )
-            })?;
-            (f, Origin::Env("FINOPS_OUTPUT".into()))
-        } else if let Some(f) = file.output {
-            (f, Origin::File)
-        } else {
-            (OutputFormat::Table, Origin::Default)
-        };
-        origins.push(("output", output.name().into(), o));
-
-        let (mut services, o) = if !args.services.is_empty() {
-            (args.services.clone(), Origin::Flag)
-        } else if let Some(v) = env_nonempty(env, "FINOPS_SERVICES") {
-            (
-                parse_services(&v, "FINOPS_SERVICES")?,
-                Origin::Env("FINOPS_SERVICES".into()),
-            )
-        } else if let Some(s) = file.services.clone().filter(|s| !s.is_empty()) {
-            (s, Origin::File)
-        } else {
-            (Service::ALL.to_vec(), Origin::Default)
-        };
-        services.sort();
-        services.dedup();
-        origins.push((
-            "services",
-            services
-                .iter()
-                .map(|s| s.name())
-                .collect::<Vec<_>>()
-                .join(","),
-            o,
-        ));
-
-        let (progress, o) = if args.no_progress {
-            (false, Origin::Flag)
-        } else if env_nonempty(env, "FINOPS_NO_PROGRESS").is_some() {
-            (false, Origin::Env("FINOPS_NO_PROGRESS".into()))
-        } else if let Some(p) = file.progress {
-            (p, Origin::File)
-        } else {
-            (true, Origin::Default)
-        };
-        origins.push(("progress", progress.to_string(), o));
-
-        let (wide, o) = if args.wide {
-            (true, Origin::Flag)
-        } else if let Some(v) = env_nonempty(env, "FINOPS_WIDE") {
-            let w = match v.trim().to_ascii_lowercase().as_str() {
-                "1" | "true" | "yes" => true,
-                "0" | "false" | "no" => false,
-                _ => {
-                    return Err(UsageError::new(
-                        format!("invalid FINOPS_WIDE {v:?}"),
-                        "use 1 or true (every column), 0 or false (fit the terminal)",
-                    ));
-                }
-            };
-            (w, Origin::Env("FINOPS_WIDE".into()))
-        } else if let Some(w) = file.wide {
-            (w, Origin::File)
-        } else {
-            (false, Origin::Default)
-        };
-        origins.push(("wide", wide.to_string(), o));
-
-        let (concurrency, o) = if let Some(v) = env_nonempty(env, "FINOPS_CONCURRENCY") {
-            let n = v
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=64).contains(n));
-            let n = n.ok_or_else(|| {
-                UsageError::new(
-                    format!("invalid FINOPS_CONCURRENCY {v:?}"),
-                    "use a whole number from 1 to 64",
-                )
-            })?;
-            (n, Origin::Env("FINOPS_CONCURRENCY".into()))
-        } else if let Some(n) = file.concurrency {
-            if !(1..=64).contains(&n) {
-                return Err(UsageError::new(
-                    format!("invalid concurrency {n} in the config file"),
-                    "use a whole number from 1 to 64",
-                ));
-            }
-            (n, Origin::File)
-        } else {
-            (DEFAULT_CONCURRENCY, Origin::Default)
-        };
-        origins.push(("concurrency", concurrency.to_string(), o));
-
-        let (thresholds, o) = match file.recommend.clone() {
-            Some(t) => (t, Origin::File),
-            None => (Default::default(), Origin::Default),
-        };
-        thresholds.validate().map_err(|e| {
-            UsageError::new(
-                format!("invalid config file: {e}"),
-                "fix the [recommend] table; `finops config` prints the effective settings",
-            )
-        })?;
-        origins.push((
-            "recommend",
-            toml::to_string(&thresholds)
-                .unwrap_or_default()
-                .lines()
-                .collect::<Vec<_>>()
-                .join("; "),
-            o,
-        ));
-
-        let backend = file.backend.clone().unwrap_or_default();
-        let (url_shown, o) = match crate::sync::backend_url_source(None, &backend, env) {
-            Some((u, from_env)) => (
-                crate::urls::redact_url_text(u.trim()),
-                if from_env == Some(true) {
-                    Origin::Env("FINOPS_BACKEND_URL".into())
-                } else {
-                    Origin::File
-                },
-            ),
-            None => ("(none)".to_string(), Origin::Default),
-        };
-        origins.push(("backend_url", url_shown, o));
-        // What will really be sent, masked: never the token itself.
-        let (token_shown, o) = match crate::sync::backend_token(&backend, env) {
-            Some((t, true)) => (
-                crate::urls::mask_token(&t),
-                Origin::Env("FINOPS_BACKEND_TOKEN".into()),
-            ),
-            Some((t, false)) => (crate::urls::mask_token(&t), Origin::File),
-            None => ("(none)".to_string(), Origin::Default),
-        };
-        origins.push(("backend_token", token_shown, o));
-        let state_dir = crate::sync::state_dir(env);
-        origins.push((
-            "state_dir",
-            state_dir
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|| "(none: set FINOPS_STATE_DIR)".into()),
-            if env_nonempty(env, "FINOPS_STATE_DIR").is_some() {
-                Origin::Env("FINOPS_STATE_DIR".into())
-            } else {
-                Origin::Default
-            },
-        ));
+        let aws = resolve_aws(args, &file, env, &mut origins)?;
+        let shown = resolve_presentation(args, &file, env, &mut origins)?;
+        let thresholds = resolve_thresholds(&file, &mut origins)?;
+        let (backend, state_dir) = resolve_backend(&file, env, &mut origins);
 
         let resize = ResizeSettings::resolve(file.resize.as_ref())?;
         origins.push((
@@ -736,24 +789,24 @@ impl Settings {
                 resize.wait_timeout.as_secs(),
                 resize.poll_interval.as_secs()
             ),
-            if file.resize.is_some() {
-                Origin::File
-            } else {
-                Origin::Default
-            },
+            file_or_default(&file.resize),
         ));
-
         let watch = crate::watch::WatchSettings::resolve(file.watch.as_ref(), env)?;
-        origins.push((
-            "watch",
-            watch.describe(),
-            if file.watch.is_some() {
-                Origin::File
-            } else {
-                Origin::Default
-            },
-        ));
+        origins.push(("watch", watch.describe(), file_or_default(&file.watch)));
 
+        let AwsSide {
+            profile,
+            profile_explicit,
+            regions,
+            endpoint_url,
+        } = aws;
+        let Presentation {
+            output,
+            services,
+            progress,
+            wide,
+            concurrency,
+        } = shown;
         Ok(Settings {
             resize,
             watch,
@@ -773,6 +826,11 @@ impl Settings {
             concurrency,
             config_file,
             origins,
+            aws_files: AwsFiles::locate(env),
+            backend_env: BackendEnv {
+                url: env("FINOPS_BACKEND_URL"),
+                token: env("FINOPS_BACKEND_TOKEN"),
+            },
         })
     }
 }
@@ -881,6 +939,38 @@ mod tests {
         );
         let err = Settings::resolve(&args, &env_of(&[("FINOPS_WIDE", "sure")])).unwrap_err();
         assert!(err.to_string().contains("FINOPS_WIDE"), "{err}");
+    }
+
+    #[test]
+    fn the_backend_is_configured_from_the_injected_environment() {
+        let env = env_of(&[
+            ("FINOPS_BACKEND_URL", "https://backend.example.com"),
+            ("FINOPS_BACKEND_TOKEN", "s3cret"),
+            ("HOME", "/nonexistent"),
+        ]);
+        let s = Settings::resolve(&GlobalArgs::default(), &env).unwrap();
+        assert_eq!(
+            s.backend_env("FINOPS_BACKEND_URL").as_deref(),
+            Some("https://backend.example.com")
+        );
+        assert_eq!(
+            s.backend_env("FINOPS_BACKEND_TOKEN").as_deref(),
+            Some("s3cret")
+        );
+        assert_eq!(s.backend_env("HOME"), None);
+        assert!(
+            !format!("{s:?}").contains("s3cret"),
+            "Debug hides the token"
+        );
+        let cfg =
+            crate::sync::backend_config(None, false, &s.backend, &|k| s.backend_env(k)).unwrap();
+        assert_eq!(cfg.token.as_deref(), Some("s3cret"));
+        // Nothing from the environment: no backend, whatever the process has.
+        let s = Settings::resolve(&GlobalArgs::default(), &env_of(&[("HOME", "/nonexistent")]))
+            .unwrap();
+        assert!(
+            crate::sync::backend_config(None, false, &s.backend, &|k| s.backend_env(k)).is_err()
+        );
     }
 
     #[test]

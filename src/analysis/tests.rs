@@ -932,10 +932,10 @@ fn a_processor_change_is_a_risk_step() {
 
 #[test]
 fn the_demo_reconciles() {
-    let inv = crate::inventory::demo::inventory();
+    let inv = crate::cloud::demo::inventory();
     let now = 20_000 * DAY;
-    let m = crate::inventory::demo::metrics(&inv, 14, 3600, now);
-    let e = crate::inventory::demo::extras(&inv);
+    let m = crate::cloud::demo::metrics(&inv, 14, 3600, now);
+    let e = crate::cloud::demo::extras(&inv);
     let report = price_inventory(inv);
     let o = analyse(&report, &m, &e, &Thresholds::default(), &[]);
     assert_reconciles(&o);
@@ -1059,9 +1059,9 @@ fn snapshot_and_delete_is_priced_at_the_rds_backup_rate() {
 
 #[test]
 fn the_actions_add_up_to_the_total() {
-    let inv = crate::inventory::demo::inventory();
-    let m = crate::inventory::demo::metrics(&inv, 14, 3600, 20_000 * DAY);
-    let e = crate::inventory::demo::extras(&inv);
+    let inv = crate::cloud::demo::inventory();
+    let m = crate::cloud::demo::metrics(&inv, 14, 3600, 20_000 * DAY);
+    let e = crate::cloud::demo::extras(&inv);
     let o = analyse(&price_inventory(inv), &m, &e, &Thresholds::default(), &[]);
     let t = crate::commands::recommend::totals(&o.recommendations);
     let sum: Decimal = t.by_action.values().map(|a| a.monthly_savings_usd).sum();

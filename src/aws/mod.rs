@@ -2,13 +2,17 @@
 //! a request counter for `-v`, and discovery of every supported service.
 
 mod asg;
+mod cloud;
 pub mod cloudwatch;
 pub mod ec2;
 mod elb;
 pub mod extras;
+pub mod profiles;
 pub mod rds;
 pub mod scan;
 pub mod utilization;
+
+pub(crate) use cloud::AwsCloud;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -27,9 +31,22 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::error::HintedError;
+use crate::cloud::Regions;
+use crate::error::{HintedError, UsageError};
 use crate::inventory::ScanError;
-use crate::settings::{AwsFiles, Settings};
+use profiles::AwsFiles;
+
+/// What loading the AWS configuration needs, resolved by the settings.
+#[derive(Debug, Clone)]
+pub(crate) struct AwsConfig {
+    pub(crate) profile: Option<String>,
+    /// The profile was named on purpose (flag or config file), not by AWS_PROFILE.
+    pub(crate) profile_explicit: bool,
+    /// Where the shared config and credentials files are.
+    pub(crate) files: AwsFiles,
+    pub(crate) regions: Regions,
+    pub(crate) endpoint_url: Option<String>,
+}
 
 /// Counts HTTP requests per (service, operation), retries included, so `-v`
 /// and the benchmark can show how many round trips a run really made.
@@ -93,7 +110,7 @@ impl Aws {
     /// undefined profile is an error before any request, and so are
     /// credentials the profile cannot give (an expired SSO session), with what
     /// to do about it.
-    pub async fn load(settings: &Settings) -> anyhow::Result<Self> {
+    pub(crate) async fn load(config: &AwsConfig) -> anyhow::Result<Self> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(RetryConfig::adaptive().with_max_attempts(5))
             .timeout_config(
@@ -105,10 +122,11 @@ impl Aws {
                     .build(),
             );
         let mut profile = None;
-        if let Some(p) = &settings.profile {
-            let files = crate::settings::check_profile(p, &|k| std::env::var(k).ok())?;
+        if let Some(p) = &config.profile {
+            config.files.check(p)?;
+            let files = config.files.clone();
             loader = loader.profile_name(p);
-            if settings.profile_explicit {
+            if config.profile_explicit {
                 let provider = ProfileFileCredentialsProvider::builder()
                     .profile_name(p)
                     .build();
@@ -116,12 +134,12 @@ impl Aws {
             }
             profile = Some((p, files));
         }
-        if let Some(u) = &settings.endpoint_url {
+        if let Some(u) = &config.endpoint_url {
             loader = loader.endpoint_url(u);
         }
         // With regions given, skip the default region chain: off EC2 its
         // instance-metadata probe only adds start-up latency.
-        if let crate::settings::Regions::Listed(r) = &settings.regions
+        if let Regions::Listed(r) = &config.regions
             && let Some(first) = r.first()
         {
             loader = loader.region(Region::new(first.clone()));
@@ -155,6 +173,78 @@ impl Aws {
     client!(elb, aws_sdk_elasticloadbalancing);
     client!(asg, aws_sdk_autoscaling);
     client!(cloudwatch, aws_sdk_cloudwatch);
+}
+
+/// The regions to scan, as the settings say.
+pub(crate) async fn resolve_regions(aws: &Aws, regions: &Regions) -> anyhow::Result<Vec<String>> {
+    match regions {
+        Regions::Listed(r) => Ok(r.clone()),
+        Regions::AwsDefault => aws
+            .default_region()
+            .map(|r| vec![r])
+            .ok_or_else(|| {
+                UsageError::new(
+                    "no region given and none configured",
+                    "pass --region us-east-1 (or --all-regions), set AWS_REGION, or add `regions` to the config file",
+                )
+                .into()
+            }),
+        Regions::All => {
+            let home = aws.default_region().unwrap_or_else(|| "us-east-1".to_string());
+            scan::enabled_regions(aws, &home).await.map_err(|e| {
+                anyhow::Error::new(HintedError::new(
+                    format!("cannot list the account's regions: {}", describe(&e)),
+                    hint_for(&e),
+                ))
+            })
+        }
+    }
+}
+
+/// A failed call in one line: where, which operation, the AWS code and message.
+pub(crate) fn describe(e: &ScanError) -> String {
+    let code = e
+        .code
+        .as_deref()
+        .map(|c| format!("{c}: "))
+        .unwrap_or_default();
+    format!(
+        "{} {}: {} failed: {code}{}",
+        e.region,
+        e.service,
+        e.operation.as_deref().unwrap_or("call"),
+        e.message
+    )
+}
+
+/// What the user can do about an AWS error, from its code and message.
+pub(crate) fn hint_for(e: &ScanError) -> &'static str {
+    let code = e.code.as_deref().unwrap_or("");
+    let msg = e.message.to_ascii_lowercase();
+    if msg.contains("sso token") || msg.contains("sso session") {
+        "the SSO session has expired or was never started: run `aws sso login` (with --profile NAME for a named profile), then try again"
+    } else if msg.contains("credential")
+        || matches!(
+            code,
+            "AuthFailure"
+                | "UnrecognizedClientException"
+                | "InvalidClientTokenId"
+                | "ExpiredToken"
+                | "SignatureDoesNotMatch"
+        )
+    {
+        "check your AWS credentials (`aws sts get-caller-identity`), or try `finops scan --demo`"
+    } else if code.contains("AccessDenied") || code == "UnauthorizedOperation" {
+        "the scan needs read-only permissions: see the IAM policy in the README"
+    } else if msg.contains("reach")
+        || msg.contains("connect")
+        || msg.contains("dns")
+        || msg.contains("timed out")
+    {
+        "check the network, or the --endpoint-url / AWS_ENDPOINT_URL you gave"
+    } else {
+        "run again with -vv for details"
+    }
 }
 
 /// One line and a hint for credentials a named profile could not give.

@@ -3,10 +3,10 @@
 
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
-use indicatif::ProgressBar;
 
 use super::{Aws, asg, ec2, elb, rds};
 use crate::inventory::{Inventory, Resource, ScanError, Service, Source, now_rfc3339};
+use crate::progress::Counter;
 
 type Task<'a> = BoxFuture<'a, Result<Vec<Resource>, ScanError>>;
 
@@ -29,18 +29,17 @@ fn tasks<'a>(aws: &'a Aws, region: &'a str, service: Service) -> Vec<Task<'a>> {
 
 /// Scan these regions and services. Failures of one region/service are
 /// recorded in `errors`; the rest of the scan carries on.
-pub async fn scan(
+pub(crate) async fn scan(
     aws: &Aws,
     regions: &[String],
     services: &[Service],
     concurrency: usize,
-    progress: &ProgressBar,
+    progress: &dyn Counter,
 ) -> Inventory {
     let all: Vec<Task> = regions
         .iter()
         .flat_map(|r| services.iter().flat_map(move |s| tasks(aws, r, *s)))
         .collect();
-    progress.set_length(all.len() as u64);
     let mut results = futures::stream::iter(all).buffer_unordered(concurrency.max(1));
     let mut resources = Vec::new();
     let mut errors = Vec::new();

@@ -14,6 +14,7 @@ pub fn script(shell: clap_complete::Shell) -> String {
 }
 
 pub fn run(args: CompletionsArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    printer.out(&script(args.shell))?;
+    let CompletionsArgs { shell } = args;
+    printer.out(&script(shell))?;
     Ok(ExitStatus::Success)
 }

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use crate::cli::OutputFormat;
 use crate::error::ExitStatus;
+use crate::output::Format as OutputFormat;
 use crate::output::Printer;
 use crate::settings::{Origin, Settings};
 

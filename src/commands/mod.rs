@@ -1,4 +1,6 @@
-//! One module per subcommand, each with one entry point.
+//! One module per subcommand, each with one entry point; what several of them
+//! share (where the resources come from, `--sync`) is here, never in another
+//! command.
 
 pub mod completions;
 pub mod config;
@@ -9,3 +11,136 @@ pub mod savings;
 pub mod scan;
 pub mod sync;
 pub mod watch;
+
+use std::path::PathBuf;
+
+use crate::analysis::Recommendation;
+use crate::analysis::metrics::Metrics;
+use crate::aws::{Aws, AwsCloud};
+use crate::cli::SyncTarget;
+use crate::cloud::Cloud;
+use crate::cloud::demo::Demo;
+use crate::cloud::snapshot::Snapshot;
+use crate::error::{ExitStatus, UsageError};
+use crate::output::Printer;
+use crate::pipeline::{self, Computed, RecommendOptions};
+use crate::pricing::fleet::ScanReport;
+use crate::settings::Settings;
+use crate::sync::BackendConfig;
+
+/// Where a command's resources come from (`--demo`, `--from FILE`, else AWS).
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    Demo,
+    Snapshot(PathBuf),
+    Aws,
+}
+
+impl Source {
+    pub(crate) fn of(demo: bool, from: Option<PathBuf>) -> Source {
+        match (demo, from) {
+            (true, _) => Source::Demo,
+            (false, Some(path)) => Source::Snapshot(path),
+            (false, None) => Source::Aws,
+        }
+    }
+}
+
+/// The one [`Cloud`] a run works with. `metrics`: utilization will be read,
+/// so a snapshot needs AWS behind it (a scan of a snapshot needs no AWS).
+pub(crate) async fn open_cloud(
+    source: &Source,
+    settings: &Settings,
+    metrics: bool,
+) -> anyhow::Result<Box<dyn Cloud>> {
+    Ok(match source {
+        Source::Demo => Box::new(Demo),
+        Source::Snapshot(path) => {
+            let behind: Option<Box<dyn Cloud>> = if metrics {
+                Some(Box::new(aws_cloud(settings).await?))
+            } else {
+                None
+            };
+            Box::new(Snapshot::open(path, behind)?)
+        }
+        Source::Aws => Box::new(aws_cloud(settings).await?),
+    })
+}
+
+/// AWS, loaded as the settings say.
+pub(crate) async fn aws_cloud(settings: &Settings) -> anyhow::Result<AwsCloud> {
+    Ok(AwsCloud {
+        aws: Aws::load(&settings.aws_config()).await?,
+        concurrency: settings.concurrency,
+        state_dir: settings.state_dir.clone(),
+    })
+}
+
+/// The backend to push to: the flags, else the environment and config file.
+pub(crate) fn backend_config(
+    target: &SyncTarget,
+    settings: &Settings,
+) -> Result<BackendConfig, UsageError> {
+    crate::sync::backend_config(
+        target.backend_url.as_deref(),
+        target.allow_insecure_http,
+        &settings.backend,
+        &|k| settings.backend_env(k),
+    )
+}
+
+/// The state directory, which sync needs for its outbox.
+pub(crate) fn state_dir(settings: &Settings) -> Result<PathBuf, UsageError> {
+    settings.state_dir.clone().ok_or_else(|| {
+        UsageError::new(
+            "no state directory",
+            "set FINOPS_STATE_DIR (or HOME / XDG_DATA_HOME) to where finops may keep its outbox",
+        )
+    })
+}
+
+/// What `--sync` pushes after a scan or a recommend run.
+pub(crate) struct Results<'a> {
+    pub(crate) report: &'a ScanReport,
+    pub(crate) recommendations: Option<&'a [Recommendation]>,
+    pub(crate) metrics: Option<&'a Metrics>,
+}
+
+/// Push a run's results (`scan --sync` / `recommend --sync`) through the
+/// outbox: the summary goes to stderr, stdout keeps the command's own output.
+pub(crate) async fn push_results(
+    results: Results<'_>,
+    target: &SyncTarget,
+    settings: &Settings,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    let cfg = backend_config(target, settings)?;
+    let dir = state_dir(settings)?;
+    let (records, unpriced) =
+        crate::sync::build_records(results.report, results.recommendations, results.metrics)?;
+    let (r, status) = crate::sync::push(&records, unpriced, false, &cfg, &dir, printer).await?;
+    printer.info(crate::output::sync::summary_line(&r));
+    Ok(status)
+}
+
+/// One recommend run from `source`, as watch's cycles and resize's path
+/// search need it: the cloud is opened for this run.
+pub(crate) async fn recommend_with(
+    source: &Source,
+    options: &RecommendOptions,
+    settings: &Settings,
+    printer: &Printer,
+) -> anyhow::Result<Computed> {
+    check_state_dir(settings)?;
+    let cloud = open_cloud(source, settings, true).await?;
+    pipeline::recommend(cloud.as_ref(), &settings.scope(), options, printer).await
+}
+
+/// The resize journal is read from the state directory: a file there is the
+/// user's mistake (exit 2), not a missing journal.
+pub(crate) fn check_state_dir(settings: &Settings) -> Result<(), UsageError> {
+    match settings.state_dir.as_deref() {
+        Some(dir) => crate::state::check_dir(dir),
+        None => Ok(()),
+    }
+}

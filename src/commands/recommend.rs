@@ -6,14 +6,13 @@ use std::time::Instant;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::analysis::{self, Coverage, Excluded, Insufficient, Recommendation, TagFilter};
-use crate::aws::{Aws, utilization};
-use crate::cli::{OutputFormat, RecommendArgs};
-use crate::commands::scan;
-use crate::error::{ExitStatus, UsageError};
-use crate::inventory::{ScanError, demo, now_rfc3339, snapshot};
-use crate::output::{self, Printer};
-use crate::pricing;
+use crate::analysis::{Coverage, Excluded, Insufficient, Recommendation};
+use crate::cli::{RecommendArgs, SyncFlags, SyncTarget};
+use crate::commands::{Results, Source, check_state_dir, open_cloud, push_results};
+use crate::error::ExitStatus;
+use crate::inventory::ScanError;
+use crate::output::{self, Format, Printer};
+use crate::pipeline::{self, RecommendOptions};
 use crate::settings::Settings;
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -87,11 +86,31 @@ pub fn totals(recs: &[Recommendation]) -> SavingsTotals {
     t
 }
 
-/// Everything a recommend run produces, for rendering or for sync.
-pub struct Computed {
-    pub scan: crate::pricing::fleet::ScanReport,
-    pub metrics: crate::analysis::metrics::Metrics,
-    pub report: RecommendReport,
+/// What `recommend` was asked to do, from its flags and the settings.
+struct RecommendSettings {
+    source: Source,
+    options: RecommendOptions,
+    fail_on_savings: Option<Decimal>,
+    sync: Option<SyncTarget>,
+}
+
+impl RecommendSettings {
+    fn resolve(args: RecommendArgs, settings: &Settings) -> anyhow::Result<RecommendSettings> {
+        let RecommendArgs {
+            demo,
+            from,
+            analysis,
+            fail_on_savings,
+            sync: SyncFlags { sync, target },
+        } = args;
+        check_state_dir(settings)?;
+        Ok(RecommendSettings {
+            source: Source::of(demo, from),
+            options: settings.recommend_options(analysis)?,
+            fail_on_savings,
+            sync: sync.then_some(target),
+        })
+    }
 }
 
 pub async fn run(
@@ -100,12 +119,19 @@ pub async fn run(
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
-    let c = compute(&args, settings, printer).await?;
+    let RecommendSettings {
+        source,
+        options,
+        fail_on_savings,
+        sync,
+    } = RecommendSettings::resolve(args, settings)?;
+    let cloud = open_cloud(&source, settings, true).await?;
+    let c = pipeline::recommend(cloud.as_ref(), &settings.scope(), &options, printer).await?;
     let out = &c.report;
     match printer.format {
-        OutputFormat::Json => printer.json(out)?,
-        OutputFormat::Csv => printer.out(&output::recommend::csv(out)?)?,
-        OutputFormat::Table => printer.out(&output::recommend::table(printer, out))?,
+        Format::Json => printer.json(out)?,
+        Format::Csv => printer.out(&output::recommend::csv(out)?)?,
+        Format::Table => printer.out(&output::recommend::table(printer, out))?,
     }
     printer.detail(
         1,
@@ -116,7 +142,7 @@ pub async fn run(
     } else {
         ExitStatus::Partial
     };
-    if let Some(gate) = args.fail_on_savings
+    if let Some(gate) = fail_on_savings
         && out.totals.monthly_savings_usd >= gate
     {
         printer.info(format!(
@@ -126,130 +152,17 @@ pub async fn run(
         ));
         status = ExitStatus::SavingsFound;
     }
-    if args.sync.sync {
-        let s = crate::commands::sync::push_results(
-            &c.scan,
-            Some(&out.recommendations),
-            Some(&c.metrics),
-            &args.sync.target,
-            false,
-            settings,
-            printer,
-        )
-        .await?;
+    if let Some(target) = &sync {
+        let results = Results {
+            report: &c.scan,
+            recommendations: Some(&out.recommendations),
+            metrics: Some(&c.metrics),
+        };
+        let s = push_results(results, target, settings, printer).await?;
         // Records left queued (6) matter more to a script than a partial scan.
         if s != ExitStatus::Success {
             status = s;
         }
     }
     Ok(status)
-}
-
-/// Inventory, metrics and findings, without rendering.
-pub async fn compute(
-    args: &RecommendArgs,
-    settings: &Settings,
-    printer: &Printer,
-) -> anyhow::Result<Computed> {
-    // The resize journal is read from the state directory: a file there is
-    // the user's mistake (exit 2), not a missing journal.
-    if let Some(dir) = settings.state_dir.as_deref() {
-        crate::state::check_dir(dir)?;
-    }
-    let mut filters: Vec<TagFilter> = Vec::new();
-    for s in args
-        .exclude_tags
-        .iter()
-        .chain(&settings.thresholds.exclude_tags)
-    {
-        filters.push(TagFilter::parse(s).ok_or_else(|| {
-            UsageError::new(
-                format!("invalid tag filter {s:?}"),
-                "use KEY=VALUE or KEY, e.g. --exclude-tag env=dev",
-            )
-        })?);
-    }
-    let period = i64::from(args.period);
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let end = now - now.rem_euclid(period);
-
-    let (inv, metrics, extras, fetch_errors) = if args.demo {
-        let mut inv = demo::inventory();
-        scan::narrow(&mut inv, settings);
-        let m = demo::metrics(&inv, args.lookback_days, period, end);
-        let e = demo::extras(&inv);
-        (inv, m, e, Vec::new())
-    } else {
-        let aws = Aws::load(settings).await?;
-        let mut inv = match &args.from {
-            Some(path) => {
-                let mut inv = snapshot::read(path)?;
-                scan::narrow(&mut inv, settings);
-                inv
-            }
-            None => scan::discover(&aws, settings, printer).await?,
-        };
-        let bar = printer.progress_bar(inv.regions.len() as u64, "reading metrics");
-        let c = utilization::collect(
-            &aws,
-            &inv,
-            args.lookback_days,
-            args.period as i32,
-            end,
-            settings.concurrency,
-            settings.state_dir.as_deref(),
-        )
-        .await;
-        bar.finish_and_clear();
-        for (region, n) in &c.queries {
-            printer.detail(
-                1,
-                format!(
-                    "metrics: {region}: {n} queries in {} GetMetricData batch(es) of up to {}",
-                    n.div_ceil(crate::aws::cloudwatch::MAX_QUERIES_PER_CALL),
-                    crate::aws::cloudwatch::MAX_QUERIES_PER_CALL
-                ),
-            );
-        }
-        scan::print_calls(&aws, printer);
-        let errors = std::mem::take(&mut inv.errors);
-        let mut all = errors;
-        all.extend(c.errors);
-        (inv, c.metrics, c.extras, all)
-    };
-    for e in &fetch_errors {
-        printer.warn(format!("{} ({})", scan::describe(e), scan::hint_for(e)));
-    }
-    let regions = inv.regions.clone();
-    let report = pricing::price_inventory(inv);
-    if let Some(n) = pricing::stale_notice_once(report.pricing.keys().copied()) {
-        printer.warn(n);
-    }
-    let outcome = analysis::analyse(&report, &metrics, &extras, &settings.thresholds, &filters);
-    let mut recs = outcome.recommendations;
-    if let Some(min) = args.min_savings {
-        // Unpriced findings have no figure to compare: they stay listed.
-        recs.retain(|r| r.monthly_savings_usd.is_none_or(|s| s >= min));
-    }
-    let totals = totals(&recs);
-    let report_out = RecommendReport {
-        schema_version: 1,
-        generated_at: now_rfc3339(),
-        lookback_days: args.lookback_days,
-        period_seconds: args.period,
-        regions,
-        pricing: report.pricing.clone(),
-        recommendations: recs,
-        totals,
-        insufficient_data: outcome.insufficient_data,
-        excluded: outcome.excluded,
-        coverage: outcome.coverage,
-        unpriced: report.unpriced.clone(),
-        errors: fetch_errors,
-    };
-    Ok(Computed {
-        scan: report,
-        metrics,
-        report: report_out,
-    })
 }

@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use serde_json::Value;
 
 use crate::aws::Aws;
-use crate::cli::{OutputFormat, RecommendArgs, ResizeArgs};
+use crate::cli::{OutputFormat, ResizeArgs};
 use crate::error::{ExitStatus, UsageError};
 use crate::output::Printer;
 use crate::resize::api::{Analysis, Sdk};
@@ -112,7 +112,7 @@ pub async fn run(
         )
         .into());
     }
-    let aws = Aws::load(settings).await?;
+    let aws = Aws::load(&settings.aws_config()).await?;
     let mut engine = Engine {
         apis: Sdk {
             aws: &aws,
@@ -132,7 +132,7 @@ pub async fn run(
         interrupts: None,
     };
     let result = drive(&mut engine, mode, &aws, settings, printer).await;
-    crate::commands::scan::print_calls(&aws, printer);
+    crate::pipeline::print_calls(Some(aws.calls.snapshot()), printer);
     result
 }
 
@@ -145,7 +145,7 @@ async fn drive(
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
     if !settings.resize.allowed_accounts.is_empty() {
-        let regions = crate::commands::scan::resolve_regions(aws, settings).await;
+        let regions = crate::aws::resolve_regions(aws, &settings.regions).await;
         if let Some(first) = regions.ok().and_then(|r| r.into_iter().next()) {
             use crate::resize::api::Apis as _;
             engine.account = engine.apis.account(&first).await;
@@ -154,7 +154,7 @@ async fn drive(
     let done = match mode {
         Mode::Recover => engine.recover().await?,
         Mode::Single(id) => {
-            let regions = crate::commands::scan::resolve_regions(aws, settings).await?;
+            let regions = crate::aws::resolve_regions(aws, &settings.regions).await?;
             engine.single(&id, &regions).await?
         }
         Mode::Batch(file) => {
@@ -201,17 +201,10 @@ async fn analyse_all(
     settings: &Settings,
     printer: &Printer,
 ) -> anyhow::Result<Value> {
-    let args = RecommendArgs {
-        demo: false,
-        from: None,
-        lookback_days,
-        period: 3600,
-        exclude_tags: vec![],
-        min_savings: None,
-        fail_on_savings: None,
-        sync: Default::default(),
-    };
-    let c = crate::commands::recommend::compute(&args, settings, printer).await?;
+    let options = settings.default_recommend_options(lookback_days)?;
+    let c =
+        crate::commands::recommend_with(&crate::commands::Source::Aws, &options, settings, printer)
+            .await?;
     Ok(serde_json::to_value(&c.report)?)
 }
 

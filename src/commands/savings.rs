@@ -3,8 +3,8 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::cli::OutputFormat;
 use crate::error::{ExitStatus, UsageError};
+use crate::output::Format as OutputFormat;
 use crate::output::{self, Printer};
 use crate::settings::Settings;
 use crate::state::savings::{Saving, Savings};

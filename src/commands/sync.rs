@@ -9,55 +9,17 @@ use serde_json::Value;
 
 use crate::analysis::Recommendation;
 use crate::analysis::metrics::Metrics;
-use crate::cli::{OutputFormat, RecommendArgs, SyncArgs, SyncTarget};
-use crate::commands::{recommend, scan};
-use crate::error::{ExitStatus, UsageError};
-use crate::output::{Printer, right};
+use crate::cli::{SyncArgs, SyncTarget};
+use crate::commands::{Source, backend_config as config, open_cloud, state_dir};
+use crate::error::ExitStatus;
+use crate::output::{Format as OutputFormat, Printer, right};
+use crate::pipeline;
 use crate::pricing::{self, fleet::ScanReport};
 use crate::settings::Settings;
-use crate::state::outbox::Outbox;
 use crate::sync::{self, BackendConfig, SyncReport};
 
-fn env(k: &str) -> Option<String> {
-    std::env::var(k).ok()
-}
-
-fn config(target: &SyncTarget, settings: &Settings) -> Result<BackendConfig, UsageError> {
-    sync::backend_config(
-        target.backend_url.as_deref(),
-        target.allow_insecure_http,
-        &settings.backend,
-        &env,
-    )
-}
-
-fn state_dir(settings: &Settings) -> Result<std::path::PathBuf, UsageError> {
-    settings.state_dir.clone().ok_or_else(|| {
-        UsageError::new(
-            "no state directory",
-            "set FINOPS_STATE_DIR (or HOME / XDG_DATA_HOME) to where finops may keep its outbox",
-        )
-    })
-}
-
-/// Push a scan's results (shorthand of `scan --sync` / `recommend --sync`):
-/// the summary goes to stderr, stdout keeps the command's own output.
-pub async fn push_results(
-    report: &ScanReport,
-    recs: Option<&[Recommendation]>,
-    metrics: Option<&Metrics>,
-    target: &SyncTarget,
-    full: bool,
-    settings: &Settings,
-    printer: &Printer,
-) -> anyhow::Result<ExitStatus> {
-    let cfg = config(target, settings)?;
-    let dir = state_dir(settings)?;
-    let (records, unpriced) = sync::build_records(report, recs, metrics)?;
-    let (r, status) = sync::push(&records, unpriced, full, &cfg, &dir, printer).await?;
-    printer.info(crate::output::sync::summary_line(&r));
-    Ok(status)
-}
+mod outbox;
+use outbox::{requeue_dead, status};
 
 #[derive(Serialize)]
 struct Health {
@@ -116,119 +78,6 @@ async fn check(cfg: &BackendConfig, printer: &Printer) -> anyhow::Result<ExitSta
 }
 
 #[derive(Serialize)]
-struct Status {
-    outbox: String,
-    endpoints: BTreeMap<String, crate::state::outbox::Counts>,
-    dead_letters: Vec<DeadLetter>,
-}
-
-#[derive(Serialize)]
-struct DeadLetter {
-    endpoint: String,
-    record: String,
-    error: String,
-}
-
-fn status(settings: &Settings, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let path = sync::outbox_path(&state_dir(settings)?);
-    let outbox = Outbox::open(&path)?;
-    let token = sync::backend_token(&settings.backend, &env).map(|(t, _)| t);
-    let secrets: Vec<&str> = token.as_deref().into_iter().collect();
-    let s = Status {
-        outbox: path.display().to_string(),
-        endpoints: outbox.counts()?,
-        dead_letters: outbox
-            .dead_letters(20)?
-            .into_iter()
-            .map(|(endpoint, record, error)| DeadLetter {
-                endpoint,
-                record,
-                // Rows stored before errors were redacted may hold secrets.
-                error: crate::urls::redact(&error, &secrets),
-            })
-            .collect(),
-    };
-    match printer.format {
-        OutputFormat::Json => printer.json(&s)?,
-        _ => {
-            let mut t = printer.table();
-            t.set_header(vec!["ENDPOINT", "QUEUED", "DELIVERED", "DEAD-LETTERED"]);
-            for (ep, c) in &s.endpoints {
-                t.add_row(vec![
-                    comfy_table::Cell::new(ep),
-                    right(c.queued.to_string()),
-                    right(c.delivered.to_string()),
-                    right(c.dead.to_string()),
-                ]);
-            }
-            let mut text = format!("outbox: {}\n{t}\n", s.outbox);
-            if !s.dead_letters.is_empty() {
-                text.push_str(
-                    "\nDead letters (the backend rejected these records; not sent again until requeued):\n",
-                );
-                for d in &s.dead_letters {
-                    text.push_str(&format!("  {} {}: {}\n", d.endpoint, d.record, d.error));
-                }
-                text.push_str(
-                    "`finops sync --requeue-dead [--endpoint PATH]` queues them again for the next sync.\n",
-                );
-            }
-            printer.out(&text)?;
-        }
-    }
-    Ok(ExitStatus::Success)
-}
-
-#[derive(Serialize)]
-struct Requeued {
-    outbox: String,
-    endpoint: Option<String>,
-    requeued: usize,
-}
-
-/// `sync --requeue-dead`: dead letters back to the queue, for the next sync.
-async fn requeue_dead(
-    args: &SyncArgs,
-    settings: &Settings,
-    printer: &Printer,
-) -> anyhow::Result<ExitStatus> {
-    if let Some(ep) = &args.endpoint
-        && !sync::contract::ENDPOINTS.contains(&ep.as_str())
-    {
-        return Err(UsageError::new(
-            format!("{ep:?} is not a backend endpoint"),
-            format!("use one of {}", sync::contract::ENDPOINTS.join(", ")),
-        )
-        .into());
-    }
-    let dir = state_dir(settings)?;
-    let wait = settings
-        .backend
-        .lock_wait_secs
-        .map_or(60, |s| s.min(sync::MAX_LOCK_WAIT_SECS));
-    let _lock = sync::lock(&dir, std::time::Duration::from_secs(wait), printer).await?;
-    let path = sync::outbox_path(&dir);
-    let outbox = Outbox::open(&path)?;
-    let r = Requeued {
-        outbox: path.display().to_string(),
-        requeued: outbox.requeue_dead(args.endpoint.as_deref())?,
-        endpoint: args.endpoint.clone(),
-    };
-    match printer.format {
-        OutputFormat::Json => printer.json(&r)?,
-        _ => printer.out(&format!(
-            "requeued {} dead letter(s){}; the next `finops sync` sends them\n",
-            r.requeued,
-            r.endpoint
-                .as_deref()
-                .map(|e| format!(" for {e}"))
-                .unwrap_or_default()
-        ))?,
-    }
-    Ok(ExitStatus::Success)
-}
-
-#[derive(Serialize)]
 struct DryRun {
     records: usize,
     unpriced_skipped: usize,
@@ -236,47 +85,96 @@ struct DryRun {
     payloads: BTreeMap<&'static str, Vec<Value>>,
 }
 
+/// What `sync` was asked to do, from its flags: one mode.
+enum Mode {
+    /// `--status`: the outbox's counts and dead letters.
+    Status,
+    /// `--requeue-dead [--endpoint PATH]`.
+    RequeueDead { endpoint: Option<String> },
+    /// `--check`: is the backend reachable?
+    Check(SyncTarget),
+    /// Gather results and push them (or, with `--dry-run`, show them).
+    Push(Push),
+}
+
+struct Push {
+    source: Source,
+    with_recommendations: bool,
+    dry_run: bool,
+    full: bool,
+    target: SyncTarget,
+}
+
+impl Mode {
+    fn resolve(args: SyncArgs) -> Mode {
+        let SyncArgs {
+            demo,
+            from,
+            with_recommendations,
+            dry_run,
+            check,
+            status,
+            full,
+            requeue_dead,
+            endpoint,
+            target,
+        } = args;
+        if status {
+            Mode::Status
+        } else if requeue_dead {
+            Mode::RequeueDead { endpoint }
+        } else if check {
+            Mode::Check(target)
+        } else {
+            Mode::Push(Push {
+                source: Source::of(demo, from),
+                with_recommendations,
+                dry_run,
+                full,
+                target,
+            })
+        }
+    }
+}
+
 pub async fn run(
     args: SyncArgs,
     settings: &Settings,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    if args.status {
-        return status(settings, printer);
+    match Mode::resolve(args) {
+        Mode::Status => status(settings, printer),
+        Mode::RequeueDead { endpoint } => requeue_dead(endpoint, settings, printer).await,
+        Mode::Check(target) => check(&config(&target, settings)?, printer).await,
+        Mode::Push(p) => push(p, settings, printer).await,
     }
-    if args.requeue_dead {
-        return requeue_dead(&args, settings, printer).await;
-    }
-    if args.check {
-        return check(&config(&args.target, settings)?, printer).await;
-    }
+}
+
+/// A scan's (and recommend's) priced inventory, findings and metrics.
+type Gathered = (ScanReport, Option<Vec<Recommendation>>, Option<Metrics>);
+
+async fn gather(p: &Push, settings: &Settings, printer: &Printer) -> anyhow::Result<Gathered> {
+    Ok(if p.with_recommendations {
+        crate::commands::check_state_dir(settings)?;
+        // recommend's default lookback: sync has no analysis flags.
+        let options = settings.default_recommend_options(14)?;
+        let c = crate::commands::recommend_with(&p.source, &options, settings, printer).await?;
+        (c.scan, Some(c.report.recommendations), Some(c.metrics))
+    } else {
+        let cloud = open_cloud(&p.source, settings, false).await?;
+        let inv = pipeline::scan(cloud.as_ref(), &settings.scope(), printer).await?;
+        (pricing::price_inventory(inv), None, None)
+    })
+}
+
+async fn push(p: Push, settings: &Settings, printer: &Printer) -> anyhow::Result<ExitStatus> {
     // Fail on a bad backend before any AWS work (the dry run needs none).
-    let cfg = if args.dry_run {
+    let cfg = if p.dry_run {
         None
     } else {
-        Some(config(&args.target, settings)?)
+        Some(config(&p.target, settings)?)
     };
-    let gathered: anyhow::Result<_> = async {
-        Ok(if args.with_recommendations {
-            let rargs = RecommendArgs {
-                demo: args.demo,
-                from: args.from.clone(),
-                lookback_days: 14,
-                period: 3600,
-                exclude_tags: Vec::new(),
-                min_savings: None,
-                fail_on_savings: None,
-                sync: Default::default(),
-            };
-            let c = recommend::compute(&rargs, settings, printer).await?;
-            (c.scan, Some(c.report.recommendations), Some(c.metrics))
-        } else {
-            let inv = scan::collect(args.demo, args.from.as_deref(), settings, printer).await?;
-            (pricing::price_inventory(inv), None, None)
-        })
-    }
-    .await;
-    let (report, recs, metrics) = match gathered {
+    let (report, recs, metrics) = match gather(&p, settings, printer).await {
         Ok(g) => g,
         Err(e) => {
             // The scan failed, but what earlier runs left queued still goes.
@@ -291,51 +189,60 @@ pub async fn run(
     };
     let partial = !report.errors.is_empty();
     let (records, unpriced) = sync::build_records(&report, recs.as_deref(), metrics.as_ref())?;
-
-    if args.dry_run {
-        let mut d = DryRun {
-            records: records.len(),
-            unpriced_skipped: unpriced,
-            counts: BTreeMap::new(),
-            payloads: BTreeMap::new(),
-        };
-        for r in &records {
-            *d.counts.entry(r.endpoint).or_default() += 1;
-            d.payloads
-                .entry(r.endpoint)
-                .or_default()
-                .push(r.body.clone());
-        }
-        match printer.format {
-            OutputFormat::Json => printer.json(&d)?,
-            _ => {
-                let mut t = printer.table();
-                t.set_header(vec!["ENDPOINT", "RECORDS"]);
-                for (ep, n) in &d.counts {
-                    t.add_row(vec![comfy_table::Cell::new(ep), right(n.to_string())]);
-                }
-                printer.out(&format!(
-                    "dry run: {} valid record(s) would be sent; nothing was sent or queued\n{t}\n{}",
-                    d.records,
-                    if unpriced > 0 {
-                        format!("{unpriced} unpriced resource(s) are not sent (the contract needs costs).\n")
-                    } else {
-                        String::new()
-                    }
-                ))?;
-            }
-        }
+    let Some(cfg) = cfg else {
+        dry_run(&records, unpriced, printer)?;
         return Ok(ExitStatus::Success);
-    }
-
-    let cfg = cfg.expect("resolved above when not a dry run");
+    };
     let dir = state_dir(settings)?;
-    let (r, status) = sync::push(&records, unpriced, args.full, &cfg, &dir, printer).await?;
+    let (r, status) = sync::push(&records, unpriced, p.full, &cfg, &dir, printer).await?;
     render(printer, &r)?;
     Ok(match status {
         ExitStatus::Success if partial => ExitStatus::Partial,
         s => s,
     })
+}
+
+/// `--dry-run`: what would be sent, sending and queueing nothing.
+fn dry_run(
+    records: &[sync::contract::Record],
+    unpriced: usize,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let mut d = DryRun {
+        records: records.len(),
+        unpriced_skipped: unpriced,
+        counts: BTreeMap::new(),
+        payloads: BTreeMap::new(),
+    };
+    for r in records {
+        *d.counts.entry(r.endpoint).or_default() += 1;
+        d.payloads
+            .entry(r.endpoint)
+            .or_default()
+            .push(r.body.clone());
+    }
+    match printer.format {
+        OutputFormat::Json => printer.json(&d)?,
+        _ => {
+            let mut t = printer.table();
+            t.set_header(vec!["ENDPOINT", "RECORDS"]);
+            for (ep, n) in &d.counts {
+                t.add_row(vec![comfy_table::Cell::new(ep), right(n.to_string())]);
+            }
+            printer.out(&format!(
+                "dry run: {} valid record(s) would be sent; nothing was sent or queued\n{t}\n{}",
+                d.records,
+                if unpriced > 0 {
+                    format!(
+                        "{unpriced} unpriced resource(s) are not sent (the contract needs costs).\n"
+                    )
+                } else {
+                    String::new()
+                }
+            ))?;
+        }
+    }
+    Ok(())
 }
 
 fn render(printer: &Printer, r: &SyncReport) -> anyhow::Result<()> {

@@ -4,22 +4,20 @@
 //! systemd or cron: a lock per state directory, history that survives
 //! restarts, failures retried next cycle, SIGTERM/SIGINT honoured promptly.
 
-use crate::analysis::TagFilter;
-use crate::cli::{OutputFormat, RecommendArgs, SyncFlags, SyncTarget, WatchArgs};
-use crate::commands::recommend;
+use crate::cli::{SyncFlags, SyncTarget, WatchArgs};
+use crate::commands::{Source, recommend_with};
 use crate::error::{ExitStatus, UsageError};
-use crate::output::Printer;
+use crate::output::{Format, Printer};
+use crate::pipeline::RecommendOptions;
 use crate::settings::Settings;
 use crate::sync;
 use crate::watch::{self as w, Findings, Interrupt, Plan, Runner};
 
-/// What each cycle's recommendation looks at: the recommend flags watch shares.
+/// What each cycle's recommendation looks at: where from, and the recommend
+/// flags watch shares.
 struct Analysis {
-    demo: bool,
-    lookback_days: u32,
-    period: u32,
-    exclude_tags: Vec<String>,
-    min_savings: Option<rust_decimal::Decimal>,
+    source: Source,
+    options: RecommendOptions,
 }
 
 /// The watcher's plan and its recommendation's flags, from the command line
@@ -32,10 +30,7 @@ fn resolve(args: WatchArgs, settings: &Settings) -> Result<(Plan, Analysis), Usa
         metrics_file,
         max_consecutive_failures,
         demo,
-        lookback_days,
-        period,
-        exclude_tags,
-        min_savings,
+        analysis,
         sync:
             SyncFlags {
                 sync: push,
@@ -46,7 +41,7 @@ fn resolve(args: WatchArgs, settings: &Settings) -> Result<(Plan, Analysis), Usa
                     },
             },
     } = args;
-    if settings.output == OutputFormat::Csv {
+    if settings.output == Format::Csv {
         return Err(UsageError::new(
             "watch prints events, not CSV",
             "use --output table (a line per event) or --output json (JSON Lines)",
@@ -56,14 +51,7 @@ fn resolve(args: WatchArgs, settings: &Settings) -> Result<(Plan, Analysis), Usa
         Some(s) => w::parse_interval(s, settings.watch.min_interval)?,
         None => settings.watch.interval,
     };
-    for s in exclude_tags.iter().chain(&settings.thresholds.exclude_tags) {
-        TagFilter::parse(s).ok_or_else(|| {
-            UsageError::new(
-                format!("invalid tag filter {s:?}"),
-                "use KEY=VALUE or KEY, e.g. --exclude-tag env=dev",
-            )
-        })?;
-    }
+    let options = settings.recommend_options(analysis)?;
     if let Some(p) = &metrics_file {
         let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
         if p.is_dir() || dir.is_some_and(|d| !d.is_dir()) {
@@ -78,7 +66,7 @@ fn resolve(args: WatchArgs, settings: &Settings) -> Result<(Plan, Analysis), Usa
             backend_url.as_deref(),
             allow_insecure_http,
             &settings.backend,
-            &|k| std::env::var(k).ok(),
+            &|k| settings.backend_env(k),
         )?)
     } else {
         None
@@ -104,11 +92,8 @@ fn resolve(args: WatchArgs, settings: &Settings) -> Result<(Plan, Analysis), Usa
         retention_days: settings.watch.retention_days,
     };
     let analysis = Analysis {
-        demo,
-        lookback_days,
-        period,
-        exclude_tags,
-        min_savings,
+        source: Source::of(demo, None),
+        options,
     };
     Ok((plan, analysis))
 }
@@ -132,17 +117,7 @@ async fn findings(
     settings: &Settings,
     printer: &Printer,
 ) -> anyhow::Result<Findings> {
-    let args = RecommendArgs {
-        demo: a.demo,
-        from: None,
-        lookback_days: a.lookback_days,
-        period: a.period,
-        exclude_tags: a.exclude_tags.clone(),
-        min_savings: a.min_savings,
-        fail_on_savings: None,
-        sync: Default::default(),
-    };
-    let c = recommend::compute(&args, settings, printer).await?;
+    let c = recommend_with(&a.source, &a.options, settings, printer).await?;
     Ok(Findings {
         scan: c.scan,
         metrics: c.metrics,

@@ -1,10 +1,7 @@
 //! The inventory model: what was found, where, in what state; no prices.
 //!
-//! Sources produce an [`Inventory`]: AWS discovery (`crate::aws`), a saved
-//! snapshot file ([`snapshot`]) or the bundled demo fleet ([`demo`]).
-
-pub mod demo;
-pub mod snapshot;
+//! Every `crate::cloud::Cloud` produces an [`Inventory`]: AWS discovery, a
+//! saved snapshot file or the bundled demo fleet.
 
 use std::collections::BTreeMap;
 

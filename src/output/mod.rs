@@ -16,12 +16,32 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
-use crate::cli::OutputFormat;
 use crate::error::{self, ExitStatus};
+
+/// How results are written: chosen once per run (`--output`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Csv => "csv",
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Printer {
-    pub format: OutputFormat,
+    pub format: Format,
     quiet: bool,
     verbose: u8,
     progress: bool,
@@ -50,7 +70,7 @@ fn terminal_width() -> usize {
 /// How the user asked output to look (from the resolved settings).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Style {
-    pub(crate) format: OutputFormat,
+    pub(crate) format: Format,
     pub(crate) quiet: bool,
     pub(crate) verbose: u8,
     /// Progress bars wanted (they are drawn only on a terminal, for tables).
@@ -74,7 +94,7 @@ impl Printer {
             format,
             quiet,
             verbose,
-            progress: progress && !quiet && stderr_tty && format == OutputFormat::Table,
+            progress: progress && !quiet && stderr_tty && format == Format::Table,
             stdout_tty,
             width: (stdout_tty && !wide).then(terminal_width),
         }
@@ -83,7 +103,7 @@ impl Printer {
     /// A printer for commands that need no settings (completions).
     pub fn plain() -> Self {
         Printer {
-            format: OutputFormat::Table,
+            format: Format::Table,
             quiet: false,
             verbose: 0,
             progress: false,
@@ -105,7 +125,7 @@ impl Printer {
     pub fn out(&self, text: &str) -> std::io::Result<()> {
         // Tables and text (and CSV on a terminal) lose any escape sequences
         // from names, tags and server messages; CSV to a file keeps its data.
-        let text = if matches!(self.format, OutputFormat::Csv) && !self.stdout_tty {
+        let text = if matches!(self.format, Format::Csv) && !self.stdout_tty {
             std::borrow::Cow::Borrowed(text)
         } else {
             safe::text(text)

@@ -1,7 +1,7 @@
 //! `finops resize`'s tables and report: the plan, the dry-run checks, and
 //! the run's outcome as text or JSON.
 
-use crate::cli::OutputFormat;
+use super::Format;
 use crate::output::Printer;
 use std::sync::Mutex;
 
@@ -17,7 +17,7 @@ fn money(v: Option<rust_decimal::Decimal>) -> String {
 impl View for Printer {
     /// The plan as a table (table output only).
     fn show_plan(&self, plan: &Plan) -> anyhow::Result<()> {
-        if self.format == OutputFormat::Table {
+        if self.format == Format::Table {
             self.out(&plan_table(self, plan))?;
         }
         Ok(())
@@ -25,7 +25,7 @@ impl View for Printer {
 
     /// The dry-run checks as a table (table output only).
     fn show_checks(&self, checks: &[Check]) -> anyhow::Result<()> {
-        if self.format == OutputFormat::Table {
+        if self.format == Format::Table {
             self.out(&checks_table(self, checks))?;
         }
         Ok(())
@@ -107,7 +107,7 @@ impl Drop for Steps<'_> {
 
 /// The report: JSON, or the lines a table run ends with.
 fn render(p: &Printer, report: &ResizeReport) -> anyhow::Result<()> {
-    if p.format == OutputFormat::Json {
+    if p.format == Format::Json {
         return p.json(report);
     }
     let changes = &report.changes;

@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use super::{OutputFormat, Printer, usd};
+use super::{Format, Printer, usd};
 use crate::sync::SyncReport;
 use crate::watch::Sink;
 use crate::watch::events::{Event, Subject, What};
@@ -11,7 +11,7 @@ use crate::watch::events::{Event, Subject, What};
 impl Sink for Printer {
     fn event(&self, e: &Event) -> anyhow::Result<()> {
         match self.format {
-            OutputFormat::Json => self.out(&serde_json::to_string(e)?)?,
+            Format::Json => self.out(&serde_json::to_string(e)?)?,
             _ => self.out(&human(e))?,
         }
         Ok(())

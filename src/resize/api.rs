@@ -206,7 +206,7 @@ async fn analyse_one(
         return Err(HintedError::new(
             format!(
                 "cannot read {id}'s utilization: {}",
-                crate::commands::scan::describe(e)
+                crate::aws::describe(e)
             ),
             "give --to TARGET to choose the target yourself",
         )

@@ -298,7 +298,7 @@ pub fn recommendation_record(r: &Recommendation) -> Option<Record> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::demo;
+    use crate::cloud::demo;
     use crate::pricing::price_inventory;
 
     #[test]

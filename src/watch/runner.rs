@@ -694,7 +694,7 @@ mod tests {
 
     fn demo() -> Findings {
         Findings {
-            scan: crate::pricing::price_inventory(crate::inventory::demo::inventory()),
+            scan: crate::pricing::price_inventory(crate::cloud::demo::inventory()),
             metrics: Metrics::new(3600, 0, 14),
             recommendations: Vec::new(),
             errors: Vec::new(),

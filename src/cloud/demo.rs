@@ -6,13 +6,62 @@
 
 use std::collections::BTreeMap;
 
+use futures::FutureExt as _;
+use futures::future::LocalBoxFuture;
+
+use super::{CallCounts, Cloud, Scope, Utilization, Window};
 use crate::analysis::metrics::{Metric, Metrics, Point};
 use crate::analysis::{Address, Extras, Targets};
-
-use super::{
+use crate::inventory::{
     AsgMember, AutoScalingGroup, Details, EbsVolume, Ec2Instance, Inventory, LoadBalancer,
     RdsInstance, Resource, SCHEMA_VERSION, Source,
 };
+use crate::progress::Progress;
+
+/// The demo fleet as a [`Cloud`]: its inventory, narrowed to the scope, and
+/// usage series drawn from each resource's profile. It makes no requests.
+pub(crate) struct Demo;
+
+impl Cloud for Demo {
+    fn discover<'a>(
+        &'a self,
+        scope: &'a Scope,
+        _progress: &'a dyn Progress,
+    ) -> LocalBoxFuture<'a, anyhow::Result<Inventory>> {
+        async move {
+            let mut inv = inventory();
+            scope.narrow(&mut inv);
+            Ok(inv)
+        }
+        .boxed_local()
+    }
+
+    fn utilization<'a>(
+        &'a self,
+        inv: &'a Inventory,
+        window: Window,
+        _progress: &'a dyn Progress,
+    ) -> LocalBoxFuture<'a, Utilization> {
+        async move {
+            Utilization {
+                metrics: metrics(
+                    inv,
+                    window.lookback_days,
+                    i64::from(window.period),
+                    window.end,
+                ),
+                extras: extras(inv),
+                errors: Vec::new(),
+                queries: Vec::new(),
+            }
+        }
+        .boxed_local()
+    }
+
+    fn calls(&self) -> Option<CallCounts> {
+        None
+    }
+}
 
 /// What the demo resource's metrics look like over the lookback window.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,6 +91,49 @@ fn tags(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// An instance of the demo fleet (with a gp3 root volume).
+struct Vm<'a> {
+    region: &'a str,
+    az: &'a str,
+    name: &'a str,
+    itype: &'a str,
+    state: &'a str,
+    root_gib: i64,
+}
+
+/// A volume of the demo fleet.
+struct Disk<'a> {
+    region: &'a str,
+    az: &'a str,
+    name: &'a str,
+    vtype: &'a str,
+    size: i64,
+    attached: Option<&'a str>,
+    iops: Option<i64>,
+    throughput: Option<i64>,
+}
+
+/// A database of the demo fleet.
+struct Db<'a> {
+    region: &'a str,
+    id: &'a str,
+    engine: &'a str,
+    class: &'a str,
+    multi_az: bool,
+    storage: &'a str,
+    gib: i64,
+}
+
+/// An Auto Scaling group of the demo fleet, with its members (instance id, zone).
+struct Group<'a> {
+    region: &'a str,
+    name: &'a str,
+    itype: &'a str,
+    min: i64,
+    max: i64,
+    members: &'a [(String, &'a str)],
+}
+
 struct Fleet {
     resources: Vec<Resource>,
     usage: BTreeMap<String, Usage>,
@@ -54,18 +146,15 @@ impl Fleet {
         format!("{prefix}-0d3m0{:012x}", self.next)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn instance(
-        &mut self,
-        region: &str,
-        az: &str,
-        name: &str,
-        itype: &str,
-        state: &str,
-        root_gib: i64,
-        extra: impl FnOnce(&mut Ec2Instance),
-        u: Usage,
-    ) -> String {
+    fn instance(&mut self, vm: Vm, extra: impl FnOnce(&mut Ec2Instance), u: Usage) -> String {
+        let Vm {
+            region,
+            az,
+            name,
+            itype,
+            state,
+            root_gib,
+        } = vm;
         let id = self.id("i");
         let vol = self.id("vol");
         let mut details = Ec2Instance {
@@ -100,32 +189,32 @@ impl Fleet {
         });
         self.usage.insert(id.clone(), u);
         self.volume(
-            region,
-            az,
-            &format!("{name}-root"),
-            "gp3",
-            root_gib,
-            Some(&id),
-            None,
-            None,
+            Disk {
+                region,
+                az,
+                name: &format!("{name}-root"),
+                vtype: "gp3",
+                size: root_gib,
+                attached: Some(&id),
+                iops: None,
+                throughput: None,
+            },
             usage(0.0, 0.0, 50_000.0, 0.0),
         );
         id
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn volume(
-        &mut self,
-        region: &str,
-        az: &str,
-        name: &str,
-        vtype: &str,
-        size: i64,
-        attached: Option<&str>,
-        iops: Option<i64>,
-        throughput: Option<i64>,
-        u: Usage,
-    ) -> String {
+    fn volume(&mut self, disk: Disk, u: Usage) -> String {
+        let Disk {
+            region,
+            az,
+            name,
+            vtype,
+            size,
+            attached,
+            iops,
+            throughput,
+        } = disk;
         let id = self.id("vol");
         let (iops, throughput) = match vtype {
             "gp3" => (iops.or(Some(3000)), throughput.or(Some(125))),
@@ -159,18 +248,16 @@ impl Fleet {
         id
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn database(
-        &mut self,
-        region: &str,
-        id: &str,
-        engine: &str,
-        class: &str,
-        multi_az: bool,
-        storage: &str,
-        gib: i64,
-        u: Usage,
-    ) {
+    fn database(&mut self, db: Db, u: Usage) {
+        let Db {
+            region,
+            id,
+            engine,
+            class,
+            multi_az,
+            storage,
+            gib,
+        } = db;
         self.resources.push(Resource {
             id: id.into(),
             region: region.into(),
@@ -238,17 +325,15 @@ impl Fleet {
         self.usage.insert(id, u);
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn asg(
-        &mut self,
-        region: &str,
-        name: &str,
-        itype: &str,
-        min: i64,
-        max: i64,
-        members: &[(String, &str)],
-        u: Usage,
-    ) {
+    fn asg(&mut self, group: Group, u: Usage) {
+        let Group {
+            region,
+            name,
+            itype,
+            min,
+            max,
+            members,
+        } = group;
         self.resources.push(Resource {
             id: name.into(),
             region: region.into(),
@@ -293,272 +378,324 @@ fn build() -> Fleet {
     let r = "us-east-1";
     let in_asg = |g: &'static str| move |d: &mut Ec2Instance| d.auto_scaling_group = Some(g.into());
     let w1 = f.instance(
-        r,
-        "us-east-1a",
-        "web-1",
-        "m5.large",
-        "running",
-        30,
+        Vm {
+            region: r,
+            az: "us-east-1a",
+            name: "web-1",
+            itype: "m5.large",
+            state: "running",
+            root_gib: 30,
+        },
         in_asg("web-asg"),
         usage(14.0, 31.0, 30_000.0, 0.0),
     );
     let w2 = f.instance(
-        r,
-        "us-east-1b",
-        "web-2",
-        "m5.large",
-        "running",
-        30,
+        Vm {
+            region: r,
+            az: "us-east-1b",
+            name: "web-2",
+            itype: "m5.large",
+            state: "running",
+            root_gib: 30,
+        },
         in_asg("web-asg"),
         usage(13.0, 29.0, 30_000.0, 0.0),
     );
     let w3 = f.instance(
-        r,
-        "us-east-1c",
-        "web-3",
-        "m5.large",
-        "running",
-        30,
+        Vm {
+            region: r,
+            az: "us-east-1c",
+            name: "web-3",
+            itype: "m5.large",
+            state: "running",
+            root_gib: 30,
+        },
         in_asg("web-asg"),
         usage(12.0, 28.0, 30_000.0, 0.0),
     );
     f.asg(
-        r,
-        "web-asg",
-        "m5.large",
-        2,
-        6,
-        &[(w1, "us-east-1a"), (w2, "us-east-1b"), (w3, "us-east-1c")],
+        Group {
+            region: r,
+            name: "web-asg",
+            itype: "m5.large",
+            min: 2,
+            max: 6,
+            members: &[(w1, "us-east-1a"), (w2, "us-east-1b"), (w3, "us-east-1c")],
+        },
         usage(13.0, 30.0, 0.0, 0.0),
     );
     let api = f.instance(
-        r,
-        "us-east-1a",
-        "api-1",
-        "m5.2xlarge",
-        "running",
-        50,
+        Vm {
+            region: r,
+            az: "us-east-1a",
+            name: "api-1",
+            itype: "m5.2xlarge",
+            state: "running",
+            root_gib: 50,
+        },
         |_| {},
         usage(8.0, 14.0, 20_000.0, 0.0),
     );
     f.instance(
-        r,
-        "us-east-1b",
-        "dev-sandbox",
-        "m5.xlarge",
-        "running",
-        50,
+        Vm {
+            region: r,
+            az: "us-east-1b",
+            name: "dev-sandbox",
+            itype: "m5.xlarge",
+            state: "running",
+            root_gib: 50,
+        },
         |_| {},
         usage(0.6, 2.1, 1.5, 0.0),
     );
     let batch = f.instance(
-        r,
-        "us-east-1a",
-        "batch-legacy",
-        "m4.xlarge",
-        "running",
-        40,
+        Vm {
+            region: r,
+            az: "us-east-1a",
+            name: "batch-legacy",
+            itype: "m4.xlarge",
+            state: "running",
+            root_gib: 40,
+        },
         |_| {},
         usage(22.0, 48.0, 8_000.0, 0.0),
     );
     f.instance(
-        r,
-        "us-east-1c",
-        "worker-1",
-        "c5.large",
-        "running",
-        20,
+        Vm {
+            region: r,
+            az: "us-east-1c",
+            name: "worker-1",
+            itype: "c5.large",
+            state: "running",
+            root_gib: 20,
+        },
         |_| {},
         busy,
     );
     f.instance(
-        r,
-        "us-east-1c",
-        "worker-2",
-        "c5.large",
-        "running",
-        20,
+        Vm {
+            region: r,
+            az: "us-east-1c",
+            name: "worker-2",
+            itype: "c5.large",
+            state: "running",
+            root_gib: 20,
+        },
         |_| {},
         busy,
     );
     let build = f.instance(
-        r,
-        "us-east-1a",
-        "build-agent",
-        "t3.medium",
-        "stopped",
-        30,
+        Vm {
+            region: r,
+            az: "us-east-1a",
+            name: "build-agent",
+            itype: "t3.medium",
+            state: "stopped",
+            root_gib: 30,
+        },
         |_| {},
         usage(0.0, 0.0, 0.0, 0.0),
     );
     f.instance(
-        r,
-        "us-east-1b",
-        "reporting-win",
-        "m5.large",
-        "running",
-        60,
+        Vm {
+            region: r,
+            az: "us-east-1b",
+            name: "reporting-win",
+            itype: "m5.large",
+            state: "running",
+            root_gib: 60,
+        },
         |d| d.platform = "Windows".into(),
         usage(8.0, 22.0, 5_000.0, 0.0),
     );
     f.instance(
-        r,
-        "us-east-1b",
-        "spot-render",
-        "c5.xlarge",
-        "running",
-        20,
+        Vm {
+            region: r,
+            az: "us-east-1b",
+            name: "spot-render",
+            itype: "c5.xlarge",
+            state: "running",
+            root_gib: 20,
+        },
         |d| d.lifecycle = Some("spot".into()),
         busy,
     );
     f.instance(
-        r,
-        "us-east-1c",
-        "cache-arm",
-        "m6g.large",
-        "running",
-        20,
+        Vm {
+            region: r,
+            az: "us-east-1c",
+            name: "cache-arm",
+            itype: "m6g.large",
+            state: "running",
+            root_gib: 20,
+        },
         |_| {},
         usage(35.0, 61.0, 25_000.0, 0.0),
     );
     f.instance(
-        r,
-        "us-east-1a",
-        "jump-host",
-        "t3.micro",
-        "running",
-        8,
+        Vm {
+            region: r,
+            az: "us-east-1a",
+            name: "jump-host",
+            itype: "t3.micro",
+            state: "running",
+            root_gib: 8,
+        },
         |d| d.public_ip = Some("203.0.113.10".into()),
         quiet,
     );
 
     f.volume(
-        r,
-        "us-east-1a",
-        "api-data",
-        "gp2",
-        500,
-        Some(&api),
-        None,
-        None,
+        Disk {
+            region: r,
+            az: "us-east-1a",
+            name: "api-data",
+            vtype: "gp2",
+            size: 500,
+            attached: Some(&api),
+            iops: None,
+            throughput: None,
+        },
         usage(0.0, 0.0, 2_000_000.0, 0.0),
     );
     f.volume(
-        r,
-        "us-east-1a",
-        "orphaned-export",
-        "gp2",
-        200,
-        None,
-        None,
-        None,
+        Disk {
+            region: r,
+            az: "us-east-1a",
+            name: "orphaned-export",
+            vtype: "gp2",
+            size: 200,
+            attached: None,
+            iops: None,
+            throughput: None,
+        },
         usage(0.0, 0.0, 0.0, 0.0),
     );
     f.volume(
-        r,
-        "us-east-1a",
-        "batch-db",
-        "io1",
-        300,
-        Some(&batch),
-        Some(10_000),
-        None,
+        Disk {
+            region: r,
+            az: "us-east-1a",
+            name: "batch-db",
+            vtype: "io1",
+            size: 300,
+            attached: Some(&batch),
+            iops: Some(10_000),
+            throughput: None,
+        },
         usage(0.0, 0.0, 900_000.0, 0.0),
     );
     f.volume(
-        r,
-        "us-east-1b",
-        "search-index",
-        "gp3",
-        1000,
-        Some(&api),
-        Some(6000),
-        Some(250),
+        Disk {
+            region: r,
+            az: "us-east-1b",
+            name: "search-index",
+            vtype: "gp3",
+            size: 1000,
+            attached: Some(&api),
+            iops: Some(6000),
+            throughput: Some(250),
+        },
         usage(0.0, 0.0, 5_000_000.0, 0.0),
     );
     f.volume(
-        r,
-        "us-east-1c",
-        "ledger",
-        "io2",
-        200,
-        Some(&batch),
-        Some(40_000),
-        None,
+        Disk {
+            region: r,
+            az: "us-east-1c",
+            name: "ledger",
+            vtype: "io2",
+            size: 200,
+            attached: Some(&batch),
+            iops: Some(40_000),
+            throughput: None,
+        },
         usage(0.0, 0.0, 9_000_000.0, 0.0),
     );
     f.volume(
-        r,
-        "us-east-1a",
-        "build-cache",
-        "gp2",
-        100,
-        Some(&build),
-        None,
-        None,
+        Disk {
+            region: r,
+            az: "us-east-1a",
+            name: "build-cache",
+            vtype: "gp2",
+            size: 100,
+            attached: Some(&build),
+            iops: None,
+            throughput: None,
+        },
         usage(0.0, 0.0, 0.0, 0.0),
     );
     f.volume(
-        r,
-        "us-east-1c",
-        "log-archive",
-        "st1",
-        2000,
-        Some(&batch),
-        None,
-        None,
+        Disk {
+            region: r,
+            az: "us-east-1c",
+            name: "log-archive",
+            vtype: "st1",
+            size: 2000,
+            attached: Some(&batch),
+            iops: None,
+            throughput: None,
+        },
         usage(0.0, 0.0, 0.3, 0.0),
     );
     f.volume(
-        r,
-        "us-east-1b",
-        "old-snapshot-restore",
-        "gp3",
-        50,
-        None,
-        None,
-        None,
+        Disk {
+            region: r,
+            az: "us-east-1b",
+            name: "old-snapshot-restore",
+            vtype: "gp3",
+            size: 50,
+            attached: None,
+            iops: None,
+            throughput: None,
+        },
         usage(0.0, 0.0, 0.0, 0.0),
     );
 
     f.database(
-        r,
-        "orders-staging",
-        "postgres",
-        "db.m5.large",
-        false,
-        "gp2",
-        100,
+        Db {
+            region: r,
+            id: "orders-staging",
+            engine: "postgres",
+            class: "db.m5.large",
+            multi_az: false,
+            storage: "gp2",
+            gib: 100,
+        },
         usage(1.2, 3.0, 0.0, 0.0),
     );
     f.database(
-        r,
-        "analytics",
-        "postgres",
-        "db.r5.xlarge",
-        true,
-        "gp3",
-        500,
+        Db {
+            region: r,
+            id: "analytics",
+            engine: "postgres",
+            class: "db.r5.xlarge",
+            multi_az: true,
+            storage: "gp3",
+            gib: 500,
+        },
         usage(5.0, 11.0, 0.0, 42.0),
     );
     f.database(
-        r,
-        "billing",
-        "mysql",
-        "db.m5.large",
-        true,
-        "gp2",
-        200,
+        Db {
+            region: r,
+            id: "billing",
+            engine: "mysql",
+            class: "db.m5.large",
+            multi_az: true,
+            storage: "gp2",
+            gib: 200,
+        },
         usage(46.0, 81.0, 0.0, 120.0),
     );
     f.database(
-        r,
-        "catalog-aurora-1",
-        "aurora-postgresql",
-        "db.r6g.large",
-        false,
-        "aurora",
-        0,
+        Db {
+            region: r,
+            id: "catalog-aurora-1",
+            engine: "aurora-postgresql",
+            class: "db.r6g.large",
+            multi_az: false,
+            storage: "aurora",
+            gib: 0,
+        },
         usage(30.0, 55.0, 0.0, 60.0),
     );
 
@@ -580,84 +717,100 @@ fn build() -> Fleet {
     // eu-west-1: a smaller European footprint.
     let r = "eu-west-1";
     let e1 = f.instance(
-        r,
-        "eu-west-1a",
-        "eu-worker-1",
-        "t3.medium",
-        "running",
-        20,
+        Vm {
+            region: r,
+            az: "eu-west-1a",
+            name: "eu-worker-1",
+            itype: "t3.medium",
+            state: "running",
+            root_gib: 20,
+        },
         in_asg("eu-workers"),
         usage(21.0, 44.0, 9_000.0, 0.0),
     );
     let e2 = f.instance(
-        r,
-        "eu-west-1b",
-        "eu-worker-2",
-        "t3.medium",
-        "running",
-        20,
+        Vm {
+            region: r,
+            az: "eu-west-1b",
+            name: "eu-worker-2",
+            itype: "t3.medium",
+            state: "running",
+            root_gib: 20,
+        },
         in_asg("eu-workers"),
         usage(19.0, 40.0, 9_000.0, 0.0),
     );
     f.asg(
-        r,
-        "eu-workers",
-        "t3.medium",
-        1,
-        4,
-        &[(e1, "eu-west-1a"), (e2, "eu-west-1b")],
+        Group {
+            region: r,
+            name: "eu-workers",
+            itype: "t3.medium",
+            min: 1,
+            max: 4,
+            members: &[(e1, "eu-west-1a"), (e2, "eu-west-1b")],
+        },
         usage(20.0, 42.0, 0.0, 0.0),
     );
     let eu_app = f.instance(
-        r,
-        "eu-west-1a",
-        "eu-app",
-        "r5.large",
-        "running",
-        40,
+        Vm {
+            region: r,
+            az: "eu-west-1a",
+            name: "eu-app",
+            itype: "r5.large",
+            state: "running",
+            root_gib: 40,
+        },
         |_| {},
         usage(9.0, 22.0, 15_000.0, 0.0),
     );
     f.instance(
-        r,
-        "eu-west-1c",
-        "eu-old-reports",
-        "m5.large",
-        "stopped",
-        30,
+        Vm {
+            region: r,
+            az: "eu-west-1c",
+            name: "eu-old-reports",
+            itype: "m5.large",
+            state: "stopped",
+            root_gib: 30,
+        },
         |_| {},
         usage(0.0, 0.0, 0.0, 0.0),
     );
     f.volume(
-        r,
-        "eu-west-1a",
-        "eu-app-data",
-        "gp2",
-        250,
-        Some(&eu_app),
-        None,
-        None,
+        Disk {
+            region: r,
+            az: "eu-west-1a",
+            name: "eu-app-data",
+            vtype: "gp2",
+            size: 250,
+            attached: Some(&eu_app),
+            iops: None,
+            throughput: None,
+        },
         usage(0.0, 0.0, 600_000.0, 0.0),
     );
     f.volume(
-        r,
-        "eu-west-1b",
-        "eu-scratch",
-        "gp3",
-        80,
-        None,
-        None,
-        None,
+        Disk {
+            region: r,
+            az: "eu-west-1b",
+            name: "eu-scratch",
+            vtype: "gp3",
+            size: 80,
+            attached: None,
+            iops: None,
+            throughput: None,
+        },
         usage(0.0, 0.0, 0.0, 0.0),
     );
     f.database(
-        r,
-        "eu-sessions",
-        "mysql",
-        "db.t3.micro",
-        false,
-        "gp2",
-        20,
+        Db {
+            region: r,
+            id: "eu-sessions",
+            engine: "mysql",
+            class: "db.t3.micro",
+            multi_az: false,
+            storage: "gp2",
+            gib: 20,
+        },
         usage(6.0, 15.0, 0.0, 8.0),
     );
     f.load_balancer(
@@ -675,7 +828,7 @@ pub fn inventory() -> Inventory {
     let f = build();
     Inventory {
         schema_version: SCHEMA_VERSION,
-        generated_at: super::now_rfc3339(),
+        generated_at: crate::inventory::now_rfc3339(),
         source: Source::Demo,
         regions: vec!["us-east-1".into(), "eu-west-1".into()],
         resources: f.resources,

@@ -1,12 +1,67 @@
 //! Inventory snapshot files: `scan --save FILE` writes one, `--from FILE` reads one.
+//! As a [`Cloud`], a snapshot gives its inventory; its utilization comes from
+//! another cloud (AWS for `recommend --from`), since a snapshot holds none.
 
 use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
 
-use super::{Inventory, SCHEMA_VERSION};
+use futures::FutureExt as _;
+use futures::future::LocalBoxFuture;
+
+use super::{CallCounts, Cloud, Scope, Utilization, Window};
 use crate::error::UsageError;
+use crate::inventory::{Inventory, SCHEMA_VERSION};
+use crate::progress::Progress;
+
+/// A snapshot file's inventory, with the cloud that reads its utilization.
+pub(crate) struct Snapshot {
+    inv: Inventory,
+    metrics: Option<Box<dyn Cloud>>,
+}
+
+impl Snapshot {
+    /// Read the file now (a bad file is the user's input: exit 2).
+    /// Without `metrics`, its resources have no utilization.
+    pub(crate) fn open(path: &Path, metrics: Option<Box<dyn Cloud>>) -> anyhow::Result<Self> {
+        Ok(Snapshot {
+            inv: read(path)?,
+            metrics,
+        })
+    }
+}
+
+impl Cloud for Snapshot {
+    fn discover<'a>(
+        &'a self,
+        scope: &'a Scope,
+        _progress: &'a dyn Progress,
+    ) -> LocalBoxFuture<'a, anyhow::Result<Inventory>> {
+        async move {
+            let mut inv = self.inv.clone();
+            scope.narrow(&mut inv);
+            Ok(inv)
+        }
+        .boxed_local()
+    }
+
+    fn utilization<'a>(
+        &'a self,
+        inv: &'a Inventory,
+        window: Window,
+        progress: &'a dyn Progress,
+    ) -> LocalBoxFuture<'a, Utilization> {
+        match &self.metrics {
+            Some(m) => m.utilization(inv, window, progress),
+            None => async move { Utilization::empty(window) }.boxed_local(),
+        }
+    }
+
+    fn calls(&self) -> Option<CallCounts> {
+        self.metrics.as_ref().and_then(|m| m.calls())
+    }
+}
 
 /// Read a snapshot. Any problem with the file is the user's input: exit 2.
 pub fn read(path: &Path) -> anyhow::Result<Inventory> {
@@ -114,4 +169,51 @@ pub fn write(path: &Path, inv: &Inventory) -> anyhow::Result<()> {
     tmp.persist(path)
         .with_context(|| format!("saving snapshot to {}", path.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::Regions;
+    use crate::cloud::demo;
+    use crate::inventory::Service;
+    use crate::progress::Silent;
+
+    #[tokio::test]
+    async fn a_snapshot_gives_its_inventory_narrowed_and_no_utilization_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inventory.json");
+        let saved = demo::inventory();
+        write(&path, &saved).unwrap();
+        let cloud = Snapshot::open(&path, None).unwrap();
+        let all = Scope {
+            regions: Regions::AwsDefault,
+            regions_by_flag: false,
+            services: Service::ALL.to_vec(),
+        };
+        let inv = cloud.discover(&all, &Silent).await.unwrap();
+        assert_eq!(inv.resources, saved.resources);
+        let rds = Scope {
+            services: vec![Service::Rds],
+            ..all
+        };
+        let inv = cloud.discover(&rds, &Silent).await.unwrap();
+        assert!(!inv.resources.is_empty());
+        assert!(
+            inv.resources
+                .iter()
+                .all(|r| r.kind().service() == Service::Rds)
+        );
+        let window = Window {
+            lookback_days: 14,
+            period: 3600,
+            end: 3600 * 500_000,
+        };
+        let used = cloud.utilization(&inv, window, &Silent).await;
+        assert!(used.errors.is_empty() && used.queries.is_empty());
+        assert!(
+            cloud.calls().is_none(),
+            "a snapshot alone makes no requests"
+        );
+    }
 }
