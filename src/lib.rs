@@ -11,6 +11,7 @@ mod cloud;
 pub mod commands;
 pub mod error;
 pub mod inventory;
+mod money;
 pub mod output;
 mod pipeline;
 pub mod pricing;

@@ -17,6 +17,7 @@ use crate::error::UsageError;
 use crate::inventory::Service;
 use crate::output::Format as OutputFormat;
 use crate::pipeline::RecommendOptions;
+use crate::resize::ResizeSettings;
 
 /// The config file. Unknown keys are errors so typos do not pass silently.
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -51,61 +52,51 @@ pub struct ResizeFile {
     pub poll_interval_secs: Option<u64>,
 }
 
-/// Resolved `[resize]` settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ResizeSettings {
-    pub protect_tag: String,
-    pub allowed_accounts: Vec<String>,
-    pub wait_timeout: std::time::Duration,
-    pub poll_interval: std::time::Duration,
-}
-
-impl ResizeSettings {
-    fn resolve(file: Option<&ResizeFile>) -> Result<ResizeSettings, UsageError> {
-        let f = file.cloned().unwrap_or_default();
-        let bad = |what: &str, hint: &str| {
-            UsageError::new(
-                format!("invalid config file: [resize] {what}"),
-                hint.to_string(),
-            )
-        };
-        let protect_tag = f.protect_tag.unwrap_or_else(|| "finops:protect".into());
-        if protect_tag.trim().is_empty() {
-            return Err(bad(
-                "protect_tag is empty",
-                "give a tag key, e.g. \"finops:protect\"",
-            ));
-        }
-        let accounts = f.allowed_accounts.unwrap_or_default();
-        for a in &accounts {
-            if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(bad(
-                    &format!("allowed_accounts has {a:?}, not a 12-digit account id"),
-                    "list account ids as strings, e.g. allowed_accounts = [\"123456789012\"]",
-                ));
-            }
-        }
-        let wait = f.wait_timeout_secs.unwrap_or(900);
-        if !(10..=86_400).contains(&wait) {
-            return Err(bad(
-                "wait_timeout_secs must be from 10 to 86400",
-                "the default is 900 (15 minutes)",
-            ));
-        }
-        let poll = f.poll_interval_secs.unwrap_or(5);
-        if !(1..=300).contains(&poll) {
-            return Err(bad(
-                "poll_interval_secs must be from 1 to 300",
-                "the default is 5",
-            ));
-        }
-        Ok(ResizeSettings {
-            protect_tag,
-            allowed_accounts: accounts,
-            wait_timeout: std::time::Duration::from_secs(wait),
-            poll_interval: std::time::Duration::from_secs(poll),
-        })
+/// The `[resize]` settings from the config file, checked.
+fn resize_settings(file: Option<&ResizeFile>) -> Result<ResizeSettings, UsageError> {
+    let f = file.cloned().unwrap_or_default();
+    let bad = |what: &str, hint: &str| {
+        UsageError::new(
+            format!("invalid config file: [resize] {what}"),
+            hint.to_string(),
+        )
+    };
+    let protect_tag = f.protect_tag.unwrap_or_else(|| "finops:protect".into());
+    if protect_tag.trim().is_empty() {
+        return Err(bad(
+            "protect_tag is empty",
+            "give a tag key, e.g. \"finops:protect\"",
+        ));
     }
+    let accounts = f.allowed_accounts.unwrap_or_default();
+    for a in &accounts {
+        if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad(
+                &format!("allowed_accounts has {a:?}, not a 12-digit account id"),
+                "list account ids as strings, e.g. allowed_accounts = [\"123456789012\"]",
+            ));
+        }
+    }
+    let wait = f.wait_timeout_secs.unwrap_or(900);
+    if !(10..=86_400).contains(&wait) {
+        return Err(bad(
+            "wait_timeout_secs must be from 10 to 86400",
+            "the default is 900 (15 minutes)",
+        ));
+    }
+    let poll = f.poll_interval_secs.unwrap_or(5);
+    if !(1..=300).contains(&poll) {
+        return Err(bad(
+            "poll_interval_secs must be from 1 to 300",
+            "the default is 5",
+        ));
+    }
+    Ok(ResizeSettings {
+        protect_tag,
+        allowed_accounts: accounts,
+        wait_timeout: std::time::Duration::from_secs(wait),
+        poll_interval: std::time::Duration::from_secs(poll),
+    })
 }
 
 /// Where a setting's value came from, shown by `finops config`.
@@ -775,7 +766,7 @@ impl Settings {
         let thresholds = resolve_thresholds(&file, &mut origins)?;
         let (backend, state_dir) = resolve_backend(&file, env, &mut origins);
 
-        let resize = ResizeSettings::resolve(file.resize.as_ref())?;
+        let resize = resize_settings(file.resize.as_ref())?;
         origins.push((
             "resize",
             format!(

@@ -857,7 +857,7 @@ pub fn metrics(inv: &Inventory, lookback_days: u32, period: i64, end: i64) -> Me
         let seed =
             r.id.bytes()
                 .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
-        for q in crate::aws::cloudwatch::queries_for(r) {
+        for q in crate::cloud::queries::queries_for(r) {
             let step = m.period_of(q.metric);
             let n = (i64::from(lookback_days) * 86_400 / step).max(1);
             let per_day = (86_400 / step).max(1) as f64;

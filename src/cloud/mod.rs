@@ -6,6 +6,7 @@
 
 pub(crate) mod demo;
 pub(crate) mod fault;
+pub(crate) mod queries;
 pub mod snapshot;
 
 use std::collections::BTreeMap;

@@ -292,32 +292,7 @@ impl crate::progress::Counter for ProgressBar {
     }
 }
 
-pub fn usd(v: Decimal, dp: u32) -> String {
-    let r = v.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
-    let neg = r.is_sign_negative() && !r.is_zero();
-    let s = format!("{:.*}", dp as usize, r.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let sign = if neg { "-" } else { "" };
-    if frac.is_empty() {
-        format!("{sign}${grouped}")
-    } else {
-        format!("{sign}${grouped}.{frac}")
-    }
-}
-
-/// An hourly price: enough places to show sub-cent rates exactly.
-pub fn usd_hourly(v: Decimal) -> String {
-    let n = v.normalize();
-    let dp = n.scale().clamp(2, 6);
-    usd(v, dp)
-}
+pub(crate) use crate::money::{usd, usd_hourly};
 
 /// Money in CSV: to the cent (half away from zero), e.g. `140.16`, `0.00`.
 pub fn csv_cents(v: Decimal) -> String {

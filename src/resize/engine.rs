@@ -12,7 +12,7 @@ use super::rds::Rds;
 use super::{Check, Exec, Kind, OneCall, Plan, Resizer, ec2};
 use crate::error::{ExitStatus, HintedError, Refusal};
 use crate::inventory::now_rfc3339;
-use crate::settings::ResizeSettings;
+use crate::resize::ResizeSettings;
 use crate::signals::{Interrupts, Sig};
 use crate::state::journal::{Begin, Journal, Outcome};
 use crate::state::savings::{Saving, Savings};
@@ -425,7 +425,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
         )?;
         self.view.info(&format!(
             "Recorded a saving of {} a month for {} (`finops savings` lists it; `finops sync` delivers it).",
-            crate::output::usd(saved, 2),
+            crate::money::usd(saved, 2),
             plan.resource_id
         ));
         Ok(())

@@ -25,8 +25,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Refusal, UsageError};
 use crate::inventory::Resource;
-use crate::settings::ResizeSettings;
 use crate::state::journal::Journal;
+
+/// Resolved `[resize]` settings.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ResizeSettings {
+    pub protect_tag: String,
+    pub allowed_accounts: Vec<String>,
+    pub wait_timeout: std::time::Duration,
+    pub poll_interval: std::time::Duration,
+}
 
 /// What kind of resource an id names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -220,8 +228,8 @@ pub(crate) fn price_rail(
                         "{} costs more than {} ({} vs {} a month)",
                         plan.to,
                         plan.from,
-                        crate::output::usd(*t, 2),
-                        crate::output::usd(*c, 2)
+                        crate::money::usd(*t, 2),
+                        crate::money::usd(*c, 2)
                     ),
                     "resize is for downsizing; pass --allow-upsize to go up on purpose",
                 ));

@@ -11,7 +11,7 @@ use super::walk::Candidate;
 use crate::error::ExitStatus;
 use crate::inventory::{Details, Ec2Instance, Resource};
 use crate::output::Printer;
-use crate::settings::ResizeSettings;
+use crate::resize::ResizeSettings;
 use crate::signals::{Interrupts, Raise};
 use crate::state::savings::Savings;
 

@@ -42,7 +42,7 @@ pub(crate) struct Candidate {
 }
 
 fn money(v: Option<rust_decimal::Decimal>) -> String {
-    v.map_or_else(|| "unpriced".to_string(), |d| crate::output::usd(d, 2))
+    v.map_or_else(|| "unpriced".to_string(), |d| crate::money::usd(d, 2))
 }
 
 impl<A: Apis, P: Prompt> Engine<'_, A, P> {
