@@ -479,4 +479,56 @@ mod tests {
                 .is_err()
         );
     }
+
+    /// The `finops ...` lines of the "Examples:" block that ends a help text.
+    fn examples(help: &str) -> Vec<String> {
+        let Some((_, block)) = help.split_once("\nExamples:\n") else {
+            return vec![];
+        };
+        block
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("finops "))
+            .map(String::from)
+            .collect()
+    }
+
+    /// Every subcommand's help ends with two or three examples (the same in
+    /// `-h` and `--help`), a command with `--demo` shows it, and every
+    /// example's arguments parse. (tests/it/cli.rs runs those that need no
+    /// AWS account.)
+    #[test]
+    fn help_examples_parse() {
+        let mut cli = Cli::command();
+        cli.build();
+        for sub in cli.get_subcommands_mut() {
+            let name = sub.get_name().to_string();
+            if name == "help" {
+                continue;
+            }
+            let long = sub.render_long_help().to_string();
+            let short = sub.render_help().to_string();
+            let found = examples(&long);
+            assert!(
+                (2..=3).contains(&found.len()),
+                "`finops {name} --help` should end with 2 or 3 examples, has {found:?}"
+            );
+            assert_eq!(examples(&short), found, "{name} -h");
+            if sub.get_arguments().any(|a| a.get_id() == "demo") {
+                assert!(
+                    found.iter().any(|e| e.contains(" --demo")),
+                    "{name} has --demo: one example should show it: {found:?}"
+                );
+            }
+            for example in found {
+                let command = example.split(" #").next().unwrap().trim();
+                let words: Vec<&str> = command.split_whitespace().collect();
+                assert_eq!(words[..2], ["finops", name.as_str()], "{example}");
+                let args = words.iter().take_while(|w| **w != ">");
+                if let Err(e) = Cli::try_parse_from(args) {
+                    panic!("`{example}` (from `finops {name} --help`) does not parse: {e}");
+                }
+            }
+        }
+    }
 }

@@ -423,15 +423,27 @@ fn help_examples(help: &str) -> Vec<String> {
         .collect()
 }
 
+/// The subcommands `finops --help` lists (without `help`).
+fn subcommands(help: &str) -> Vec<String> {
+    let (_, rest) = help
+        .split_once("\nCommands:\n")
+        .expect("a Commands: section");
+    rest.lines()
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| *n != "help")
+        .map(String::from)
+        .collect()
+}
+
 /// Every subcommand's `--help` (and `-h`) ends with two or three examples, a
-/// command with `--demo` shows it, every example's arguments parse, and every
-/// example that needs no AWS account (`--demo`, a saved snapshot, pricing,
-/// config, completions, savings) runs as printed, through sh in a scratch
-/// directory, and exits 0.
+/// command with `--demo` shows it, and every example that needs no AWS
+/// account (`--demo`, a saved snapshot, pricing, config, completions,
+/// savings) runs as printed, through sh in a scratch directory, and exits 0.
+/// (That every example parses is checked against the clap types in
+/// src/cli.rs.)
 #[test]
 fn help_examples_run_as_shown() {
-    use clap::{CommandFactory, Parser};
-
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
     let cwd = h.join("work");
@@ -449,10 +461,13 @@ fn help_examples_run_as_shown() {
     )
     .unwrap();
 
-    let cli = finops::cli::Cli::command();
+    let (code, top, _) = run(h, &["--help"]);
+    assert_eq!(code, 0);
+    let names = subcommands(&top);
+    assert!(names.len() >= 9, "{names:?}");
     let mut ran = Vec::new();
-    for sub in cli.get_subcommands() {
-        let name = sub.get_name();
+    for name in &names {
+        let name = name.as_str();
         let (code, help, err) = run(h, &[name, "--help"]);
         assert_eq!(code, 0, "{name} --help: {err}");
         let examples = help_examples(&help);
@@ -462,7 +477,7 @@ fn help_examples_run_as_shown() {
         );
         let (_, short, _) = run(h, &[name, "-h"]);
         assert_eq!(help_examples(&short), examples, "{name} -h");
-        if sub.get_arguments().any(|a| a.get_id() == "demo") {
+        if help.contains("\n      --demo") {
             assert!(
                 examples.iter().any(|e| e.contains(" --demo")),
                 "{name} has --demo: one example should show it: {examples:?}"
@@ -472,11 +487,6 @@ fn help_examples_run_as_shown() {
             let command = example.split(" #").next().unwrap().trim();
             let words: Vec<&str> = command.split_whitespace().collect();
             assert_eq!(words[..2], ["finops", name], "{example}");
-            // Those that need AWS run nowhere here, but their arguments must parse.
-            let args = words.iter().take_while(|w| **w != ">");
-            if let Err(e) = finops::cli::Cli::try_parse_from(args) {
-                panic!("`{example}` (from `finops {name} --help`) does not parse: {e}");
-            }
             let offline = matches!(name, "pricing" | "config" | "completions" | "savings")
                 || words.contains(&"--demo")
                 || words.contains(&"--from");
