@@ -4,25 +4,25 @@
 //! pick a source (`cloud`: AWS, a snapshot or the demo fleet) -> scan and
 //! recommend (`pipeline`, with `pricing` and `analysis`) -> render (`output`).
 
-pub mod analysis;
-pub mod aws;
-pub mod cli;
+mod analysis;
+mod aws;
+mod cli;
 mod cloud;
-pub mod commands;
-pub mod error;
-pub mod inventory;
+mod commands;
+mod error;
+mod inventory;
 mod money;
-pub mod output;
+mod output;
 mod pipeline;
-pub mod pricing;
+mod pricing;
 mod progress;
-pub mod resize;
-pub mod settings;
-pub(crate) mod signals;
-pub mod state;
-pub mod sync;
-pub mod urls;
-pub mod watch;
+mod resize;
+mod settings;
+mod signals;
+mod state;
+mod sync;
+mod urls;
+mod watch;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

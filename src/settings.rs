@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::aws::AwsConfig;
-pub use crate::aws::profiles::{AwsFiles, check_profile};
+pub use crate::aws::profiles::AwsFiles;
 use crate::cli::{AnalysisArgs, GlobalArgs};
 pub use crate::cloud::Regions;
 use crate::cloud::Scope;
@@ -874,8 +874,8 @@ mod tests {
         assert_eq!(files.profiles(), ["ci", "default", "dev-sso", "prod"]);
         assert!(files.uses_sso("dev-sso"));
         assert!(!files.uses_sso("prod"));
-        assert_eq!(check_profile("ci", &env).unwrap(), files);
-        let e = check_profile("staging", &env).unwrap_err();
+        assert!(files.check("ci").is_ok());
+        let e = files.check("staging").unwrap_err();
         assert_eq!(
             e.message,
             format!(
@@ -894,7 +894,7 @@ mod tests {
         let empty = tempfile::tempdir().unwrap();
         let pairs = [("HOME", empty.path().to_str().unwrap())];
         let env = env_of(&pairs);
-        let e = check_profile("prod", &env).unwrap_err();
+        let e = AwsFiles::locate(&env).check("prod").unwrap_err();
         assert!(
             e.hint.unwrap().contains("aws configure --profile prod"),
             "{}",

@@ -414,8 +414,10 @@ pub fn since_reason(v: &ValidSince, hours: f64) -> String {
     }
 }
 
-/// Nearest-rank percentile (p in 0..=100) of values; None when empty.
-pub fn percentile(values: &[f64], p: f64) -> Option<f64> {
+/// Nearest-rank percentile (p in 0..=100) of values; None when empty: the
+/// oracle the streaming p99 is tested against.
+#[cfg(test)]
+fn percentile(values: &[f64], p: f64) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
@@ -426,10 +428,6 @@ pub fn percentile(values: &[f64], p: f64) -> Option<f64> {
     v.sort_by(|a, b| a.total_cmp(b));
     let rank = ((p / 100.0) * v.len() as f64).ceil() as usize;
     Some(v[rank.clamp(1, v.len()) - 1])
-}
-
-pub fn mean(values: &[f64]) -> Option<f64> {
-    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
 #[cfg(test)]
@@ -444,7 +442,6 @@ mod tests {
         assert_eq!(percentile(&v, 50.0), Some(50.0));
         assert_eq!(percentile(&[7.0], 99.0), Some(7.0));
         assert_eq!(percentile(&[], 99.0), None);
-        assert_eq!(mean(&[1.0, 3.0]), Some(2.0));
     }
 
     fn hourly(end: i64, values: &[f64]) -> Vec<Point> {

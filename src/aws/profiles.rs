@@ -115,14 +115,6 @@ impl AwsFiles {
     }
 }
 
-/// The AWS profile must be defined before finops asks AWS anything: the SDK
-/// would otherwise fail on every request, or fall back to other credentials.
-pub fn check_profile(name: &str, env: Env) -> Result<AwsFiles, UsageError> {
-    let files = AwsFiles::locate(env);
-    files.check(name)?;
-    Ok(files)
-}
-
 impl AwsFiles {
     /// The profile is defined in one of the files, else what to do about it.
     pub fn check(&self, name: &str) -> Result<(), UsageError> {

@@ -112,14 +112,6 @@ impl Printer {
         }
     }
 
-    pub fn verbose_level(&self) -> u8 {
-        self.verbose
-    }
-
-    pub fn quiet(&self) -> bool {
-        self.quiet
-    }
-
     /// Write data to stdout. A closed pipe surfaces as an io::Error that the
     /// top level treats as success.
     pub fn out(&self, text: &str) -> std::io::Result<()> {
@@ -199,20 +191,10 @@ impl Printer {
         })
     }
 
-    /// True when progress is drawn on a terminal (so plain log lines are not).
-    pub fn interactive_progress(&self) -> bool {
-        self.progress
-    }
-
     /// A set of progress bars on stderr, or None where bars are not shown.
     pub fn multi_progress(&self) -> Option<indicatif::MultiProgress> {
         self.progress
             .then(|| indicatif::MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
-    }
-
-    /// The width tables and text under them must fit, or None (every column).
-    pub fn width(&self) -> Option<usize> {
-        self.width
     }
 
     /// A table rendered to fit the terminal (see [`fit`]), with its

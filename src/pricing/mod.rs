@@ -1171,23 +1171,6 @@ fn snapshot_price(region: &str, item: &str, what: &str, gib: i64) -> Result<Pric
     .with_list_price(rate, "GiB-month", what.to_string()))
 }
 
-/// Monthly price of `gib` GB of EBS snapshot storage (standard tier) in a region.
-pub fn ebs_snapshot_storage(region: &str, gib: i64) -> Result<Price, Unpriced> {
-    snapshot_price(region, "ebs_snapshot_standard", "EBS snapshot storage", gib)
-}
-
-/// Monthly price of `gib` GB of EBS snapshot storage in the archive tier
-/// (retrieval and early deletion are billed separately and not included).
-pub fn ebs_snapshot_archive_storage(region: &str, gib: i64) -> Result<Price, Unpriced> {
-    Ok(snapshot_price(
-        region,
-        "ebs_snapshot_archive",
-        "EBS snapshot archive storage",
-        gib,
-    )?
-    .note("archive retrieval and deletion before 90 days are billed separately"))
-}
-
 /// Monthly price of `gib` GB of RDS backup (snapshot) storage for an engine
 /// (mysql, postgres, mariadb) in a region.
 pub fn rds_snapshot_storage(engine: &str, region: &str, gib: i64) -> Result<Price, Unpriced> {
@@ -1274,8 +1257,6 @@ fn elb_row(region: &str, item: &str) -> Option<(Decimal, bool)> {
         .ok()
         .map(|i| (fixed(rows[i].2), rows[i].3))
 }
-
-pub const LB_TYPES: &[&str] = &["application", "network", "gateway", "classic"];
 
 /// Hourly price of a load balancer (type: application, network, gateway, classic).
 pub fn load_balancer(lb_type: &str, region: &str) -> Result<Price, Unpriced> {

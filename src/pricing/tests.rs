@@ -316,25 +316,6 @@ fn rds_snapshot_storage_per_engine_and_region() {
 }
 
 #[test]
-fn ebs_snapshot_storage_standard_and_archive() {
-    // snapshot_storage.csv: "us-east-1,...,ebs_snapshot_standard,GB-month,0.0500000000"
-    let p = ebs_snapshot_storage("us-east-1", 100).unwrap();
-    assert_eq!(p.monthly, dec!(5));
-    assert_eq!(p.tables, vec!["ebs"]);
-    // "us-west-2-lax-1,...,ebs_snapshot_standard,GB-month,0.0500000000" (a Local Zone)
-    assert_eq!(
-        ebs_snapshot_storage("us-west-2-lax-1", 2).unwrap().monthly,
-        dec!(0.1)
-    );
-    // "eu-west-1,...,ebs_snapshot_archive,GB-month,0.0125000000"
-    let p = ebs_snapshot_archive_storage("eu-west-1", 1000).unwrap();
-    assert_eq!(p.monthly, dec!(12.5));
-    // ap-southeast-5 has only RDS backup rows: EBS snapshots there are unpriced.
-    let e = ebs_snapshot_storage("ap-southeast-5", 10).unwrap_err();
-    assert!(e.0.contains("ap-southeast-5"), "{e}");
-}
-
-#[test]
 fn nat_gateway_only_in_us_east_1() {
     // nat_gateway.csv: "us-east-1,nat_gateway_hour,hour,0.045,published"
     assert_eq!(nat_gateway_hourly("us-east-1").unwrap(), dec!(0.045));

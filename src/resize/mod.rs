@@ -54,15 +54,6 @@ impl Kind {
         }
     }
 
-    pub fn from_name(s: &str) -> Option<Kind> {
-        Some(match s {
-            "ec2_instance" => Kind::Ec2Instance,
-            "ebs_volume" => Kind::EbsVolume,
-            "rds_instance" => Kind::RdsInstance,
-            _ => return None,
-        })
-    }
-
     /// The kind an id names, or a usage error for an id no AWS resource has.
     pub fn of_id(id: &str) -> Result<Kind, UsageError> {
         let hex_suffix = |p: &str| {
