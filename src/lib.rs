@@ -11,6 +11,7 @@ pub mod error;
 pub mod inventory;
 pub mod output;
 pub mod pricing;
+pub mod report;
 pub mod resize;
 pub mod settings;
 pub mod state;

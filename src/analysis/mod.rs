@@ -8,6 +8,7 @@
 //! the money null and the reason it is unpriced; such findings are not added
 //! to totals.
 
+pub mod finding;
 pub mod metrics;
 pub mod paths;
 pub mod thresholds;
@@ -15,12 +16,16 @@ pub mod thresholds;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rust_decimal::Decimal;
-use serde::Serialize;
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::inventory::{Details, Kind, Resource, resource_key};
 use crate::pricing::fleet::{ScanReport, price_resource};
 use crate::pricing::{self, HOURS_PER_MONTH, PricedResource, Unpriced};
+pub use finding::{
+    Action, AddressNow, CapacityTarget, Current, DatabaseNow, FindingKind, GroupNow, InstanceNow,
+    LoadBalancerNow, PathKind, Rule, StorageTarget, Target, TargetState, VolumeNow, VolumeTarget,
+};
 use metrics::{Metric, Metrics};
 use paths::{PathOption, Risk};
 use thresholds::Thresholds;
@@ -50,15 +55,15 @@ pub struct Extras {
     pub lb_targets: HashMap<(String, String), Targets>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Evidence {
     /// A short line for the table, e.g. "p99 CPU 12% over 14 d".
     pub summary: String,
     pub hours_of_data: Option<f64>,
-    pub stats: BTreeMap<&'static str, f64>,
+    pub stats: BTreeMap<String, f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Recommendation {
     /// Stable across runs for the same resource, rule and target.
     pub recommendation_id: String,
@@ -68,19 +73,23 @@ pub struct Recommendation {
     pub resource_id: String,
     /// The resource's Name tag (or name), when it has one.
     pub name: Option<String>,
-    pub kind: &'static str,
+    pub kind: FindingKind,
     pub region: String,
-    pub rule: &'static str,
-    pub action: &'static str,
-    pub current: Value,
-    pub target: Option<Value>,
+    pub rule: Rule,
+    pub action: Action,
+    pub current: Current,
+    pub target: Option<Target>,
     pub paths: Vec<PathOption>,
     /// What the resources this finding is about cost a month now, and after
     /// the recommended change: `current - new = saving`, each to the cent.
     /// Null when unpriced (see `unpriced_reason`).
+    #[schemars(with = "Option<f64>")]
     pub current_monthly_usd: Option<Decimal>,
+    #[schemars(with = "Option<f64>")]
     pub new_monthly_usd: Option<Decimal>,
+    #[schemars(with = "Option<f64>")]
     pub monthly_savings_usd: Option<Decimal>,
+    #[schemars(with = "Option<f64>")]
     pub annual_savings_usd: Option<Decimal>,
     /// Why the money above is null; such findings are not in the totals.
     pub unpriced_reason: Option<String>,
@@ -91,11 +100,11 @@ pub struct Recommendation {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Insufficient {
     pub resource_key: String,
     pub resource_id: String,
-    pub kind: &'static str,
+    pub kind: Kind,
     pub region: String,
     pub hours_of_data: f64,
     pub hours_needed: f64,
@@ -105,11 +114,11 @@ pub struct Insufficient {
 }
 
 /// A resource the rules skipped because of a tag (`finops:ignore`, `--exclude-tag`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Excluded {
     pub resource_key: String,
     pub resource_id: String,
-    pub kind: &'static str,
+    pub kind: FindingKind,
     pub region: String,
     pub tag: String,
 }
@@ -117,7 +126,7 @@ pub struct Excluded {
 /// Every resource the rules looked at, in exactly one bucket:
 /// `resources = with_findings + covered_by_other_finding + insufficient_data
 /// + excluded_by_tag + no_finding`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Coverage {
     pub resources: usize,
     /// Resources with at least one finding of their own.
@@ -301,10 +310,10 @@ fn priced_as(res: &Resource, change: impl FnOnce(&mut Resource)) -> Result<Decim
 
 /// One finding before it is keyed and added.
 struct Finding {
-    rule: &'static str,
-    action: &'static str,
-    current: Value,
-    target: Option<Value>,
+    rule: Rule,
+    action: Action,
+    current: Current,
+    target: Option<Target>,
     paths: Vec<PathOption>,
     money: Money,
     risk: Risk,
@@ -317,7 +326,7 @@ struct Finding {
 fn evidence(
     summary: impl Into<String>,
     hours: Option<f64>,
-    stats: BTreeMap<&'static str, f64>,
+    stats: BTreeMap<String, f64>,
 ) -> Evidence {
     Evidence {
         summary: summary.into(),
@@ -335,21 +344,14 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn push(&mut self, res: &Resource, f: Finding) {
         let key = res.key();
-        let target_key = f
-            .target
-            .as_ref()
-            .map(|t| match t {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-            .unwrap_or_default();
+        let target_key = f.target.as_ref().map(Target::id_key).unwrap_or_default();
         let saving = f.money.saving();
         self.out.recommendations.push(Recommendation {
-            recommendation_id: recommendation_id(&key, f.rule, &target_key),
+            recommendation_id: recommendation_id(&key, f.rule.as_str(), &target_key),
             resource_key: key,
             resource_id: res.id.clone(),
             name: res.name.clone(),
-            kind: res.kind().name(),
+            kind: res.kind().into(),
             region: res.region.clone(),
             rule: f.rule,
             action: f.action,
@@ -373,7 +375,7 @@ impl Ctx<'_> {
         self.out.insufficient_data.push(Insufficient {
             resource_key: r.resource.key(),
             resource_id: r.resource.id.clone(),
-            kind: r.resource.kind().name(),
+            kind: r.resource.kind(),
             region: r.resource.region.clone(),
             hours_of_data: paths::round1(hours),
             hours_needed: self.t.min_hours,
@@ -433,7 +435,7 @@ pub fn analyse(
             cx.out.excluded.push(Excluded {
                 resource_key: res.key(),
                 resource_id: res.id.clone(),
-                kind: res.kind().name(),
+                kind: res.kind().into(),
                 region: res.region.clone(),
                 tag,
             });
@@ -481,13 +483,18 @@ pub fn analyse(
     }
     let mut address_keys = Vec::new();
     for a in &extras.addresses {
-        let key = resource_key(None, &a.region, "elastic_ip", &a.allocation_id);
+        let key = resource_key(
+            None,
+            &a.region,
+            FindingKind::ElasticIp.name(),
+            &a.allocation_id,
+        );
         address_keys.push(key.clone());
         if let Some(tag) = excluded_by(&a.tags, exclude) {
             cx.out.excluded.push(Excluded {
                 resource_key: key,
                 resource_id: a.allocation_id.clone(),
-                kind: "elastic_ip",
+                kind: FindingKind::ElasticIp,
                 region: a.region.clone(),
                 tag,
             });
@@ -497,19 +504,22 @@ pub fn analyse(
             continue;
         }
         let monthly = cents(pricing::public_ipv4_hourly() * HOURS_PER_MONTH);
-        let rule = "eip_unattached";
+        let rule = Rule::EipUnattached;
         let money = Money::priced(monthly, Decimal::ZERO);
         let saving = money.saving();
         cx.out.recommendations.push(Recommendation {
-            recommendation_id: recommendation_id(&key, rule, ""),
+            recommendation_id: recommendation_id(&key, rule.as_str(), ""),
             resource_key: key,
             resource_id: a.allocation_id.clone(),
             name: a.tags.get("Name").cloned(),
-            kind: "elastic_ip",
+            kind: FindingKind::ElasticIp,
             region: a.region.clone(),
             rule,
-            action: "release_address",
-            current: json!({"public_ip": a.public_ip, "associated": false}),
+            action: Action::ReleaseAddress,
+            current: Current::Address(AddressNow {
+                associated: false,
+                public_ip: a.public_ip.clone(),
+            }),
             target: None,
             paths: Vec::new(),
             current_monthly_usd: money.current,
@@ -529,7 +539,7 @@ pub fn analyse(
         b.monthly_savings_usd
             .cmp(&a.monthly_savings_usd)
             .then_with(|| a.resource_key.cmp(&b.resource_key))
-            .then_with(|| a.rule.cmp(b.rule))
+            .then_with(|| a.rule.cmp(&b.rule))
     });
     out.coverage = coverage(
         report
@@ -649,9 +659,13 @@ fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>)
             cx.push(
                 res,
                 Finding {
-                    rule: "ec2_stopped",
-                    action: "review_stopped",
-                    current: json!({"type": res.type_, "state": "stopped", "attached_volumes": n_volumes}),
+                    rule: Rule::Ec2Stopped,
+                    action: Action::ReviewStopped,
+                    current: Current::Instance(InstanceNow {
+                        attached_volumes: Some(n_volumes),
+                        state: Some("stopped".into()),
+                        type_: res.type_.clone(),
+                    }),
                     target: None,
                     paths: Vec::new(),
                     money: Money::of(volumes_monthly, Ok(Decimal::ZERO)),
@@ -689,10 +703,14 @@ fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>)
             cx.push(
                 res,
                 Finding {
-                    rule: "ec2_previous_generation",
-                    action: "upgrade_generation",
-                    current: json!({"type": res.type_}),
-                    target: Some(json!(eq)),
+                    rule: Rule::Ec2PreviousGeneration,
+                    action: Action::UpgradeGeneration,
+                    current: Current::Instance(InstanceNow {
+                        attached_volumes: None,
+                        state: None,
+                        type_: res.type_.clone(),
+                    }),
+                    target: Some(Target::type_(eq.clone())),
                     paths: Vec::new(),
                     money,
                     risk: Risk::Low,
@@ -741,10 +759,10 @@ fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>)
     let avg_cpu = cpu.mean().unwrap_or(0.0);
     let p99 = p99_cpu(cx.m, res).unwrap_or(0.0);
     let mut stats = BTreeMap::new();
-    stats.insert("cpu_avg_percent", paths::round1(avg_cpu));
-    stats.insert("cpu_p99_of_hourly_max_percent", paths::round1(p99));
-    stats.insert("idle_days", f64::from(idle_days));
-    stats.insert("days_with_data", cpu_by_day.len() as f64);
+    stats.insert("cpu_avg_percent".into(), paths::round1(avg_cpu));
+    stats.insert("cpu_p99_of_hourly_max_percent".into(), paths::round1(p99));
+    stats.insert("idle_days".into(), f64::from(idle_days));
+    stats.insert("days_with_data".into(), cpu_by_day.len() as f64);
 
     if idle_days >= required {
         let n_days = cpu_by_day.len() as u32;
@@ -765,7 +783,7 @@ fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>)
         let terminate_money = Money::of(whole, Ok(Decimal::ZERO));
         let mut stop = PathOption {
             target: "stopped".into(),
-            path: "stop",
+            path: PathKind::Stop,
             new_monthly_usd: None,
             monthly_savings_usd: None,
             unpriced_reason: None,
@@ -778,7 +796,7 @@ fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>)
         stop_money.apply(&mut stop);
         let mut terminate = PathOption {
             target: "terminated".into(),
-            path: "terminate",
+            path: PathKind::Terminate,
             risk: risk.max(Risk::Medium),
             ..stop.clone()
         };
@@ -795,10 +813,14 @@ fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>)
         cx.push(
             res,
             Finding {
-                rule: "ec2_idle",
-                action: "stop",
-                current: json!({"type": res.type_, "state": "running"}),
-                target: Some(json!("stopped")),
+                rule: Rule::Ec2Idle,
+                action: Action::Stop,
+                current: Current::Instance(InstanceNow {
+                    attached_volumes: None,
+                    state: Some("running".into()),
+                    type_: res.type_.clone(),
+                }),
+                target: Some(Target::State(TargetState::Stopped)),
                 paths: vec![stop, terminate],
                 money: stop_money,
                 risk,
@@ -834,10 +856,14 @@ fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>)
             cx.push(
                 res,
                 Finding {
-                    rule: "ec2_overprovisioned",
-                    action: "downsize",
-                    current: json!({"type": res.type_}),
-                    target: Some(json!(best.target)),
+                    rule: Rule::Ec2Overprovisioned,
+                    action: Action::Downsize,
+                    current: Current::Instance(InstanceNow {
+                        attached_volumes: None,
+                        state: None,
+                        type_: res.type_.clone(),
+                    }),
+                    target: Some(Target::type_(best.target.clone())),
                     paths: options,
                     money,
                     risk: best.risk,
@@ -857,7 +883,12 @@ fn ebs(cx: &mut Ctx, r: &PricedResource) {
         return;
     };
     let current = monthly_of(r);
-    let cur = json!({"type": res.type_, "size_gib": v.size_gib, "iops": v.iops, "throughput_mibps": v.throughput_mibps});
+    let cur = Current::Volume(VolumeNow {
+        iops: v.iops,
+        size_gib: v.size_gib,
+        throughput_mibps: v.throughput_mibps,
+        type_: res.type_.clone(),
+    });
     if res.state == "available" {
         let mut notes = vec!["snapshot it first if the data may be needed".to_string()];
         if let Ok(s) = pricing::ebs_rates("snapshot", &res.region)
@@ -872,8 +903,8 @@ fn ebs(cx: &mut Ctx, r: &PricedResource) {
         cx.push(
             res,
             Finding {
-                rule: "ebs_unattached",
-                action: "delete_volume",
+                rule: Rule::EbsUnattached,
+                action: Action::DeleteVolume,
                 current: cur,
                 target: None,
                 paths: Vec::new(),
@@ -889,8 +920,8 @@ fn ebs(cx: &mut Ctx, r: &PricedResource) {
     }
     // gp2 -> gp3 (and io1 -> gp3) keeping at least the old baseline IOPS and throughput.
     let rule = match res.type_.as_str() {
-        "gp2" => Some("ebs_gp2_to_gp3"),
-        "io1" if v.iops.is_some_and(|i| i <= cx.t.io1_to_gp3_max_iops) => Some("ebs_io1_to_gp3"),
+        "gp2" => Some(Rule::EbsGp2ToGp3),
+        "io1" if v.iops.is_some_and(|i| i <= cx.t.io1_to_gp3_max_iops) => Some(Rule::EbsIo1ToGp3),
         _ => None,
     };
     if let Some(rule) = rule
@@ -920,9 +951,13 @@ fn ebs(cx: &mut Ctx, r: &PricedResource) {
                 res,
                 Finding {
                     rule,
-                    action: "modify_volume_type",
+                    action: Action::ModifyVolumeType,
                     current: cur.clone(),
-                    target: Some(json!({"type": "gp3", "iops": iops, "throughput_mibps": tp})),
+                    target: Some(Target::Volume(VolumeTarget {
+                        iops,
+                        throughput_mibps: tp,
+                        type_: "gp3".into(),
+                    })),
                     paths: Vec::new(),
                     money,
                     risk: Risk::Low,
@@ -951,12 +986,12 @@ fn ebs(cx: &mut Ctx, r: &PricedResource) {
         let per_day = ops / f64::from(window.max(1));
         if per_day + EPSILON < cx.t.idle_volume_ops_per_day {
             let mut stats = BTreeMap::new();
-            stats.insert("io_ops_per_day", per_day);
+            stats.insert("io_ops_per_day".into(), per_day);
             cx.push(
                 res,
                 Finding {
-                    rule: "ebs_idle",
-                    action: "review_idle_volume",
+                    rule: Rule::EbsIdle,
+                    action: Action::ReviewIdleVolume,
                     current: cur,
                     target: None,
                     paths: Vec::new(),
@@ -990,7 +1025,13 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
     // The DB's cost is its instance hours and its storage: every path is
     // priced the same way, so current - new is what the change saves.
     let current = monthly_of(r);
-    let cur = json!({"class": res.type_, "engine": d.engine, "multi_az": d.multi_az, "storage_type": d.storage_type, "allocated_storage_gib": d.allocated_storage_gib});
+    let cur = Current::Database(DatabaseNow {
+        allocated_storage_gib: d.allocated_storage_gib,
+        class: res.type_.clone(),
+        engine: d.engine.clone(),
+        multi_az: d.multi_az,
+        storage_type: d.storage_type.clone(),
+    });
 
     // gp2 storage -> gp3, where it is cheaper.
     if d.storage_type == "gp2" {
@@ -1008,10 +1049,12 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
             cx.push(
                 res,
                 Finding {
-                    rule: "rds_gp2_to_gp3",
-                    action: "modify_storage_type",
+                    rule: Rule::RdsGp2ToGp3,
+                    action: Action::ModifyStorageType,
                     current: cur.clone(),
-                    target: Some(json!({"storage_type": "gp3"})),
+                    target: Some(Target::Storage(StorageTarget {
+                        storage_type: "gp3".into(),
+                    })),
                     paths: Vec::new(),
                     money,
                     risk: Risk::Low,
@@ -1039,7 +1082,7 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
     let conns = cx.m.get(&res.region, &res.id, Metric::DbConnections);
     let max_conns = conns.recent_max().map_or(0.0, |m| m.max(0.0));
     let mut stats = BTreeMap::new();
-    stats.insert("max_connections_7d", max_conns);
+    stats.insert("max_connections_7d".into(), max_conns);
     if conns.recent_count() > 0 && max_conns <= 0.0 {
         // Stopped, a DB bills its storage; deleted, the final snapshot's.
         let stop_money = Money::of(
@@ -1052,7 +1095,7 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
         );
         let mut stop = PathOption {
             target: "stopped".into(),
-            path: "stop_db",
+            path: PathKind::StopDb,
             new_monthly_usd: None,
             monthly_savings_usd: None,
             unpriced_reason: None,
@@ -1065,7 +1108,7 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
         stop_money.apply(&mut stop);
         let mut delete = PathOption {
             target: "snapshot_and_delete".into(),
-            path: "snapshot_and_delete",
+            path: PathKind::SnapshotAndDelete,
             risk: Risk::Medium,
             ..stop.clone()
         };
@@ -1073,10 +1116,10 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
         cx.push(
             res,
             Finding {
-                rule: "rds_idle",
-                action: "stop_db",
+                rule: Rule::RdsIdle,
+                action: Action::StopDb,
                 current: cur,
-                target: Some(json!("stopped")),
+                target: Some(Target::State(TargetState::Stopped)),
                 paths: vec![stop, delete],
                 money: stop_money,
                 risk: Risk::Low,
@@ -1091,7 +1134,7 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
     let Some(p99) = p99_cpu(cx.m, res) else {
         return;
     };
-    stats.insert("cpu_p99_of_hourly_max_percent", paths::round1(p99));
+    stats.insert("cpu_p99_of_hourly_max_percent".into(), paths::round1(p99));
     if p99 < cx.t.downsize_p99_cpu_percent {
         let engine = pricing::rds_engine(&d.engine).unwrap_or("mysql");
         let deployment =
@@ -1101,15 +1144,15 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
             let mem: f64 = mem.try_into().ok()?;
             free_min.map(|free| (mem - free / 1_073_741_824.0).max(0.0))
         });
-        let mut options = paths::rds_paths(
-            &res.type_,
+        let mut options = paths::rds_paths(&paths::DbLoad {
+            class: &res.type_,
             engine,
             deployment,
-            &res.region,
-            p99,
-            used,
-            cx.t.target_p99_cpu_percent,
-        );
+            region: &res.region,
+            p99_cpu: p99,
+            used_memory_gib: used,
+            target_p99: cx.t.target_p99_cpu_percent,
+        });
         price_paths(&mut options, &current, |p| {
             priced_as(res, |x| x.type_ = p.target.clone())
         });
@@ -1123,10 +1166,10 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
             cx.push(
                 res,
                 Finding {
-                    rule: "rds_overprovisioned",
-                    action: "downsize_db",
+                    rule: Rule::RdsOverprovisioned,
+                    action: Action::DownsizeDb,
                     current: cur,
-                    target: Some(json!(best.target)),
+                    target: Some(Target::type_(best.target.clone())),
                     paths: options,
                     money,
                     risk: best.risk,
@@ -1160,8 +1203,8 @@ fn lb(cx: &mut Ctx, r: &PricedResource, targets: Option<&Targets>) {
     let mut reason = None;
     let mut stats = BTreeMap::new();
     if let Some(t) = targets {
-        stats.insert("registered_targets", f64::from(t.registered));
-        stats.insert("healthy_targets", f64::from(t.healthy));
+        stats.insert("registered_targets".into(), f64::from(t.registered));
+        stats.insert("healthy_targets".into(), f64::from(t.healthy));
         if t.registered == 0 {
             reason = Some("no registered targets".to_string());
         } else if t.healthy == 0 {
@@ -1178,7 +1221,7 @@ fn lb(cx: &mut Ctx, r: &PricedResource, targets: Option<&Targets>) {
                     cx.m.get(&res.region, &res.id, Metric::Requests)
                         .recent_sum();
                 let per_day = req / f64::from(window.max(1));
-                stats.insert("requests_per_day", per_day);
+                stats.insert("requests_per_day".into(), per_day);
                 if per_day + EPSILON < cx.t.idle_lb_requests_per_day {
                     reason = Some(format!("{per_day:.0} requests/day over {window} d"));
                 }
@@ -1191,7 +1234,7 @@ fn lb(cx: &mut Ctx, r: &PricedResource, targets: Option<&Targets>) {
                 let bytes =
                     cx.m.get(&res.region, &res.id, Metric::ProcessedBytes)
                         .recent_sum();
-                stats.insert("max_active_flows", flows);
+                stats.insert("max_active_flows".into(), flows);
                 if flows <= 0.0 && bytes <= 0.0 {
                     reason = Some(format!("no flows over {window} d"));
                 }
@@ -1203,9 +1246,12 @@ fn lb(cx: &mut Ctx, r: &PricedResource, targets: Option<&Targets>) {
         cx.push(
             res,
             Finding {
-                rule: "lb_idle",
-                action: "delete_load_balancer",
-                current: json!({"type": l.lb_type, "name": res.name}),
+                rule: Rule::LbIdle,
+                action: Action::DeleteLoadBalancer,
+                current: Current::LoadBalancer(LoadBalancerNow {
+                    name: res.name.clone(),
+                    type_: l.lb_type.clone(),
+                }),
                 target: None,
                 paths: Vec::new(),
                 money: Money::of(monthly_of(r), Ok(Decimal::ZERO)),
@@ -1238,7 +1284,12 @@ fn asg(cx: &mut Ctx, r: &PricedResource) {
         pricing::ec2_on_demand(type_, &res.region)
             .map(|(h, _)| cents(h * HOURS_PER_MONTH) * Decimal::from(n))
     };
-    let cur = json!({"type": res.type_, "desired_capacity": g.desired_capacity, "min_size": g.min_size, "max_size": g.max_size});
+    let cur = Current::Group(GroupNow {
+        desired_capacity: g.desired_capacity,
+        max_size: g.max_size,
+        min_size: g.min_size,
+        type_: res.type_.clone(),
+    });
 
     // A previous-generation type: the launch template's type is the change
     // (members are replaced by an instance refresh), for the whole group.
@@ -1255,10 +1306,10 @@ fn asg(cx: &mut Ctx, r: &PricedResource) {
             cx.push(
                 res,
                 Finding {
-                    rule: "asg_previous_generation",
-                    action: "upgrade_generation",
+                    rule: Rule::AsgPreviousGeneration,
+                    action: Action::UpgradeGeneration,
                     current: cur.clone(),
-                    target: Some(json!(eq)),
+                    target: Some(Target::type_(eq.clone())),
                     paths: Vec::new(),
                     money,
                     risk: Risk::Low,
@@ -1293,8 +1344,8 @@ fn asg(cx: &mut Ctx, r: &PricedResource) {
             .mean()
             .unwrap_or(0.0);
     let mut stats = BTreeMap::new();
-    stats.insert("cpu_p99_of_hourly_max_percent", paths::round1(p99));
-    stats.insert("cpu_avg_percent", paths::round1(avg));
+    stats.insert("cpu_p99_of_hourly_max_percent".into(), paths::round1(p99));
+    stats.insert("cpu_avg_percent".into(), paths::round1(avg));
     if g.desired_capacity > g.min_size {
         // The fewest members that keep the group's p99 under the target.
         let needed =
@@ -1308,10 +1359,12 @@ fn asg(cx: &mut Ctx, r: &PricedResource) {
             cx.push(
                 res,
                 Finding {
-                    rule: "asg_overprovisioned",
-                    action: "reduce_capacity",
+                    rule: Rule::AsgOverprovisioned,
+                    action: Action::ReduceCapacity,
                     current: cur,
-                    target: Some(json!({"desired_capacity": new})),
+                    target: Some(Target::Capacity(CapacityTarget {
+                        desired_capacity: new,
+                    })),
                     paths: Vec::new(),
                     money: Money::of(current, new_cost),
                     risk: Risk::Medium,
@@ -1349,10 +1402,10 @@ fn asg(cx: &mut Ctx, r: &PricedResource) {
         cx.push(
             res,
             Finding {
-                rule: "asg_overprovisioned",
-                action: "downsize",
+                rule: Rule::AsgOverprovisioned,
+                action: Action::Downsize,
                 current: cur,
-                target: Some(json!(best.target)),
+                target: Some(Target::type_(best.target.clone())),
                 paths: options,
                 money,
                 risk: best.risk,
@@ -1370,7 +1423,7 @@ fn asg(cx: &mut Ctx, r: &PricedResource) {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 /// p99 of the hourly CPU maxima, or of the averages when no maxima came back.
 fn p99_cpu(m: &Metrics, res: &crate::inventory::Resource) -> Option<f64> {

@@ -925,7 +925,11 @@ async fn choose_path(cx: &Ctx<'_>, found: &Found) -> anyhow::Result<Option<Strin
     let report = pricing::price_inventory(inv);
     let outcome = analysis::analyse(&report, &c.metrics, &c.extras, &cx.settings.thresholds, &[]);
     let rec = outcome.recommendations.iter().find(|r| {
-        r.resource_id == id && matches!(r.action, "downsize" | "downsize_db" | "modify_volume_type")
+        r.resource_id == id
+            && matches!(
+                r.action.as_str(),
+                "downsize" | "downsize_db" | "modify_volume_type"
+            )
     });
     let options: Vec<(String, String)> = match rec {
         None => vec![],

@@ -83,19 +83,31 @@ fn unpriced<T>(reason: impl Into<String>) -> Result<T, Unpriced> {
 }
 
 /// One line of a price: what it is for and what it costs a month.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Component {
     pub item: String,
+    #[schemars(with = "f64")]
     pub monthly_usd: Decimal,
 }
 
 /// The headline list rate behind a price: what the AWS price list quotes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ListPrice {
+    #[schemars(with = "f64")]
     pub usd: Decimal,
-    /// "hour" or "GiB-month".
-    pub unit: &'static str,
+    pub unit: RateUnit,
     pub item: String,
+}
+
+/// What a list rate is per.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub enum RateUnit {
+    #[serde(rename = "hour")]
+    Hour,
+    #[serde(rename = "GiB-month")]
+    GibMonth,
 }
 
 /// A resource's price with its provenance.
@@ -139,7 +151,7 @@ impl Price {
         Price {
             list_price: Some(ListPrice {
                 usd: hourly,
-                unit: "hour",
+                unit: RateUnit::Hour,
                 item: item.clone(),
             }),
             hourly,
@@ -178,7 +190,7 @@ impl Price {
     pub fn with_list_price(
         mut self,
         usd: Decimal,
-        unit: &'static str,
+        unit: RateUnit,
         item: impl Into<String>,
     ) -> Self {
         self.list_price = Some(ListPrice {
@@ -465,7 +477,7 @@ pub fn ec2_instance(f: &Ec2Facts) -> Result<Price, Unpriced> {
         if let Ok(rate) = ec2_rate(f.instance_type, f.region) {
             p = p.with_list_price(
                 rate.hourly,
-                "hour",
+                RateUnit::Hour,
                 format!("{} Linux on-demand", f.instance_type),
             );
             p.tables.push(rate.table);
@@ -623,7 +635,7 @@ pub fn ebs_volume(
         let rate = ebs_rate(region, col, what)?;
         Ok(
             Price::monthly(format!("{what} storage {size_gib} GiB"), rate * size, "ebs")
-                .with_list_price(rate, "GiB-month", format!("{what} storage")),
+                .with_list_price(rate, RateUnit::GibMonth, format!("{what} storage")),
         )
     };
     match volume_type {
@@ -1030,7 +1042,7 @@ pub fn rds_instance(f: &RdsFacts) -> Result<Price, Unpriced> {
     let mut compute = if stopped {
         Price::zero()
             .note("stopped: no instance charge; storage still billed")
-            .with_list_price(hourly, "hour", item)
+            .with_list_price(hourly, RateUnit::Hour, item)
     } else {
         Price::hourly(item, hourly, "rds")
     };
@@ -1167,7 +1179,7 @@ fn snapshot_price(region: &str, item: &str, what: &str, gib: i64) -> Result<Pric
         rate * Decimal::from(gib),
         table,
     )
-    .with_list_price(rate, "GiB-month", what.to_string()))
+    .with_list_price(rate, RateUnit::GibMonth, what.to_string()))
 }
 
 /// Monthly price of `gib` GB of EBS snapshot storage (standard tier) in a region.
