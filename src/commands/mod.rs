@@ -9,3 +9,6 @@ pub mod savings;
 pub mod scan;
 pub mod sync;
 pub mod watch;
+
+#[cfg(test)]
+mod schema;

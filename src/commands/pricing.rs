@@ -10,15 +10,18 @@ use crate::output::{Printer, right, usd, usd_hourly};
 use crate::pricing::{self, Deployment, HOURS_PER_MONTH, HOURS_PER_YEAR, Unpriced};
 use crate::settings::{Regions, Settings};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct Row {
     region: String,
     item: String,
     /// The unit the price is quoted in: hour, GiB-month, IOPS-month, ...
     unit: String,
+    #[schemars(with = "f64")]
     price_usd: Decimal,
     /// For hourly prices: the 730 h month and 8,760 h year.
+    #[schemars(with = "Option<f64>")]
     monthly_usd: Option<Decimal>,
+    #[schemars(with = "Option<f64>")]
     annual_usd: Option<Decimal>,
     table: &'static str,
     data_date: &'static str,
@@ -31,11 +34,12 @@ struct Row {
     #[serde(skip_serializing_if = "Option::is_none")]
     vcpu: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<f64>")]
     memory_gib: Option<Decimal>,
 }
 
-#[derive(Debug, Serialize)]
-struct Answer {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct Answer {
     #[serde(rename = "type")]
     type_: String,
     kind: &'static str,
@@ -556,8 +560,8 @@ pub fn run(
     Ok(ExitStatus::Success)
 }
 
-#[derive(Debug, Serialize)]
-struct Location {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct Location {
     code: &'static str,
     /// region, local-zone or wavelength-zone
     kind: &'static str,

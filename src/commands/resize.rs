@@ -20,7 +20,7 @@ use crate::state::journal::{Begin, Entry, Journal, Outcome};
 use crate::state::savings::{Saving, Savings};
 
 /// How one change ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Applied,
@@ -33,7 +33,7 @@ pub enum Status {
     WouldFail,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Change {
     pub resource_id: String,
     pub region: Option<String>,
@@ -46,12 +46,13 @@ pub struct Change {
 }
 
 /// What `resize --output json` prints.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ResizeReport {
     pub schema_version: u32,
     pub dry_run: bool,
     pub changes: Vec<Change>,
     /// Monthly USD saved by the changes applied in this run.
+    #[schemars(with = "f64")]
     pub applied_monthly_savings_usd: rust_decimal::Decimal,
 }
 
@@ -1209,7 +1210,7 @@ fn finish(cx: &Ctx<'_>, changes: Vec<Change>) -> anyhow::Result<ExitStatus> {
     let p = cx.printer;
     match p.format {
         OutputFormat::Json => p.json(&ResizeReport {
-            schema_version: 1,
+            schema_version: crate::report::SCHEMA_VERSION,
             dry_run: cx.args.dry_run,
             changes: changes.clone(),
             applied_monthly_savings_usd: saved,

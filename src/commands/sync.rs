@@ -59,8 +59,8 @@ pub async fn push_results(
     Ok(status)
 }
 
-#[derive(Serialize)]
-struct Health {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Health {
     backend: String,
     reachable: bool,
     status: Option<u16>,
@@ -115,14 +115,14 @@ async fn check(cfg: &BackendConfig, printer: &Printer) -> anyhow::Result<ExitSta
     })
 }
 
-#[derive(Serialize)]
-struct Status {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Status {
     outbox: String,
     endpoints: BTreeMap<String, crate::state::outbox::Counts>,
     dead_letters: Vec<DeadLetter>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct DeadLetter {
     endpoint: String,
     record: String,
@@ -179,8 +179,8 @@ fn status(settings: &Settings, printer: &Printer) -> anyhow::Result<ExitStatus> 
     Ok(ExitStatus::Success)
 }
 
-#[derive(Serialize)]
-struct Requeued {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Requeued {
     outbox: String,
     endpoint: Option<String>,
     requeued: usize,
@@ -228,8 +228,8 @@ async fn requeue_dead(
     Ok(ExitStatus::Success)
 }
 
-#[derive(Serialize)]
-struct DryRun {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct DryRun {
     records: usize,
     unpriced_skipped: usize,
     counts: BTreeMap<&'static str, usize>,
