@@ -1,5 +1,6 @@
 //! The JSON Schemas of every `--output json` report, generated from the
-//! types and committed under `docs/schema/`: a test fails when a type and
+//! types, and of the backend's request bodies, generated from the contract;
+//! committed under `docs/schema/`: a test fails when a type and
 //! its committed schema differ. Here because only the commands see every
 //! report type.
 
@@ -19,7 +20,7 @@ fn schema<T: JsonSchema>() -> String {
 
 /// Every committed schema: its file name (without `.json`) and its text.
 fn schemas() -> Vec<(&'static str, String)> {
-    vec![
+    [
         ("scan", schema::<crate::pricing::fleet::ScanReport>()),
         ("recommend", schema::<crate::report::RecommendReport>()),
         ("resize", schema::<super::resize::ResizeReport>()),
@@ -34,6 +35,33 @@ fn schemas() -> Vec<(&'static str, String)> {
         ("pricing-regions", schema::<Vec<super::pricing::Location>>()),
         ("config", schema::<super::config::Effective<'static>>()),
     ]
+    .into_iter()
+    .chain(backend())
+    .collect()
+}
+
+/// The backend's request bodies, one schema per endpoint
+/// (`/api/ebs-volumes` -> `backend-ebs-volumes`).
+fn backend() -> Vec<(&'static str, String)> {
+    crate::sync::contract::ENDPOINTS
+        .iter()
+        .map(|e| {
+            let name: &'static str = match *e {
+                "/api/instances" => "backend-instances",
+                "/api/ebs-volumes" => "backend-ebs-volumes",
+                "/api/rds-instances" => "backend-rds-instances",
+                "/api/load-balancers" => "backend-load-balancers",
+                "/api/auto-scaling-groups" => "backend-auto-scaling-groups",
+                "/api/optimizations" => "backend-optimizations",
+                "/api/savings" => "backend-savings",
+                "/api/anomalies" => "backend-anomalies",
+                other => panic!("no schema file name for {other}"),
+            };
+            let schema =
+                crate::sync::contract::body_schema(e).expect("an endpoint of the contract");
+            (name, serde_json::to_string_pretty(&schema).unwrap() + "\n")
+        })
+        .collect()
 }
 
 fn schema_dir() -> PathBuf {

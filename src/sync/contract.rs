@@ -172,6 +172,36 @@ pub fn validate(endpoint: &str, body: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// The JSON Schema of an endpoint's body, from the contract's table above:
+/// every field required, typed, and null only where the contract allows it.
+/// `docs/schema/backend-*.json` are these.
+pub fn body_schema(endpoint: &str) -> Option<Value> {
+    let spec = spec(endpoint)?;
+    let mut properties = Map::new();
+    for (field, ty, nullable) in spec {
+        let mut schema = match ty {
+            Ty::Str => json!({"type": "string"}),
+            Ty::Num => json!({"type": "number"}),
+            Ty::Int => json!({"type": "integer"}),
+            Ty::Bool => json!({"type": "boolean"}),
+            Ty::StrArray => json!({"type": "array", "items": {"type": "string"}}),
+            Ty::Any => json!({}),
+        };
+        if *nullable && let Some(t) = schema.get("type").cloned() {
+            schema["type"] = json!([t, "null"]);
+        }
+        properties.insert((*field).to_string(), schema);
+    }
+    let required: Vec<&str> = spec.iter().map(|(f, _, _)| *f).collect();
+    Some(json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": format!("POST {endpoint}"),
+        "type": "object",
+        "properties": properties,
+        "required": required,
+    }))
+}
+
 /// One record for the backend.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {

@@ -61,6 +61,33 @@ fn json_outputs_validate_against_the_committed_schemas() {
 }
 
 #[test]
+fn backend_payloads_validate_against_the_committed_schemas() {
+    let home = tempfile::tempdir().unwrap();
+    let out = finops(home.path())
+        .args(["sync", "--demo", "--dry-run", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dry = json(&out.stdout);
+    let payloads = dry["payloads"].as_object().unwrap();
+    assert!(payloads.len() >= 5, "{payloads:?}");
+    for (endpoint, bodies) in payloads {
+        let name = format!("backend-{}", endpoint.trim_start_matches("/api/"));
+        for body in bodies.as_array().unwrap() {
+            validate(&name, body).unwrap();
+        }
+    }
+    let mut body = payloads["/api/instances"][0].clone();
+    body["monthly_cost"] = serde_json::Value::Null;
+    assert!(validate("backend-instances", &body).is_err());
+}
+
+#[test]
 fn a_report_that_breaks_its_schema_is_refused() {
     let home = tempfile::tempdir().unwrap();
     let out = finops(home.path())
