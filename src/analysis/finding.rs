@@ -168,6 +168,62 @@ named!(Action {
     UpgradeGeneration => "upgrade_generation",
 });
 
+/// How sure a finding is: what its data covers.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+pub enum Confidence {
+    #[serde(rename = "high")]
+    High,
+    #[serde(rename = "medium")]
+    Medium,
+    /// A rightsizing from CPU alone (no memory data).
+    #[serde(rename = "CPU only")]
+    CpuOnly,
+    #[serde(rename = "CPU and memory")]
+    CpuAndMemory,
+}
+
+named!(Confidence {
+    High => "high",
+    Medium => "medium",
+    CpuOnly => "CPU only",
+    CpuAndMemory => "CPU and memory",
+});
+
+/// A figure of a finding's evidence. Declared in the order of their names,
+/// the order the evidence map prints in.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Stat {
+    CpuAvgPercent,
+    CpuP99OfHourlyMaxPercent,
+    DaysWithData,
+    HealthyTargets,
+    IdleDays,
+    IoOpsPerDay,
+    MaxActiveFlows,
+    #[serde(rename = "max_connections_7d")]
+    MaxConnections7d,
+    RegisteredTargets,
+    RequestsPerDay,
+}
+
+named!(Stat {
+    CpuAvgPercent => "cpu_avg_percent",
+    CpuP99OfHourlyMaxPercent => "cpu_p99_of_hourly_max_percent",
+    DaysWithData => "days_with_data",
+    HealthyTargets => "healthy_targets",
+    IdleDays => "idle_days",
+    IoOpsPerDay => "io_ops_per_day",
+    MaxActiveFlows => "max_active_flows",
+    MaxConnections7d => "max_connections_7d",
+    RegisteredTargets => "registered_targets",
+    RequestsPerDay => "requests_per_day",
+});
+
 /// The kind of a rightsizing or idle path.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
@@ -375,6 +431,9 @@ mod tests {
         for w in Action::ALL.windows(2) {
             assert!(w[0].as_str() < w[1].as_str(), "{:?}", w);
         }
+        for w in Stat::ALL.windows(2) {
+            assert!(w[0].as_str() < w[1].as_str(), "{:?}", w);
+        }
     }
 
     #[test]
@@ -387,6 +446,12 @@ mod tests {
         }
         for p in PathKind::ALL {
             assert_eq!(serde_json::to_value(p).unwrap(), p.as_str());
+        }
+        for c in Confidence::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+        }
+        for x in Stat::ALL {
+            assert_eq!(serde_json::to_value(x).unwrap(), x.as_str());
         }
         for k in [
             Kind::Ec2Instance,

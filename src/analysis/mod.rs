@@ -23,8 +23,9 @@ use crate::inventory::{Details, Kind, Resource, resource_key};
 use crate::pricing::fleet::{ScanReport, price_resource};
 use crate::pricing::{self, HOURS_PER_MONTH, PricedResource, Unpriced};
 pub use finding::{
-    Action, AddressNow, CapacityTarget, Current, DatabaseNow, FindingKind, GroupNow, InstanceNow,
-    LoadBalancerNow, PathKind, Rule, StorageTarget, Target, TargetState, VolumeNow, VolumeTarget,
+    Action, AddressNow, CapacityTarget, Confidence, Current, DatabaseNow, FindingKind, GroupNow,
+    InstanceNow, LoadBalancerNow, PathKind, Rule, Stat, StorageTarget, Target, TargetState,
+    VolumeNow, VolumeTarget,
 };
 use metrics::{Metric, Metrics};
 use paths::{PathOption, Risk};
@@ -60,7 +61,7 @@ pub struct Evidence {
     /// A short line for the table, e.g. "p99 CPU 12% over 14 d".
     pub summary: String,
     pub hours_of_data: Option<f64>,
-    pub stats: BTreeMap<String, f64>,
+    pub stats: BTreeMap<Stat, f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -95,7 +96,7 @@ pub struct Recommendation {
     pub unpriced_reason: Option<String>,
     pub risk: Risk,
     pub in_place: bool,
-    pub confidence: String,
+    pub confidence: Confidence,
     pub evidence: Evidence,
     pub notes: Vec<String>,
 }
@@ -318,7 +319,7 @@ struct Finding {
     money: Money,
     risk: Risk,
     in_place: bool,
-    confidence: &'static str,
+    confidence: Confidence,
     evidence: Evidence,
     notes: Vec<String>,
 }
@@ -326,7 +327,7 @@ struct Finding {
 fn evidence(
     summary: impl Into<String>,
     hours: Option<f64>,
-    stats: BTreeMap<String, f64>,
+    stats: BTreeMap<Stat, f64>,
 ) -> Evidence {
     Evidence {
         summary: summary.into(),
@@ -365,7 +366,7 @@ impl Ctx<'_> {
             unpriced_reason: f.money.reason,
             risk: f.risk,
             in_place: f.in_place,
-            confidence: f.confidence.to_string(),
+            confidence: f.confidence,
             evidence: f.evidence,
             notes: f.notes,
         });
@@ -552,7 +553,7 @@ fn addresses(cx: &mut Ctx, extras: &Extras, exclude: &[TagFilter]) -> Vec<String
             unpriced_reason: None,
             risk: Risk::Low,
             in_place: true,
-            confidence: "high".into(),
+            confidence: Confidence::High,
             evidence: evidence("not associated", None, BTreeMap::new()),
             notes: vec!["public IPv4 addresses are billed hourly, idle or in use".into()],
         });
@@ -697,7 +698,7 @@ struct Ec2Usage {
     days_with_data: u32,
     avg_cpu: f64,
     p99: f64,
-    stats: BTreeMap<String, f64>,
+    stats: BTreeMap<Stat, f64>,
 }
 
 impl Ec2Usage {
@@ -720,10 +721,10 @@ impl Ec2Usage {
         let avg_cpu = cpu.mean().unwrap_or(0.0);
         let p99 = p99_cpu(cx.m, res).unwrap_or(0.0);
         let mut stats = BTreeMap::new();
-        stats.insert("cpu_avg_percent".into(), paths::round1(avg_cpu));
-        stats.insert("cpu_p99_of_hourly_max_percent".into(), paths::round1(p99));
-        stats.insert("idle_days".into(), f64::from(idle_days));
-        stats.insert("days_with_data".into(), cpu_by_day.len() as f64);
+        stats.insert(Stat::CpuAvgPercent, paths::round1(avg_cpu));
+        stats.insert(Stat::CpuP99OfHourlyMaxPercent, paths::round1(p99));
+        stats.insert(Stat::IdleDays, f64::from(idle_days));
+        stats.insert(Stat::DaysWithData, cpu_by_day.len() as f64);
         Ec2Usage {
             hours,
             idle_days,
@@ -756,7 +757,7 @@ fn ec2_stopped(cx: &mut Ctx, res: &Resource, vols: AttachedVolumes) {
             money: Money::of(vols.monthly, Ok(Decimal::ZERO)),
             risk: Risk::Medium,
             in_place: true,
-            confidence: "high",
+            confidence: Confidence::High,
             evidence: evidence(
                 format!("stopped; {n_volumes} volume(s) still billed"),
                 None,
@@ -803,7 +804,7 @@ fn ec2_previous_generation(cx: &mut Ctx, res: &Resource, current: &Result<Decima
             money,
             risk: Risk::Low,
             in_place: true,
-            confidence: "high",
+            confidence: Confidence::High,
             evidence: evidence(
                 format!("{} is previous generation", res.type_),
                 None,
@@ -885,7 +886,7 @@ fn ec2_idle(
             money: stop_money,
             risk,
             in_place: true,
-            confidence: "high",
+            confidence: Confidence::High,
             evidence: evidence(summary, Some(usage.hours), usage.stats),
             notes,
         },
@@ -931,7 +932,7 @@ fn ec2_downsize(
             money,
             risk: best.risk,
             in_place: best.in_place,
-            confidence: "CPU only",
+            confidence: Confidence::CpuOnly,
             evidence: evidence(
                 format!("p99 CPU {} over {days} d", pct(p99)),
                 Some(usage.hours),
@@ -976,7 +977,7 @@ fn ebs(cx: &mut Ctx, r: &PricedResource) {
                 money: Money::of(current, Ok(Decimal::ZERO)),
                 risk: Risk::Medium,
                 in_place: true,
-                confidence: "high",
+                confidence: Confidence::High,
                 evidence: evidence("unattached (available)", None, BTreeMap::new()),
                 notes,
             },
@@ -1027,7 +1028,7 @@ fn ebs(cx: &mut Ctx, r: &PricedResource) {
                     money,
                     risk: Risk::Low,
                     in_place: true,
-                    confidence: "high",
+                    confidence: Confidence::High,
                     evidence: evidence(
                         format!("{} {} GiB -> gp3", res.type_, v.size_gib),
                         None,
@@ -1055,7 +1056,7 @@ fn ebs_idle(cx: &mut Ctx, res: &Resource, cur: Current, current: Result<Decimal,
         let per_day = ops / f64::from(window.max(1));
         if per_day + EPSILON < cx.t.idle_volume_ops_per_day {
             let mut stats = BTreeMap::new();
-            stats.insert("io_ops_per_day".into(), per_day);
+            stats.insert(Stat::IoOpsPerDay, per_day);
             cx.push(
                 res,
                 Finding {
@@ -1067,7 +1068,7 @@ fn ebs_idle(cx: &mut Ctx, res: &Resource, cur: Current, current: Result<Decimal,
                     money: Money::of(current, Ok(Decimal::ZERO)),
                     risk: Risk::High,
                     in_place: true,
-                    confidence: "medium",
+                    confidence: Confidence::Medium,
                     evidence: evidence(
                         format!("{per_day:.1} I/O ops/day over {window} d"),
                         Some(hours),
@@ -1119,7 +1120,7 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
     }
     let conns = cx.m.get(&res.region, &res.id, Metric::DbConnections);
     let max_conns = conns.recent_max().map_or(0.0, |m| m.max(0.0));
-    db.stats.insert("max_connections_7d".into(), max_conns);
+    db.stats.insert(Stat::MaxConnections7d, max_conns);
     if conns.recent_count() > 0 && max_conns <= 0.0 {
         rds_idle(cx, db);
         return;
@@ -1128,7 +1129,7 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
         return;
     };
     db.stats
-        .insert("cpu_p99_of_hourly_max_percent".into(), paths::round1(p99));
+        .insert(Stat::CpuP99OfHourlyMaxPercent, paths::round1(p99));
     if p99 < cx.t.downsize_p99_cpu_percent {
         rds_downsize(cx, db, p99);
     }
@@ -1143,7 +1144,7 @@ struct Db<'a> {
     cur: Current,
     /// Hours of CPU or connection data.
     hours: f64,
-    stats: BTreeMap<String, f64>,
+    stats: BTreeMap<Stat, f64>,
 }
 
 /// gp2 storage -> gp3, where it is cheaper.
@@ -1174,7 +1175,7 @@ fn rds_gp2_to_gp3(cx: &mut Ctx, db: &Db<'_>) {
             money,
             risk: Risk::Low,
             in_place: true,
-            confidence: "high",
+            confidence: Confidence::High,
             evidence: evidence(
                 format!("gp2 {} GiB -> gp3", db.d.allocated_storage_gib),
                 None,
@@ -1229,7 +1230,7 @@ fn rds_idle(cx: &mut Ctx, db: Db<'_>) {
             money: stop_money,
             risk: Risk::Low,
             in_place: true,
-            confidence: "high",
+            confidence: Confidence::High,
             evidence: evidence(format!("0 connections over {window} d"), Some(db.hours), db.stats),
             notes: vec!["AWS starts a stopped DB instance again after 7 days: stop it again, or snapshot and delete it".into()],
         },
@@ -1264,9 +1265,9 @@ fn rds_downsize(cx: &mut Ctx, db: Db<'_>, p99: f64) {
         return;
     };
     let confidence = if used.is_some() {
-        "CPU and memory"
+        Confidence::CpuAndMemory
     } else {
-        "CPU only"
+        Confidence::CpuOnly
     };
     let money = Money::of_best(&db.current, &best);
     cx.push(
@@ -1307,8 +1308,8 @@ fn lb(cx: &mut Ctx, r: &PricedResource, targets: Option<&Targets>) {
     let mut reason = None;
     let mut stats = BTreeMap::new();
     if let Some(t) = targets {
-        stats.insert("registered_targets".into(), f64::from(t.registered));
-        stats.insert("healthy_targets".into(), f64::from(t.healthy));
+        stats.insert(Stat::RegisteredTargets, f64::from(t.registered));
+        stats.insert(Stat::HealthyTargets, f64::from(t.healthy));
         if t.registered == 0 {
             reason = Some("no registered targets".to_string());
         } else if t.healthy == 0 {
@@ -1325,7 +1326,7 @@ fn lb(cx: &mut Ctx, r: &PricedResource, targets: Option<&Targets>) {
                     cx.m.get(&res.region, &res.id, Metric::Requests)
                         .recent_sum();
                 let per_day = req / f64::from(window.max(1));
-                stats.insert("requests_per_day".into(), per_day);
+                stats.insert(Stat::RequestsPerDay, per_day);
                 if per_day + EPSILON < cx.t.idle_lb_requests_per_day {
                     reason = Some(format!("{per_day:.0} requests/day over {window} d"));
                 }
@@ -1338,7 +1339,7 @@ fn lb(cx: &mut Ctx, r: &PricedResource, targets: Option<&Targets>) {
                 let bytes =
                     cx.m.get(&res.region, &res.id, Metric::ProcessedBytes)
                         .recent_sum();
-                stats.insert("max_active_flows".into(), flows);
+                stats.insert(Stat::MaxActiveFlows, flows);
                 if flows <= 0.0 && bytes <= 0.0 {
                     reason = Some(format!("no flows over {window} d"));
                 }
@@ -1361,7 +1362,7 @@ fn lb(cx: &mut Ctx, r: &PricedResource, targets: Option<&Targets>) {
                 money: Money::of(monthly_of(r), Ok(Decimal::ZERO)),
                 risk: Risk::Medium,
                 in_place: true,
-                confidence: "high",
+                confidence: Confidence::High,
                 evidence: evidence(why, None, stats),
                 notes: vec![
                     "savings are the hourly charge; LCU charges would stop too".into(),
@@ -1409,8 +1410,8 @@ fn asg(cx: &mut Ctx, r: &PricedResource) {
             .mean()
             .unwrap_or(0.0);
     let mut stats = BTreeMap::new();
-    stats.insert("cpu_p99_of_hourly_max_percent".into(), paths::round1(p99));
-    stats.insert("cpu_avg_percent".into(), paths::round1(avg));
+    stats.insert(Stat::CpuP99OfHourlyMaxPercent, paths::round1(p99));
+    stats.insert(Stat::CpuAvgPercent, paths::round1(avg));
     let evidence_at = |suffix: &str| {
         evidence(
             format!("p99 CPU {} over {} d{suffix}", pct(p99), cx.m.lookback_days),
@@ -1458,7 +1459,7 @@ fn asg(cx: &mut Ctx, r: &PricedResource) {
                 money,
                 risk: best.risk,
                 in_place: false,
-                confidence: "CPU only",
+                confidence: Confidence::CpuOnly,
                 evidence,
                 notes: vec!["change the launch template's instance type; an instance refresh replaces the members".into()],
             },
@@ -1518,7 +1519,7 @@ fn asg_previous_generation(cx: &mut Ctx, group: &Group<'_>) {
             money,
             risk: Risk::Low,
             in_place: false,
-            confidence: "high",
+            confidence: Confidence::High,
             evidence: evidence(
                 format!("{} x {} is previous generation", group.n, res.type_),
                 None,
@@ -1552,7 +1553,7 @@ fn asg_reduce(cx: &mut Ctx, group: Group<'_>, new: i64, evidence: Evidence) {
             money: Money::of(group.current, new_cost),
             risk: Risk::Medium,
             in_place: true,
-            confidence: "CPU only",
+            confidence: Confidence::CpuOnly,
             evidence,
             notes: vec![
                 "lower the desired capacity (and minimum, or a scaling policy's target)".into(),

@@ -325,7 +325,7 @@ pub fn csv(r: &RecommendReport) -> anyhow::Result<String> {
             &money(rec.annual_savings_usd),
             &risk(rec),
             if rec.in_place { "true" } else { "false" },
-            &rec.confidence,
+            rec.confidence.as_str(),
             &rec.evidence.summary,
             rec.name.as_deref().unwrap_or(""),
             &money(rec.new_monthly_usd),
