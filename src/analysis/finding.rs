@@ -53,6 +53,8 @@ impl From<Kind> for FindingKind {
 macro_rules! named {
     ($t:ty { $($v:ident => $s:literal),+ $(,)? }) => {
         impl $t {
+            /// Every value, for the tests that check the names.
+            #[cfg(test)]
             pub const ALL: &'static [$t] = &[$(<$t>::$v),+];
 
             pub fn as_str(self) -> &'static str {
