@@ -473,6 +473,44 @@ mod tests {
         );
     }
 
+    /// Finding ids hash the target as the `Value` maps of old spelt it: a
+    /// string as itself, an object as compact JSON (keys in name order).
+    #[test]
+    fn id_keys_are_what_the_untyped_targets_gave() {
+        use serde_json::json;
+        let old_key = |v: serde_json::Value| match v {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        };
+        let cases = [
+            (Target::State(TargetState::Stopped), json!("stopped")),
+            (Target::type_("m5.xlarge"), json!("m5.xlarge")),
+            (
+                Target::Volume(VolumeTarget {
+                    iops: 3000,
+                    throughput_mibps: 250,
+                    type_: "gp3".into(),
+                }),
+                json!({"type": "gp3", "iops": 3000, "throughput_mibps": 250}),
+            ),
+            (
+                Target::Storage(StorageTarget {
+                    storage_type: "gp3".into(),
+                }),
+                json!({"storage_type": "gp3"}),
+            ),
+            (
+                Target::Capacity(CapacityTarget {
+                    desired_capacity: 3,
+                }),
+                json!({"desired_capacity": 3}),
+            ),
+        ];
+        for (target, old) in cases {
+            assert_eq!(target.id_key(), old_key(old));
+        }
+    }
+
     #[test]
     fn shapes_read_back_as_themselves() {
         let shapes = [
