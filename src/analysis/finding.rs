@@ -275,9 +275,17 @@ pub struct InstanceNow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attached_volumes: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
+    pub state: Option<InstanceState>,
     #[serde(rename = "type")]
     pub type_: String,
+}
+
+/// The state an idle or stopped instance's finding records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InstanceState {
+    Running,
+    Stopped,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

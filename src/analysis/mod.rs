@@ -24,8 +24,8 @@ use crate::pricing::fleet::{ScanReport, price_resource};
 use crate::pricing::{self, HOURS_PER_MONTH, PricedResource, Unpriced};
 pub use finding::{
     Action, AddressNow, CapacityTarget, Confidence, Current, DatabaseNow, FindingKind, GroupNow,
-    InstanceNow, LoadBalancerNow, PathKind, Rule, Stat, StorageTarget, Target, TargetState,
-    VolumeNow, VolumeTarget,
+    InstanceNow, InstanceState, LoadBalancerNow, PathKind, Rule, Stat, StorageTarget, Target,
+    TargetState, VolumeNow, VolumeTarget,
 };
 use metrics::{Metric, Metrics};
 use paths::{PathOption, Risk};
@@ -749,7 +749,7 @@ fn ec2_stopped(cx: &mut Ctx, res: &Resource, vols: AttachedVolumes) {
             action: Action::ReviewStopped,
             current: Current::Instance(InstanceNow {
                 attached_volumes: Some(n_volumes),
-                state: Some("stopped".into()),
+                state: Some(InstanceState::Stopped),
                 type_: res.type_.clone(),
             }),
             target: None,
@@ -878,7 +878,7 @@ fn ec2_idle(
             action: Action::Stop,
             current: Current::Instance(InstanceNow {
                 attached_volumes: None,
-                state: Some("running".into()),
+                state: Some(InstanceState::Running),
                 type_: res.type_.clone(),
             }),
             target: Some(Target::State(TargetState::Stopped)),
