@@ -16,6 +16,7 @@ mod output;
 mod pipeline;
 mod pricing;
 mod progress;
+mod report;
 mod resize;
 mod settings;
 mod signals;

@@ -10,10 +10,10 @@ use crate::analysis::thresholds::Thresholds;
 use crate::analysis::{self, TagFilter};
 use crate::aws::{cloudwatch::MAX_QUERIES_PER_CALL, describe, hint_for};
 use crate::cloud::{CallCounts, Cloud, Scope, Window};
-use crate::commands::recommend::{RecommendReport, totals};
 use crate::inventory::{Inventory, ScanError, now_rfc3339};
 use crate::pricing::{self, fleet::ScanReport};
 use crate::progress::Progress;
+use crate::report::{RecommendReport, totals};
 
 /// How to analyse utilization, resolved from flags and the config file.
 #[derive(Debug, Clone)]
@@ -96,7 +96,7 @@ pub(crate) async fn recommend(
     }
     let totals = totals(&recs);
     let report_out = RecommendReport {
-        schema_version: 1,
+        schema_version: crate::report::SCHEMA_VERSION,
         generated_at: now_rfc3339(),
         lookback_days: options.lookback_days,
         period_seconds: options.period,

@@ -8,6 +8,7 @@
 //! the money null and the reason it is unpriced; such findings are not added
 //! to totals.
 
+pub mod finding;
 pub mod metrics;
 pub mod paths;
 pub mod thresholds;
@@ -15,12 +16,17 @@ pub mod thresholds;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rust_decimal::Decimal;
-use serde::Serialize;
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::inventory::{Details, Kind, Resource, resource_key};
 use crate::pricing::fleet::{ScanReport, price_resource};
 use crate::pricing::{self, HOURS_PER_MONTH, PricedResource, Unpriced};
+pub use finding::{
+    Action, AddressNow, CapacityTarget, Confidence, Current, DatabaseNow, FindingKind, GroupNow,
+    InstanceNow, InstanceState, LoadBalancerNow, PathKind, Rule, Stat, StorageTarget, Target,
+    TargetState, VolumeNow, VolumeTarget,
+};
 use metrics::{Metric, Metrics};
 use paths::{PathOption, Risk};
 use thresholds::Thresholds;
@@ -50,15 +56,15 @@ pub struct Extras {
     pub lb_targets: HashMap<(String, String), Targets>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Evidence {
     /// A short line for the table, e.g. "p99 CPU 12% over 14 d".
     pub summary: String,
     pub hours_of_data: Option<f64>,
-    pub stats: BTreeMap<&'static str, f64>,
+    pub stats: BTreeMap<Stat, f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Recommendation {
     /// Stable across runs for the same resource, rule and target.
     pub recommendation_id: String,
@@ -68,34 +74,38 @@ pub struct Recommendation {
     pub resource_id: String,
     /// The resource's Name tag (or name), when it has one.
     pub name: Option<String>,
-    pub kind: &'static str,
+    pub kind: FindingKind,
     pub region: String,
-    pub rule: &'static str,
-    pub action: &'static str,
-    pub current: Value,
-    pub target: Option<Value>,
+    pub rule: Rule,
+    pub action: Action,
+    pub current: Current,
+    pub target: Option<Target>,
     pub paths: Vec<PathOption>,
     /// What the resources this finding is about cost a month now, and after
     /// the recommended change: `current - new = saving`, each to the cent.
     /// Null when unpriced (see `unpriced_reason`).
+    #[schemars(with = "Option<f64>")]
     pub current_monthly_usd: Option<Decimal>,
+    #[schemars(with = "Option<f64>")]
     pub new_monthly_usd: Option<Decimal>,
+    #[schemars(with = "Option<f64>")]
     pub monthly_savings_usd: Option<Decimal>,
+    #[schemars(with = "Option<f64>")]
     pub annual_savings_usd: Option<Decimal>,
     /// Why the money above is null; such findings are not in the totals.
     pub unpriced_reason: Option<String>,
     pub risk: Risk,
     pub in_place: bool,
-    pub confidence: String,
+    pub confidence: Confidence,
     pub evidence: Evidence,
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Insufficient {
     pub resource_key: String,
     pub resource_id: String,
-    pub kind: &'static str,
+    pub kind: Kind,
     pub region: String,
     pub hours_of_data: f64,
     pub hours_needed: f64,
@@ -105,11 +115,11 @@ pub struct Insufficient {
 }
 
 /// A resource the rules skipped because of a tag (`finops:ignore`, `--exclude-tag`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Excluded {
     pub resource_key: String,
     pub resource_id: String,
-    pub kind: &'static str,
+    pub kind: FindingKind,
     pub region: String,
     pub tag: String,
 }
@@ -117,7 +127,7 @@ pub struct Excluded {
 /// Every resource the rules looked at, in exactly one bucket:
 /// `resources = with_findings + covered_by_other_finding + insufficient_data
 /// + excluded_by_tag + no_finding`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Coverage {
     pub resources: usize,
     /// Resources with at least one finding of their own.
@@ -301,15 +311,15 @@ fn priced_as(res: &Resource, change: impl FnOnce(&mut Resource)) -> Result<Decim
 
 /// One finding before it is keyed and added.
 struct Finding {
-    rule: &'static str,
-    action: &'static str,
-    current: Value,
-    target: Option<Value>,
+    rule: Rule,
+    action: Action,
+    current: Current,
+    target: Option<Target>,
     paths: Vec<PathOption>,
     money: Money,
     risk: Risk,
     in_place: bool,
-    confidence: &'static str,
+    confidence: Confidence,
     evidence: Evidence,
     notes: Vec<String>,
 }
@@ -317,7 +327,7 @@ struct Finding {
 fn evidence(
     summary: impl Into<String>,
     hours: Option<f64>,
-    stats: BTreeMap<&'static str, f64>,
+    stats: BTreeMap<Stat, f64>,
 ) -> Evidence {
     Evidence {
         summary: summary.into(),
@@ -335,21 +345,14 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn push(&mut self, res: &Resource, f: Finding) {
         let key = res.key();
-        let target_key = f
-            .target
-            .as_ref()
-            .map(|t| match t {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-            .unwrap_or_default();
+        let target_key = f.target.as_ref().map(Target::id_key).unwrap_or_default();
         let saving = f.money.saving();
         self.out.recommendations.push(Recommendation {
-            recommendation_id: recommendation_id(&key, f.rule, &target_key),
+            recommendation_id: recommendation_id(&key, f.rule.as_str(), &target_key),
             resource_key: key,
             resource_id: res.id.clone(),
             name: res.name.clone(),
-            kind: res.kind().name(),
+            kind: res.kind().into(),
             region: res.region.clone(),
             rule: f.rule,
             action: f.action,
@@ -363,7 +366,7 @@ impl Ctx<'_> {
             unpriced_reason: f.money.reason,
             risk: f.risk,
             in_place: f.in_place,
-            confidence: f.confidence.to_string(),
+            confidence: f.confidence,
             evidence: f.evidence,
             notes: f.notes,
         });
@@ -373,7 +376,7 @@ impl Ctx<'_> {
         self.out.insufficient_data.push(Insufficient {
             resource_key: r.resource.key(),
             resource_id: r.resource.id.clone(),
-            kind: r.resource.kind().name(),
+            kind: r.resource.kind(),
             region: r.resource.region.clone(),
             hours_of_data: paths::round1(hours),
             hours_needed: self.t.min_hours,
@@ -433,7 +436,7 @@ pub fn analyse(
             cx.out.excluded.push(Excluded {
                 resource_key: res.key(),
                 resource_id: res.id.clone(),
-                kind: res.kind().name(),
+                kind: res.kind().into(),
                 region: res.region.clone(),
                 tag,
             });
@@ -479,57 +482,13 @@ pub fn analyse(
             Kind::AutoScalingGroup => asg(&mut cx, r),
         }
     }
-    let mut address_keys = Vec::new();
-    for a in &extras.addresses {
-        let key = resource_key(None, &a.region, "elastic_ip", &a.allocation_id);
-        address_keys.push(key.clone());
-        if let Some(tag) = excluded_by(&a.tags, exclude) {
-            cx.out.excluded.push(Excluded {
-                resource_key: key,
-                resource_id: a.allocation_id.clone(),
-                kind: "elastic_ip",
-                region: a.region.clone(),
-                tag,
-            });
-            continue;
-        }
-        if a.associated {
-            continue;
-        }
-        let monthly = cents(pricing::public_ipv4_hourly() * HOURS_PER_MONTH);
-        let rule = "eip_unattached";
-        let money = Money::priced(monthly, Decimal::ZERO);
-        let saving = money.saving();
-        cx.out.recommendations.push(Recommendation {
-            recommendation_id: recommendation_id(&key, rule, ""),
-            resource_key: key,
-            resource_id: a.allocation_id.clone(),
-            name: a.tags.get("Name").cloned(),
-            kind: "elastic_ip",
-            region: a.region.clone(),
-            rule,
-            action: "release_address",
-            current: json!({"public_ip": a.public_ip, "associated": false}),
-            target: None,
-            paths: Vec::new(),
-            current_monthly_usd: money.current,
-            new_monthly_usd: money.new,
-            monthly_savings_usd: saving,
-            annual_savings_usd: saving.map(|s| s * Decimal::from(12)),
-            unpriced_reason: None,
-            risk: Risk::Low,
-            in_place: true,
-            confidence: "high".into(),
-            evidence: evidence("not associated", None, BTreeMap::new()),
-            notes: vec!["public IPv4 addresses are billed hourly, idle or in use".into()],
-        });
-    }
+    let address_keys = addresses(&mut cx, extras, exclude);
     let mut out = cx.out;
     out.recommendations.sort_by(|a, b| {
         b.monthly_savings_usd
             .cmp(&a.monthly_savings_usd)
             .then_with(|| a.resource_key.cmp(&b.resource_key))
-            .then_with(|| a.rule.cmp(b.rule))
+            .then_with(|| a.rule.cmp(&b.rule))
     });
     out.coverage = coverage(
         report
@@ -541,6 +500,65 @@ pub fn analyse(
         &deferred,
     );
     out
+}
+
+/// Elastic IPs: an unassociated address is billed for nothing. Returns the
+/// keys of every address looked at, for the coverage.
+fn addresses(cx: &mut Ctx, extras: &Extras, exclude: &[TagFilter]) -> Vec<String> {
+    let mut address_keys = Vec::new();
+    for a in &extras.addresses {
+        let key = resource_key(
+            None,
+            &a.region,
+            FindingKind::ElasticIp.name(),
+            &a.allocation_id,
+        );
+        address_keys.push(key.clone());
+        if let Some(tag) = excluded_by(&a.tags, exclude) {
+            cx.out.excluded.push(Excluded {
+                resource_key: key,
+                resource_id: a.allocation_id.clone(),
+                kind: FindingKind::ElasticIp,
+                region: a.region.clone(),
+                tag,
+            });
+            continue;
+        }
+        if a.associated {
+            continue;
+        }
+        let monthly = cents(pricing::public_ipv4_hourly() * HOURS_PER_MONTH);
+        let rule = Rule::EipUnattached;
+        let money = Money::priced(monthly, Decimal::ZERO);
+        let saving = money.saving();
+        cx.out.recommendations.push(Recommendation {
+            recommendation_id: recommendation_id(&key, rule.as_str(), ""),
+            resource_key: key,
+            resource_id: a.allocation_id.clone(),
+            name: a.tags.get("Name").cloned(),
+            kind: FindingKind::ElasticIp,
+            region: a.region.clone(),
+            rule,
+            action: Action::ReleaseAddress,
+            current: Current::Address(AddressNow {
+                associated: false,
+                public_ip: a.public_ip.clone(),
+            }),
+            target: None,
+            paths: Vec::new(),
+            current_monthly_usd: money.current,
+            new_monthly_usd: money.new,
+            monthly_savings_usd: saving,
+            annual_savings_usd: saving.map(|s| s * Decimal::from(12)),
+            unpriced_reason: None,
+            risk: Risk::Low,
+            in_place: true,
+            confidence: Confidence::High,
+            evidence: evidence("not associated", None, BTreeMap::new()),
+            notes: vec!["public IPv4 addresses are billed hourly, idle or in use".into()],
+        });
+    }
+    address_keys
 }
 
 /// Put every resource in exactly one coverage bucket.
@@ -630,90 +648,27 @@ fn price_paths(
 
 fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>) {
     let res = &r.resource;
-    let Details::Ec2Instance(_) = &res.details else {
+    let Details::Ec2Instance(d) = &res.details else {
         return;
     };
     let current = monthly_of(r);
-    let n_volumes = volumes.map_or(0, Vec::len);
-    let volumes_monthly: Result<Decimal, Unpriced> = volumes
-        .map(|v| v.iter().map(|x| monthly_of(x)).sum())
-        .unwrap_or(Ok(Decimal::ZERO));
-
+    let vols = AttachedVolumes {
+        count: volumes.map_or(0, Vec::len),
+        monthly: volumes
+            .map(|v| v.iter().map(|x| monthly_of(x)).sum())
+            .unwrap_or(Ok(Decimal::ZERO)),
+    };
     if res.state == "stopped" {
-        // A stopped instance bills no compute: its volumes are what it costs.
-        if n_volumes > 0
-            && volumes_monthly
-                .as_ref()
-                .map_or(true, |v| *v > Decimal::ZERO)
-        {
-            cx.push(
-                res,
-                Finding {
-                    rule: "ec2_stopped",
-                    action: "review_stopped",
-                    current: json!({"type": res.type_, "state": "stopped", "attached_volumes": n_volumes}),
-                    target: None,
-                    paths: Vec::new(),
-                    money: Money::of(volumes_monthly, Ok(Decimal::ZERO)),
-                    risk: Risk::Medium,
-                    in_place: true,
-                    confidence: "high",
-                    evidence: evidence(
-                        format!("stopped; {n_volumes} volume(s) still billed"),
-                        None,
-                        BTreeMap::new(),
-                    ),
-                    notes: vec![
-                        "current is its volumes' cost; snapshot what must be kept, then terminate the instance or delete its volumes".into(),
-                    ],
-                },
-            );
-        }
+        ec2_stopped(cx, res, vols);
         return;
     }
     if res.state != "running" {
         return;
     }
-
-    // A previous-generation type whose current equivalent is cheaper.
-    if let Some(spec) = pricing::ec2_type(&res.type_)
-        && !spec.current_generation
-        && let Some(eq) = paths::current_equivalent(&res.type_)
-    {
-        let money = Money::of(current.clone(), priced_as(res, |x| x.type_ = eq.clone()));
-        let cheaper = match money.saving() {
-            Some(s) => s > Decimal::ZERO,
-            None => linux_cheaper(&eq, &res.type_, &pricing::fleet::resource_location(res)),
-        };
-        if cheaper {
-            cx.push(
-                res,
-                Finding {
-                    rule: "ec2_previous_generation",
-                    action: "upgrade_generation",
-                    current: json!({"type": res.type_}),
-                    target: Some(json!(eq)),
-                    paths: Vec::new(),
-                    money,
-                    risk: Risk::Low,
-                    in_place: true,
-                    confidence: "high",
-                    evidence: evidence(
-                        format!("{} is previous generation", res.type_),
-                        None,
-                        BTreeMap::new(),
-                    ),
-                    notes: vec![format!("same size, current generation: {eq}")],
-                },
-            );
-        }
-    }
-
+    ec2_previous_generation(cx, res, &current);
     // A member of a group that is not in this scan: its type is the group's
     // to change, and its utilization is judged with the group's.
-    if let Details::Ec2Instance(d) = &res.details
-        && d.auto_scaling_group.is_some()
-    {
+    if d.auto_scaling_group.is_some() {
         return;
     }
     let hours = cx.m.hours(&res.region, &res.id, Metric::CpuAvg);
@@ -721,134 +676,271 @@ fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>)
         cx.insufficient(r, hours);
         return;
     }
-    let days = cx.m.lookback_days;
-    let cpu = cx.m.get(&res.region, &res.id, Metric::CpuAvg);
-    let cpu_by_day: Vec<(i64, f64)> = cpu.day_means().collect();
-    let mut net_by_day: BTreeMap<i64, f64> = BTreeMap::new();
-    for metric in [Metric::NetworkIn, Metric::NetworkOut] {
-        for (day, sum) in cx.m.get(&res.region, &res.id, metric).day_sums() {
-            *net_by_day.entry(day).or_default() += sum;
+    let usage = Ec2Usage::of(cx, res, hours);
+    if usage.idle_days >= cx.t.idle_days_required(cx.m.lookback_days) {
+        ec2_idle(cx, res, &current, &vols, usage);
+    } else if usage.p99 < cx.t.downsize_p99_cpu_percent {
+        ec2_downsize(cx, res, &current, usage);
+    }
+}
+
+/// The volumes attached to an instance: how many, and what they cost a month.
+struct AttachedVolumes {
+    count: usize,
+    monthly: Result<Decimal, Unpriced>,
+}
+
+/// A running instance's CPU and network over the lookback, as the idle and
+/// downsize rules read them.
+struct Ec2Usage {
+    hours: f64,
+    idle_days: u32,
+    days_with_data: u32,
+    avg_cpu: f64,
+    p99: f64,
+    stats: BTreeMap<Stat, f64>,
+}
+
+impl Ec2Usage {
+    fn of(cx: &Ctx, res: &Resource, hours: f64) -> Ec2Usage {
+        let cpu = cx.m.get(&res.region, &res.id, Metric::CpuAvg);
+        let cpu_by_day: Vec<(i64, f64)> = cpu.day_means().collect();
+        let mut net_by_day: BTreeMap<i64, f64> = BTreeMap::new();
+        for metric in [Metric::NetworkIn, Metric::NetworkOut] {
+            for (day, sum) in cx.m.get(&res.region, &res.id, metric).day_sums() {
+                *net_by_day.entry(day).or_default() += sum;
+            }
+        }
+        let idle_days = cpu_by_day
+            .iter()
+            .filter(|(day, avg)| {
+                let net_mb = net_by_day.get(day).copied().unwrap_or(0.0) / 1_000_000.0;
+                *avg <= cx.t.idle_cpu_percent && net_mb <= cx.t.idle_network_mb_per_day
+            })
+            .count() as u32;
+        let avg_cpu = cpu.mean().unwrap_or(0.0);
+        let p99 = p99_cpu(cx.m, res).unwrap_or(0.0);
+        let mut stats = BTreeMap::new();
+        stats.insert(Stat::CpuAvgPercent, paths::round1(avg_cpu));
+        stats.insert(Stat::CpuP99OfHourlyMaxPercent, paths::round1(p99));
+        stats.insert(Stat::IdleDays, f64::from(idle_days));
+        stats.insert(Stat::DaysWithData, cpu_by_day.len() as f64);
+        Ec2Usage {
+            hours,
+            idle_days,
+            days_with_data: cpu_by_day.len() as u32,
+            avg_cpu,
+            p99,
+            stats,
         }
     }
-    let idle_days = cpu_by_day
-        .iter()
-        .filter(|(day, avg)| {
-            let net_mb = net_by_day.get(day).copied().unwrap_or(0.0) / 1_000_000.0;
-            *avg <= cx.t.idle_cpu_percent && net_mb <= cx.t.idle_network_mb_per_day
-        })
-        .count() as u32;
-    let required = cx.t.idle_days_required(days);
-    let avg_cpu = cpu.mean().unwrap_or(0.0);
-    let p99 = p99_cpu(cx.m, res).unwrap_or(0.0);
-    let mut stats = BTreeMap::new();
-    stats.insert("cpu_avg_percent", paths::round1(avg_cpu));
-    stats.insert("cpu_p99_of_hourly_max_percent", paths::round1(p99));
-    stats.insert("idle_days", f64::from(idle_days));
-    stats.insert("days_with_data", cpu_by_day.len() as f64);
+}
 
-    if idle_days >= required {
-        let n_days = cpu_by_day.len() as u32;
-        let risk = if idle_days * 14 >= n_days * 12 {
-            Risk::Low
-        } else if idle_days * 2 >= n_days {
-            Risk::Medium
-        } else {
-            Risk::High
-        };
-        // The decision's scope is the instance and the volumes it keeps:
-        // stopped, the volumes are still billed; terminated, they are not.
-        let whole: Result<Decimal, Unpriced> = match (&current, &volumes_monthly) {
-            (Ok(c), Ok(v)) => Ok(c + v),
-            (Err(e), _) | (_, Err(e)) => Err(e.clone()),
-        };
-        let stop_money = Money::of(whole.clone(), volumes_monthly.clone());
-        let terminate_money = Money::of(whole, Ok(Decimal::ZERO));
-        let mut stop = PathOption {
-            target: "stopped".into(),
-            path: "stop",
-            new_monthly_usd: None,
-            monthly_savings_usd: None,
-            unpriced_reason: None,
-            risk,
-            in_place: true,
-            projected_p99_cpu: 0.0,
-            vcpu: 0,
-            memory_gib: 0.0,
-        };
-        stop_money.apply(&mut stop);
-        let mut terminate = PathOption {
-            target: "terminated".into(),
-            path: "terminate",
-            risk: risk.max(Risk::Medium),
-            ..stop.clone()
-        };
-        terminate_money.apply(&mut terminate);
-        let mut notes = Vec::new();
-        if n_volumes > 0 {
-            notes.push(format!(
-                "current includes its {n_volumes} attached volume(s), which stay billed while it is stopped"
-            ));
-        }
-        notes.push(
-            "terminate (stronger) also removes its volumes' cost; snapshot them first".into(),
-        );
-        cx.push(
-            res,
-            Finding {
-                rule: "ec2_idle",
-                action: "stop",
-                current: json!({"type": res.type_, "state": "running"}),
-                target: Some(json!("stopped")),
-                paths: vec![stop, terminate],
-                money: stop_money,
-                risk,
-                in_place: true,
-                confidence: "high",
-                evidence: evidence(
-                    format!(
-                        "idle {idle_days} of {n_days} d (CPU <= {}%, net <= {} MB/d)",
-                        cx.t.idle_cpu_percent, cx.t.idle_network_mb_per_day
-                    ),
-                    Some(hours),
-                    stats,
-                ),
-                notes,
-            },
-        );
+/// A stopped instance bills no compute: its volumes are what it costs.
+fn ec2_stopped(cx: &mut Ctx, res: &Resource, vols: AttachedVolumes) {
+    let n_volumes = vols.count;
+    if n_volumes == 0 || vols.monthly.as_ref().is_ok_and(|v| *v <= Decimal::ZERO) {
         return;
     }
-    if p99 < cx.t.downsize_p99_cpu_percent {
-        let mut options = paths::ec2_paths(
-            &res.type_,
-            &pricing::fleet::resource_location(res),
-            p99,
-            avg_cpu,
-            cx.t.target_p99_cpu_percent,
-            cx.t.burstable_avg_cpu_percent,
-        );
-        price_paths(&mut options, &current, |p| {
-            priced_as(res, |x| x.type_ = p.target.clone())
-        });
-        if let Some(best) = options.first().cloned() {
-            let money = Money::of_best(&current, &best);
-            cx.push(
-                res,
-                Finding {
-                    rule: "ec2_overprovisioned",
-                    action: "downsize",
-                    current: json!({"type": res.type_}),
-                    target: Some(json!(best.target)),
-                    paths: options,
-                    money,
-                    risk: best.risk,
-                    in_place: best.in_place,
-                    confidence: "CPU only",
-                    evidence: evidence(format!("p99 CPU {} over {days} d", pct(p99)), Some(hours), stats),
-                    notes: vec!["memory use is not measured (no CloudWatch agent data): targets keep the memory per vCPU".into()],
-                },
-            );
-        }
+    cx.push(
+        res,
+        Finding {
+            rule: Rule::Ec2Stopped,
+            action: Action::ReviewStopped,
+            current: Current::Instance(InstanceNow {
+                attached_volumes: Some(n_volumes),
+                state: Some(InstanceState::Stopped),
+                type_: res.type_.clone(),
+            }),
+            target: None,
+            paths: Vec::new(),
+            money: Money::of(vols.monthly, Ok(Decimal::ZERO)),
+            risk: Risk::Medium,
+            in_place: true,
+            confidence: Confidence::High,
+            evidence: evidence(
+                format!("stopped; {n_volumes} volume(s) still billed"),
+                None,
+                BTreeMap::new(),
+            ),
+            notes: vec![
+                "current is its volumes' cost; snapshot what must be kept, then terminate the instance or delete its volumes".into(),
+            ],
+        },
+    );
+}
+
+/// A previous-generation type whose current equivalent is cheaper.
+fn ec2_previous_generation(cx: &mut Ctx, res: &Resource, current: &Result<Decimal, Unpriced>) {
+    let Some(spec) = pricing::ec2_type(&res.type_) else {
+        return;
+    };
+    if spec.current_generation {
+        return;
     }
+    let Some(eq) = paths::current_equivalent(&res.type_) else {
+        return;
+    };
+    let money = Money::of(current.clone(), priced_as(res, |x| x.type_ = eq.clone()));
+    let cheaper = match money.saving() {
+        Some(s) => s > Decimal::ZERO,
+        None => linux_cheaper(&eq, &res.type_, &pricing::fleet::resource_location(res)),
+    };
+    if !cheaper {
+        return;
+    }
+    cx.push(
+        res,
+        Finding {
+            rule: Rule::Ec2PreviousGeneration,
+            action: Action::UpgradeGeneration,
+            current: Current::Instance(InstanceNow {
+                attached_volumes: None,
+                state: None,
+                type_: res.type_.clone(),
+            }),
+            target: Some(Target::type_(eq.clone())),
+            paths: Vec::new(),
+            money,
+            risk: Risk::Low,
+            in_place: true,
+            confidence: Confidence::High,
+            evidence: evidence(
+                format!("{} is previous generation", res.type_),
+                None,
+                BTreeMap::new(),
+            ),
+            notes: vec![format!("same size, current generation: {eq}")],
+        },
+    );
+}
+
+/// An idle instance: stop it (its volumes stay billed) or terminate it.
+fn ec2_idle(
+    cx: &mut Ctx,
+    res: &Resource,
+    current: &Result<Decimal, Unpriced>,
+    vols: &AttachedVolumes,
+    usage: Ec2Usage,
+) {
+    let (idle_days, n_days) = (usage.idle_days, usage.days_with_data);
+    let risk = if idle_days * 14 >= n_days * 12 {
+        Risk::Low
+    } else if idle_days * 2 >= n_days {
+        Risk::Medium
+    } else {
+        Risk::High
+    };
+    // The decision's scope is the instance and the volumes it keeps:
+    // stopped, the volumes are still billed; terminated, they are not.
+    let whole: Result<Decimal, Unpriced> = match (current, &vols.monthly) {
+        (Ok(c), Ok(v)) => Ok(c + v),
+        (Err(e), _) | (_, Err(e)) => Err(e.clone()),
+    };
+    let stop_money = Money::of(whole.clone(), vols.monthly.clone());
+    let terminate_money = Money::of(whole, Ok(Decimal::ZERO));
+    let mut stop = PathOption {
+        target: "stopped".into(),
+        path: PathKind::Stop,
+        new_monthly_usd: None,
+        monthly_savings_usd: None,
+        unpriced_reason: None,
+        risk,
+        in_place: true,
+        projected_p99_cpu: 0.0,
+        vcpu: 0,
+        memory_gib: 0.0,
+    };
+    stop_money.apply(&mut stop);
+    let mut terminate = PathOption {
+        target: "terminated".into(),
+        path: PathKind::Terminate,
+        risk: risk.max(Risk::Medium),
+        ..stop.clone()
+    };
+    terminate_money.apply(&mut terminate);
+    let mut notes = Vec::new();
+    if vols.count > 0 {
+        notes.push(format!(
+            "current includes its {} attached volume(s), which stay billed while it is stopped",
+            vols.count
+        ));
+    }
+    notes.push("terminate (stronger) also removes its volumes' cost; snapshot them first".into());
+    let summary = format!(
+        "idle {idle_days} of {n_days} d (CPU <= {}%, net <= {} MB/d)",
+        cx.t.idle_cpu_percent, cx.t.idle_network_mb_per_day
+    );
+    cx.push(
+        res,
+        Finding {
+            rule: Rule::Ec2Idle,
+            action: Action::Stop,
+            current: Current::Instance(InstanceNow {
+                attached_volumes: None,
+                state: Some(InstanceState::Running),
+                type_: res.type_.clone(),
+            }),
+            target: Some(Target::State(TargetState::Stopped)),
+            paths: vec![stop, terminate],
+            money: stop_money,
+            risk,
+            in_place: true,
+            confidence: Confidence::High,
+            evidence: evidence(summary, Some(usage.hours), usage.stats),
+            notes,
+        },
+    );
+}
+
+/// A running instance whose p99 CPU leaves room for a cheaper type.
+fn ec2_downsize(
+    cx: &mut Ctx,
+    res: &Resource,
+    current: &Result<Decimal, Unpriced>,
+    usage: Ec2Usage,
+) {
+    let p99 = usage.p99;
+    let mut options = paths::ec2_paths(
+        &res.type_,
+        &pricing::fleet::resource_location(res),
+        p99,
+        usage.avg_cpu,
+        cx.t.target_p99_cpu_percent,
+        cx.t.burstable_avg_cpu_percent,
+    );
+    price_paths(&mut options, current, |p| {
+        priced_as(res, |x| x.type_ = p.target.clone())
+    });
+    let Some(best) = options.first().cloned() else {
+        return;
+    };
+    let money = Money::of_best(current, &best);
+    let days = cx.m.lookback_days;
+    cx.push(
+        res,
+        Finding {
+            rule: Rule::Ec2Overprovisioned,
+            action: Action::Downsize,
+            current: Current::Instance(InstanceNow {
+                attached_volumes: None,
+                state: None,
+                type_: res.type_.clone(),
+            }),
+            target: Some(Target::type_(best.target.clone())),
+            paths: options,
+            money,
+            risk: best.risk,
+            in_place: best.in_place,
+            confidence: Confidence::CpuOnly,
+            evidence: evidence(
+                format!("p99 CPU {} over {days} d", pct(p99)),
+                Some(usage.hours),
+                usage.stats,
+            ),
+            notes: vec!["memory use is not measured (no CloudWatch agent data): targets keep the memory per vCPU".into()],
+        },
+    );
 }
 
 fn ebs(cx: &mut Ctx, r: &PricedResource) {
@@ -857,7 +949,12 @@ fn ebs(cx: &mut Ctx, r: &PricedResource) {
         return;
     };
     let current = monthly_of(r);
-    let cur = json!({"type": res.type_, "size_gib": v.size_gib, "iops": v.iops, "throughput_mibps": v.throughput_mibps});
+    let cur = Current::Volume(VolumeNow {
+        iops: v.iops,
+        size_gib: v.size_gib,
+        throughput_mibps: v.throughput_mibps,
+        type_: res.type_.clone(),
+    });
     if res.state == "available" {
         let mut notes = vec!["snapshot it first if the data may be needed".to_string()];
         if let Ok(s) = pricing::ebs_rates("snapshot", &res.region)
@@ -872,15 +969,15 @@ fn ebs(cx: &mut Ctx, r: &PricedResource) {
         cx.push(
             res,
             Finding {
-                rule: "ebs_unattached",
-                action: "delete_volume",
+                rule: Rule::EbsUnattached,
+                action: Action::DeleteVolume,
                 current: cur,
                 target: None,
                 paths: Vec::new(),
                 money: Money::of(current, Ok(Decimal::ZERO)),
                 risk: Risk::Medium,
                 in_place: true,
-                confidence: "high",
+                confidence: Confidence::High,
                 evidence: evidence("unattached (available)", None, BTreeMap::new()),
                 notes,
             },
@@ -889,8 +986,8 @@ fn ebs(cx: &mut Ctx, r: &PricedResource) {
     }
     // gp2 -> gp3 (and io1 -> gp3) keeping at least the old baseline IOPS and throughput.
     let rule = match res.type_.as_str() {
-        "gp2" => Some("ebs_gp2_to_gp3"),
-        "io1" if v.iops.is_some_and(|i| i <= cx.t.io1_to_gp3_max_iops) => Some("ebs_io1_to_gp3"),
+        "gp2" => Some(Rule::EbsGp2ToGp3),
+        "io1" if v.iops.is_some_and(|i| i <= cx.t.io1_to_gp3_max_iops) => Some(Rule::EbsIo1ToGp3),
         _ => None,
     };
     if let Some(rule) = rule
@@ -920,14 +1017,18 @@ fn ebs(cx: &mut Ctx, r: &PricedResource) {
                 res,
                 Finding {
                     rule,
-                    action: "modify_volume_type",
+                    action: Action::ModifyVolumeType,
                     current: cur.clone(),
-                    target: Some(json!({"type": "gp3", "iops": iops, "throughput_mibps": tp})),
+                    target: Some(Target::Volume(VolumeTarget {
+                        iops,
+                        throughput_mibps: tp,
+                        type_: "gp3".into(),
+                    })),
                     paths: Vec::new(),
                     money,
                     risk: Risk::Low,
                     in_place: true,
-                    confidence: "high",
+                    confidence: Confidence::High,
                     evidence: evidence(
                         format!("{} {} GiB -> gp3", res.type_, v.size_gib),
                         None,
@@ -938,7 +1039,11 @@ fn ebs(cx: &mut Ctx, r: &PricedResource) {
             );
         }
     }
-    // Attached but idle over the last 7 days.
+    ebs_idle(cx, res, cur, current);
+}
+
+/// Attached but idle over the last 7 days.
+fn ebs_idle(cx: &mut Ctx, res: &Resource, cur: Current, current: Result<Decimal, Unpriced>) {
     let hours =
         cx.m.hours(&res.region, &res.id, Metric::ReadOps)
             .max(cx.m.hours(&res.region, &res.id, Metric::WriteOps));
@@ -951,19 +1056,19 @@ fn ebs(cx: &mut Ctx, r: &PricedResource) {
         let per_day = ops / f64::from(window.max(1));
         if per_day + EPSILON < cx.t.idle_volume_ops_per_day {
             let mut stats = BTreeMap::new();
-            stats.insert("io_ops_per_day", per_day);
+            stats.insert(Stat::IoOpsPerDay, per_day);
             cx.push(
                 res,
                 Finding {
-                    rule: "ebs_idle",
-                    action: "review_idle_volume",
+                    rule: Rule::EbsIdle,
+                    action: Action::ReviewIdleVolume,
                     current: cur,
                     target: None,
                     paths: Vec::new(),
                     money: Money::of(current, Ok(Decimal::ZERO)),
                     risk: Risk::High,
                     in_place: true,
-                    confidence: "medium",
+                    confidence: Confidence::Medium,
                     evidence: evidence(
                         format!("{per_day:.1} I/O ops/day over {window} d"),
                         Some(hours),
@@ -989,159 +1094,202 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
     }
     // The DB's cost is its instance hours and its storage: every path is
     // priced the same way, so current - new is what the change saves.
-    let current = monthly_of(r);
-    let cur = json!({"class": res.type_, "engine": d.engine, "multi_az": d.multi_az, "storage_type": d.storage_type, "allocated_storage_gib": d.allocated_storage_gib});
-
-    // gp2 storage -> gp3, where it is cheaper.
+    let mut db = Db {
+        res,
+        d,
+        current: monthly_of(r),
+        cur: Current::Database(DatabaseNow {
+            allocated_storage_gib: d.allocated_storage_gib,
+            class: res.type_.clone(),
+            engine: d.engine.clone(),
+            multi_az: d.multi_az,
+            storage_type: d.storage_type.clone(),
+        }),
+        hours: 0.0,
+        stats: BTreeMap::new(),
+    };
     if d.storage_type == "gp2" {
-        let money = Money::of(
-            current.clone(),
-            priced_as(res, |x| {
-                if let Details::RdsInstance(s) = &mut x.details {
-                    s.storage_type = "gp3".into();
-                    s.iops = None;
-                    s.storage_throughput_mibps = None;
-                }
-            }),
-        );
-        if money.saving().is_some_and(|s| s > Decimal::ZERO) {
-            cx.push(
-                res,
-                Finding {
-                    rule: "rds_gp2_to_gp3",
-                    action: "modify_storage_type",
-                    current: cur.clone(),
-                    target: Some(json!({"storage_type": "gp3"})),
-                    paths: Vec::new(),
-                    money,
-                    risk: Risk::Low,
-                    in_place: true,
-                    confidence: "high",
-                    evidence: evidence(
-                        format!("gp2 {} GiB -> gp3", d.allocated_storage_gib),
-                        None,
-                        BTreeMap::new(),
-                    ),
-                    notes: vec!["gp3 includes 3,000 IOPS (12,000 from 400 GiB)".into()],
-                },
-            );
-        }
+        rds_gp2_to_gp3(cx, &db);
     }
-
-    let hours =
+    db.hours =
         cx.m.hours(&res.region, &res.id, Metric::CpuAvg)
             .max(cx.m.hours(&res.region, &res.id, Metric::DbConnections));
-    if hours < cx.t.min_hours {
-        cx.insufficient(r, hours);
+    if db.hours < cx.t.min_hours {
+        cx.insufficient(r, db.hours);
         return;
     }
-    let window = cx.m.recent_days();
     let conns = cx.m.get(&res.region, &res.id, Metric::DbConnections);
     let max_conns = conns.recent_max().map_or(0.0, |m| m.max(0.0));
-    let mut stats = BTreeMap::new();
-    stats.insert("max_connections_7d", max_conns);
+    db.stats.insert(Stat::MaxConnections7d, max_conns);
     if conns.recent_count() > 0 && max_conns <= 0.0 {
-        // Stopped, a DB bills its storage; deleted, the final snapshot's.
-        let stop_money = Money::of(
-            current.clone(),
-            priced_as(res, |x| x.state = "stopped".into()),
-        );
-        let delete_money = Money::of(
-            current.clone(),
-            rds_snapshot_monthly(&d.engine, &res.region, d.allocated_storage_gib),
-        );
-        let mut stop = PathOption {
-            target: "stopped".into(),
-            path: "stop_db",
-            new_monthly_usd: None,
-            monthly_savings_usd: None,
-            unpriced_reason: None,
-            risk: Risk::Low,
-            in_place: true,
-            projected_p99_cpu: 0.0,
-            vcpu: 0,
-            memory_gib: 0.0,
-        };
-        stop_money.apply(&mut stop);
-        let mut delete = PathOption {
-            target: "snapshot_and_delete".into(),
-            path: "snapshot_and_delete",
-            risk: Risk::Medium,
-            ..stop.clone()
-        };
-        delete_money.apply(&mut delete);
-        cx.push(
-            res,
-            Finding {
-                rule: "rds_idle",
-                action: "stop_db",
-                current: cur,
-                target: Some(json!("stopped")),
-                paths: vec![stop, delete],
-                money: stop_money,
-                risk: Risk::Low,
-                in_place: true,
-                confidence: "high",
-                evidence: evidence(format!("0 connections over {window} d"), Some(hours), stats),
-                notes: vec!["AWS starts a stopped DB instance again after 7 days: stop it again, or snapshot and delete it".into()],
-            },
-        );
+        rds_idle(cx, db);
         return;
     }
     let Some(p99) = p99_cpu(cx.m, res) else {
         return;
     };
-    stats.insert("cpu_p99_of_hourly_max_percent", paths::round1(p99));
+    db.stats
+        .insert(Stat::CpuP99OfHourlyMaxPercent, paths::round1(p99));
     if p99 < cx.t.downsize_p99_cpu_percent {
-        let engine = pricing::rds_engine(&d.engine).unwrap_or("mysql");
-        let deployment =
-            pricing::Deployment::of(&d.engine, d.multi_az, d.db_cluster_identifier.as_deref());
-        let free_min = cx.m.get(&res.region, &res.id, Metric::FreeableMemory).min();
-        let used = pricing::rds_class(&res.type_).and_then(|(_, mem, _)| {
-            let mem: f64 = mem.try_into().ok()?;
-            free_min.map(|free| (mem - free / 1_073_741_824.0).max(0.0))
-        });
-        let mut options = paths::rds_paths(
-            &res.type_,
-            engine,
-            deployment,
-            &res.region,
-            p99,
-            used,
-            cx.t.target_p99_cpu_percent,
-        );
-        price_paths(&mut options, &current, |p| {
-            priced_as(res, |x| x.type_ = p.target.clone())
-        });
-        if let Some(best) = options.first().cloned() {
-            let confidence = if used.is_some() {
-                "CPU and memory"
-            } else {
-                "CPU only"
-            };
-            let money = Money::of_best(&current, &best);
-            cx.push(
-                res,
-                Finding {
-                    rule: "rds_overprovisioned",
-                    action: "downsize_db",
-                    current: cur,
-                    target: Some(json!(best.target)),
-                    paths: options,
-                    money,
-                    risk: best.risk,
-                    in_place: true,
-                    confidence,
-                    evidence: evidence(
-                        format!("p99 CPU {} over {} d", pct(p99), cx.m.lookback_days),
-                        Some(hours),
-                        stats,
-                    ),
-                    notes: vec!["ModifyDBInstance changes the class in place (a short outage; Multi-AZ fails over); current and new include storage".into()],
-                },
-            );
-        }
+        rds_downsize(cx, db, p99);
     }
+}
+
+/// A DB instance as its rules see it.
+struct Db<'a> {
+    res: &'a Resource,
+    d: &'a crate::inventory::RdsInstance,
+    /// What it costs a month now (instance and storage), or why it has no price.
+    current: Result<Decimal, Unpriced>,
+    cur: Current,
+    /// Hours of CPU or connection data.
+    hours: f64,
+    stats: BTreeMap<Stat, f64>,
+}
+
+/// gp2 storage -> gp3, where it is cheaper.
+fn rds_gp2_to_gp3(cx: &mut Ctx, db: &Db<'_>) {
+    let money = Money::of(
+        db.current.clone(),
+        priced_as(db.res, |x| {
+            if let Details::RdsInstance(s) = &mut x.details {
+                s.storage_type = "gp3".into();
+                s.iops = None;
+                s.storage_throughput_mibps = None;
+            }
+        }),
+    );
+    if money.saving().is_none_or(|s| s <= Decimal::ZERO) {
+        return;
+    }
+    cx.push(
+        db.res,
+        Finding {
+            rule: Rule::RdsGp2ToGp3,
+            action: Action::ModifyStorageType,
+            current: db.cur.clone(),
+            target: Some(Target::Storage(StorageTarget {
+                storage_type: "gp3".into(),
+            })),
+            paths: Vec::new(),
+            money,
+            risk: Risk::Low,
+            in_place: true,
+            confidence: Confidence::High,
+            evidence: evidence(
+                format!("gp2 {} GiB -> gp3", db.d.allocated_storage_gib),
+                None,
+                BTreeMap::new(),
+            ),
+            notes: vec!["gp3 includes 3,000 IOPS (12,000 from 400 GiB)".into()],
+        },
+    );
+}
+
+/// No connections over the recent window: stop it, or snapshot and delete it.
+fn rds_idle(cx: &mut Ctx, db: Db<'_>) {
+    let (res, d) = (db.res, db.d);
+    let window = cx.m.recent_days();
+    // Stopped, a DB bills its storage; deleted, the final snapshot's.
+    let stop_money = Money::of(
+        db.current.clone(),
+        priced_as(res, |x| x.state = "stopped".into()),
+    );
+    let delete_money = Money::of(
+        db.current.clone(),
+        rds_snapshot_monthly(&d.engine, &res.region, d.allocated_storage_gib),
+    );
+    let mut stop = PathOption {
+        target: "stopped".into(),
+        path: PathKind::StopDb,
+        new_monthly_usd: None,
+        monthly_savings_usd: None,
+        unpriced_reason: None,
+        risk: Risk::Low,
+        in_place: true,
+        projected_p99_cpu: 0.0,
+        vcpu: 0,
+        memory_gib: 0.0,
+    };
+    stop_money.apply(&mut stop);
+    let mut delete = PathOption {
+        target: "snapshot_and_delete".into(),
+        path: PathKind::SnapshotAndDelete,
+        risk: Risk::Medium,
+        ..stop.clone()
+    };
+    delete_money.apply(&mut delete);
+    cx.push(
+        res,
+        Finding {
+            rule: Rule::RdsIdle,
+            action: Action::StopDb,
+            current: db.cur,
+            target: Some(Target::State(TargetState::Stopped)),
+            paths: vec![stop, delete],
+            money: stop_money,
+            risk: Risk::Low,
+            in_place: true,
+            confidence: Confidence::High,
+            evidence: evidence(format!("0 connections over {window} d"), Some(db.hours), db.stats),
+            notes: vec!["AWS starts a stopped DB instance again after 7 days: stop it again, or snapshot and delete it".into()],
+        },
+    );
+}
+
+/// A DB whose p99 CPU (and memory in use, when known) leaves room for a
+/// cheaper class.
+fn rds_downsize(cx: &mut Ctx, db: Db<'_>, p99: f64) {
+    let (res, d) = (db.res, db.d);
+    let engine = pricing::rds_engine(&d.engine).unwrap_or("mysql");
+    let deployment =
+        pricing::Deployment::of(&d.engine, d.multi_az, d.db_cluster_identifier.as_deref());
+    let free_min = cx.m.get(&res.region, &res.id, Metric::FreeableMemory).min();
+    let used = pricing::rds_class(&res.type_).and_then(|(_, mem, _)| {
+        let mem: f64 = mem.try_into().ok()?;
+        free_min.map(|free| (mem - free / 1_073_741_824.0).max(0.0))
+    });
+    let mut options = paths::rds_paths(&paths::DbLoad {
+        class: &res.type_,
+        engine,
+        deployment,
+        region: &res.region,
+        p99_cpu: p99,
+        used_memory_gib: used,
+        target_p99: cx.t.target_p99_cpu_percent,
+    });
+    price_paths(&mut options, &db.current, |p| {
+        priced_as(res, |x| x.type_ = p.target.clone())
+    });
+    let Some(best) = options.first().cloned() else {
+        return;
+    };
+    let confidence = if used.is_some() {
+        Confidence::CpuAndMemory
+    } else {
+        Confidence::CpuOnly
+    };
+    let money = Money::of_best(&db.current, &best);
+    cx.push(
+        res,
+        Finding {
+            rule: Rule::RdsOverprovisioned,
+            action: Action::DownsizeDb,
+            current: db.cur,
+            target: Some(Target::type_(best.target.clone())),
+            paths: options,
+            money,
+            risk: best.risk,
+            in_place: true,
+            confidence,
+            evidence: evidence(
+                format!("p99 CPU {} over {} d", pct(p99), cx.m.lookback_days),
+                Some(db.hours),
+                db.stats,
+            ),
+            notes: vec!["ModifyDBInstance changes the class in place (a short outage; Multi-AZ fails over); current and new include storage".into()],
+        },
+    );
 }
 
 /// A DB's final snapshot, a month: RDS backup storage at the engine's rate
@@ -1160,8 +1308,8 @@ fn lb(cx: &mut Ctx, r: &PricedResource, targets: Option<&Targets>) {
     let mut reason = None;
     let mut stats = BTreeMap::new();
     if let Some(t) = targets {
-        stats.insert("registered_targets", f64::from(t.registered));
-        stats.insert("healthy_targets", f64::from(t.healthy));
+        stats.insert(Stat::RegisteredTargets, f64::from(t.registered));
+        stats.insert(Stat::HealthyTargets, f64::from(t.healthy));
         if t.registered == 0 {
             reason = Some("no registered targets".to_string());
         } else if t.healthy == 0 {
@@ -1178,7 +1326,7 @@ fn lb(cx: &mut Ctx, r: &PricedResource, targets: Option<&Targets>) {
                     cx.m.get(&res.region, &res.id, Metric::Requests)
                         .recent_sum();
                 let per_day = req / f64::from(window.max(1));
-                stats.insert("requests_per_day", per_day);
+                stats.insert(Stat::RequestsPerDay, per_day);
                 if per_day + EPSILON < cx.t.idle_lb_requests_per_day {
                     reason = Some(format!("{per_day:.0} requests/day over {window} d"));
                 }
@@ -1191,7 +1339,7 @@ fn lb(cx: &mut Ctx, r: &PricedResource, targets: Option<&Targets>) {
                 let bytes =
                     cx.m.get(&res.region, &res.id, Metric::ProcessedBytes)
                         .recent_sum();
-                stats.insert("max_active_flows", flows);
+                stats.insert(Stat::MaxActiveFlows, flows);
                 if flows <= 0.0 && bytes <= 0.0 {
                     reason = Some(format!("no flows over {window} d"));
                 }
@@ -1203,15 +1351,18 @@ fn lb(cx: &mut Ctx, r: &PricedResource, targets: Option<&Targets>) {
         cx.push(
             res,
             Finding {
-                rule: "lb_idle",
-                action: "delete_load_balancer",
-                current: json!({"type": l.lb_type, "name": res.name}),
+                rule: Rule::LbIdle,
+                action: Action::DeleteLoadBalancer,
+                current: Current::LoadBalancer(LoadBalancerNow {
+                    name: res.name.clone(),
+                    type_: l.lb_type.clone(),
+                }),
                 target: None,
                 paths: Vec::new(),
                 money: Money::of(monthly_of(r), Ok(Decimal::ZERO)),
                 risk: Risk::Medium,
                 in_place: true,
-                confidence: "high",
+                confidence: Confidence::High,
                 evidence: evidence(why, None, stats),
                 notes: vec![
                     "savings are the hourly charge; LCU charges would stop too".into(),
@@ -1230,53 +1381,19 @@ fn asg(cx: &mut Ctx, r: &PricedResource) {
     if g.members.is_empty() {
         return;
     }
-    let current = monthly_of(r);
-    let n = g.members.len() as u64;
-    // The group's members at `type_`, as Linux on-demand in the region (a
-    // group with Windows or spot members is unpriced already).
-    let members_at = |type_: &str| -> Result<Decimal, Unpriced> {
-        pricing::ec2_on_demand(type_, &res.region)
-            .map(|(h, _)| cents(h * HOURS_PER_MONTH) * Decimal::from(n))
+    let group = Group {
+        res,
+        g,
+        current: monthly_of(r),
+        cur: Current::Group(GroupNow {
+            desired_capacity: g.desired_capacity,
+            max_size: g.max_size,
+            min_size: g.min_size,
+            type_: res.type_.clone(),
+        }),
+        n: g.members.len() as u64,
     };
-    let cur = json!({"type": res.type_, "desired_capacity": g.desired_capacity, "min_size": g.min_size, "max_size": g.max_size});
-
-    // A previous-generation type: the launch template's type is the change
-    // (members are replaced by an instance refresh), for the whole group.
-    if let Some(spec) = pricing::ec2_type(&res.type_)
-        && !spec.current_generation
-        && let Some(eq) = paths::current_equivalent(&res.type_)
-    {
-        let money = Money::of(current.clone(), members_at(&eq));
-        let cheaper = match money.saving() {
-            Some(s) => s > Decimal::ZERO,
-            None => linux_cheaper(&eq, &res.type_, &res.region),
-        };
-        if cheaper {
-            cx.push(
-                res,
-                Finding {
-                    rule: "asg_previous_generation",
-                    action: "upgrade_generation",
-                    current: cur.clone(),
-                    target: Some(json!(eq)),
-                    paths: Vec::new(),
-                    money,
-                    risk: Risk::Low,
-                    in_place: false,
-                    confidence: "high",
-                    evidence: evidence(
-                        format!("{} x {} is previous generation", n, res.type_),
-                        None,
-                        BTreeMap::new(),
-                    ),
-                    notes: vec![format!(
-                        "change the launch template's type to {eq}; an instance refresh replaces the members"
-                    )],
-                },
-            );
-        }
-    }
-
+    asg_previous_generation(cx, &group);
     let hours = cx.m.hours(&res.region, &res.id, Metric::CpuAvg);
     if hours < cx.t.min_hours {
         cx.insufficient(r, hours);
@@ -1293,41 +1410,23 @@ fn asg(cx: &mut Ctx, r: &PricedResource) {
             .mean()
             .unwrap_or(0.0);
     let mut stats = BTreeMap::new();
-    stats.insert("cpu_p99_of_hourly_max_percent", paths::round1(p99));
-    stats.insert("cpu_avg_percent", paths::round1(avg));
+    stats.insert(Stat::CpuP99OfHourlyMaxPercent, paths::round1(p99));
+    stats.insert(Stat::CpuAvgPercent, paths::round1(avg));
+    let evidence_at = |suffix: &str| {
+        evidence(
+            format!("p99 CPU {} over {} d{suffix}", pct(p99), cx.m.lookback_days),
+            Some(hours),
+            stats,
+        )
+    };
     if g.desired_capacity > g.min_size {
         // The fewest members that keep the group's p99 under the target.
         let needed =
             ((g.desired_capacity as f64) * p99 / cx.t.target_p99_cpu_percent).ceil() as i64;
         let new = needed.max(g.min_size).max(1);
         if new < g.desired_capacity {
-            // The members cost what they cost; the ones removed, their share.
-            let new_cost = current
-                .clone()
-                .map(|c| c - c / Decimal::from(n) * Decimal::from(g.desired_capacity - new));
-            cx.push(
-                res,
-                Finding {
-                    rule: "asg_overprovisioned",
-                    action: "reduce_capacity",
-                    current: cur,
-                    target: Some(json!({"desired_capacity": new})),
-                    paths: Vec::new(),
-                    money: Money::of(current, new_cost),
-                    risk: Risk::Medium,
-                    in_place: true,
-                    confidence: "CPU only",
-                    evidence: evidence(
-                        format!("p99 CPU {} over {} d", pct(p99), cx.m.lookback_days),
-                        Some(hours),
-                        stats,
-                    ),
-                    notes: vec![
-                        "lower the desired capacity (and minimum, or a scaling policy's target)"
-                            .into(),
-                    ],
-                },
-            );
+            let evidence = evidence_at("");
+            asg_reduce(cx, group, new, evidence);
         }
         return;
     }
@@ -1343,34 +1442,128 @@ fn asg(cx: &mut Ctx, r: &PricedResource) {
         // Replacing the members is never a change in place.
         o.in_place = false;
     }
-    price_paths(&mut options, &current, |p| members_at(&p.target));
+    price_paths(&mut options, &group.current, |p| {
+        group.members_at(&p.target)
+    });
     if let Some(best) = options.first().cloned() {
-        let money = Money::of_best(&current, &best);
+        let money = Money::of_best(&group.current, &best);
+        let evidence = evidence_at(" at minimum size");
         cx.push(
             res,
             Finding {
-                rule: "asg_overprovisioned",
-                action: "downsize",
-                current: cur,
-                target: Some(json!(best.target)),
+                rule: Rule::AsgOverprovisioned,
+                action: Action::Downsize,
+                current: group.cur,
+                target: Some(Target::type_(best.target.clone())),
                 paths: options,
                 money,
                 risk: best.risk,
                 in_place: false,
-                confidence: "CPU only",
-                evidence: evidence(
-                    format!("p99 CPU {} over {} d at minimum size", pct(p99), cx.m.lookback_days),
-                    Some(hours),
-                    stats,
-                ),
+                confidence: Confidence::CpuOnly,
+                evidence,
                 notes: vec!["change the launch template's instance type; an instance refresh replaces the members".into()],
             },
         );
     }
 }
 
+/// An Auto Scaling group as its rules see it.
+struct Group<'a> {
+    res: &'a Resource,
+    g: &'a crate::inventory::AutoScalingGroup,
+    /// What its members cost a month now, or why they have no price.
+    current: Result<Decimal, Unpriced>,
+    cur: Current,
+    /// Its members.
+    n: u64,
+}
+
+impl Group<'_> {
+    /// The group's members at `type_`, as Linux on-demand in the region (a
+    /// group with Windows or spot members is unpriced already).
+    fn members_at(&self, type_: &str) -> Result<Decimal, Unpriced> {
+        pricing::ec2_on_demand(type_, &self.res.region)
+            .map(|(h, _)| cents(h * HOURS_PER_MONTH) * Decimal::from(self.n))
+    }
+}
+
+/// A previous-generation type: the launch template's type is the change
+/// (members are replaced by an instance refresh), for the whole group.
+fn asg_previous_generation(cx: &mut Ctx, group: &Group<'_>) {
+    let res = group.res;
+    let Some(spec) = pricing::ec2_type(&res.type_) else {
+        return;
+    };
+    if spec.current_generation {
+        return;
+    }
+    let Some(eq) = paths::current_equivalent(&res.type_) else {
+        return;
+    };
+    let money = Money::of(group.current.clone(), group.members_at(&eq));
+    let cheaper = match money.saving() {
+        Some(s) => s > Decimal::ZERO,
+        None => linux_cheaper(&eq, &res.type_, &res.region),
+    };
+    if !cheaper {
+        return;
+    }
+    cx.push(
+        res,
+        Finding {
+            rule: Rule::AsgPreviousGeneration,
+            action: Action::UpgradeGeneration,
+            current: group.cur.clone(),
+            target: Some(Target::type_(eq.clone())),
+            paths: Vec::new(),
+            money,
+            risk: Risk::Low,
+            in_place: false,
+            confidence: Confidence::High,
+            evidence: evidence(
+                format!("{} x {} is previous generation", group.n, res.type_),
+                None,
+                BTreeMap::new(),
+            ),
+            notes: vec![format!(
+                "change the launch template's type to {eq}; an instance refresh replaces the members"
+            )],
+        },
+    );
+}
+
+/// A group above its minimum with CPU to spare: fewer members.
+fn asg_reduce(cx: &mut Ctx, group: Group<'_>, new: i64, evidence: Evidence) {
+    let desired = group.g.desired_capacity;
+    // The members cost what they cost; the ones removed, their share.
+    let new_cost = group
+        .current
+        .clone()
+        .map(|c| c - c / Decimal::from(group.n) * Decimal::from(desired - new));
+    cx.push(
+        group.res,
+        Finding {
+            rule: Rule::AsgOverprovisioned,
+            action: Action::ReduceCapacity,
+            current: group.cur,
+            target: Some(Target::Capacity(CapacityTarget {
+                desired_capacity: new,
+            })),
+            paths: Vec::new(),
+            money: Money::of(group.current, new_cost),
+            risk: Risk::Medium,
+            in_place: true,
+            confidence: Confidence::CpuOnly,
+            evidence,
+            notes: vec![
+                "lower the desired capacity (and minimum, or a scaling policy's target)".into(),
+            ],
+        },
+    );
+}
+
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 /// p99 of the hourly CPU maxima, or of the averages when no maxima came back.
 fn p99_cpu(m: &Metrics, res: &crate::inventory::Resource) -> Option<f64> {

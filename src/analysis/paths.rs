@@ -2,11 +2,15 @@
 //! carry the observed load, ranked cheapest-safe first.
 
 use rust_decimal::Decimal;
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
+use super::finding::PathKind;
 use crate::pricing::{self, Deployment, HOURS_PER_MONTH};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Risk {
     Low,
@@ -15,14 +19,15 @@ pub enum Risk {
 }
 
 /// One way to downsize.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PathOption {
     pub target: String,
-    /// smaller_size, current_generation, graviton, burstable
-    pub path: &'static str,
+    pub path: PathKind,
     /// The resource's monthly cost after this path, and `current - new`, to
     /// the cent; null when the resource is unpriced (see `unpriced_reason`).
+    #[schemars(with = "Option<f64>")]
     pub new_monthly_usd: Option<Decimal>,
+    #[schemars(with = "Option<f64>")]
     pub monthly_savings_usd: Option<Decimal>,
     pub unpriced_reason: Option<String>,
     pub risk: Risk,
@@ -169,20 +174,20 @@ pub fn ec2_paths(
         return Vec::new();
     };
     let cur_arm = cur.architectures.contains("arm64") && !cur.architectures.contains("x86_64");
-    let mut families: Vec<(String, &'static str)> =
-        vec![(family_of(current).to_string(), "smaller_size")];
+    let mut families: Vec<(String, PathKind)> =
+        vec![(family_of(current).to_string(), PathKind::SmallerSize)];
     if attrs.is_empty() || attrs == "i" {
         if !cur_arm {
             for f in newer_x86_families(series, generation) {
-                families.push((f, "current_generation"));
+                families.push((f, PathKind::CurrentGeneration));
             }
             for f in graviton_families(series) {
-                families.push((f, "graviton"));
+                families.push((f, PathKind::Graviton));
             }
         }
         if avg_cpu < burstable_avg && series != "t" {
-            families.push(("t3".into(), "burstable"));
-            families.push(("t4g".into(), "burstable"));
+            families.push(("t3".into(), PathKind::Burstable));
+            families.push(("t4g".into(), PathKind::Burstable));
         }
     }
     let cur_mem_per_vcpu = cur.memory_mib as f64 / f64::from(cur.vcpu.max(1));
@@ -212,7 +217,7 @@ pub fn ec2_paths(
             let risk = risk(
                 projected,
                 t.memory_mib < cur.memory_mib,
-                kind == "burstable",
+                kind == PathKind::Burstable,
                 processor(t.name, arm) != processor(current, cur_arm),
                 in_place,
             );
@@ -255,19 +260,35 @@ pub fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
+/// A DB instance as the rightsizing of its class sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct DbLoad<'a> {
+    /// The DB class, e.g. "db.r5.xlarge".
+    pub class: &'a str,
+    pub engine: &'a str,
+    pub deployment: Deployment,
+    pub region: &'a str,
+    /// p99 of the hourly maximum CPU, percent.
+    pub p99_cpu: f64,
+    /// Memory in use (from FreeableMemory), when known: a floor for the
+    /// target's memory.
+    pub used_memory_gib: Option<f64>,
+    /// The p99 CPU a target may reach.
+    pub target_p99: f64,
+}
+
 /// Downsizing paths for a DB class: smaller sizes of the family and Graviton
-/// classes (an in-place modify on RDS). `used_memory_gib` (from FreeableMemory)
-/// is a floor for the target's memory when known.
-#[allow(clippy::too_many_arguments)]
-pub fn rds_paths(
-    current: &str,
-    engine: &str,
-    deployment: Deployment,
-    region: &str,
-    p99_cpu: f64,
-    used_memory_gib: Option<f64>,
-    target_p99: f64,
-) -> Vec<PathOption> {
+/// classes (an in-place modify on RDS).
+pub fn rds_paths(db: &DbLoad<'_>) -> Vec<PathOption> {
+    let DbLoad {
+        class: current,
+        engine,
+        deployment,
+        region,
+        p99_cpu,
+        used_memory_gib,
+        target_p99,
+    } = *db;
     let Some((cur_vcpu, cur_mem, _)) = pricing::rds_class(current) else {
         return Vec::new();
     };
@@ -278,14 +299,14 @@ pub fn rds_paths(
     let Some((series, _, attrs, _)) = split_type(inner) else {
         return Vec::new();
     };
-    let mut families = vec![(format!("db.{}", family_of(inner)), "smaller_size")];
+    let mut families = vec![(format!("db.{}", family_of(inner)), PathKind::SmallerSize)];
     if attrs.is_empty() {
         match series {
             "m" | "r" => {
-                families.push((format!("db.{series}6g"), "graviton"));
-                families.push((format!("db.{series}7g"), "graviton"));
+                families.push((format!("db.{series}6g"), PathKind::Graviton));
+                families.push((format!("db.{series}7g"), PathKind::Graviton));
             }
-            "t" => families.push(("db.t4g".into(), "graviton")),
+            "t" => families.push(("db.t4g".into(), PathKind::Graviton)),
             _ => {}
         }
     }
@@ -319,7 +340,7 @@ pub fn rds_paths(
                 projected,
                 used_memory_gib.is_none() && mem < cur_mem,
                 false,
-                processor(class, kind == "graviton") != processor(current, false),
+                processor(class, kind == PathKind::Graviton) != processor(current, false),
                 true,
             );
             let (new, saving) = cents_pair(monthly(cur_hourly), monthly(hourly));
@@ -423,41 +444,41 @@ mod tests {
 
     #[test]
     fn rds_downsizes_along_the_family_and_to_graviton_in_place() {
-        let p = rds_paths(
-            "db.r5.xlarge",
-            "postgres",
-            Deployment::SingleAz,
-            "us-east-1",
-            10.0,
-            None,
-            80.0,
-        );
+        let p = rds_paths(&DbLoad {
+            class: "db.r5.xlarge",
+            engine: "postgres",
+            deployment: Deployment::SingleAz,
+            region: "us-east-1",
+            p99_cpu: 10.0,
+            used_memory_gib: None,
+            target_p99: 80.0,
+        });
         assert!(p.iter().any(|o| o.target == "db.r5.large"));
         assert!(p.iter().all(|o| o.in_place));
-        let p = rds_paths(
-            "db.m5.large",
-            "postgres",
-            Deployment::SingleAz,
-            "us-east-1",
-            10.0,
-            None,
-            80.0,
-        );
+        let p = rds_paths(&DbLoad {
+            class: "db.m5.large",
+            engine: "postgres",
+            deployment: Deployment::SingleAz,
+            region: "us-east-1",
+            p99_cpu: 10.0,
+            used_memory_gib: None,
+            target_p99: 80.0,
+        });
         assert!(
             p.iter()
                 .any(|o| o.target.starts_with("db.m6g") || o.target.starts_with("db.m7g")),
             "{p:?}"
         );
         // Known memory use keeps classes that are too small out.
-        let p = rds_paths(
-            "db.r5.xlarge",
-            "postgres",
-            Deployment::SingleAz,
-            "us-east-1",
-            10.0,
-            Some(20.0),
-            80.0,
-        );
+        let p = rds_paths(&DbLoad {
+            class: "db.r5.xlarge",
+            engine: "postgres",
+            deployment: Deployment::SingleAz,
+            region: "us-east-1",
+            p99_cpu: 10.0,
+            used_memory_gib: Some(20.0),
+            target_p99: 80.0,
+        });
         assert!(p.iter().all(|o| o.memory_gib >= 24.0), "{p:?}");
     }
 }

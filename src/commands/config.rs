@@ -7,15 +7,15 @@ use crate::output::Format as OutputFormat;
 use crate::output::Printer;
 use crate::settings::{Origin, Settings};
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Entry<'a> {
     setting: &'a str,
     value: &'a str,
     origin: String,
 }
 
-#[derive(Serialize)]
-struct Effective<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Effective<'a> {
     config_file: Option<String>,
     settings: Vec<Entry<'a>>,
 }

@@ -144,3 +144,5 @@ pub(crate) fn check_state_dir(settings: &Settings) -> Result<(), UsageError> {
         None => Ok(()),
     }
 }
+#[cfg(test)]
+mod schema;

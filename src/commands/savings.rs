@@ -10,12 +10,14 @@ use crate::settings::Settings;
 use crate::state::savings::{Saving, Savings};
 
 /// What `savings --output json` prints.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct SavingsReport {
     pub schema_version: u32,
     pub savings: Vec<Saving>,
     /// Sum of `money_saved`: USD a month (730 hours).
+    #[schemars(with = "f64")]
     pub monthly_total_usd: Decimal,
+    #[schemars(with = "f64")]
     pub annual_total_usd: Decimal,
 }
 
@@ -35,7 +37,7 @@ pub fn run(settings: &Settings, printer: &Printer) -> anyhow::Result<ExitStatus>
     };
     let total: Decimal = savings.iter().map(|s| s.money_saved).sum();
     let report = SavingsReport {
-        schema_version: 1,
+        schema_version: crate::report::SCHEMA_VERSION,
         monthly_total_usd: total,
         annual_total_usd: total * Decimal::from(12),
         savings,

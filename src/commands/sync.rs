@@ -18,11 +18,11 @@ use crate::pricing::{self, fleet::ScanReport};
 use crate::settings::Settings;
 use crate::sync::{self, BackendConfig, SyncReport};
 
-mod outbox;
+pub(crate) mod outbox;
 use outbox::{requeue_dead, status};
 
-#[derive(Serialize)]
-struct Health {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Health {
     backend: String,
     reachable: bool,
     status: Option<u16>,
@@ -77,8 +77,8 @@ async fn check(cfg: &BackendConfig, printer: &Printer) -> anyhow::Result<ExitSta
     })
 }
 
-#[derive(Serialize)]
-struct DryRun {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct DryRun {
     records: usize,
     unpriced_skipped: usize,
     counts: BTreeMap<&'static str, usize>,

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The service filter of `--services`, and the key of `totals.by_service`.
@@ -56,7 +57,9 @@ impl std::fmt::Display for Service {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Ec2Instance,
@@ -89,7 +92,7 @@ impl Kind {
 }
 
 /// One discovered resource. `details` carries the kind and its own fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Resource {
     /// Instance id, volume id, DB identifier, load balancer ARN (name for
     /// Classic), Auto Scaling group name.
@@ -136,7 +139,7 @@ impl Resource {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Details {
     Ec2Instance(Ec2Instance),
@@ -146,7 +149,7 @@ pub enum Details {
     AutoScalingGroup(AutoScalingGroup),
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Ec2Instance {
     pub availability_zone: String,
@@ -170,7 +173,7 @@ pub struct Ec2Instance {
     pub vpc_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct EbsVolume {
     pub availability_zone: String,
@@ -183,7 +186,7 @@ pub struct EbsVolume {
     pub snapshot_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct RdsInstance {
     pub engine: String,
@@ -203,7 +206,7 @@ pub struct RdsInstance {
     pub pending_class: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct LoadBalancer {
     /// application, network, gateway or classic.
@@ -216,7 +219,7 @@ pub struct LoadBalancer {
     pub instance_ids: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct AutoScalingGroup {
     pub arn: Option<String>,
@@ -228,7 +231,7 @@ pub struct AutoScalingGroup {
     pub members: Vec<AsgMember>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct AsgMember {
     pub instance_id: String,
@@ -238,7 +241,7 @@ pub struct AsgMember {
 }
 
 /// A region/service that could not be scanned (the rest of the scan went on).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ScanError {
     pub region: String,
     pub service: String,
@@ -248,7 +251,7 @@ pub struct ScanError {
 }
 
 /// Where an inventory came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     Aws,
@@ -256,7 +259,7 @@ pub enum Source {
 }
 
 /// Everything one scan found: the snapshot `scan --save` writes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Inventory {
     pub schema_version: u32,
     pub generated_at: String,

@@ -4,39 +4,12 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
-use serde_json::Value;
 
 use super::fit::{Column, Grid, REQUIRED};
 use super::{Printer, csv_cents, usd};
-use crate::analysis::Recommendation;
-use crate::commands::recommend::RecommendReport;
+use crate::analysis::{Action, Recommendation, Target};
 use crate::pricing::fleet::cents;
-
-fn short(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Object(o) => {
-            for k in ["type", "class", "storage_type", "desired_capacity"] {
-                if let Some(x) = o.get(k) {
-                    let s = match x {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
-                    return if k == "desired_capacity" {
-                        format!("{s} instances")
-                    } else {
-                        s
-                    };
-                }
-            }
-            if let Some(ip) = o.get("public_ip").and_then(Value::as_str) {
-                return ip.to_string();
-            }
-            String::new()
-        }
-        _ => String::new(),
-    }
-}
+use crate::report::RecommendReport;
 
 /// The finding's saving to the cent as the table shows it, or None when it
 /// is unpriced.
@@ -46,12 +19,15 @@ fn saved(rec: &Recommendation) -> Option<Decimal> {
 
 fn change(rec: &Recommendation) -> String {
     match &rec.target {
-        Some(tg) if tg.get("desired_capacity").is_some() => format!(
+        Some(Target::Capacity(tg)) => format!(
             "{} -> {} instances",
-            rec.current["desired_capacity"], tg["desired_capacity"]
+            rec.current
+                .desired_capacity()
+                .map_or_else(|| "null".to_string(), |n| n.to_string()),
+            tg.desired_capacity
         ),
-        Some(tg) => format!("{} -> {}", short(&rec.current), short(tg)),
-        None => short(&rec.current),
+        Some(tg) => format!("{} -> {}", rec.current.short(), tg.short()),
+        None => rec.current.short(),
     }
 }
 
@@ -75,8 +51,8 @@ fn counted(recs: &[&Recommendation]) -> Vec<bool> {
 
 /// Per action: priced findings, and the savings the total counts; largest
 /// first, then by name.
-fn by_action(recs: &[&Recommendation], counted: &[bool]) -> Vec<(&'static str, usize, Decimal)> {
-    let mut m: BTreeMap<&'static str, (usize, Decimal)> = BTreeMap::new();
+fn by_action(recs: &[&Recommendation], counted: &[bool]) -> Vec<(Action, usize, Decimal)> {
+    let mut m: BTreeMap<Action, (usize, Decimal)> = BTreeMap::new();
     for (rec, &c) in recs.iter().zip(counted) {
         let e = m.entry(rec.action).or_default();
         e.0 += 1;
@@ -85,7 +61,7 @@ fn by_action(recs: &[&Recommendation], counted: &[bool]) -> Vec<(&'static str, u
         }
     }
     let mut v: Vec<_> = m.into_iter().map(|(a, (n, d))| (a, n, d)).collect();
-    v.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(b.0)));
+    v.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.as_str().cmp(b.0.as_str())));
     v
 }
 
@@ -284,7 +260,7 @@ pub fn table(p: &Printer, r: &RecommendReport) -> String {
                 "  {} {} ({}): {:.0} h of data, {:.0} h needed{}",
                 i.region,
                 super::short_id(&i.resource_id),
-                i.kind,
+                i.kind.name(),
                 i.hours_of_data,
                 i.hours_needed,
                 i.reason
@@ -338,18 +314,18 @@ pub fn csv(r: &RecommendReport) -> anyhow::Result<String> {
         w.write_record([
             rec.recommendation_id.as_str(),
             &rec.resource_id,
-            rec.kind,
+            rec.kind.name(),
             &rec.region,
-            rec.rule,
-            rec.action,
-            &short(&rec.current),
-            &rec.target.as_ref().map(short).unwrap_or_default(),
+            rec.rule.as_str(),
+            rec.action.as_str(),
+            &rec.current.short(),
+            &rec.target.as_ref().map(Target::short).unwrap_or_default(),
             &money(rec.current_monthly_usd),
             &money(rec.monthly_savings_usd),
             &money(rec.annual_savings_usd),
             &risk(rec),
             if rec.in_place { "true" } else { "false" },
-            &rec.confidence,
+            rec.confidence.as_str(),
             &rec.evidence.summary,
             rec.name.as_deref().unwrap_or(""),
             &money(rec.new_monthly_usd),

@@ -3,24 +3,29 @@
 use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::{Component, Ec2Facts, ListPrice, Price, RdsFacts, Unpriced};
 use crate::inventory::{Details, Inventory, Kind, Resource, ScanError, Source};
 
 /// A resource with its price (or the reason it has none).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PricedResource {
     #[serde(flatten)]
     pub resource: Resource,
+    #[schemars(with = "Option<f64>")]
     pub hourly_usd: Option<Decimal>,
+    #[schemars(with = "Option<f64>")]
     pub monthly_usd: Option<Decimal>,
+    #[schemars(with = "Option<f64>")]
     pub annual_usd: Option<Decimal>,
     /// False for Auto Scaling groups: their members are counted as instances.
     pub in_totals: bool,
     pub estimated: bool,
     /// True when a figure is known to be out of date (see price_notes).
     pub stale: bool,
+    #[serde(deserialize_with = "table_ids")]
     pub price_tables: Vec<&'static str>,
     /// The list rate behind the cost (e.g. a DB class's $/hour, whose row
     /// cost also includes storage).
@@ -95,11 +100,14 @@ impl PricedResource {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Subtotal {
     pub resources: usize,
+    #[schemars(with = "f64")]
     pub hourly_usd: Decimal,
+    #[schemars(with = "f64")]
     pub monthly_usd: Decimal,
+    #[schemars(with = "f64")]
     pub annual_usd: Decimal,
 }
 
@@ -112,20 +120,23 @@ impl Subtotal {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Totals {
+    #[schemars(with = "f64")]
     pub hourly_usd: Decimal,
+    #[schemars(with = "f64")]
     pub monthly_usd: Decimal,
+    #[schemars(with = "f64")]
     pub annual_usd: Decimal,
     pub by_service: BTreeMap<String, Subtotal>,
     pub by_region: BTreeMap<String, Subtotal>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TableInfo {
-    pub data_date: &'static str,
-    pub description: &'static str,
-    pub source: &'static str,
+    pub data_date: String,
+    pub description: String,
+    pub source: String,
     /// Days from the data date to today.
     pub age_days: Option<i64>,
     /// Older than 180 days: AWS prices may have changed since.
@@ -135,16 +146,16 @@ pub struct TableInfo {
 impl TableInfo {
     pub fn of(meta: &'static super::TableMeta, today: &str) -> TableInfo {
         TableInfo {
-            data_date: meta.data_date,
-            description: meta.description,
-            source: meta.source,
+            data_date: meta.data_date.to_string(),
+            description: meta.description.to_string(),
+            source: meta.source.to_string(),
             age_days: super::table_age_days(meta.id, today),
             stale: super::table_is_stale(meta.id, today),
         }
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct UnpricedEntry {
     pub id: String,
     pub kind: Kind,
@@ -155,17 +166,43 @@ pub struct UnpricedEntry {
 }
 
 /// The scan report: `scan --output json` prints exactly this.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ScanReport {
     pub schema_version: u32,
     pub generated_at: String,
     pub source: Source,
     pub regions: Vec<String>,
+    #[serde(deserialize_with = "table_map")]
     pub pricing: BTreeMap<&'static str, TableInfo>,
     pub resources: Vec<PricedResource>,
     pub totals: Totals,
     pub unpriced: Vec<UnpricedEntry>,
     pub errors: Vec<ScanError>,
+}
+
+/// A price table's id read back: the bundled table's own id, so a report
+/// read from JSON names its tables as one just priced does.
+fn table_id<E: serde::de::Error>(id: &str) -> Result<&'static str, E> {
+    super::table(id)
+        .map(|t| t.id)
+        .ok_or_else(|| E::custom(format!("unknown price table {id:?}")))
+}
+
+fn table_ids<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<&'static str>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|id| table_id(id))
+        .collect()
+}
+
+/// A report's `pricing` map read back, keyed by the bundled tables' ids.
+pub fn table_map<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<&'static str, TableInfo>, D::Error> {
+    BTreeMap::<String, TableInfo>::deserialize(d)?
+        .into_iter()
+        .map(|(id, t)| Ok((table_id(&id)?, t)))
+        .collect()
 }
 
 /// Where a resource is priced: an EC2 instance or EBS volume in a Local or

@@ -84,19 +84,31 @@ fn unpriced<T>(reason: impl Into<String>) -> Result<T, Unpriced> {
 }
 
 /// One line of a price: what it is for and what it costs a month.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Component {
     pub item: String,
+    #[schemars(with = "f64")]
     pub monthly_usd: Decimal,
 }
 
 /// The headline list rate behind a price: what the AWS price list quotes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ListPrice {
+    #[schemars(with = "f64")]
     pub usd: Decimal,
-    /// "hour" or "GiB-month".
-    pub unit: &'static str,
+    pub unit: RateUnit,
     pub item: String,
+}
+
+/// What a list rate is per.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub enum RateUnit {
+    #[serde(rename = "hour")]
+    Hour,
+    #[serde(rename = "GiB-month")]
+    GibMonth,
 }
 
 /// A resource's price with its provenance.
@@ -140,7 +152,7 @@ impl Price {
         Price {
             list_price: Some(ListPrice {
                 usd: hourly,
-                unit: "hour",
+                unit: RateUnit::Hour,
                 item: item.clone(),
             }),
             hourly,
@@ -179,7 +191,7 @@ impl Price {
     pub fn with_list_price(
         mut self,
         usd: Decimal,
-        unit: &'static str,
+        unit: RateUnit,
         item: impl Into<String>,
     ) -> Self {
         self.list_price = Some(ListPrice {
@@ -466,7 +478,7 @@ pub fn ec2_instance(f: &Ec2Facts) -> Result<Price, Unpriced> {
         if let Ok(rate) = ec2_rate(f.instance_type, f.region) {
             p = p.with_list_price(
                 rate.hourly,
-                "hour",
+                RateUnit::Hour,
                 format!("{} Linux on-demand", f.instance_type),
             );
             p.tables.push(rate.table);
@@ -624,7 +636,7 @@ pub fn ebs_volume(
         let rate = ebs_rate(region, col, what)?;
         Ok(
             Price::monthly(format!("{what} storage {size_gib} GiB"), rate * size, "ebs")
-                .with_list_price(rate, "GiB-month", format!("{what} storage")),
+                .with_list_price(rate, RateUnit::GibMonth, format!("{what} storage")),
         )
     };
     match volume_type {
@@ -1031,7 +1043,7 @@ pub fn rds_instance(f: &RdsFacts) -> Result<Price, Unpriced> {
     let mut compute = if stopped {
         Price::zero()
             .note("stopped: no instance charge; storage still billed")
-            .with_list_price(hourly, "hour", item)
+            .with_list_price(hourly, RateUnit::Hour, item)
     } else {
         Price::hourly(item, hourly, "rds")
     };
@@ -1168,7 +1180,7 @@ fn snapshot_price(region: &str, item: &str, what: &str, gib: i64) -> Result<Pric
         rate * Decimal::from(gib),
         table,
     )
-    .with_list_price(rate, "GiB-month", what.to_string()))
+    .with_list_price(rate, RateUnit::GibMonth, what.to_string()))
 }
 
 /// Monthly price of `gib` GB of RDS backup (snapshot) storage for an engine

@@ -9,15 +9,18 @@ use serde::Serialize;
 use crate::error::UsageError;
 use crate::pricing::{self, Deployment, HOURS_PER_MONTH, HOURS_PER_YEAR, Unpriced};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub(crate) struct Row {
     pub(crate) region: String,
     pub(crate) item: String,
     /// The unit the price is quoted in: hour, GiB-month, IOPS-month, ...
     pub(crate) unit: String,
+    #[schemars(with = "f64")]
     pub(crate) price_usd: Decimal,
     /// For hourly prices: the 730 h month and 8,760 h year.
+    #[schemars(with = "Option<f64>")]
     pub(crate) monthly_usd: Option<Decimal>,
+    #[schemars(with = "Option<f64>")]
     pub(crate) annual_usd: Option<Decimal>,
     pub(crate) table: &'static str,
     pub(crate) data_date: &'static str,
@@ -30,10 +33,11 @@ pub(crate) struct Row {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) vcpu: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<f64>")]
     pub(crate) memory_gib: Option<Decimal>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub(crate) struct Answer {
     #[serde(rename = "type")]
     pub(crate) type_: String,
@@ -448,7 +452,7 @@ fn family(t: &str, regions: &[String]) -> Result<Option<Answer>, UsageError> {
     }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub(crate) struct Location {
     pub(crate) code: &'static str,
     /// region, local-zone or wavelength-zone

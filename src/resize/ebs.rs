@@ -250,6 +250,13 @@ async fn settle<A: EbsApi>(x: &Exec<'_>, api: &A, plan: &Plan) -> anyhow::Result
 mod tests {
     use super::*;
 
+    /// The other side of analysis's `gp2_to_gp3_keeps_the_throughput_gp2_reaches`:
+    /// resize applies exactly what recommend priced (500 GiB gp2: 250 MiB/s).
+    #[test]
+    fn resize_changes_a_volume_to_what_recommend_priced() {
+        assert_eq!(gp3_target("gp2", 500, None).unwrap(), (3000, 250));
+    }
+
     #[test]
     fn gp3_keeps_at_least_the_old_baseline() {
         assert_eq!(gp3_target("gp2", 100, None).unwrap(), (3000, 128));

@@ -18,7 +18,7 @@ use crate::state::journal::{Begin, Journal, Outcome};
 use crate::state::savings::{Saving, Savings};
 
 /// How one change ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Applied,
@@ -31,7 +31,7 @@ pub enum Status {
     WouldFail,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Change {
     pub resource_id: String,
     pub region: Option<String>,
@@ -44,12 +44,13 @@ pub struct Change {
 }
 
 /// What `resize --output json` prints.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ResizeReport {
     pub schema_version: u32,
     pub dry_run: bool,
     pub changes: Vec<Change>,
     /// Monthly USD saved by the changes applied in this run.
+    #[schemars(with = "f64")]
     pub applied_monthly_savings_usd: Decimal,
 }
 
@@ -617,7 +618,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
             .filter_map(|c| c.plan.as_ref()?.monthly_savings_usd)
             .sum();
         let report = ResizeReport {
-            schema_version: 1,
+            schema_version: crate::report::SCHEMA_VERSION,
             dry_run: self.opts.dry_run,
             changes,
             applied_monthly_savings_usd: saved,

@@ -37,7 +37,7 @@ pub struct ResizeSettings {
 }
 
 /// What kind of resource an id names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Ec2Instance,
@@ -90,7 +90,7 @@ impl Kind {
 }
 
 /// A change finops is ready to make, with everything the user approves.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Plan {
     pub resource_id: String,
     pub kind: Kind,
@@ -106,8 +106,11 @@ pub struct Plan {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub throughput_mibps: Option<i64>,
     /// On-demand list prices, 730 hours a month; None when unpriced (see notes).
+    #[schemars(with = "Option<f64>")]
     pub current_monthly_usd: Option<Decimal>,
+    #[schemars(with = "Option<f64>")]
     pub new_monthly_usd: Option<Decimal>,
+    #[schemars(with = "Option<f64>")]
     pub monthly_savings_usd: Option<Decimal>,
     pub downtime: String,
     /// What will be done, in order.
@@ -146,7 +149,7 @@ impl Plan {
 }
 
 /// One dry-run check: would this step be allowed?
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Check {
     pub step: String,
     pub ok: bool,

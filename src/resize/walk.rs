@@ -9,6 +9,7 @@ use super::engine::{Change, Done, Engine, Status};
 use super::prompt::Prompt;
 use super::rds::{Db, Rds};
 use super::{Kind, Plan, Rails, Resizer};
+use crate::analysis::Action;
 use crate::error::{ExitStatus, Refusal, UsageError};
 use crate::inventory::Resource;
 
@@ -178,7 +179,10 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
         let outcome = self.apis.analyse_one(res, self.opts.lookback_days).await?;
         let rec = outcome.recommendations.iter().find(|r| {
             r.resource_id == id
-                && matches!(r.action, "downsize" | "downsize_db" | "modify_volume_type")
+                && matches!(
+                    r.action,
+                    Action::Downsize | Action::DownsizeDb | Action::ModifyVolumeType
+                )
         });
         let options = path_options(rec);
         if options.is_empty() {

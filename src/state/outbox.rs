@@ -52,7 +52,7 @@ pub struct Queued {
     pub attempts: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct Counts {
     pub queued: u64,
     pub delivered: u64,

@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS savings (
 ";
 
 /// One applied change and what it saves a month (USD, on-demand list prices).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Saving {
     pub resource_id: String,
     pub kind: String,
@@ -38,6 +38,7 @@ pub struct Saving {
     pub from_type: String,
     pub to_type: String,
     /// Monthly USD (730 hours), as the backend's `money_saved`.
+    #[schemars(with = "f64")]
     pub money_saved: Decimal,
     /// The resource's state after the change (running, stopped, available,
     /// in-use, or pending-maintenance for an RDS change in the next window).

@@ -30,7 +30,7 @@ pub struct Summary {
 
 /// The backend refused for a reason that is about the backend (its token,
 /// its URL), not the record: the run stops sending, nothing is dropped.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Stop {
     /// The endpoint that answered; None when it stops every endpoint (401).
     pub endpoint: Option<String>,
@@ -38,7 +38,7 @@ pub struct Stop {
     pub hint: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct EndpointSummary {
     pub delivered: u64,
     pub failed: u64,

@@ -296,7 +296,7 @@ pub(crate) async fn lock(
 pub const DELIVERED_RETENTION_DAYS: i64 = 30;
 
 /// What `sync` reports at the end.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SyncReport {
     pub backend: String,
     pub enqueued: usize,

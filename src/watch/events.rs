@@ -181,17 +181,21 @@ impl Snapshot {
 
 /// A cycle's costs and counts: kept for every cycle (for anomalies and the
 /// metrics file), small whatever the fleet's size.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     pub resources: usize,
+    #[schemars(with = "f64")]
     pub monthly_usd: Decimal,
     /// service -> region -> monthly USD.
+    #[schemars(with = "BTreeMap<String, BTreeMap<String, f64>>")]
     pub cost: BTreeMap<String, BTreeMap<String, Decimal>>,
     /// kind -> region -> resources.
     pub counts: BTreeMap<String, BTreeMap<String, usize>>,
     pub recommendations: usize,
     /// Each resource counted once, at its largest finding.
+    #[schemars(with = "f64")]
     pub potential_savings_usd: Decimal,
+    #[schemars(with = "BTreeMap<String, f64>")]
     pub savings_by_action: BTreeMap<String, Decimal>,
 }
 
@@ -248,7 +252,7 @@ impl Summary {
 }
 
 /// The resource an event is about.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Subject {
     pub resource_id: String,
     pub kind: String,
@@ -280,7 +284,7 @@ impl From<&Open> for Subject {
 }
 
 /// Sync results in a cycle summary.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SyncBrief {
     pub delivered: u64,
     pub queued: u64,
@@ -290,7 +294,7 @@ pub struct SyncBrief {
 }
 
 /// What happened: the `event` field and its own fields.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum What {
     ResourceAdded {
@@ -299,6 +303,7 @@ pub enum What {
         #[serde(rename = "type")]
         type_: String,
         state: String,
+        #[schemars(with = "Option<f64>")]
         monthly_usd: Option<Decimal>,
     },
     ResourceRemoved {
@@ -308,6 +313,7 @@ pub enum What {
         type_: String,
         state: String,
         /// What it cost when last seen.
+        #[schemars(with = "Option<f64>")]
         monthly_usd: Option<Decimal>,
     },
     StateChanged {
@@ -315,7 +321,9 @@ pub enum What {
         subject: Subject,
         from: String,
         to: String,
+        #[schemars(with = "Option<f64>")]
         previous_monthly_usd: Option<Decimal>,
+        #[schemars(with = "Option<f64>")]
         monthly_usd: Option<Decimal>,
     },
     TypeChanged {
@@ -323,15 +331,20 @@ pub enum What {
         subject: Subject,
         from: String,
         to: String,
+        #[schemars(with = "Option<f64>")]
         previous_monthly_usd: Option<Decimal>,
+        #[schemars(with = "Option<f64>")]
         monthly_usd: Option<Decimal>,
     },
     /// The cost moved without a state or type change (a resized volume, ...).
     CostChanged {
         #[serde(flatten)]
         subject: Subject,
+        #[schemars(with = "f64")]
         previous_monthly_usd: Decimal,
+        #[schemars(with = "f64")]
         monthly_usd: Decimal,
+        #[schemars(with = "f64")]
         change_usd: Decimal,
     },
     RecommendationNew {
@@ -339,6 +352,7 @@ pub enum What {
         subject: Subject,
         recommendation_id: String,
         action: String,
+        #[schemars(with = "Option<f64>")]
         monthly_savings_usd: Option<Decimal>,
     },
     RecommendationResolved {
@@ -346,6 +360,7 @@ pub enum What {
         subject: Subject,
         recommendation_id: String,
         action: String,
+        #[schemars(with = "Option<f64>")]
         monthly_savings_usd: Option<Decimal>,
     },
     Anomaly {
@@ -357,10 +372,14 @@ pub enum What {
         /// What the cost is compared with: the previous cycle or the median
         /// of the last N.
         baseline: &'static str,
+        #[schemars(with = "f64")]
         baseline_monthly_usd: Decimal,
+        #[schemars(with = "f64")]
         monthly_usd: Decimal,
+        #[schemars(with = "f64")]
         change_usd: Decimal,
         /// Null when the baseline is $0.
+        #[schemars(with = "Option<f64>")]
         change_percent: Option<Decimal>,
     },
     CycleSummary {
@@ -368,8 +387,10 @@ pub enum What {
         first: bool,
         duration_seconds: f64,
         resources: usize,
+        #[schemars(with = "f64")]
         monthly_usd: Decimal,
         recommendations: usize,
+        #[schemars(with = "f64")]
         potential_savings_usd: Decimal,
         /// Events this cycle (besides the summary).
         changes: usize,
@@ -413,7 +434,7 @@ impl What {
 }
 
 /// One line of `watch` output.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Event {
     #[serde(flatten)]
     pub what: What,

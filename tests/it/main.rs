@@ -13,6 +13,7 @@ mod proxy;
 mod recommend;
 mod resize;
 mod scan;
+mod schema;
 mod security;
 mod sync;
 mod terminal;

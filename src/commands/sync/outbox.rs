@@ -12,14 +12,14 @@ use crate::settings::Settings;
 use crate::state::outbox::Outbox;
 use crate::sync;
 
-#[derive(Serialize)]
-struct Status {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Status {
     outbox: String,
     endpoints: BTreeMap<String, crate::state::outbox::Counts>,
     dead_letters: Vec<DeadLetter>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct DeadLetter {
     endpoint: String,
     record: String,
@@ -77,8 +77,8 @@ pub(super) fn status(settings: &Settings, printer: &Printer) -> anyhow::Result<E
     Ok(ExitStatus::Success)
 }
 
-#[derive(Serialize)]
-struct Requeued {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Requeued {
     outbox: String,
     endpoint: Option<String>,
     requeued: usize,
