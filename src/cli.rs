@@ -20,20 +20,20 @@ use crate::inventory::Service;
     propagate_version = true,
     max_term_width = 100
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
-    pub global: GlobalArgs,
+    pub(crate) global: GlobalArgs,
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// Options every command takes.
 #[derive(Debug, Args, Default)]
 #[command(next_help_heading = "Global options")]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// AWS profile to use (else AWS_PROFILE, the config file, or the default profile)
     #[arg(long, global = true, value_name = "NAME")]
-    pub profile: Option<String>,
+    pub(crate) profile: Option<String>,
 
     /// Region to scan; repeat or give a comma list (us-east-1,eu-west-1)
     #[arg(
@@ -42,35 +42,35 @@ pub struct GlobalArgs {
         value_name = "REGION",
         value_delimiter = ','
     )]
-    pub regions: Vec<String>,
+    pub(crate) regions: Vec<String>,
 
     /// Scan every region enabled for the account (DescribeRegions)
     #[arg(long, global = true, conflicts_with = "regions")]
-    pub all_regions: bool,
+    pub(crate) all_regions: bool,
 
     /// Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL
     #[arg(long, global = true, value_name = "URL")]
-    pub endpoint_url: Option<String>,
+    pub(crate) endpoint_url: Option<String>,
 
     /// Output format
     #[arg(long, short = 'o', global = true, value_enum, value_name = "FORMAT")]
-    pub output: Option<OutputFormat>,
+    pub(crate) output: Option<OutputFormat>,
 
     /// Never show progress bars
     #[arg(long, global = true)]
-    pub no_progress: bool,
+    pub(crate) no_progress: bool,
 
     /// Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE
     #[arg(long, global = true)]
-    pub wide: bool,
+    pub(crate) wide: bool,
 
     /// Print only the results and errors
     #[arg(long, short, global = true, conflicts_with = "verbose")]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 
     /// More detail on stderr: -v adds API call counts and timings, -vv debug logs
     #[arg(long, short, global = true, action = clap::ArgAction::Count)]
-    pub verbose: u8,
+    pub(crate) verbose: u8,
 
     /// Only these services (comma list)
     #[arg(
@@ -80,18 +80,18 @@ pub struct GlobalArgs {
         value_delimiter = ',',
         value_name = "SERVICES"
     )]
-    pub services: Vec<Service>,
+    pub(crate) services: Vec<Service>,
 
     /// Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)
     #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
 }
 
 /// The output format's name in flags, the environment and the config file.
-pub use crate::output::Format as OutputFormat;
+pub(crate) use crate::output::Format as OutputFormat;
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups
     #[command(after_help = SCAN_EXAMPLES)]
     Scan(ScanArgs),
@@ -173,129 +173,129 @@ Examples:
   finops completions fish > ~/.config/fish/completions/finops.fish";
 
 #[derive(Debug, Args)]
-pub struct ScanArgs {
+pub(crate) struct ScanArgs {
     /// Scan a bundled sample fleet instead of AWS (no account or network needed)
     #[arg(long, conflicts_with = "from")]
-    pub demo: bool,
+    pub(crate) demo: bool,
 
     /// Read an inventory snapshot instead of calling AWS
     #[arg(long, value_name = "FILE")]
-    pub from: Option<PathBuf>,
+    pub(crate) from: Option<PathBuf>,
 
     /// Also write the inventory snapshot (JSON) to FILE
     #[arg(long, value_name = "FILE")]
-    pub save: Option<PathBuf>,
+    pub(crate) save: Option<PathBuf>,
 
     #[command(flatten)]
-    pub sync: SyncFlags,
+    pub(crate) sync: SyncFlags,
 }
 
 /// `--sync` on scan and recommend: push the results as `finops sync` would.
 #[derive(Debug, Args, Default, Clone)]
-pub struct SyncFlags {
+pub(crate) struct SyncFlags {
     /// Also push the results to the backend (as `finops sync`)
     #[arg(long)]
-    pub sync: bool,
+    pub(crate) sync: bool,
 
     #[command(flatten)]
-    pub target: SyncTarget,
+    pub(crate) target: SyncTarget,
 }
 
 #[derive(Debug, Args)]
-pub struct SyncArgs {
+pub(crate) struct SyncArgs {
     /// Push a bundled sample fleet instead of scanning AWS
     #[arg(long, conflicts_with = "from")]
-    pub demo: bool,
+    pub(crate) demo: bool,
 
     /// Push a saved inventory snapshot instead of scanning AWS
     #[arg(long, value_name = "FILE")]
-    pub from: Option<PathBuf>,
+    pub(crate) from: Option<PathBuf>,
 
     /// Also compute and push recommendations (reads CloudWatch)
     #[arg(long)]
-    pub with_recommendations: bool,
+    pub(crate) with_recommendations: bool,
 
     /// Build and validate every payload and show what would be sent; touch
     /// neither the backend nor the outbox
     #[arg(long, conflicts_with_all = ["check", "status"])]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 
     /// Check the backend: GET /health, reachability and latency (exit 0/1)
     #[arg(long, conflicts_with = "status")]
-    pub check: bool,
+    pub(crate) check: bool,
 
     /// Show what is queued, delivered and dead-lettered, per endpoint
     #[arg(long)]
-    pub status: bool,
+    pub(crate) status: bool,
 
     /// Send every record, even those unchanged since their last delivery
     #[arg(long)]
-    pub full: bool,
+    pub(crate) full: bool,
 
     /// Queue the dead letters again (they go on the next sync); with
     /// --endpoint, only that endpoint's
     #[arg(long, conflicts_with_all = ["check", "status", "dry_run"])]
-    pub requeue_dead: bool,
+    pub(crate) requeue_dead: bool,
 
     /// With --requeue-dead: only this endpoint's dead letters (e.g. /api/savings)
     #[arg(long, value_name = "PATH", requires = "requeue_dead")]
-    pub endpoint: Option<String>,
+    pub(crate) endpoint: Option<String>,
 
     #[command(flatten)]
-    pub target: SyncTarget,
+    pub(crate) target: SyncTarget,
 }
 
 /// Where `sync` delivers.
 #[derive(Debug, Args, Default, Clone)]
-pub struct SyncTarget {
+pub(crate) struct SyncTarget {
     /// Backend base URL (else FINOPS_BACKEND_URL, else the config file)
     #[arg(long, value_name = "URL")]
-    pub backend_url: Option<String>,
+    pub(crate) backend_url: Option<String>,
 
     /// Allow the bearer token over plain HTTP to a non-loopback host
     #[arg(long)]
-    pub allow_insecure_http: bool,
+    pub(crate) allow_insecure_http: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct RecommendArgs {
+pub(crate) struct RecommendArgs {
     /// Analyse the bundled sample fleet and its utilization (no AWS needed)
     #[arg(long, conflicts_with = "from")]
-    pub demo: bool,
+    pub(crate) demo: bool,
 
     /// Analyse the resources of an inventory snapshot (metrics still come from CloudWatch)
     #[arg(long, value_name = "FILE")]
-    pub from: Option<PathBuf>,
+    pub(crate) from: Option<PathBuf>,
 
     #[command(flatten)]
-    pub analysis: AnalysisArgs,
+    pub(crate) analysis: AnalysisArgs,
 
     /// Exit 4 when the total monthly savings reach USD (for CI gates)
     #[arg(long, value_name = "USD", value_parser = parse_usd)]
-    pub fail_on_savings: Option<rust_decimal::Decimal>,
+    pub(crate) fail_on_savings: Option<rust_decimal::Decimal>,
 
     #[command(flatten)]
-    pub sync: SyncFlags,
+    pub(crate) sync: SyncFlags,
 }
 
 /// How utilization is analysed: shared by recommend and watch.
 #[derive(Debug, Args, Clone)]
-pub struct AnalysisArgs {
+pub(crate) struct AnalysisArgs {
     /// Days of CloudWatch data to look at (1-455)
     #[arg(long, value_name = "N", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=455))]
-    pub lookback_days: u32,
+    pub(crate) lookback_days: u32,
 
     /// Metric period (e.g. 1h, 5m, 1d): a multiple of 60 s, at most 1 day
     #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_period)]
-    pub period: u32,
+    pub(crate) period: u32,
 
     /// Skip resources with this tag (KEY=VALUE, or KEY for any value); repeatable
     #[arg(long = "exclude-tag", value_name = "KEY=VALUE")]
-    pub exclude_tags: Vec<String>,
+    pub(crate) exclude_tags: Vec<String>,
 
     /// Hide findings that save less than USD a month
     #[arg(long, value_name = "USD", value_parser = parse_usd)]
-    pub min_savings: Option<rust_decimal::Decimal>,
+    pub(crate) min_savings: Option<rust_decimal::Decimal>,
 }
 
 fn watch_help(a: clap::Arg) -> clap::Arg {
@@ -339,51 +339,51 @@ Examples:
   finops resize --from-recommendations recs.json      # apply, skip or quit each";
 
 #[derive(Debug, Args)]
-pub struct ResizeArgs {
+pub(crate) struct ResizeArgs {
     /// Instance id (i-...), EBS volume id (vol-...) or RDS DB identifier
     #[arg(value_name = "ID", conflicts_with_all = ["from_recommendations", "all", "recover"])]
-    pub id: Option<String>,
+    pub(crate) id: Option<String>,
 
     /// Target: instance type (m5.xlarge), DB class (db.r5.large) or volume type (gp3).
     /// Without it, pick one of the resource's downsizing paths
     #[arg(long, value_name = "TARGET", requires = "id")]
-    pub to: Option<String>,
+    pub(crate) to: Option<String>,
 
     /// Walk the in-place findings of a `recommend --output json` file
     #[arg(long, value_name = "FILE", conflicts_with_all = ["all", "recover"])]
-    pub from_recommendations: Option<PathBuf>,
+    pub(crate) from_recommendations: Option<PathBuf>,
 
     /// Compute recommendations now and walk every in-place downsizing finding
     #[arg(long, conflicts_with = "recover")]
-    pub all: bool,
+    pub(crate) all: bool,
 
     /// Finish or roll back a resize that was interrupted (Ctrl-C, kill, crash)
     #[arg(long, conflicts_with = "dry_run")]
-    pub recover: bool,
+    pub(crate) recover: bool,
 
     /// Plan and ask AWS whether each step would be allowed; change nothing
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 
     /// Approve every change without asking (for scripts)
     #[arg(long, short = 'y')]
-    pub yes: bool,
+    pub(crate) yes: bool,
 
     /// Apply at most N changes in this run
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub max_changes: u32,
+    pub(crate) max_changes: u32,
 
     /// RDS: apply the class change now (with downtime) instead of in the next maintenance window
     #[arg(long)]
-    pub apply_immediately: bool,
+    pub(crate) apply_immediately: bool,
 
     /// Allow a target that costs more than the current type
     #[arg(long)]
-    pub allow_upsize: bool,
+    pub(crate) allow_upsize: bool,
 
     /// Days of CloudWatch data behind the downsizing paths (1-455)
     #[arg(long, value_name = "N", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=455))]
-    pub lookback_days: u32,
+    pub(crate) lookback_days: u32,
 }
 
 /// `finops watch`: cycles of scan + recommend, reported as changes.
@@ -391,61 +391,61 @@ pub struct ResizeArgs {
 // Watch ignores small findings where recommend hides them: the same flag,
 // its own help line (mut_args keeps the flags' order, which completions show).
 #[command(mut_args(watch_help))]
-pub struct WatchArgs {
+pub(crate) struct WatchArgs {
     /// Time between cycles: 30s, 15m, 6h, 1d (at least 10s; default: the
     /// config file's [watch] interval, else 1h)
     #[arg(long, value_name = "DURATION")]
-    pub interval: Option<String>,
+    pub(crate) interval: Option<String>,
 
     /// Run one cycle and exit (for cron and systemd timers)
     #[arg(long, conflicts_with = "max_cycles")]
-    pub once: bool,
+    pub(crate) once: bool,
 
     /// Stop after N cycles
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    pub max_cycles: Option<u64>,
+    pub(crate) max_cycles: Option<u64>,
 
     /// Write Prometheus metrics to FILE each cycle (node_exporter textfile collector)
     #[arg(long, value_name = "FILE")]
-    pub metrics_file: Option<PathBuf>,
+    pub(crate) metrics_file: Option<PathBuf>,
 
     /// Exit 1 after N failed cycles in a row (default: keep retrying)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_consecutive_failures: Option<u32>,
+    pub(crate) max_consecutive_failures: Option<u32>,
 
     /// Watch the bundled sample fleet instead of AWS (to try it out)
     #[arg(long)]
-    pub demo: bool,
+    pub(crate) demo: bool,
 
     #[command(flatten)]
-    pub analysis: AnalysisArgs,
+    pub(crate) analysis: AnalysisArgs,
 
     #[command(flatten)]
-    pub sync: SyncFlags,
+    pub(crate) sync: SyncFlags,
 }
 
 #[derive(Debug, Args)]
-pub struct PricingArgs {
+pub(crate) struct PricingArgs {
     /// Instance type (m5.large) or family (m5), DB class (db.m5.large),
     /// volume type (gp3), snapshot, nat-gateway, public-ipv4, load balancer
     /// type (application, network, gateway, classic), or regions
     #[arg(value_name = "TYPE")]
-    pub type_: String,
+    pub(crate) type_: String,
 
     /// For DB classes: only this engine (mysql, postgres, mariadb)
     #[arg(long)]
-    pub engine: Option<String>,
+    pub(crate) engine: Option<String>,
 
     /// For DB classes: only the Multi-AZ price
     #[arg(long)]
-    pub multi_az: bool,
+    pub(crate) multi_az: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell to print completions for
     #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
+    pub(crate) shell: clap_complete::Shell,
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 /// Every exit code finops uses, documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitStatus {
+pub(crate) enum ExitStatus {
     /// Everything worked.
     Success = 0,
     /// A runtime failure (AWS unreachable, no credentials, I/O).
@@ -34,13 +34,13 @@ impl From<ExitStatus> for ExitCode {
 /// The user's input is wrong: exit 2 with a hint on what to do instead.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
-pub struct UsageError {
-    pub message: String,
-    pub hint: Option<String>,
+pub(crate) struct UsageError {
+    pub(crate) message: String,
+    pub(crate) hint: Option<String>,
 }
 
 impl UsageError {
-    pub fn new(message: impl Into<String>, hint: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>, hint: impl Into<String>) -> Self {
         UsageError {
             message: message.into(),
             hint: Some(hint.into()),
@@ -51,13 +51,13 @@ impl UsageError {
 /// A safety rail stopped a change: nothing was changed (exit 2, or 5 in a dry run).
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{reason}")]
-pub struct Refusal {
-    pub reason: String,
-    pub hint: String,
+pub(crate) struct Refusal {
+    pub(crate) reason: String,
+    pub(crate) hint: String,
 }
 
 impl Refusal {
-    pub fn new(reason: impl Into<String>, hint: impl Into<String>) -> Self {
+    pub(crate) fn new(reason: impl Into<String>, hint: impl Into<String>) -> Self {
         Refusal {
             reason: reason.into(),
             hint: hint.into(),
@@ -68,13 +68,13 @@ impl Refusal {
 /// A runtime failure that knows what the user can do about it (exit 1).
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
-pub struct HintedError {
-    pub message: String,
-    pub hint: String,
+pub(crate) struct HintedError {
+    pub(crate) message: String,
+    pub(crate) hint: String,
 }
 
 impl HintedError {
-    pub fn new(message: impl Into<String>, hint: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>, hint: impl Into<String>) -> Self {
         HintedError {
             message: message.into(),
             hint: hint.into(),
@@ -83,7 +83,7 @@ impl HintedError {
 }
 
 /// True when the error is a closed stdout (`finops scan | head`): not a failure.
-pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
@@ -123,6 +123,6 @@ pub(crate) fn failure(err: &anyhow::Error) -> (ExitStatus, String) {
 }
 
 /// Collapse whitespace and newlines: an error is one line.
-pub fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -3,9 +3,6 @@
 //! (only the output layer knows indicatif and the terminal), and tests use
 //! [`Silent`].
 
-// Transitional, until the pipeline and resize report through it.
-#![allow(dead_code)]
-
 /// Where a long step reports how far it has got and what it noticed.
 pub(crate) trait Progress: Sync {
     /// A status line on stderr (hidden by --quiet).
@@ -22,13 +19,9 @@ pub(crate) trait Progress: Sync {
     /// One counter per label, drawn together (e.g. one per backend endpoint);
     /// empty where progress is not shown.
     fn counters(&self, items: &[(String, u64)]) -> Vec<Box<dyn Counter>>;
-    /// A spinner for one step of a long change, where progress is drawn.
-    fn spinner(&self, what: &str) -> Option<Box<dyn Counter>>;
-    /// True when progress is drawn on a terminal (so plain log lines are not).
-    fn drawn(&self) -> bool;
 }
 
-/// One counter or spinner of a [`Progress`].
+/// One counter of a [`Progress`].
 pub(crate) trait Counter: Send + Sync {
     fn inc(&self, n: u64);
     /// Remove it from the terminal.
@@ -53,12 +46,6 @@ impl Progress for Silent {
     fn counters(&self, _: &[(String, u64)]) -> Vec<Box<dyn Counter>> {
         Vec::new()
     }
-    fn spinner(&self, _: &str) -> Option<Box<dyn Counter>> {
-        None
-    }
-    fn drawn(&self) -> bool {
-        false
-    }
 }
 
 /// A field of /proc/self/status in KiB (Linux): VmHWM is the peak resident
@@ -75,8 +62,10 @@ pub(crate) fn proc_status_kib(field: &str) -> Option<u64> {
 }
 
 /// A counter that draws nothing.
+#[cfg(test)]
 pub(crate) struct NoCounter;
 
+#[cfg(test)]
 impl Counter for NoCounter {
     fn inc(&self, _: u64) {}
     fn clear(&self) {}

@@ -16,57 +16,57 @@ use crate::pricing::fleet::{TableInfo, UnpricedEntry};
 pub(crate) use crate::inventory::SCHEMA_VERSION;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct ActionTotal {
+pub(crate) struct ActionTotal {
     /// Priced findings with this action.
-    pub findings: usize,
+    pub(crate) findings: usize,
     /// The savings of this action that the total counts (each resource at its
     /// largest finding): the actions add up to `monthly_savings_usd`.
     #[schemars(with = "f64")]
-    pub monthly_savings_usd: Decimal,
+    pub(crate) monthly_savings_usd: Decimal,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct SavingsTotals {
+pub(crate) struct SavingsTotals {
     /// Each resource (by its key: region, kind, id) counted once, at its
     /// largest finding (findings on one resource are alternatives, not
     /// additions). Unpriced findings are not in it.
     #[schemars(with = "f64")]
-    pub monthly_savings_usd: Decimal,
+    pub(crate) monthly_savings_usd: Decimal,
     #[schemars(with = "f64")]
-    pub annual_savings_usd: Decimal,
+    pub(crate) annual_savings_usd: Decimal,
     /// Findings with no dollar figure (their resource is unpriced): listed,
     /// never added.
-    pub unpriced_findings: usize,
+    pub(crate) unpriced_findings: usize,
     /// Keyed by action; the enum's order is its names' order, so the map
     /// prints sorted by name.
-    pub by_action: BTreeMap<Action, ActionTotal>,
+    pub(crate) by_action: BTreeMap<Action, ActionTotal>,
 }
 
 /// What `recommend --output json` prints.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct RecommendReport {
-    pub schema_version: u32,
-    pub generated_at: String,
-    pub lookback_days: u32,
-    pub period_seconds: u32,
-    pub regions: Vec<String>,
+pub(crate) struct RecommendReport {
+    pub(crate) schema_version: u32,
+    pub(crate) generated_at: String,
+    pub(crate) lookback_days: u32,
+    pub(crate) period_seconds: u32,
+    pub(crate) regions: Vec<String>,
     /// The price tables behind the figures, with their data dates.
     #[serde(deserialize_with = "crate::pricing::fleet::table_map")]
-    pub pricing: BTreeMap<&'static str, TableInfo>,
-    pub recommendations: Vec<Recommendation>,
-    pub totals: SavingsTotals,
-    pub insufficient_data: Vec<Insufficient>,
+    pub(crate) pricing: BTreeMap<&'static str, TableInfo>,
+    pub(crate) recommendations: Vec<Recommendation>,
+    pub(crate) totals: SavingsTotals,
+    pub(crate) insufficient_data: Vec<Insufficient>,
     /// Resources skipped because of a tag.
-    pub excluded: Vec<Excluded>,
+    pub(crate) excluded: Vec<Excluded>,
     /// Every resource looked at, in exactly one bucket.
-    pub coverage: Coverage,
+    pub(crate) coverage: Coverage,
     /// Resources with no list price (and why), whether or not they have a
     /// finding: none of them is in any total.
-    pub unpriced: Vec<UnpricedEntry>,
-    pub errors: Vec<ScanError>,
+    pub(crate) unpriced: Vec<UnpricedEntry>,
+    pub(crate) errors: Vec<ScanError>,
 }
 
-pub fn totals(recs: &[Recommendation]) -> SavingsTotals {
+pub(crate) fn totals(recs: &[Recommendation]) -> SavingsTotals {
     let mut t = SavingsTotals::default();
     // Each resource once, at its largest finding (the first at that amount).
     let mut best: HashMap<&str, (Decimal, usize)> = HashMap::new();

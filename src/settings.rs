@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::aws::AwsConfig;
-pub use crate::aws::profiles::AwsFiles;
+pub(crate) use crate::aws::profiles::AwsFiles;
 use crate::cli::{AnalysisArgs, GlobalArgs};
-pub use crate::cloud::Regions;
+pub(crate) use crate::cloud::Regions;
 use crate::cloud::Scope;
 use crate::error::UsageError;
 use crate::inventory::Service;
@@ -22,34 +22,34 @@ use crate::resize::ResizeSettings;
 /// The config file. Unknown keys are errors so typos do not pass silently.
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct ConfigFile {
-    pub profile: Option<String>,
-    pub regions: Option<Vec<String>>,
-    pub endpoint_url: Option<String>,
-    pub output: Option<OutputFormat>,
-    pub services: Option<Vec<Service>>,
-    pub progress: Option<bool>,
+pub(crate) struct ConfigFile {
+    pub(crate) profile: Option<String>,
+    pub(crate) regions: Option<Vec<String>>,
+    pub(crate) endpoint_url: Option<String>,
+    pub(crate) output: Option<OutputFormat>,
+    pub(crate) services: Option<Vec<Service>>,
+    pub(crate) progress: Option<bool>,
     /// Tables show every column on a terminal instead of fitting its width.
-    pub wide: Option<bool>,
-    pub concurrency: Option<usize>,
-    pub recommend: Option<crate::analysis::thresholds::Thresholds>,
-    pub backend: Option<crate::sync::BackendFile>,
-    pub watch: Option<crate::watch::WatchFile>,
-    pub resize: Option<ResizeFile>,
+    pub(crate) wide: Option<bool>,
+    pub(crate) concurrency: Option<usize>,
+    pub(crate) recommend: Option<crate::analysis::thresholds::Thresholds>,
+    pub(crate) backend: Option<crate::sync::BackendFile>,
+    pub(crate) watch: Option<crate::watch::WatchFile>,
+    pub(crate) resize: Option<ResizeFile>,
 }
 
 /// The config file's `[resize]` table: the safety rails of `finops resize`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct ResizeFile {
+pub(crate) struct ResizeFile {
     /// Resources with this tag set to "true" are never resized (default finops:protect).
-    pub protect_tag: Option<String>,
+    pub(crate) protect_tag: Option<String>,
     /// When set, only resources in these AWS account ids are resized.
-    pub allowed_accounts: Option<Vec<String>>,
+    pub(crate) allowed_accounts: Option<Vec<String>>,
     /// How long to wait for a state change (stopped, running, available), in seconds.
-    pub wait_timeout_secs: Option<u64>,
+    pub(crate) wait_timeout_secs: Option<u64>,
     /// How often to poll while waiting, in seconds.
-    pub poll_interval_secs: Option<u64>,
+    pub(crate) poll_interval_secs: Option<u64>,
 }
 
 /// The `[resize]` settings from the config file, checked.
@@ -102,7 +102,7 @@ fn resize_settings(file: Option<&ResizeFile>) -> Result<ResizeSettings, UsageErr
 /// Where a setting's value came from, shown by `finops config`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Origin {
+pub(crate) enum Origin {
     Flag,
     Env(String),
     File,
@@ -121,35 +121,35 @@ impl std::fmt::Display for Origin {
 }
 
 #[derive(Debug, Clone)]
-pub struct Settings {
-    pub profile: Option<String>,
+pub(crate) struct Settings {
+    pub(crate) profile: Option<String>,
     /// The profile came from --profile or the config file: its credentials
     /// sign even when the environment has keys. From AWS_PROFILE, the SDK's
     /// chain decides (environment keys first), as the aws CLI does.
-    pub profile_explicit: bool,
-    pub regions: Regions,
-    pub endpoint_url: Option<String>,
-    pub output: OutputFormat,
-    pub progress: bool,
+    pub(crate) profile_explicit: bool,
+    pub(crate) regions: Regions,
+    pub(crate) endpoint_url: Option<String>,
+    pub(crate) output: OutputFormat,
+    pub(crate) progress: bool,
     /// Tables show every column on a terminal (`--wide`).
-    pub wide: bool,
-    pub quiet: bool,
-    pub verbose: u8,
-    pub services: Vec<Service>,
-    pub concurrency: usize,
-    pub config_file: Option<PathBuf>,
+    pub(crate) wide: bool,
+    pub(crate) quiet: bool,
+    pub(crate) verbose: u8,
+    pub(crate) services: Vec<Service>,
+    pub(crate) concurrency: usize,
+    pub(crate) config_file: Option<PathBuf>,
     /// The config file's `[backend]` table (resolved per command, with flags).
-    pub backend: crate::sync::BackendFile,
+    pub(crate) backend: crate::sync::BackendFile,
     /// Where local state lives (FINOPS_STATE_DIR, else the XDG data dir).
-    pub state_dir: Option<PathBuf>,
+    pub(crate) state_dir: Option<PathBuf>,
     /// The rules' thresholds (config file `[recommend]`, else defaults).
-    pub thresholds: crate::analysis::thresholds::Thresholds,
+    pub(crate) thresholds: crate::analysis::thresholds::Thresholds,
     /// The config file's `[resize]` table, resolved.
-    pub resize: ResizeSettings,
+    pub(crate) resize: ResizeSettings,
     /// `finops watch`'s settings (config file `[watch]`, else defaults).
-    pub watch: crate::watch::WatchSettings,
+    pub(crate) watch: crate::watch::WatchSettings,
     /// (setting, value, origin) for `finops config`.
-    pub origins: Vec<(&'static str, String, Origin)>,
+    pub(crate) origins: Vec<(&'static str, String, Origin)>,
     /// The shared AWS config and credentials files, located from the environment.
     pub(crate) aws_files: AwsFiles,
     /// The backend's environment variables, read with the rest of the settings.
@@ -253,7 +253,7 @@ impl Settings {
     }
 }
 
-pub const DEFAULT_CONCURRENCY: usize = 8;
+pub(crate) const DEFAULT_CONCURRENCY: usize = 8;
 
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -263,7 +263,7 @@ fn env_nonempty(env: Env, key: &str) -> Option<String> {
 
 /// Find and read the config file. An explicit file (--config, FINOPS_CONFIG)
 /// must exist; the default location may be absent.
-pub fn load_config(
+pub(crate) fn load_config(
     flag: Option<&Path>,
     env: Env,
 ) -> Result<(Option<PathBuf>, ConfigFile), UsageError> {
@@ -302,7 +302,7 @@ pub fn load_config(
 }
 
 /// Parse config text; on error, the 1-based line and a one-line message.
-pub fn parse_config(text: &str) -> Result<ConfigFile, (usize, String)> {
+pub(crate) fn parse_config(text: &str) -> Result<ConfigFile, (usize, String)> {
     toml::from_str::<ConfigFile>(text).map_err(|e| {
         let line = e
             .span()
@@ -331,7 +331,7 @@ pub(crate) use crate::pricing::query::edit_distance;
 
 /// The known locations nearest a name, nearest first: by edit distance, then
 /// by the length of the common prefix.
-pub fn nearest_regions(r: &str, n: usize) -> Vec<&'static str> {
+pub(crate) fn nearest_regions(r: &str, n: usize) -> Vec<&'static str> {
     let prefix = |k: &str| r.bytes().zip(k.bytes()).take_while(|(a, b)| a == b).count();
     let mut all: Vec<(usize, std::cmp::Reverse<usize>, &'static str)> =
         crate::pricing::known_regions()
@@ -346,7 +346,7 @@ pub fn nearest_regions(r: &str, n: usize) -> Vec<&'static str> {
 
 /// Validate a region name against the regions and Local/Wavelength Zone
 /// groups finops knows: anything else is an error with the nearest names.
-pub fn validate_region(r: &str) -> Result<String, UsageError> {
+pub(crate) fn validate_region(r: &str) -> Result<String, UsageError> {
     let r = r.trim();
     if crate::pricing::is_known_location(r) {
         return Ok(r.to_string());
@@ -367,7 +367,7 @@ pub fn validate_region(r: &str) -> Result<String, UsageError> {
 impl Settings {
     /// A Local or Wavelength Zone names prices, not an API endpoint: commands
     /// that call AWS take the zone's parent region (its resources are there).
-    pub fn check_regions_for_aws(&self) -> Result<(), UsageError> {
+    pub(crate) fn check_regions_for_aws(&self) -> Result<(), UsageError> {
         if let Regions::Listed(list) = &self.regions {
             for r in list {
                 if let Some(parent) = crate::pricing::zone_group_parent(r) {
@@ -418,7 +418,7 @@ impl Settings {
     /// Demo runs never read or write the user's state (outbox, history,
     /// journal, savings): point them at a temporary directory that lives as
     /// long as the returned guard.
-    pub fn use_temporary_state(&mut self) -> anyhow::Result<tempfile::TempDir> {
+    pub(crate) fn use_temporary_state(&mut self) -> anyhow::Result<tempfile::TempDir> {
         let dir = tempfile::Builder::new()
             .prefix("finops-demo-")
             .tempdir()
@@ -758,7 +758,7 @@ fn file_or_default<T>(table: &Option<T>) -> Origin {
 
 impl Settings {
     /// Resolve settings from the command line and an environment lookup.
-    pub fn resolve(args: &GlobalArgs, env: Env) -> Result<Settings, UsageError> {
+    pub(crate) fn resolve(args: &GlobalArgs, env: Env) -> Result<Settings, UsageError> {
         let (config_file, file) = load_config(args.config.as_deref(), env)?;
         let mut origins = Vec::new();
         let aws = resolve_aws(args, &file, env, &mut origins)?;

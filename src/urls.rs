@@ -7,11 +7,11 @@ use url::{Host, Url};
 use crate::error::UsageError;
 
 /// What replaces a secret in printed or stored text.
-pub const REDACTED: &str = "[redacted]";
+pub(crate) const REDACTED: &str = "[redacted]";
 
 /// Parse an http(s) URL with a host, or a usage error naming what is wrong
 /// (with any password in it redacted) and a hint with `example`.
-pub fn parse_http_url(raw: &str, what: &str, example: &str) -> Result<Url, UsageError> {
+pub(crate) fn parse_http_url(raw: &str, what: &str, example: &str) -> Result<Url, UsageError> {
     let u = raw.trim();
     let bad = |why: String| {
         UsageError::new(
@@ -35,14 +35,14 @@ pub fn parse_http_url(raw: &str, what: &str, example: &str) -> Result<Url, Usage
 }
 
 /// The URL carries a user name or a password (`http://user:pass@host`).
-pub fn has_credentials(url: &Url) -> bool {
+pub(crate) fn has_credentials(url: &Url) -> bool {
     !url.username().is_empty() || url.password().is_some()
 }
 
 /// Whether the parsed host is this machine: localhost, 127.0.0.0/8 or ::1
 /// (also as an IPv4-mapped address). Decided on the parser's host, never on
 /// the text, so `http://localhost:x@example.com` is example.com.
-pub fn is_loopback(url: &Url) -> bool {
+pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(Host::Ipv4(ip)) => ip.is_loopback(),
@@ -54,7 +54,7 @@ pub fn is_loopback(url: &Url) -> bool {
 }
 
 /// The host (and port, when given) of a parsed URL, for messages.
-pub fn host_port(url: &Url) -> String {
+pub(crate) fn host_port(url: &Url) -> String {
     let host = url.host_str().unwrap_or("");
     match url.port() {
         Some(p) => format!("{host}:{p}"),
@@ -64,7 +64,7 @@ pub fn host_port(url: &Url) -> String {
 
 /// Replace the user-info of every `scheme://user:pass@host` in a text (parsed
 /// or not) with the redaction marker.
-pub fn redact_url_text(text: &str) -> String {
+pub(crate) fn redact_url_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find("://") {
@@ -93,7 +93,7 @@ pub fn redact_url_text(text: &str) -> String {
 /// Text safe to print or store: every secret replaced (a secret shorter than
 /// 4 characters is not searched for, it would mangle the text) and URL
 /// credentials redacted.
-pub fn redact(text: &str, secrets: &[&str]) -> String {
+pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
     let mut s = text.to_string();
     for secret in secrets.iter().map(|t| t.trim()) {
         if secret.chars().count() >= 4 {
@@ -105,7 +105,7 @@ pub fn redact(text: &str, secrets: &[&str]) -> String {
 
 /// A token as `finops config` shows it: never the token, only that it is set
 /// and, for a long one, its last 4 characters.
-pub fn mask_token(token: &str) -> String {
+pub(crate) fn mask_token(token: &str) -> String {
     let n = token.chars().count();
     if n >= 16 {
         let tail: String = token.chars().skip(n - 4).collect();

@@ -14,7 +14,7 @@ use crate::inventory::Kind;
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
-pub enum FindingKind {
+pub(crate) enum FindingKind {
     Ec2Instance,
     EbsVolume,
     RdsInstance,
@@ -24,7 +24,7 @@ pub enum FindingKind {
 }
 
 impl FindingKind {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             FindingKind::Ec2Instance => Kind::Ec2Instance.name(),
             FindingKind::EbsVolume => Kind::EbsVolume.name(),
@@ -55,9 +55,9 @@ macro_rules! named {
         impl $t {
             /// Every value, for the tests that check the names.
             #[cfg(test)]
-            pub const ALL: &'static [$t] = &[$(<$t>::$v),+];
+            pub(crate) const ALL: &'static [$t] = &[$(<$t>::$v),+];
 
-            pub fn as_str(self) -> &'static str {
+            pub(crate) fn as_str(self) -> &'static str {
                 match self {
                     $(<$t>::$v => $s),+
                 }
@@ -96,7 +96,7 @@ impl PartialEq<&str> for FindingKind {
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
-pub enum Rule {
+pub(crate) enum Rule {
     AsgOverprovisioned,
     AsgPreviousGeneration,
     EbsGp2ToGp3,
@@ -138,7 +138,7 @@ named!(Rule {
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
-pub enum Action {
+pub(crate) enum Action {
     DeleteLoadBalancer,
     DeleteVolume,
     Downsize,
@@ -174,7 +174,7 @@ named!(Action {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
-pub enum Confidence {
+pub(crate) enum Confidence {
     #[serde(rename = "high")]
     High,
     #[serde(rename = "medium")]
@@ -199,7 +199,7 @@ named!(Confidence {
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
-pub enum Stat {
+pub(crate) enum Stat {
     CpuAvgPercent,
     CpuP99OfHourlyMaxPercent,
     DaysWithData,
@@ -231,7 +231,7 @@ named!(Stat {
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
-pub enum PathKind {
+pub(crate) enum PathKind {
     SmallerSize,
     CurrentGeneration,
     Graviton,
@@ -258,7 +258,7 @@ named!(PathKind {
 /// refuses the others' fields, so reading a report back finds the same shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
-pub enum Current {
+pub(crate) enum Current {
     /// An EC2 instance: its type, and for idle and stopped findings its state.
     Instance(InstanceNow),
     Volume(VolumeNow),
@@ -270,73 +270,73 @@ pub enum Current {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct InstanceNow {
+pub(crate) struct InstanceNow {
     /// The volumes a stopped instance still pays for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attached_volumes: Option<usize>,
+    pub(crate) attached_volumes: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<InstanceState>,
+    pub(crate) state: Option<InstanceState>,
     #[serde(rename = "type")]
-    pub type_: String,
+    pub(crate) type_: String,
 }
 
 /// The state an idle or stopped instance's finding records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum InstanceState {
+pub(crate) enum InstanceState {
     Running,
     Stopped,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct VolumeNow {
-    pub iops: Option<i64>,
-    pub size_gib: i64,
-    pub throughput_mibps: Option<i64>,
+pub(crate) struct VolumeNow {
+    pub(crate) iops: Option<i64>,
+    pub(crate) size_gib: i64,
+    pub(crate) throughput_mibps: Option<i64>,
     #[serde(rename = "type")]
-    pub type_: String,
+    pub(crate) type_: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DatabaseNow {
-    pub allocated_storage_gib: i64,
-    pub class: String,
-    pub engine: String,
-    pub multi_az: bool,
-    pub storage_type: String,
+pub(crate) struct DatabaseNow {
+    pub(crate) allocated_storage_gib: i64,
+    pub(crate) class: String,
+    pub(crate) engine: String,
+    pub(crate) multi_az: bool,
+    pub(crate) storage_type: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct LoadBalancerNow {
-    pub name: Option<String>,
+pub(crate) struct LoadBalancerNow {
+    pub(crate) name: Option<String>,
     #[serde(rename = "type")]
-    pub type_: String,
+    pub(crate) type_: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct GroupNow {
-    pub desired_capacity: i64,
-    pub max_size: i64,
-    pub min_size: i64,
+pub(crate) struct GroupNow {
+    pub(crate) desired_capacity: i64,
+    pub(crate) max_size: i64,
+    pub(crate) min_size: i64,
     #[serde(rename = "type")]
-    pub type_: String,
+    pub(crate) type_: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AddressNow {
-    pub associated: bool,
-    pub public_ip: String,
+pub(crate) struct AddressNow {
+    pub(crate) associated: bool,
+    pub(crate) public_ip: String,
 }
 
 /// What a finding proposes the resource becomes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
-pub enum Target {
+pub(crate) enum Target {
     /// A state: an idle instance or DB stopped.
     State(TargetState),
     /// An instance type or DB class.
@@ -351,40 +351,40 @@ pub enum Target {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum TargetState {
+pub(crate) enum TargetState {
     Stopped,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct VolumeTarget {
-    pub iops: i64,
-    pub throughput_mibps: i64,
+pub(crate) struct VolumeTarget {
+    pub(crate) iops: i64,
+    pub(crate) throughput_mibps: i64,
     #[serde(rename = "type")]
-    pub type_: String,
+    pub(crate) type_: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct StorageTarget {
-    pub storage_type: String,
+pub(crate) struct StorageTarget {
+    pub(crate) storage_type: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CapacityTarget {
-    pub desired_capacity: i64,
+pub(crate) struct CapacityTarget {
+    pub(crate) desired_capacity: i64,
 }
 
 impl Target {
     /// A type or class to change to.
-    pub fn type_(t: impl Into<String>) -> Target {
+    pub(crate) fn type_(t: impl Into<String>) -> Target {
         Target::Type(t.into())
     }
 
     /// The target as a finding's id has always spelt it: a string as
     /// itself, an object as compact JSON with its keys in name order.
-    pub fn id_key(&self) -> String {
+    pub(crate) fn id_key(&self) -> String {
         match self {
             Target::State(TargetState::Stopped) => "stopped".to_string(),
             Target::Type(s) => s.clone(),
@@ -394,7 +394,7 @@ impl Target {
     }
 
     /// A short label for tables and CSV: the type, class or state.
-    pub fn short(&self) -> String {
+    pub(crate) fn short(&self) -> String {
         match self {
             Target::State(TargetState::Stopped) => "stopped".to_string(),
             Target::Type(s) => s.clone(),
@@ -407,7 +407,7 @@ impl Target {
 
 impl Current {
     /// A short label for tables and CSV: the type, class or address.
-    pub fn short(&self) -> String {
+    pub(crate) fn short(&self) -> String {
         match self {
             Current::Instance(i) => i.type_.clone(),
             Current::Volume(v) => v.type_.clone(),
@@ -419,7 +419,7 @@ impl Current {
     }
 
     /// An Auto Scaling group's desired capacity, when this is a group.
-    pub fn desired_capacity(&self) -> Option<i64> {
+    pub(crate) fn desired_capacity(&self) -> Option<i64> {
         match self {
             Current::Group(g) => Some(g.desired_capacity),
             _ => None,

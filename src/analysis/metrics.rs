@@ -17,7 +17,7 @@ use serde::Serialize;
 /// A metric finops reads, with the statistic it asks CloudWatch for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Metric {
+pub(crate) enum Metric {
     /// CPUUtilization, Average per period (%).
     CpuAvg,
     /// CPUUtilization, Maximum per period (%).
@@ -47,7 +47,7 @@ impl Metric {
     /// connections, memory floor) are fetched at a one-day period: far fewer
     /// datapoints than hourly, and so fewer pages. CPU stays at the chosen
     /// period, because the rules need the p99 of hourly maxima.
-    pub fn daily(self) -> bool {
+    pub(crate) fn daily(self) -> bool {
         !matches!(self, Metric::CpuAvg | Metric::CpuMax)
     }
 
@@ -68,18 +68,18 @@ impl Metric {
 
 /// One value of a series: period start (Unix seconds) and value.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Point {
-    pub ts: i64,
-    pub value: f64,
+pub(crate) struct Point {
+    pub(crate) ts: i64,
+    pub(crate) value: f64,
 }
 
 /// The percentile the rules use (nearest rank).
-pub const P99: f64 = 99.0;
+pub(crate) const P99: f64 = 99.0;
 
 /// Days of the window, counted back from its end, that "recent" covers: the
 /// rules judge volumes, DB connections and load balancer traffic on the last
 /// week (or the whole window when it is shorter).
-pub const RECENT_DAYS: u32 = 7;
+pub(crate) const RECENT_DAYS: u32 = 7;
 
 /// Where a series' values fall: the window they were fetched for.
 #[derive(Debug, Clone, Copy)]
@@ -100,7 +100,7 @@ struct Day {
 
 /// What the rules need of one series, folded from its values as they arrive.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Summary {
+pub(crate) struct Summary {
     count: u32,
     finite: u32,
     sum: f64,
@@ -187,22 +187,22 @@ impl Summary {
     }
 
     /// Values in the series.
-    pub fn count(&self) -> u32 {
+    pub(crate) fn count(&self) -> u32 {
         self.count
     }
 
     /// Mean of all values; None without any.
-    pub fn mean(&self) -> Option<f64> {
+    pub(crate) fn mean(&self) -> Option<f64> {
         (self.count > 0).then(|| self.sum / f64::from(self.count))
     }
 
     /// Smallest value; None without a finite one.
-    pub fn min(&self) -> Option<f64> {
+    pub(crate) fn min(&self) -> Option<f64> {
         self.min.is_finite().then_some(self.min)
     }
 
     /// Nearest-rank 99th percentile of the finite values; None without any.
-    pub fn p99(&self) -> Option<f64> {
+    pub(crate) fn p99(&self) -> Option<f64> {
         let n = self.finite as usize;
         if n == 0 {
             return None;
@@ -218,7 +218,7 @@ impl Summary {
     }
 
     /// Mean of each day with values: (day counted back from the end, mean).
-    pub fn day_means(&self) -> impl Iterator<Item = (i64, f64)> + '_ {
+    pub(crate) fn day_means(&self) -> impl Iterator<Item = (i64, f64)> + '_ {
         self.days
             .iter()
             .enumerate()
@@ -227,7 +227,7 @@ impl Summary {
     }
 
     /// Sum of each day with values: (day counted back from the end, sum).
-    pub fn day_sums(&self) -> impl Iterator<Item = (i64, f64)> + '_ {
+    pub(crate) fn day_sums(&self) -> impl Iterator<Item = (i64, f64)> + '_ {
         self.days
             .iter()
             .enumerate()
@@ -236,17 +236,17 @@ impl Summary {
     }
 
     /// Sum of the values of the last [`RECENT_DAYS`] days.
-    pub fn recent_sum(&self) -> f64 {
+    pub(crate) fn recent_sum(&self) -> f64 {
         self.recent_sum
     }
 
     /// Largest value of the last [`RECENT_DAYS`] days; None without any.
-    pub fn recent_max(&self) -> Option<f64> {
+    pub(crate) fn recent_max(&self) -> Option<f64> {
         (self.recent_count > 0 && self.recent_max.is_finite()).then_some(self.recent_max)
     }
 
     /// Values in the last [`RECENT_DAYS`] days.
-    pub fn recent_count(&self) -> u32 {
+    pub(crate) fn recent_count(&self) -> u32 {
         self.recent_count
     }
 }
@@ -258,30 +258,30 @@ type ResourceSeries = Vec<(Metric, Summary)>;
 /// before its last type change (or a change still pending) do not count
 /// toward a verdict on the new type.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ValidSince {
+pub(crate) struct ValidSince {
     /// Unix seconds: a period starting earlier is left out.
-    pub at: i64,
+    pub(crate) at: i64,
     /// What happened then, e.g. "type changed to m5.xlarge at
     /// 2026-11-29T10:00:00Z (finops resize)".
-    pub why: String,
+    pub(crate) why: String,
 }
 
 impl ValidSince {
     /// A change still to come (pending, in flight): no value counts yet.
-    pub const PENDING: i64 = i64::MAX;
+    pub(crate) const PENDING: i64 = i64::MAX;
 }
 
 /// The utilization of a run, by (region, resource id) and metric.
 #[derive(Debug, Clone)]
-pub struct Metrics {
+pub(crate) struct Metrics {
     /// Keyed by region, then resource id: ids such as DB identifiers or group
     /// names are only unique within a region.
     series: HashMap<String, HashMap<Box<str>, ResourceSeries>>,
     /// Seconds per period (3600 by default).
-    pub period: i64,
+    pub(crate) period: i64,
     /// End of the window (Unix seconds).
-    pub end: i64,
-    pub lookback_days: u32,
+    pub(crate) end: i64,
+    pub(crate) lookback_days: u32,
     /// Regions whose metrics were fetched: only there does a missing series
     /// mean "no traffic" (CloudWatch publishes no zero RequestCount).
     fetched: HashSet<String>,
@@ -290,7 +290,7 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn new(period: i64, end: i64, lookback_days: u32) -> Self {
+    pub(crate) fn new(period: i64, end: i64, lookback_days: u32) -> Self {
         Metrics {
             series: HashMap::new(),
             period: period.max(1),
@@ -314,17 +314,17 @@ impl Metrics {
         }
     }
 
-    pub fn mark_fetched(&mut self, region: &str) {
+    pub(crate) fn mark_fetched(&mut self, region: &str) {
         self.fetched.insert(region.to_string());
     }
 
-    pub fn fetched(&self, region: &str) -> bool {
+    pub(crate) fn fetched(&self, region: &str) -> bool {
         self.fetched.contains(region)
     }
 
     /// Count a resource's values only from `since.at` on (set before its
     /// values arrive). Of several, the latest wins.
-    pub fn set_valid_since(&mut self, region: &str, id: &str, since: ValidSince) {
+    pub(crate) fn set_valid_since(&mut self, region: &str, id: &str, since: ValidSince) {
         let by_id = self.since.entry(region.to_string()).or_default();
         match by_id.get(id) {
             Some(cur) if cur.at >= since.at => {}
@@ -335,12 +335,12 @@ impl Metrics {
     }
 
     /// Where a resource's utilization starts to count, when not the window's start.
-    pub fn valid_since(&self, region: &str, id: &str) -> Option<&ValidSince> {
+    pub(crate) fn valid_since(&self, region: &str, id: &str) -> Option<&ValidSince> {
         self.since.get(region).and_then(|m| m.get(id))
     }
 
     /// Fold values of a series into its summary (a page at a time is fine).
-    pub fn add(
+    pub(crate) fn add(
         &mut self,
         region: &str,
         id: &str,
@@ -371,12 +371,12 @@ impl Metrics {
     }
 
     /// Drop every series of a region (its fetch failed part-way).
-    pub fn forget_region(&mut self, region: &str) {
+    pub(crate) fn forget_region(&mut self, region: &str) {
         self.series.remove(region);
     }
 
     /// The summary of a series (an empty one when nothing was fetched).
-    pub fn get(&self, region: &str, id: &str, metric: Metric) -> &Summary {
+    pub(crate) fn get(&self, region: &str, id: &str, metric: Metric) -> &Summary {
         self.series
             .get(region)
             .and_then(|m| m.get(id))
@@ -385,7 +385,7 @@ impl Metrics {
     }
 
     /// The period a metric is fetched at (seconds).
-    pub fn period_of(&self, metric: Metric) -> i64 {
+    pub(crate) fn period_of(&self, metric: Metric) -> i64 {
         if metric.daily() {
             self.period.max(86_400)
         } else {
@@ -394,19 +394,19 @@ impl Metrics {
     }
 
     /// Hours covered by a series (periods with data x period length).
-    pub fn hours(&self, region: &str, id: &str, metric: Metric) -> f64 {
+    pub(crate) fn hours(&self, region: &str, id: &str, metric: Metric) -> f64 {
         f64::from(self.get(region, id, metric).count()) * self.period_of(metric) as f64 / 3600.0
     }
 
     /// Days of the window that "recent" covers.
-    pub fn recent_days(&self) -> u32 {
+    pub(crate) fn recent_days(&self) -> u32 {
         self.lookback_days.min(RECENT_DAYS)
     }
 }
 
 /// Why a resource has too little data since `v`: what happened, and the
 /// hours of data since (unless nothing can count yet).
-pub fn since_reason(v: &ValidSince, hours: f64) -> String {
+pub(crate) fn since_reason(v: &ValidSince, hours: f64) -> String {
     if v.at == ValidSince::PENDING {
         v.why.clone()
     } else {

@@ -8,10 +8,10 @@
 //! the money null and the reason it is unpriced; such findings are not added
 //! to totals.
 
-pub mod finding;
-pub mod metrics;
-pub mod paths;
-pub mod thresholds;
+pub(crate) mod finding;
+pub(crate) mod metrics;
+pub(crate) mod paths;
+pub(crate) mod thresholds;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::inventory::{Details, Kind, Resource, resource_key};
 use crate::pricing::fleet::{ScanReport, price_resource};
 use crate::pricing::{self, HOURS_PER_MONTH, PricedResource, Unpriced};
-pub use finding::{
+pub(crate) use finding::{
     Action, AddressNow, CapacityTarget, Confidence, Current, DatabaseNow, FindingKind, GroupNow,
     InstanceNow, InstanceState, LoadBalancerNow, PathKind, Rule, Stat, StorageTarget, Target,
     TargetState, VolumeNow, VolumeTarget,
@@ -33,132 +33,132 @@ use thresholds::Thresholds;
 
 /// An Elastic IP address (DescribeAddresses).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Address {
-    pub region: String,
-    pub allocation_id: String,
-    pub public_ip: String,
-    pub associated: bool,
-    pub tags: BTreeMap<String, String>,
+pub(crate) struct Address {
+    pub(crate) region: String,
+    pub(crate) allocation_id: String,
+    pub(crate) public_ip: String,
+    pub(crate) associated: bool,
+    pub(crate) tags: BTreeMap<String, String>,
 }
 
 /// Registered and healthy targets of a load balancer (all its target groups).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub struct Targets {
-    pub registered: u32,
-    pub healthy: u32,
+pub(crate) struct Targets {
+    pub(crate) registered: u32,
+    pub(crate) healthy: u32,
 }
 
 /// Facts beyond the inventory that some rules need.
 #[derive(Debug, Clone, Default)]
-pub struct Extras {
-    pub addresses: Vec<Address>,
+pub(crate) struct Extras {
+    pub(crate) addresses: Vec<Address>,
     /// (region, load balancer id) -> its targets; absent when unknown.
-    pub lb_targets: HashMap<(String, String), Targets>,
+    pub(crate) lb_targets: HashMap<(String, String), Targets>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Evidence {
+pub(crate) struct Evidence {
     /// A short line for the table, e.g. "p99 CPU 12% over 14 d".
-    pub summary: String,
-    pub hours_of_data: Option<f64>,
-    pub stats: BTreeMap<Stat, f64>,
+    pub(crate) summary: String,
+    pub(crate) hours_of_data: Option<f64>,
+    pub(crate) stats: BTreeMap<Stat, f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Recommendation {
+pub(crate) struct Recommendation {
     /// Stable across runs for the same resource, rule and target.
-    pub recommendation_id: String,
+    pub(crate) recommendation_id: String,
     /// The resource's identity: `REGION/KIND/ID` (ids are unique only per
     /// region and kind; an account prefix joins it when accounts do).
-    pub resource_key: String,
-    pub resource_id: String,
+    pub(crate) resource_key: String,
+    pub(crate) resource_id: String,
     /// The resource's Name tag (or name), when it has one.
-    pub name: Option<String>,
-    pub kind: FindingKind,
-    pub region: String,
-    pub rule: Rule,
-    pub action: Action,
-    pub current: Current,
-    pub target: Option<Target>,
-    pub paths: Vec<PathOption>,
+    pub(crate) name: Option<String>,
+    pub(crate) kind: FindingKind,
+    pub(crate) region: String,
+    pub(crate) rule: Rule,
+    pub(crate) action: Action,
+    pub(crate) current: Current,
+    pub(crate) target: Option<Target>,
+    pub(crate) paths: Vec<PathOption>,
     /// What the resources this finding is about cost a month now, and after
     /// the recommended change: `current - new = saving`, each to the cent.
     /// Null when unpriced (see `unpriced_reason`).
     #[schemars(with = "Option<f64>")]
-    pub current_monthly_usd: Option<Decimal>,
+    pub(crate) current_monthly_usd: Option<Decimal>,
     #[schemars(with = "Option<f64>")]
-    pub new_monthly_usd: Option<Decimal>,
+    pub(crate) new_monthly_usd: Option<Decimal>,
     #[schemars(with = "Option<f64>")]
-    pub monthly_savings_usd: Option<Decimal>,
+    pub(crate) monthly_savings_usd: Option<Decimal>,
     #[schemars(with = "Option<f64>")]
-    pub annual_savings_usd: Option<Decimal>,
+    pub(crate) annual_savings_usd: Option<Decimal>,
     /// Why the money above is null; such findings are not in the totals.
-    pub unpriced_reason: Option<String>,
-    pub risk: Risk,
-    pub in_place: bool,
-    pub confidence: Confidence,
-    pub evidence: Evidence,
-    pub notes: Vec<String>,
+    pub(crate) unpriced_reason: Option<String>,
+    pub(crate) risk: Risk,
+    pub(crate) in_place: bool,
+    pub(crate) confidence: Confidence,
+    pub(crate) evidence: Evidence,
+    pub(crate) notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Insufficient {
-    pub resource_key: String,
-    pub resource_id: String,
-    pub kind: Kind,
-    pub region: String,
-    pub hours_of_data: f64,
-    pub hours_needed: f64,
+pub(crate) struct Insufficient {
+    pub(crate) resource_key: String,
+    pub(crate) resource_id: String,
+    pub(crate) kind: Kind,
+    pub(crate) region: String,
+    pub(crate) hours_of_data: f64,
+    pub(crate) hours_needed: f64,
     /// Why the data is short when finops knows, e.g. "type changed to
     /// m5.xlarge at 2026-11-29T10:00:00Z (finops resize); 20 h of data since".
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
 }
 
 /// A resource the rules skipped because of a tag (`finops:ignore`, `--exclude-tag`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Excluded {
-    pub resource_key: String,
-    pub resource_id: String,
-    pub kind: FindingKind,
-    pub region: String,
-    pub tag: String,
+pub(crate) struct Excluded {
+    pub(crate) resource_key: String,
+    pub(crate) resource_id: String,
+    pub(crate) kind: FindingKind,
+    pub(crate) region: String,
+    pub(crate) tag: String,
 }
 
 /// Every resource the rules looked at, in exactly one bucket:
 /// `resources = with_findings + covered_by_other_finding + insufficient_data
 /// + excluded_by_tag + no_finding`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct Coverage {
-    pub resources: usize,
+pub(crate) struct Coverage {
+    pub(crate) resources: usize,
     /// Resources with at least one finding of their own.
-    pub with_findings: usize,
+    pub(crate) with_findings: usize,
     /// Resources another finding decides for: the members of an Auto Scaling
     /// group that has a finding, the volumes of a stopped instance.
-    pub covered_by_other_finding: usize,
+    pub(crate) covered_by_other_finding: usize,
     /// No verdict: too little CloudWatch data (`insufficient_data` lists them).
-    pub insufficient_data: usize,
-    pub excluded_by_tag: usize,
+    pub(crate) insufficient_data: usize,
+    pub(crate) excluded_by_tag: usize,
     /// Looked at, and nothing to change by the current thresholds.
-    pub no_finding: usize,
+    pub(crate) no_finding: usize,
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct Outcome {
-    pub recommendations: Vec<Recommendation>,
-    pub insufficient_data: Vec<Insufficient>,
-    pub excluded: Vec<Excluded>,
-    pub coverage: Coverage,
+pub(crate) struct Outcome {
+    pub(crate) recommendations: Vec<Recommendation>,
+    pub(crate) insufficient_data: Vec<Insufficient>,
+    pub(crate) excluded: Vec<Excluded>,
+    pub(crate) coverage: Coverage,
 }
 
 /// A tag filter: `KEY=VALUE`, or `KEY` for any value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TagFilter {
-    pub key: String,
-    pub value: Option<String>,
+pub(crate) struct TagFilter {
+    pub(crate) key: String,
+    pub(crate) value: Option<String>,
 }
 
 impl TagFilter {
-    pub fn parse(s: &str) -> Option<TagFilter> {
+    pub(crate) fn parse(s: &str) -> Option<TagFilter> {
         let (k, v) = match s.split_once('=') {
             Some((k, v)) => (k.trim(), Some(v.trim().to_string())),
             None => (s.trim(), None),
@@ -190,7 +190,7 @@ impl TagFilter {
 const EPSILON: f64 = 1e-9;
 
 /// The tag that keeps a resource out of every rule.
-pub const IGNORE_TAG: &str = "finops:ignore";
+pub(crate) const IGNORE_TAG: &str = "finops:ignore";
 
 /// The tag filter that excludes these tags, if any.
 fn excluded_by(tags: &BTreeMap<String, String>, filters: &[TagFilter]) -> Option<String> {
@@ -219,7 +219,7 @@ fn stable_id(parts: &[&str]) -> String {
 }
 
 /// A finding's id: a function of the resource key, the rule and the target.
-pub fn recommendation_id(resource_key: &str, rule: &str, target: &str) -> String {
+pub(crate) fn recommendation_id(resource_key: &str, rule: &str, target: &str) -> String {
     stable_id(&[resource_key, rule, target])
 }
 
@@ -233,19 +233,19 @@ fn pct(v: f64) -> String {
 
 /// A monthly figure as an invoice shows it: to the cent, halves away from
 /// zero (the scan rounds its rows the same way).
-pub use crate::pricing::fleet::cents;
+pub(crate) use crate::pricing::fleet::cents;
 
 /// The money of a finding or a path: both sides to the cent, or the reason
 /// there is no figure.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Money {
-    pub current: Option<Decimal>,
-    pub new: Option<Decimal>,
-    pub reason: Option<String>,
+pub(crate) struct Money {
+    pub(crate) current: Option<Decimal>,
+    pub(crate) new: Option<Decimal>,
+    pub(crate) reason: Option<String>,
 }
 
 impl Money {
-    pub fn priced(current: Decimal, new: Decimal) -> Money {
+    pub(crate) fn priced(current: Decimal, new: Decimal) -> Money {
         Money {
             current: Some(cents(current)),
             new: Some(cents(new)),
@@ -253,7 +253,7 @@ impl Money {
         }
     }
 
-    pub fn unpriced(reason: impl Into<String>) -> Money {
+    pub(crate) fn unpriced(reason: impl Into<String>) -> Money {
         Money {
             current: None,
             new: None,
@@ -261,14 +261,14 @@ impl Money {
         }
     }
 
-    pub fn of(current: Result<Decimal, Unpriced>, new: Result<Decimal, Unpriced>) -> Money {
+    pub(crate) fn of(current: Result<Decimal, Unpriced>, new: Result<Decimal, Unpriced>) -> Money {
         match (current, new) {
             (Ok(c), Ok(n)) => Money::priced(c, n),
             (Err(Unpriced(why)), _) | (_, Err(Unpriced(why))) => Money::unpriced(why),
         }
     }
 
-    pub fn saving(&self) -> Option<Decimal> {
+    pub(crate) fn saving(&self) -> Option<Decimal> {
         Some(self.current? - self.new?)
     }
 
@@ -390,7 +390,7 @@ impl Ctx<'_> {
 
 /// Run every rule. Findings come back sorted by monthly savings, largest
 /// first, unpriced ones last.
-pub fn analyse(
+pub(crate) fn analyse(
     report: &ScanReport,
     m: &Metrics,
     extras: &Extras,

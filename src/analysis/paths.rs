@@ -12,7 +12,7 @@ use crate::pricing::{self, Deployment, HOURS_PER_MONTH};
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
-pub enum Risk {
+pub(crate) enum Risk {
     Low,
     Medium,
     High,
@@ -20,27 +20,27 @@ pub enum Risk {
 
 /// One way to downsize.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct PathOption {
-    pub target: String,
-    pub path: PathKind,
+pub(crate) struct PathOption {
+    pub(crate) target: String,
+    pub(crate) path: PathKind,
     /// The resource's monthly cost after this path, and `current - new`, to
     /// the cent; null when the resource is unpriced (see `unpriced_reason`).
     #[schemars(with = "Option<f64>")]
-    pub new_monthly_usd: Option<Decimal>,
+    pub(crate) new_monthly_usd: Option<Decimal>,
     #[schemars(with = "Option<f64>")]
-    pub monthly_savings_usd: Option<Decimal>,
-    pub unpriced_reason: Option<String>,
-    pub risk: Risk,
+    pub(crate) monthly_savings_usd: Option<Decimal>,
+    pub(crate) unpriced_reason: Option<String>,
+    pub(crate) risk: Risk,
     /// False when the change needs more than a type change (e.g. an arm64 AMI).
-    pub in_place: bool,
+    pub(crate) in_place: bool,
     /// p99 CPU scaled to the target's vCPUs.
-    pub projected_p99_cpu: f64,
-    pub vcpu: u32,
-    pub memory_gib: f64,
+    pub(crate) projected_p99_cpu: f64,
+    pub(crate) vcpu: u32,
+    pub(crate) memory_gib: f64,
 }
 
 /// The parts of an instance type name: "m5d.2xlarge" -> ("m", 5, "d", "2xlarge").
-pub fn split_type(t: &str) -> Option<(&str, u32, &str, &str)> {
+pub(crate) fn split_type(t: &str) -> Option<(&str, u32, &str, &str)> {
     let (family, size) = t.split_once('.')?;
     let digit = family.find(|c: char| c.is_ascii_digit())?;
     let series = &family[..digit];
@@ -84,7 +84,7 @@ fn graviton_families(series: &str) -> Vec<String> {
 
 /// The current-generation equivalent of a previous-generation type, same size
 /// (m4.xlarge -> m5.xlarge), when finops knows one.
-pub fn current_equivalent(t: &str) -> Option<String> {
+pub(crate) fn current_equivalent(t: &str) -> Option<String> {
     let (series, generation, attrs, size) = split_type(t)?;
     let fam = match (series, generation, attrs) {
         ("m", 1..=4, "") => "m5",
@@ -156,7 +156,7 @@ fn cents_pair(current: Decimal, new: Decimal) -> (Decimal, Decimal) {
 /// Downsizing paths for an EC2 instance type in a region, from its p99 of
 /// hourly maximum CPU and average CPU. Memory data is not read, so a target
 /// must keep at least the current memory per vCPU.
-pub fn ec2_paths(
+pub(crate) fn ec2_paths(
     current: &str,
     region: &str,
     p99_cpu: f64,
@@ -244,7 +244,7 @@ pub fn ec2_paths(
 }
 
 /// Cheapest-safe first: lowest risk, then in-place, then lowest cost.
-pub fn rank(paths: &mut Vec<PathOption>) {
+pub(crate) fn rank(paths: &mut Vec<PathOption>) {
     paths.sort_by(|a, b| {
         (a.risk, !a.in_place, a.new_monthly_usd, &a.target).cmp(&(
             b.risk,
@@ -256,30 +256,30 @@ pub fn rank(paths: &mut Vec<PathOption>) {
     paths.truncate(10);
 }
 
-pub fn round1(v: f64) -> f64 {
+pub(crate) fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
 /// A DB instance as the rightsizing of its class sees it.
 #[derive(Debug, Clone, Copy)]
-pub struct DbLoad<'a> {
+pub(crate) struct DbLoad<'a> {
     /// The DB class, e.g. "db.r5.xlarge".
-    pub class: &'a str,
-    pub engine: &'a str,
-    pub deployment: Deployment,
-    pub region: &'a str,
+    pub(crate) class: &'a str,
+    pub(crate) engine: &'a str,
+    pub(crate) deployment: Deployment,
+    pub(crate) region: &'a str,
     /// p99 of the hourly maximum CPU, percent.
-    pub p99_cpu: f64,
+    pub(crate) p99_cpu: f64,
     /// Memory in use (from FreeableMemory), when known: a floor for the
     /// target's memory.
-    pub used_memory_gib: Option<f64>,
+    pub(crate) used_memory_gib: Option<f64>,
     /// The p99 CPU a target may reach.
-    pub target_p99: f64,
+    pub(crate) target_p99: f64,
 }
 
 /// Downsizing paths for a DB class: smaller sizes of the family and Graviton
 /// classes (an in-place modify on RDS).
-pub fn rds_paths(db: &DbLoad<'_>) -> Vec<PathOption> {
+pub(crate) fn rds_paths(db: &DbLoad<'_>) -> Vec<PathOption> {
     let DbLoad {
         class: current,
         engine,

@@ -5,31 +5,31 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Thresholds {
+pub(crate) struct Thresholds {
     /// Trusted Advisor's low-utilization check: a day is idle when its average
     /// CPU is at most this (%) ...
-    pub idle_cpu_percent: f64,
+    pub(crate) idle_cpu_percent: f64,
     /// ... and its network traffic (in + out) at most this many MB.
-    pub idle_network_mb_per_day: f64,
+    pub(crate) idle_network_mb_per_day: f64,
     /// ... on at least this many of the last 14 days (scaled to the lookback).
-    pub idle_days_of_14: u32,
+    pub(crate) idle_days_of_14: u32,
     /// Overprovisioned when the p99 of hourly maximum CPU is under this (%).
-    pub downsize_p99_cpu_percent: f64,
+    pub(crate) downsize_p99_cpu_percent: f64,
     /// A smaller target must keep the projected p99 CPU under this (%).
-    pub target_p99_cpu_percent: f64,
+    pub(crate) target_p99_cpu_percent: f64,
     /// Burstable (t3/t4g) paths only when average CPU is under this (%).
-    pub burstable_avg_cpu_percent: f64,
+    pub(crate) burstable_avg_cpu_percent: f64,
     /// Hours of data below which no rightsizing verdict is given.
-    pub min_hours: f64,
+    pub(crate) min_hours: f64,
     /// An attached volume is idle under this many I/O operations a day
     /// (average over the last 7 days).
-    pub idle_volume_ops_per_day: f64,
+    pub(crate) idle_volume_ops_per_day: f64,
     /// A load balancer is idle under this many requests a day (ALB, Classic).
-    pub idle_lb_requests_per_day: f64,
+    pub(crate) idle_lb_requests_per_day: f64,
     /// io1 volumes up to this many IOPS can move to gp3.
-    pub io1_to_gp3_max_iops: i64,
+    pub(crate) io1_to_gp3_max_iops: i64,
     /// Tags (KEY=VALUE, or KEY) whose resources are skipped, like --exclude-tag.
-    pub exclude_tags: Vec<String>,
+    pub(crate) exclude_tags: Vec<String>,
 }
 
 impl Default for Thresholds {
@@ -52,13 +52,13 @@ impl Default for Thresholds {
 
 impl Thresholds {
     /// The idle-days requirement scaled to the lookback window (at least 1).
-    pub fn idle_days_required(&self, lookback_days: u32) -> u32 {
+    pub(crate) fn idle_days_required(&self, lookback_days: u32) -> u32 {
         let scaled = f64::from(self.idle_days_of_14) * f64::from(lookback_days) / 14.0;
         (scaled.ceil() as u32).max(1)
     }
 
     /// Check ranges; the message names the key.
-    pub fn validate(&self) -> Result<(), String> {
+    pub(crate) fn validate(&self) -> Result<(), String> {
         let pct = [
             ("idle_cpu_percent", self.idle_cpu_percent),
             ("downsize_p99_cpu_percent", self.downsize_p99_cpu_percent),

@@ -16,7 +16,7 @@ enum Source {
     Template(String, String),
 }
 
-pub async fn groups(
+pub(crate) async fn groups(
     client: &aws_sdk_autoscaling::Client,
     ec2: &aws_sdk_ec2::Client,
     region: &str,

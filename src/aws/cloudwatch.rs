@@ -13,7 +13,7 @@ use crate::analysis::metrics::{Metrics, Point};
 use crate::inventory::ScanError;
 
 /// AWS's limit of queries in one GetMetricData call.
-pub const MAX_QUERIES_PER_CALL: usize = 500;
+pub(crate) const MAX_QUERIES_PER_CALL: usize = 500;
 
 pub(crate) use crate::cloud::queries::{Query, queries_for};
 
@@ -123,7 +123,7 @@ async fn batch(
 /// held at once stay bounded however many regions run). On an error the
 /// region's series are dropped from `sink`: a half-fetched window would read
 /// as idle days.
-pub async fn fetch(
+pub(crate) async fn fetch(
     client: &aws_sdk_cloudwatch::Client,
     region: &str,
     queries: &[Query],

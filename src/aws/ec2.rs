@@ -12,7 +12,7 @@ pub(crate) fn tags(t: &[aws_sdk_ec2::types::Tag]) -> BTreeMap<String, String> {
 }
 
 /// Every instance in the region that still exists (terminated ones are skipped).
-pub async fn instances(
+pub(crate) async fn instances(
     client: &aws_sdk_ec2::Client,
     region: &str,
 ) -> Result<Vec<Resource>, ScanError> {
@@ -32,7 +32,10 @@ pub async fn instances(
 }
 
 /// One instance as a resource; None for a terminated instance or one without an id.
-pub fn instance_resource(i: &aws_sdk_ec2::types::Instance, region: &str) -> Option<Resource> {
+pub(crate) fn instance_resource(
+    i: &aws_sdk_ec2::types::Instance,
+    region: &str,
+) -> Option<Resource> {
     let id = i.instance_id()?;
     let state = i
         .state()
@@ -102,7 +105,7 @@ pub fn instance_resource(i: &aws_sdk_ec2::types::Instance, region: &str) -> Opti
     })
 }
 
-pub async fn volumes(
+pub(crate) async fn volumes(
     client: &aws_sdk_ec2::Client,
     region: &str,
 ) -> Result<Vec<Resource>, ScanError> {
@@ -122,7 +125,7 @@ pub async fn volumes(
 }
 
 /// One EBS volume as a resource.
-pub fn volume_resource(v: &aws_sdk_ec2::types::Volume, region: &str) -> Option<Resource> {
+pub(crate) fn volume_resource(v: &aws_sdk_ec2::types::Volume, region: &str) -> Option<Resource> {
     let id = v.volume_id()?;
     let tags = tags(v.tags());
     Some(Resource {
@@ -155,7 +158,9 @@ pub fn volume_resource(v: &aws_sdk_ec2::types::Volume, region: &str) -> Option<R
 }
 
 /// The regions enabled for the account (opted in, or not needing opt-in).
-pub async fn enabled_regions(client: &aws_sdk_ec2::Client) -> Result<Vec<String>, ScanError> {
+pub(crate) async fn enabled_regions(
+    client: &aws_sdk_ec2::Client,
+) -> Result<Vec<String>, ScanError> {
     let out = client
         .describe_regions()
         .all_regions(false)

@@ -8,7 +8,7 @@ use crate::inventory::{Details, LoadBalancer, Resource, ScanError};
 /// DescribeTags takes at most 20 load balancers a call.
 const TAGS_PER_CALL: usize = 20;
 
-pub async fn v2_load_balancers(
+pub(crate) async fn v2_load_balancers(
     client: &aws_sdk_elasticloadbalancingv2::Client,
     region: &str,
 ) -> Result<Vec<Resource>, ScanError> {
@@ -84,7 +84,7 @@ pub async fn v2_load_balancers(
 }
 
 /// Classic load balancers. The API gives them no ARN: their id is the name.
-pub async fn classic_load_balancers(
+pub(crate) async fn classic_load_balancers(
     client: &aws_sdk_elasticloadbalancing::Client,
     region: &str,
 ) -> Result<Vec<Resource>, ScanError> {

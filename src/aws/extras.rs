@@ -9,7 +9,7 @@ use crate::inventory::ScanError;
 
 /// Registered and healthy targets per ELBv2 load balancer ARN: the target
 /// groups (paged), then each group's health (the API has no batch form).
-pub async fn v2_targets(
+pub(crate) async fn v2_targets(
     client: &aws_sdk_elasticloadbalancingv2::Client,
     region: &str,
 ) -> Result<HashMap<String, Targets>, ScanError> {
@@ -58,7 +58,7 @@ pub async fn v2_targets(
 }
 
 /// Instance health of Classic load balancers (one call each).
-pub async fn classic_targets(
+pub(crate) async fn classic_targets(
     client: &aws_sdk_elasticloadbalancing::Client,
     region: &str,
     names: &[String],
@@ -86,7 +86,7 @@ pub async fn classic_targets(
     Ok(out)
 }
 
-pub async fn addresses(
+pub(crate) async fn addresses(
     client: &aws_sdk_ec2::Client,
     region: &str,
 ) -> Result<Vec<Address>, ScanError> {

@@ -3,14 +3,14 @@
 
 mod asg;
 mod cloud;
-pub mod cloudwatch;
-pub mod ec2;
+pub(crate) mod cloudwatch;
+pub(crate) mod ec2;
 mod elb;
-pub mod extras;
-pub mod profiles;
-pub mod rds;
-pub mod scan;
-pub mod utilization;
+pub(crate) mod extras;
+pub(crate) mod profiles;
+pub(crate) mod rds;
+pub(crate) mod scan;
+pub(crate) mod utilization;
 
 pub(crate) use cloud::AwsCloud;
 
@@ -51,10 +51,10 @@ pub(crate) struct AwsConfig {
 /// Counts HTTP requests per (service, operation), retries included, so `-v`
 /// and the benchmark can show how many round trips a run really made.
 #[derive(Debug, Clone, Default)]
-pub struct CallCounter(Arc<Mutex<BTreeMap<(String, String), u64>>>);
+pub(crate) struct CallCounter(Arc<Mutex<BTreeMap<(String, String), u64>>>);
 
 impl CallCounter {
-    pub fn snapshot(&self) -> BTreeMap<(String, String), u64> {
+    pub(crate) fn snapshot(&self) -> BTreeMap<(String, String), u64> {
         self.0.lock().map(|m| m.clone()).unwrap_or_default()
     }
 }
@@ -82,14 +82,14 @@ impl Intercept for CallCounter {
 
 /// The shared AWS configuration and a factory for regional clients.
 #[derive(Clone)]
-pub struct Aws {
+pub(crate) struct Aws {
     base: SdkConfig,
-    pub calls: CallCounter,
+    pub(crate) calls: CallCounter,
 }
 
 macro_rules! client {
     ($fn:ident, $krate:ident) => {
-        pub fn $fn(&self, region: &str) -> $krate::Client {
+        pub(crate) fn $fn(&self, region: &str) -> $krate::Client {
             let conf = $krate::config::Builder::from(&self.base)
                 .region(Region::new(region.to_string()))
                 .interceptor(self.calls.clone())
@@ -158,12 +158,12 @@ impl Aws {
     }
 
     /// The shared SDK configuration (for clients finops builds once).
-    pub fn sdk_config(&self) -> &SdkConfig {
+    pub(crate) fn sdk_config(&self) -> &SdkConfig {
         &self.base
     }
 
     /// The region the SDK resolved from the environment or profile.
-    pub fn default_region(&self) -> Option<String> {
+    pub(crate) fn default_region(&self) -> Option<String> {
         self.base.region().map(|r| r.to_string())
     }
 

@@ -15,9 +15,9 @@ fn env_nonempty(env: Env, key: &str) -> Option<String> {
 /// look for them: AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, else
 /// ~/.aws/config and ~/.aws/credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AwsFiles {
-    pub config: PathBuf,
-    pub credentials: PathBuf,
+pub(crate) struct AwsFiles {
+    pub(crate) config: PathBuf,
+    pub(crate) credentials: PathBuf,
 }
 
 /// A profile file's sections: (section name as written, key = value pairs).
@@ -45,7 +45,7 @@ fn read_sections(path: &Path) -> Sections {
 }
 
 impl AwsFiles {
-    pub fn locate(env: Env) -> AwsFiles {
+    pub(crate) fn locate(env: Env) -> AwsFiles {
         let home = env_nonempty(env, "HOME").map(PathBuf::from);
         let path = |var: &str, default: &str| match env_nonempty(env, var) {
             Some(p) => match (p.strip_prefix("~/"), &home) {
@@ -93,7 +93,7 @@ impl AwsFiles {
     }
 
     /// The profiles defined in either file, sorted.
-    pub fn profiles(&self) -> Vec<String> {
+    pub(crate) fn profiles(&self) -> Vec<String> {
         let mut names: Vec<String> = self
             .profiles_with_keys()
             .into_iter()
@@ -104,7 +104,7 @@ impl AwsFiles {
     }
 
     /// Whether the profile signs in through IAM Identity Center (SSO).
-    pub fn uses_sso(&self, profile: &str) -> bool {
+    pub(crate) fn uses_sso(&self, profile: &str) -> bool {
         self.profiles_with_keys()
             .iter()
             .find(|(n, _)| n == profile)
@@ -117,7 +117,7 @@ impl AwsFiles {
 
 impl AwsFiles {
     /// The profile is defined in one of the files, else what to do about it.
-    pub fn check(&self, name: &str) -> Result<(), UsageError> {
+    pub(crate) fn check(&self, name: &str) -> Result<(), UsageError> {
         let files = self;
         let defined = files.profiles();
         if defined.iter().any(|p| p == name) {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::scan_error;
 use crate::inventory::{Details, RdsInstance, Resource, ScanError};
 
-pub async fn db_instances(
+pub(crate) async fn db_instances(
     client: &aws_sdk_rds::Client,
     region: &str,
 ) -> Result<Vec<Resource>, ScanError> {
@@ -25,7 +25,7 @@ pub async fn db_instances(
 }
 
 /// One DB instance as a resource.
-pub fn db_resource(d: &aws_sdk_rds::types::DbInstance, region: &str) -> Option<Resource> {
+pub(crate) fn db_resource(d: &aws_sdk_rds::types::DbInstance, region: &str) -> Option<Resource> {
     let id = d.db_instance_identifier()?;
     let tags: BTreeMap<String, String> = d
         .tag_list()
@@ -62,7 +62,7 @@ pub fn db_resource(d: &aws_sdk_rds::types::DbInstance, region: &str) -> Option<R
 
 /// Whether an RDS event message says a DB instance's class change finished
 /// (RDS-EVENT-0014, "Finished applying modification to DB instance class").
-pub fn is_class_change(message: &str) -> bool {
+pub(crate) fn is_class_change(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     m.contains("finished applying modification") && m.contains("instance class")
 }
@@ -72,7 +72,7 @@ const EVENTS_KEPT_SECS: i64 = 14 * 86_400 - 3600;
 
 /// DB instances whose class change finished at or after `start` (Unix
 /// seconds), from RDS events: (identifier, when), oldest first.
-pub async fn class_changes(
+pub(crate) async fn class_changes(
     client: &aws_sdk_rds::Client,
     region: &str,
     start: i64,

@@ -67,6 +67,6 @@ pub(crate) async fn scan(
 }
 
 /// The regions enabled for the account, asked in `region`.
-pub async fn enabled_regions(aws: &Aws, region: &str) -> Result<Vec<String>, ScanError> {
+pub(crate) async fn enabled_regions(aws: &Aws, region: &str) -> Result<Vec<String>, ScanError> {
     ec2::enabled_regions(&aws.ec2(region)).await
 }

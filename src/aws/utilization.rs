@@ -19,18 +19,18 @@ use crate::state::journal::{self, Entry};
 /// page is up to 100,800 datapoints, several MB of XML) stay bounded.
 const BATCHES_IN_FLIGHT: usize = 6;
 
-pub struct Collected {
-    pub metrics: Metrics,
-    pub extras: Extras,
-    pub errors: Vec<ScanError>,
+pub(crate) struct Collected {
+    pub(crate) metrics: Metrics,
+    pub(crate) extras: Extras,
+    pub(crate) errors: Vec<ScanError>,
     /// Queries sent per region, for `-v`.
-    pub queries: Vec<(String, usize)>,
+    pub(crate) queries: Vec<(String, usize)>,
 }
 
 /// Gather the inventory's utilization over the window ending at `end`.
 /// `state_dir` holds the resize journal (read, never written): utilization
 /// from before a resource's last type change is left out.
-pub async fn collect(
+pub(crate) async fn collect(
     aws: &Aws,
     inv: &Inventory,
     lookback_days: u32,
@@ -280,7 +280,7 @@ const RESTART_SLACK_SECS: i64 = 300;
 /// - an EC2 instance started again after a stop (launch time later than its
 ///   root volume's attachment): its type can only have changed then;
 /// - a DB instance with a class change pending: nothing counts until it is applied.
-pub fn valid_since(
+pub(crate) fn valid_since(
     inv: &Inventory,
     journal: &[Entry],
     start: i64,

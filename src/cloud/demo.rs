@@ -65,14 +65,14 @@ impl Cloud for Demo {
 
 /// What the demo resource's metrics look like over the lookback window.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Usage {
+pub(crate) struct Usage {
     /// Average and peak (p99 of hourly maxima) CPU %, for instances and DBs.
-    pub cpu_avg: f64,
-    pub cpu_p99: f64,
+    pub(crate) cpu_avg: f64,
+    pub(crate) cpu_p99: f64,
     /// Network in+out per day in MB (instances) or I/O ops per day (volumes).
-    pub io_per_day: f64,
+    pub(crate) io_per_day: f64,
     /// DB connections (average) or load balancer requests per day.
-    pub requests_per_day: f64,
+    pub(crate) requests_per_day: f64,
 }
 
 const fn usage(cpu_avg: f64, cpu_p99: f64, io_per_day: f64, requests_per_day: f64) -> Usage {
@@ -824,7 +824,7 @@ fn build() -> Fleet {
 }
 
 /// The demo fleet as an inventory, stamped now.
-pub fn inventory() -> Inventory {
+pub(crate) fn inventory() -> Inventory {
     let f = build();
     Inventory {
         schema_version: SCHEMA_VERSION,
@@ -844,7 +844,7 @@ fn usage_of(id: &str) -> Option<Usage> {
 
 /// Hourly (or `period`) series for every metric the rules read, shaped by each
 /// resource's usage profile: deterministic, so demo findings do not change.
-pub fn metrics(inv: &Inventory, lookback_days: u32, period: i64, end: i64) -> Metrics {
+pub(crate) fn metrics(inv: &Inventory, lookback_days: u32, period: i64, end: i64) -> Metrics {
     let fleet = build();
     let mut m = Metrics::new(period, end, lookback_days);
     for r in &inv.regions {
@@ -892,7 +892,7 @@ pub fn metrics(inv: &Inventory, lookback_days: u32, period: i64, end: i64) -> Me
 }
 
 /// Load balancer targets and Elastic IPs of the demo account.
-pub fn extras(inv: &Inventory) -> Extras {
+pub(crate) fn extras(inv: &Inventory) -> Extras {
     let mut e = Extras::default();
     let targets = |registered, healthy| Targets {
         registered,

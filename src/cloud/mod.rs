@@ -7,7 +7,7 @@
 pub(crate) mod demo;
 pub(crate) mod fault;
 pub(crate) mod queries;
-pub mod snapshot;
+pub(crate) mod snapshot;
 
 use std::collections::BTreeMap;
 
@@ -20,7 +20,7 @@ use crate::progress::Progress;
 
 /// Which regions a run covers, as the settings resolved them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Regions {
+pub(crate) enum Regions {
     /// These regions, validated.
     Listed(Vec<String>),
     /// Every region enabled for the account.

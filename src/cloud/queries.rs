@@ -6,13 +6,13 @@ use crate::inventory::{Details, Resource};
 
 /// One metric series to fetch.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Query {
-    pub resource_id: String,
-    pub metric: Metric,
-    pub namespace: &'static str,
-    pub name: &'static str,
-    pub dimension: (&'static str, String),
-    pub stat: &'static str,
+pub(crate) struct Query {
+    pub(crate) resource_id: String,
+    pub(crate) metric: Metric,
+    pub(crate) namespace: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) dimension: (&'static str, String),
+    pub(crate) stat: &'static str,
 }
 
 /// The series of one kind of resource: (metric, CloudWatch name, statistic).
@@ -64,7 +64,7 @@ fn series(
 }
 
 /// The queries a resource needs, none for resources no rule reads metrics of.
-pub fn queries_for(r: &Resource) -> Vec<Query> {
+pub(crate) fn queries_for(r: &Resource) -> Vec<Query> {
     let id = r.id.as_str();
     let by_id = |dim: &'static str| (dim, id.to_string());
     match &r.details {

@@ -64,7 +64,7 @@ impl Cloud for Snapshot {
 }
 
 /// Read a snapshot. Any problem with the file is the user's input: exit 2.
-pub fn read(path: &Path) -> anyhow::Result<Inventory> {
+pub(crate) fn read(path: &Path) -> anyhow::Result<Inventory> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         UsageError::new(
             format!("cannot read snapshot {}: {e}", path.display()),
@@ -109,7 +109,7 @@ pub fn read(path: &Path) -> anyhow::Result<Inventory> {
 /// Check a `--save` path before anything is scanned: a new path or a regular
 /// file (the rename would replace anything else: a FIFO, a device node, a
 /// socket). Symbolic links are followed, so `/dev/stdout` is refused too.
-pub fn check_target(path: &Path) -> Result<(), UsageError> {
+pub(crate) fn check_target(path: &Path) -> Result<(), UsageError> {
     use std::os::unix::fs::FileTypeExt as _;
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
@@ -152,7 +152,7 @@ pub fn check_target(path: &Path) -> Result<(), UsageError> {
 /// Write a snapshot atomically (temp file in the same directory, then rename),
 /// so a crash never leaves a half-written file where a good one was. Only a
 /// regular file or a new path is written (see [`check_target`]).
-pub fn write(path: &Path, inv: &Inventory) -> anyhow::Result<()> {
+pub(crate) fn write(path: &Path, inv: &Inventory) -> anyhow::Result<()> {
     check_target(path)?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,

@@ -7,13 +7,13 @@ use crate::error::ExitStatus;
 use crate::output::Printer;
 
 /// The completion script for a shell, as committed under `completions/`.
-pub fn script(shell: clap_complete::Shell) -> String {
+pub(crate) fn script(shell: clap_complete::Shell) -> String {
     let mut buf = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "finops", &mut buf);
     String::from_utf8_lossy(&buf).into_owned()
 }
 
-pub fn run(args: CompletionsArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(args: CompletionsArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let CompletionsArgs { shell } = args;
     printer.out(&script(shell))?;
     Ok(ExitStatus::Success)

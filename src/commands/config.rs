@@ -20,7 +20,7 @@ pub(crate) struct Effective<'a> {
     settings: Vec<Entry<'a>>,
 }
 
-pub fn run(settings: &Settings, printer: &Printer) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(settings: &Settings, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let eff = Effective {
         config_file: settings
             .config_file

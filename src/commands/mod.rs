@@ -2,15 +2,15 @@
 //! share (where the resources come from, `--sync`) is here, never in another
 //! command.
 
-pub mod completions;
-pub mod config;
-pub mod pricing;
-pub mod recommend;
-pub mod resize;
-pub mod savings;
-pub mod scan;
-pub mod sync;
-pub mod watch;
+pub(crate) mod completions;
+pub(crate) mod config;
+pub(crate) mod pricing;
+pub(crate) mod recommend;
+pub(crate) mod resize;
+pub(crate) mod savings;
+pub(crate) mod scan;
+pub(crate) mod sync;
+pub(crate) mod watch;
 
 use std::path::PathBuf;
 

@@ -22,7 +22,7 @@ fn regions(settings: &Settings) -> Vec<String> {
     }
 }
 
-pub fn run(
+pub(crate) fn run(
     args: PricingArgs,
     settings: &Settings,
     printer: &Printer,

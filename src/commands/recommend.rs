@@ -38,7 +38,7 @@ impl RecommendSettings {
     }
 }
 
-pub async fn run(
+pub(crate) async fn run(
     args: RecommendArgs,
     settings: &Settings,
     printer: &Printer,

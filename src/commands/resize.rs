@@ -66,7 +66,7 @@ fn resolve(args: ResizeArgs) -> Result<(Mode, Options), UsageError> {
     Ok((mode, opts))
 }
 
-pub async fn run(
+pub(crate) async fn run(
     args: ResizeArgs,
     settings: &Settings,
     printer: &Printer,

@@ -11,17 +11,17 @@ use crate::state::savings::{Saving, Savings};
 
 /// What `savings --output json` prints.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
-pub struct SavingsReport {
-    pub schema_version: u32,
-    pub savings: Vec<Saving>,
+pub(crate) struct SavingsReport {
+    pub(crate) schema_version: u32,
+    pub(crate) savings: Vec<Saving>,
     /// Sum of `money_saved`: USD a month (730 hours).
     #[schemars(with = "f64")]
-    pub monthly_total_usd: Decimal,
+    pub(crate) monthly_total_usd: Decimal,
     #[schemars(with = "f64")]
-    pub annual_total_usd: Decimal,
+    pub(crate) annual_total_usd: Decimal,
 }
 
-pub fn run(settings: &Settings, printer: &Printer) -> anyhow::Result<ExitStatus> {
+pub(crate) fn run(settings: &Settings, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let dir = settings.state_dir.clone().ok_or_else(|| {
         UsageError::new(
             "no state directory",

@@ -35,7 +35,7 @@ impl ScanSettings {
     }
 }
 
-pub async fn run(
+pub(crate) async fn run(
     args: ScanArgs,
     settings: &Settings,
     printer: &Printer,

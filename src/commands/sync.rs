@@ -137,7 +137,7 @@ impl Mode {
     }
 }
 
-pub async fn run(
+pub(crate) async fn run(
     args: SyncArgs,
     settings: &Settings,
     printer: &Printer,

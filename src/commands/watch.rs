@@ -98,7 +98,7 @@ fn resolve(args: WatchArgs, settings: &Settings) -> Result<(Plan, Analysis), Usa
     Ok((plan, analysis))
 }
 
-pub async fn run(
+pub(crate) async fn run(
     args: WatchArgs,
     settings: &Settings,
     printer: &Printer,

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
     clap::ValueEnum,
 )]
 #[serde(rename_all = "lowercase")]
-pub enum Service {
+pub(crate) enum Service {
     Ec2,
     Ebs,
     Rds,
@@ -32,7 +32,7 @@ pub enum Service {
 }
 
 impl Service {
-    pub const ALL: [Service; 5] = [
+    pub(crate) const ALL: [Service; 5] = [
         Service::Ec2,
         Service::Ebs,
         Service::Rds,
@@ -40,7 +40,7 @@ impl Service {
         Service::Asg,
     ];
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Service::Ec2 => "ec2",
             Service::Ebs => "ebs",
@@ -61,7 +61,7 @@ impl std::fmt::Display for Service {
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
-pub enum Kind {
+pub(crate) enum Kind {
     Ec2Instance,
     EbsVolume,
     RdsInstance,
@@ -70,7 +70,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Kind::Ec2Instance => "ec2_instance",
             Kind::EbsVolume => "ebs_volume",
@@ -80,7 +80,7 @@ impl Kind {
         }
     }
 
-    pub fn service(self) -> Service {
+    pub(crate) fn service(self) -> Service {
         match self {
             Kind::Ec2Instance => Service::Ec2,
             Kind::EbsVolume => Service::Ebs,
@@ -93,21 +93,21 @@ impl Kind {
 
 /// One discovered resource. `details` carries the kind and its own fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Resource {
+pub(crate) struct Resource {
     /// Instance id, volume id, DB identifier, load balancer ARN (name for
     /// Classic), Auto Scaling group name.
-    pub id: String,
-    pub region: String,
-    pub state: String,
+    pub(crate) id: String,
+    pub(crate) region: String,
+    pub(crate) state: String,
     /// Instance type, volume type, DB class, load balancer type.
     #[serde(rename = "type")]
-    pub type_: String,
+    pub(crate) type_: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     #[serde(default)]
-    pub tags: BTreeMap<String, String>,
+    pub(crate) tags: BTreeMap<String, String>,
     #[serde(flatten)]
-    pub details: Details,
+    pub(crate) details: Details,
 }
 
 /// A resource's identity as one string: `REGION/KIND/ID`, with the account
@@ -115,7 +115,7 @@ pub struct Resource {
 /// within an account, a region and a kind (DB identifiers, group and Classic
 /// load balancer names), so totals, diffs, finding ids and backend keys all
 /// use this, never a bare id.
-pub fn resource_key(account: Option<&str>, region: &str, kind: &str, id: &str) -> String {
+pub(crate) fn resource_key(account: Option<&str>, region: &str, kind: &str, id: &str) -> String {
     match account {
         Some(a) if !a.is_empty() => format!("{a}/{region}/{kind}/{id}"),
         _ => format!("{region}/{kind}/{id}"),
@@ -124,11 +124,11 @@ pub fn resource_key(account: Option<&str>, region: &str, kind: &str, id: &str) -
 
 impl Resource {
     /// See [`resource_key`].
-    pub fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         resource_key(None, &self.region, self.kind().name(), &self.id)
     }
 
-    pub fn kind(&self) -> Kind {
+    pub(crate) fn kind(&self) -> Kind {
         match self.details {
             Details::Ec2Instance(_) => Kind::Ec2Instance,
             Details::EbsVolume(_) => Kind::EbsVolume,
@@ -141,7 +141,7 @@ impl Resource {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Details {
+pub(crate) enum Details {
     Ec2Instance(Ec2Instance),
     EbsVolume(EbsVolume),
     RdsInstance(RdsInstance),
@@ -151,141 +151,141 @@ pub enum Details {
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
-pub struct Ec2Instance {
-    pub availability_zone: String,
+pub(crate) struct Ec2Instance {
+    pub(crate) availability_zone: String,
     /// PlatformDetails: "Linux/UNIX", "Windows", "Red Hat Enterprise Linux", ...
-    pub platform: String,
-    pub architecture: String,
+    pub(crate) platform: String,
+    pub(crate) architecture: String,
     /// "spot", "scheduled", "capacity-block"; None for on-demand.
-    pub lifecycle: Option<String>,
-    pub tenancy: String,
-    pub launch_time: Option<String>,
+    pub(crate) lifecycle: Option<String>,
+    pub(crate) tenancy: String,
+    pub(crate) launch_time: Option<String>,
     /// When the root EBS volume was attached: at the first launch. A later
     /// launch_time means the instance was stopped and started since, the
     /// only time its type can have changed.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub root_volume_attach_time: Option<String>,
-    pub auto_scaling_group: Option<String>,
-    pub volume_ids: Vec<String>,
-    pub root_device_type: Option<String>,
-    pub public_ip: Option<String>,
-    pub image_id: Option<String>,
-    pub vpc_id: Option<String>,
+    pub(crate) root_volume_attach_time: Option<String>,
+    pub(crate) auto_scaling_group: Option<String>,
+    pub(crate) volume_ids: Vec<String>,
+    pub(crate) root_device_type: Option<String>,
+    pub(crate) public_ip: Option<String>,
+    pub(crate) image_id: Option<String>,
+    pub(crate) vpc_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
-pub struct EbsVolume {
-    pub availability_zone: String,
-    pub size_gib: i64,
-    pub iops: Option<i64>,
-    pub throughput_mibps: Option<i64>,
-    pub attached_instance_id: Option<String>,
-    pub encrypted: bool,
-    pub create_time: Option<String>,
-    pub snapshot_id: Option<String>,
+pub(crate) struct EbsVolume {
+    pub(crate) availability_zone: String,
+    pub(crate) size_gib: i64,
+    pub(crate) iops: Option<i64>,
+    pub(crate) throughput_mibps: Option<i64>,
+    pub(crate) attached_instance_id: Option<String>,
+    pub(crate) encrypted: bool,
+    pub(crate) create_time: Option<String>,
+    pub(crate) snapshot_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
-pub struct RdsInstance {
-    pub engine: String,
-    pub engine_version: String,
-    pub multi_az: bool,
-    pub storage_type: String,
-    pub allocated_storage_gib: i64,
-    pub iops: Option<i64>,
-    pub storage_throughput_mibps: Option<i64>,
-    pub availability_zone: Option<String>,
-    pub license_model: Option<String>,
-    pub db_cluster_identifier: Option<String>,
-    pub arn: Option<String>,
+pub(crate) struct RdsInstance {
+    pub(crate) engine: String,
+    pub(crate) engine_version: String,
+    pub(crate) multi_az: bool,
+    pub(crate) storage_type: String,
+    pub(crate) allocated_storage_gib: i64,
+    pub(crate) iops: Option<i64>,
+    pub(crate) storage_throughput_mibps: Option<i64>,
+    pub(crate) availability_zone: Option<String>,
+    pub(crate) license_model: Option<String>,
+    pub(crate) db_cluster_identifier: Option<String>,
+    pub(crate) arn: Option<String>,
     /// A class change waiting for the maintenance window
     /// (PendingModifiedValues.DBInstanceClass).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pending_class: Option<String>,
+    pub(crate) pending_class: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
-pub struct LoadBalancer {
+pub(crate) struct LoadBalancer {
     /// application, network, gateway or classic.
-    pub lb_type: String,
-    pub scheme: Option<String>,
-    pub dns_name: Option<String>,
-    pub vpc_id: Option<String>,
-    pub created_time: Option<String>,
+    pub(crate) lb_type: String,
+    pub(crate) scheme: Option<String>,
+    pub(crate) dns_name: Option<String>,
+    pub(crate) vpc_id: Option<String>,
+    pub(crate) created_time: Option<String>,
     /// Classic load balancers list their instances directly.
-    pub instance_ids: Vec<String>,
+    pub(crate) instance_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
-pub struct AutoScalingGroup {
-    pub arn: Option<String>,
-    pub min_size: i64,
-    pub max_size: i64,
-    pub desired_capacity: i64,
-    pub launch_template: Option<String>,
-    pub launch_configuration: Option<String>,
-    pub members: Vec<AsgMember>,
+pub(crate) struct AutoScalingGroup {
+    pub(crate) arn: Option<String>,
+    pub(crate) min_size: i64,
+    pub(crate) max_size: i64,
+    pub(crate) desired_capacity: i64,
+    pub(crate) launch_template: Option<String>,
+    pub(crate) launch_configuration: Option<String>,
+    pub(crate) members: Vec<AsgMember>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
-pub struct AsgMember {
-    pub instance_id: String,
-    pub instance_type: String,
-    pub lifecycle_state: String,
-    pub availability_zone: String,
+pub(crate) struct AsgMember {
+    pub(crate) instance_id: String,
+    pub(crate) instance_type: String,
+    pub(crate) lifecycle_state: String,
+    pub(crate) availability_zone: String,
 }
 
 /// A region/service that could not be scanned (the rest of the scan went on).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct ScanError {
-    pub region: String,
-    pub service: String,
-    pub operation: Option<String>,
-    pub code: Option<String>,
-    pub message: String,
+pub(crate) struct ScanError {
+    pub(crate) region: String,
+    pub(crate) service: String,
+    pub(crate) operation: Option<String>,
+    pub(crate) code: Option<String>,
+    pub(crate) message: String,
 }
 
 /// Where an inventory came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Source {
+pub(crate) enum Source {
     Aws,
     Demo,
 }
 
 /// Everything one scan found: the snapshot `scan --save` writes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Inventory {
-    pub schema_version: u32,
-    pub generated_at: String,
-    pub source: Source,
-    pub regions: Vec<String>,
-    pub resources: Vec<Resource>,
+pub(crate) struct Inventory {
+    pub(crate) schema_version: u32,
+    pub(crate) generated_at: String,
+    pub(crate) source: Source,
+    pub(crate) regions: Vec<String>,
+    pub(crate) resources: Vec<Resource>,
     #[serde(default)]
-    pub errors: Vec<ScanError>,
+    pub(crate) errors: Vec<ScanError>,
 }
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// The largest storage any EBS volume or RDS instance can have (64 TiB).
-pub const MAX_STORAGE_GIB: i64 = 65_536;
+pub(crate) const MAX_STORAGE_GIB: i64 = 65_536;
 /// Above any provisioned IOPS AWS offers (io2 Block Express: 256,000).
-pub const MAX_IOPS: i64 = 256_000;
+pub(crate) const MAX_IOPS: i64 = 256_000;
 /// Above any provisioned throughput AWS offers.
-pub const MAX_THROUGHPUT_MIBPS: i64 = 10_000;
+pub(crate) const MAX_THROUGHPUT_MIBPS: i64 = 10_000;
 /// Above any Auto Scaling group's size.
-pub const MAX_GROUP_SIZE: i64 = 100_000;
+pub(crate) const MAX_GROUP_SIZE: i64 = 100_000;
 
 impl Resource {
     /// The first number this resource cannot have (negative or absurd
     /// sizes, IOPS, throughput, counts), as "field = value is out of range
     /// (lo to hi)".
-    pub fn number_out_of_range(&self) -> Option<String> {
+    pub(crate) fn number_out_of_range(&self) -> Option<String> {
         fn check(field: &str, v: i64, lo: i64, hi: i64) -> Option<String> {
             (!(lo..=hi).contains(&v))
                 .then(|| format!("{field} = {v} is out of range ({lo} to {hi})"))
@@ -317,7 +317,7 @@ impl Resource {
     }
 }
 
-pub fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .unwrap_or_else(|_| time::OffsetDateTime::now_utc())

@@ -13,7 +13,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// How a column may shrink.
 #[derive(Debug, Clone, Copy)]
-pub enum Fit {
+pub(crate) enum Fit {
     /// Ids and amounts: shown whole, never cut or wrapped.
     Whole,
     /// A value with a shorter form (`auto_scaling_group` -> `asg`), used
@@ -26,20 +26,20 @@ pub enum Fit {
 }
 
 /// A column's priority that is never hidden.
-pub const REQUIRED: u8 = u8::MAX;
+pub(crate) const REQUIRED: u8 = u8::MAX;
 
 #[derive(Debug, Clone)]
-pub struct Column {
-    pub header: &'static str,
+pub(crate) struct Column {
+    pub(crate) header: &'static str,
     /// Columns of the lowest priority are hidden first; REQUIRED never is.
-    pub priority: u8,
-    pub fit: Fit,
-    pub right: bool,
+    pub(crate) priority: u8,
+    pub(crate) fit: Fit,
+    pub(crate) right: bool,
 }
 
 impl Column {
     /// An id, a type, a state: whole or hidden.
-    pub fn whole(header: &'static str, priority: u8) -> Column {
+    pub(crate) fn whole(header: &'static str, priority: u8) -> Column {
         Column {
             header,
             priority,
@@ -49,7 +49,7 @@ impl Column {
     }
 
     /// An amount or a count: right-aligned, whole or hidden.
-    pub fn money(header: &'static str, priority: u8) -> Column {
+    pub(crate) fn money(header: &'static str, priority: u8) -> Column {
         Column {
             header,
             priority,
@@ -59,7 +59,7 @@ impl Column {
     }
 
     /// Free text (a name, evidence): cut with "…" down to `min` columns.
-    pub fn text(header: &'static str, priority: u8, min: usize) -> Column {
+    pub(crate) fn text(header: &'static str, priority: u8, min: usize) -> Column {
         Column {
             header,
             priority,
@@ -69,7 +69,7 @@ impl Column {
     }
 
     /// A value shown in its short form when the table must shrink.
-    pub fn short(header: &'static str, priority: u8, short: fn(&str) -> String) -> Column {
+    pub(crate) fn short(header: &'static str, priority: u8, short: fn(&str) -> String) -> Column {
         Column {
             header,
             priority,
@@ -79,7 +79,7 @@ impl Column {
     }
 
     /// A note: a footnote marker when the table must shrink.
-    pub fn note(header: &'static str, priority: u8) -> Column {
+    pub(crate) fn note(header: &'static str, priority: u8) -> Column {
         Column {
             header,
             priority,
@@ -91,7 +91,7 @@ impl Column {
 
 /// A table's columns and rows, rendered to fit a width.
 #[derive(Debug, Clone)]
-pub struct Grid {
+pub(crate) struct Grid {
     columns: Vec<Column>,
     rows: Vec<Vec<String>>,
     /// Rows whose first cell is a label (TOTAL) that moves to the first
@@ -101,23 +101,23 @@ pub struct Grid {
 
 /// What [`Grid::layout`] decided: the columns shown and their widths.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Layout {
-    pub visible: Vec<usize>,
-    pub widths: Vec<usize>,
+pub(crate) struct Layout {
+    pub(crate) visible: Vec<usize>,
+    pub(crate) widths: Vec<usize>,
     /// The table had to shrink: notes are markers with footnotes, short
     /// forms replace long ones.
-    pub shrunk: bool,
+    pub(crate) shrunk: bool,
 }
 
 /// The display width of a table with these column widths: a border and one
 /// space of padding each side of every cell (both presets the Printer uses).
-pub fn table_width(widths: impl IntoIterator<Item = usize>) -> usize {
+pub(crate) fn table_width(widths: impl IntoIterator<Item = usize>) -> usize {
     let (sum, n) = widths.into_iter().fold((0, 0), |(s, n), w| (s + w, n + 1));
     sum + 3 * n + 1
 }
 
 /// Cut `s` to `width` display columns, ending in "…" when cut.
-pub fn truncate(s: &str, width: usize) -> String {
+pub(crate) fn truncate(s: &str, width: usize) -> String {
     if s.width() <= width {
         return s.to_string();
     }
@@ -141,7 +141,7 @@ pub fn truncate(s: &str, width: usize) -> String {
 /// Wrap `text` at spaces to `width` columns; a word longer than the width
 /// (an id, a URL) stays whole on its own line. Each line of `text` keeps its
 /// indentation, and its continuation lines are indented `hang` more.
-pub fn wrap(text: &str, width: Option<usize>, hang: usize) -> String {
+pub(crate) fn wrap(text: &str, width: Option<usize>, hang: usize) -> String {
     let Some(width) = width else {
         return text.to_string();
     };
@@ -190,7 +190,7 @@ pub fn wrap(text: &str, width: Option<usize>, hang: usize) -> String {
 }
 
 impl Grid {
-    pub fn new(columns: Vec<Column>) -> Grid {
+    pub(crate) fn new(columns: Vec<Column>) -> Grid {
         Grid {
             columns,
             rows: Vec::new(),
@@ -198,7 +198,7 @@ impl Grid {
         }
     }
 
-    pub fn row(&mut self, cells: Vec<String>) {
+    pub(crate) fn row(&mut self, cells: Vec<String>) {
         debug_assert_eq!(cells.len(), self.columns.len(), "one cell per column");
         // Names and tags come from snapshots and AWS: no escape sequences
         // reach the terminal, and the widths are those of what is shown.
@@ -214,7 +214,7 @@ impl Grid {
     }
 
     /// A TOTAL row: its first cell is the label, kept when that column is hidden.
-    pub fn total(&mut self, cells: Vec<String>) {
+    pub(crate) fn total(&mut self, cells: Vec<String>) {
         self.row(cells);
         if let Some(l) = self.labelled.last_mut() {
             *l = true;
@@ -239,7 +239,7 @@ impl Grid {
 
     /// Which columns to show, how wide, for a terminal of `width` columns
     /// (None: every column, whole).
-    pub fn layout(&self, width: Option<usize>) -> Layout {
+    pub(crate) fn layout(&self, width: Option<usize>) -> Layout {
         let n = self.columns.len();
         let natural: Vec<usize> = (0..n)
             .map(|i| {
@@ -321,7 +321,7 @@ impl Grid {
 
     /// The table, then its footnotes and which columns were hidden, each line
     /// ending in '\n'. `table` is an empty comfy table in the Printer's style.
-    pub fn render(&self, mut table: comfy_table::Table, width: Option<usize>) -> String {
+    pub(crate) fn render(&self, mut table: comfy_table::Table, width: Option<usize>) -> String {
         let layout = self.layout(width);
         let notes = if layout.shrunk
             && layout

@@ -1,12 +1,12 @@
 //! The Printer owns stdout and stderr: data goes to stdout, everything else
 //! (progress, notes, warnings) to stderr, gated by quiet/verbose/progress.
 
-pub mod fit;
+pub(crate) mod fit;
 pub(crate) mod pricing;
-pub mod recommend;
+pub(crate) mod recommend;
 pub(crate) mod resize;
-pub mod safe;
-pub mod scan;
+pub(crate) mod safe;
+pub(crate) mod scan;
 pub(crate) mod sync;
 pub(crate) mod watch;
 
@@ -23,14 +23,14 @@ use crate::error::{self, ExitStatus};
     Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
 )]
 #[serde(rename_all = "lowercase")]
-pub enum Format {
+pub(crate) enum Format {
     Table,
     Json,
     Csv,
 }
 
 impl Format {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Format::Table => "table",
             Format::Json => "json",
@@ -40,8 +40,8 @@ impl Format {
 }
 
 #[derive(Debug, Clone)]
-pub struct Printer {
-    pub format: Format,
+pub(crate) struct Printer {
+    pub(crate) format: Format,
     quiet: bool,
     verbose: u8,
     progress: bool,
@@ -101,7 +101,7 @@ impl Printer {
     }
 
     /// A printer for commands that need no settings (completions).
-    pub fn plain() -> Self {
+    pub(crate) fn plain() -> Self {
         Printer {
             format: Format::Table,
             quiet: false,
@@ -114,7 +114,7 @@ impl Printer {
 
     /// Write data to stdout. A closed pipe surfaces as an io::Error that the
     /// top level treats as success.
-    pub fn out(&self, text: &str) -> std::io::Result<()> {
+    pub(crate) fn out(&self, text: &str) -> std::io::Result<()> {
         // Tables and text (and CSV on a terminal) lose any escape sequences
         // from names, tags and server messages; CSV to a file keeps its data.
         let text = if matches!(self.format, Format::Csv) && !self.stdout_tty {
@@ -132,7 +132,7 @@ impl Printer {
 
     /// Write a value as pretty JSON to stdout, streamed: a fleet's report is
     /// never held in memory as one string.
-    pub fn json<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
+    pub(crate) fn json<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
         let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
         serde_json::to_writer_pretty(&mut out, value).map_err(std::io::Error::from)?;
         out.write_all(b"\n")?;
@@ -141,20 +141,20 @@ impl Printer {
     }
 
     /// A status line on stderr, hidden by --quiet.
-    pub fn info(&self, msg: impl AsRef<str>) {
+    pub(crate) fn info(&self, msg: impl AsRef<str>) {
         if !self.quiet {
             eprintln!("{}", safe::text(msg.as_ref()));
         }
     }
 
-    pub fn warn(&self, msg: impl AsRef<str>) {
+    pub(crate) fn warn(&self, msg: impl AsRef<str>) {
         if !self.quiet {
             eprintln!("warning: {}", safe::text(msg.as_ref()));
         }
     }
 
     /// Detail for -v (level 1) and -vv (level 2).
-    pub fn detail(&self, level: u8, msg: impl AsRef<str>) {
+    pub(crate) fn detail(&self, level: u8, msg: impl AsRef<str>) {
         if self.verbose >= level {
             eprintln!("{}", safe::text(msg.as_ref()));
         }
@@ -162,7 +162,7 @@ impl Printer {
 
     /// A progress bar on stderr when it is a terminal and progress is wanted;
     /// otherwise a hidden bar that costs nothing.
-    pub fn progress_bar(&self, len: u64, msg: &str) -> ProgressBar {
+    pub(crate) fn progress_bar(&self, len: u64, msg: &str) -> ProgressBar {
         if !self.progress {
             return ProgressBar::hidden();
         }
@@ -178,7 +178,7 @@ impl Printer {
     }
 
     /// A spinner on stderr for one step of a long change, where bars are shown.
-    pub fn spinner(&self, msg: &str) -> Option<ProgressBar> {
+    pub(crate) fn spinner(&self, msg: &str) -> Option<ProgressBar> {
         self.progress.then(|| {
             let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             pb.set_style(
@@ -192,24 +192,24 @@ impl Printer {
     }
 
     /// A set of progress bars on stderr, or None where bars are not shown.
-    pub fn multi_progress(&self) -> Option<indicatif::MultiProgress> {
+    pub(crate) fn multi_progress(&self) -> Option<indicatif::MultiProgress> {
         self.progress
             .then(|| indicatif::MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
     }
 
     /// A table rendered to fit the terminal (see [`fit`]), with its
     /// footnotes and hidden columns under it.
-    pub fn grid(&self, grid: &fit::Grid) -> String {
+    pub(crate) fn grid(&self, grid: &fit::Grid) -> String {
         grid.render(self.table(), self.width)
     }
 
     /// Text under a table, wrapped at spaces to the terminal's width (ids
     /// and amounts are never split); continuation lines are indented.
-    pub fn prose(&self, text: &str) -> String {
+    pub(crate) fn prose(&self, text: &str) -> String {
         fit::wrap(text, self.width, 2)
     }
 
-    pub fn table(&self) -> comfy_table::Table {
+    pub(crate) fn table(&self) -> comfy_table::Table {
         let mut t = comfy_table::Table::new();
         if self.stdout_tty {
             t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
@@ -257,12 +257,6 @@ impl crate::progress::Progress for Printer {
             })
             .collect()
     }
-    fn spinner(&self, what: &str) -> Option<Box<dyn crate::progress::Counter>> {
-        Printer::spinner(self, what).map(|b| Box::new(b) as Box<dyn crate::progress::Counter>)
-    }
-    fn drawn(&self) -> bool {
-        self.progress
-    }
 }
 
 impl crate::progress::Counter for ProgressBar {
@@ -277,7 +271,7 @@ impl crate::progress::Counter for ProgressBar {
 pub(crate) use crate::money::{usd, usd_hourly};
 
 /// Money in CSV: to the cent (half away from zero), e.g. `140.16`, `0.00`.
-pub fn csv_cents(v: Decimal) -> String {
+pub(crate) fn csv_cents(v: Decimal) -> String {
     format!(
         "{:.2}",
         v.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
@@ -285,13 +279,13 @@ pub fn csv_cents(v: Decimal) -> String {
 }
 
 /// A rate in CSV: its own decimals, at most 6 (`0.192`, `0.027397`).
-pub fn csv_rate(v: Decimal) -> String {
+pub(crate) fn csv_rate(v: Decimal) -> String {
     v.round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero)
         .normalize()
         .to_string()
 }
 
-pub fn right(cell: impl Into<String>) -> comfy_table::Cell {
+pub(crate) fn right(cell: impl Into<String>) -> comfy_table::Cell {
     comfy_table::Cell::new(cell.into()).set_alignment(comfy_table::CellAlignment::Right)
 }
 

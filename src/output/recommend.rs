@@ -181,7 +181,7 @@ fn unpriced_table(p: &Printer, unpriced: &[&Recommendation]) -> String {
     out
 }
 
-pub fn table(p: &Printer, r: &RecommendReport) -> String {
+pub(crate) fn table(p: &Printer, r: &RecommendReport) -> String {
     let mut out = String::new();
     let (priced, unpriced): (Vec<&Recommendation>, Vec<&Recommendation>) = r
         .recommendations
@@ -287,7 +287,7 @@ pub fn table(p: &Printer, r: &RecommendReport) -> String {
     out
 }
 
-pub fn csv(r: &RecommendReport) -> anyhow::Result<String> {
+pub(crate) fn csv(r: &RecommendReport) -> anyhow::Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "recommendation_id",

@@ -74,12 +74,12 @@ fn skip_string(it: &mut std::iter::Peekable<std::str::Chars<'_>>) {
 }
 
 /// Text for a terminal (messages, whole tables): newlines and tabs kept.
-pub fn text(s: &str) -> Cow<'_, str> {
+pub(crate) fn text(s: &str) -> Cow<'_, str> {
     strip(s, true)
 }
 
 /// One table cell or one-line value: no control characters at all.
-pub fn cell(s: &str) -> Cow<'_, str> {
+pub(crate) fn cell(s: &str) -> Cow<'_, str> {
     strip(s, false)
 }
 

@@ -97,7 +97,7 @@ fn subtotal_table(p: &Printer, first: &'static str, rows: &BTreeMap<String, Subt
     p.grid(&g)
 }
 
-pub fn table(p: &Printer, report: &ScanReport) -> String {
+pub(crate) fn table(p: &Printer, report: &ScanReport) -> String {
     let mut out = String::new();
     if report.resources.is_empty() {
         out.push_str(&p.prose(&format!(
@@ -200,7 +200,7 @@ pub fn table(p: &Printer, report: &ScanReport) -> String {
 }
 
 /// One row per resource; totals are not rows (sum the monthly_usd column where in_totals is true).
-pub fn csv(report: &ScanReport) -> anyhow::Result<String> {
+pub(crate) fn csv(report: &ScanReport) -> anyhow::Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "id",

@@ -11,33 +11,33 @@ use crate::inventory::{Details, Inventory, Kind, Resource, ScanError, Source};
 
 /// A resource with its price (or the reason it has none).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct PricedResource {
+pub(crate) struct PricedResource {
     #[serde(flatten)]
-    pub resource: Resource,
+    pub(crate) resource: Resource,
     #[schemars(with = "Option<f64>")]
-    pub hourly_usd: Option<Decimal>,
+    pub(crate) hourly_usd: Option<Decimal>,
     #[schemars(with = "Option<f64>")]
-    pub monthly_usd: Option<Decimal>,
+    pub(crate) monthly_usd: Option<Decimal>,
     #[schemars(with = "Option<f64>")]
-    pub annual_usd: Option<Decimal>,
+    pub(crate) annual_usd: Option<Decimal>,
     /// False for Auto Scaling groups: their members are counted as instances.
-    pub in_totals: bool,
-    pub estimated: bool,
+    pub(crate) in_totals: bool,
+    pub(crate) estimated: bool,
     /// True when a figure is known to be out of date (see price_notes).
-    pub stale: bool,
+    pub(crate) stale: bool,
     #[serde(deserialize_with = "table_ids")]
-    pub price_tables: Vec<&'static str>,
+    pub(crate) price_tables: Vec<&'static str>,
     /// The list rate behind the cost (e.g. a DB class's $/hour, whose row
     /// cost also includes storage).
-    pub list_price: Option<ListPrice>,
-    pub unpriced_reason: Option<String>,
-    pub price_notes: Vec<String>,
-    pub cost_breakdown: Vec<Component>,
+    pub(crate) list_price: Option<ListPrice>,
+    pub(crate) unpriced_reason: Option<String>,
+    pub(crate) price_notes: Vec<String>,
+    pub(crate) cost_breakdown: Vec<Component>,
 }
 
 /// Money to the cent, half away from zero: each row is rounded as an
 /// invoice rounds its lines, and totals are sums of rounded rows.
-pub fn cents(v: Decimal) -> Decimal {
+pub(crate) fn cents(v: Decimal) -> Decimal {
     v.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
 
@@ -45,7 +45,7 @@ pub fn cents(v: Decimal) -> Decimal {
 /// sum of its components (so the breakdown adds up to the row), the year 12
 /// months. The hourly figure stays the list rate (up to 6 decimals; a rate
 /// derived from a monthly price is rounded there).
-pub fn rounded(mut p: Price) -> Price {
+pub(crate) fn rounded(mut p: Price) -> Price {
     let parts: Decimal = p.components.iter().map(|c| c.monthly_usd).sum();
     let parts_add_up = !p.components.is_empty() && parts == p.monthly;
     for c in &mut p.components {
@@ -101,14 +101,14 @@ impl PricedResource {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Subtotal {
-    pub resources: usize,
+pub(crate) struct Subtotal {
+    pub(crate) resources: usize,
     #[schemars(with = "f64")]
-    pub hourly_usd: Decimal,
+    pub(crate) hourly_usd: Decimal,
     #[schemars(with = "f64")]
-    pub monthly_usd: Decimal,
+    pub(crate) monthly_usd: Decimal,
     #[schemars(with = "f64")]
-    pub annual_usd: Decimal,
+    pub(crate) annual_usd: Decimal,
 }
 
 impl Subtotal {
@@ -121,30 +121,30 @@ impl Subtotal {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Totals {
+pub(crate) struct Totals {
     #[schemars(with = "f64")]
-    pub hourly_usd: Decimal,
+    pub(crate) hourly_usd: Decimal,
     #[schemars(with = "f64")]
-    pub monthly_usd: Decimal,
+    pub(crate) monthly_usd: Decimal,
     #[schemars(with = "f64")]
-    pub annual_usd: Decimal,
-    pub by_service: BTreeMap<String, Subtotal>,
-    pub by_region: BTreeMap<String, Subtotal>,
+    pub(crate) annual_usd: Decimal,
+    pub(crate) by_service: BTreeMap<String, Subtotal>,
+    pub(crate) by_region: BTreeMap<String, Subtotal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct TableInfo {
-    pub data_date: String,
-    pub description: String,
-    pub source: String,
+pub(crate) struct TableInfo {
+    pub(crate) data_date: String,
+    pub(crate) description: String,
+    pub(crate) source: String,
     /// Days from the data date to today.
-    pub age_days: Option<i64>,
+    pub(crate) age_days: Option<i64>,
     /// Older than 180 days: AWS prices may have changed since.
-    pub stale: bool,
+    pub(crate) stale: bool,
 }
 
 impl TableInfo {
-    pub fn of(meta: &'static super::TableMeta, today: &str) -> TableInfo {
+    pub(crate) fn of(meta: &'static super::TableMeta, today: &str) -> TableInfo {
         TableInfo {
             data_date: meta.data_date.to_string(),
             description: meta.description.to_string(),
@@ -156,28 +156,28 @@ impl TableInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct UnpricedEntry {
-    pub id: String,
-    pub kind: Kind,
-    pub region: String,
+pub(crate) struct UnpricedEntry {
+    pub(crate) id: String,
+    pub(crate) kind: Kind,
+    pub(crate) region: String,
     #[serde(rename = "type")]
-    pub type_: String,
-    pub reason: String,
+    pub(crate) type_: String,
+    pub(crate) reason: String,
 }
 
 /// The scan report: `scan --output json` prints exactly this.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct ScanReport {
-    pub schema_version: u32,
-    pub generated_at: String,
-    pub source: Source,
-    pub regions: Vec<String>,
+pub(crate) struct ScanReport {
+    pub(crate) schema_version: u32,
+    pub(crate) generated_at: String,
+    pub(crate) source: Source,
+    pub(crate) regions: Vec<String>,
     #[serde(deserialize_with = "table_map")]
-    pub pricing: BTreeMap<&'static str, TableInfo>,
-    pub resources: Vec<PricedResource>,
-    pub totals: Totals,
-    pub unpriced: Vec<UnpricedEntry>,
-    pub errors: Vec<ScanError>,
+    pub(crate) pricing: BTreeMap<&'static str, TableInfo>,
+    pub(crate) resources: Vec<PricedResource>,
+    pub(crate) totals: Totals,
+    pub(crate) unpriced: Vec<UnpricedEntry>,
+    pub(crate) errors: Vec<ScanError>,
 }
 
 /// A price table's id read back: the bundled table's own id, so a report
@@ -196,7 +196,7 @@ fn table_ids<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<&'static str>, D::Er
 }
 
 /// A report's `pricing` map read back, keyed by the bundled tables' ids.
-pub fn table_map<'de, D: Deserializer<'de>>(
+pub(crate) fn table_map<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<BTreeMap<&'static str, TableInfo>, D::Error> {
     BTreeMap::<String, TableInfo>::deserialize(d)?
@@ -207,7 +207,7 @@ pub fn table_map<'de, D: Deserializer<'de>>(
 
 /// Where a resource is priced: an EC2 instance or EBS volume in a Local or
 /// Wavelength Zone is priced at that zone's rates, anything else at its region's.
-pub fn resource_location(r: &Resource) -> String {
+pub(crate) fn resource_location(r: &Resource) -> String {
     let az = match &r.details {
         Details::Ec2Instance(i) => i.availability_zone.as_str(),
         Details::EbsVolume(v) => v.availability_zone.as_str(),
@@ -217,7 +217,7 @@ pub fn resource_location(r: &Resource) -> String {
 }
 
 /// Price one resource on its own (ASGs need the fleet: see [`price_inventory`]).
-pub fn price_resource(r: &Resource) -> Result<Price, Unpriced> {
+pub(crate) fn price_resource(r: &Resource) -> Result<Price, Unpriced> {
     match &r.details {
         Details::Ec2Instance(i) => super::ec2_instance(&Ec2Facts {
             instance_type: &r.type_,
@@ -292,7 +292,7 @@ fn price_asg(
     })
 }
 
-pub fn price_inventory(inv: Inventory) -> ScanReport {
+pub(crate) fn price_inventory(inv: Inventory) -> ScanReport {
     let prices: Vec<Result<Price, Unpriced>> = inv.resources.iter().map(price_resource).collect();
     let asg_prices: Vec<Option<Result<Price, Unpriced>>> = {
         let instances: HashMap<&str, &Result<Price, Unpriced>> = inv

@@ -4,52 +4,52 @@
 //! either returns a price naming its table or an [`Unpriced`] reason. Nothing is
 //! ever priced at $0 for lack of data.
 
-pub mod fleet;
+pub(crate) mod fleet;
 pub(crate) mod query;
 
-pub use fleet::{PricedResource, price_inventory};
+pub(crate) use fleet::{PricedResource, price_inventory};
 
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 /// One bundled price table and where its figures come from.
 #[derive(Debug, Clone, Copy, Serialize)]
-pub struct TableMeta {
-    pub id: &'static str,
-    pub data_date: &'static str,
-    pub description: &'static str,
-    pub source: &'static str,
+pub(crate) struct TableMeta {
+    pub(crate) id: &'static str,
+    pub(crate) data_date: &'static str,
+    pub(crate) description: &'static str,
+    pub(crate) source: &'static str,
 }
 
 /// An EC2 instance type's specification (DescribeInstanceTypes facts).
 #[derive(Debug, Clone, Copy, Serialize)]
-pub struct Ec2TypeRow {
-    pub name: &'static str,
-    pub vcpu: u32,
-    pub memory_mib: u64,
-    pub architectures: &'static str,
-    pub hypervisor: &'static str,
-    pub ena_support: &'static str,
-    pub nvme_support: &'static str,
-    pub burstable: bool,
-    pub current_generation: bool,
-    pub instance_storage_gb: u64,
-    pub bare_metal: bool,
-    pub gpus: u32,
+pub(crate) struct Ec2TypeRow {
+    pub(crate) name: &'static str,
+    pub(crate) vcpu: u32,
+    pub(crate) memory_mib: u64,
+    pub(crate) architectures: &'static str,
+    pub(crate) hypervisor: &'static str,
+    pub(crate) ena_support: &'static str,
+    pub(crate) nvme_support: &'static str,
+    pub(crate) burstable: bool,
+    pub(crate) current_generation: bool,
+    pub(crate) instance_storage_gb: u64,
+    pub(crate) bare_metal: bool,
+    pub(crate) gpus: u32,
 }
 
 /// Which engine major version is in RDS Extended Support, and since when.
 #[derive(Debug, Clone, Copy, Serialize)]
-pub struct EsCalendarRow {
-    pub engine: &'static str,
-    pub major_version: &'static str,
+pub(crate) struct EsCalendarRow {
+    pub(crate) engine: &'static str,
+    pub(crate) major_version: &'static str,
     /// First day Extended Support is charged (the day after standard support ends).
-    pub charged_from: &'static str,
+    pub(crate) charged_from: &'static str,
     /// First day of the (higher) year-3 rate.
-    pub year3_from: &'static str,
+    pub(crate) year3_from: &'static str,
     /// Last day of Extended Support.
-    pub ends: &'static str,
-    pub source: &'static str,
+    pub(crate) ends: &'static str,
+    pub(crate) source: &'static str,
 }
 
 #[allow(clippy::unreadable_literal)]
@@ -58,12 +58,12 @@ mod tables {
     include!(concat!(env!("OUT_DIR"), "/pricing_tables.rs"));
 }
 
-pub use tables::TABLES;
+pub(crate) use tables::TABLES;
 
 /// AWS's convention (and the AWS calculator's): 730 hours a month.
-pub const HOURS_PER_MONTH: Decimal = Decimal::from_parts(730, 0, 0, false, 0);
+pub(crate) const HOURS_PER_MONTH: Decimal = Decimal::from_parts(730, 0, 0, false, 0);
 /// 8,760 hours a year (= 12 x 730).
-pub const HOURS_PER_YEAR: Decimal = Decimal::from_parts(8760, 0, 0, false, 0);
+pub(crate) const HOURS_PER_YEAR: Decimal = Decimal::from_parts(8760, 0, 0, false, 0);
 
 fn fixed(v: i64) -> Decimal {
     Decimal::new(v, 10).normalize()
@@ -71,7 +71,7 @@ fn fixed(v: i64) -> Decimal {
 
 /// Why a resource has no price. Shown to the user verbatim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Unpriced(pub String);
+pub(crate) struct Unpriced(pub(crate) String);
 
 impl std::fmt::Display for Unpriced {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -85,26 +85,26 @@ fn unpriced<T>(reason: impl Into<String>) -> Result<T, Unpriced> {
 
 /// One line of a price: what it is for and what it costs a month.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
-pub struct Component {
-    pub item: String,
+pub(crate) struct Component {
+    pub(crate) item: String,
     #[schemars(with = "f64")]
-    pub monthly_usd: Decimal,
+    pub(crate) monthly_usd: Decimal,
 }
 
 /// The headline list rate behind a price: what the AWS price list quotes.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
-pub struct ListPrice {
+pub(crate) struct ListPrice {
     #[schemars(with = "f64")]
-    pub usd: Decimal,
-    pub unit: RateUnit,
-    pub item: String,
+    pub(crate) usd: Decimal,
+    pub(crate) unit: RateUnit,
+    pub(crate) item: String,
 }
 
 /// What a list rate is per.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
 )]
-pub enum RateUnit {
+pub(crate) enum RateUnit {
     #[serde(rename = "hour")]
     Hour,
     #[serde(rename = "GiB-month")]
@@ -113,25 +113,25 @@ pub enum RateUnit {
 
 /// A resource's price with its provenance.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Price {
-    pub hourly: Decimal,
-    pub monthly: Decimal,
-    pub annual: Decimal,
+pub(crate) struct Price {
+    pub(crate) hourly: Decimal,
+    pub(crate) monthly: Decimal,
+    pub(crate) annual: Decimal,
     /// Ids of the tables the figures came from.
-    pub tables: Vec<&'static str>,
+    pub(crate) tables: Vec<&'static str>,
     /// True when any figure is an unverified estimate.
-    pub estimated: bool,
+    pub(crate) estimated: bool,
     /// True when a figure is known to be out of date (e.g. it predates a
     /// price cut); a note says which and why.
-    pub stale: bool,
-    pub components: Vec<Component>,
-    pub notes: Vec<String>,
+    pub(crate) stale: bool,
+    pub(crate) components: Vec<Component>,
+    pub(crate) notes: Vec<String>,
     /// The main list rate (instance $/hour, volume $/GiB-month), when there is one.
-    pub list_price: Option<ListPrice>,
+    pub(crate) list_price: Option<ListPrice>,
 }
 
 impl Price {
-    pub fn zero() -> Self {
+    pub(crate) fn zero() -> Self {
         Price {
             hourly: Decimal::ZERO,
             monthly: Decimal::ZERO,
@@ -146,7 +146,7 @@ impl Price {
     }
 
     /// A price charged by the hour.
-    pub fn hourly(item: impl Into<String>, hourly: Decimal, table: &'static str) -> Self {
+    pub(crate) fn hourly(item: impl Into<String>, hourly: Decimal, table: &'static str) -> Self {
         let monthly = hourly * HOURS_PER_MONTH;
         let item = item.into();
         Price {
@@ -170,7 +170,7 @@ impl Price {
     }
 
     /// A price charged by the month (storage): hourly is derived from 730 h.
-    pub fn monthly(item: impl Into<String>, monthly: Decimal, table: &'static str) -> Self {
+    pub(crate) fn monthly(item: impl Into<String>, monthly: Decimal, table: &'static str) -> Self {
         Price {
             hourly: monthly / HOURS_PER_MONTH,
             monthly,
@@ -188,7 +188,7 @@ impl Price {
     }
 
     /// Set the headline rate (a storage price's $/GiB-month).
-    pub fn with_list_price(
+    pub(crate) fn with_list_price(
         mut self,
         usd: Decimal,
         unit: RateUnit,
@@ -202,7 +202,7 @@ impl Price {
         self
     }
 
-    pub fn plus(mut self, other: Price) -> Self {
+    pub(crate) fn plus(mut self, other: Price) -> Self {
         self.hourly += other.hourly;
         self.monthly += other.monthly;
         self.annual += other.annual;
@@ -221,18 +221,18 @@ impl Price {
         self
     }
 
-    pub fn note(mut self, note: impl Into<String>) -> Self {
+    pub(crate) fn note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
         self
     }
 }
 
-pub fn table(id: &str) -> Option<&'static TableMeta> {
+pub(crate) fn table(id: &str) -> Option<&'static TableMeta> {
     TABLES.iter().find(|t| t.id == id)
 }
 
 /// A price table older than this many days is reported as stale.
-pub const STALE_AFTER_DAYS: i64 = 180;
+pub(crate) const STALE_AFTER_DAYS: i64 = 180;
 
 fn parse_date(d: &str) -> Option<time::Date> {
     // "2024-07-18", or "2026-11" for the first of the month.
@@ -248,18 +248,21 @@ fn parse_date(d: &str) -> Option<time::Date> {
 }
 
 /// Days from a table's data date to `today` (YYYY-MM-DD).
-pub fn table_age_days(id: &str, today: &str) -> Option<i64> {
+pub(crate) fn table_age_days(id: &str, today: &str) -> Option<i64> {
     let meta = table(id)?;
     Some((parse_date(today)? - parse_date(meta.data_date)?).whole_days())
 }
 
 /// Is this table older than [`STALE_AFTER_DAYS`] on `today`?
-pub fn table_is_stale(id: &str, today: &str) -> bool {
+pub(crate) fn table_is_stale(id: &str, today: &str) -> bool {
     table_age_days(id, today).is_some_and(|d| d > STALE_AFTER_DAYS)
 }
 
 /// The one-line notice naming the stale tables among `ids` (None when none is).
-pub fn stale_notice<'a>(ids: impl IntoIterator<Item = &'a str>, today: &str) -> Option<String> {
+pub(crate) fn stale_notice<'a>(
+    ids: impl IntoIterator<Item = &'a str>,
+    today: &str,
+) -> Option<String> {
     let mut stale: Vec<String> = Vec::new();
     for id in ids {
         if let (true, Some(meta), Some(age)) = (
@@ -285,24 +288,24 @@ static STALE_WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBo
 
 /// The stale-table notice for these tables, once per run (None if already
 /// given, or if no table is stale). The caller prints it on stderr.
-pub fn stale_notice_once<'a>(ids: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub(crate) fn stale_notice_once<'a>(ids: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let notice = stale_notice(ids, &today())?;
     (!STALE_WARNED.swap(true, std::sync::atomic::Ordering::Relaxed)).then_some(notice)
 }
 
 /// Regions the bundled tables know (not Local or Wavelength Zones).
-pub fn known_regions() -> &'static [&'static str] {
+pub(crate) fn known_regions() -> &'static [&'static str] {
     tables::REGIONS
 }
 
 /// Local and Wavelength Zone groups with prices of their own:
 /// (zone group, "local-zone" or "wavelength-zone", parent region).
-pub fn known_zone_groups() -> &'static [(&'static str, &'static str, &'static str)] {
+pub(crate) fn known_zone_groups() -> &'static [(&'static str, &'static str, &'static str)] {
     tables::ZONE_GROUPS
 }
 
 /// The parent region of a known Local or Wavelength Zone group.
-pub fn zone_group_parent(zone_group: &str) -> Option<&'static str> {
+pub(crate) fn zone_group_parent(zone_group: &str) -> Option<&'static str> {
     tables::ZONE_GROUPS
         .binary_search_by(|r| r.0.cmp(zone_group))
         .ok()
@@ -310,7 +313,7 @@ pub fn zone_group_parent(zone_group: &str) -> Option<&'static str> {
 }
 
 /// Is this a region or zone group the bundled tables know?
-pub fn is_known_location(loc: &str) -> bool {
+pub(crate) fn is_known_location(loc: &str) -> bool {
     tables::REGIONS.binary_search(&loc).is_ok() || zone_group_parent(loc).is_some()
 }
 
@@ -318,7 +321,7 @@ pub fn is_known_location(loc: &str) -> bool {
 /// of its availability zone, which AWS prices separately
 /// (`us-east-1-bos-1a` -> `us-east-1-bos-1`, `us-east-1-wl1-bos-wlz-1` ->
 /// `us-east-1-wl1-bos1`). A plain AZ (`us-east-1a`) is priced as its region.
-pub fn pricing_location(region: &str, availability_zone: &str) -> String {
+pub(crate) fn pricing_location(region: &str, availability_zone: &str) -> String {
     let Some(rest) = availability_zone
         .strip_prefix(region)
         .and_then(|r| r.strip_prefix('-'))
@@ -342,7 +345,7 @@ pub fn pricing_location(region: &str, availability_zone: &str) -> String {
 
 // ---------------------------------------------------------------- EC2
 
-pub fn ec2_type(name: &str) -> Option<&'static Ec2TypeRow> {
+pub(crate) fn ec2_type(name: &str) -> Option<&'static Ec2TypeRow> {
     tables::EC2_TYPES
         .binary_search_by(|r| r.name.cmp(name))
         .ok()
@@ -350,21 +353,21 @@ pub fn ec2_type(name: &str) -> Option<&'static Ec2TypeRow> {
 }
 
 /// All instance types the tables know, sorted by name.
-pub fn ec2_types() -> &'static [Ec2TypeRow] {
+pub(crate) fn ec2_types() -> &'static [Ec2TypeRow] {
     tables::EC2_TYPES
 }
 
 /// An EC2 on-demand rate and what is known about it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Ec2Rate {
-    pub hourly: Decimal,
-    pub table: &'static str,
+pub(crate) struct Ec2Rate {
+    pub(crate) hourly: Decimal,
+    pub(crate) table: &'static str,
     /// Known to be too high: the row predates AWS's GPU price cuts.
-    pub stale: bool,
+    pub(crate) stale: bool,
 }
 
 /// Why a stale EC2 row is stale, for notes and `finops pricing`.
-pub fn ec2_stale_note(instance_type: &str) -> String {
+pub(crate) fn ec2_stale_note(instance_type: &str) -> String {
     let family = instance_type.split('.').next().unwrap_or(instance_type);
     let cut = match family {
         "p5" => "44%",
@@ -379,7 +382,7 @@ pub fn ec2_stale_note(instance_type: &str) -> String {
 
 /// Linux on-demand rate of an instance type in a region or zone group.
 /// A row that is only a Dedicated-tenancy figure is not a list price: unpriced.
-pub fn ec2_rate(instance_type: &str, region: &str) -> Result<Ec2Rate, Unpriced> {
+pub(crate) fn ec2_rate(instance_type: &str, region: &str) -> Result<Ec2Rate, Unpriced> {
     let rows = tables::EC2_PRICES;
     match rows.binary_search_by(|r| (r.0, r.1).cmp(&(instance_type, region))) {
         Ok(i) if rows[i].4 == 2 => unpriced(format!(
@@ -407,7 +410,7 @@ pub fn ec2_rate(instance_type: &str, region: &str) -> Result<Ec2Rate, Unpriced> 
 }
 
 /// Linux on-demand $/hour of an instance type in a region (or zone group).
-pub fn ec2_on_demand(
+pub(crate) fn ec2_on_demand(
     instance_type: &str,
     region: &str,
 ) -> Result<(Decimal, &'static str), Unpriced> {
@@ -415,7 +418,7 @@ pub fn ec2_on_demand(
 }
 
 /// Every region and zone group with a list price for this instance type.
-pub fn ec2_regions(instance_type: &str) -> Vec<(&'static str, Ec2Rate)> {
+pub(crate) fn ec2_regions(instance_type: &str) -> Vec<(&'static str, Ec2Rate)> {
     let rows = tables::EC2_PRICES;
     let start = rows.partition_point(|r| r.0 < instance_type);
     rows[start..]
@@ -436,7 +439,7 @@ pub fn ec2_regions(instance_type: &str) -> Vec<(&'static str, Ec2Rate)> {
 }
 
 /// A priced EC2 rate: its hourly price, with the stale note when it has one.
-pub fn ec2_rate_price(instance_type: &str, region: &str) -> Result<Price, Unpriced> {
+pub(crate) fn ec2_rate_price(instance_type: &str, region: &str) -> Result<Price, Unpriced> {
     let rate = ec2_rate(instance_type, region)?;
     let mut p = Price::hourly(
         format!("{instance_type} Linux on-demand"),
@@ -451,21 +454,21 @@ pub fn ec2_rate_price(instance_type: &str, region: &str) -> Result<Price, Unpric
 }
 
 /// Price of an EC2 instance from what DescribeInstances says about it.
-pub struct Ec2Facts<'a> {
-    pub instance_type: &'a str,
+pub(crate) struct Ec2Facts<'a> {
+    pub(crate) instance_type: &'a str,
     /// Where it is priced: the region, or its Local/Wavelength Zone group
     /// (see [`pricing_location`]).
-    pub region: &'a str,
-    pub state: &'a str,
+    pub(crate) region: &'a str,
+    pub(crate) state: &'a str,
     /// PlatformDetails, e.g. "Linux/UNIX", "Windows", "Red Hat Enterprise Linux".
-    pub platform: &'a str,
+    pub(crate) platform: &'a str,
     /// "spot", "scheduled", "capacity-block" or None for on-demand.
-    pub lifecycle: Option<&'a str>,
+    pub(crate) lifecycle: Option<&'a str>,
     /// "default", "dedicated", "host".
-    pub tenancy: &'a str,
+    pub(crate) tenancy: &'a str,
 }
 
-pub fn ec2_instance(f: &Ec2Facts) -> Result<Price, Unpriced> {
+pub(crate) fn ec2_instance(f: &Ec2Facts) -> Result<Price, Unpriced> {
     // States that bill no compute: stopped, stopping, terminated, shutting-down.
     if matches!(
         f.state,
@@ -561,17 +564,17 @@ fn ebs_rate(region: &str, col: EbsCol, what: &str) -> Result<Decimal, Unpriced> 
 }
 
 /// gp3 includes this many IOPS and MiB/s at no extra charge.
-pub const GP3_FREE_IOPS: i64 = 3000;
-pub const GP3_FREE_THROUGHPUT: i64 = 125;
+pub(crate) const GP3_FREE_IOPS: i64 = 3000;
+pub(crate) const GP3_FREE_THROUGHPUT: i64 = 125;
 
 /// gp2's baseline IOPS for a size: 3 IOPS/GiB, at least 100, at most 16,000.
-pub fn gp2_baseline_iops(size_gib: i64) -> i64 {
+pub(crate) fn gp2_baseline_iops(size_gib: i64) -> i64 {
     size_gib.saturating_mul(3).clamp(100, 16_000)
 }
 
 /// gp2's throughput: 128 MiB/s up to 170 GiB; above that it reaches 250 MiB/s
 /// (on burst credits below 334 GiB, always from 334 GiB).
-pub fn gp2_throughput(size_gib: i64) -> i64 {
+pub(crate) fn gp2_throughput(size_gib: i64) -> i64 {
     if size_gib > 170 { 250 } else { 128 }
 }
 
@@ -581,7 +584,11 @@ pub fn gp2_throughput(size_gib: i64) -> i64 {
 /// KiB each); magnetic, gp3's included 3,000 IOPS and 125 MiB/s. None for
 /// types gp3 does not replace (gp3 itself, st1, sc1). recommend prices this
 /// target and resize applies it: one rule, one figure.
-pub fn gp3_equivalent(volume_type: &str, size_gib: i64, iops: Option<i64>) -> Option<(i64, i64)> {
+pub(crate) fn gp3_equivalent(
+    volume_type: &str,
+    size_gib: i64,
+    iops: Option<i64>,
+) -> Option<(i64, i64)> {
     match volume_type {
         "gp2" => Some((
             gp2_baseline_iops(size_gib).max(GP3_FREE_IOPS),
@@ -621,7 +628,7 @@ fn out_of_range(size_gib: i64, iops: Option<i64>, throughput: Option<i64>) -> Op
 }
 
 /// Monthly price of an EBS volume.
-pub fn ebs_volume(
+pub(crate) fn ebs_volume(
     volume_type: &str,
     region: &str,
     size_gib: i64,
@@ -711,7 +718,10 @@ pub fn ebs_volume(
 }
 
 /// Per-unit EBS rates of a region, for `finops pricing gp3`.
-pub fn ebs_rates(volume_type: &str, region: &str) -> Result<Vec<(String, Decimal)>, Unpriced> {
+pub(crate) fn ebs_rates(
+    volume_type: &str,
+    region: &str,
+) -> Result<Vec<(String, Decimal)>, Unpriced> {
     let cols: &[(EbsCol, &str)] = match volume_type {
         "gp2" => &[(EbsCol::Gp2, "per GiB-month")],
         "gp3" => &[
@@ -747,13 +757,14 @@ pub fn ebs_rates(volume_type: &str, region: &str) -> Result<Vec<(String, Decimal
         .collect()
 }
 
-pub const EBS_VOLUME_TYPES: &[&str] = &["gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"];
+pub(crate) const EBS_VOLUME_TYPES: &[&str] =
+    &["gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"];
 
 // ---------------------------------------------------------------- RDS
 
 /// RDS deployment options as the tables name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Deployment {
+pub(crate) enum Deployment {
     SingleAz = 0,
     MultiAz = 1,
     MultiAzCluster = 2,
@@ -763,7 +774,11 @@ impl Deployment {
     /// How a DB instance is deployed, from what DescribeDBInstances says: a
     /// member of a (non-Aurora) DB cluster is a Multi-AZ DB cluster member
     /// (one writer and two readable standbys).
-    pub fn of(engine: &str, multi_az: bool, db_cluster_identifier: Option<&str>) -> Deployment {
+    pub(crate) fn of(
+        engine: &str,
+        multi_az: bool,
+        db_cluster_identifier: Option<&str>,
+    ) -> Deployment {
         if db_cluster_identifier.is_some_and(|c| !c.is_empty()) && !engine.starts_with("aurora") {
             Deployment::MultiAzCluster
         } else if multi_az {
@@ -776,7 +791,7 @@ impl Deployment {
     /// DB instances a deployment's table price covers that each have a row of
     /// their own in DescribeDBInstances: a Multi-AZ standby has none, the
     /// three members of a Multi-AZ DB cluster each have one.
-    pub fn rows_per_price(self) -> u32 {
+    pub(crate) fn rows_per_price(self) -> u32 {
         match self {
             Deployment::SingleAz | Deployment::MultiAz => 1,
             Deployment::MultiAzCluster => 3,
@@ -791,7 +806,7 @@ impl Deployment {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Deployment::SingleAz => "single-az",
             Deployment::MultiAz => "multi-az",
@@ -800,10 +815,10 @@ impl Deployment {
     }
 }
 
-pub const RDS_ENGINES: &[&str] = &["mariadb", "mysql", "postgres"];
+pub(crate) const RDS_ENGINES: &[&str] = &["mariadb", "mysql", "postgres"];
 
 /// Map an RDS engine name to a bundled table engine, or say why there is none.
-pub fn rds_engine(engine: &str) -> Result<&'static str, Unpriced> {
+pub(crate) fn rds_engine(engine: &str) -> Result<&'static str, Unpriced> {
     match engine {
         "postgres" | "postgresql" => Ok("postgres"),
         "mysql" => Ok("mysql"),
@@ -824,7 +839,7 @@ pub fn rds_engine(engine: &str) -> Result<&'static str, Unpriced> {
     }
 }
 
-pub fn rds_class(class: &str) -> Option<(u32, Decimal, bool)> {
+pub(crate) fn rds_class(class: &str) -> Option<(u32, Decimal, bool)> {
     tables::RDS_CLASSES
         .binary_search_by(|r| r.0.cmp(class))
         .ok()
@@ -834,14 +849,14 @@ pub fn rds_class(class: &str) -> Option<(u32, Decimal, bool)> {
         })
 }
 
-pub fn rds_classes() -> impl Iterator<Item = &'static str> {
+pub(crate) fn rds_classes() -> impl Iterator<Item = &'static str> {
     tables::RDS_CLASSES.iter().map(|r| r.0)
 }
 
 /// $/hour of a whole deployment of a DB instance class as the price list
 /// quotes it (Multi-AZ: primary and standby; Multi-AZ DB cluster: the writer
 /// and two readable standbys).
-pub fn rds_deployment_hourly(
+pub(crate) fn rds_deployment_hourly(
     engine: &str,
     class: &str,
     deployment: Deployment,
@@ -865,7 +880,7 @@ pub fn rds_deployment_hourly(
 /// $/hour of one DB instance as DescribeDBInstances lists it: the
 /// deployment's price, or a third of it for a Multi-AZ DB cluster member,
 /// so that the three members add up to the cluster's price.
-pub fn rds_instance_hourly(
+pub(crate) fn rds_instance_hourly(
     engine: &str,
     class: &str,
     deployment: Deployment,
@@ -894,7 +909,7 @@ fn rds_storage_rate(
 
 /// The major version of an RDS engine version: MySQL/MariaDB "5.7.44" ->
 /// "5.7", PostgreSQL "11.22-rds.20241121" -> "11" ("9.6.24" -> "9.6").
-pub fn rds_major_version(engine: &str, version: &str) -> String {
+pub(crate) fn rds_major_version(engine: &str, version: &str) -> String {
     let parts: Vec<&str> = version
         .split(['.', '-'])
         .take_while(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
@@ -909,7 +924,7 @@ pub fn rds_major_version(engine: &str, version: &str) -> String {
 
 /// The Extended Support calendar row of an engine version, when its major
 /// version has one.
-pub fn rds_es_calendar(engine: &str, version: &str) -> Option<&'static EsCalendarRow> {
+pub(crate) fn rds_es_calendar(engine: &str, version: &str) -> Option<&'static EsCalendarRow> {
     let e = rds_engine(engine).ok()?;
     let major = rds_major_version(e, version);
     tables::RDS_ES_CALENDAR
@@ -918,7 +933,7 @@ pub fn rds_es_calendar(engine: &str, version: &str) -> Option<&'static EsCalenda
 }
 
 /// Today's date (UTC) as YYYY-MM-DD.
-pub fn today() -> String {
+pub(crate) fn today() -> String {
     let d = time::OffsetDateTime::now_utc().date();
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
@@ -927,7 +942,7 @@ pub fn today() -> String {
 /// None while its major version is in standard support, else the per-vCPU
 /// hourly charge (year 1-2 or year 3 rate) of every instance it runs (a
 /// Multi-AZ standby pays too), or why it cannot be priced.
-pub fn rds_extended_support(
+pub(crate) fn rds_extended_support(
     engine: &str,
     version: &str,
     class: &str,
@@ -989,23 +1004,23 @@ pub fn rds_extended_support(
     Some(Ok(p))
 }
 
-pub struct RdsFacts<'a> {
-    pub engine: &'a str,
+pub(crate) struct RdsFacts<'a> {
+    pub(crate) engine: &'a str,
     /// The engine version (for Extended Support); "" when unknown.
-    pub engine_version: &'a str,
-    pub class: &'a str,
-    pub region: &'a str,
-    pub deployment: Deployment,
-    pub status: &'a str,
-    pub storage_type: &'a str,
-    pub allocated_gib: i64,
-    pub iops: Option<i64>,
-    pub throughput: Option<i64>,
+    pub(crate) engine_version: &'a str,
+    pub(crate) class: &'a str,
+    pub(crate) region: &'a str,
+    pub(crate) deployment: Deployment,
+    pub(crate) status: &'a str,
+    pub(crate) storage_type: &'a str,
+    pub(crate) allocated_gib: i64,
+    pub(crate) iops: Option<i64>,
+    pub(crate) throughput: Option<i64>,
 }
 
 impl<'a> RdsFacts<'a> {
     /// The facts of an inventoried DB instance (None for other resources).
-    pub fn of(r: &'a crate::inventory::Resource) -> Option<RdsFacts<'a>> {
+    pub(crate) fn of(r: &'a crate::inventory::Resource) -> Option<RdsFacts<'a>> {
         let crate::inventory::Details::RdsInstance(d) = &r.details else {
             return None;
         };
@@ -1026,7 +1041,7 @@ impl<'a> RdsFacts<'a> {
 
 /// Full price of a DB instance: the instance hours, Extended Support when its
 /// engine version is past standard support, and its storage.
-pub fn rds_instance(f: &RdsFacts) -> Result<Price, Unpriced> {
+pub(crate) fn rds_instance(f: &RdsFacts) -> Result<Price, Unpriced> {
     let engine = rds_engine(f.engine)?;
     let deployment = f.deployment;
     let hourly = rds_instance_hourly(engine, f.class, deployment, f.region)?;
@@ -1083,7 +1098,7 @@ pub fn rds_instance(f: &RdsFacts) -> Result<Price, Unpriced> {
 
 /// Monthly price of RDS storage. gp3 on RDS includes 3,000 IOPS / 125 MiB/s
 /// below 400 GiB and 12,000 IOPS / 500 MiB/s from 400 GiB (MySQL, MariaDB, PostgreSQL).
-pub fn rds_storage(
+pub(crate) fn rds_storage(
     engine: &str,
     region: &str,
     deployment: Deployment,
@@ -1185,7 +1200,11 @@ fn snapshot_price(region: &str, item: &str, what: &str, gib: i64) -> Result<Pric
 
 /// Monthly price of `gib` GB of RDS backup (snapshot) storage for an engine
 /// (mysql, postgres, mariadb) in a region.
-pub fn rds_snapshot_storage(engine: &str, region: &str, gib: i64) -> Result<Price, Unpriced> {
+pub(crate) fn rds_snapshot_storage(
+    engine: &str,
+    region: &str,
+    gib: i64,
+) -> Result<Price, Unpriced> {
     let e = rds_engine(engine)?;
     snapshot_price(
         region,
@@ -1197,7 +1216,9 @@ pub fn rds_snapshot_storage(engine: &str, region: &str, gib: i64) -> Result<Pric
 
 /// Per-unit snapshot rates of a region, for `finops pricing snapshot`:
 /// (item, unit, rate, table).
-pub fn snapshot_rates(region: &str) -> Vec<(&'static str, &'static str, Decimal, &'static str)> {
+pub(crate) fn snapshot_rates(
+    region: &str,
+) -> Vec<(&'static str, &'static str, Decimal, &'static str)> {
     let items: &[(&str, &str, &str)] = &[
         (
             "ebs_snapshot_standard",
@@ -1244,7 +1265,7 @@ fn nat_row(region: &str, item: &str) -> Option<Decimal> {
 }
 
 /// $/hour of a NAT gateway in a region (data processed is billed per GB on top).
-pub fn nat_gateway_hourly(region: &str) -> Result<Decimal, Unpriced> {
+pub(crate) fn nat_gateway_hourly(region: &str) -> Result<Decimal, Unpriced> {
     nat_row(region, "nat_gateway_hour").ok_or_else(|| {
         Unpriced(format!(
             "no verified NAT gateway price for {region} in the bundled tables (only us-east-1)"
@@ -1253,7 +1274,7 @@ pub fn nat_gateway_hourly(region: &str) -> Result<Decimal, Unpriced> {
 }
 
 /// $/GB of data processed by a NAT gateway in a region.
-pub fn nat_gateway_per_gb(region: &str) -> Result<Decimal, Unpriced> {
+pub(crate) fn nat_gateway_per_gb(region: &str) -> Result<Decimal, Unpriced> {
     nat_row(region, "nat_gateway_gb_processed").ok_or_else(|| {
         Unpriced(format!(
             "no verified NAT gateway price for {region} in the bundled tables (only us-east-1)"
@@ -1271,7 +1292,7 @@ fn elb_row(region: &str, item: &str) -> Option<(Decimal, bool)> {
 }
 
 /// Hourly price of a load balancer (type: application, network, gateway, classic).
-pub fn load_balancer(lb_type: &str, region: &str) -> Result<Price, Unpriced> {
+pub(crate) fn load_balancer(lb_type: &str, region: &str) -> Result<Price, Unpriced> {
     let item = match lb_type {
         "application" => "alb_hour",
         "network" => "nlb_hour",
@@ -1303,7 +1324,7 @@ pub fn load_balancer(lb_type: &str, region: &str) -> Result<Price, Unpriced> {
 }
 
 /// The public IPv4 address charge ($/hour per address, any region).
-pub fn public_ipv4_hourly() -> Decimal {
+pub(crate) fn public_ipv4_hourly() -> Decimal {
     elb_row("*", "public_ipv4_hour")
         .map(|(p, _)| p)
         .expect("bundled table has the public IPv4 price")

@@ -62,11 +62,11 @@ pub(crate) trait RdsApi {
 /// What a volume modification says, as resize reads it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct VolumeChange {
-    pub to_gp3: bool,
-    pub state: ModState,
+    pub(crate) to_gp3: bool,
+    pub(crate) state: ModState,
     /// Unix seconds.
-    pub started: Option<i64>,
-    pub message: Option<String>,
+    pub(crate) started: Option<i64>,
+    pub(crate) message: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,16 +118,16 @@ pub(crate) trait Apis {
 
 /// The real AWS clients.
 pub(crate) struct Sdk<'a> {
-    pub aws: &'a Aws,
+    pub(crate) aws: &'a Aws,
     /// What reading utilization and analysing it need.
-    pub analysis: Analysis<'a>,
+    pub(crate) analysis: Analysis<'a>,
 }
 
 /// The settings behind a resource's findings.
 pub(crate) struct Analysis<'a> {
-    pub thresholds: &'a crate::analysis::thresholds::Thresholds,
-    pub concurrency: usize,
-    pub state_dir: Option<&'a std::path::Path>,
+    pub(crate) thresholds: &'a crate::analysis::thresholds::Thresholds,
+    pub(crate) concurrency: usize,
+    pub(crate) state_dir: Option<&'a std::path::Path>,
 }
 
 pub(crate) struct SdkEc2(aws_sdk_ec2::Client, String);

@@ -54,7 +54,7 @@ impl<A: EbsApi> OneCall for Ebs<'_, A> {
 
 /// gp3 IOPS and throughput that keep at least what the volume has now: the
 /// same rule recommend prices ([`pricing::gp3_equivalent`]).
-pub fn gp3_target(
+pub(crate) fn gp3_target(
     volume_type: &str,
     size_gib: i64,
     iops: Option<i64>,

@@ -9,21 +9,21 @@ use crate::pricing;
 
 /// An instance as resize needs to know it.
 #[derive(Debug, Clone)]
-pub struct Instance {
-    pub resource: Resource,
-    pub virtualization: Option<String>,
-    pub ena: Option<bool>,
+pub(crate) struct Instance {
+    pub(crate) resource: Resource,
+    pub(crate) virtualization: Option<String>,
+    pub(crate) ena: Option<bool>,
 }
 
 /// What DescribeInstanceTypes says about a type.
 #[derive(Debug, Clone, Default)]
-pub struct TypeInfo {
-    pub architectures: Vec<String>,
-    pub virtualization: Vec<String>,
+pub(crate) struct TypeInfo {
+    pub(crate) architectures: Vec<String>,
+    pub(crate) virtualization: Vec<String>,
     /// required, supported or unsupported
-    pub ena: String,
+    pub(crate) ena: String,
     /// required, supported or unsupported
-    pub nvme: String,
+    pub(crate) nvme: String,
 }
 
 /// The EC2 resizer over an [`Ec2Api`].

@@ -20,7 +20,7 @@ use crate::state::savings::{Saving, Savings};
 /// How one change ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Status {
+pub(crate) enum Status {
     Applied,
     Declined,
     Skipped,
@@ -32,26 +32,26 @@ pub enum Status {
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct Change {
-    pub resource_id: String,
-    pub region: Option<String>,
-    pub status: Status,
-    pub plan: Option<Plan>,
+pub(crate) struct Change {
+    pub(crate) resource_id: String,
+    pub(crate) region: Option<String>,
+    pub(crate) status: Status,
+    pub(crate) plan: Option<Plan>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub checks: Vec<Check>,
-    pub reason: Option<String>,
-    pub hint: Option<String>,
+    pub(crate) checks: Vec<Check>,
+    pub(crate) reason: Option<String>,
+    pub(crate) hint: Option<String>,
 }
 
 /// What `resize --output json` prints.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct ResizeReport {
-    pub schema_version: u32,
-    pub dry_run: bool,
-    pub changes: Vec<Change>,
+pub(crate) struct ResizeReport {
+    pub(crate) schema_version: u32,
+    pub(crate) dry_run: bool,
+    pub(crate) changes: Vec<Change>,
     /// Monthly USD saved by the changes applied in this run.
     #[schemars(with = "f64")]
-    pub applied_monthly_savings_usd: Decimal,
+    pub(crate) applied_monthly_savings_usd: Decimal,
 }
 
 /// How the engine's plans, dry-run checks and report are shown (the output
@@ -77,19 +77,19 @@ pub(crate) trait View {
 /// What the command line asks of a run (besides which mode).
 #[derive(Debug, Clone)]
 pub(crate) struct Options {
-    pub to: Option<String>,
-    pub dry_run: bool,
-    pub yes: bool,
-    pub max_changes: u32,
-    pub apply_immediately: bool,
-    pub allow_upsize: bool,
-    pub lookback_days: u32,
+    pub(crate) to: Option<String>,
+    pub(crate) dry_run: bool,
+    pub(crate) yes: bool,
+    pub(crate) max_changes: u32,
+    pub(crate) apply_immediately: bool,
+    pub(crate) allow_upsize: bool,
+    pub(crate) lookback_days: u32,
 }
 
 /// The journal and its lock, for a run that changes things.
 pub(crate) struct State {
-    pub path: std::path::PathBuf,
-    pub journal: Journal,
+    pub(crate) path: std::path::PathBuf,
+    pub(crate) journal: Journal,
     /// One resize at a time per state directory: a second run (an
     /// overlapping cron job) stops at once instead of racing this one.
     _lock: crate::state::Lock,
@@ -115,10 +115,10 @@ impl State {
 /// What a run ends with: the exit status and the changes reported.
 #[derive(Debug)]
 pub(crate) struct Done {
-    pub status: ExitStatus,
+    pub(crate) status: ExitStatus,
     /// What the report listed (the command needs only the status).
     #[cfg_attr(not(test), allow(dead_code))]
-    pub changes: Vec<Change>,
+    pub(crate) changes: Vec<Change>,
 }
 
 impl Done {
@@ -132,21 +132,21 @@ impl Done {
 
 /// Everything a run shares.
 pub(crate) struct Engine<'a, A, P> {
-    pub apis: A,
-    pub prompt: P,
+    pub(crate) apis: A,
+    pub(crate) prompt: P,
     /// Where plans, steps, messages and the report are shown.
-    pub view: &'a dyn View,
-    pub settings: &'a ResizeSettings,
-    pub opts: Options,
+    pub(crate) view: &'a dyn View,
+    pub(crate) settings: &'a ResizeSettings,
+    pub(crate) opts: Options,
     /// Questions may be asked (stdin and stderr are a terminal).
-    pub interactive: bool,
+    pub(crate) interactive: bool,
     /// The account id, when the allow-list needs it.
-    pub account: Option<String>,
+    pub(crate) account: Option<String>,
     /// None in a dry run.
-    pub state: Option<State>,
+    pub(crate) state: Option<State>,
     /// Installed with the first change; from then on a signal is counted
     /// (and acted on) instead of killing the process.
-    pub interrupts: Option<Interrupts>,
+    pub(crate) interrupts: Option<Interrupts>,
 }
 
 /// A failed change that was put back as it was.

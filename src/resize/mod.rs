@@ -4,13 +4,13 @@
 //! interrupted change can be finished or rolled back.
 
 pub(crate) mod api;
-pub mod ebs;
-pub mod ec2;
+pub(crate) mod ebs;
+pub(crate) mod ec2;
 pub(crate) mod engine;
 #[cfg(test)]
 pub(crate) mod fake;
 pub(crate) mod prompt;
-pub mod rds;
+pub(crate) mod rds;
 mod recover;
 #[cfg(test)]
 mod tests_engine;
@@ -29,24 +29,24 @@ use crate::state::journal::Journal;
 
 /// Resolved `[resize]` settings.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ResizeSettings {
-    pub protect_tag: String,
-    pub allowed_accounts: Vec<String>,
-    pub wait_timeout: std::time::Duration,
-    pub poll_interval: std::time::Duration,
+pub(crate) struct ResizeSettings {
+    pub(crate) protect_tag: String,
+    pub(crate) allowed_accounts: Vec<String>,
+    pub(crate) wait_timeout: std::time::Duration,
+    pub(crate) poll_interval: std::time::Duration,
 }
 
 /// What kind of resource an id names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Kind {
+pub(crate) enum Kind {
     Ec2Instance,
     EbsVolume,
     RdsInstance,
 }
 
 impl Kind {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Kind::Ec2Instance => "ec2_instance",
             Kind::EbsVolume => "ebs_volume",
@@ -55,7 +55,7 @@ impl Kind {
     }
 
     /// The kind an id names, or a usage error for an id no AWS resource has.
-    pub fn of_id(id: &str) -> Result<Kind, UsageError> {
+    pub(crate) fn of_id(id: &str) -> Result<Kind, UsageError> {
         let hex_suffix = |p: &str| {
             id.strip_prefix(p).is_some_and(|h| {
                 (8..=17).contains(&h.len()) && h.bytes().all(|b| b.is_ascii_hexdigit())
@@ -91,41 +91,41 @@ impl Kind {
 
 /// A change finops is ready to make, with everything the user approves.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Plan {
-    pub resource_id: String,
-    pub kind: Kind,
-    pub region: String,
-    pub name: Option<String>,
+pub(crate) struct Plan {
+    pub(crate) resource_id: String,
+    pub(crate) kind: Kind,
+    pub(crate) region: String,
+    pub(crate) name: Option<String>,
     /// The resource's state when planned (running, stopped, available, in-use).
-    pub state: String,
-    pub from: String,
-    pub to: String,
+    pub(crate) state: String,
+    pub(crate) from: String,
+    pub(crate) to: String,
     /// EBS: the gp3 IOPS and throughput to provision.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub iops: Option<i64>,
+    pub(crate) iops: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub throughput_mibps: Option<i64>,
+    pub(crate) throughput_mibps: Option<i64>,
     /// On-demand list prices, 730 hours a month; None when unpriced (see notes).
     #[schemars(with = "Option<f64>")]
-    pub current_monthly_usd: Option<Decimal>,
+    pub(crate) current_monthly_usd: Option<Decimal>,
     #[schemars(with = "Option<f64>")]
-    pub new_monthly_usd: Option<Decimal>,
+    pub(crate) new_monthly_usd: Option<Decimal>,
     #[schemars(with = "Option<f64>")]
-    pub monthly_savings_usd: Option<Decimal>,
-    pub downtime: String,
+    pub(crate) monthly_savings_usd: Option<Decimal>,
+    pub(crate) downtime: String,
     /// What will be done, in order.
-    pub steps: Vec<String>,
-    pub notes: Vec<String>,
+    pub(crate) steps: Vec<String>,
+    pub(crate) notes: Vec<String>,
     /// EC2: the instance ends as it started (running again, or still stopped).
-    pub was_running: bool,
+    pub(crate) was_running: bool,
     /// RDS: applied now rather than in the next maintenance window.
-    pub apply_immediately: bool,
+    pub(crate) apply_immediately: bool,
 }
 
 impl Plan {
     /// A plan to change `r` to `to`; prices, steps and notes are filled in
     /// by the kind's planner.
-    pub fn new(r: &Resource, kind: Kind, to: &str) -> Plan {
+    pub(crate) fn new(r: &Resource, kind: Kind, to: &str) -> Plan {
         Plan {
             resource_id: r.id.clone(),
             kind,
@@ -150,25 +150,25 @@ impl Plan {
 
 /// One dry-run check: would this step be allowed?
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct Check {
-    pub step: String,
-    pub ok: bool,
-    pub detail: String,
+pub(crate) struct Check {
+    pub(crate) step: String,
+    pub(crate) ok: bool,
+    pub(crate) detail: String,
 }
 
 /// What `--to` and the flags ask for.
 #[derive(Debug, Clone)]
-pub struct Request {
-    pub target: String,
-    pub allow_upsize: bool,
-    pub apply_immediately: bool,
+pub(crate) struct Request {
+    pub(crate) target: String,
+    pub(crate) allow_upsize: bool,
+    pub(crate) apply_immediately: bool,
 }
 
 /// What the rails shared by every kind need besides the resource.
 pub(crate) struct Rails<'a> {
     /// The account id, when the allow-list needs it.
-    pub account: Option<&'a str>,
-    pub settings: &'a ResizeSettings,
+    pub(crate) account: Option<&'a str>,
+    pub(crate) settings: &'a ResizeSettings,
 }
 
 /// One kind of resource resize can change: how it is found, planned (every
@@ -360,13 +360,13 @@ pub(crate) trait StepLog {
 
 /// What a change needs while it runs.
 pub(crate) struct Exec<'a> {
-    pub journal: &'a Journal,
-    pub journal_id: i64,
-    pub steps: &'a dyn StepLog,
-    pub settings: &'a ResizeSettings,
+    pub(crate) journal: &'a Journal,
+    pub(crate) journal_id: i64,
+    pub(crate) steps: &'a dyn StepLog,
+    pub(crate) settings: &'a ResizeSettings,
     /// While rolling back, a journal that cannot be written (a full disk)
     /// must not stop the instance from being put back: warn and go on.
-    pub best_effort: bool,
+    pub(crate) best_effort: bool,
 }
 
 impl Exec<'_> {
@@ -400,7 +400,7 @@ impl Exec<'_> {
 }
 
 /// Poll `check` until it yields a value, every `interval`, for at most `timeout`.
-pub async fn wait_for<T, F, Fut>(
+pub(crate) async fn wait_for<T, F, Fut>(
     what: &str,
     timeout: Duration,
     interval: Duration,

@@ -8,10 +8,10 @@ use crate::inventory::{Details, Resource};
 use crate::pricing;
 
 #[derive(Debug, Clone)]
-pub struct Db {
-    pub resource: Resource,
-    pub maintenance_window: Option<String>,
-    pub pending_class: Option<String>,
+pub(crate) struct Db {
+    pub(crate) resource: Resource,
+    pub(crate) maintenance_window: Option<String>,
+    pub(crate) pending_class: Option<String>,
 }
 
 /// The RDS resizer over an [`RdsApi`].

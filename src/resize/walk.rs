@@ -37,9 +37,9 @@ impl Found {
 /// A finding to apply: the resource, its region and the target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Candidate {
-    pub id: String,
-    pub region: String,
-    pub target: String,
+    pub(crate) id: String,
+    pub(crate) region: String,
+    pub(crate) target: String,
 }
 
 fn money(v: Option<rust_decimal::Decimal>) -> String {

@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS watch_meta (
 
 /// How a cycle ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CycleStatus {
+pub(crate) enum CycleStatus {
     Ok,
     /// Some regions/services could not be read.
     Partial,
@@ -50,30 +50,30 @@ impl CycleStatus {
 /// What a successful (or partial) cycle keeps, as JSON text.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Kept {
-    pub summary: String,
+    pub(crate) summary: String,
     /// Equal digests, equal snapshots.
-    pub digest: String,
-    pub snapshot: String,
+    pub(crate) digest: String,
+    pub(crate) snapshot: String,
 }
 
 /// One finished cycle, to record.
-pub struct Finished<'a> {
-    pub cycle: i64,
-    pub started_at: &'a str,
-    pub finished_at: &'a str,
-    pub finished_unix: i64,
-    pub status: CycleStatus,
+pub(crate) struct Finished<'a> {
+    pub(crate) cycle: i64,
+    pub(crate) started_at: &'a str,
+    pub(crate) finished_at: &'a str,
+    pub(crate) finished_unix: i64,
+    pub(crate) status: CycleStatus,
     /// Summary and snapshot of a successful (or partial) cycle.
     pub(crate) result: Option<Kept>,
-    pub error: Option<&'a str>,
+    pub(crate) error: Option<&'a str>,
 }
 
-pub struct History {
+pub(crate) struct History {
     conn: Connection,
 }
 
 impl History {
-    pub fn open(path: &Path) -> anyhow::Result<History> {
+    pub(crate) fn open(path: &Path) -> anyhow::Result<History> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("creating the state directory {}", dir.display()))?;
@@ -89,7 +89,7 @@ impl History {
     }
 
     /// The next cycle's number: never reused, even after pruning.
-    pub fn next_cycle(&self) -> anyhow::Result<i64> {
+    pub(crate) fn next_cycle(&self) -> anyhow::Result<i64> {
         let seq: Option<i64> = self
             .conn
             .query_row(
@@ -107,7 +107,7 @@ impl History {
     /// Record a cycle in one transaction. A successful cycle's snapshot
     /// replaces the one kept before (only the latest is needed to diff);
     /// a failure bumps the lifetime failure counter.
-    pub fn record(&mut self, c: &Finished) -> anyhow::Result<()> {
+    pub(crate) fn record(&mut self, c: &Finished) -> anyhow::Result<()> {
         let tx = self.conn.transaction()?;
         let (summary, digest, inventory) = match &c.result {
             Some(k) => (
@@ -151,7 +151,7 @@ impl History {
 
     /// Drop cycles finished more than `days` ago; the latest successful
     /// cycle is always kept, so a watcher stopped for longer still diffs.
-    pub fn prune(&self, days: u32, now_unix: i64) -> anyhow::Result<usize> {
+    pub(crate) fn prune(&self, days: u32, now_unix: i64) -> anyhow::Result<usize> {
         let cutoff = now_unix - i64::from(days) * 86_400;
         Ok(self.conn.execute(
             "DELETE FROM watch_cycles WHERE finished_unix < ?1 AND inventory IS NULL",
@@ -160,7 +160,7 @@ impl History {
     }
 
     /// The latest successful cycle's number and snapshot (JSON text).
-    pub fn last_snapshot(&self) -> anyhow::Result<Option<(i64, String)>> {
+    pub(crate) fn last_snapshot(&self) -> anyhow::Result<Option<(i64, String)>> {
         Ok(self
             .conn
             .query_row(
@@ -172,7 +172,7 @@ impl History {
     }
 
     /// The summaries (JSON text) of the last `n` successful cycles, oldest first.
-    pub fn recent_summaries(&self, n: usize) -> anyhow::Result<Vec<String>> {
+    pub(crate) fn recent_summaries(&self, n: usize) -> anyhow::Result<Vec<String>> {
         let mut stmt = self.conn.prepare(
             "SELECT summary FROM watch_cycles WHERE summary IS NOT NULL ORDER BY id DESC LIMIT ?1",
         )?;
@@ -185,7 +185,7 @@ impl History {
     }
 
     /// Cycles that failed, over the state directory's life.
-    pub fn failures_total(&self) -> anyhow::Result<u64> {
+    pub(crate) fn failures_total(&self) -> anyhow::Result<u64> {
         let v: Option<String> = self
             .conn
             .query_row(
@@ -198,7 +198,7 @@ impl History {
     }
 
     /// When the latest successful cycle finished (Unix time).
-    pub fn last_success_unix(&self) -> anyhow::Result<Option<i64>> {
+    pub(crate) fn last_success_unix(&self) -> anyhow::Result<Option<i64>> {
         Ok(self.conn.query_row(
             "SELECT MAX(finished_unix) FROM watch_cycles WHERE status <> 'failed'",
             [],
@@ -217,7 +217,7 @@ impl History {
     }
 
     /// Failed cycles since the latest successful one.
-    pub fn trailing_failures(&self) -> anyhow::Result<u32> {
+    pub(crate) fn trailing_failures(&self) -> anyhow::Result<u32> {
         Ok(self.conn.query_row(
             "SELECT COUNT(*) FROM watch_cycles WHERE status = 'failed'
              AND id > COALESCE((SELECT MAX(id) FROM watch_cycles WHERE status <> 'failed'), 0)",
@@ -229,10 +229,10 @@ impl History {
 
 /// An exclusive lock on `watch.lock` in the state directory, held for the
 /// process's life (the OS releases it when the process ends, however it ends).
-pub use super::Lock;
+pub(crate) use super::Lock;
 
 /// The watch lock: one watcher per state directory.
-pub fn lock(state_dir: &Path) -> anyhow::Result<Lock> {
+pub(crate) fn lock(state_dir: &Path) -> anyhow::Result<Lock> {
     super::lock(
         state_dir,
         "watch.lock",

@@ -30,29 +30,29 @@ CREATE INDEX IF NOT EXISTS resize_journal_status ON resize_journal (status, id);
 
 /// One journalled change.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Entry {
-    pub id: i64,
-    pub resource_id: String,
-    pub kind: String,
-    pub region: String,
-    pub from_type: String,
-    pub to_type: String,
+pub(crate) struct Entry {
+    pub(crate) id: i64,
+    pub(crate) resource_id: String,
+    pub(crate) kind: String,
+    pub(crate) region: String,
+    pub(crate) from_type: String,
+    pub(crate) to_type: String,
     /// The instance was running before the change (so it must end running).
-    pub was_running: bool,
+    pub(crate) was_running: bool,
     /// The last step started: planned, stop, modify, start, verify, rollback.
-    pub step: String,
-    pub status: String,
-    pub pid: u32,
+    pub(crate) step: String,
+    pub(crate) status: String,
+    pub(crate) pid: u32,
     /// The plan as JSON (savings, volume parameters), for recovery and records.
-    pub plan: String,
-    pub error: Option<String>,
-    pub started_at: String,
-    pub updated_at: String,
+    pub(crate) plan: String,
+    pub(crate) error: Option<String>,
+    pub(crate) started_at: String,
+    pub(crate) updated_at: String,
 }
 
 /// How a journalled change ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Done,
     RolledBack,
     /// Neither finished nor rolled back by finops: the resource was left as
@@ -71,17 +71,17 @@ impl Outcome {
 }
 
 /// What a new journal entry records.
-pub struct Begin<'a> {
-    pub resource_id: &'a str,
-    pub kind: &'a str,
-    pub region: &'a str,
-    pub from_type: &'a str,
-    pub to_type: &'a str,
-    pub was_running: bool,
-    pub plan: &'a serde_json::Value,
+pub(crate) struct Begin<'a> {
+    pub(crate) resource_id: &'a str,
+    pub(crate) kind: &'a str,
+    pub(crate) region: &'a str,
+    pub(crate) from_type: &'a str,
+    pub(crate) to_type: &'a str,
+    pub(crate) was_running: bool,
+    pub(crate) plan: &'a serde_json::Value,
 }
 
-pub struct Journal {
+pub(crate) struct Journal {
     conn: Connection,
 }
 
@@ -90,7 +90,7 @@ fn now() -> String {
 }
 
 impl Journal {
-    pub fn open(path: &Path) -> anyhow::Result<Journal> {
+    pub(crate) fn open(path: &Path) -> anyhow::Result<Journal> {
         let conn = super::connect(path, SCHEMA)?;
         // A journal write must reach the disk before the step it announces.
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -98,7 +98,7 @@ impl Journal {
     }
 
     /// Record a change about to start; returns its id.
-    pub fn begin(&self, b: &Begin) -> anyhow::Result<i64> {
+    pub(crate) fn begin(&self, b: &Begin) -> anyhow::Result<i64> {
         let ts = now();
         self.conn.execute(
             "INSERT INTO resize_journal (resource_id, kind, region, from_type, to_type, was_running, step, status, pid, plan, started_at, updated_at)
@@ -120,7 +120,7 @@ impl Journal {
 
     /// Record the step about to be taken (before taking it). A recovering
     /// process takes the entry over by writing its own pid.
-    pub fn step(&self, id: i64, step: &str) -> anyhow::Result<()> {
+    pub(crate) fn step(&self, id: i64, step: &str) -> anyhow::Result<()> {
         self.conn.execute(
             "UPDATE resize_journal SET step = ?2, pid = ?3, updated_at = ?4 WHERE id = ?1",
             params![id, step, std::process::id(), now()],
@@ -129,7 +129,7 @@ impl Journal {
     }
 
     /// Record an error while the change is still in flight.
-    pub fn note_error(&self, id: i64, error: &str) -> anyhow::Result<()> {
+    pub(crate) fn note_error(&self, id: i64, error: &str) -> anyhow::Result<()> {
         self.conn.execute(
             "UPDATE resize_journal SET error = ?2, updated_at = ?3 WHERE id = ?1",
             params![id, error, now()],
@@ -137,7 +137,12 @@ impl Journal {
         Ok(())
     }
 
-    pub fn finish(&self, id: i64, outcome: Outcome, error: Option<&str>) -> anyhow::Result<()> {
+    pub(crate) fn finish(
+        &self,
+        id: i64,
+        outcome: Outcome,
+        error: Option<&str>,
+    ) -> anyhow::Result<()> {
         self.conn.execute(
             "UPDATE resize_journal SET status = ?2, error = COALESCE(?3, error), updated_at = ?4 WHERE id = ?1",
             params![id, outcome.as_str(), error, now()],
@@ -146,7 +151,7 @@ impl Journal {
     }
 
     /// Every change still in flight, oldest first.
-    pub fn in_flight(&self) -> anyhow::Result<Vec<Entry>> {
+    pub(crate) fn in_flight(&self) -> anyhow::Result<Vec<Entry>> {
         let mut st = self.conn.prepare(
             "SELECT id, resource_id, kind, region, from_type, to_type, was_running, step, status, pid, plan, error, started_at, updated_at
              FROM resize_journal WHERE status = 'in_flight' ORDER BY id",
@@ -155,7 +160,7 @@ impl Journal {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    pub fn get(&self, id: i64) -> anyhow::Result<Option<Entry>> {
+    pub(crate) fn get(&self, id: i64) -> anyhow::Result<Option<Entry>> {
         Ok(self
             .conn
             .query_row(
@@ -172,7 +177,7 @@ impl Journal {
 /// after `since` (RFC 3339), oldest first, read without writing anything:
 /// no state directory or database is created, and a database without a
 /// journal yet has no entries.
-pub fn read_changes(path: &Path, since: &str) -> anyhow::Result<Vec<Entry>> {
+pub(crate) fn read_changes(path: &Path, since: &str) -> anyhow::Result<Vec<Entry>> {
     use rusqlite::OpenFlags;
     if !path.is_file() {
         return Ok(Vec::new());

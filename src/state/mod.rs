@@ -3,10 +3,10 @@
 //! resize journal, the savings that applied resizes recorded and the watch
 //! history.
 
-pub mod history;
-pub mod journal;
-pub mod outbox;
-pub mod savings;
+pub(crate) mod history;
+pub(crate) mod journal;
+pub(crate) mod outbox;
+pub(crate) mod savings;
 
 use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
@@ -35,7 +35,7 @@ pub(crate) fn database_path(state_dir: &Path) -> PathBuf {
 }
 
 /// How long a statement waits for another process's write before giving up.
-pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The state databases this process opened, to name them when one stays
 /// locked (see [`explain_busy`]).
@@ -50,7 +50,7 @@ fn not_a_directory(dir: &Path) -> UsageError {
 
 /// The state directory is a directory, or does not exist yet: a file (or a
 /// path through a file) is the user's mistake, exit 2.
-pub fn check_dir(dir: &Path) -> Result<(), UsageError> {
+pub(crate) fn check_dir(dir: &Path) -> Result<(), UsageError> {
     match std::fs::metadata(dir) {
         Ok(m) if !m.is_dir() => Err(not_a_directory(dir)),
         Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Err(not_a_directory(dir)),
@@ -60,7 +60,7 @@ pub fn check_dir(dir: &Path) -> Result<(), UsageError> {
 
 /// Create the state directory (and missing parents) private to the user
 /// (0700): its database holds payloads and the backend's errors.
-pub fn ensure_dir(dir: &Path) -> anyhow::Result<()> {
+pub(crate) fn ensure_dir(dir: &Path) -> anyhow::Result<()> {
     check_dir(dir)?;
     if dir.is_dir() {
         return Ok(());
@@ -134,7 +134,7 @@ fn explain_open_error(path: &Path, e: rusqlite::Error) -> anyhow::Error {
 
 /// Open (creating it and its directory when needed) the state database, in
 /// WAL mode so a reader never blocks a writer, and run `schema`.
-pub fn connect(path: &Path, schema: &str) -> anyhow::Result<Connection> {
+pub(crate) fn connect(path: &Path, schema: &str) -> anyhow::Result<Connection> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         ensure_dir(dir)?;
     }
@@ -195,7 +195,7 @@ fn lock_holders(dir: &Path) -> Vec<String> {
 /// When an error is SQLite's "database is locked" (another process kept
 /// writing past [`BUSY_TIMEOUT`]): which database, how long finops waited,
 /// and who holds the state directory's locks.
-pub fn explain_busy(err: &anyhow::Error) -> Option<(String, String)> {
+pub(crate) fn explain_busy(err: &anyhow::Error) -> Option<(String, String)> {
     use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
     let busy = err.chain().any(|e| {
         e.downcast_ref::<rusqlite::Error>()
@@ -236,13 +236,13 @@ pub fn explain_busy(err: &anyhow::Error) -> Option<(String, String)> {
 
 /// An exclusive lock on a file in the state directory, held (by flock) until
 /// dropped; the OS releases it when the process dies, so it never goes stale.
-pub struct Lock {
+pub(crate) struct Lock {
     _file: std::fs::File,
-    pub path: std::path::PathBuf,
+    pub(crate) path: std::path::PathBuf,
 }
 
 /// Take `name` in the state directory, or fail at once naming who holds it.
-pub fn lock(state_dir: &Path, name: &str, what: &str, hint: &str) -> anyhow::Result<Lock> {
+pub(crate) fn lock(state_dir: &Path, name: &str, what: &str, hint: &str) -> anyhow::Result<Lock> {
     match try_lock(state_dir, name)? {
         Ok(lock) => Ok(lock),
         Err(who) => Err(crate::error::HintedError::new(
@@ -258,7 +258,7 @@ pub fn lock(state_dir: &Path, name: &str, what: &str, hint: &str) -> anyhow::Res
 
 /// Take `name` in the state directory if it is free; when it is held, the
 /// holder as " (pid N)" (or "" when it is not known).
-pub fn try_lock(state_dir: &Path, name: &str) -> anyhow::Result<Result<Lock, String>> {
+pub(crate) fn try_lock(state_dir: &Path, name: &str) -> anyhow::Result<Result<Lock, String>> {
     use std::io::{Read as _, Seek as _, Write as _};
     ensure_dir(state_dir)?;
     let path = state_dir.join(name);

@@ -36,41 +36,41 @@ CREATE TABLE IF NOT EXISTS delivered (
 /// live in `sync`, which hands over their endpoint, key and JSON body.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Pending<'a> {
-    pub endpoint: &'a str,
+    pub(crate) endpoint: &'a str,
     /// What the record is about: the unit of delta sync.
-    pub key: &'a str,
-    pub body: &'a serde_json::Value,
+    pub(crate) key: &'a str,
+    pub(crate) body: &'a serde_json::Value,
 }
 
 /// One queued record, as the sender needs it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Queued {
-    pub id: i64,
-    pub endpoint: String,
-    pub body: String,
-    pub idempotency_key: String,
-    pub attempts: i64,
+pub(crate) struct Queued {
+    pub(crate) id: i64,
+    pub(crate) endpoint: String,
+    pub(crate) body: String,
+    pub(crate) idempotency_key: String,
+    pub(crate) attempts: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, schemars::JsonSchema)]
-pub struct Counts {
-    pub queued: u64,
-    pub delivered: u64,
-    pub dead: u64,
+pub(crate) struct Counts {
+    pub(crate) queued: u64,
+    pub(crate) delivered: u64,
+    pub(crate) dead: u64,
 }
 
 /// What happened when records were offered to the outbox.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct Enqueued {
-    pub queued: usize,
+pub(crate) struct Enqueued {
+    pub(crate) queued: usize,
     /// Unchanged since their last delivery (delta sync).
-    pub unchanged: usize,
+    pub(crate) unchanged: usize,
     /// Not queued: the backend rejected this record before and it stays a
     /// dead letter until `sync --requeue-dead`.
-    pub held_dead: usize,
+    pub(crate) held_dead: usize,
 }
 
-pub struct Outbox {
+pub(crate) struct Outbox {
     conn: Mutex<Connection>,
 }
 
@@ -79,7 +79,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// A stable hash of a record's content (serde_json orders object keys).
-pub fn content_hash(body: &serde_json::Value) -> String {
+pub(crate) fn content_hash(body: &serde_json::Value) -> String {
     hex(&Sha256::digest(body.to_string().as_bytes()))
 }
 
@@ -87,7 +87,7 @@ pub fn content_hash(body: &serde_json::Value) -> String {
 /// account, region, kind and id, and its content), never of the run that
 /// queued it: the same record queued again by a later run (after a kill, or
 /// by `--full`) carries the same key, so the backend can drop the duplicate.
-pub fn idempotency_key(endpoint: &str, record_key: &str, content_hash: &str) -> String {
+pub(crate) fn idempotency_key(endpoint: &str, record_key: &str, content_hash: &str) -> String {
     let mut h = Sha256::new();
     for part in [endpoint, record_key, content_hash] {
         h.update(part.as_bytes());
@@ -101,7 +101,7 @@ fn now() -> String {
 }
 
 impl Outbox {
-    pub fn open(path: &Path) -> anyhow::Result<Outbox> {
+    pub(crate) fn open(path: &Path) -> anyhow::Result<Outbox> {
         Ok(Outbox {
             conn: Mutex::new(super::connect(path, SCHEMA)?),
         })
@@ -177,7 +177,7 @@ impl Outbox {
     }
 
     /// Everything still queued, oldest first.
-    pub fn queued(&self) -> anyhow::Result<Vec<Queued>> {
+    pub(crate) fn queued(&self) -> anyhow::Result<Vec<Queued>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT id, endpoint, body, idempotency_key, attempts FROM outbox WHERE status = 'queued' ORDER BY id",
@@ -196,7 +196,7 @@ impl Outbox {
         Ok(rows)
     }
 
-    pub fn mark_delivered(&self, id: i64) -> anyhow::Result<()> {
+    pub(crate) fn mark_delivered(&self, id: i64) -> anyhow::Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let ts = now();
@@ -215,7 +215,7 @@ impl Outbox {
     }
 
     /// A failed attempt that may succeed later: stays queued.
-    pub fn mark_failed(&self, id: i64, error: &str) -> anyhow::Result<()> {
+    pub(crate) fn mark_failed(&self, id: i64, error: &str) -> anyhow::Result<()> {
         self.conn().execute(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, updated_at = ?3 WHERE id = ?1",
             params![id, error, now()],
@@ -224,7 +224,7 @@ impl Outbox {
     }
 
     /// A permanent rejection: dead-lettered with the server's message.
-    pub fn mark_dead(&self, id: i64, error: &str) -> anyhow::Result<()> {
+    pub(crate) fn mark_dead(&self, id: i64, error: &str) -> anyhow::Result<()> {
         self.conn().execute(
             "UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?2, updated_at = ?3 WHERE id = ?1",
             params![id, error, now()],
@@ -236,7 +236,7 @@ impl Outbox {
     /// delivery. Of several dead versions of one record only the newest is
     /// kept, and none whose record has a newer version already queued.
     /// Returns how many were queued again.
-    pub fn requeue_dead(&self, endpoint: Option<&str>) -> anyhow::Result<usize> {
+    pub(crate) fn requeue_dead(&self, endpoint: Option<&str>) -> anyhow::Result<usize> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute(
@@ -256,7 +256,7 @@ impl Outbox {
 
     /// Forget delivered rows older than `days` (delta sync keeps its own
     /// per-record table), so a scheduled sync does not grow the file forever.
-    pub fn prune_delivered(&self, days: i64) -> anyhow::Result<usize> {
+    pub(crate) fn prune_delivered(&self, days: i64) -> anyhow::Result<usize> {
         let cutoff = time::OffsetDateTime::now_utc() - time::Duration::days(days);
         let cutoff = cutoff
             .replace_nanosecond(0)
@@ -269,7 +269,7 @@ impl Outbox {
     }
 
     /// Counts per endpoint and status.
-    pub fn counts(&self) -> anyhow::Result<std::collections::BTreeMap<String, Counts>> {
+    pub(crate) fn counts(&self) -> anyhow::Result<std::collections::BTreeMap<String, Counts>> {
         let conn = self.conn();
         let mut stmt = conn
             .prepare("SELECT endpoint, status, COUNT(*) FROM outbox GROUP BY endpoint, status")?;
@@ -294,7 +294,10 @@ impl Outbox {
     }
 
     /// The dead letters: (endpoint, record key, server message).
-    pub fn dead_letters(&self, limit: usize) -> anyhow::Result<Vec<(String, String, String)>> {
+    pub(crate) fn dead_letters(
+        &self,
+        limit: usize,
+    ) -> anyhow::Result<Vec<(String, String, String)>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT endpoint, record_key, COALESCE(last_error, '') FROM outbox WHERE status = 'dead' ORDER BY id DESC LIMIT ?1",

@@ -31,28 +31,28 @@ CREATE TABLE IF NOT EXISTS savings (
 
 /// One applied change and what it saves a month (USD, on-demand list prices).
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct Saving {
-    pub resource_id: String,
-    pub kind: String,
-    pub region: String,
-    pub from_type: String,
-    pub to_type: String,
+pub(crate) struct Saving {
+    pub(crate) resource_id: String,
+    pub(crate) kind: String,
+    pub(crate) region: String,
+    pub(crate) from_type: String,
+    pub(crate) to_type: String,
     /// Monthly USD (730 hours), as the backend's `money_saved`.
     #[schemars(with = "f64")]
-    pub money_saved: Decimal,
+    pub(crate) money_saved: Decimal,
     /// The resource's state after the change (running, stopped, available,
     /// in-use, or pending-maintenance for an RDS change in the next window).
-    pub state: String,
-    pub pricing_model: String,
+    pub(crate) state: String,
+    pub(crate) pricing_model: String,
     /// The hours a month the saving covers.
-    pub estimated_hours_saved: i64,
+    pub(crate) estimated_hours_saved: i64,
     /// RFC 3339 UTC.
-    pub date: String,
+    pub(crate) date: String,
 }
 
 impl Saving {
     /// The backend contract's savings body (seed shape).
-    pub fn body(&self) -> serde_json::Value {
+    pub(crate) fn body(&self) -> serde_json::Value {
         use rust_decimal::prelude::ToPrimitive;
         json!({
             "resource_id": self.resource_id,
@@ -68,12 +68,12 @@ impl Saving {
     }
 }
 
-pub struct Savings {
+pub(crate) struct Savings {
     conn: Connection,
 }
 
 impl Savings {
-    pub fn open(path: &Path) -> anyhow::Result<Savings> {
+    pub(crate) fn open(path: &Path) -> anyhow::Result<Savings> {
         // The outbox's and the journal's tables live in the same database.
         drop(crate::state::outbox::Outbox::open(path)?);
         drop(crate::state::journal::Journal::open(path)?);
@@ -84,7 +84,7 @@ impl Savings {
 
     /// Record a saving, queue it for `/api/savings` and close its journal
     /// entry as done, in one transaction: all three happen or none does.
-    pub fn record(&mut self, s: &Saving, journal_id: Option<i64>) -> anyhow::Result<()> {
+    pub(crate) fn record(&mut self, s: &Saving, journal_id: Option<i64>) -> anyhow::Result<()> {
         // Its shape is fixed here; sync's contract tests check that it fits.
         let body = s.body();
         let hash = content_hash(&body);
@@ -133,7 +133,7 @@ impl Savings {
     }
 
     /// Every recorded saving, oldest first.
-    pub fn list(&self) -> anyhow::Result<Vec<Saving>> {
+    pub(crate) fn list(&self) -> anyhow::Result<Vec<Saving>> {
         let mut st = self.conn.prepare(
             "SELECT resource_id, kind, region, from_type, to_type, money_saved, state, pricing_model, estimated_hours_saved, date
              FROM savings ORDER BY date, id",

@@ -14,35 +14,35 @@ use crate::state::outbox::{Outbox, Queued};
 
 /// What one delivery run did.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Summary {
-    pub delivered: u64,
+pub(crate) struct Summary {
+    pub(crate) delivered: u64,
     /// Attempts that failed and were tried again.
-    pub retried: u64,
+    pub(crate) retried: u64,
     /// Still queued after this run's attempts (will be sent next run).
-    pub failed: u64,
+    pub(crate) failed: u64,
     /// Rejected by the backend (400 or 422: the record itself): not retried.
-    pub dead_lettered: u64,
-    pub by_endpoint: BTreeMap<String, EndpointSummary>,
+    pub(crate) dead_lettered: u64,
+    pub(crate) by_endpoint: BTreeMap<String, EndpointSummary>,
     /// Why the run stopped sending (authentication, authorization, routing):
     /// everything not delivered stays queued.
-    pub stopped: Vec<Stop>,
+    pub(crate) stopped: Vec<Stop>,
 }
 
 /// The backend refused for a reason that is about the backend (its token,
 /// its URL), not the record: the run stops sending, nothing is dropped.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct Stop {
+pub(crate) struct Stop {
     /// The endpoint that answered; None when it stops every endpoint (401).
-    pub endpoint: Option<String>,
-    pub error: String,
-    pub hint: String,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) error: String,
+    pub(crate) hint: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
-pub struct EndpointSummary {
-    pub delivered: u64,
-    pub failed: u64,
-    pub dead_lettered: u64,
+pub(crate) struct EndpointSummary {
+    pub(crate) delivered: u64,
+    pub(crate) failed: u64,
+    pub(crate) dead_lettered: u64,
 }
 
 enum Outcome {
@@ -65,7 +65,7 @@ enum Outcome {
 /// timeouts, 5xx), the backend is taken as down and the run stops: the rest
 /// stays queued for the next run instead of every record being retried on
 /// its own for minutes.
-pub const BREAKER_THRESHOLD: u32 = 5;
+pub(crate) const BREAKER_THRESHOLD: u32 = 5;
 
 /// The run's circuit breaker, shared by every delivery in flight.
 struct Breaker {
@@ -129,7 +129,7 @@ impl Breaker {
 /// Retry-After: delta-seconds or an HTTP date. Any value is accepted (a
 /// wait past the run budget stops the run); nothing is added to an
 /// `Instant` unchecked.
-pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+pub(crate) fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let v = value.trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
@@ -139,7 +139,7 @@ pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 }
 
 /// Full jitter: a random wait in [0, min(cap, base x 2^attempt)].
-pub fn backoff(base: Duration, cap: Duration, attempt: u32) -> Duration {
+pub(crate) fn backoff(base: Duration, cap: Duration, attempt: u32) -> Duration {
     let exp = base.saturating_mul(1u32.checked_shl(attempt.min(20)).unwrap_or(u32::MAX));
     let ceiling = exp.min(cap);
     ceiling.mul_f64(fastrand::f64())
@@ -217,7 +217,7 @@ fn halt(cfg: &BackendConfig, endpoint: &str, code: u16, error: String) -> Stop {
     }
 }
 
-pub fn http_client(cfg: &BackendConfig) -> anyhow::Result<reqwest::Client> {
+pub(crate) fn http_client(cfg: &BackendConfig) -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .connect_timeout(cfg.connect_timeout)
         .timeout(cfg.request_timeout)

@@ -1,8 +1,8 @@
 //! Pushing inventory, recommendations and savings to the team's FinOps
 //! backend, through the durable outbox, with retries and delta sync.
 
-pub mod client;
-pub mod contract;
+pub(crate) mod client;
+pub(crate) mod contract;
 
 use std::time::Duration;
 
@@ -19,41 +19,41 @@ use contract::Record;
 /// The config file's `[backend]` table.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct BackendFile {
-    pub url: Option<String>,
-    pub token: Option<String>,
-    pub connect_timeout_secs: Option<u64>,
-    pub request_timeout_secs: Option<u64>,
-    pub concurrency: Option<usize>,
-    pub retry_base_ms: Option<u64>,
-    pub retry_cap_ms: Option<u64>,
-    pub max_attempts: Option<u32>,
+pub(crate) struct BackendFile {
+    pub(crate) url: Option<String>,
+    pub(crate) token: Option<String>,
+    pub(crate) connect_timeout_secs: Option<u64>,
+    pub(crate) request_timeout_secs: Option<u64>,
+    pub(crate) concurrency: Option<usize>,
+    pub(crate) retry_base_ms: Option<u64>,
+    pub(crate) retry_cap_ms: Option<u64>,
+    pub(crate) max_attempts: Option<u32>,
     /// How long one run keeps retrying before leaving the rest queued.
-    pub run_budget_secs: Option<u64>,
+    pub(crate) run_budget_secs: Option<u64>,
     /// How long a sync waits for another one on the same state directory.
-    pub lock_wait_secs: Option<u64>,
+    pub(crate) lock_wait_secs: Option<u64>,
 }
 
 /// Where and how to deliver.
 #[derive(Debug, Clone)]
-pub struct BackendConfig {
-    pub url: String,
-    pub token: Option<String>,
-    pub connect_timeout: Duration,
-    pub request_timeout: Duration,
-    pub concurrency: usize,
-    pub retry_base: Duration,
-    pub retry_cap: Duration,
-    pub max_attempts: u32,
-    pub run_budget: Duration,
-    pub lock_wait: Duration,
+pub(crate) struct BackendConfig {
+    pub(crate) url: String,
+    pub(crate) token: Option<String>,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) request_timeout: Duration,
+    pub(crate) concurrency: usize,
+    pub(crate) retry_base: Duration,
+    pub(crate) retry_cap: Duration,
+    pub(crate) max_attempts: u32,
+    pub(crate) run_budget: Duration,
+    pub(crate) lock_wait: Duration,
 }
 
 /// Where the backend token comes from: FINOPS_BACKEND_TOKEN, else the config
 /// file's `[backend] token`. Empty (or blank) means unset, as for every other
 /// variable, so `FINOPS_BACKEND_TOKEN=` in a cron file keeps the file's token.
 /// The flag is true when the token comes from the environment.
-pub fn backend_token(
+pub(crate) fn backend_token(
     file: &BackendFile,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Option<(String, bool)> {
@@ -66,7 +66,7 @@ pub fn backend_token(
 
 /// The backend URL as given (flag > FINOPS_BACKEND_URL > config file), and
 /// whether it came from the environment (`None` from the flag).
-pub fn backend_url_source(
+pub(crate) fn backend_url_source(
     flag_url: Option<&str>,
     file: &BackendFile,
     env: &dyn Fn(&str) -> Option<String>,
@@ -88,7 +88,7 @@ pub fn backend_url_source(
 
 /// Resolve the backend from flag > FINOPS_BACKEND_URL > config file; the
 /// token only from FINOPS_BACKEND_TOKEN or the config file.
-pub fn backend_config(
+pub(crate) fn backend_config(
     flag_url: Option<&str>,
     allow_insecure_http: bool,
     file: &BackendFile,
@@ -215,7 +215,7 @@ pub(crate) use crate::state::{database_path as outbox_path, default_dir as state
 /// Every record of a scan (and its recommendations), validated against the
 /// contract. Unpriced resources and findings are left out: the contract needs
 /// numbers.
-pub fn build_records(
+pub(crate) fn build_records(
     report: &ScanReport,
     recs: Option<&[Recommendation]>,
     metrics: Option<&Metrics>,
@@ -247,10 +247,10 @@ pub fn build_records(
 }
 
 /// The longest a sync waits for the state directory's sync lock.
-pub const MAX_LOCK_WAIT_SECS: u64 = 3600;
+pub(crate) const MAX_LOCK_WAIT_SECS: u64 = 3600;
 
 /// The lock file that lets one delivery at a time work on a state directory.
-pub const SYNC_LOCK: &str = "sync.lock";
+pub(crate) const SYNC_LOCK: &str = "sync.lock";
 
 /// Take the sync lock: `sync`, `scan --sync`, `recommend --sync` and
 /// `watch --sync` on one state directory deliver one at a time, so no two
@@ -293,27 +293,27 @@ pub(crate) async fn lock(
 }
 
 /// Delivered outbox rows are kept this long (for `--status`), then pruned.
-pub const DELIVERED_RETENTION_DAYS: i64 = 30;
+pub(crate) const DELIVERED_RETENTION_DAYS: i64 = 30;
 
 /// What `sync` reports at the end.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct SyncReport {
-    pub backend: String,
-    pub enqueued: usize,
+pub(crate) struct SyncReport {
+    pub(crate) backend: String,
+    pub(crate) enqueued: usize,
     /// Unchanged since their last delivery, not sent again (delta sync).
-    pub unchanged: usize,
-    pub unpriced_skipped: usize,
-    pub delivered: u64,
-    pub retried: u64,
+    pub(crate) unchanged: usize,
+    pub(crate) unpriced_skipped: usize,
+    pub(crate) delivered: u64,
+    pub(crate) retried: u64,
     /// Left queued for the next run.
-    pub queued: u64,
-    pub dead_lettered: u64,
+    pub(crate) queued: u64,
+    pub(crate) dead_lettered: u64,
     /// Dead letters of earlier runs whose records were not sent again
     /// (`sync --requeue-dead` sends them).
-    pub held_dead: usize,
-    pub by_endpoint: std::collections::BTreeMap<String, client::EndpointSummary>,
+    pub(crate) held_dead: usize,
+    pub(crate) by_endpoint: std::collections::BTreeMap<String, client::EndpointSummary>,
     /// Why the run stopped sending (401, 403, 404, ...), with what to do.
-    pub stopped: Vec<client::Stop>,
+    pub(crate) stopped: Vec<client::Stop>,
 }
 
 /// Queue records in the outbox and deliver everything queued (older records

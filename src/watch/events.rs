@@ -15,40 +15,40 @@ use crate::pricing::fleet::ScanReport;
 
 /// One resource as a cycle saw it: enough to tell what changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Seen {
-    pub id: String,
-    pub kind: String,
+pub(crate) struct Seen {
+    pub(crate) id: String,
+    pub(crate) kind: String,
     /// The `--services` name the kind belongs to (ec2, ebs, rds, elb, asg).
-    pub service: String,
-    pub region: String,
-    pub state: String,
+    pub(crate) service: String,
+    pub(crate) region: String,
+    pub(crate) state: String,
     #[serde(rename = "type")]
-    pub type_: String,
+    pub(crate) type_: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    pub monthly_usd: Option<Decimal>,
+    pub(crate) name: Option<String>,
+    pub(crate) monthly_usd: Option<Decimal>,
     /// Counted in the cost totals (Auto Scaling groups are not: their
     /// instances are).
-    pub in_totals: bool,
+    pub(crate) in_totals: bool,
 }
 
 /// One open recommendation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Open {
-    pub recommendation_id: String,
-    pub resource_id: String,
-    pub kind: String,
-    pub region: String,
-    pub action: String,
+pub(crate) struct Open {
+    pub(crate) recommendation_id: String,
+    pub(crate) resource_id: String,
+    pub(crate) kind: String,
+    pub(crate) region: String,
+    pub(crate) action: String,
     /// Null for an unpriced finding (not in the potential savings).
-    pub monthly_savings_usd: Option<Decimal>,
+    pub(crate) monthly_savings_usd: Option<Decimal>,
 }
 
 /// What a cycle looked at: the regions and services scanned.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Scope {
-    pub regions: BTreeSet<String>,
-    pub services: BTreeSet<String>,
+pub(crate) struct Scope {
+    pub(crate) regions: BTreeSet<String>,
+    pub(crate) services: BTreeSet<String>,
 }
 
 impl Scope {
@@ -59,13 +59,13 @@ impl Scope {
 
 /// A cycle's inventory and findings, keyed for diffing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     /// None: everything (no scope recorded).
     #[serde(default)]
-    pub scope: Option<Scope>,
+    pub(crate) scope: Option<Scope>,
     /// "region/kind/id": ids are unique only within a region and kind.
-    pub resources: BTreeMap<String, Seen>,
-    pub recommendations: BTreeMap<String, Open>,
+    pub(crate) resources: BTreeMap<String, Seen>,
+    pub(crate) recommendations: BTreeMap<String, Open>,
 }
 
 /// The `--services` name of a recommendation's kind (Elastic IPs are EC2's).
@@ -91,7 +91,7 @@ fn cents(v: Decimal) -> Decimal {
 }
 
 impl Snapshot {
-    pub fn from_results(
+    pub(crate) fn from_results(
         scan: &ScanReport,
         recs: &[Recommendation],
         services: &[crate::inventory::Service],
@@ -138,13 +138,13 @@ impl Snapshot {
     }
 
     /// Did this cycle look at other regions or services than `prev`?
-    pub fn scope_changed(&self, prev: &Snapshot) -> bool {
+    pub(crate) fn scope_changed(&self, prev: &Snapshot) -> bool {
         matches!((&self.scope, &prev.scope), (Some(a), Some(b)) if a != b)
     }
 
     /// A SHA-256 of the snapshot (serde_json orders the keys): equal digests,
     /// nothing changed.
-    pub fn digest(&self) -> String {
+    pub(crate) fn digest(&self) -> String {
         let text = serde_json::to_string(self).unwrap_or_default();
         Sha256::digest(text.as_bytes())
             .iter()
@@ -155,7 +155,7 @@ impl Snapshot {
     /// After a partial cycle: what a failed (region, service) had last time is
     /// assumed unchanged, and a region with any error resolves no
     /// recommendation, so an outage is not reported as deletions.
-    pub fn carry_over(&mut self, prev: &Snapshot, errors: &[ScanError]) {
+    pub(crate) fn carry_over(&mut self, prev: &Snapshot, errors: &[ScanError]) {
         if errors.is_empty() {
             return;
         }
@@ -182,25 +182,25 @@ impl Snapshot {
 /// A cycle's costs and counts: kept for every cycle (for anomalies and the
 /// metrics file), small whatever the fleet's size.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Summary {
-    pub resources: usize,
+pub(crate) struct Summary {
+    pub(crate) resources: usize,
     #[schemars(with = "f64")]
-    pub monthly_usd: Decimal,
+    pub(crate) monthly_usd: Decimal,
     /// service -> region -> monthly USD.
     #[schemars(with = "BTreeMap<String, BTreeMap<String, f64>>")]
-    pub cost: BTreeMap<String, BTreeMap<String, Decimal>>,
+    pub(crate) cost: BTreeMap<String, BTreeMap<String, Decimal>>,
     /// kind -> region -> resources.
-    pub counts: BTreeMap<String, BTreeMap<String, usize>>,
-    pub recommendations: usize,
+    pub(crate) counts: BTreeMap<String, BTreeMap<String, usize>>,
+    pub(crate) recommendations: usize,
     /// Each resource counted once, at its largest finding.
     #[schemars(with = "f64")]
-    pub potential_savings_usd: Decimal,
+    pub(crate) potential_savings_usd: Decimal,
     #[schemars(with = "BTreeMap<String, f64>")]
-    pub savings_by_action: BTreeMap<String, Decimal>,
+    pub(crate) savings_by_action: BTreeMap<String, Decimal>,
 }
 
 impl Summary {
-    pub fn of(s: &Snapshot) -> Summary {
+    pub(crate) fn of(s: &Snapshot) -> Summary {
         let mut out = Summary {
             resources: s.resources.len(),
             recommendations: s.recommendations.len(),
@@ -238,7 +238,7 @@ impl Summary {
     }
 
     /// Monthly cost per anomaly scope: ("total", "all"), ("service", s), ("region", r).
-    pub fn scopes(&self) -> BTreeMap<(&'static str, String), Decimal> {
+    pub(crate) fn scopes(&self) -> BTreeMap<(&'static str, String), Decimal> {
         let mut m = BTreeMap::new();
         m.insert(("total", "all".to_string()), self.monthly_usd);
         for (service, regions) in &self.cost {
@@ -253,12 +253,12 @@ impl Summary {
 
 /// The resource an event is about.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct Subject {
-    pub resource_id: String,
-    pub kind: String,
-    pub region: String,
+pub(crate) struct Subject {
+    pub(crate) resource_id: String,
+    pub(crate) kind: String,
+    pub(crate) region: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
 }
 
 impl From<&Seen> for Subject {
@@ -285,18 +285,18 @@ impl From<&Open> for Subject {
 
 /// Sync results in a cycle summary.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct SyncBrief {
-    pub delivered: u64,
-    pub queued: u64,
-    pub dead_lettered: u64,
+pub(crate) struct SyncBrief {
+    pub(crate) delivered: u64,
+    pub(crate) queued: u64,
+    pub(crate) dead_lettered: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub(crate) error: Option<String>,
 }
 
 /// What happened: the `event` field and its own fields.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "event", rename_all = "snake_case")]
-pub enum What {
+pub(crate) enum What {
     ResourceAdded {
         #[serde(flatten)]
         subject: Subject,
@@ -417,7 +417,7 @@ pub enum What {
 }
 
 impl What {
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             What::ResourceAdded { .. } => "resource_added",
             What::ResourceRemoved { .. } => "resource_removed",
@@ -435,17 +435,17 @@ impl What {
 
 /// One line of `watch` output.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct Event {
+pub(crate) struct Event {
     #[serde(flatten)]
-    pub what: What,
-    pub at: String,
-    pub cycle: i64,
+    pub(crate) what: What,
+    pub(crate) at: String,
+    pub(crate) cycle: i64,
 }
 
 /// Resource and recommendation changes from `prev` to `cur`, in a stable
 /// order. When the scope changed (another --region or --services), what
 /// entered or left the scope is not reported as added or removed.
-pub fn diff(prev: &Snapshot, cur: &Snapshot) -> Vec<What> {
+pub(crate) fn diff(prev: &Snapshot, cur: &Snapshot) -> Vec<What> {
     let mut out = Vec::new();
     for (k, p) in &prev.resources {
         if !cur.resources.contains_key(k) && covers(&cur.scope, &p.region, &p.service) {
@@ -559,7 +559,7 @@ fn percent(base: Decimal, cur: Decimal) -> Option<Decimal> {
 /// previous cycle, else against the median of the last `n` cycles. The median
 /// test is edge-triggered: a level already anomalous last cycle is not
 /// reported again, so a step change is one event, not `n`.
-pub fn anomalies(
+pub(crate) fn anomalies(
     history: &[Summary],
     cur: &Summary,
     t: &AnomalyThresholds,

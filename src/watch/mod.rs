@@ -3,8 +3,8 @@
 //! cycles, cost anomalies, the Prometheus text it writes (all pure), and the
 //! loop that runs the cycles ([`runner`]).
 
-pub mod events;
-pub mod prom;
+pub(crate) mod events;
+pub(crate) mod prom;
 pub(crate) mod runner;
 pub(crate) mod store;
 
@@ -20,26 +20,26 @@ use crate::error::UsageError;
 /// The config file's `[watch]` table. Unknown keys are errors.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct WatchFile {
+pub(crate) struct WatchFile {
     /// Time between cycles (humantime: 30s, 15m, 1h); `--interval` wins.
-    pub interval: Option<String>,
+    pub(crate) interval: Option<String>,
     /// A cost change of at least this many percent ...
-    pub anomaly_percent: Option<f64>,
+    pub(crate) anomaly_percent: Option<f64>,
     /// ... and at least this many USD a month is an anomaly.
-    pub anomaly_min_usd: Option<f64>,
+    pub(crate) anomaly_min_usd: Option<f64>,
     /// Compare with the median of this many earlier cycles, too.
-    pub median_cycles: Option<usize>,
+    pub(crate) median_cycles: Option<usize>,
     /// Cycle history older than this many days is pruned.
-    pub retention_days: Option<u32>,
+    pub(crate) retention_days: Option<u32>,
     /// Exit non-zero after this many failed cycles in a row (default: never).
-    pub max_consecutive_failures: Option<u32>,
+    pub(crate) max_consecutive_failures: Option<u32>,
 }
 
 /// When a cost change is an anomaly: both thresholds must be reached.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct AnomalyThresholds {
-    pub percent: Decimal,
-    pub min_usd: Decimal,
+pub(crate) struct AnomalyThresholds {
+    pub(crate) percent: Decimal,
+    pub(crate) min_usd: Decimal,
 }
 
 impl Default for AnomalyThresholds {
@@ -53,20 +53,20 @@ impl Default for AnomalyThresholds {
 
 /// Resolved `[watch]` settings.
 #[derive(Debug, Clone, PartialEq)]
-pub struct WatchSettings {
-    pub interval: Duration,
+pub(crate) struct WatchSettings {
+    pub(crate) interval: Duration,
     /// 10 s; FINOPS_WATCH_MIN_INTERVAL lowers it for tests against a local server.
-    pub min_interval: Duration,
-    pub anomaly: AnomalyThresholds,
-    pub median_cycles: usize,
-    pub retention_days: u32,
-    pub max_consecutive_failures: Option<u32>,
+    pub(crate) min_interval: Duration,
+    pub(crate) anomaly: AnomalyThresholds,
+    pub(crate) median_cycles: usize,
+    pub(crate) retention_days: u32,
+    pub(crate) max_consecutive_failures: Option<u32>,
 }
 
-pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(3600);
-pub const MIN_INTERVAL: Duration = Duration::from_secs(10);
-pub const DEFAULT_MEDIAN_CYCLES: usize = 24;
-pub const DEFAULT_RETENTION_DAYS: u32 = 90;
+pub(crate) const DEFAULT_INTERVAL: Duration = Duration::from_secs(3600);
+pub(crate) const MIN_INTERVAL: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_MEDIAN_CYCLES: usize = 24;
+pub(crate) const DEFAULT_RETENTION_DAYS: u32 = 90;
 
 impl Default for WatchSettings {
     fn default() -> Self {
@@ -83,9 +83,9 @@ impl Default for WatchSettings {
 
 /// Parse a cycle interval (`30s`, `15m`, `6h`, `1d`); shorter than `min` is an error.
 /// Longer intervals are a typo, or a job for cron.
-pub const MAX_INTERVAL: Duration = Duration::from_secs(30 * 86_400);
+pub(crate) const MAX_INTERVAL: Duration = Duration::from_secs(30 * 86_400);
 
-pub fn parse_interval(s: &str, min: Duration) -> Result<Duration, UsageError> {
+pub(crate) fn parse_interval(s: &str, min: Duration) -> Result<Duration, UsageError> {
     let d = humantime::parse_duration(s.trim()).map_err(|_| {
         UsageError::new(
             format!("invalid interval {s:?}"),
@@ -126,7 +126,7 @@ fn config_error(msg: String) -> UsageError {
 
 impl WatchSettings {
     /// Resolve from the config file's `[watch]` table and the environment.
-    pub fn resolve(
+    pub(crate) fn resolve(
         file: Option<&WatchFile>,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<WatchSettings, UsageError> {
@@ -188,7 +188,7 @@ impl WatchSettings {
     }
 
     /// One line for `finops config`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         format!(
             "interval {}; anomaly {}% and ${}/month; median of {} cycles; history {} days{}",
             humantime::format_duration(self.interval),

@@ -9,13 +9,13 @@ use super::events::Summary;
 
 /// What the metrics file reports.
 #[derive(Debug, Clone, Default)]
-pub struct Gauges<'a> {
+pub(crate) struct Gauges<'a> {
     /// The last successful cycle's summary (kept through failed cycles).
-    pub summary: Option<&'a Summary>,
-    pub last_success_unix: Option<i64>,
-    pub cycle_duration_seconds: f64,
-    pub cycle_failures_total: u64,
-    pub sync_queue_depth: u64,
+    pub(crate) summary: Option<&'a Summary>,
+    pub(crate) last_success_unix: Option<i64>,
+    pub(crate) cycle_duration_seconds: f64,
+    pub(crate) cycle_failures_total: u64,
+    pub(crate) sync_queue_depth: u64,
 }
 
 /// Label values escape backslash, double quote and newline.
@@ -34,7 +34,7 @@ fn head(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
-pub fn render(g: &Gauges) -> String {
+pub(crate) fn render(g: &Gauges) -> String {
     let mut out = String::new();
     if let Some(s) = g.summary {
         head(

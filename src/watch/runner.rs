@@ -28,29 +28,29 @@ use crate::sync::{self, BackendConfig, SyncReport};
 
 /// What one cycle's recommendation found.
 pub(crate) struct Findings {
-    pub scan: ScanReport,
-    pub metrics: Metrics,
-    pub recommendations: Vec<Recommendation>,
+    pub(crate) scan: ScanReport,
+    pub(crate) metrics: Metrics,
+    pub(crate) recommendations: Vec<Recommendation>,
     /// The regions and services that could not be read.
-    pub errors: Vec<ScanError>,
+    pub(crate) errors: Vec<ScanError>,
 }
 
 /// Everything one run of the loop needs, resolved before the first cycle.
 pub(crate) struct Plan {
-    pub interval: Duration,
-    pub once: bool,
-    pub max_cycles: Option<u64>,
-    pub max_failures: Option<u32>,
-    pub metrics_file: Option<PathBuf>,
-    pub backend: Option<BackendConfig>,
+    pub(crate) interval: Duration,
+    pub(crate) once: bool,
+    pub(crate) max_cycles: Option<u64>,
+    pub(crate) max_failures: Option<u32>,
+    pub(crate) metrics_file: Option<PathBuf>,
+    pub(crate) backend: Option<BackendConfig>,
     /// The demo fleet, with its temporary state.
-    pub demo: bool,
-    pub state_dir: PathBuf,
+    pub(crate) demo: bool,
+    pub(crate) state_dir: PathBuf,
     /// The services each cycle scans (what its snapshot covers).
-    pub services: Vec<Service>,
-    pub anomaly: AnomalyThresholds,
-    pub median_cycles: usize,
-    pub retention_days: u32,
+    pub(crate) services: Vec<Service>,
+    pub(crate) anomaly: AnomalyThresholds,
+    pub(crate) median_cycles: usize,
+    pub(crate) retention_days: u32,
 }
 
 /// Where the events go: the output layer prints them.
@@ -666,12 +666,6 @@ mod tests {
         }
         fn counters(&self, _: &[(String, u64)]) -> Vec<Box<dyn crate::progress::Counter>> {
             Vec::new()
-        }
-        fn spinner(&self, _: &str) -> Option<Box<dyn crate::progress::Counter>> {
-            None
-        }
-        fn drawn(&self) -> bool {
-            false
         }
     }
 
