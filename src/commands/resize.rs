@@ -3,8 +3,6 @@
 
 use std::io::IsTerminal;
 
-use serde_json::Value;
-
 use crate::aws::Aws;
 use crate::cli::{OutputFormat, ResizeArgs};
 use crate::error::{ExitStatus, UsageError};
@@ -12,7 +10,7 @@ use crate::output::Printer;
 use crate::resize::api::{Analysis, Sdk};
 use crate::resize::engine::{Engine, Options, State};
 use crate::resize::prompt::Terminal;
-use crate::resize::walk::Candidate;
+use crate::resize::walk::{self, Candidate};
 use crate::settings::{Regions, Settings};
 
 /// Which of resize's modes the arguments ask for.
@@ -158,8 +156,7 @@ async fn drive(
             engine.single(&id, &regions).await?
         }
         Mode::Batch(file) => {
-            let report = recommendations(file.as_deref(), engine, settings, printer).await?;
-            let mut list = candidates(&report)?;
+            let mut list = to_walk(file.as_deref(), engine, settings, printer).await?;
             if let Regions::Listed(regions) = &settings.regions
                 && file.is_some()
             {
@@ -171,15 +168,23 @@ async fn drive(
     Ok(done.status)
 }
 
-/// The recommendations to walk: the file's, or computed now (`--all`).
-async fn recommendations(
+/// The findings to walk: the file's, or recommend's now (`--all`).
+async fn to_walk(
     file: Option<&std::path::Path>,
     engine: &Engine<'_, Sdk<'_>, Terminal>,
     settings: &Settings,
     printer: &Printer,
-) -> anyhow::Result<Value> {
+) -> anyhow::Result<Vec<Candidate>> {
     let Some(path) = file else {
-        return analyse_all(engine.opts.lookback_days, settings, printer).await;
+        let options = settings.default_recommend_options(engine.opts.lookback_days)?;
+        let c = crate::commands::recommend_with(
+            &crate::commands::Source::Aws,
+            &options,
+            settings,
+            printer,
+        )
+        .await?;
+        return Ok(walk::candidates(&c.report));
     };
     let text = std::fs::read_to_string(path).map_err(|e| {
         UsageError::new(
@@ -187,68 +192,7 @@ async fn recommendations(
             "give a file written by `finops recommend --output json`",
         )
     })?;
-    Ok(serde_json::from_str(&text).map_err(|e| {
-        UsageError::new(
-            format!("{} is not JSON: {e}", path.display()),
-            "give a file written by `finops recommend --output json`",
-        )
-    })?)
-}
-
-/// Every finding recommend makes now, as its JSON report.
-async fn analyse_all(
-    lookback_days: u32,
-    settings: &Settings,
-    printer: &Printer,
-) -> anyhow::Result<Value> {
-    let options = settings.default_recommend_options(lookback_days)?;
-    let c =
-        crate::commands::recommend_with(&crate::commands::Source::Aws, &options, settings, printer)
-            .await?;
-    Ok(serde_json::to_value(&c.report)?)
-}
-
-/// The in-place findings of a recommendations report.
-fn candidates(report: &Value) -> Result<Vec<Candidate>, UsageError> {
-    let recs = report
-        .get("recommendations")
-        .and_then(Value::as_array)
-        .ok_or_else(|| {
-            UsageError::new(
-                "not a recommendations file: no \"recommendations\" list",
-                "write one with `finops recommend --output json > recs.json`",
-            )
-        })?;
-    let mut out = Vec::new();
-    for r in recs {
-        let action = r.get("action").and_then(Value::as_str).unwrap_or_default();
-        if !matches!(action, "downsize" | "downsize_db" | "modify_volume_type") {
-            continue;
-        }
-        if r.get("in_place").and_then(Value::as_bool) != Some(true) {
-            continue;
-        }
-        let target = match r.get("target") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Object(o)) => match o.get("type").and_then(Value::as_str) {
-                Some(t) => t.to_string(),
-                None => continue,
-            },
-            _ => continue,
-        };
-        let (Some(id), Some(region)) = (
-            r.get("resource_id").and_then(Value::as_str),
-            r.get("region").and_then(Value::as_str),
-        ) else {
-            continue;
-        };
-        out.push(Candidate {
-            id: id.to_string(),
-            region: region.to_string(),
-            target,
-        });
-    }
-    Ok(out)
+    Ok(walk::file_candidates(&text, path)?)
 }
 
 #[cfg(test)]
@@ -287,7 +231,8 @@ mod tests {
             {"resource_id": "vol-1", "region": "eu-west-1", "action": "modify_volume_type", "in_place": true, "target": {"type": "gp3", "iops": 3000}},
             {"resource_id": "db1", "region": "us-east-1", "action": "downsize_db", "in_place": true, "target": "db.r5.large"}
         ]});
-        let c = candidates(&report).unwrap();
+        let path = std::path::Path::new("recs.json");
+        let c = walk::file_candidates(&report.to_string(), path).unwrap();
         assert_eq!(
             c,
             vec![
@@ -296,6 +241,6 @@ mod tests {
                 candidate("db1", "us-east-1", "db.r5.large"),
             ]
         );
-        assert!(candidates(&json!({"resources": []})).is_err());
+        assert!(walk::file_candidates(&json!({"resources": []}).to_string(), path).is_err());
     }
 }

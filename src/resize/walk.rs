@@ -375,3 +375,125 @@ fn path_options(rec: Option<&crate::analysis::Recommendation>) -> Vec<(String, S
             .collect(),
     }
 }
+
+/// The in-place changes the engine can walk: instance and DB class
+/// downsizes, and volume type changes.
+fn walkable(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Downsize | Action::DownsizeDb | Action::ModifyVolumeType
+    )
+}
+
+/// The in-place findings of a report recommend has just made (`--all`).
+pub(crate) fn candidates(report: &crate::report::RecommendReport) -> Vec<Candidate> {
+    report
+        .recommendations
+        .iter()
+        .filter(|r| walkable(r.action) && r.in_place)
+        .filter_map(|r| {
+            let target = match r.target.as_ref()? {
+                crate::analysis::Target::Type(t) => t.clone(),
+                crate::analysis::Target::Volume(v) => v.type_.clone(),
+                _ => return None,
+            };
+            Some(Candidate {
+                id: r.resource_id.clone(),
+                region: r.region.clone(),
+                target,
+            })
+        })
+        .collect()
+}
+
+/// What resize reads of a `recommend --output json` file: only the fields it
+/// needs, each taken when it has the expected shape, so a file written by
+/// an older finops or trimmed by hand still walks. Findings it cannot use
+/// are passed over, as recommend's other actions are.
+#[derive(serde::Deserialize)]
+struct File {
+    #[serde(default)]
+    recommendations: Option<Vec<Lenient<FileFinding>>>,
+}
+
+#[derive(serde::Deserialize)]
+struct FileFinding {
+    resource_id: Option<Lenient<String>>,
+    region: Option<Lenient<String>>,
+    action: Option<Lenient<Action>>,
+    in_place: Option<Lenient<bool>>,
+    target: Option<Lenient<FileTarget>>,
+}
+
+/// A finding's target: a type or class name, or a shape naming a `type`
+/// (a volume's `{"type": "gp3", "iops": ...}`).
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum FileTarget {
+    Name(String),
+    Shape {
+        #[serde(rename = "type")]
+        type_: String,
+    },
+}
+
+/// A value of the expected shape, or anything else (ignored).
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Lenient<T> {
+    Known(T),
+    Other(serde::de::IgnoredAny),
+}
+
+impl<T> Lenient<T> {
+    fn known(this: Option<Lenient<T>>) -> Option<T> {
+        match this? {
+            Lenient::Known(v) => Some(v),
+            Lenient::Other(_) => None,
+        }
+    }
+}
+
+/// The in-place findings of a `recommend --output json` file's text.
+pub(crate) fn file_candidates(
+    text: &str,
+    path: &std::path::Path,
+) -> Result<Vec<Candidate>, UsageError> {
+    let not_a_file = || {
+        UsageError::new(
+            "not a recommendations file: no \"recommendations\" list",
+            "write one with `finops recommend --output json > recs.json`",
+        )
+    };
+    let file: File = serde_json::from_str(text).map_err(|e| {
+        if e.is_data() {
+            not_a_file()
+        } else {
+            UsageError::new(
+                format!("{} is not JSON: {e}", path.display()),
+                "give a file written by `finops recommend --output json`",
+            )
+        }
+    })?;
+    let mut out = Vec::new();
+    for entry in file.recommendations.ok_or_else(not_a_file)? {
+        let Lenient::Known(f) = entry else {
+            continue;
+        };
+        if !Lenient::known(f.action).is_some_and(walkable)
+            || Lenient::known(f.in_place) != Some(true)
+        {
+            continue;
+        }
+        let target = match Lenient::known(f.target) {
+            Some(FileTarget::Name(t) | FileTarget::Shape { type_: t }) => t,
+            None => continue,
+        };
+        let (Some(id), Some(region)) = (Lenient::known(f.resource_id), Lenient::known(f.region))
+        else {
+            continue;
+        };
+        out.push(Candidate { id, region, target });
+    }
+    Ok(out)
+}
