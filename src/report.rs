@@ -92,5 +92,32 @@ pub(crate) fn totals(recs: &[Recommendation]) -> SavingsTotals {
     t
 }
 
+/// One setting of the effective configuration.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub(crate) struct Entry<'a> {
+    pub(crate) setting: &'a str,
+    pub(crate) value: &'a str,
+    pub(crate) origin: String,
+}
+
+/// What `config --output json` prints: each setting, its value and where it came from.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub(crate) struct Effective<'a> {
+    pub(crate) config_file: Option<String>,
+    pub(crate) settings: Vec<Entry<'a>>,
+}
+
+/// What `savings --output json` prints.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub(crate) struct SavingsReport {
+    pub(crate) schema_version: u32,
+    pub(crate) savings: Vec<crate::state::savings::Saving>,
+    /// Sum of `money_saved`: USD a month (730 hours).
+    #[schemars(with = "f64")]
+    pub(crate) monthly_total_usd: rust_decimal::Decimal,
+    #[schemars(with = "f64")]
+    pub(crate) annual_total_usd: rust_decimal::Decimal,
+}
+
 #[cfg(test)]
 mod tests;

@@ -24,22 +24,22 @@ fn schemas() -> Vec<(&'static str, String)> {
         ("scan", schema::<crate::pricing::fleet::ScanReport>()),
         ("recommend", schema::<crate::report::RecommendReport>()),
         ("resize", schema::<crate::resize::engine::ResizeReport>()),
-        ("savings", schema::<super::savings::SavingsReport>()),
+        ("savings", schema::<crate::report::SavingsReport>()),
         ("sync", schema::<crate::sync::SyncReport>()),
-        ("sync-check", schema::<super::sync::Health>()),
-        ("sync-status", schema::<super::sync::outbox::Status>()),
+        ("sync-check", schema::<crate::sync::report::Health>()),
+        ("sync-status", schema::<crate::sync::report::Status>()),
         (
             "sync-requeue-dead",
-            schema::<super::sync::outbox::Requeued>(),
+            schema::<crate::sync::report::Requeued>(),
         ),
-        ("sync-dry-run", schema::<super::sync::DryRun>()),
+        ("sync-dry-run", schema::<crate::sync::report::DryRun>()),
         ("watch-event", schema::<crate::watch::events::Event>()),
         ("pricing", schema::<crate::pricing::query::Answer>()),
         (
             "pricing-regions",
             schema::<Vec<crate::pricing::query::Location>>(),
         ),
-        ("config", schema::<super::config::Effective<'static>>()),
+        ("config", schema::<crate::report::Effective<'static>>()),
     ]
     .into_iter()
     .chain(backend())

@@ -4,31 +4,20 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use serde::Serialize;
-use serde_json::Value;
-
 use crate::analysis::Recommendation;
 use crate::analysis::metrics::Metrics;
 use crate::cli::{SyncArgs, SyncTarget};
 use crate::commands::{Source, backend_config as config, open_cloud, state_dir};
 use crate::error::ExitStatus;
-use crate::output::{Format as OutputFormat, Printer, right};
+use crate::output::Printer;
 use crate::pipeline;
 use crate::pricing::{self, fleet::ScanReport};
 use crate::settings::Settings;
-use crate::sync::{self, BackendConfig, SyncReport};
+use crate::sync::report::{DryRun, Health};
+use crate::sync::{self, BackendConfig};
 
 pub(crate) mod outbox;
 use outbox::{requeue_dead, status};
-
-#[derive(Serialize, schemars::JsonSchema)]
-pub(crate) struct Health {
-    backend: String,
-    reachable: bool,
-    status: Option<u16>,
-    latency_ms: Option<u128>,
-    error: Option<String>,
-}
 
 async fn check(cfg: &BackendConfig, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let client = sync::client::http_client(cfg)?;
@@ -59,30 +48,12 @@ async fn check(cfg: &BackendConfig, printer: &Printer) -> anyhow::Result<ExitSta
             }),
         },
     };
-    match printer.format {
-        OutputFormat::Json => printer.json(&h)?,
-        _ => printer.out(&match (&h.status, &h.latency_ms, h.reachable) {
-            (Some(s), Some(ms), true) => format!("{}: reachable, HTTP {s} in {ms} ms", h.backend),
-            _ => format!(
-                "{}: NOT reachable ({})",
-                h.backend,
-                h.error.as_deref().unwrap_or("unknown")
-            ),
-        })?,
-    }
+    crate::output::sync::health(printer, &h)?;
     Ok(if h.reachable {
         ExitStatus::Success
     } else {
         ExitStatus::Failure
     })
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-pub(crate) struct DryRun {
-    records: usize,
-    unpriced_skipped: usize,
-    counts: BTreeMap<&'static str, usize>,
-    payloads: BTreeMap<&'static str, Vec<Value>>,
 }
 
 /// What `sync` was asked to do, from its flags: one mode.
@@ -195,7 +166,7 @@ async fn push(p: Push, settings: &Settings, printer: &Printer) -> anyhow::Result
     };
     let dir = state_dir(settings)?;
     let (r, status) = sync::push(&records, unpriced, p.full, &cfg, &dir, printer).await?;
-    render(printer, &r)?;
+    crate::output::sync::render(printer, &r)?;
     Ok(match status {
         ExitStatus::Success if partial => ExitStatus::Partial,
         s => s,
@@ -221,65 +192,5 @@ fn dry_run(
             .or_default()
             .push(r.body.clone());
     }
-    match printer.format {
-        OutputFormat::Json => printer.json(&d)?,
-        _ => {
-            let mut t = printer.table();
-            t.set_header(vec!["ENDPOINT", "RECORDS"]);
-            for (ep, n) in &d.counts {
-                t.add_row(vec![comfy_table::Cell::new(ep), right(n.to_string())]);
-            }
-            printer.out(&format!(
-                "dry run: {} valid record(s) would be sent; nothing was sent or queued\n{t}\n{}",
-                d.records,
-                if unpriced > 0 {
-                    format!(
-                        "{unpriced} unpriced resource(s) are not sent (the contract needs costs).\n"
-                    )
-                } else {
-                    String::new()
-                }
-            ))?;
-        }
-    }
-    Ok(())
-}
-
-fn render(printer: &Printer, r: &SyncReport) -> anyhow::Result<()> {
-    match printer.format {
-        OutputFormat::Json => printer.json(r)?,
-        _ => {
-            let mut t = printer.table();
-            t.set_header(vec![
-                "ENDPOINT",
-                "DELIVERED",
-                "LEFT QUEUED",
-                "DEAD-LETTERED",
-            ]);
-            for (ep, e) in &r.by_endpoint {
-                t.add_row(vec![
-                    comfy_table::Cell::new(ep),
-                    right(e.delivered.to_string()),
-                    right(e.failed.to_string()),
-                    right(e.dead_lettered.to_string()),
-                ]);
-            }
-            let mut text = format!("{}\n", crate::output::sync::summary_line(r));
-            if !r.by_endpoint.is_empty() {
-                text.push_str(&format!("{t}\n"));
-            }
-            if r.queued > 0 {
-                text.push_str(
-                    "Queued records stay in the outbox and go first on the next `finops sync`.\n",
-                );
-            }
-            if r.dead_lettered > 0 || r.held_dead > 0 {
-                text.push_str(
-                    "`finops sync --status` lists the dead letters with the backend's messages.\n",
-                );
-            }
-            printer.out(&text)?;
-        }
-    }
-    Ok(())
+    crate::output::sync::dry_run(printer, &d)
 }

@@ -1,11 +1,13 @@
 //! The Printer owns stdout and stderr: data goes to stdout, everything else
 //! (progress, notes, warnings) to stderr, gated by quiet/verbose/progress.
 
+pub(crate) mod config;
 pub(crate) mod fit;
 pub(crate) mod pricing;
 pub(crate) mod recommend;
 pub(crate) mod resize;
 pub(crate) mod safe;
+pub(crate) mod savings;
 pub(crate) mod scan;
 pub(crate) mod sync;
 pub(crate) mod watch;

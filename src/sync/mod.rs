@@ -3,6 +3,7 @@
 
 pub(crate) mod client;
 pub(crate) mod contract;
+pub(crate) mod report;
 
 use std::time::Duration;
 

@@ -1,30 +1,13 @@
 //! `sync --status` and `sync --requeue-dead`: the operator's views of the
 //! outbox, which need no backend and no scan.
 
-use std::collections::BTreeMap;
-
-use serde::Serialize;
-
 use crate::commands::state_dir;
 use crate::error::{ExitStatus, UsageError};
-use crate::output::{Format as OutputFormat, Printer, right};
+use crate::output::Printer;
 use crate::settings::Settings;
 use crate::state::outbox::Outbox;
 use crate::sync;
-
-#[derive(Serialize, schemars::JsonSchema)]
-pub(crate) struct Status {
-    outbox: String,
-    endpoints: BTreeMap<String, crate::state::outbox::Counts>,
-    dead_letters: Vec<DeadLetter>,
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-struct DeadLetter {
-    endpoint: String,
-    record: String,
-    error: String,
-}
+use crate::sync::report::{DeadLetter, Requeued, Status};
 
 pub(super) fn status(settings: &Settings, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let path = sync::outbox_path(&state_dir(settings)?);
@@ -46,42 +29,8 @@ pub(super) fn status(settings: &Settings, printer: &Printer) -> anyhow::Result<E
             })
             .collect(),
     };
-    match printer.format {
-        OutputFormat::Json => printer.json(&s)?,
-        _ => {
-            let mut t = printer.table();
-            t.set_header(vec!["ENDPOINT", "QUEUED", "DELIVERED", "DEAD-LETTERED"]);
-            for (ep, c) in &s.endpoints {
-                t.add_row(vec![
-                    comfy_table::Cell::new(ep),
-                    right(c.queued.to_string()),
-                    right(c.delivered.to_string()),
-                    right(c.dead.to_string()),
-                ]);
-            }
-            let mut text = format!("outbox: {}\n{t}\n", s.outbox);
-            if !s.dead_letters.is_empty() {
-                text.push_str(
-                    "\nDead letters (the backend rejected these records; not sent again until requeued):\n",
-                );
-                for d in &s.dead_letters {
-                    text.push_str(&format!("  {} {}: {}\n", d.endpoint, d.record, d.error));
-                }
-                text.push_str(
-                    "`finops sync --requeue-dead [--endpoint PATH]` queues them again for the next sync.\n",
-                );
-            }
-            printer.out(&text)?;
-        }
-    }
+    crate::output::sync::status(printer, &s)?;
     Ok(ExitStatus::Success)
-}
-
-#[derive(Serialize, schemars::JsonSchema)]
-pub(crate) struct Requeued {
-    outbox: String,
-    endpoint: Option<String>,
-    requeued: usize,
 }
 
 /// `sync --requeue-dead`: dead letters back to the queue, for the next sync.
@@ -112,16 +61,6 @@ pub(super) async fn requeue_dead(
         requeued: outbox.requeue_dead(endpoint.as_deref())?,
         endpoint,
     };
-    match printer.format {
-        OutputFormat::Json => printer.json(&r)?,
-        _ => printer.out(&format!(
-            "requeued {} dead letter(s){}; the next `finops sync` sends them\n",
-            r.requeued,
-            r.endpoint
-                .as_deref()
-                .map(|e| format!(" for {e}"))
-                .unwrap_or_default()
-        ))?,
-    }
+    crate::output::sync::requeued(printer, &r)?;
     Ok(ExitStatus::Success)
 }
