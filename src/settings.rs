@@ -732,7 +732,7 @@ fn resolve_backend(
         None => ("(none)".to_string(), Origin::Default),
     };
     origins.push(("backend_token", token_shown, o));
-    let state_dir = crate::sync::state_dir(env);
+    let state_dir = crate::state::default_dir(env);
     origins.push((
         "state_dir",
         state_dir

@@ -16,7 +16,7 @@ pub(crate) fn run(settings: &Settings, printer: &Printer) -> anyhow::Result<Exit
         )
     })?;
     crate::state::check_dir(&dir)?;
-    let path = crate::sync::outbox_path(&dir);
+    let path = crate::state::database_path(&dir);
     let savings = if path.exists() {
         Savings::open(&path)?.list()?
     } else {

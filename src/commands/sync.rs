@@ -150,7 +150,7 @@ async fn push(p: Push, settings: &Settings, printer: &Printer) -> anyhow::Result
         Err(e) => {
             // The scan failed, but what earlier runs left queued still goes.
             if let (Some(cfg), Ok(dir)) = (&cfg, state_dir(settings))
-                && sync::outbox_path(&dir).exists()
+                && crate::state::database_path(&dir).exists()
                 && let Ok((r, _)) = sync::push(&[], 0, false, cfg, &dir, printer).await
             {
                 printer.info(crate::output::sync::summary_line(&r));

@@ -103,7 +103,7 @@ impl State {
             "finops resize",
             "wait for the other resize to finish; two runs must not change the same resources",
         )?;
-        let path = crate::sync::outbox_path(dir);
+        let path = crate::state::database_path(dir);
         Ok(State {
             journal: Journal::open(&path)?,
             path,

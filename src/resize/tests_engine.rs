@@ -97,7 +97,7 @@ impl Run {
     }
 
     fn savings(&self) -> usize {
-        let path = crate::sync::outbox_path(self.dir.path());
+        let path = crate::state::database_path(self.dir.path());
         Savings::open(&path).unwrap().list().unwrap().len()
     }
 }

@@ -211,7 +211,6 @@ fn tuning(file: &BackendFile) -> Result<Tuning, UsageError> {
 
 // The state directory and its database are state's; these names stay for
 // the callers that still reach them through sync.
-pub(crate) use crate::state::{database_path as outbox_path, default_dir as state_dir};
 
 /// Every record of a scan (and its recommendations), validated against the
 /// contract. Unpriced resources and findings are left out: the contract needs

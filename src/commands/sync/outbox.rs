@@ -10,7 +10,7 @@ use crate::sync;
 use crate::sync::report::{DeadLetter, Requeued, Status};
 
 pub(super) fn status(settings: &Settings, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let path = sync::outbox_path(&state_dir(settings)?);
+    let path = crate::state::database_path(&state_dir(settings)?);
     let outbox = Outbox::open(&path)?;
     let token =
         sync::backend_token(&settings.backend, &|k| settings.backend_env(k)).map(|(t, _)| t);
@@ -54,7 +54,7 @@ pub(super) async fn requeue_dead(
         .lock_wait_secs
         .map_or(60, |s| s.min(sync::MAX_LOCK_WAIT_SECS));
     let _lock = sync::lock(&dir, std::time::Duration::from_secs(wait), printer).await?;
-    let path = sync::outbox_path(&dir);
+    let path = crate::state::database_path(&dir);
     let outbox = Outbox::open(&path)?;
     let r = Requeued {
         outbox: path.display().to_string(),
