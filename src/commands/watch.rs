@@ -10,8 +10,9 @@ use crate::error::{ExitStatus, UsageError};
 use crate::output::{Format, Printer};
 use crate::pipeline::RecommendOptions;
 use crate::settings::Settings;
+use crate::signals::{Interrupts, Sig};
 use crate::sync;
-use crate::watch::{self as w, Findings, Interrupt, Plan, Runner};
+use crate::watch::{self as w, Findings, Plan, Runner};
 
 /// What each cycle's recommendation looks at: where from, and the recommend
 /// flags watch shares.
@@ -105,7 +106,7 @@ pub(crate) async fn run(
 ) -> anyhow::Result<ExitStatus> {
     let (plan, analysis) = resolve(args, settings)?;
     let runner = Runner::open(&plan, printer)?;
-    let stop = Signals(signals()?);
+    let stop = signals()?;
     runner
         .run(stop, || findings(&analysis, settings, printer))
         .await
@@ -126,20 +127,8 @@ async fn findings(
     })
 }
 
-/// The process's signals, as the watcher waits for them.
-struct Signals(Stop);
-
-impl Interrupt for Signals {
-    async fn stopped(&mut self) -> &'static str {
-        stopped(&mut self.0).await
-    }
-}
-
-type Stop = crate::signals::Interrupts;
-
-/// SIGTERM and SIGINT set the stop signal; a second one exits at once.
-fn signals() -> anyhow::Result<Stop> {
-    use crate::signals::{Interrupts, Sig};
+/// SIGTERM and SIGINT stop the watcher; a second one exits at once.
+fn signals() -> anyhow::Result<Interrupts> {
     let stop = Interrupts::install(&[Sig::Term, Sig::Int])?;
     stop.exit_at(
         2,
@@ -147,8 +136,4 @@ fn signals() -> anyhow::Result<Stop> {
         ExitStatus::Failure as i32,
     );
     Ok(stop)
-}
-
-async fn stopped(rx: &mut Stop) -> &'static str {
-    rx.after(0).await
 }

@@ -8,7 +8,7 @@ pub(crate) mod prom;
 pub(crate) mod runner;
 pub(crate) mod store;
 
-pub(crate) use runner::{Findings, Interrupt, Plan, Runner, Sink};
+pub(crate) use runner::{Findings, Plan, Runner, Sink};
 
 use std::time::Duration;
 

@@ -66,6 +66,13 @@ pub(crate) trait Interrupt {
     async fn stopped(&mut self) -> &'static str;
 }
 
+/// The process's signals, as the watcher waits for them.
+impl Interrupt for crate::signals::Interrupts {
+    async fn stopped(&mut self) -> &'static str {
+        self.after(0).await
+    }
+}
+
 /// What the loop carries from cycle to cycle: bounded, whatever the run's length.
 struct Memory {
     prev: Option<Snapshot>,
