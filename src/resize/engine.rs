@@ -294,13 +294,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
             plan: &plan_json,
         })?;
         let steps = self.view.steps(plan.resource_id.clone());
-        let x = Exec {
-            journal: &st.journal,
-            journal_id: jid,
-            steps: &*steps,
-            settings: self.settings,
-            best_effort: false,
-        };
+        let x = self.exec(st, jid, &*steps);
         let region = plan.region.as_str();
         match plan.kind {
             Kind::Ec2Instance => {
@@ -317,6 +311,23 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
                 let r = Ebs(&api);
                 self.apply_one_call(&r, &x, plan, &interrupts, since).await
             }
+        }
+    }
+
+    /// How one change's steps run: journalled under `journal_id`, shown
+    /// through `steps`.
+    pub(crate) fn exec<'s>(
+        &'s self,
+        st: &'s State,
+        journal_id: i64,
+        steps: &'s dyn super::StepLog,
+    ) -> Exec<'s> {
+        Exec {
+            journal: &st.journal,
+            journal_id,
+            steps,
+            settings: self.settings,
+            best_effort: false,
         }
     }
 

@@ -46,13 +46,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
         let plan: Plan = serde_json::from_str(&e.plan)
             .with_context(|| format!("reading the journal entry for {}", e.resource_id))?;
         let steps = self.view.steps(plan.resource_id.clone());
-        let x = Exec {
-            journal: &st.journal,
-            journal_id: e.id,
-            steps: &*steps,
-            settings: self.settings,
-            best_effort: false,
-        };
+        let x = self.exec(st, e.id, &*steps);
         let region = plan.region.as_str();
         match plan.kind {
             Kind::Ec2Instance => {
