@@ -25,6 +25,12 @@ pub(crate) fn usd(v: Decimal, dp: u32) -> String {
     }
 }
 
+/// Dollars to the cent, or "unpriced" for an amount finops has no price
+/// for (never a made-up $0).
+pub(crate) fn usd_or_unpriced(v: Option<Decimal>) -> String {
+    v.map_or_else(|| "unpriced".to_string(), |d| usd(d, 2))
+}
+
 /// An hourly price: enough places to show sub-cent rates exactly.
 pub(crate) fn usd_hourly(v: Decimal) -> String {
     let n = v.normalize();

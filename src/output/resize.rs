@@ -7,12 +7,9 @@ use std::sync::Mutex;
 
 use indicatif::ProgressBar;
 
+use crate::money::usd_or_unpriced as money;
 use crate::resize::engine::{ResizeReport, Status, View};
 use crate::resize::{Check, Plan, StepLog};
-
-fn money(v: Option<rust_decimal::Decimal>) -> String {
-    v.map_or_else(|| "unpriced".to_string(), |d| super::usd(d, 2))
-}
 
 impl View for Printer {
     /// The plan as a table (table output only).

@@ -12,6 +12,7 @@ use super::{Kind, Plan, Rails, Resizer};
 use crate::analysis::Action;
 use crate::error::{ExitStatus, Refusal, UsageError};
 use crate::inventory::Resource;
+use crate::money::usd_or_unpriced as money;
 
 /// The resource behind an id, found in exactly one of the regions.
 pub(crate) enum Found {
@@ -40,10 +41,6 @@ pub(crate) struct Candidate {
     pub(crate) id: String,
     pub(crate) region: String,
     pub(crate) target: String,
-}
-
-fn money(v: Option<rust_decimal::Decimal>) -> String {
-    v.map_or_else(|| "unpriced".to_string(), |d| crate::money::usd(d, 2))
 }
 
 impl<A: Apis, P: Prompt> Engine<'_, A, P> {
