@@ -31,9 +31,10 @@ pub(crate) struct Cli {
 #[derive(Debug, Args, Default)]
 #[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {
-    /// AWS profile to use (else AWS_PROFILE, the config file, or the default profile)
-    #[arg(long, global = true, value_name = "NAME")]
-    pub(crate) profile: Option<String>,
+    /// AWS profile to use (else AWS_PROFILE, the config file, or the default profile);
+    /// repeat or give a comma list to scan several accounts in one run
+    #[arg(long, global = true, value_name = "NAME", value_delimiter = ',')]
+    pub(crate) profile: Vec<String>,
 
     /// Region to scan; repeat or give a comma list (us-east-1,eu-west-1)
     #[arg(
@@ -85,6 +86,50 @@ pub(crate) struct GlobalArgs {
     /// Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub(crate) accounts: AccountArgs,
+}
+
+/// Which AWS accounts a run covers.
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Accounts")]
+pub(crate) struct AccountArgs {
+    /// Every active account of the AWS Organization (credentials of the management
+    /// account or a delegated administrator); members through --role-name
+    #[arg(long, global = true)]
+    pub(crate) org: bool,
+
+    /// With --org: only the accounts under this organizational unit, recursively (repeatable)
+    #[arg(
+        long = "ou",
+        global = true,
+        value_name = "OU_ID",
+        value_delimiter = ','
+    )]
+    pub(crate) ous: Vec<String>,
+
+    /// Role assumed in each member account (default OrganizationAccountAccessRole;
+    /// config [accounts] role_name)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub(crate) role_name: Option<String>,
+
+    /// External id the role's trust policy requires (config [accounts] external_id)
+    #[arg(long, global = true, value_name = "ID")]
+    pub(crate) external_id: Option<String>,
+
+    /// Only these accounts (comma list); without --org, the role is assumed into each
+    #[arg(long, global = true, value_name = "IDS", value_delimiter = ',')]
+    pub(crate) accounts: Vec<String>,
+
+    /// Leave these accounts out (comma list)
+    #[arg(long, global = true, value_name = "IDS", value_delimiter = ',')]
+    pub(crate) exclude_accounts: Vec<String>,
+
+    /// Only the K-th of N stable parts of the accounts: N jobs with 1/N .. N/N cover
+    /// every account exactly once
+    #[arg(long, global = true, value_name = "K/N")]
+    pub(crate) shard: Option<String>,
 }
 
 /// The output format's name in flags, the environment and the config file.

@@ -62,11 +62,40 @@ pub(crate) fn proc_status_kib(field: &str) -> Option<u64> {
 }
 
 /// A counter that draws nothing.
-#[cfg(test)]
+/// A counter that shows nothing.
 pub(crate) struct NoCounter;
 
-#[cfg(test)]
 impl Counter for NoCounter {
     fn inc(&self, _: u64) {}
     fn clear(&self) {}
+}
+
+/// Progress of one part of a run that runs beside others (one account of
+/// an organization): its messages are prefixed with what it is, and its own
+/// bars are not shown (the run shows one bar for all the parts).
+pub(crate) struct Within<'a> {
+    pub(crate) inner: &'a dyn Progress,
+    pub(crate) prefix: String,
+}
+
+impl Progress for Within<'_> {
+    fn note(&self, msg: &str) {
+        self.inner.note(&format!("{}: {msg}", self.prefix));
+    }
+    fn warning(&self, msg: &str) {
+        self.inner.warning(&format!("{}: {msg}", self.prefix));
+    }
+    fn verbose(&self, level: u8, msg: &str) {
+        self.inner
+            .verbose(level, &format!("{}: {msg}", self.prefix));
+    }
+    fn verbosity(&self) -> u8 {
+        self.inner.verbosity()
+    }
+    fn counter(&self, _: u64, _: &str) -> Box<dyn Counter> {
+        Box::new(NoCounter)
+    }
+    fn counters(&self, _: &[(String, u64)]) -> Vec<Box<dyn Counter>> {
+        Vec::new()
+    }
 }

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Action, Coverage, Excluded, Insufficient, Recommendation};
-use crate::inventory::ScanError;
+use crate::inventory::{AccountEntry, ScanError};
 use crate::pricing::fleet::{TableInfo, UnpricedEntry};
 
 /// The version of every JSON report's shape (`schema_version`): scan,
@@ -40,6 +40,10 @@ pub(crate) struct SavingsTotals {
     /// Keyed by action; the enum's order is its names' order, so the map
     /// prints sorted by name.
     pub(crate) by_action: BTreeMap<Action, ActionTotal>,
+    /// Keyed by account id, counted as the total is: the accounts add up to
+    /// `monthly_savings_usd` when every finding's account is known.
+    #[serde(default)]
+    pub(crate) by_account: BTreeMap<String, ActionTotal>,
 }
 
 /// What `recommend --output json` prints.
@@ -64,6 +68,9 @@ pub(crate) struct RecommendReport {
     /// finding: none of them is in any total.
     pub(crate) unpriced: Vec<UnpricedEntry>,
     pub(crate) errors: Vec<ScanError>,
+    /// The accounts of the run and how each went.
+    #[serde(default)]
+    pub(crate) accounts: Vec<AccountEntry>,
 }
 
 pub(crate) fn totals(recs: &[Recommendation]) -> SavingsTotals {
@@ -76,6 +83,9 @@ pub(crate) fn totals(recs: &[Recommendation]) -> SavingsTotals {
             continue;
         };
         t.by_action.entry(r.action).or_default().findings += 1;
+        if let Some(a) = &r.account_id {
+            t.by_account.entry(a.to_string()).or_default().findings += 1;
+        }
         let b = best.entry(r.resource_key.as_str()).or_insert((saving, i));
         if saving > b.0 {
             *b = (saving, i);
@@ -86,6 +96,12 @@ pub(crate) fn totals(recs: &[Recommendation]) -> SavingsTotals {
             .entry(recs[i].action)
             .or_default()
             .monthly_savings_usd += saving;
+        if let Some(a) = &recs[i].account_id {
+            t.by_account
+                .entry(a.to_string())
+                .or_default()
+                .monthly_savings_usd += saving;
+        }
         t.monthly_savings_usd += saving;
     }
     t.annual_savings_usd = t.monthly_savings_usd * Decimal::from(12);

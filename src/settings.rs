@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::aws::AwsConfig;
+use crate::aws::accounts::{AccountsFile, Selection, Shard, account_ids};
 pub(crate) use crate::aws::profiles::AwsFiles;
 use crate::cli::{AnalysisArgs, GlobalArgs};
 pub(crate) use crate::cloud::Regions;
@@ -36,6 +37,7 @@ pub(crate) struct ConfigFile {
     pub(crate) backend: Option<crate::sync::BackendFile>,
     pub(crate) watch: Option<crate::watch::WatchFile>,
     pub(crate) resize: Option<ResizeFile>,
+    pub(crate) accounts: Option<AccountsFile>,
 }
 
 /// The config file's `[resize]` table: the safety rails of `finops resize`.
@@ -122,6 +124,9 @@ impl std::fmt::Display for Origin {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
+    /// Which accounts the run covers (`--org`, `--accounts`, several
+    /// profiles, `--shard`).
+    pub(crate) accounts: Selection,
     pub(crate) profile: Option<String>,
     /// The profile came from --profile or the config file: its credentials
     /// sign even when the environment has keys. From AWS_PROFILE, the SDK's
@@ -452,6 +457,102 @@ fn ladder<T>(
     Ok(file.map(|v| (v, Origin::File)))
 }
 
+/// The accounts of the run: flags over the config file's `[accounts]`.
+fn resolve_accounts(
+    args: &GlobalArgs,
+    file: &ConfigFile,
+    origins: &mut Origins,
+) -> Result<Selection, UsageError> {
+    let a = &args.accounts;
+    let f = file.accounts.clone().unwrap_or_default();
+    let mut sel = Selection {
+        org: a.org,
+        ous: a.ous.iter().map(|o| o.trim().to_string()).collect(),
+        only: account_ids("--accounts", &a.accounts)?,
+        exclude: account_ids("--exclude-accounts", &a.exclude_accounts)?,
+        profiles: if args.profile.len() > 1 {
+            let mut p: Vec<String> = Vec::new();
+            for x in &args.profile {
+                if !p.contains(x) {
+                    p.push(x.clone());
+                }
+            }
+            p
+        } else {
+            Vec::new()
+        },
+        shard: a.shard.as_deref().map(Shard::parse).transpose()?,
+        ..Selection::default()
+    };
+    if !sel.ous.is_empty() && !sel.org {
+        return Err(UsageError::new(
+            "--ou needs --org",
+            "add --org: the OU's accounts are listed through AWS Organizations",
+        ));
+    }
+    if let Some(ou) = sel
+        .ous
+        .iter()
+        .find(|o| !(o.starts_with("ou-") || o.starts_with("r-")))
+    {
+        return Err(UsageError::new(
+            format!("invalid --ou {ou:?}: an organizational unit id looks like ou-ab12-cdef3456"),
+            "list them with `aws organizations list-organizational-units-for-parent --parent-id r-xxxx`",
+        ));
+    }
+    if sel.profiles.len() > 1 && (sel.org || !sel.only.is_empty()) {
+        return Err(UsageError::new(
+            "several --profile values cannot be combined with --org or --accounts",
+            "give one profile (the management account's) with --org, or list the profiles alone",
+        ));
+    }
+    let (role, o) = match (&a.role_name, &f.role_name) {
+        (Some(r), _) => (r.trim().to_string(), Origin::Flag),
+        (None, Some(r)) => (r.trim().to_string(), Origin::File),
+        (None, None) => (sel.role_name.clone(), Origin::Default),
+    };
+    if role.is_empty()
+        || !role
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-/".contains(&b))
+    {
+        return Err(UsageError::new(
+            format!("invalid role name {role:?}"),
+            "give the IAM role's name (not its ARN), e.g. --role-name OrganizationAccountAccessRole",
+        ));
+    }
+    sel.role_name = role;
+    origins.push(("accounts.role_name", sel.role_name.clone(), o));
+    sel.external_id = a.external_id.clone().or(f.external_id);
+    if let Some(x) = &sel.external_id
+        && !(2..=1224).contains(&x.len())
+    {
+        return Err(UsageError::new(
+            "invalid external id: it must be 2 to 1224 characters",
+            "give the external id the role's trust policy names",
+        ));
+    }
+    if let Some(n) = f.max_concurrent {
+        if n == 0 {
+            return Err(UsageError::new(
+                "invalid config file: [accounts] max_concurrent is 0",
+                "give the number of accounts to scan at once, e.g. max_concurrent = 4",
+            ));
+        }
+        sel.max_concurrent = n;
+    }
+    origins.push((
+        "accounts.max_concurrent",
+        sel.max_concurrent.to_string(),
+        if f.max_concurrent.is_some() {
+            Origin::File
+        } else {
+            Origin::Default
+        },
+    ));
+    Ok(sel)
+}
+
 /// Where each setting came from, for `finops config`.
 type Origins = Vec<(&'static str, String, Origin)>;
 
@@ -472,10 +573,18 @@ fn resolve_aws(
     // --profile and the config file name a profile on purpose: it signs,
     // whatever keys the environment holds. AWS_PROFILE is the SDK's own
     // chain, where keys in the environment come first (as for the aws CLI).
-    let profile_explicit = args.profile.is_some()
+    let profile_explicit = !args.profile.is_empty()
         || (env_nonempty(env, "AWS_PROFILE").is_none() && file.profile.is_some());
+    for p in &args.profile {
+        if p.trim().is_empty() {
+            return Err(UsageError::new(
+                "--profile is empty",
+                "name a profile from ~/.aws/config, e.g. --profile prod,staging",
+            ));
+        }
+    }
     let (profile, o) = match ladder(
-        args.profile.clone(),
+        args.profile.first().cloned(),
         env,
         "AWS_PROFILE",
         Ok,
@@ -486,7 +595,11 @@ fn resolve_aws(
     };
     origins.push((
         "profile",
-        profile.clone().unwrap_or_else(|| "(AWS default)".into()),
+        if args.profile.len() > 1 {
+            args.profile.join(",")
+        } else {
+            profile.clone().unwrap_or_else(|| "(AWS default)".into())
+        },
         o,
     ));
 
@@ -766,6 +879,7 @@ impl Settings {
         let thresholds = resolve_thresholds(&file, &mut origins)?;
         let (backend, state_dir) = resolve_backend(&file, env, &mut origins);
 
+        let accounts = resolve_accounts(args, &file, &mut origins)?;
         let resize = resize_settings(file.resize.as_ref())?;
         origins.push((
             "resize",
@@ -799,6 +913,7 @@ impl Settings {
             concurrency,
         } = shown;
         Ok(Settings {
+            accounts,
             resize,
             watch,
             backend,

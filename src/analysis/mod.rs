@@ -14,6 +14,7 @@ pub(crate) mod paths;
 pub(crate) mod thresholds;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -34,6 +35,7 @@ use thresholds::Thresholds;
 /// An Elastic IP address (DescribeAddresses).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct Address {
+    pub(crate) account_id: Option<Arc<str>>,
     pub(crate) region: String,
     pub(crate) allocation_id: String,
     pub(crate) public_ip: String,
@@ -68,9 +70,15 @@ pub(crate) struct Evidence {
 pub(crate) struct Recommendation {
     /// Stable across runs for the same resource, rule and target.
     pub(crate) recommendation_id: String,
-    /// The resource's identity: `REGION/KIND/ID` (ids are unique only per
-    /// region and kind; an account prefix joins it when accounts do).
+    /// The resource's identity: `ACCOUNT/REGION/KIND/ID` (`REGION/KIND/ID`
+    /// when the account is not known): ids are unique only per account,
+    /// region and kind.
     pub(crate) resource_key: String,
+    /// The 12-digit account the resource is in; null when not known.
+    pub(crate) account_id: Option<Arc<str>>,
+    /// The account's name in the organization, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) account_name: Option<Arc<str>>,
     pub(crate) resource_id: String,
     /// The resource's Name tag (or name), when it has one.
     pub(crate) name: Option<String>,
@@ -104,6 +112,8 @@ pub(crate) struct Recommendation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub(crate) struct Insufficient {
     pub(crate) resource_key: String,
+    #[serde(default)]
+    pub(crate) account_id: Option<Arc<str>>,
     pub(crate) resource_id: String,
     pub(crate) kind: Kind,
     pub(crate) region: String,
@@ -118,6 +128,8 @@ pub(crate) struct Insufficient {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub(crate) struct Excluded {
     pub(crate) resource_key: String,
+    #[serde(default)]
+    pub(crate) account_id: Option<Arc<str>>,
     pub(crate) resource_id: String,
     pub(crate) kind: FindingKind,
     pub(crate) region: String,
@@ -140,6 +152,18 @@ pub(crate) struct Coverage {
     pub(crate) excluded_by_tag: usize,
     /// Looked at, and nothing to change by the current thresholds.
     pub(crate) no_finding: usize,
+}
+
+impl Coverage {
+    /// Another account's coverage added to this one.
+    pub(crate) fn add(&mut self, o: &Coverage) {
+        self.resources += o.resources;
+        self.with_findings += o.with_findings;
+        self.covered_by_other_finding += o.covered_by_other_finding;
+        self.insufficient_data += o.insufficient_data;
+        self.excluded_by_tag += o.excluded_by_tag;
+        self.no_finding += o.no_finding;
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -350,6 +374,8 @@ impl Ctx<'_> {
         self.out.recommendations.push(Recommendation {
             recommendation_id: recommendation_id(&key, f.rule.as_str(), &target_key),
             resource_key: key,
+            account_id: res.account_id.clone(),
+            account_name: res.account_name.clone(),
             resource_id: res.id.clone(),
             name: res.name.clone(),
             kind: res.kind().into(),
@@ -375,6 +401,7 @@ impl Ctx<'_> {
     fn insufficient(&mut self, r: &PricedResource, hours: f64) {
         self.out.insufficient_data.push(Insufficient {
             resource_key: r.resource.key(),
+            account_id: r.resource.account_id.clone(),
             resource_id: r.resource.id.clone(),
             kind: r.resource.kind(),
             region: r.resource.region.clone(),
@@ -435,6 +462,7 @@ pub(crate) fn analyse(
         if let Some(tag) = excluded_by(&res.tags, exclude) {
             cx.out.excluded.push(Excluded {
                 resource_key: res.key(),
+                account_id: res.account_id.clone(),
                 resource_id: res.id.clone(),
                 kind: res.kind().into(),
                 region: res.region.clone(),
@@ -450,7 +478,12 @@ pub(crate) fn analyse(
         {
             deferred.push((
                 res.key(),
-                resource_key(None, &res.region, Kind::Ec2Instance.name(), i),
+                resource_key(
+                    res.account_id.as_deref(),
+                    &res.region,
+                    Kind::Ec2Instance.name(),
+                    i,
+                ),
             ));
             continue;
         }
@@ -462,7 +495,12 @@ pub(crate) fn analyse(
         {
             deferred.push((
                 res.key(),
-                resource_key(None, &res.region, Kind::AutoScalingGroup.name(), g),
+                resource_key(
+                    res.account_id.as_deref(),
+                    &res.region,
+                    Kind::AutoScalingGroup.name(),
+                    g,
+                ),
             ));
             continue;
         }
@@ -484,12 +522,7 @@ pub(crate) fn analyse(
     }
     let address_keys = addresses(&mut cx, extras, exclude);
     let mut out = cx.out;
-    out.recommendations.sort_by(|a, b| {
-        b.monthly_savings_usd
-            .cmp(&a.monthly_savings_usd)
-            .then_with(|| a.resource_key.cmp(&b.resource_key))
-            .then_with(|| a.rule.cmp(&b.rule))
-    });
+    sort_findings(&mut out.recommendations);
     out.coverage = coverage(
         report
             .resources
@@ -502,13 +535,24 @@ pub(crate) fn analyse(
     out
 }
 
+/// Findings by monthly savings, largest first, unpriced ones last; then by
+/// resource and rule, so the order is the same every run.
+pub(crate) fn sort_findings(recs: &mut [Recommendation]) {
+    recs.sort_by(|a, b| {
+        b.monthly_savings_usd
+            .cmp(&a.monthly_savings_usd)
+            .then_with(|| a.resource_key.cmp(&b.resource_key))
+            .then_with(|| a.rule.cmp(&b.rule))
+    });
+}
+
 /// Elastic IPs: an unassociated address is billed for nothing. Returns the
 /// keys of every address looked at, for the coverage.
 fn addresses(cx: &mut Ctx, extras: &Extras, exclude: &[TagFilter]) -> Vec<String> {
     let mut address_keys = Vec::new();
     for a in &extras.addresses {
         let key = resource_key(
-            None,
+            a.account_id.as_deref(),
             &a.region,
             FindingKind::ElasticIp.name(),
             &a.allocation_id,
@@ -517,6 +561,7 @@ fn addresses(cx: &mut Ctx, extras: &Extras, exclude: &[TagFilter]) -> Vec<String
         if let Some(tag) = excluded_by(&a.tags, exclude) {
             cx.out.excluded.push(Excluded {
                 resource_key: key,
+                account_id: a.account_id.clone(),
                 resource_id: a.allocation_id.clone(),
                 kind: FindingKind::ElasticIp,
                 region: a.region.clone(),
@@ -534,6 +579,8 @@ fn addresses(cx: &mut Ctx, extras: &Extras, exclude: &[TagFilter]) -> Vec<String
         cx.out.recommendations.push(Recommendation {
             recommendation_id: recommendation_id(&key, rule.as_str(), ""),
             resource_key: key,
+            account_id: a.account_id.clone(),
+            account_name: None,
             resource_id: a.allocation_id.clone(),
             name: a.tags.get("Name").cloned(),
             kind: FindingKind::ElasticIp,

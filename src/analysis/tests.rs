@@ -17,6 +17,8 @@ const END: i64 = 20_000 * DAY;
 
 pub(crate) fn res(id: &str, state: &str, type_: &str, details: Details) -> Resource {
     Resource {
+        account_id: None,
+        account_name: None,
         id: id.into(),
         region: "us-east-1".into(),
         state: state.into(),
@@ -122,6 +124,7 @@ pub(crate) fn report(resources: Vec<Resource>) -> ScanReport {
         regions: vec!["us-east-1".into()],
         resources,
         errors: Vec::new(),
+        accounts: Vec::new(),
     })
 }
 
@@ -527,6 +530,7 @@ fn elastic_ips() {
     let e = Extras {
         addresses: vec![
             Address {
+                account_id: None,
                 region: "us-east-1".into(),
                 allocation_id: "eipalloc-1".into(),
                 public_ip: "1.2.3.4".into(),
@@ -534,6 +538,7 @@ fn elastic_ips() {
                 tags: BTreeMap::new(),
             },
             Address {
+                account_id: None,
                 region: "us-east-1".into(),
                 allocation_id: "eipalloc-2".into(),
                 public_ip: "1.2.3.5".into(),

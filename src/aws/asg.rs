@@ -108,6 +108,8 @@ fn group(
         .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
         .collect();
     let res = Resource {
+        account_id: None,
+        account_name: None,
         id: name.to_string(),
         region: region.to_string(),
         state: g.status().unwrap_or("active").to_string(),

@@ -48,6 +48,8 @@ pub(crate) fn instance_resource(
     let tags = tags(i.tags());
     let placement = i.placement();
     Some(Resource {
+        account_id: None,
+        account_name: None,
         id: id.to_string(),
         region: region.to_string(),
         state,
@@ -129,6 +131,8 @@ pub(crate) fn volume_resource(v: &aws_sdk_ec2::types::Volume, region: &str) -> O
     let id = v.volume_id()?;
     let tags = tags(v.tags());
     Some(Resource {
+        account_id: None,
+        account_name: None,
         id: id.to_string(),
         region: region.to_string(),
         state: v

@@ -25,6 +25,8 @@ pub(crate) async fn v2_load_balancers(
                 continue;
             };
             out.push(Resource {
+                account_id: None,
+                account_name: None,
                 id: arn.to_string(),
                 region: region.to_string(),
                 state: lb
@@ -102,6 +104,8 @@ pub(crate) async fn classic_load_balancers(
                 continue;
             };
             out.push(Resource {
+                account_id: None,
+                account_name: None,
                 id: name.to_string(),
                 region: region.to_string(),
                 state: "active".to_string(),

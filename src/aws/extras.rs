@@ -99,6 +99,7 @@ pub(crate) async fn addresses(
         .addresses()
         .iter()
         .map(|a| Address {
+            account_id: None,
             region: region.to_string(),
             allocation_id: a
                 .allocation_id()

@@ -1,6 +1,7 @@
 //! The AWS side: one SdkConfig built once, per-region clients cloned from it,
 //! a request counter for `-v`, and discovery of every supported service.
 
+pub(crate) mod accounts;
 mod asg;
 mod cloud;
 pub(crate) mod cloudwatch;
@@ -167,6 +168,54 @@ impl Aws {
         self.base.region().map(|r| r.to_string())
     }
 
+    /// The same configuration and request counter, counting into `calls`.
+    pub(crate) fn with_counter(mut self, calls: CallCounter) -> Aws {
+        self.calls = calls;
+        self
+    }
+
+    /// The same configuration with other credentials (an assumed role's).
+    pub(crate) fn with_credentials(
+        &self,
+        provider: aws_credential_types::provider::SharedCredentialsProvider,
+    ) -> Aws {
+        Aws {
+            base: self
+                .base
+                .to_builder()
+                .credentials_provider(provider)
+                .build(),
+            calls: self.calls.clone(),
+        }
+    }
+
+    /// STS in the default region (us-east-1 when there is none).
+    pub(crate) fn sts(&self) -> aws_sdk_sts::Client {
+        let region = self.default_region().unwrap_or_else(|| "us-east-1".into());
+        let conf = aws_sdk_sts::config::Builder::from(&self.base)
+            .region(Region::new(region))
+            .interceptor(self.calls.clone())
+            .build();
+        aws_sdk_sts::Client::from_conf(conf)
+    }
+
+    /// Organizations, whose endpoint is in the partition's first region.
+    pub(crate) fn organizations(&self) -> aws_sdk_organizations::Client {
+        let home = self.default_region().unwrap_or_default();
+        let region = if home.starts_with("us-gov-") {
+            "us-gov-west-1"
+        } else if home.starts_with("cn-") {
+            "cn-northwest-1"
+        } else {
+            "us-east-1"
+        };
+        let conf = aws_sdk_organizations::config::Builder::from(&self.base)
+            .region(Region::new(region))
+            .interceptor(self.calls.clone())
+            .build();
+        aws_sdk_organizations::Client::from_conf(conf)
+    }
+
     client!(ec2, aws_sdk_ec2);
     client!(rds, aws_sdk_rds);
     client!(elbv2, aws_sdk_elasticloadbalancingv2);
@@ -208,9 +257,15 @@ pub(crate) fn describe(e: &ScanError) -> String {
         .as_deref()
         .map(|c| format!("{c}: "))
         .unwrap_or_default();
+    let mut place = String::new();
+    if let Some(a) = &e.account_id {
+        place.push_str(&format!("account {a} "));
+    }
+    if !e.region.is_empty() {
+        place.push_str(&format!("{} ", e.region));
+    }
     format!(
-        "{} {}: {} failed: {code}{}",
-        e.region,
+        "{place}{}: {} failed: {code}{}",
         e.service,
         e.operation.as_deref().unwrap_or("call"),
         e.message
@@ -221,7 +276,9 @@ pub(crate) fn describe(e: &ScanError) -> String {
 pub(crate) fn hint_for(e: &ScanError) -> &'static str {
     let code = e.code.as_deref().unwrap_or("");
     let msg = e.message.to_ascii_lowercase();
-    if msg.contains("sso token") || msg.contains("sso session") {
+    if e.operation.as_deref() == Some("AssumeRole") {
+        "the role must exist in the account and trust this one (see Organizations in the README); --role-name and --external-id name it"
+    } else if msg.contains("sso token") || msg.contains("sso session") {
         "the SSO session has expired or was never started: run `aws sso login` (with --profile NAME for a named profile), then try again"
     } else if msg.contains("credential")
         || matches!(
@@ -297,6 +354,7 @@ where
         _ => root_cause(err),
     };
     ScanError {
+        account_id: None,
         region: region.to_string(),
         service: service.to_string(),
         operation: Some(operation.to_string()),

@@ -33,6 +33,8 @@ pub(crate) fn db_resource(d: &aws_sdk_rds::types::DbInstance, region: &str) -> O
         .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
         .collect();
     Some(Resource {
+        account_id: None,
+        account_name: None,
         id: id.to_string(),
         region: region.to_string(),
         state: d.db_instance_status().unwrap_or_default().to_string(),

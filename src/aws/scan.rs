@@ -63,6 +63,7 @@ pub(crate) async fn scan(
         regions: regions.to_vec(),
         resources,
         errors,
+        accounts: Vec::new(),
     }
 }
 

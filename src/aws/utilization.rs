@@ -88,6 +88,7 @@ fn read_journal(state_dir: Option<&Path>, start: i64, errors: &mut Vec<ScanError
         Ok(j) => j,
         Err(e) => {
             errors.push(ScanError {
+                account_id: None,
                 region: "-".into(),
                 service: "finops".into(),
                 operation: Some("read the resize journal".into()),
@@ -376,11 +377,14 @@ mod tests {
             regions: vec!["us-east-1".into()],
             resources,
             errors: Vec::new(),
+            accounts: Vec::new(),
         }
     }
 
     fn instance(id: &str, launch: &str, attach: &str) -> Resource {
         Resource {
+            account_id: None,
+            account_name: None,
             id: id.into(),
             region: "us-east-1".into(),
             state: "running".into(),
@@ -419,6 +423,8 @@ mod tests {
         let end = unix("2026-11-30T00:00:00Z").unwrap();
         let start = end - 14 * 86_400;
         let mut db = Resource {
+            account_id: None,
+            account_name: None,
             id: "orders".into(),
             region: "us-east-1".into(),
             state: "available".into(),

@@ -22,6 +22,16 @@ use crate::progress::Progress;
 /// usage series drawn from each resource's profile. It makes no requests.
 pub(crate) struct Demo;
 
+impl Demo {
+    /// The account the demo fleet is in (AWS's documentation example id).
+    pub(crate) fn account() -> super::Account {
+        super::Account {
+            id: "123456789012".into(),
+            name: Some("demo".into()),
+        }
+    }
+}
+
 impl Cloud for Demo {
     fn discover<'a>(
         &'a self,
@@ -179,6 +189,8 @@ impl Fleet {
             t.insert("aws:autoscaling:groupName".into(), g.clone());
         }
         self.resources.push(Resource {
+            account_id: None,
+            account_name: None,
             id: id.clone(),
             region: region.into(),
             state: state.into(),
@@ -222,6 +234,8 @@ impl Fleet {
             _ => (iops, throughput),
         };
         self.resources.push(Resource {
+            account_id: None,
+            account_name: None,
             id: id.clone(),
             region: region.into(),
             state: if attached.is_some() {
@@ -259,6 +273,8 @@ impl Fleet {
             gib,
         } = db;
         self.resources.push(Resource {
+            account_id: None,
+            account_name: None,
             id: id.into(),
             region: region.into(),
             state: "available".into(),
@@ -307,6 +323,8 @@ impl Fleet {
         };
         self.next += 1;
         self.resources.push(Resource {
+            account_id: None,
+            account_name: None,
             id: id.clone(),
             region: region.into(),
             state: "active".into(),
@@ -335,6 +353,8 @@ impl Fleet {
             members,
         } = group;
         self.resources.push(Resource {
+            account_id: None,
+            account_name: None,
             id: name.into(),
             region: region.into(),
             state: "active".into(),
@@ -833,6 +853,7 @@ pub(crate) fn inventory() -> Inventory {
         regions: vec!["us-east-1".into(), "eu-west-1".into()],
         resources: f.resources,
         errors: Vec::new(),
+        accounts: Vec::new(),
     }
 }
 
@@ -930,6 +951,7 @@ pub(crate) fn extras(inv: &Inventory) -> Extras {
         ),
     ] {
         e.addresses.push(Address {
+            account_id: None,
             region: region.into(),
             allocation_id: id.into(),
             public_ip: ip.into(),

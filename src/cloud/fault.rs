@@ -75,6 +75,7 @@ impl<C: Cloud> Faulty<C> {
 
 fn injected(region: &str, service: &str, operation: &str) -> ScanError {
     ScanError {
+        account_id: None,
         region: region.to_string(),
         service: service.to_string(),
         operation: Some(operation.to_string()),

@@ -10,12 +10,13 @@ pub(crate) mod queries;
 pub(crate) mod snapshot;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use futures::future::LocalBoxFuture;
 
 use crate::analysis::Extras;
 use crate::analysis::metrics::Metrics;
-use crate::inventory::{Inventory, ScanError, Service};
+use crate::inventory::{AccountEntry, Inventory, ScanError, Service};
 use crate::progress::Progress;
 
 /// Which regions a run covers, as the settings resolved them.
@@ -135,5 +136,54 @@ impl<C: Cloud + ?Sized> Cloud for Box<C> {
 
     fn calls(&self) -> Option<CallCounts> {
         (**self).calls()
+    }
+}
+
+/// An AWS account of a run: its id and, when the organization names it, its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Account {
+    pub(crate) id: Arc<str>,
+    pub(crate) name: Option<Arc<str>>,
+}
+
+/// One account of a run and where its resources come from. The account is
+/// `None` where it is not known (a snapshot saved without accounts, or
+/// credentials that cannot say which account they belong to).
+pub(crate) struct Member {
+    pub(crate) account: Option<Account>,
+    pub(crate) cloud: Box<dyn Cloud>,
+}
+
+/// Every account of a run: those to scan, and those that could not be
+/// reached (skipped, or failed before any call, such as a role that could
+/// not be assumed), each with its error.
+pub(crate) struct Fleet {
+    pub(crate) members: Vec<Member>,
+    pub(crate) unreached: Vec<(AccountEntry, Option<ScanError>)>,
+    /// Accounts worked on at once.
+    pub(crate) max_concurrent: usize,
+    /// The requests made for the run as a whole (listing the organization,
+    /// assuming roles), when there is such a count; every member's own
+    /// requests are in it too when they share the counter.
+    pub(crate) calls: Option<Box<dyn Fn() -> CallCounts + Send + Sync>>,
+}
+
+impl Fleet {
+    /// A run over one cloud.
+    pub(crate) fn one(cloud: Box<dyn Cloud>, account: Option<Account>) -> Fleet {
+        Fleet {
+            members: vec![Member { account, cloud }],
+            unreached: Vec::new(),
+            max_concurrent: 1,
+            calls: None,
+        }
+    }
+
+    /// The requests made so far.
+    pub(crate) fn calls(&self) -> Option<CallCounts> {
+        match &self.calls {
+            Some(f) => Some(f()),
+            None => self.members.first().and_then(|m| m.cloud.calls()),
+        }
     }
 }

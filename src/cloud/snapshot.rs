@@ -10,25 +10,119 @@ use anyhow::Context as _;
 use futures::FutureExt as _;
 use futures::future::LocalBoxFuture;
 
-use super::{CallCounts, Cloud, Scope, Utilization, Window};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::{Account, CallCounts, Cloud, Fleet, Member, Scope, Utilization, Window};
 use crate::error::UsageError;
-use crate::inventory::{Inventory, SCHEMA_VERSION};
+use crate::inventory::{Inventory, Resource, SCHEMA_VERSION, ScanError};
 use crate::progress::Progress;
 
 /// A snapshot file's inventory, with the cloud that reads its utilization.
 pub(crate) struct Snapshot {
     inv: Inventory,
     metrics: Option<Box<dyn Cloud>>,
+    /// Why there is no cloud for its utilization, when there should be one.
+    missing: Option<ScanError>,
 }
 
 impl Snapshot {
-    /// Read the file now (a bad file is the user's input: exit 2).
     /// Without `metrics`, its resources have no utilization.
-    pub(crate) fn open(path: &Path, metrics: Option<Box<dyn Cloud>>) -> anyhow::Result<Self> {
-        Ok(Snapshot {
-            inv: read(path)?,
+    pub(crate) fn new(inv: Inventory, metrics: Option<Box<dyn Cloud>>) -> Self {
+        Snapshot {
+            inv,
             metrics,
-        })
+            missing: None,
+        }
+    }
+
+    /// Read the file now (a bad file is the user's input: exit 2).
+    #[cfg(test)]
+    pub(crate) fn open(path: &Path, metrics: Option<Box<dyn Cloud>>) -> anyhow::Result<Self> {
+        Ok(Snapshot::new(read(path)?, metrics))
+    }
+
+    /// A snapshot's resources account by account, each with the utilization
+    /// of its own account in `aws` (a snapshot saved without accounts takes
+    /// the run's one account). An account of the snapshot that the run does
+    /// not reach has no utilization, and an error says so.
+    pub(crate) fn by_account(inv: Inventory, mut aws: Fleet) -> Fleet {
+        let mut groups: BTreeMap<Option<Arc<str>>, Vec<Resource>> = BTreeMap::new();
+        let mut names: BTreeMap<Arc<str>, Option<Arc<str>>> = BTreeMap::new();
+        let Inventory {
+            schema_version,
+            generated_at,
+            source,
+            regions,
+            resources,
+            errors,
+            accounts: _,
+        } = inv;
+        for r in resources {
+            if let Some(a) = &r.account_id {
+                names.insert(a.clone(), r.account_name.clone());
+            }
+            groups.entry(r.account_id.clone()).or_default().push(r);
+        }
+        if groups.is_empty() {
+            groups.insert(None, Vec::new());
+        }
+        let mut members = Vec::new();
+        let mut first = true;
+        for (account, resources) in groups {
+            let at = match &account {
+                Some(id) => aws
+                    .members
+                    .iter()
+                    .position(|m| m.account.as_ref().is_some_and(|a| &a.id == id)),
+                None if aws.members.len() == 1 => Some(0),
+                None => None,
+            };
+            let behind = at.map(|i| aws.members.remove(i).cloud);
+            let missing = behind.is_none().then(|| ScanError {
+                account_id: account.clone(),
+                region: String::new(),
+                service: "cloudwatch".into(),
+                operation: None,
+                code: None,
+                message: match &account {
+                    Some(id) => format!(
+                        "account {id} of the snapshot is not in this run's accounts: its utilization was not read (add --org or --accounts {id})"
+                    ),
+                    None => "the snapshot's resources have no account and this run has several: their utilization was not read".into(),
+                },
+            });
+            let inv = Inventory {
+                schema_version,
+                generated_at: generated_at.clone(),
+                source,
+                regions: regions.clone(),
+                resources,
+                errors: if std::mem::take(&mut first) {
+                    errors.clone()
+                } else {
+                    Vec::new()
+                },
+                accounts: Vec::new(),
+            };
+            members.push(Member {
+                account: account.map(|id| Account {
+                    name: names.get(&id).cloned().flatten(),
+                    id,
+                }),
+                cloud: Box::new(Snapshot {
+                    inv,
+                    metrics: behind,
+                    missing,
+                }),
+            });
+        }
+        Fleet {
+            members,
+            unreached: aws.unreached,
+            max_concurrent: aws.max_concurrent,
+            calls: aws.calls,
+        }
     }
 }
 
@@ -54,7 +148,12 @@ impl Cloud for Snapshot {
     ) -> LocalBoxFuture<'a, Utilization> {
         match &self.metrics {
             Some(m) => m.utilization(inv, window, progress),
-            None => async move { Utilization::empty(window) }.boxed_local(),
+            None => async move {
+                let mut u = Utilization::empty(window);
+                u.errors.extend(self.missing.clone());
+                u
+            }
+            .boxed_local(),
         }
     }
 

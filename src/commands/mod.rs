@@ -12,19 +12,20 @@ pub(crate) mod scan;
 pub(crate) mod sync;
 pub(crate) mod watch;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::analysis::Recommendation;
-use crate::analysis::metrics::Metrics;
-use crate::aws::{Aws, AwsCloud};
+use crate::aws::accounts::CloudParts;
 use crate::cli::SyncTarget;
-use crate::cloud::Cloud;
+use crate::cloud::Fleet;
 use crate::cloud::demo::Demo;
-use crate::cloud::snapshot::Snapshot;
+use crate::cloud::snapshot::{self, Snapshot};
 use crate::error::{ExitStatus, UsageError};
 use crate::output::Printer;
 use crate::pipeline::{self, Computed, RecommendOptions};
 use crate::pricing::fleet::ScanReport;
+use crate::progress::Progress;
 use crate::settings::Settings;
 use crate::sync::BackendConfig;
 
@@ -46,34 +47,45 @@ impl Source {
     }
 }
 
-/// The one [`Cloud`] a run works with. `metrics`: utilization will be read,
-/// so a snapshot needs AWS behind it (a scan of a snapshot needs no AWS).
-pub(crate) async fn open_cloud(
+/// The accounts a run works with, each with its [`Cloud`]. `metrics`:
+/// utilization will be read, so a snapshot needs AWS behind it (a scan of a
+/// snapshot needs no AWS).
+pub(crate) async fn open_fleet(
     source: &Source,
     settings: &Settings,
     metrics: bool,
-) -> anyhow::Result<Box<dyn Cloud>> {
+    progress: &dyn Progress,
+) -> anyhow::Result<Fleet> {
     Ok(match source {
-        Source::Demo => Box::new(Demo),
+        Source::Demo => Fleet::one(Box::new(Demo), Some(Demo::account())),
         Source::Snapshot(path) => {
-            let behind: Option<Box<dyn Cloud>> = if metrics {
-                Some(Box::new(aws_cloud(settings).await?))
+            let inv = snapshot::read(path)?;
+            if metrics {
+                let aws = aws_fleet(settings, progress).await?;
+                Snapshot::by_account(inv, aws)
             } else {
-                None
-            };
-            Box::new(Snapshot::open(path, behind)?)
+                Fleet::one(Box::new(Snapshot::new(inv, None)), None)
+            }
         }
-        Source::Aws => Box::new(aws_cloud(settings).await?),
+        Source::Aws => aws_fleet(settings, progress).await?,
     })
 }
 
-/// AWS, loaded as the settings say.
-pub(crate) async fn aws_cloud(settings: &Settings) -> anyhow::Result<AwsCloud> {
-    Ok(AwsCloud {
-        aws: Aws::load(&settings.aws_config()).await?,
-        concurrency: settings.concurrency,
-        state_dir: settings.state_dir.clone(),
-    })
+/// The AWS accounts of the run, as the settings say.
+pub(crate) async fn aws_fleet(
+    settings: &Settings,
+    progress: &dyn Progress,
+) -> anyhow::Result<Fleet> {
+    crate::aws::accounts::fleet(
+        &settings.aws_config(),
+        &settings.accounts,
+        &CloudParts {
+            concurrency: settings.concurrency,
+            state_dir: settings.state_dir.clone(),
+        },
+        progress,
+    )
+    .await
 }
 
 /// The backend to push to: the flags, else the environment and config file.
@@ -103,7 +115,8 @@ pub(crate) fn state_dir(settings: &Settings) -> Result<PathBuf, UsageError> {
 pub(crate) struct Results<'a> {
     pub(crate) report: &'a ScanReport,
     pub(crate) recommendations: Option<&'a [Recommendation]>,
-    pub(crate) metrics: Option<&'a Metrics>,
+    /// Mean CPU by resource key, when utilization was read.
+    pub(crate) cpu: Option<&'a HashMap<String, f64>>,
 }
 
 /// Push a run's results (`scan --sync` / `recommend --sync`) through the
@@ -117,7 +130,7 @@ pub(crate) async fn push_results(
     let cfg = backend_config(target, settings)?;
     let dir = state_dir(settings)?;
     let (records, unpriced) =
-        crate::sync::build_records(results.report, results.recommendations, results.metrics)?;
+        crate::sync::build_records(results.report, results.recommendations, results.cpu)?;
     let (r, status) = crate::sync::push(&records, unpriced, false, &cfg, &dir, printer).await?;
     printer.info(crate::output::sync::summary_line(&r));
     Ok(status)
@@ -132,8 +145,8 @@ pub(crate) async fn recommend_with(
     printer: &Printer,
 ) -> anyhow::Result<Computed> {
     check_state_dir(settings)?;
-    let cloud = open_cloud(source, settings, true).await?;
-    pipeline::recommend(cloud.as_ref(), &settings.scope(), options, printer).await
+    let fleet = open_fleet(source, settings, true, printer).await?;
+    pipeline::recommend(&fleet, &settings.scope(), options, printer).await
 }
 
 /// The resize journal is read from the state directory: a file there is the

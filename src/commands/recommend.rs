@@ -5,7 +5,7 @@ use std::time::Instant;
 use rust_decimal::Decimal;
 
 use crate::cli::{RecommendArgs, SyncFlags, SyncTarget};
-use crate::commands::{Results, Source, check_state_dir, open_cloud, push_results};
+use crate::commands::{Results, Source, check_state_dir, open_fleet, push_results};
 use crate::error::ExitStatus;
 use crate::output::{self, Format, Printer};
 use crate::pipeline::{self, RecommendOptions};
@@ -50,8 +50,8 @@ pub(crate) async fn run(
         fail_on_savings,
         sync,
     } = RecommendSettings::resolve(args, settings)?;
-    let cloud = open_cloud(&source, settings, true).await?;
-    let c = pipeline::recommend(cloud.as_ref(), &settings.scope(), &options, printer).await?;
+    let fleet = open_fleet(&source, settings, true, printer).await?;
+    let c = pipeline::recommend(&fleet, &settings.scope(), &options, printer).await?;
     let out = &c.report;
     match printer.format {
         Format::Json => printer.json(out)?,
@@ -81,7 +81,7 @@ pub(crate) async fn run(
         let results = Results {
             report: &c.scan,
             recommendations: Some(&out.recommendations),
-            metrics: Some(&c.metrics),
+            cpu: Some(&c.cpu),
         };
         let s = push_results(results, target, settings, printer).await?;
         // Records left queued (6) matter more to a script than a partial scan.

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use crate::cli::{ScanArgs, SyncFlags, SyncTarget};
 use crate::cloud::snapshot;
-use crate::commands::{Results, Source, open_cloud, push_results};
+use crate::commands::{Results, Source, open_fleet, push_results};
 use crate::error::ExitStatus;
 use crate::output::{self, Format, Printer};
 use crate::pipeline;
@@ -46,8 +46,8 @@ pub(crate) async fn run(
     if let Some(path) = &save {
         snapshot::check_target(path)?;
     }
-    let cloud = open_cloud(&source, settings, false).await?;
-    let inv = pipeline::scan(cloud.as_ref(), &settings.scope(), printer).await?;
+    let fleet = open_fleet(&source, settings, false, printer).await?;
+    let inv = pipeline::scan(&fleet, &settings.scope(), printer).await?;
     if let Some(path) = &save {
         snapshot::write(path, &inv)?;
         printer.info(format!(
@@ -81,7 +81,7 @@ pub(crate) async fn run(
         let results = Results {
             report: &report,
             recommendations: None,
-            metrics: None,
+            cpu: None,
         };
         let s = push_results(results, target, settings, printer).await?;
         // Records left queued (6) matter more to a script than a partial scan.

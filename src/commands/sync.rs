@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use crate::analysis::Recommendation;
-use crate::analysis::metrics::Metrics;
 use crate::cli::{SyncArgs, SyncTarget};
-use crate::commands::{Source, backend_config as config, open_cloud, state_dir};
+use crate::commands::{Source, backend_config as config, open_fleet, state_dir};
 use crate::error::ExitStatus;
 use crate::output::Printer;
 use crate::pipeline;
@@ -15,6 +14,7 @@ use crate::pricing::{self, fleet::ScanReport};
 use crate::settings::Settings;
 use crate::sync::report::{DryRun, Health};
 use crate::sync::{self, BackendConfig};
+use std::collections::HashMap;
 
 pub(crate) mod outbox;
 use outbox::{requeue_dead, status};
@@ -122,7 +122,11 @@ pub(crate) async fn run(
 }
 
 /// A scan's (and recommend's) priced inventory, findings and metrics.
-type Gathered = (ScanReport, Option<Vec<Recommendation>>, Option<Metrics>);
+type Gathered = (
+    ScanReport,
+    Option<Vec<Recommendation>>,
+    Option<HashMap<String, f64>>,
+);
 
 async fn gather(p: &Push, settings: &Settings, printer: &Printer) -> anyhow::Result<Gathered> {
     Ok(if p.with_recommendations {
@@ -130,10 +134,10 @@ async fn gather(p: &Push, settings: &Settings, printer: &Printer) -> anyhow::Res
         // recommend's default lookback: sync has no analysis flags.
         let options = settings.default_recommend_options(14)?;
         let c = crate::commands::recommend_with(&p.source, &options, settings, printer).await?;
-        (c.scan, Some(c.report.recommendations), Some(c.metrics))
+        (c.scan, Some(c.report.recommendations), Some(c.cpu))
     } else {
-        let cloud = open_cloud(&p.source, settings, false).await?;
-        let inv = pipeline::scan(cloud.as_ref(), &settings.scope(), printer).await?;
+        let fleet = open_fleet(&p.source, settings, false, printer).await?;
+        let inv = pipeline::scan(&fleet, &settings.scope(), printer).await?;
         (pricing::price_inventory(inv), None, None)
     })
 }

@@ -121,7 +121,7 @@ async fn findings(
     let c = recommend_with(&a.source, &a.options, settings, printer).await?;
     Ok(Findings {
         scan: c.scan,
-        metrics: c.metrics,
+        cpu: c.cpu,
         recommendations: c.report.recommendations,
         errors: c.report.errors,
     })

@@ -4,6 +4,7 @@
 //! saved snapshot file or the bundled demo fleet.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -94,6 +95,13 @@ impl Kind {
 /// One discovered resource. `details` carries the kind and its own fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub(crate) struct Resource {
+    /// The 12-digit AWS account the resource is in; null when not known (a
+    /// snapshot saved before accounts were recorded).
+    #[serde(default)]
+    pub(crate) account_id: Option<Arc<str>>,
+    /// The account's name in the organization, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) account_name: Option<Arc<str>>,
     /// Instance id, volume id, DB identifier, load balancer ARN (name for
     /// Classic), Auto Scaling group name.
     pub(crate) id: String,
@@ -125,7 +133,12 @@ pub(crate) fn resource_key(account: Option<&str>, region: &str, kind: &str, id: 
 impl Resource {
     /// See [`resource_key`].
     pub(crate) fn key(&self) -> String {
-        resource_key(None, &self.region, self.kind().name(), &self.id)
+        resource_key(
+            self.account_id.as_deref(),
+            &self.region,
+            self.kind().name(),
+            &self.id,
+        )
     }
 
     pub(crate) fn kind(&self) -> Kind {
@@ -243,6 +256,9 @@ pub(crate) struct AsgMember {
 /// A region/service that could not be scanned (the rest of the scan went on).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub(crate) struct ScanError {
+    /// The account the call was made in; null when not known.
+    #[serde(default)]
+    pub(crate) account_id: Option<Arc<str>>,
     pub(crate) region: String,
     pub(crate) service: String,
     pub(crate) operation: Option<String>,
@@ -268,6 +284,36 @@ pub(crate) struct Inventory {
     pub(crate) resources: Vec<Resource>,
     #[serde(default)]
     pub(crate) errors: Vec<ScanError>,
+    /// The accounts of the run and how each went (empty in a snapshot saved
+    /// before accounts were recorded).
+    #[serde(default)]
+    pub(crate) accounts: Vec<AccountEntry>,
+}
+
+/// How one account of a run went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum AccountStatus {
+    /// Scanned (some calls may still have failed: see `errors`).
+    Scanned,
+    /// Nothing could be read: the role could not be assumed, or every call failed.
+    Failed,
+    /// Not tried: the account is suspended or closed.
+    Skipped,
+}
+
+/// One account of a run (`accounts` in every report).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub(crate) struct AccountEntry {
+    pub(crate) id: Arc<str>,
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) status: AccountStatus,
+    pub(crate) error: Option<String>,
+}
+
+/// A 12-digit AWS account id.
+pub(crate) fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 pub(crate) const SCHEMA_VERSION: u32 = 1;

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::{Component, Ec2Facts, ListPrice, Price, RdsFacts, Unpriced};
-use crate::inventory::{Details, Inventory, Kind, Resource, ScanError, Source};
+use crate::inventory::{AccountEntry, Details, Inventory, Kind, Resource, ScanError, Source};
 
 /// A resource with its price (or the reason it has none).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -111,6 +111,28 @@ pub(crate) struct Subtotal {
     pub(crate) annual_usd: Decimal,
 }
 
+impl Totals {
+    /// Another report's totals added to these (reports of separate accounts).
+    pub(crate) fn add(&mut self, o: &Totals) {
+        self.hourly_usd += o.hourly_usd;
+        self.monthly_usd += o.monthly_usd;
+        self.annual_usd += o.annual_usd;
+        for (mine, theirs) in [
+            (&mut self.by_service, &o.by_service),
+            (&mut self.by_region, &o.by_region),
+            (&mut self.by_account, &o.by_account),
+        ] {
+            for (k, v) in theirs {
+                let s = mine.entry(k.clone()).or_default();
+                s.resources += v.resources;
+                s.hourly_usd += v.hourly_usd;
+                s.monthly_usd += v.monthly_usd;
+                s.annual_usd += v.annual_usd;
+            }
+        }
+    }
+}
+
 impl Subtotal {
     fn add(&mut self, r: &PricedResource) {
         self.resources += 1;
@@ -130,6 +152,9 @@ pub(crate) struct Totals {
     pub(crate) annual_usd: Decimal,
     pub(crate) by_service: BTreeMap<String, Subtotal>,
     pub(crate) by_region: BTreeMap<String, Subtotal>,
+    /// Keyed by account id; resources whose account is not known are not in it.
+    #[serde(default)]
+    pub(crate) by_account: BTreeMap<String, Subtotal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -157,6 +182,8 @@ impl TableInfo {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub(crate) struct UnpricedEntry {
+    #[serde(default)]
+    pub(crate) account_id: Option<std::sync::Arc<str>>,
     pub(crate) id: String,
     pub(crate) kind: Kind,
     pub(crate) region: String,
@@ -178,6 +205,9 @@ pub(crate) struct ScanReport {
     pub(crate) totals: Totals,
     pub(crate) unpriced: Vec<UnpricedEntry>,
     pub(crate) errors: Vec<ScanError>,
+    /// The accounts of the run and how each went.
+    #[serde(default)]
+    pub(crate) accounts: Vec<AccountEntry>,
 }
 
 /// A price table's id read back: the bundled table's own id, so a report
@@ -345,11 +375,18 @@ pub(crate) fn price_inventory(inv: Inventory) -> ScanReport {
         })
         .collect();
     resources.sort_by(|a, b| {
-        (&a.resource.region, a.resource.kind(), &a.resource.id).cmp(&(
-            &b.resource.region,
-            b.resource.kind(),
-            &b.resource.id,
-        ))
+        (
+            &a.resource.account_id,
+            &a.resource.region,
+            a.resource.kind(),
+            &a.resource.id,
+        )
+            .cmp(&(
+                &b.resource.account_id,
+                &b.resource.region,
+                b.resource.kind(),
+                &b.resource.id,
+            ))
     });
 
     let mut totals = Totals::default();
@@ -366,6 +403,7 @@ pub(crate) fn price_inventory(inv: Inventory) -> ScanReport {
         }
         if let Some(reason) = &r.unpriced_reason {
             unpriced.push(UnpricedEntry {
+                account_id: r.resource.account_id.clone(),
                 id: r.resource.id.clone(),
                 kind: r.resource.kind(),
                 region: r.resource.region.clone(),
@@ -389,6 +427,9 @@ pub(crate) fn price_inventory(inv: Inventory) -> ScanReport {
             .entry(r.resource.region.clone())
             .or_default()
             .add(r);
+        if let Some(a) = &r.resource.account_id {
+            totals.by_account.entry(a.to_string()).or_default().add(r);
+        }
     }
 
     ScanReport {
@@ -401,5 +442,6 @@ pub(crate) fn price_inventory(inv: Inventory) -> ScanReport {
         totals,
         unpriced,
         errors: inv.errors,
+        accounts: inv.accounts,
     }
 }

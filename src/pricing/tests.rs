@@ -265,6 +265,8 @@ fn specs_are_bundled() {
 fn an_asg_without_scanned_members_counts_in_totals_as_an_estimate() {
     use crate::inventory::{AsgMember, AutoScalingGroup, Details, Inventory, Resource, Source};
     let asg = Resource {
+        account_id: None,
+        account_name: None,
         id: "web".into(),
         region: "us-east-1".into(),
         state: "active".into(),
@@ -290,6 +292,7 @@ fn an_asg_without_scanned_members_counts_in_totals_as_an_estimate() {
         regions: vec!["us-east-1".into()],
         resources: vec![asg],
         errors: Vec::new(),
+        accounts: Vec::new(),
     });
     let row = &r.resources[0];
     assert!(row.in_totals && row.estimated);
@@ -564,6 +567,8 @@ fn table_staleness_is_computed_from_the_date() {
 fn asg_members_outside_the_scan_are_priced_at_their_zone() {
     use crate::inventory::{AsgMember, AutoScalingGroup, Details, Inventory, Resource, Source};
     let asg = Resource {
+        account_id: None,
+        account_name: None,
         id: "edge".into(),
         region: "us-east-1".into(),
         state: "active".into(),
@@ -588,6 +593,7 @@ fn asg_members_outside_the_scan_are_priced_at_their_zone() {
         regions: vec!["us-east-1".into()],
         resources: vec![asg],
         errors: Vec::new(),
+        accounts: Vec::new(),
     });
     // ec2_linux_ondemand.csv: "m5.xlarge,us-east-1-bos-1,0.24,..."
     assert_eq!(r.totals.monthly_usd, dec!(0.24) * dec!(730));

@@ -171,6 +171,7 @@ fn demo_report() -> (crate::pricing::fleet::ScanReport, RecommendReport) {
         coverage: o.coverage,
         unpriced: scan.unpriced.clone(),
         errors: Vec::new(),
+        accounts: Vec::new(),
     };
     (scan, report)
 }

@@ -189,6 +189,7 @@ async fn analyse_one(
         regions: vec![res.region.clone()],
         resources: vec![res],
         errors: vec![],
+        accounts: Vec::new(),
     };
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let end = now - now.rem_euclid(3600);

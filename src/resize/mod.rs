@@ -446,6 +446,8 @@ mod tests {
 
     fn resource() -> Resource {
         Resource {
+            account_id: None,
+            account_name: None,
             id: "i-1".into(),
             region: "us-east-1".into(),
             state: "running".into(),

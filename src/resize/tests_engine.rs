@@ -25,6 +25,8 @@ fn id(n: u32) -> String {
 
 fn instance(n: u32) -> Resource {
     Resource {
+        account_id: None,
+        account_name: None,
         id: id(n),
         region: REGION.into(),
         state: "running".into(),
@@ -398,6 +400,8 @@ async fn a_volume_changed_by_one_call_records_its_saving() {
     let fake = Fake::default();
     let vol = "vol-0123456789abcdef0";
     fake.add(Resource {
+        account_id: None,
+        account_name: None,
         id: vol.into(),
         region: REGION.into(),
         state: "in-use".into(),

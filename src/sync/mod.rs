@@ -10,7 +10,6 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::Recommendation;
-use crate::analysis::metrics::{Metric, Metrics};
 use crate::error::{ExitStatus, UsageError};
 use crate::pricing::fleet::ScanReport;
 use crate::progress::Progress;
@@ -218,15 +217,12 @@ fn tuning(file: &BackendFile) -> Result<Tuning, UsageError> {
 pub(crate) fn build_records(
     report: &ScanReport,
     recs: Option<&[Recommendation]>,
-    metrics: Option<&Metrics>,
+    cpu: Option<&std::collections::HashMap<String, f64>>,
 ) -> anyhow::Result<(Vec<Record>, usize)> {
     let mut out = Vec::new();
     let mut unpriced = 0;
     for r in &report.resources {
-        let cpu = metrics.and_then(|m| {
-            m.get(&r.resource.region, &r.resource.id, Metric::CpuAvg)
-                .mean()
-        });
+        let cpu = cpu.and_then(|m| m.get(&r.resource.key()).copied());
         match contract::resource_record(r, cpu) {
             Some(rec) => out.push(rec),
             None => unpriced += 1,

@@ -730,6 +730,7 @@ mod tests {
         );
         let mut cur = Snapshot::default();
         let err = ScanError {
+            account_id: None,
             region: "us-east-1".into(),
             service: "ec2".into(),
             operation: None,

@@ -16,7 +16,6 @@ use serde_json::json;
 use super::events::{self, Event, Snapshot, Summary, SyncBrief, What};
 use super::{AnomalyThresholds, prom, store};
 use crate::analysis::Recommendation;
-use crate::analysis::metrics::Metrics;
 use crate::error::{ExitStatus, HintedError, UsageError, one_line};
 use crate::inventory::{ScanError, Service, now_rfc3339};
 use crate::pricing::fleet::ScanReport;
@@ -29,7 +28,8 @@ use crate::sync::{self, BackendConfig, SyncReport};
 /// What one cycle's recommendation found.
 pub(crate) struct Findings {
     pub(crate) scan: ScanReport,
-    pub(crate) metrics: Metrics,
+    /// Mean CPU by resource key (for the backend's resource records).
+    pub(crate) cpu: std::collections::HashMap<String, f64>,
     pub(crate) recommendations: Vec<Recommendation>,
     /// The regions and services that could not be read.
     pub(crate) errors: Vec<ScanError>,
@@ -543,7 +543,7 @@ fn enqueue_anomalies(outbox: &Outbox, anomalies: &[What], started_at: &str) -> a
 async fn push<O: Sink>(f: &Findings, cfg: &BackendConfig, dir: &Path, out: &O) -> SyncBrief {
     let attempt = async {
         let (records, unpriced) =
-            sync::build_records(&f.scan, Some(&f.recommendations), Some(&f.metrics))?;
+            sync::build_records(&f.scan, Some(&f.recommendations), Some(&f.cpu))?;
         let (r, _) = sync::push(&records, unpriced, false, cfg, dir, out).await?;
         out.synced(&r);
         anyhow::Ok(r)
@@ -696,7 +696,7 @@ mod tests {
     fn demo() -> Findings {
         Findings {
             scan: crate::pricing::price_inventory(crate::cloud::demo::inventory()),
-            metrics: Metrics::new(3600, 0, 14),
+            cpu: Default::default(),
             recommendations: Vec::new(),
             errors: Vec::new(),
         }
