@@ -9,6 +9,8 @@ mod files;
 mod fleet;
 mod golden;
 mod moto;
+mod org;
+mod orgs;
 mod profile;
 mod proxy;
 mod recommend;

@@ -46,6 +46,27 @@ fn read_request(stream: &mut BufReader<TcpStream>) -> Option<(String, Vec<u8>)> 
 impl DenyProxy {
     /// Deny requests whose SigV4 scope names `region/service` for any pair in `deny`.
     pub fn start(upstream_port: u16, deny: Vec<(&'static str, &'static str)>) -> DenyProxy {
+        Self::matching(upstream_port, move |head, _| {
+            deny.iter()
+                .any(|(r, s)| head.contains(&format!("/{r}/{s}/aws4_request")))
+        })
+    }
+
+    /// Deny sts:AssumeRole into any role of `account` (moto does not
+    /// evaluate trust policies, so a denied role is played here).
+    pub fn deny_assume_role(upstream_port: u16, account: &str) -> DenyProxy {
+        let needle = format!("arn%3Aaws%3Aiam%3A%3A{account}%3Arole");
+        Self::matching(upstream_port, move |_, body| {
+            let body = String::from_utf8_lossy(body);
+            body.contains("Action=AssumeRole") && body.contains(&needle)
+        })
+    }
+
+    /// Deny the requests `deny(head, body)` picks.
+    pub fn matching(
+        upstream_port: u16,
+        deny: impl Fn(&str, &[u8]) -> bool + Send + Sync + 'static,
+    ) -> DenyProxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let deny = Arc::new(deny);
@@ -65,9 +86,7 @@ impl DenyProxy {
                         return;
                     };
                     let mut out = conn;
-                    let denied = deny
-                        .iter()
-                        .any(|(r, s)| head.contains(&format!("/{r}/{s}/aws4_request")));
+                    let denied = deny(&head, &body);
                     if denied {
                         // EC2 has its own error document; the other query services share one.
                         let xml = if head.contains("/ec2/aws4_request") {

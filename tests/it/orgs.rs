@@ -1,0 +1,306 @@
+//! Organization-wide runs against moto: `--org` (and `--ou`, `--accounts`,
+//! `--exclude-accounts`, `--shard`) list the organization's accounts, assume
+//! the role into each member, and price every account's resources, keyed by
+//! account. A denied AssumeRole is played by a proxy (moto does not evaluate
+//! trust policies).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+use crate::moto::Moto;
+use crate::org::{MANAGEMENT, Org, create_db, run_instance};
+use crate::proxy::DenyProxy;
+use crate::terminal::dec;
+use crate::{finops, json};
+
+const REGIONS: &str = "us-east-1,eu-west-1";
+
+/// Three members, each with an instance in both regions and a DB named
+/// `orders` in us-east-1 (the same identifier in every account); the
+/// management account has one instance.
+async fn seeded(moto: &Moto) -> Org {
+    let org = Org::create(moto, 3).await;
+    for m in &org.members {
+        run_instance(moto, m, "us-east-1", "m5.large").await;
+        run_instance(moto, m, "eu-west-1", "t3.micro").await;
+        create_db(moto, m, "us-east-1", "orders", "db.m5.large").await;
+    }
+    run_instance(moto, MANAGEMENT, "us-east-1", "t3.small").await;
+    org
+}
+
+fn scan(home: &std::path::Path, url: &str, extra: &[&str]) -> (i32, Value, String) {
+    let out = finops(home)
+        .args(["scan", "--org", "--region", REGIONS, "--endpoint-url", url])
+        .args(["-o", "json", "--no-progress"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    (out.status.code().unwrap_or(-1), json(&out.stdout), stderr)
+}
+
+fn statuses(r: &Value) -> BTreeMap<String, String> {
+    r["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["id"].as_str().unwrap().to_string(),
+                a["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn scanned(r: &Value) -> BTreeSet<String> {
+    statuses(r)
+        .into_iter()
+        .filter(|(_, s)| s == "scanned")
+        .map(|(id, _)| id)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_org_scan_lists_every_active_account_with_exact_prices_and_totals_by_account() {
+    let moto = Moto::start();
+    let org = seeded(&moto).await;
+    let home = tempfile::tempdir().unwrap();
+    let (code, r, stderr) = scan(home.path(), &moto.url, &[]);
+    assert_eq!(code, 0, "{stderr}");
+
+    // Every active account scanned, the closed one skipped, not tried.
+    let s = statuses(&r);
+    for m in org.members.iter().chain([&MANAGEMENT.to_string()]) {
+        assert_eq!(s[m], "scanned", "{m}");
+    }
+    assert_eq!(s[&org.closed], "skipped");
+    assert_eq!(s.len(), 5);
+    let names: BTreeMap<&str, &str> = r["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| Some((a["id"].as_str()?, a["name"].as_str()?)))
+        .collect();
+    assert_eq!(names[org.members[0].as_str()], "m1");
+
+    // Each member: two instances, their root volumes and the DB; exact list prices.
+    let rows = r["resources"].as_array().unwrap();
+    for m in &org.members {
+        let mine: Vec<&Value> = rows.iter().filter(|x| x["account_id"] == **m).collect();
+        let kinds: Vec<&str> = mine.iter().map(|x| x["kind"].as_str().unwrap()).collect();
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "ec2_instance").count(),
+            2,
+            "{m}"
+        );
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "rds_instance").count(),
+            1,
+            "{m}"
+        );
+        let m5 = mine
+            .iter()
+            .find(|x| x["type"] == "m5.large")
+            .expect("the member's m5.large");
+        assert_eq!(m5["region"], "us-east-1");
+        assert_eq!(dec(&m5["monthly_usd"]), Decimal::new(7008, 2));
+        let db = mine.iter().find(|x| x["id"] == "orders").unwrap();
+        assert!(db["monthly_usd"].is_number());
+        assert_eq!(db["account_name"].as_str().unwrap(), names[m.as_str()]);
+    }
+    // The management account's own instance, scanned with its credentials.
+    assert!(
+        rows.iter()
+            .any(|x| x["account_id"] == MANAGEMENT && x["type"] == "t3.small")
+    );
+    // No row without an account; the closed account has none.
+    assert!(rows.iter().all(|x| x["account_id"].is_string()));
+    assert!(!rows.iter().any(|x| x["account_id"] == *org.closed));
+
+    // totals.by_account sums each account's rows, and the accounts sum to the total.
+    let mut sums: BTreeMap<String, (u64, Decimal)> = BTreeMap::new();
+    for x in rows.iter().filter(|x| x["in_totals"] == true) {
+        let e = sums
+            .entry(x["account_id"].as_str().unwrap().into())
+            .or_default();
+        e.0 += 1;
+        e.1 += dec(&x["monthly_usd"]);
+    }
+    let by = r["totals"]["by_account"].as_object().unwrap();
+    assert_eq!(by.len(), 4);
+    let mut total = Decimal::ZERO;
+    for (id, (n, monthly)) in &sums {
+        assert_eq!(by[id]["resources"].as_u64().unwrap(), *n, "{id}");
+        assert_eq!(dec(&by[id]["monthly_usd"]), *monthly, "{id}");
+        total += monthly;
+    }
+    assert_eq!(dec(&r["totals"]["monthly_usd"]), total);
+
+    // The same DB identifier in three accounts: three rows, three keys.
+    let orders: BTreeSet<&str> = rows
+        .iter()
+        .filter(|x| x["id"] == "orders")
+        .map(|x| x["account_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(orders.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_denied_role_fails_its_account_only_and_exits_3() {
+    let moto = Moto::start();
+    let org = seeded(&moto).await;
+    let denied = org.members[1].clone();
+    let proxy = DenyProxy::deny_assume_role(moto.port, &denied);
+    let home = tempfile::tempdir().unwrap();
+    let (code, r, stderr) = scan(home.path(), &proxy.url, &[]);
+    assert_eq!(code, 3, "{stderr}");
+    let s = statuses(&r);
+    assert_eq!(s[&denied], "failed");
+    let entry = r["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == *denied)
+        .unwrap();
+    assert!(
+        entry["error"].as_str().unwrap().contains("AccessDenied"),
+        "{entry}"
+    );
+    let errors = r["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["account_id"] == *denied && e["operation"] == "AssumeRole"),
+        "{errors:?}"
+    );
+    assert!(stderr.contains(&denied), "{stderr}");
+    // The others are complete.
+    for m in [&org.members[0], &org.members[2]] {
+        assert_eq!(s[m], "scanned");
+        let n = r["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["account_id"] == **m && x["kind"] == "ec2_instance")
+            .count();
+        assert_eq!(n, 2, "{m}");
+    }
+    assert!(
+        !r["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["account_id"] == *denied)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shards_cover_the_org_once_and_filters_narrow_it() {
+    let moto = Moto::start();
+    let org = seeded(&moto).await;
+    let home = tempfile::tempdir().unwrap();
+    let all = scanned(&scan(home.path(), &moto.url, &[]).1);
+    assert_eq!(all.len(), 4);
+
+    // Two shards: disjoint, together every account, an account's rows all in one.
+    let mut union = BTreeSet::new();
+    for k in ["1/2", "2/2"] {
+        let (code, r, stderr) = scan(home.path(), &moto.url, &["--shard", k]);
+        assert_eq!(code, 0, "{stderr}");
+        let mine = scanned(&r);
+        assert!(union.is_disjoint(&mine), "{k}: {mine:?} overlaps {union:?}");
+        let rows: BTreeSet<&str> = r["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["account_id"].as_str().unwrap())
+            .collect();
+        assert!(rows.iter().all(|a| mine.contains(*a)));
+        union.extend(mine);
+    }
+    assert_eq!(union, all);
+
+    // --accounts filters, --exclude-accounts removes.
+    let only = format!("{},{}", org.members[0], org.members[2]);
+    let r = scan(home.path(), &moto.url, &["--accounts", &only]).1;
+    assert_eq!(
+        scanned(&r),
+        BTreeSet::from([org.members[0].clone(), org.members[2].clone()])
+    );
+    let r = scan(
+        home.path(),
+        &moto.url,
+        &["--exclude-accounts", &org.members[0]],
+    )
+    .1;
+    assert!(!scanned(&r).contains(&org.members[0]));
+    assert_eq!(scanned(&r).len(), 3);
+
+    // --ou: only the accounts under the OU, recursively (members[1] is in
+    // its sub-OU).
+    let r = scan(home.path(), &moto.url, &["--ou", &org.ou]).1;
+    assert_eq!(scanned(&r), BTreeSet::from([org.members[1].clone()]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accounts_without_org_assume_the_role_into_each() {
+    let moto = Moto::start();
+    let org = seeded(&moto).await;
+    let home = tempfile::tempdir().unwrap();
+    let list = format!("{},{}", org.members[0], MANAGEMENT);
+    let out = finops(home.path())
+        .args(["scan", "--accounts", &list, "--region", REGIONS])
+        .args([
+            "--endpoint-url",
+            &moto.url,
+            "-o",
+            "json",
+            "--no-progress",
+            "-v",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let r = json(&out.stdout);
+    assert_eq!(
+        scanned(&r),
+        BTreeSet::from([org.members[0].clone(), MANAGEMENT.to_string()])
+    );
+    // One AssumeRole: the credentials' own account is scanned directly; no
+    // organization listing without --org.
+    assert!(stderr.contains("STS AssumeRole = 1"), "{stderr}");
+    assert!(!stderr.contains("Organizations"), "{stderr}");
+}
+
+#[test]
+fn bad_account_flags_are_usage_errors() {
+    let home = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["--shard", "0/3"],
+        vec!["--shard", "4/3"],
+        vec!["--shard", "1/0"],
+        vec!["--shard", "x/y"],
+        vec!["--accounts", "12345"],
+        vec!["--exclude-accounts", "1234567890123"],
+        vec!["--ou", "ou-ab12-cdef3456"],
+        vec!["--org", "--ou", "prod"],
+        vec!["--org", "--role-name", "arn:aws:iam::1:role/x y"],
+        vec!["--profile", "a,b", "--org"],
+    ] {
+        let out = finops(home.path())
+            .args(["scan", "--region", "us-east-1"])
+            .args(&args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert!(stderr.contains("\nhint: "), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
