@@ -5,6 +5,7 @@ mod architecture;
 mod backend;
 mod breaker;
 mod cli;
+mod contrib;
 mod files;
 mod fleet;
 mod golden;
