@@ -429,6 +429,11 @@ pub(crate) struct ResizeArgs {
     /// Days of CloudWatch data behind the downsizing paths (1-455)
     #[arg(long, value_name = "N", default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=455))]
     pub(crate) lookback_days: u32,
+
+    /// The account the resource is in (needed when the id is not unique across
+    /// accounts); acted on through --role-name unless it is the credentials' own
+    #[arg(long, value_name = "ACCOUNT_ID", conflicts_with_all = ["from_recommendations", "all", "recover"])]
+    pub(crate) account: Option<String>,
 }
 
 /// `finops watch`: cycles of scan + recommend, reported as changes.

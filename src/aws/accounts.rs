@@ -338,6 +338,56 @@ async fn reach(
     (members, unreached)
 }
 
+/// Credentials in any account on demand, for commands that act in one
+/// account at a time (resize): the credentials' own, or the account's role,
+/// assumed once and kept.
+pub(crate) struct Reach {
+    base: Aws,
+    sel: Selection,
+    caller: tokio::sync::OnceCell<Option<String>>,
+    assumed: tokio::sync::Mutex<std::collections::HashMap<String, Aws>>,
+}
+
+impl Reach {
+    pub(crate) fn new(base: Aws, sel: Selection) -> Reach {
+        Reach {
+            base,
+            sel,
+            caller: tokio::sync::OnceCell::new(),
+            assumed: tokio::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    /// The credentials' own configuration.
+    pub(crate) fn base(&self) -> &Aws {
+        &self.base
+    }
+
+    /// Configuration in `account`: the credentials' own when they are in it,
+    /// else through the role (`--role-name`, `--external-id`).
+    pub(crate) async fn aws_for(&self, account: &str) -> anyhow::Result<Aws> {
+        let caller = self
+            .caller
+            .get_or_init(|| async { caller_account(&self.base).await.ok() })
+            .await;
+        if caller.as_deref() == Some(account) {
+            return Ok(self.base.clone());
+        }
+        let mut assumed = self.assumed.lock().await;
+        if let Some(aws) = assumed.get(account) {
+            return Ok(aws.clone());
+        }
+        let aws = assume(&self.base, account, &self.sel).await.map_err(|e| {
+            HintedError::new(
+                format!("cannot act in account {account}: {}", super::describe(&e)),
+                hint_for(&e),
+            )
+        })?;
+        assumed.insert(account.to_string(), aws.clone());
+        Ok(aws)
+    }
+}
+
 /// The account the credentials belong to (sts:GetCallerIdentity).
 async fn caller_account(aws: &Aws) -> Result<String, String> {
     aws.sts()

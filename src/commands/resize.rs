@@ -4,6 +4,7 @@
 use std::io::IsTerminal;
 
 use crate::aws::Aws;
+use crate::aws::accounts::Reach;
 use crate::cli::{OutputFormat, ResizeArgs};
 use crate::error::{ExitStatus, UsageError};
 use crate::output::Printer;
@@ -15,7 +16,8 @@ use crate::settings::{Regions, Settings};
 
 /// Which of resize's modes the arguments ask for.
 enum Mode {
-    Single(String),
+    /// One resource, in the given account (else the credentials' own).
+    Single(String, Option<String>),
     Batch(Option<std::path::PathBuf>),
     Recover,
 }
@@ -39,10 +41,19 @@ fn resolve(args: ResizeArgs) -> Result<(Mode, Options), UsageError> {
         apply_immediately,
         allow_upsize,
         lookback_days,
+        account,
     } = args;
+    if let Some(a) = &account
+        && !crate::inventory::is_account_id(a)
+    {
+        return Err(UsageError::new(
+            format!("invalid --account {a:?}: an AWS account id is 12 digits"),
+            "e.g. finops resize i-0abc --account 123456789012 --to m5.large",
+        ));
+    }
     let mode = match (id, from_recommendations, all, recover) {
         (_, _, _, true) => Mode::Recover,
-        (Some(id), _, _, _) => Mode::Single(id),
+        (Some(id), _, _, _) => Mode::Single(id, account),
         (None, Some(file), _, _) => Mode::Batch(Some(file)),
         (None, None, true, _) => Mode::Batch(None),
         (None, None, false, false) => {
@@ -110,16 +121,19 @@ pub(crate) async fn run(
         )
         .into());
     }
-    let aws = Aws::load(&settings.aws_config()).await?;
+    let reach = Reach::new(
+        Aws::load(&settings.aws_config()).await?,
+        settings.accounts.clone(),
+    );
     let mut engine = Engine {
-        apis: Sdk {
-            aws: &aws,
-            analysis: Analysis {
+        apis: Sdk::new(
+            &reach,
+            Analysis {
                 thresholds: &settings.thresholds,
                 concurrency: settings.concurrency,
                 state_dir: settings.state_dir.as_deref(),
             },
-        },
+        ),
         prompt: Terminal,
         view: printer,
         settings: &settings.resize,
@@ -129,8 +143,8 @@ pub(crate) async fn run(
         state,
         interrupts: None,
     };
-    let result = drive(&mut engine, mode, &aws, settings, printer).await;
-    crate::pipeline::print_calls(Some(aws.calls.snapshot()), printer);
+    let result = drive(&mut engine, mode, reach.base(), settings, printer).await;
+    crate::pipeline::print_calls(Some(reach.base().calls.snapshot()), printer);
     result
 }
 
@@ -151,7 +165,12 @@ async fn drive(
     }
     let done = match mode {
         Mode::Recover => engine.recover().await?,
-        Mode::Single(id) => {
+        Mode::Single(id, account) => {
+            if let Some(a) = account {
+                use crate::resize::api::Apis as _;
+                engine.apis.enter(Some(&a)).await?;
+                engine.account = Some(a);
+            }
             let regions = crate::aws::resolve_regions(aws, &settings.regions).await?;
             engine.single(&id, &regions).await?
         }
@@ -203,6 +222,7 @@ mod tests {
 
     fn candidate(id: &str, region: &str, target: &str) -> Candidate {
         Candidate {
+            account: None,
             id: id.into(),
             region: region.into(),
             target: target.into(),

@@ -138,7 +138,7 @@ fn plan_table(p: &Printer, plan: &Plan) -> String {
     if let (Some(i), Some(tp)) = (plan.iops, plan.throughput_mibps) {
         change.push_str(&format!(" ({i} IOPS, {tp} MiB/s)"));
     }
-    let rows: Vec<(&str, String)> = vec![
+    let mut rows: Vec<(&str, String)> = vec![
         (
             "resource",
             format!("{} {}{name}", plan.kind.name(), plan.resource_id),
@@ -167,6 +167,9 @@ fn plan_table(p: &Printer, plan: &Plan) -> String {
         ),
         ("notes", plan.notes.join("\n")),
     ];
+    if let Some(a) = &plan.account_id {
+        rows.insert(1, ("account", a.clone()));
+    }
     for (k, v) in rows {
         if !v.is_empty() {
             t.add_row([k.to_string(), v]);

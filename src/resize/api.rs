@@ -108,6 +108,9 @@ pub(crate) trait Apis {
     fn ebs(&self, region: &str) -> Self::Ebs;
     /// The account id (sts:GetCallerIdentity), None when it cannot be told.
     async fn account(&self, region: &str) -> Option<String>;
+    /// Act in this account from now on (None: the credentials' own),
+    /// assuming its role when it is another.
+    async fn enter(&self, account: Option<&str>) -> anyhow::Result<()>;
     /// The findings recommend would make for this one resource now.
     async fn analyse_one(
         &self,
@@ -116,9 +119,12 @@ pub(crate) trait Apis {
     ) -> anyhow::Result<crate::analysis::Outcome>;
 }
 
-/// The real AWS clients.
+/// The real AWS clients, in the account entered last.
 pub(crate) struct Sdk<'a> {
-    pub(crate) aws: &'a Aws,
+    /// Credentials in any account the run may act in.
+    pub(crate) reach: &'a crate::aws::accounts::Reach,
+    /// The account entered last, and its configuration.
+    pub(crate) current: std::sync::Mutex<(Option<String>, Aws)>,
     /// What reading utilization and analysing it need.
     pub(crate) analysis: Analysis<'a>,
 }
@@ -140,19 +146,34 @@ impl Apis for Sdk<'_> {
     type Ebs = SdkEbs;
 
     fn ec2(&self, region: &str) -> SdkEc2 {
-        SdkEc2(self.aws.ec2(region), region.to_string())
+        SdkEc2(self.aws().ec2(region), region.to_string())
     }
 
     fn rds(&self, region: &str) -> SdkRds {
-        SdkRds(self.aws.rds(region), region.to_string())
+        SdkRds(self.aws().rds(region), region.to_string())
     }
 
     fn ebs(&self, region: &str) -> SdkEbs {
-        SdkEbs(self.aws.ec2(region), region.to_string())
+        SdkEbs(self.aws().ec2(region), region.to_string())
+    }
+
+    async fn enter(&self, account: Option<&str>) -> anyhow::Result<()> {
+        let aws = match account {
+            Some(a) => self.reach.aws_for(a).await?,
+            None => self.reach.base().clone(),
+        };
+        if let Ok(mut cur) = self.current.lock() {
+            *cur = (account.map(str::to_owned), aws);
+        }
+        Ok(())
     }
 
     async fn account(&self, region: &str) -> Option<String> {
-        let conf = aws_sdk_sts::config::Builder::from(self.aws.sdk_config())
+        let entered = self.current.lock().ok().and_then(|c| c.0.clone());
+        if entered.is_some() {
+            return entered;
+        }
+        let conf = aws_sdk_sts::config::Builder::from(self.aws().sdk_config())
             .region(aws_config::Region::new(region.to_string()))
             .build();
         aws_sdk_sts::Client::from_conf(conf)
@@ -169,7 +190,26 @@ impl Apis for Sdk<'_> {
         res: Resource,
         lookback_days: u32,
     ) -> anyhow::Result<crate::analysis::Outcome> {
-        analyse_one(self.aws, &self.analysis, res, lookback_days).await
+        analyse_one(&self.aws(), &self.analysis, res, lookback_days).await
+    }
+}
+
+impl<'a> Sdk<'a> {
+    /// Clients in the credentials' own account until another is entered.
+    pub(crate) fn new(reach: &'a crate::aws::accounts::Reach, analysis: Analysis<'a>) -> Self {
+        Sdk {
+            reach,
+            current: std::sync::Mutex::new((None, reach.base().clone())),
+            analysis,
+        }
+    }
+
+    /// The configuration of the account entered last.
+    fn aws(&self) -> Aws {
+        match self.current.lock() {
+            Ok(c) => c.1.clone(),
+            Err(_) => self.reach.base().clone(),
+        }
     }
 }
 

@@ -314,6 +314,10 @@ impl Apis for Fake {
         Some("123456789012".into())
     }
 
+    async fn enter(&self, _account: Option<&str>) -> anyhow::Result<()> {
+        Ok(())
+    }
+
     /// The analysis of a resource with no CloudWatch data yet.
     async fn analyse_one(
         &self,
@@ -518,6 +522,10 @@ impl<C: Apis> Apis for Failing<C> {
 
     async fn account(&self, region: &str) -> Option<String> {
         self.inner.account(region).await
+    }
+
+    async fn enter(&self, account: Option<&str>) -> anyhow::Result<()> {
+        self.inner.enter(account).await
     }
 
     async fn analyse_one(

@@ -92,6 +92,9 @@ impl Kind {
 /// A change finops is ready to make, with everything the user approves.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub(crate) struct Plan {
+    /// The account the change is made in, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) account_id: Option<String>,
     pub(crate) resource_id: String,
     pub(crate) kind: Kind,
     pub(crate) region: String,
@@ -127,6 +130,7 @@ impl Plan {
     /// by the kind's planner.
     pub(crate) fn new(r: &Resource, kind: Kind, to: &str) -> Plan {
         Plan {
+            account_id: None,
             resource_id: r.id.clone(),
             kind,
             region: r.region.clone(),

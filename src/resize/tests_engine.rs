@@ -251,6 +251,7 @@ async fn a_walk_interrupted_during_the_second_change_stops_after_it() {
     );
     let list: Vec<Candidate> = (1..=4)
         .map(|n| Candidate {
+            account: None,
             id: id(n),
             region: REGION.into(),
             target: TO.into(),
@@ -294,6 +295,7 @@ async fn a_walk_skips_applies_and_quits_as_answered() {
     let fake = fleet(3);
     let list: Vec<Candidate> = (1..=3)
         .map(|n| Candidate {
+            account: None,
             id: id(n),
             region: REGION.into(),
             target: TO.into(),

@@ -12,6 +12,7 @@ use super::{Kind, Plan, Rails, Resizer};
 use crate::analysis::Action;
 use crate::error::{ExitStatus, Refusal, UsageError};
 use crate::inventory::Resource;
+use crate::inventory::is_account_id;
 use crate::money::usd_or_unpriced as money;
 
 /// The resource behind an id, found in exactly one of the regions.
@@ -38,6 +39,8 @@ impl Found {
 /// A finding to apply: the resource, its region and the target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Candidate {
+    /// The account the finding is in; None for the credentials' own.
+    pub(crate) account: Option<String>,
     pub(crate) id: String,
     pub(crate) region: String,
     pub(crate) target: String,
@@ -115,11 +118,13 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
             settings: self.settings,
         };
         let region = found.region();
-        match found {
+        let mut plan = match found {
             Found::Ec2(i) => Ec2(&self.apis.ec2(region)).plan(i, &req, &rails).await,
             Found::Db(d) => Rds(&self.apis.rds(region)).plan(d, &req, &rails).await,
             Found::Volume(v) => Ebs(&self.apis.ebs(region)).plan(v, &req, &rails).await,
-        }
+        }?;
+        plan.account_id.clone_from(&self.account);
+        Ok(plan)
     }
 
     /// `resize ID [--to TARGET]`, the id looked for in `regions`.
@@ -303,6 +308,19 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
             reason: Some(reason),
             hint,
         };
+        // Each finding is acted on in its own account, through its role.
+        if let Err(e) = self.apis.enter(c.account.as_deref()).await {
+            self.view.warn(&format!("{id}: {e:#}"));
+            let status = if self.opts.dry_run {
+                Status::WouldFail
+            } else {
+                Status::Skipped
+            };
+            return Ok(Some(unplanned(status, format!("{e:#}"), None)));
+        }
+        if c.account.is_some() {
+            self.account.clone_from(&c.account);
+        }
         let found = match self.locate(id, std::slice::from_ref(region)).await {
             Ok(f) => f,
             Err(e) => {
@@ -395,6 +413,7 @@ pub(crate) fn candidates(report: &crate::report::RecommendReport) -> Vec<Candida
                 _ => return None,
             };
             Some(Candidate {
+                account: r.account_id.as_deref().map(str::to_owned),
                 id: r.resource_id.clone(),
                 region: r.region.clone(),
                 target,
@@ -415,6 +434,8 @@ struct File {
 
 #[derive(serde::Deserialize)]
 struct FileFinding {
+    #[serde(default)]
+    account_id: Option<Lenient<String>>,
     resource_id: Option<Lenient<String>>,
     region: Option<Lenient<String>>,
     action: Option<Lenient<Action>>,
@@ -490,7 +511,13 @@ pub(crate) fn file_candidates(
         else {
             continue;
         };
-        out.push(Candidate { id, region, target });
+        let account = Lenient::known(f.account_id).filter(|a| is_account_id(a));
+        out.push(Candidate {
+            account,
+            id,
+            region,
+            target,
+        });
     }
     Ok(out)
 }

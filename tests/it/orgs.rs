@@ -304,3 +304,207 @@ fn bad_account_flags_are_usage_errors() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recommend_across_the_org_keys_findings_by_account() {
+    let moto = Moto::start();
+    let org = seeded(&moto).await;
+    let home = tempfile::tempdir().unwrap();
+    let out = finops(home.path())
+        .args([
+            "recommend",
+            "--org",
+            "--region",
+            REGIONS,
+            "--endpoint-url",
+            &moto.url,
+        ])
+        .args(["-o", "json", "--no-progress"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let r = json(&out.stdout);
+    assert_eq!(scanned(&r).len(), 4);
+    let recs = r["recommendations"].as_array().unwrap();
+    // Every member's root volumes are gp2: one gp3 finding per volume, in its account.
+    for m in &org.members {
+        let mine: Vec<&Value> = recs
+            .iter()
+            .filter(|x| x["account_id"] == **m && x["rule"] == "ebs_gp2_to_gp3")
+            .collect();
+        assert_eq!(mine.len(), 2, "{m}: {recs:?}");
+        assert!(mine.iter().all(|x| {
+            x["resource_key"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{m}/"))
+        }));
+    }
+    // The ids are unique, and the savings by account add up to the total.
+    let ids: BTreeSet<&str> = recs
+        .iter()
+        .map(|x| x["recommendation_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), recs.len());
+    let by: Decimal = r["totals"]["by_account"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|a| dec(&a["monthly_savings_usd"]))
+        .sum();
+    assert_eq!(by, dec(&r["totals"]["monthly_savings_usd"]));
+    // Every resource is accounted for once, across accounts.
+    let resources = r["coverage"]["resources"].as_u64().unwrap();
+    assert!(resources >= 4 * 3, "{}", r["coverage"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resize_acts_in_the_account_named_through_its_role() {
+    let moto = Moto::start();
+    let org = seeded(&moto).await;
+    let home = tempfile::tempdir().unwrap();
+    let target = &org.members[1];
+    let out = finops(home.path())
+        .args([
+            "resize",
+            "orders",
+            "--account",
+            target,
+            "--to",
+            "db.t3.large",
+        ])
+        .args([
+            "--dry-run",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            &moto.url,
+        ])
+        .args(["-o", "json", "-v"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let r = json(&out.stdout);
+    let change = &r["changes"][0];
+    assert_eq!(change["status"], "would_succeed", "{r}");
+    assert_eq!(change["plan"]["account_id"], **target);
+    assert_eq!(change["plan"]["from"], "db.m5.large");
+    assert!(stderr.contains("STS AssumeRole = 1"), "{stderr}");
+
+    // The credentials' own account has no `orders`: without --account the
+    // id is looked for there, and not found.
+    let out = finops(home.path())
+        .args(["resize", "orders", "--to", "db.t3.large", "--dry-run"])
+        .args(["--region", "us-east-1", "--endpoint-url", &moto.url])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no RDS DB instance orders"));
+
+    // A walk of findings from several accounts plans each in its own.
+    let recs = serde_json::json!({"recommendations": [
+        {"account_id": org.members[0], "resource_id": "orders", "region": "us-east-1",
+         "action": "downsize_db", "in_place": true, "target": "db.t3.large"},
+        {"account_id": org.members[2], "resource_id": "orders", "region": "us-east-1",
+         "action": "downsize_db", "in_place": true, "target": "db.t3.medium"}
+    ]});
+    let file = home.path().join("recs.json");
+    std::fs::write(&file, recs.to_string()).unwrap();
+    let out = finops(home.path())
+        .args(["resize", "--from-recommendations"])
+        .arg(&file)
+        .args([
+            "--dry-run",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            &moto.url,
+        ])
+        .args(["-o", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let r = json(&out.stdout);
+    let plans: Vec<(String, String)> = r["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["plan"]["account_id"].as_str().unwrap_or("").to_string(),
+                c["plan"]["to"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        plans,
+        vec![
+            (org.members[0].clone(), "db.t3.large".to_string()),
+            (org.members[2].clone(), "db.t3.medium".to_string()),
+        ],
+        "{r}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn several_profiles_are_several_accounts_and_one_account_is_scanned_once() {
+    let moto = Moto::start();
+    let org = seeded(&moto).await;
+    let sts = aws_sdk_sts::Client::new(&moto.config("us-east-1").await);
+    let c = sts
+        .assume_role()
+        .role_arn(format!(
+            "arn:aws:iam::{}:role/{}",
+            org.members[0],
+            crate::org::ROLE
+        ))
+        .role_session_name("profile")
+        .send()
+        .await
+        .unwrap();
+    let c = c.credentials().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    // finops() writes empty AWS files on first use; write the profiles after.
+    let _ = finops(home.path());
+    std::fs::write(
+        home.path().join("aws-credentials"),
+        format!(
+            "[mgmt]\naws_access_key_id = testing\naws_secret_access_key = testing\n\
+             [member]\naws_access_key_id = {}\naws_secret_access_key = {}\naws_session_token = {}\n\
+             [again]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+            c.access_key_id(),
+            c.secret_access_key(),
+            c.session_token()
+        ),
+    )
+    .unwrap();
+    let out = finops(home.path())
+        .args(["scan", "--profile", "mgmt,member", "--profile", "again"])
+        .args(["--region", REGIONS, "--endpoint-url", &moto.url])
+        .args(["-o", "json", "--no-progress"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let r = json(&out.stdout);
+    assert_eq!(
+        scanned(&r),
+        BTreeSet::from([MANAGEMENT.to_string(), org.members[0].clone()])
+    );
+    assert!(stderr.contains("scanned once"), "{stderr}");
+    let rows = r["resources"].as_array().unwrap();
+    let member_instances = rows
+        .iter()
+        .filter(|x| x["account_id"] == *org.members[0] && x["kind"] == "ec2_instance")
+        .count();
+    assert_eq!(member_instances, 2);
+    // The management account's instance once, not once per profile.
+    let mgmt_instances = rows
+        .iter()
+        .filter(|x| x["account_id"] == MANAGEMENT && x["kind"] == "ec2_instance")
+        .count();
+    assert_eq!(mgmt_instances, 1);
+}
