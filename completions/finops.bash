@@ -83,7 +83,7 @@ _finops() {
 
     case "${cmd}" in
         finops)
-            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --help --version scan recommend sync resize savings watch pricing config completions help"
+            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version scan recommend sync resize savings watch pricing config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -117,6 +117,30 @@ _finops() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ou)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --external-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -125,7 +149,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__completions)
-            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --help --version bash elvish fish powershell zsh"
+            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -156,6 +180,30 @@ _finops() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ou)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --external-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shard)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -167,7 +215,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__config)
-            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --help --version"
+            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -198,6 +246,30 @@ _finops() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ou)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --external-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shard)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -363,7 +435,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__pricing)
-            opts="-o -q -v -h -V --engine --multi-az --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --help --version"
+            opts="-o -q -v -h -V --engine --multi-az --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -401,6 +473,30 @@ _finops() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ou)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --external-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -409,7 +505,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__recommend)
-            opts="-o -q -v -h -V --demo --from --lookback-days --period --exclude-tag --min-savings --fail-on-savings --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --help --version"
+            opts="-o -q -v -h -V --demo --from --lookback-days --period --exclude-tag --min-savings --fail-on-savings --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -471,6 +567,30 @@ _finops() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ou)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --external-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -479,7 +599,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__resize)
-            opts="-y -o -q -v -h -V --to --from-recommendations --all --recover --dry-run --yes --max-changes --apply-immediately --allow-upsize --lookback-days --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --help --version"
+            opts="-y -o -q -v -h -V --to --from-recommendations --all --recover --dry-run --yes --max-changes --apply-immediately --allow-upsize --lookback-days --account --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -501,6 +621,10 @@ _finops() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -529,6 +653,30 @@ _finops() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ou)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --external-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -537,7 +685,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__savings)
-            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --help --version"
+            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -571,6 +719,30 @@ _finops() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ou)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --external-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -579,7 +751,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__scan)
-            opts="-o -q -v -h -V --demo --from --save --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --help --version"
+            opts="-o -q -v -h -V --demo --from --save --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -625,6 +797,30 @@ _finops() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ou)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --external-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -633,7 +829,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__sync)
-            opts="-o -q -v -h -V --demo --from --with-recommendations --dry-run --check --status --full --requeue-dead --endpoint --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --help --version"
+            opts="-o -q -v -h -V --demo --from --with-recommendations --dry-run --check --status --full --requeue-dead --endpoint --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -679,6 +875,30 @@ _finops() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ou)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --external-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -687,7 +907,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__watch)
-            opts="-o -q -v -h -V --interval --once --max-cycles --metrics-file --max-consecutive-failures --demo --lookback-days --period --exclude-tag --min-savings --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --help --version"
+            opts="-o -q -v -h -V --interval --once --max-cycles --metrics-file --max-consecutive-failures --demo --lookback-days --period --exclude-tag --min-savings --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -754,6 +974,30 @@ _finops() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ou)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --external-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shard)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_finops_global_optspecs
-    string join \n profile= region= all-regions endpoint-url= o/output= no-progress wide q/quiet v/verbose services= config= h/help V/version
+    string join \n profile= region= all-regions endpoint-url= o/output= no-progress wide q/quiet v/verbose services= config= org ou= role-name= external-id= accounts= exclude-accounts= shard= h/help V/version
 end
 
 function __fish_finops_needs_command
@@ -24,7 +24,7 @@ function __fish_finops_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c finops -n "__fish_finops_needs_command" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
+complete -c finops -n "__fish_finops_needs_command" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run' -r
 complete -c finops -n "__fish_finops_needs_command" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
 complete -c finops -n "__fish_finops_needs_command" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
 complete -c finops -n "__fish_finops_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -36,11 +36,18 @@ rds\t''
 elb\t''
 asg\t''"
 complete -c finops -n "__fish_finops_needs_command" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
+complete -c finops -n "__fish_finops_needs_command" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
+complete -c finops -n "__fish_finops_needs_command" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
+complete -c finops -n "__fish_finops_needs_command" -l external-id -d 'External id the role\'s trust policy requires (config [accounts] external_id)' -r
+complete -c finops -n "__fish_finops_needs_command" -l accounts -d 'Only these accounts (comma list); without --org, the role is assumed into each' -r
+complete -c finops -n "__fish_finops_needs_command" -l exclude-accounts -d 'Leave these accounts out (comma list)' -r
+complete -c finops -n "__fish_finops_needs_command" -l shard -d 'Only the K-th of N stable parts of the accounts: N jobs with 1/N .. N/N cover every account exactly once' -r
 complete -c finops -n "__fish_finops_needs_command" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
 complete -c finops -n "__fish_finops_needs_command" -l no-progress -d 'Never show progress bars'
 complete -c finops -n "__fish_finops_needs_command" -l wide -d 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
 complete -c finops -n "__fish_finops_needs_command" -s q -l quiet -d 'Print only the results and errors'
 complete -c finops -n "__fish_finops_needs_command" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+complete -c finops -n "__fish_finops_needs_command" -l org -d 'Every active account of the AWS Organization (credentials of the management account or a delegated administrator); members through --role-name'
 complete -c finops -n "__fish_finops_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c finops -n "__fish_finops_needs_command" -s V -l version -d 'Print version'
 complete -c finops -n "__fish_finops_needs_command" -f -a "scan" -d 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
@@ -56,7 +63,7 @@ complete -c finops -n "__fish_finops_needs_command" -f -a "help" -d 'Print this 
 complete -c finops -n "__fish_finops_using_subcommand scan" -l from -d 'Read an inventory snapshot instead of calling AWS' -r -F
 complete -c finops -n "__fish_finops_using_subcommand scan" -l save -d 'Also write the inventory snapshot (JSON) to FILE' -r -F
 complete -c finops -n "__fish_finops_using_subcommand scan" -l backend-url -d 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)' -r
-complete -c finops -n "__fish_finops_using_subcommand scan" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
+complete -c finops -n "__fish_finops_using_subcommand scan" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run' -r
 complete -c finops -n "__fish_finops_using_subcommand scan" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
 complete -c finops -n "__fish_finops_using_subcommand scan" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
 complete -c finops -n "__fish_finops_using_subcommand scan" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -68,6 +75,12 @@ rds\t''
 elb\t''
 asg\t''"
 complete -c finops -n "__fish_finops_using_subcommand scan" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand scan" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
+complete -c finops -n "__fish_finops_using_subcommand scan" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
+complete -c finops -n "__fish_finops_using_subcommand scan" -l external-id -d 'External id the role\'s trust policy requires (config [accounts] external_id)' -r
+complete -c finops -n "__fish_finops_using_subcommand scan" -l accounts -d 'Only these accounts (comma list); without --org, the role is assumed into each' -r
+complete -c finops -n "__fish_finops_using_subcommand scan" -l exclude-accounts -d 'Leave these accounts out (comma list)' -r
+complete -c finops -n "__fish_finops_using_subcommand scan" -l shard -d 'Only the K-th of N stable parts of the accounts: N jobs with 1/N .. N/N cover every account exactly once' -r
 complete -c finops -n "__fish_finops_using_subcommand scan" -l demo -d 'Scan a bundled sample fleet instead of AWS (no account or network needed)'
 complete -c finops -n "__fish_finops_using_subcommand scan" -l sync -d 'Also push the results to the backend (as `finops sync`)'
 complete -c finops -n "__fish_finops_using_subcommand scan" -l allow-insecure-http -d 'Allow the bearer token over plain HTTP to a non-loopback host'
@@ -76,6 +89,7 @@ complete -c finops -n "__fish_finops_using_subcommand scan" -l no-progress -d 'N
 complete -c finops -n "__fish_finops_using_subcommand scan" -l wide -d 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
 complete -c finops -n "__fish_finops_using_subcommand scan" -s q -l quiet -d 'Print only the results and errors'
 complete -c finops -n "__fish_finops_using_subcommand scan" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+complete -c finops -n "__fish_finops_using_subcommand scan" -l org -d 'Every active account of the AWS Organization (credentials of the management account or a delegated administrator); members through --role-name'
 complete -c finops -n "__fish_finops_using_subcommand scan" -s h -l help -d 'Print help'
 complete -c finops -n "__fish_finops_using_subcommand scan" -s V -l version -d 'Print version'
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l from -d 'Analyse the resources of an inventory snapshot (metrics still come from CloudWatch)' -r -F
@@ -85,7 +99,7 @@ complete -c finops -n "__fish_finops_using_subcommand recommend" -l exclude-tag 
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l min-savings -d 'Hide findings that save less than USD a month' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l fail-on-savings -d 'Exit 4 when the total monthly savings reach USD (for CI gates)' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l backend-url -d 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)' -r
-complete -c finops -n "__fish_finops_using_subcommand recommend" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -97,6 +111,12 @@ rds\t''
 elb\t''
 asg\t''"
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l external-id -d 'External id the role\'s trust policy requires (config [accounts] external_id)' -r
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l accounts -d 'Only these accounts (comma list); without --org, the role is assumed into each' -r
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l exclude-accounts -d 'Leave these accounts out (comma list)' -r
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l shard -d 'Only the K-th of N stable parts of the accounts: N jobs with 1/N .. N/N cover every account exactly once' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l demo -d 'Analyse the bundled sample fleet and its utilization (no AWS needed)'
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l sync -d 'Also push the results to the backend (as `finops sync`)'
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l allow-insecure-http -d 'Allow the bearer token over plain HTTP to a non-loopback host'
@@ -105,12 +125,13 @@ complete -c finops -n "__fish_finops_using_subcommand recommend" -l no-progress 
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l wide -d 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
 complete -c finops -n "__fish_finops_using_subcommand recommend" -s q -l quiet -d 'Print only the results and errors'
 complete -c finops -n "__fish_finops_using_subcommand recommend" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l org -d 'Every active account of the AWS Organization (credentials of the management account or a delegated administrator); members through --role-name'
 complete -c finops -n "__fish_finops_using_subcommand recommend" -s h -l help -d 'Print help'
 complete -c finops -n "__fish_finops_using_subcommand recommend" -s V -l version -d 'Print version'
 complete -c finops -n "__fish_finops_using_subcommand sync" -l from -d 'Push a saved inventory snapshot instead of scanning AWS' -r -F
 complete -c finops -n "__fish_finops_using_subcommand sync" -l endpoint -d 'With --requeue-dead: only this endpoint\'s dead letters (e.g. /api/savings)' -r
 complete -c finops -n "__fish_finops_using_subcommand sync" -l backend-url -d 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)' -r
-complete -c finops -n "__fish_finops_using_subcommand sync" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
+complete -c finops -n "__fish_finops_using_subcommand sync" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run' -r
 complete -c finops -n "__fish_finops_using_subcommand sync" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
 complete -c finops -n "__fish_finops_using_subcommand sync" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
 complete -c finops -n "__fish_finops_using_subcommand sync" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -122,6 +143,12 @@ rds\t''
 elb\t''
 asg\t''"
 complete -c finops -n "__fish_finops_using_subcommand sync" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand sync" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
+complete -c finops -n "__fish_finops_using_subcommand sync" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
+complete -c finops -n "__fish_finops_using_subcommand sync" -l external-id -d 'External id the role\'s trust policy requires (config [accounts] external_id)' -r
+complete -c finops -n "__fish_finops_using_subcommand sync" -l accounts -d 'Only these accounts (comma list); without --org, the role is assumed into each' -r
+complete -c finops -n "__fish_finops_using_subcommand sync" -l exclude-accounts -d 'Leave these accounts out (comma list)' -r
+complete -c finops -n "__fish_finops_using_subcommand sync" -l shard -d 'Only the K-th of N stable parts of the accounts: N jobs with 1/N .. N/N cover every account exactly once' -r
 complete -c finops -n "__fish_finops_using_subcommand sync" -l demo -d 'Push a bundled sample fleet instead of scanning AWS'
 complete -c finops -n "__fish_finops_using_subcommand sync" -l with-recommendations -d 'Also compute and push recommendations (reads CloudWatch)'
 complete -c finops -n "__fish_finops_using_subcommand sync" -l dry-run -d 'Build and validate every payload and show what would be sent; touch neither the backend nor the outbox'
@@ -135,13 +162,15 @@ complete -c finops -n "__fish_finops_using_subcommand sync" -l no-progress -d 'N
 complete -c finops -n "__fish_finops_using_subcommand sync" -l wide -d 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
 complete -c finops -n "__fish_finops_using_subcommand sync" -s q -l quiet -d 'Print only the results and errors'
 complete -c finops -n "__fish_finops_using_subcommand sync" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+complete -c finops -n "__fish_finops_using_subcommand sync" -l org -d 'Every active account of the AWS Organization (credentials of the management account or a delegated administrator); members through --role-name'
 complete -c finops -n "__fish_finops_using_subcommand sync" -s h -l help -d 'Print help'
 complete -c finops -n "__fish_finops_using_subcommand sync" -s V -l version -d 'Print version'
 complete -c finops -n "__fish_finops_using_subcommand resize" -l to -d 'Target: instance type (m5.xlarge), DB class (db.r5.large) or volume type (gp3). Without it, pick one of the resource\'s downsizing paths' -r
 complete -c finops -n "__fish_finops_using_subcommand resize" -l from-recommendations -d 'Walk the in-place findings of a `recommend --output json` file' -r -F
 complete -c finops -n "__fish_finops_using_subcommand resize" -l max-changes -d 'Apply at most N changes in this run' -r
 complete -c finops -n "__fish_finops_using_subcommand resize" -l lookback-days -d 'Days of CloudWatch data behind the downsizing paths (1-455)' -r
-complete -c finops -n "__fish_finops_using_subcommand resize" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
+complete -c finops -n "__fish_finops_using_subcommand resize" -l account -d 'The account the resource is in (needed when the id is not unique across accounts); acted on through --role-name unless it is the credentials\' own' -r
+complete -c finops -n "__fish_finops_using_subcommand resize" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run' -r
 complete -c finops -n "__fish_finops_using_subcommand resize" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
 complete -c finops -n "__fish_finops_using_subcommand resize" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
 complete -c finops -n "__fish_finops_using_subcommand resize" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -153,6 +182,12 @@ rds\t''
 elb\t''
 asg\t''"
 complete -c finops -n "__fish_finops_using_subcommand resize" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand resize" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
+complete -c finops -n "__fish_finops_using_subcommand resize" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
+complete -c finops -n "__fish_finops_using_subcommand resize" -l external-id -d 'External id the role\'s trust policy requires (config [accounts] external_id)' -r
+complete -c finops -n "__fish_finops_using_subcommand resize" -l accounts -d 'Only these accounts (comma list); without --org, the role is assumed into each' -r
+complete -c finops -n "__fish_finops_using_subcommand resize" -l exclude-accounts -d 'Leave these accounts out (comma list)' -r
+complete -c finops -n "__fish_finops_using_subcommand resize" -l shard -d 'Only the K-th of N stable parts of the accounts: N jobs with 1/N .. N/N cover every account exactly once' -r
 complete -c finops -n "__fish_finops_using_subcommand resize" -l all -d 'Compute recommendations now and walk every in-place downsizing finding'
 complete -c finops -n "__fish_finops_using_subcommand resize" -l recover -d 'Finish or roll back a resize that was interrupted (Ctrl-C, kill, crash)'
 complete -c finops -n "__fish_finops_using_subcommand resize" -l dry-run -d 'Plan and ask AWS whether each step would be allowed; change nothing'
@@ -164,9 +199,10 @@ complete -c finops -n "__fish_finops_using_subcommand resize" -l no-progress -d 
 complete -c finops -n "__fish_finops_using_subcommand resize" -l wide -d 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
 complete -c finops -n "__fish_finops_using_subcommand resize" -s q -l quiet -d 'Print only the results and errors'
 complete -c finops -n "__fish_finops_using_subcommand resize" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+complete -c finops -n "__fish_finops_using_subcommand resize" -l org -d 'Every active account of the AWS Organization (credentials of the management account or a delegated administrator); members through --role-name'
 complete -c finops -n "__fish_finops_using_subcommand resize" -s h -l help -d 'Print help'
 complete -c finops -n "__fish_finops_using_subcommand resize" -s V -l version -d 'Print version'
-complete -c finops -n "__fish_finops_using_subcommand savings" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
+complete -c finops -n "__fish_finops_using_subcommand savings" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run' -r
 complete -c finops -n "__fish_finops_using_subcommand savings" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
 complete -c finops -n "__fish_finops_using_subcommand savings" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
 complete -c finops -n "__fish_finops_using_subcommand savings" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -178,11 +214,18 @@ rds\t''
 elb\t''
 asg\t''"
 complete -c finops -n "__fish_finops_using_subcommand savings" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand savings" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
+complete -c finops -n "__fish_finops_using_subcommand savings" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
+complete -c finops -n "__fish_finops_using_subcommand savings" -l external-id -d 'External id the role\'s trust policy requires (config [accounts] external_id)' -r
+complete -c finops -n "__fish_finops_using_subcommand savings" -l accounts -d 'Only these accounts (comma list); without --org, the role is assumed into each' -r
+complete -c finops -n "__fish_finops_using_subcommand savings" -l exclude-accounts -d 'Leave these accounts out (comma list)' -r
+complete -c finops -n "__fish_finops_using_subcommand savings" -l shard -d 'Only the K-th of N stable parts of the accounts: N jobs with 1/N .. N/N cover every account exactly once' -r
 complete -c finops -n "__fish_finops_using_subcommand savings" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
 complete -c finops -n "__fish_finops_using_subcommand savings" -l no-progress -d 'Never show progress bars'
 complete -c finops -n "__fish_finops_using_subcommand savings" -l wide -d 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
 complete -c finops -n "__fish_finops_using_subcommand savings" -s q -l quiet -d 'Print only the results and errors'
 complete -c finops -n "__fish_finops_using_subcommand savings" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+complete -c finops -n "__fish_finops_using_subcommand savings" -l org -d 'Every active account of the AWS Organization (credentials of the management account or a delegated administrator); members through --role-name'
 complete -c finops -n "__fish_finops_using_subcommand savings" -s h -l help -d 'Print help'
 complete -c finops -n "__fish_finops_using_subcommand savings" -s V -l version -d 'Print version'
 complete -c finops -n "__fish_finops_using_subcommand watch" -l interval -d 'Time between cycles: 30s, 15m, 6h, 1d (at least 10s; default: the config file\'s [watch] interval, else 1h)' -r
@@ -194,7 +237,7 @@ complete -c finops -n "__fish_finops_using_subcommand watch" -l period -d 'Metri
 complete -c finops -n "__fish_finops_using_subcommand watch" -l exclude-tag -d 'Skip resources with this tag (KEY=VALUE, or KEY for any value); repeatable' -r
 complete -c finops -n "__fish_finops_using_subcommand watch" -l min-savings -d 'Ignore findings that save less than USD a month' -r
 complete -c finops -n "__fish_finops_using_subcommand watch" -l backend-url -d 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)' -r
-complete -c finops -n "__fish_finops_using_subcommand watch" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
+complete -c finops -n "__fish_finops_using_subcommand watch" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run' -r
 complete -c finops -n "__fish_finops_using_subcommand watch" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
 complete -c finops -n "__fish_finops_using_subcommand watch" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
 complete -c finops -n "__fish_finops_using_subcommand watch" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -206,6 +249,12 @@ rds\t''
 elb\t''
 asg\t''"
 complete -c finops -n "__fish_finops_using_subcommand watch" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand watch" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
+complete -c finops -n "__fish_finops_using_subcommand watch" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
+complete -c finops -n "__fish_finops_using_subcommand watch" -l external-id -d 'External id the role\'s trust policy requires (config [accounts] external_id)' -r
+complete -c finops -n "__fish_finops_using_subcommand watch" -l accounts -d 'Only these accounts (comma list); without --org, the role is assumed into each' -r
+complete -c finops -n "__fish_finops_using_subcommand watch" -l exclude-accounts -d 'Leave these accounts out (comma list)' -r
+complete -c finops -n "__fish_finops_using_subcommand watch" -l shard -d 'Only the K-th of N stable parts of the accounts: N jobs with 1/N .. N/N cover every account exactly once' -r
 complete -c finops -n "__fish_finops_using_subcommand watch" -l once -d 'Run one cycle and exit (for cron and systemd timers)'
 complete -c finops -n "__fish_finops_using_subcommand watch" -l demo -d 'Watch the bundled sample fleet instead of AWS (to try it out)'
 complete -c finops -n "__fish_finops_using_subcommand watch" -l sync -d 'Also push the results to the backend (as `finops sync`)'
@@ -215,10 +264,11 @@ complete -c finops -n "__fish_finops_using_subcommand watch" -l no-progress -d '
 complete -c finops -n "__fish_finops_using_subcommand watch" -l wide -d 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
 complete -c finops -n "__fish_finops_using_subcommand watch" -s q -l quiet -d 'Print only the results and errors'
 complete -c finops -n "__fish_finops_using_subcommand watch" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+complete -c finops -n "__fish_finops_using_subcommand watch" -l org -d 'Every active account of the AWS Organization (credentials of the management account or a delegated administrator); members through --role-name'
 complete -c finops -n "__fish_finops_using_subcommand watch" -s h -l help -d 'Print help'
 complete -c finops -n "__fish_finops_using_subcommand watch" -s V -l version -d 'Print version'
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l engine -d 'For DB classes: only this engine (mysql, postgres, mariadb)' -r
-complete -c finops -n "__fish_finops_using_subcommand pricing" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
+complete -c finops -n "__fish_finops_using_subcommand pricing" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run' -r
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
 complete -c finops -n "__fish_finops_using_subcommand pricing" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -230,15 +280,22 @@ rds\t''
 elb\t''
 asg\t''"
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand pricing" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
+complete -c finops -n "__fish_finops_using_subcommand pricing" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
+complete -c finops -n "__fish_finops_using_subcommand pricing" -l external-id -d 'External id the role\'s trust policy requires (config [accounts] external_id)' -r
+complete -c finops -n "__fish_finops_using_subcommand pricing" -l accounts -d 'Only these accounts (comma list); without --org, the role is assumed into each' -r
+complete -c finops -n "__fish_finops_using_subcommand pricing" -l exclude-accounts -d 'Leave these accounts out (comma list)' -r
+complete -c finops -n "__fish_finops_using_subcommand pricing" -l shard -d 'Only the K-th of N stable parts of the accounts: N jobs with 1/N .. N/N cover every account exactly once' -r
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l multi-az -d 'For DB classes: only the Multi-AZ price'
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l no-progress -d 'Never show progress bars'
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l wide -d 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
 complete -c finops -n "__fish_finops_using_subcommand pricing" -s q -l quiet -d 'Print only the results and errors'
 complete -c finops -n "__fish_finops_using_subcommand pricing" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+complete -c finops -n "__fish_finops_using_subcommand pricing" -l org -d 'Every active account of the AWS Organization (credentials of the management account or a delegated administrator); members through --role-name'
 complete -c finops -n "__fish_finops_using_subcommand pricing" -s h -l help -d 'Print help'
 complete -c finops -n "__fish_finops_using_subcommand pricing" -s V -l version -d 'Print version'
-complete -c finops -n "__fish_finops_using_subcommand config" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
+complete -c finops -n "__fish_finops_using_subcommand config" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run' -r
 complete -c finops -n "__fish_finops_using_subcommand config" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
 complete -c finops -n "__fish_finops_using_subcommand config" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
 complete -c finops -n "__fish_finops_using_subcommand config" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -250,14 +307,21 @@ rds\t''
 elb\t''
 asg\t''"
 complete -c finops -n "__fish_finops_using_subcommand config" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand config" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
+complete -c finops -n "__fish_finops_using_subcommand config" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
+complete -c finops -n "__fish_finops_using_subcommand config" -l external-id -d 'External id the role\'s trust policy requires (config [accounts] external_id)' -r
+complete -c finops -n "__fish_finops_using_subcommand config" -l accounts -d 'Only these accounts (comma list); without --org, the role is assumed into each' -r
+complete -c finops -n "__fish_finops_using_subcommand config" -l exclude-accounts -d 'Leave these accounts out (comma list)' -r
+complete -c finops -n "__fish_finops_using_subcommand config" -l shard -d 'Only the K-th of N stable parts of the accounts: N jobs with 1/N .. N/N cover every account exactly once' -r
 complete -c finops -n "__fish_finops_using_subcommand config" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
 complete -c finops -n "__fish_finops_using_subcommand config" -l no-progress -d 'Never show progress bars'
 complete -c finops -n "__fish_finops_using_subcommand config" -l wide -d 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
 complete -c finops -n "__fish_finops_using_subcommand config" -s q -l quiet -d 'Print only the results and errors'
 complete -c finops -n "__fish_finops_using_subcommand config" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+complete -c finops -n "__fish_finops_using_subcommand config" -l org -d 'Every active account of the AWS Organization (credentials of the management account or a delegated administrator); members through --role-name'
 complete -c finops -n "__fish_finops_using_subcommand config" -s h -l help -d 'Print help'
 complete -c finops -n "__fish_finops_using_subcommand config" -s V -l version -d 'Print version'
-complete -c finops -n "__fish_finops_using_subcommand completions" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile)' -r
+complete -c finops -n "__fish_finops_using_subcommand completions" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run' -r
 complete -c finops -n "__fish_finops_using_subcommand completions" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
 complete -c finops -n "__fish_finops_using_subcommand completions" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
 complete -c finops -n "__fish_finops_using_subcommand completions" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -269,11 +333,18 @@ rds\t''
 elb\t''
 asg\t''"
 complete -c finops -n "__fish_finops_using_subcommand completions" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand completions" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
+complete -c finops -n "__fish_finops_using_subcommand completions" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
+complete -c finops -n "__fish_finops_using_subcommand completions" -l external-id -d 'External id the role\'s trust policy requires (config [accounts] external_id)' -r
+complete -c finops -n "__fish_finops_using_subcommand completions" -l accounts -d 'Only these accounts (comma list); without --org, the role is assumed into each' -r
+complete -c finops -n "__fish_finops_using_subcommand completions" -l exclude-accounts -d 'Leave these accounts out (comma list)' -r
+complete -c finops -n "__fish_finops_using_subcommand completions" -l shard -d 'Only the K-th of N stable parts of the accounts: N jobs with 1/N .. N/N cover every account exactly once' -r
 complete -c finops -n "__fish_finops_using_subcommand completions" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
 complete -c finops -n "__fish_finops_using_subcommand completions" -l no-progress -d 'Never show progress bars'
 complete -c finops -n "__fish_finops_using_subcommand completions" -l wide -d 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
 complete -c finops -n "__fish_finops_using_subcommand completions" -s q -l quiet -d 'Print only the results and errors'
 complete -c finops -n "__fish_finops_using_subcommand completions" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+complete -c finops -n "__fish_finops_using_subcommand completions" -l org -d 'Every active account of the AWS Organization (credentials of the management account or a delegated administrator); members through --role-name'
 complete -c finops -n "__fish_finops_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c finops -n "__fish_finops_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings watch pricing config completions help" -f -a "scan" -d 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'

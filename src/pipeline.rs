@@ -61,12 +61,10 @@ pub(crate) async fn scan(
     });
     let mut inv = invs.next().unwrap_or_else(empty_inventory);
     for other in invs {
-        inv.regions.extend(other.regions);
+        add_regions(&mut inv.regions, other.regions);
         inv.resources.extend(other.resources);
         inv.errors.extend(other.errors);
     }
-    inv.regions.sort();
-    inv.regions.dedup();
     inv.errors.extend(errors);
     // A snapshot read without AWS keeps the accounts it was saved with.
     if !accounts.is_empty() {
@@ -341,6 +339,16 @@ fn settle(
     Ok((parts, accounts, errors))
 }
 
+/// The regions of another account added after these, in the order asked
+/// for, each once.
+fn add_regions(to: &mut Vec<String>, more: Vec<String>) {
+    for r in more {
+        if !to.contains(&r) {
+            to.push(r);
+        }
+    }
+}
+
 fn empty_inventory() -> Inventory {
     Inventory {
         schema_version: crate::inventory::SCHEMA_VERSION,
@@ -362,7 +370,7 @@ fn merge(parts: impl Iterator<Item = Computed>, options: &RecommendOptions) -> C
             out = Some(c);
             continue;
         };
-        o.scan.regions.extend(c.scan.regions);
+        add_regions(&mut o.scan.regions, c.scan.regions);
         o.scan.pricing.extend(c.scan.pricing);
         o.scan.resources.extend(c.scan.resources);
         o.scan.totals.add(&c.scan.totals);
@@ -370,7 +378,7 @@ fn merge(parts: impl Iterator<Item = Computed>, options: &RecommendOptions) -> C
         o.scan.errors.extend(c.scan.errors);
         o.cpu.extend(c.cpu);
         let r = &mut o.report;
-        r.regions.extend(c.report.regions);
+        add_regions(&mut r.regions, c.report.regions);
         r.pricing.extend(c.report.pricing);
         r.recommendations.extend(c.report.recommendations);
         r.insufficient_data.extend(c.report.insufficient_data);
@@ -402,10 +410,6 @@ fn merge(parts: impl Iterator<Item = Computed>, options: &RecommendOptions) -> C
             cpu: HashMap::new(),
         }
     });
-    for regions in [&mut c.scan.regions, &mut c.report.regions] {
-        regions.sort();
-        regions.dedup();
-    }
     analysis::sort_findings(&mut c.report.recommendations);
     c.report.totals = totals(&c.report.recommendations);
     c

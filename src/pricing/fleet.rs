@@ -112,6 +112,24 @@ pub(crate) struct Subtotal {
 }
 
 impl Totals {
+    /// A row that counts in the totals.
+    fn count(&mut self, r: &PricedResource) {
+        self.hourly_usd += r.hourly_usd.unwrap_or_default();
+        self.monthly_usd += r.monthly_usd.unwrap_or_default();
+        self.annual_usd += r.annual_usd.unwrap_or_default();
+        self.by_service
+            .entry(r.resource.kind().service().name().to_string())
+            .or_default()
+            .add(r);
+        self.by_region
+            .entry(r.resource.region.clone())
+            .or_default()
+            .add(r);
+        if let Some(a) = &r.resource.account_id {
+            self.by_account.entry(a.to_string()).or_default().add(r);
+        }
+    }
+
     /// Another report's totals added to these (reports of separate accounts).
     pub(crate) fn add(&mut self, o: &Totals) {
         self.hourly_usd += o.hourly_usd;
@@ -414,22 +432,7 @@ pub(crate) fn price_inventory(inv: Inventory) -> ScanReport {
         if !r.in_totals {
             continue;
         }
-        totals.hourly_usd += r.hourly_usd.unwrap_or_default();
-        totals.monthly_usd += r.monthly_usd.unwrap_or_default();
-        totals.annual_usd += r.annual_usd.unwrap_or_default();
-        totals
-            .by_service
-            .entry(r.resource.kind().service().name().to_string())
-            .or_default()
-            .add(r);
-        totals
-            .by_region
-            .entry(r.resource.region.clone())
-            .or_default()
-            .add(r);
-        if let Some(a) = &r.resource.account_id {
-            totals.by_account.entry(a.to_string()).or_default().add(r);
-        }
+        totals.count(r);
     }
 
     ScanReport {
