@@ -403,6 +403,7 @@ mod tests {
         Entry {
             id: 1,
             resource_id: id.into(),
+            account_id: None,
             kind: kind.into(),
             region: "us-east-1".into(),
             from_type: "m5.2xlarge".into(),

@@ -17,6 +17,7 @@ pub(crate) fn render(printer: &Printer, report: &SavingsReport) -> anyhow::Resul
                 "to",
                 "state",
                 "money_saved_monthly_usd",
+                "account_id",
             ])?;
             for s in &report.savings {
                 w.write_record([
@@ -28,6 +29,7 @@ pub(crate) fn render(printer: &Printer, report: &SavingsReport) -> anyhow::Resul
                     &s.to_type,
                     &s.state,
                     &s.money_saved.to_string(),
+                    s.account_id.as_deref().unwrap_or(""),
                 ])?;
             }
             printer.out(&String::from_utf8(w.into_inner()?)?)?;
@@ -39,17 +41,35 @@ pub(crate) fn render(printer: &Printer, report: &SavingsReport) -> anyhow::Resul
                 )?;
                 return Ok(());
             }
+            // An account column once the savings span more than one
+            // account (a saving recorded before accounts counts as one).
+            let accounts: std::collections::BTreeSet<Option<&str>> = report
+                .savings
+                .iter()
+                .map(|s| s.account_id.as_deref())
+                .collect();
+            let by_account = accounts.len() > 1;
             let mut t = printer.table();
-            t.set_header([
+            let mut header = vec![
                 "date",
                 "resource",
                 "region",
                 "change",
                 "state",
                 "saved / month",
-            ]);
+            ];
+            if by_account {
+                header.insert(0, "account");
+            }
+            t.set_header(header);
             for s in &report.savings {
-                t.add_row(vec![
+                let mut row = Vec::with_capacity(7);
+                if by_account {
+                    row.push(comfy_table::Cell::new(
+                        s.account_id.as_deref().unwrap_or("-"),
+                    ));
+                }
+                row.extend([
                     comfy_table::Cell::new(&s.date),
                     comfy_table::Cell::new(&s.resource_id),
                     comfy_table::Cell::new(&s.region),
@@ -57,6 +77,7 @@ pub(crate) fn render(printer: &Printer, report: &SavingsReport) -> anyhow::Resul
                     comfy_table::Cell::new(&s.state),
                     right(usd(s.money_saved, 2)),
                 ]);
+                t.add_row(row);
             }
             printer.out(&t.to_string())?;
             printer.out(&format!(

@@ -363,6 +363,7 @@ async fn recover_rolls_back_a_change_that_had_failed() {
         let id = j
             .begin(&crate::state::journal::Begin {
                 resource_id: &plan.resource_id,
+                account_id: None,
                 kind: plan.kind.name(),
                 region: &plan.region,
                 from_type: &plan.from,

@@ -23,16 +23,23 @@ CREATE TABLE IF NOT EXISTS resize_journal (
     plan        TEXT NOT NULL,
     error       TEXT,
     started_at  TEXT NOT NULL,
-    updated_at  TEXT NOT NULL
+    updated_at  TEXT NOT NULL,
+    account_id  TEXT
 );
 CREATE INDEX IF NOT EXISTS resize_journal_status ON resize_journal (status, id);
 ";
+
+/// The columns an [`Entry`] is read from, in `row_entry`'s order.
+const COLUMNS: &str = "id, resource_id, kind, region, from_type, to_type, was_running, step, status, pid, plan, error, started_at, updated_at, account_id";
 
 /// One journalled change.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct Entry {
     pub(crate) id: i64,
     pub(crate) resource_id: String,
+    /// The 12-digit AWS account the resource is in, so recovery acts in that
+    /// account; None when not known (an entry written before accounts were).
+    pub(crate) account_id: Option<String>,
     pub(crate) kind: String,
     pub(crate) region: String,
     pub(crate) from_type: String,
@@ -73,6 +80,8 @@ impl Outcome {
 /// What a new journal entry records.
 pub(crate) struct Begin<'a> {
     pub(crate) resource_id: &'a str,
+    /// The account the change is made in (None when not known).
+    pub(crate) account_id: Option<&'a str>,
     pub(crate) kind: &'a str,
     pub(crate) region: &'a str,
     pub(crate) from_type: &'a str,
@@ -92,6 +101,8 @@ fn now() -> String {
 impl Journal {
     pub(crate) fn open(path: &Path) -> anyhow::Result<Journal> {
         let conn = super::connect(path, SCHEMA)?;
+        // Databases written before accounts were recorded.
+        super::add_column(&conn, "resize_journal", "account_id", "TEXT")?;
         // A journal write must reach the disk before the step it announces.
         conn.pragma_update(None, "synchronous", "FULL")?;
         Ok(Journal { conn })
@@ -101,8 +112,8 @@ impl Journal {
     pub(crate) fn begin(&self, b: &Begin) -> anyhow::Result<i64> {
         let ts = now();
         self.conn.execute(
-            "INSERT INTO resize_journal (resource_id, kind, region, from_type, to_type, was_running, step, status, pid, plan, started_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'planned', 'in_flight', ?7, ?8, ?9, ?9)",
+            "INSERT INTO resize_journal (resource_id, kind, region, from_type, to_type, was_running, step, status, pid, plan, started_at, updated_at, account_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'planned', 'in_flight', ?7, ?8, ?9, ?9, ?10)",
             params![
                 b.resource_id,
                 b.kind,
@@ -112,7 +123,8 @@ impl Journal {
                 b.was_running,
                 std::process::id(),
                 b.plan.to_string(),
-                ts
+                ts,
+                b.account_id
             ],
         )?;
         Ok(self.conn.last_insert_rowid())
@@ -152,10 +164,9 @@ impl Journal {
 
     /// Every change still in flight, oldest first.
     pub(crate) fn in_flight(&self) -> anyhow::Result<Vec<Entry>> {
-        let mut st = self.conn.prepare(
-            "SELECT id, resource_id, kind, region, from_type, to_type, was_running, step, status, pid, plan, error, started_at, updated_at
-             FROM resize_journal WHERE status = 'in_flight' ORDER BY id",
-        )?;
+        let mut st = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM resize_journal WHERE status = 'in_flight' ORDER BY id"
+        ))?;
         let rows = st.query_map([], row_entry)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -164,8 +175,7 @@ impl Journal {
         Ok(self
             .conn
             .query_row(
-                "SELECT id, resource_id, kind, region, from_type, to_type, was_running, step, status, pid, plan, error, started_at, updated_at
-                 FROM resize_journal WHERE id = ?1",
+                &format!("SELECT {COLUMNS} FROM resize_journal WHERE id = ?1"),
                 [id],
                 row_entry,
             )
@@ -206,12 +216,18 @@ pub(crate) fn read_changes(path: &Path, since: &str) -> anyhow::Result<Vec<Entry
     if !has_journal {
         return Ok(Vec::new());
     }
-    let mut st = conn.prepare(
-        "SELECT id, resource_id, kind, region, from_type, to_type, was_running, step, status, pid, plan, error, started_at, updated_at
-         FROM resize_journal
+    // Read-only, so a journal written before accounts were recorded is not
+    // migrated here: its entries read with no account.
+    let columns = if super::has_column(&conn, "resize_journal", "account_id")? {
+        COLUMNS.to_string()
+    } else {
+        COLUMNS.replace("account_id", "NULL AS account_id")
+    };
+    let mut st = conn.prepare(&format!(
+        "SELECT {columns} FROM resize_journal
          WHERE kind IN ('ec2_instance', 'rds_instance') AND updated_at >= ?1
-         ORDER BY id",
-    )?;
+         ORDER BY id"
+    ))?;
     let rows = st.query_map([since], row_entry)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -233,6 +249,7 @@ fn row_entry(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
     Ok(Entry {
         id: r.get(0)?,
         resource_id: r.get(1)?,
+        account_id: r.get(14)?,
         kind: r.get(2)?,
         region: r.get(3)?,
         from_type: r.get(4)?,
@@ -260,6 +277,7 @@ mod tests {
         let id = j
             .begin(&Begin {
                 resource_id: "i-1",
+                account_id: Some("111111111111"),
                 kind: "ec2_instance",
                 region: "us-east-1",
                 from_type: "m5.2xlarge",
@@ -274,6 +292,8 @@ mod tests {
         let open = again.in_flight().unwrap();
         assert_eq!(open.len(), 1);
         assert_eq!(open[0].step, "stop");
+        // Recovery acts in the account the change was made in.
+        assert_eq!(open[0].account_id.as_deref(), Some("111111111111"));
         assert!(open[0].was_running);
         assert_eq!(open[0].plan, plan.to_string());
         j.note_error(id, "start failed").unwrap();
@@ -301,6 +321,7 @@ mod tests {
             let n = j
                 .begin(&Begin {
                     resource_id: id,
+                    account_id: None,
                     kind,
                     region: "us-east-1",
                     from_type: "a",
@@ -342,6 +363,7 @@ mod tests {
         let n = j
             .begin(&Begin {
                 resource_id: "i-2",
+                account_id: Some("222222222222"),
                 kind: "ec2_instance",
                 region: "us-east-1",
                 from_type: "a",
@@ -353,5 +375,89 @@ mod tests {
         let got = read_changes(&path, "2000-01-01T00:00:00Z").unwrap();
         assert_eq!(got.len(), 2);
         assert_eq!((got[1].id, got[1].status.as_str()), (n, "in_flight"));
+        assert_eq!(got[1].account_id.as_deref(), Some("222222222222"));
+        assert_eq!(got[0].account_id, None);
+    }
+}
+
+/// The journal as finops wrote it before accounts were recorded.
+#[cfg(test)]
+pub(crate) const OLD_SCHEMA: &str = "
+CREATE TABLE resize_journal (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    resource_id TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    region      TEXT NOT NULL,
+    from_type   TEXT NOT NULL,
+    to_type     TEXT NOT NULL,
+    was_running INTEGER NOT NULL,
+    step        TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('in_flight', 'done', 'rolled_back', 'failed')),
+    pid         INTEGER NOT NULL,
+    plan        TEXT NOT NULL,
+    error       TEXT,
+    started_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE INDEX resize_journal_status ON resize_journal (status, id);
+INSERT INTO resize_journal (resource_id, kind, region, from_type, to_type, was_running, step, status, pid, plan, started_at, updated_at)
+VALUES ('i-old', 'ec2_instance', 'us-east-1', 'm5.2xlarge', 'm5.xlarge', 1, 'stop', 'in_flight', 1, '{}',
+        '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z');
+";
+
+#[cfg(test)]
+mod migration_tests {
+    use super::*;
+
+    #[test]
+    fn a_journal_written_before_accounts_reads_with_no_account() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(OLD_SCHEMA)
+            .unwrap();
+        // Read-only: the old table is read as it is, and left unmigrated.
+        let got = read_changes(&path, "2000-01-01T00:00:00Z").unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            (got[0].resource_id.as_str(), got[0].account_id.as_deref()),
+            ("i-old", None)
+        );
+        let conn = Connection::open(&path).unwrap();
+        assert!(!crate::state::has_column(&conn, "resize_journal", "account_id").unwrap());
+        drop(conn);
+        // Opened for writing: the column is added, the old entry still in
+        // flight with no account, new entries carry theirs.
+        let j = Journal::open(&path).unwrap();
+        let open = j.in_flight().unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!(
+            (open[0].resource_id.as_str(), open[0].step.as_str()),
+            ("i-old", "stop")
+        );
+        assert_eq!(open[0].account_id, None);
+        let plan = serde_json::json!({});
+        let id = j
+            .begin(&Begin {
+                resource_id: "i-new",
+                account_id: Some("333333333333"),
+                kind: "ec2_instance",
+                region: "us-east-1",
+                from_type: "a",
+                to_type: "b",
+                was_running: false,
+                plan: &plan,
+            })
+            .unwrap();
+        assert_eq!(
+            j.get(id).unwrap().unwrap().account_id.as_deref(),
+            Some("333333333333")
+        );
+        // Opening again (the column is there now) changes nothing.
+        let again = Journal::open(&path).unwrap();
+        assert_eq!(again.in_flight().unwrap().len(), 2);
+        let got = read_changes(&path, "2000-01-01T00:00:00Z").unwrap();
+        assert_eq!(got[1].account_id.as_deref(), Some("333333333333"));
     }
 }

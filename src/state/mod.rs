@@ -159,6 +159,36 @@ pub(crate) fn connect(path: &Path, schema: &str) -> anyhow::Result<Connection> {
     Ok(conn)
 }
 
+/// Whether `table` has `column` (false when the table does not exist).
+pub(crate) fn has_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2)",
+        rusqlite::params![table, column],
+        |r| r.get(0),
+    )
+}
+
+/// Add `column` (declared `decl`) to `table` when a database written by an
+/// older finops lacks it; its old rows read NULL. Two processes may race to
+/// add it: the loser finds it there and carries on.
+pub(crate) fn add_column(
+    conn: &Connection,
+    table: &str,
+    column: &str,
+    decl: &str,
+) -> anyhow::Result<()> {
+    if has_column(conn, table, column)? {
+        return Ok(());
+    }
+    match conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}")) {
+        Ok(()) => Ok(()),
+        Err(_) if has_column(conn, table, column)? => Ok(()),
+        Err(e) => Err(anyhow::Error::new(e).context(format!(
+            "adding the column {column} to the table {table} of the state database"
+        ))),
+    }
+}
+
 /// Who holds a lock file in `dir` (pid and file), other than this process.
 fn lock_holders(dir: &Path) -> Vec<String> {
     use std::io::Read as _;

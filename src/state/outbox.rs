@@ -413,6 +413,11 @@ mod tests {
         assert_eq!(k, idempotency_key("/x", "us-east-1/ec2_instance/i-1", &h));
         assert_ne!(k, idempotency_key("/y", "us-east-1/ec2_instance/i-1", &h));
         assert_ne!(k, idempotency_key("/x", "eu-west-1/ec2_instance/i-1", &h));
+        // The same id in two accounts: two records, two keys.
+        assert_ne!(
+            idempotency_key("/x", "111111111111/us-east-1/rds_instance/orders", &h),
+            idempotency_key("/x", "222222222222/us-east-1/rds_instance/orders", &h)
+        );
         let other = content_hash(&json!({"a": 3, "b": 1}));
         assert_ne!(
             k,
@@ -504,5 +509,50 @@ mod tests {
         assert_eq!(q.len(), 1);
         assert_eq!(q[0].body, "{\"v\":3}");
         assert_eq!(o.counts().unwrap()["/api/instances"].dead, 0);
+    }
+
+    #[test]
+    fn rows_queued_before_accounts_are_still_delivered() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = Outbox::open(&dir.path().join("state.db")).unwrap();
+        // A row an older finops queued: its key has no account, nor its body.
+        let old = json!({"db_instance_id": "orders", "region": "us-east-1"});
+        let old_key = "us-east-1/rds_instance/orders";
+        let hash = content_hash(&old);
+        o.conn()
+            .execute(
+                "INSERT INTO outbox (endpoint, record_key, body, content_hash, idempotency_key, status, created_at, updated_at)
+                 VALUES ('/api/rds-instances', ?1, ?2, ?3, ?4, 'queued', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+                params![old_key, old.to_string(), hash, idempotency_key("/api/rds-instances", old_key, &hash)],
+            )
+            .unwrap();
+        // This version queues the same DB identifier in two accounts.
+        let records: Vec<Record> = ["111111111111", "222222222222"]
+            .iter()
+            .map(|a| Record {
+                endpoint: "/api/rds-instances",
+                key: format!("{a}/us-east-1/rds_instance/orders"),
+                body: json!({"db_instance_id": "orders", "region": "us-east-1", "account_id": a}),
+            })
+            .collect();
+        let e = o.enqueue(pending(&records), false).unwrap();
+        assert_eq!(e.queued, 2);
+        // The old row stays queued and goes first, as it was; the two new
+        // ones are two records with their own keys.
+        let q = o.queued().unwrap();
+        assert_eq!(q.len(), 3);
+        assert_eq!(q[0].body, old.to_string());
+        assert_eq!(
+            q[0].idempotency_key,
+            idempotency_key("/api/rds-instances", old_key, &hash)
+        );
+        assert_ne!(q[1].idempotency_key, q[2].idempotency_key);
+        for r in &q {
+            o.mark_delivered(r.id).unwrap();
+        }
+        assert_eq!(o.counts().unwrap()["/api/rds-instances"].delivered, 3);
+        // Delivered: the next run sends nothing new.
+        let e = o.enqueue(pending(&records), false).unwrap();
+        assert_eq!((e.queued, e.unchanged), (0, 2));
     }
 }

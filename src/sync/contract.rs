@@ -142,12 +142,26 @@ fn spec(endpoint: &str) -> Option<Spec> {
     })
 }
 
-/// Check a body against the contract: every field present with its type.
+/// Every record also carries `account_id`, the 12-digit AWS account id as a
+/// string, when the account is known; it is left out when it is not (a
+/// backend that does not know the field ignores it).
+const ACCOUNT_ID: &str = "account_id";
+
+/// Check a body against the contract: every field present with its type,
+/// and `account_id`, when there, a 12-digit string.
 pub(crate) fn validate(endpoint: &str, body: &Value) -> Result<(), String> {
     let spec = spec(endpoint).ok_or_else(|| format!("{endpoint} is not in the contract"))?;
     let obj = body
         .as_object()
         .ok_or_else(|| format!("{endpoint}: the body is not an object"))?;
+    if let Some(v) = obj.get(ACCOUNT_ID)
+        && !v.is_null()
+        && !v.as_str().is_some_and(crate::inventory::is_account_id)
+    {
+        return Err(format!(
+            "{endpoint}: {ACCOUNT_ID} must be a 12-digit account id string ({v})"
+        ));
+    }
     for (field, ty, nullable) in spec {
         let v = obj
             .get(*field)
@@ -194,6 +208,12 @@ pub(crate) fn body_schema(endpoint: &str) -> Option<Value> {
         }
         properties.insert((*field).to_string(), schema);
     }
+    // Optional: absent (or null) when the account is not known.
+    properties.insert(
+        ACCOUNT_ID.to_string(),
+        json!({"type": ["string", "null"], "pattern": "^[0-9]{12}$",
+               "description": "the 12-digit AWS account id; absent when not known"}),
+    );
     let required: Vec<&str> = spec.iter().map(|(f, _, _)| *f).collect();
     Some(json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -229,6 +249,13 @@ fn usd(v: Option<Decimal>) -> Value {
         .map_or(Value::Null, Value::from)
 }
 
+/// `account_id` in a body when the account is known.
+fn account(m: &mut Map<String, Value>, account_id: Option<&str>) {
+    if let Some(a) = account_id {
+        m.insert(ACCOUNT_ID.into(), Value::from(a));
+    }
+}
+
 /// The body for a priced resource, or None when it has no price (the contract
 /// needs numbers, and finops never reports a missing price as $0).
 pub(crate) fn resource_record(r: &PricedResource, cpu: Option<f64>) -> Option<Record> {
@@ -257,6 +284,7 @@ pub(crate) fn resource_record(r: &PricedResource, cpu: Option<f64>) -> Option<Re
             .clone();
             m.insert("monthly_cost".into(), usd(r.monthly_usd));
             m.insert("annual_cost".into(), usd(r.annual_usd));
+            account(&mut m, res.account_id.as_deref());
             return Some(Record {
                 endpoint: "/api/ebs-volumes",
                 key: res.key(),
@@ -291,9 +319,11 @@ pub(crate) fn resource_record(r: &PricedResource, cpu: Option<f64>) -> Option<Re
         ),
     };
     costs(&mut m);
+    account(&mut m, res.account_id.as_deref());
     Some(Record {
         endpoint,
-        // Ids such as DB identifiers are only unique within a region and kind.
+        // Ids such as DB identifiers are only unique within an account,
+        // region and kind: the key has all four.
         key: res.key(),
         body: Value::Object(m),
     })
@@ -307,22 +337,27 @@ pub(crate) fn recommendation_record(r: &Recommendation) -> Option<Record> {
         .chain(r.notes.iter().cloned())
         .collect::<Vec<_>>()
         .join("; ");
+    let mut body = json!({
+        "recommendation_id": r.recommendation_id,
+        "resource_id": r.resource_id,
+        "resource_kind": r.kind,
+        "region": r.region,
+        "action": r.action,
+        "current": r.current,
+        "proposed": r.target,
+        "monthly_savings": usd(Some(monthly)),
+        "annual_savings": usd(Some(annual)),
+        "risk": format!("{:?}", r.risk).to_lowercase(),
+        "rationale": rationale,
+    });
+    if let Some(m) = body.as_object_mut() {
+        account(m, r.account_id.as_deref());
+    }
     Some(Record {
         endpoint: "/api/optimizations",
+        // The id names the account, region, kind and resource.
         key: r.recommendation_id.clone(),
-        body: json!({
-            "recommendation_id": r.recommendation_id,
-            "resource_id": r.resource_id,
-            "resource_kind": r.kind,
-            "region": r.region,
-            "action": r.action,
-            "current": r.current,
-            "proposed": r.target,
-            "monthly_savings": usd(Some(monthly)),
-            "annual_savings": usd(Some(annual)),
-            "risk": format!("{:?}", r.risk).to_lowercase(),
-            "rationale": rationale,
-        }),
+        body,
     })
 }
 
@@ -334,12 +369,19 @@ mod tests {
 
     #[test]
     fn every_priced_demo_resource_makes_a_valid_record() {
-        let report = price_inventory(demo::inventory());
+        let mut inv = demo::inventory();
+        for r in &mut inv.resources {
+            r.account_id = Some("123456789012".into());
+        }
+        let report = price_inventory(inv);
         let mut n = 0;
         for r in &report.resources {
             match resource_record(r, Some(12.5)) {
                 Some(rec) => {
                     validate(rec.endpoint, &rec.body).unwrap();
+                    // Every record names the resource's account.
+                    assert_eq!(rec.body["account_id"], "123456789012", "{}", rec.key);
+                    assert!(rec.key.starts_with("123456789012/"), "{}", rec.key);
                     n += 1;
                 }
                 None => assert!(r.monthly_usd.is_none(), "{} was skipped", r.resource.id),
@@ -350,8 +392,9 @@ mod tests {
 
     #[test]
     fn a_recorded_saving_fits_the_contract() {
-        let saving = crate::state::savings::Saving {
+        let mut saving = crate::state::savings::Saving {
             resource_id: "i-1".into(),
+            account_id: None,
             kind: "ec2_instance".into(),
             region: "us-east-1".into(),
             from_type: "m5.2xlarge".into(),
@@ -363,6 +406,109 @@ mod tests {
             date: "2026-11-22T06:00:00Z".into(),
         };
         validate("/api/savings", &saving.body()).unwrap();
+        saving.account_id = Some("111111111111".into());
+        validate("/api/savings", &saving.body()).unwrap();
+        assert_eq!(saving.body()["account_id"], "111111111111");
+    }
+
+    #[test]
+    fn equal_ids_in_two_accounts_are_two_records() {
+        let report = price_inventory(demo::inventory());
+        let mut db = report
+            .resources
+            .iter()
+            .find(|r| {
+                matches!(r.resource.details, Details::RdsInstance(_)) && r.monthly_usd.is_some()
+            })
+            .unwrap()
+            .clone();
+        db.resource.account_id = Some("123456789012".into());
+        let mut other = db.clone();
+        other.resource.account_id = Some("210987654321".into());
+        let (a, b) = (
+            resource_record(&db, None).unwrap(),
+            resource_record(&other, None).unwrap(),
+        );
+        assert_eq!(a.body["db_instance_id"], b.body["db_instance_id"]);
+        assert_ne!(a.key, b.key);
+        assert_eq!(b.body["account_id"], "210987654321");
+        let (ka, kb) = (
+            crate::state::outbox::idempotency_key(
+                a.endpoint,
+                &a.key,
+                &crate::state::outbox::content_hash(&a.body),
+            ),
+            crate::state::outbox::idempotency_key(
+                b.endpoint,
+                &b.key,
+                &crate::state::outbox::content_hash(&b.body),
+            ),
+        );
+        assert_ne!(ka, kb);
+        // Unknown account (a snapshot from before accounts): no field at all.
+        let mut unknown = db.clone();
+        unknown.resource.account_id = None;
+        let u = resource_record(&unknown, None).unwrap();
+        assert!(u.body.get("account_id").is_none());
+        validate(u.endpoint, &u.body).unwrap();
+    }
+
+    #[test]
+    fn every_priced_demo_finding_makes_a_valid_record_naming_its_account() {
+        let mut inv = demo::inventory();
+        for r in &mut inv.resources {
+            r.account_id = Some("123456789012".into());
+        }
+        let m = demo::metrics(&inv, 14, 3600, 20_000 * 86_400);
+        let mut e = demo::extras(&inv);
+        for a in &mut e.addresses {
+            a.account_id = Some("123456789012".into());
+        }
+        let report = price_inventory(inv);
+        let o = crate::analysis::analyse(&report, &m, &e, &Default::default(), &[]);
+        let mut n = 0;
+        for r in &o.recommendations {
+            let Some(rec) = recommendation_record(r) else {
+                continue;
+            };
+            validate(rec.endpoint, &rec.body).unwrap();
+            assert_eq!(rec.body["account_id"], "123456789012", "{}", rec.key);
+            assert_eq!(rec.key, r.recommendation_id);
+            n += 1;
+        }
+        assert!(n > 5, "{n}");
+    }
+
+    #[test]
+    fn account_ids_are_checked_and_in_every_schema() {
+        let ok = json!({"instance_id": "i-1", "state": "running", "region": "r", "cpu": null,
+            "instance_type": "t3.micro", "hourly_cost": 0.0104, "monthly_cost": 7.592,
+            "annual_cost": 91.104, "account_id": "123456789012"});
+        validate("/api/instances", &ok).unwrap();
+        for bad in [
+            json!("12345"),
+            json!(123456789012u64),
+            json!("12345678901a"),
+        ] {
+            let mut b = ok.clone();
+            b["account_id"] = bad;
+            let e = validate("/api/instances", &b).unwrap_err();
+            assert!(e.contains("account_id"), "{e}");
+        }
+        for ep in ENDPOINTS {
+            let s = body_schema(ep).unwrap();
+            assert_eq!(
+                s["properties"]["account_id"]["pattern"], "^[0-9]{12}$",
+                "{ep}"
+            );
+            assert!(
+                !s["required"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!("account_id")),
+                "{ep}"
+            );
+        }
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod scan;
 mod schema;
 mod security;
 mod sync;
+mod sync_org;
 mod terminal;
 mod watch;
 
