@@ -363,14 +363,18 @@ impl Reach {
         &self.base
     }
 
+    /// The account the credentials are in (asked once).
+    pub(crate) async fn caller(&self) -> Option<String> {
+        self.caller
+            .get_or_init(|| async { caller_account(&self.base).await.ok() })
+            .await
+            .clone()
+    }
+
     /// Configuration in `account`: the credentials' own when they are in it,
     /// else through the role (`--role-name`, `--external-id`).
     pub(crate) async fn aws_for(&self, account: &str) -> anyhow::Result<Aws> {
-        let caller = self
-            .caller
-            .get_or_init(|| async { caller_account(&self.base).await.ok() })
-            .await;
-        if caller.as_deref() == Some(account) {
+        if self.caller().await.as_deref() == Some(account) {
             return Ok(self.base.clone());
         }
         let mut assumed = self.assumed.lock().await;

@@ -158,11 +158,6 @@ impl Aws {
         })
     }
 
-    /// The shared SDK configuration (for clients finops builds once).
-    pub(crate) fn sdk_config(&self) -> &SdkConfig {
-        &self.base
-    }
-
     /// The region the SDK resolved from the environment or profile.
     pub(crate) fn default_region(&self) -> Option<String> {
         self.base.region().map(|r| r.to_string())

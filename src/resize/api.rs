@@ -168,21 +168,12 @@ impl Apis for Sdk<'_> {
         Ok(())
     }
 
-    async fn account(&self, region: &str) -> Option<String> {
+    async fn account(&self, _region: &str) -> Option<String> {
         let entered = self.current.lock().ok().and_then(|c| c.0.clone());
-        if entered.is_some() {
-            return entered;
+        match entered {
+            Some(a) => Some(a),
+            None => self.reach.caller().await,
         }
-        let conf = aws_sdk_sts::config::Builder::from(self.aws().sdk_config())
-            .region(aws_config::Region::new(region.to_string()))
-            .build();
-        aws_sdk_sts::Client::from_conf(conf)
-            .get_caller_identity()
-            .send()
-            .await
-            .ok()?
-            .account()
-            .map(str::to_owned)
     }
 
     async fn analyse_one(

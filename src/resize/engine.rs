@@ -286,7 +286,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
         let plan_json = serde_json::to_value(plan)?;
         let jid = st.journal.begin(&Begin {
             resource_id: &plan.resource_id,
-            account_id: None,
+            account_id: plan.account_id.as_deref(),
             kind: plan.kind.name(),
             region: &plan.region,
             from_type: &plan.from,
@@ -424,7 +424,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
         Savings::open(&st.path)?.record(
             &Saving {
                 resource_id: plan.resource_id.clone(),
-                account_id: None,
+                account_id: plan.account_id.clone(),
                 kind: plan.kind.name().to_string(),
                 region: plan.region.clone(),
                 from_type: plan.from.clone(),

@@ -42,6 +42,8 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
     }
 
     async fn recover_one(&self, e: &Entry, interrupts: &Interrupts) -> anyhow::Result<()> {
+        // The change is finished or undone in the account it was made in.
+        self.apis.enter(e.account_id.as_deref()).await?;
         let st = self.state()?;
         let plan: Plan = serde_json::from_str(&e.plan)
             .with_context(|| format!("reading the journal entry for {}", e.resource_id))?;

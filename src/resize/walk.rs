@@ -318,9 +318,10 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
             };
             return Ok(Some(unplanned(status, format!("{e:#}"), None)));
         }
-        if c.account.is_some() {
-            self.account.clone_from(&c.account);
-        }
+        self.account = match &c.account {
+            Some(a) => Some(a.clone()),
+            None => self.apis.account(region).await,
+        };
         let found = match self.locate(id, std::slice::from_ref(region)).await {
             Ok(f) => f,
             Err(e) => {
