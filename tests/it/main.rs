@@ -21,6 +21,7 @@ mod security;
 mod sync;
 mod terminal;
 mod watch;
+mod watch_org;
 
 use std::path::Path;
 
