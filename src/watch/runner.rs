@@ -251,10 +251,14 @@ impl<'a, O: Sink> Runner<'a, O> {
         {
             // State written before accounts were recorded.
             let moved = p.adopt_accounts(&snap, &events::legacy_ids(&f.recommendations));
-            self.out.verbose(
-                1,
-                &format!("watch: {moved} entries of the last cycle's state took their account"),
-            );
+            if moved > 0 {
+                self.out.verbose(
+                    1,
+                    &format!(
+                        "watch: {moved} entries of the last cycle's state (written before accounts) took their account"
+                    ),
+                );
+            }
         }
         let prev = self.mem.prev.as_ref();
         let scope_changed = prev.is_some_and(|p| snap.scope_changed(p));
