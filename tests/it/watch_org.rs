@@ -1,6 +1,7 @@
 //! `finops watch` with accounts, against moto: `--org` cycles key every
 //! resource by its account (a resource added in one member is one event
-//! naming that account, and the anomaly is that account's), and a state
+//! naming that account, and the anomaly is that account's; a member that
+//! cannot be read keeps its last state), and a state
 //! database written before accounts were recorded does not make the first
 //! cycle after the upgrade report everything as removed and added again.
 
@@ -11,6 +12,7 @@ use serde_json::Value;
 use crate::finops;
 use crate::moto::Moto;
 use crate::org::{MANAGEMENT, Org, run_instance};
+use crate::proxy::DenyProxy;
 
 /// One `watch --once` cycle on the state under `home`: its exit code,
 /// events and stderr.
@@ -114,6 +116,25 @@ async fn watch_org_reports_a_new_instance_in_one_member_as_one_event_naming_its_
         assert!(text.contains(&want), "{want} missing:\n{text}");
     }
     assert!(!text.contains(&org.closed), "{text}");
+
+    // A member whose role cannot be assumed for a cycle: a partial cycle
+    // (exit 3) that keeps that account's last state; nothing is removed,
+    // and its return is no change either.
+    let denied = org.members[0].as_str();
+    let proxy = DenyProxy::deny_assume_role(moto.port, denied);
+    let (code, events, stderr) = cycle(home.path(), &proxy.url, &args);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains(denied), "{stderr}");
+    assert_eq!(events.len(), 1, "{events:#?}");
+    let summary = &events[0];
+    assert_eq!(summary["changes"], 0, "{summary}");
+    assert!(summary["errors"].as_u64() >= Some(1), "{summary}");
+    assert_eq!(summary["resources"].as_u64(), Some(3 * 2 + 2), "{summary}");
+    assert!(summary.get("scope_changed").is_none(), "{summary}");
+    let (code, events, stderr) = cycle(home.path(), &moto.url, &args);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(events[0]["changes"], 0, "{events:#?}");
 }
 
 /// A finding's id as finops computed it before accounts: FNV-1a (64 bit)
