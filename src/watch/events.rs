@@ -345,7 +345,7 @@ impl Snapshot {
             && cur_has_accounts
             && !adopted.is_empty()
         {
-            s.accounts = Some(adopted.clone());
+            s.accounts = Some(adopted);
         }
         moved
     }
