@@ -30,13 +30,20 @@ fn money(v: Option<Decimal>) -> String {
     )
 }
 
+/// `ec2_instance i-1 "web" (us-east-1, account 111111111111 "prod")`: the
+/// account when it is known, with its name when the organization names it.
 fn who(s: &Subject) -> String {
     let name = s
         .name
         .as_deref()
         .map(|n| format!(" {n:?}"))
         .unwrap_or_default();
-    format!("{} {}{name} ({})", s.kind, s.resource_id, s.region)
+    let account = match (&s.account_id, &s.account_name) {
+        (Some(id), Some(n)) => format!(", account {id} {:?}", &**n),
+        (Some(id), None) => format!(", account {id}"),
+        _ => String::new(),
+    };
+    format!("{} {}{name} ({}{account})", s.kind, s.resource_id, s.region)
 }
 
 /// A readable line per event, for a terminal or a journal.
@@ -242,6 +249,8 @@ mod tests {
                     resource_id: "i-1".into(),
                     kind: "ec2_instance".into(),
                     region: "us-east-1".into(),
+                    account_id: None,
+                    account_name: None,
                     name: Some("web".into()),
                 },
                 from: "running".into(),
@@ -260,7 +269,73 @@ mod tests {
         assert_eq!(v["event"], "state_changed");
         assert_eq!(v["resource_id"], "i-1");
         assert_eq!(v["cycle"], 2);
+        assert!(v["account_id"].is_null(), "{v}");
         let line = serde_json::to_string(&e).unwrap();
         assert!(line.starts_with("{\"event\":\"state_changed\""), "{line}");
+    }
+
+    #[test]
+    fn human_lines_name_the_account_when_known() {
+        let subject = Subject {
+            resource_id: "orders".into(),
+            kind: "rds_instance".into(),
+            region: "us-east-1".into(),
+            account_id: Some("111111111111".into()),
+            account_name: Some("prod".into()),
+            name: None,
+        };
+        let e = Event {
+            what: What::ResourceAdded {
+                subject: subject.clone(),
+                type_: "db.m5.large".into(),
+                state: "available".into(),
+                monthly_usd: None,
+            },
+            at: "t".into(),
+            cycle: 3,
+        };
+        assert_eq!(
+            human(&e),
+            "t + added rds_instance orders (us-east-1, account 111111111111 \"prod\"): db.m5.large available, unpriced"
+        );
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["account_id"], "111111111111");
+        assert_eq!(v["account_name"], "prod");
+        let unnamed = Event {
+            what: What::RecommendationResolved {
+                subject: Subject {
+                    account_name: None,
+                    ..subject
+                },
+                recommendation_id: "rec-1".into(),
+                action: "stop_db".into(),
+                monthly_savings_usd: Some(dec!(12.5)),
+            },
+            at: "t".into(),
+            cycle: 3,
+        };
+        assert_eq!(
+            human(&unnamed),
+            "t = resolved recommendation: stop_db rds_instance orders (us-east-1, account 111111111111) ($12.50/month)"
+        );
+        let a = Event {
+            what: What::Anomaly {
+                anomaly_id: "t/account/111111111111".into(),
+                scope: "account",
+                key: "111111111111".into(),
+                baseline: "previous",
+                baseline_monthly_usd: dec!(100),
+                monthly_usd: dec!(400),
+                change_usd: dec!(300),
+                change_percent: Some(dec!(300)),
+            },
+            at: "t".into(),
+            cycle: 3,
+        };
+        assert!(
+            human(&a).contains("cost anomaly: account 111111111111 $100.00 -> $400.00/month"),
+            "{}",
+            human(&a)
+        );
     }
 }

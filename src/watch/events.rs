@@ -2,20 +2,27 @@
 //! the events that compare it with the cycles before: resources added,
 //! removed, changed; recommendations new and resolved; cost anomalies.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::AnomalyThresholds;
-use crate::analysis::Recommendation;
-use crate::inventory::ScanError;
+use crate::analysis::{Recommendation, Target, recommendation_id};
+use crate::inventory::{AccountEntry, AccountStatus, ScanError, resource_key};
 use crate::pricing::fleet::ScanReport;
 
 /// One resource as a cycle saw it: enough to tell what changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Seen {
+    /// The account; None in a snapshot written before accounts were
+    /// recorded (and for resources whose account is not known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) account_id: Option<Arc<str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) account_name: Option<Arc<str>>,
     pub(crate) id: String,
     pub(crate) kind: String,
     /// The `--services` name the kind belongs to (ec2, ebs, rds, elb, asg).
@@ -36,6 +43,11 @@ pub(crate) struct Seen {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Open {
     pub(crate) recommendation_id: String,
+    /// As on [`Seen`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) account_id: Option<Arc<str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) account_name: Option<Arc<str>>,
     pub(crate) resource_id: String,
     pub(crate) kind: String,
     pub(crate) region: String,
@@ -44,16 +56,26 @@ pub(crate) struct Open {
     pub(crate) monthly_savings_usd: Option<Decimal>,
 }
 
-/// What a cycle looked at: the regions and services scanned.
+/// What a cycle looked at: the accounts, regions and services scanned.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Scope {
     pub(crate) regions: BTreeSet<String>,
     pub(crate) services: BTreeSet<String>,
+    /// The accounts scanned or tried (not the skipped ones). None: not
+    /// recorded (state written before accounts, or a run whose account is
+    /// not known): every account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) accounts: Option<BTreeSet<String>>,
 }
 
 impl Scope {
-    fn covers(&self, region: &str, service: &str) -> bool {
-        self.regions.contains(region) && self.services.contains(service)
+    fn covers(&self, account: Option<&str>, region: &str, service: &str) -> bool {
+        self.regions.contains(region)
+            && self.services.contains(service)
+            && match (&self.accounts, account) {
+                (Some(set), Some(a)) => set.contains(a),
+                _ => true,
+            }
     }
 }
 
@@ -63,8 +85,11 @@ pub(crate) struct Snapshot {
     /// None: everything (no scope recorded).
     #[serde(default)]
     pub(crate) scope: Option<Scope>,
-    /// "region/kind/id": ids are unique only within a region and kind.
+    /// By resource key, "account/region/kind/id" ("region/kind/id" when the
+    /// account is not known, and in state written before accounts): ids are
+    /// unique only within an account, a region and a kind.
     pub(crate) resources: BTreeMap<String, Seen>,
+    /// By recommendation id (a function of the resource key).
     pub(crate) recommendations: BTreeMap<String, Open>,
 }
 
@@ -80,8 +105,10 @@ fn service_of(kind: &str) -> &str {
     }
 }
 
-fn covers(scope: &Option<Scope>, region: &str, service: &str) -> bool {
-    scope.as_ref().is_none_or(|s| s.covers(region, service))
+fn covers(scope: &Option<Scope>, account: Option<&str>, region: &str, service: &str) -> bool {
+    scope
+        .as_ref()
+        .is_none_or(|s| s.covers(account, region, service))
 }
 
 /// Costs are kept to the hundredth of a cent: enough for any bill, and the
@@ -90,16 +117,97 @@ fn cents(v: Decimal) -> Decimal {
     v.round_dp(4)
 }
 
+/// What a cycle could not read, where the last cycle's state is kept
+/// instead: the (account, region, service) of each failed call, and the
+/// accounts that could not be scanned at all (AssumeRole denied, ...).
+#[derive(Debug, Default)]
+pub(crate) struct Unread<'a> {
+    /// An error without an account holds in every account.
+    calls: BTreeSet<(Option<&'a str>, &'a str, &'a str)>,
+    accounts: BTreeSet<&'a str>,
+}
+
+impl<'a> Unread<'a> {
+    pub(crate) fn of(errors: &'a [ScanError], accounts: &'a [AccountEntry]) -> Unread<'a> {
+        Unread {
+            // An error without a region (an account that failed, a
+            // snapshot's unread utilization) is not about one region's
+            // inventory: the accounts below say which accounts were not read.
+            calls: errors
+                .iter()
+                .filter(|e| !e.region.is_empty())
+                .map(|e| {
+                    (
+                        e.account_id.as_deref(),
+                        e.region.as_str(),
+                        e.service.as_str(),
+                    )
+                })
+                .collect(),
+            accounts: accounts
+                .iter()
+                .filter(|a| a.status == AccountStatus::Failed)
+                .map(|a| &*a.id)
+                .collect(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.calls.is_empty() && self.accounts.is_empty()
+    }
+
+    /// Was `account` (None: not known, so any) not read at all?
+    fn account(&self, account: Option<&str>) -> bool {
+        match account {
+            Some(a) => self.accounts.contains(a),
+            None => !self.accounts.is_empty(),
+        }
+    }
+
+    /// Did a call fail for this account and region (and service, if given)?
+    fn call(&self, account: Option<&str>, region: &str, service: Option<&str>) -> bool {
+        self.account(account)
+            || self.calls.iter().any(|(a, r, s)| {
+                *r == region
+                    && service.is_none_or(|x| x == *s)
+                    && (a.is_none() || account.is_none() || *a == account)
+            })
+    }
+}
+
+/// Recommendation ids as state written before accounts has them (computed
+/// from `region/kind/id`), to this cycle's ids: the same resource, rule and
+/// target. An old id that two accounts would both give is left out.
+pub(crate) fn legacy_ids(recs: &[Recommendation]) -> HashMap<String, String> {
+    let mut out: HashMap<String, Option<String>> = HashMap::new();
+    for r in recs.iter().filter(|r| r.account_id.is_some()) {
+        let key = resource_key(None, &r.region, r.kind.name(), &r.resource_id);
+        let target = r.target.as_ref().map(Target::id_key).unwrap_or_default();
+        let old = recommendation_id(&key, r.rule.as_str(), &target);
+        out.entry(old)
+            .and_modify(|v| *v = None)
+            .or_insert_with(|| Some(r.recommendation_id.clone()));
+    }
+    out.into_iter().filter_map(|(k, v)| Some((k, v?))).collect()
+}
+
 impl Snapshot {
     pub(crate) fn from_results(
         scan: &ScanReport,
         recs: &[Recommendation],
         services: &[crate::inventory::Service],
     ) -> Snapshot {
+        let accounts: BTreeSet<String> = scan
+            .accounts
+            .iter()
+            .filter(|a| a.status != AccountStatus::Skipped)
+            .map(|a| a.id.to_string())
+            .collect();
         let mut s = Snapshot {
             scope: Some(Scope {
                 regions: scan.regions.iter().cloned().collect(),
                 services: services.iter().map(|s| s.name().to_string()).collect(),
+                accounts: (!accounts.is_empty()).then_some(accounts),
             }),
             ..Default::default()
         };
@@ -107,8 +215,10 @@ impl Snapshot {
             let res = &r.resource;
             let kind = res.kind();
             s.resources.insert(
-                format!("{}/{}/{}", res.region, kind.name(), res.id),
+                res.key(),
                 Seen {
+                    account_id: res.account_id.clone(),
+                    account_name: res.account_name.clone(),
                     id: res.id.clone(),
                     kind: kind.name().to_string(),
                     service: kind.service().name().to_string(),
@@ -126,6 +236,8 @@ impl Snapshot {
                 r.recommendation_id.clone(),
                 Open {
                     recommendation_id: r.recommendation_id.clone(),
+                    account_id: r.account_id.clone(),
+                    account_name: r.account_name.clone(),
                     resource_id: r.resource_id.clone(),
                     kind: r.kind.to_string(),
                     region: r.region.clone(),
@@ -137,9 +249,105 @@ impl Snapshot {
         s
     }
 
-    /// Did this cycle look at other regions or services than `prev`?
+    /// Did this cycle look at other accounts, regions or services than
+    /// `prev`? (Accounts not recorded on either side are no change.)
     pub(crate) fn scope_changed(&self, prev: &Snapshot) -> bool {
-        matches!((&self.scope, &prev.scope), (Some(a), Some(b)) if a != b)
+        let (Some(a), Some(b)) = (&self.scope, &prev.scope) else {
+            return false;
+        };
+        a.regions != b.regions
+            || a.services != b.services
+            || matches!((&a.accounts, &b.accounts), (Some(x), Some(y)) if x != y)
+    }
+
+    /// Does this snapshot hold entries without an account (state written
+    /// before accounts were recorded)?
+    pub(crate) fn has_legacy_entries(&self) -> bool {
+        self.resources.values().any(|r| r.account_id.is_none())
+            || self
+                .recommendations
+                .values()
+                .any(|r| r.account_id.is_none())
+    }
+
+    /// Move this (previous) snapshot's entries that have no account to
+    /// `cur`'s keys, so that the first cycle after an upgrade does not
+    /// report every resource as removed and added again: a resource goes to
+    /// the one account of `cur` that has its (region, kind, id); a
+    /// recommendation to the finding of `cur` its old id stands for
+    /// (`legacy`, from [`legacy_ids`]). What matches nothing, or more than
+    /// one account, keeps its old key (and is then reported as removed).
+    /// Returns how many entries moved.
+    pub(crate) fn adopt_accounts(
+        &mut self,
+        cur: &Snapshot,
+        legacy: &HashMap<String, String>,
+    ) -> usize {
+        let mut by_id: HashMap<(&str, &str, &str), Option<&String>> = HashMap::new();
+        for (k, c) in cur.resources.iter().filter(|(_, c)| c.account_id.is_some()) {
+            by_id
+                .entry((c.region.as_str(), c.kind.as_str(), c.id.as_str()))
+                .and_modify(|v| *v = None)
+                .or_insert(Some(k));
+        }
+        let mut adopted: BTreeSet<String> = BTreeSet::new();
+        let mut moved = 0;
+        let old: Vec<String> = self
+            .resources
+            .iter()
+            .filter(|(_, r)| r.account_id.is_none())
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in old {
+            let r = &self.resources[&k];
+            let Some(Some(new)) = by_id
+                .get(&(r.region.as_str(), r.kind.as_str(), r.id.as_str()))
+                .map(|v| v.cloned())
+            else {
+                continue;
+            };
+            if self.resources.contains_key(&new) {
+                continue;
+            }
+            let c = &cur.resources[&new];
+            let mut r = self.resources.remove(&k).expect("listed above");
+            r.account_id.clone_from(&c.account_id);
+            r.account_name.clone_from(&c.account_name);
+            adopted.extend(r.account_id.as_deref().map(str::to_string));
+            self.resources.insert(new, r);
+            moved += 1;
+        }
+        let old: Vec<String> = self
+            .recommendations
+            .iter()
+            .filter(|(_, r)| r.account_id.is_none())
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in old {
+            let Some(c) = legacy.get(&k).and_then(|new| cur.recommendations.get(new)) else {
+                continue;
+            };
+            if c.account_id.is_none() || self.recommendations.contains_key(&c.recommendation_id) {
+                continue;
+            }
+            let mut r = self.recommendations.remove(&k).expect("listed above");
+            r.recommendation_id.clone_from(&c.recommendation_id);
+            r.account_id.clone_from(&c.account_id);
+            r.account_name.clone_from(&c.account_name);
+            adopted.extend(r.account_id.as_deref().map(str::to_string));
+            self.recommendations.insert(c.recommendation_id.clone(), r);
+            moved += 1;
+        }
+        // The old scope covered the accounts its entries turned out to be in.
+        let cur_has_accounts = cur.scope.as_ref().is_some_and(|s| s.accounts.is_some());
+        if let Some(s) = self.scope.as_mut()
+            && s.accounts.is_none()
+            && cur_has_accounts
+            && !adopted.is_empty()
+        {
+            s.accounts = Some(adopted);
+        }
+        moved
     }
 
     /// A SHA-256 of the snapshot (serde_json orders the keys): equal digests,
@@ -152,25 +360,21 @@ impl Snapshot {
             .collect()
     }
 
-    /// After a partial cycle: what a failed (region, service) had last time is
-    /// assumed unchanged, and a region with any error resolves no
-    /// recommendation, so an outage is not reported as deletions.
-    pub(crate) fn carry_over(&mut self, prev: &Snapshot, errors: &[ScanError]) {
-        if errors.is_empty() {
+    /// After a partial cycle: what a failed (account, region, service) or a
+    /// failed account had last time is assumed unchanged, and a region with
+    /// any error resolves no recommendation in its account, so an outage
+    /// is not reported as deletions.
+    pub(crate) fn carry_over(&mut self, prev: &Snapshot, unread: &Unread) {
+        if unread.is_empty() {
             return;
         }
-        let failed: BTreeSet<(&str, &str)> = errors
-            .iter()
-            .map(|e| (e.region.as_str(), e.service.as_str()))
-            .collect();
-        let regions: BTreeSet<&str> = errors.iter().map(|e| e.region.as_str()).collect();
         for (k, r) in &prev.resources {
-            if failed.contains(&(r.region.as_str(), r.service.as_str())) {
+            if unread.call(r.account_id.as_deref(), &r.region, Some(&r.service)) {
                 self.resources.entry(k.clone()).or_insert_with(|| r.clone());
             }
         }
         for (k, r) in &prev.recommendations {
-            if regions.contains(r.region.as_str()) {
+            if unread.call(r.account_id.as_deref(), &r.region, None) {
                 self.recommendations
                     .entry(k.clone())
                     .or_insert_with(|| r.clone());
@@ -197,6 +401,11 @@ pub(crate) struct Summary {
     pub(crate) potential_savings_usd: Decimal,
     #[schemars(with = "BTreeMap<String, f64>")]
     pub(crate) savings_by_action: BTreeMap<String, Decimal>,
+    /// account id -> monthly USD (resources whose account is known). None
+    /// in summaries written before accounts were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<BTreeMap<String, f64>>")]
+    pub(crate) by_account: Option<BTreeMap<String, Decimal>>,
 }
 
 impl Summary {
@@ -206,7 +415,11 @@ impl Summary {
             recommendations: s.recommendations.len(),
             ..Default::default()
         };
+        let mut by_account: BTreeMap<String, Decimal> = BTreeMap::new();
         for r in s.resources.values() {
+            if let (Some(a), true) = (&r.account_id, r.in_totals) {
+                *by_account.entry(a.to_string()).or_default() += r.monthly_usd.unwrap_or_default();
+            }
             *out.counts
                 .entry(r.kind.clone())
                 .or_default()
@@ -221,15 +434,22 @@ impl Summary {
                 out.monthly_usd += m;
             }
         }
-        // Each resource once, by its key (region, kind, id), as recommend counts.
-        let mut best: BTreeMap<(&str, &str, &str), Decimal> = BTreeMap::new();
+        out.by_account = Some(by_account);
+        // Each resource once, by its key (account, region, kind, id), as
+        // recommend counts.
+        let mut best: BTreeMap<(Option<&str>, &str, &str, &str), Decimal> = BTreeMap::new();
         for r in s.recommendations.values() {
             let Some(saving) = r.monthly_savings_usd else {
                 continue;
             };
             *out.savings_by_action.entry(r.action.clone()).or_default() += saving;
             let b = best
-                .entry((r.region.as_str(), r.kind.as_str(), r.resource_id.as_str()))
+                .entry((
+                    r.account_id.as_deref(),
+                    r.region.as_str(),
+                    r.kind.as_str(),
+                    r.resource_id.as_str(),
+                ))
                 .or_default();
             *b = (*b).max(saving);
         }
@@ -237,9 +457,13 @@ impl Summary {
         out
     }
 
-    /// Monthly cost per anomaly scope: ("total", "all"), ("service", s), ("region", r).
+    /// Monthly cost per anomaly scope: ("total", "all"), ("service", s),
+    /// ("region", r), ("account", id).
     pub(crate) fn scopes(&self) -> BTreeMap<(&'static str, String), Decimal> {
         let mut m = BTreeMap::new();
+        for (account, v) in self.by_account.iter().flatten() {
+            m.insert(("account", account.clone()), *v);
+        }
         m.insert(("total", "all".to_string()), self.monthly_usd);
         for (service, regions) in &self.cost {
             for (region, v) in regions {
@@ -257,6 +481,14 @@ pub(crate) struct Subject {
     pub(crate) resource_id: String,
     pub(crate) kind: String,
     pub(crate) region: String,
+    /// The 12-digit account the resource is in; null when not known (state
+    /// or a snapshot file written before accounts were recorded).
+    #[schemars(with = "Option<String>")]
+    pub(crate) account_id: Option<Arc<str>>,
+    /// The account's name in the organization, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub(crate) account_name: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) name: Option<String>,
 }
@@ -267,6 +499,8 @@ impl From<&Seen> for Subject {
             resource_id: r.id.clone(),
             kind: r.kind.clone(),
             region: r.region.clone(),
+            account_id: r.account_id.clone(),
+            account_name: r.account_name.clone(),
             name: r.name.clone(),
         }
     }
@@ -278,6 +512,8 @@ impl From<&Open> for Subject {
             resource_id: r.resource_id.clone(),
             kind: r.kind.clone(),
             region: r.region.clone(),
+            account_id: r.account_id.clone(),
+            account_name: r.account_name.clone(),
             name: None,
         }
     }
@@ -365,9 +601,9 @@ pub(crate) enum What {
     },
     Anomaly {
         anomaly_id: String,
-        /// total, service or region.
+        /// total, service, region or account.
         scope: &'static str,
-        /// "all", the service (ec2, ...) or the region.
+        /// "all", the service (ec2, ...), the region or the account id.
         key: String,
         /// What the cost is compared with: the previous cycle or the median
         /// of the last N.
@@ -448,7 +684,9 @@ pub(crate) struct Event {
 pub(crate) fn diff(prev: &Snapshot, cur: &Snapshot) -> Vec<What> {
     let mut out = Vec::new();
     for (k, p) in &prev.resources {
-        if !cur.resources.contains_key(k) && covers(&cur.scope, &p.region, &p.service) {
+        if !cur.resources.contains_key(k)
+            && covers(&cur.scope, p.account_id.as_deref(), &p.region, &p.service)
+        {
             out.push(What::ResourceRemoved {
                 subject: p.into(),
                 type_: p.type_.clone(),
@@ -459,7 +697,7 @@ pub(crate) fn diff(prev: &Snapshot, cur: &Snapshot) -> Vec<What> {
     }
     for (k, c) in &cur.resources {
         let Some(p) = prev.resources.get(k) else {
-            if !covers(&prev.scope, &c.region, &c.service) {
+            if !covers(&prev.scope, c.account_id.as_deref(), &c.region, &c.service) {
                 continue;
             }
             out.push(What::ResourceAdded {
@@ -504,7 +742,12 @@ pub(crate) fn diff(prev: &Snapshot, cur: &Snapshot) -> Vec<What> {
     }
     for (k, p) in &prev.recommendations {
         if !cur.recommendations.contains_key(k)
-            && covers(&cur.scope, &p.region, service_of(&p.kind))
+            && covers(
+                &cur.scope,
+                p.account_id.as_deref(),
+                &p.region,
+                service_of(&p.kind),
+            )
         {
             out.push(What::RecommendationResolved {
                 subject: p.into(),
@@ -516,7 +759,12 @@ pub(crate) fn diff(prev: &Snapshot, cur: &Snapshot) -> Vec<What> {
     }
     for (k, c) in &cur.recommendations {
         if !prev.recommendations.contains_key(k)
-            && covers(&prev.scope, &c.region, service_of(&c.kind))
+            && covers(
+                &prev.scope,
+                c.account_id.as_deref(),
+                &c.region,
+                service_of(&c.kind),
+            )
         {
             out.push(What::RecommendationNew {
                 subject: c.into(),
@@ -576,16 +824,23 @@ pub(crate) fn anomalies(
     let value = |m: &BTreeMap<(&'static str, String), Decimal>, k: &(&'static str, String)| {
         m.get(k).copied().unwrap_or_default()
     };
+    // Summaries written before accounts were recorded know no account's cost.
+    let knows =
+        |i: usize, k: &(&'static str, String)| k.0 != "account" || history[i].by_account.is_some();
     let window = |end: usize, k: &(&'static str, String)| {
+        let start = end.saturating_sub(n);
         median(
-            hist_s[end.saturating_sub(n)..end]
-                .iter()
-                .map(|m| value(m, k))
+            (start..end)
+                .filter(|&i| knows(i, k))
+                .map(|i| value(&hist_s[i], k))
                 .collect(),
         )
     };
     let mut out = Vec::new();
     for k in keys {
+        if !knows(history.len() - 1, &k) {
+            continue;
+        }
         let c = value(&cur_s, &k);
         let p = value(hist_s.last().expect("history is not empty"), &k);
         let (baseline, base) = if is_anomalous(p, c, t) {
@@ -626,6 +881,8 @@ mod tests {
         (
             format!("us-east-1/ec2_instance/{id}"),
             Seen {
+                account_id: None,
+                account_name: None,
                 id: id.into(),
                 kind: "ec2_instance".into(),
                 service: "ec2".into(),
@@ -644,6 +901,8 @@ mod tests {
             id.into(),
             Open {
                 recommendation_id: id.into(),
+                account_id: None,
+                account_name: None,
                 resource_id: res.into(),
                 kind: "ec2_instance".into(),
                 region: "us-east-1".into(),
@@ -737,16 +996,14 @@ mod tests {
             code: None,
             message: "denied".into(),
         };
-        cur.carry_over(&prev, std::slice::from_ref(&err));
+        cur.carry_over(&prev, &Unread::of(std::slice::from_ref(&err), &[]));
         assert!(diff(&prev, &cur).is_empty());
         let mut cur = Snapshot::default();
-        cur.carry_over(
-            &prev,
-            &[ScanError {
-                service: "rds".into(),
-                ..err
-            }],
-        );
+        let rds = [ScanError {
+            service: "rds".into(),
+            ..err
+        }];
+        cur.carry_over(&prev, &Unread::of(&rds, &[]));
         // rds failed: the ec2 instance really is gone; its finding is kept
         // (the region had an error) until a clean cycle.
         let names: Vec<_> = diff(&prev, &cur).iter().map(What::name).collect();
@@ -759,6 +1016,7 @@ mod tests {
             Some(Scope {
                 regions: regions.iter().map(|s| s.to_string()).collect(),
                 services: services.iter().map(|s| s.to_string()).collect(),
+                accounts: None,
             })
         };
         let mut eu = seen("i-eu", "running", "m5.large", dec!(70.08));
@@ -793,6 +1051,8 @@ mod tests {
             s.resources.insert(
                 i.to_string(),
                 Seen {
+                    account_id: None,
+                    account_name: None,
                     id: i.to_string(),
                     kind: format!("{service}_thing"),
                     service: service.to_string(),
@@ -927,6 +1187,323 @@ mod tests {
             history.push(cur);
         }
         assert_eq!(events, 3, "total, service and region, once each");
+    }
+
+    const A: &str = "111111111111";
+    const B: &str = "222222222222";
+
+    /// `seen`, in an account: keyed as a cycle keys it today.
+    fn seen_in(account: &str, id: &str, usd: Decimal) -> (String, Seen) {
+        let (_, mut s) = seen(id, "running", "m5.large", usd);
+        s.account_id = Some(account.into());
+        s.account_name = Some(format!("name-{account}").into());
+        (format!("{account}/us-east-1/ec2_instance/{id}"), s)
+    }
+
+    fn open_in(account: &str, id: &str, res: &str, usd: Decimal) -> (String, Open) {
+        let (k, mut o) = open(id, res, usd);
+        o.account_id = Some(account.into());
+        (k, o)
+    }
+
+    fn scoped(mut s: Snapshot, accounts: Option<&[&str]>) -> Snapshot {
+        s.scope = Some(Scope {
+            regions: ["us-east-1".to_string()].into(),
+            services: ["ec2".to_string()].into(),
+            accounts: accounts.map(|a| a.iter().map(|s| s.to_string()).collect()),
+        });
+        s
+    }
+
+    #[test]
+    fn equal_ids_in_two_accounts_are_two_entries_and_events_name_the_account() {
+        let prev = snap(
+            vec![
+                seen_in(A, "orders", dec!(10)),
+                seen_in(B, "orders", dec!(20)),
+            ],
+            vec![],
+        );
+        assert_eq!(prev.resources.len(), 2);
+        let cur = snap(vec![seen_in(A, "orders", dec!(10))], vec![]);
+        let events = diff(&prev, &cur);
+        assert_eq!(events.len(), 1);
+        let v = serde_json::to_value(&events[0]).unwrap();
+        assert_eq!(v["event"], "resource_removed");
+        assert_eq!(v["account_id"], B);
+        assert_eq!(v["account_name"], format!("name-{B}"));
+        assert_eq!(v["resource_id"], "orders");
+        // Each counted in the savings once, per account.
+        let recs = snap(
+            vec![],
+            vec![
+                open_in(A, "r-a", "orders", dec!(5)),
+                open_in(B, "r-b", "orders", dec!(7)),
+            ],
+        );
+        assert_eq!(Summary::of(&recs).potential_savings_usd, dec!(12));
+        let by = Summary::of(&prev).by_account.unwrap();
+        assert_eq!((by[A], by[B]), (dec!(10), dec!(20)));
+    }
+
+    #[test]
+    fn state_from_before_accounts_takes_the_accounts_of_the_current_cycle() {
+        // The state as written before accounts: keys without an account,
+        // nothing recorded about accounts.
+        let mut prev = scoped(
+            snap(
+                vec![
+                    seen("i-1", "running", "m5.large", dec!(70.08)),
+                    seen("i-2", "running", "m5.large", dec!(70.08)),
+                    seen("i-twice", "running", "m5.large", dec!(1)),
+                    seen("i-gone", "running", "m5.large", dec!(1)),
+                ],
+                vec![
+                    open("rec-old-1", "i-1", dec!(70.08)),
+                    open("rec-old-gone", "i-gone", dec!(1)),
+                ],
+            ),
+            None,
+        );
+        assert!(prev.has_legacy_entries());
+        let cur = scoped(
+            snap(
+                vec![
+                    seen_in(A, "i-1", dec!(70.08)),
+                    seen_in(A, "i-2", dec!(70.08)),
+                    // The same id in two accounts: which one it was is not known.
+                    seen_in(A, "i-twice", dec!(1)),
+                    seen_in(B, "i-twice", dec!(1)),
+                ],
+                vec![open_in(A, "rec-new-1", "i-1", dec!(70.08))],
+            ),
+            Some(&[A, B]),
+        );
+        let legacy: HashMap<String, String> =
+            [("rec-old-1".to_string(), "rec-new-1".to_string())].into();
+        let moved = prev.adopt_accounts(&cur, &legacy);
+        assert_eq!(moved, 3, "{prev:#?}");
+        assert!(
+            prev.resources
+                .contains_key(&format!("{A}/us-east-1/ec2_instance/i-1"))
+        );
+        assert_eq!(
+            prev.resources[&format!("{A}/us-east-1/ec2_instance/i-2")]
+                .account_id
+                .as_deref(),
+            Some(A)
+        );
+        assert!(
+            prev.resources
+                .contains_key("us-east-1/ec2_instance/i-twice")
+        );
+        assert!(prev.recommendations.contains_key("rec-new-1"));
+        assert_eq!(
+            prev.scope.as_ref().unwrap().accounts,
+            Some([A.to_string()].into())
+        );
+        // Only what really changed is reported: the resource no account
+        // has any more, its finding, and the ambiguous one (as removed and
+        // twice added: account B was not in the old scope, so B's is not).
+        let names: Vec<(&str, String)> = diff(&prev, &cur)
+            .iter()
+            .map(|e| {
+                let v = serde_json::to_value(e).unwrap();
+                (
+                    e.name(),
+                    format!(
+                        "{}:{}",
+                        v["account_id"].as_str().unwrap_or("-"),
+                        v["resource_id"].as_str().unwrap()
+                    ),
+                )
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("resource_removed", "-:i-gone".to_string()),
+                ("resource_removed", "-:i-twice".to_string()),
+                ("resource_added", format!("{A}:i-twice")),
+                ("recommendation_resolved", "-:i-gone".to_string()),
+            ]
+        );
+        assert!(cur.scope_changed(&prev), "account B joined the scope");
+        // The same single account as before: nothing at all.
+        let mut prev = scoped(
+            snap(
+                vec![seen("i-1", "running", "m5.large", dec!(70.08))],
+                vec![open("rec-old-1", "i-1", dec!(70.08))],
+            ),
+            None,
+        );
+        let cur = scoped(
+            snap(
+                vec![seen_in(A, "i-1", dec!(70.08))],
+                vec![open_in(A, "rec-new-1", "i-1", dec!(70.08))],
+            ),
+            Some(&[A]),
+        );
+        prev.adopt_accounts(&cur, &legacy);
+        assert!(!prev.has_legacy_entries());
+        assert!(diff(&prev, &cur).is_empty());
+        assert!(!cur.scope_changed(&prev));
+    }
+
+    #[test]
+    fn legacy_ids_are_the_ids_findings_had_before_accounts() {
+        use crate::analysis::tests::{metrics, run, volume};
+        // Unattached gp2 volumes, and an attached one (gp2 to gp3: a
+        // finding with a target).
+        let findings = |account: Option<&str>, ids: &[&str]| {
+            let res = ids
+                .iter()
+                .map(|id| {
+                    let attached = (*id == "vol-3").then_some("i-1");
+                    let mut r = volume(id, "gp2", 100, None, attached);
+                    r.account_id = account.map(Into::into);
+                    r
+                })
+                .collect();
+            run(res, &metrics()).recommendations
+        };
+        // What the analysis gave before accounts were known.
+        let old = findings(None, &["vol-1", "vol-2", "vol-3"]);
+        assert_eq!(old.len(), 3, "{old:#?}");
+        assert!(old.iter().any(|r| r.target.is_some()), "{old:#?}");
+        let mut recs = findings(Some(A), &["vol-1", "vol-2", "vol-3"]);
+        recs.extend(findings(Some(B), &["vol-2"]));
+        let ids = legacy_ids(&recs);
+        for o in &old {
+            let new = ids.get(&o.recommendation_id);
+            if o.resource_id == "vol-2" {
+                // In both accounts: its old id stands for neither.
+                assert_eq!(new, None);
+                continue;
+            }
+            let want = recs
+                .iter()
+                .find(|r| r.resource_id == o.resource_id && r.rule == o.rule)
+                .unwrap();
+            assert_eq!(new, Some(&want.recommendation_id), "{:?}", o.rule);
+            assert_ne!(want.recommendation_id, o.recommendation_id);
+        }
+    }
+
+    #[test]
+    fn a_failed_account_keeps_its_last_state_and_only_its() {
+        let prev = snap(
+            vec![seen_in(A, "i-a", dec!(1)), seen_in(B, "i-b", dec!(1))],
+            vec![
+                open_in(A, "r-a", "i-a", dec!(1)),
+                open_in(B, "r-b", "i-b", dec!(1)),
+            ],
+        );
+        let failed = [AccountEntry {
+            id: A.into(),
+            name: None,
+            status: AccountStatus::Failed,
+            error: Some("AccessDenied".into()),
+        }];
+        let errors = [ScanError {
+            account_id: Some(A.into()),
+            region: String::new(),
+            service: "sts".into(),
+            operation: Some("AssumeRole".into()),
+            code: None,
+            message: "denied".into(),
+        }];
+        // Both accounts' resources are gone from this cycle; A could not be read.
+        let mut cur = Snapshot::default();
+        cur.carry_over(&prev, &Unread::of(&errors, &failed));
+        let events: Vec<(&str, String)> = diff(&prev, &cur)
+            .iter()
+            .map(|e| {
+                let v = serde_json::to_value(e).unwrap();
+                (e.name(), v["account_id"].as_str().unwrap().to_string())
+            })
+            .collect();
+        assert_eq!(
+            events,
+            [
+                ("resource_removed", B.to_string()),
+                ("recommendation_resolved", B.to_string())
+            ]
+        );
+        // A region's error in account B holds its recommendations there, not A's.
+        let errors = [ScanError {
+            account_id: Some(B.into()),
+            region: "us-east-1".into(),
+            service: "cloudwatch".into(),
+            operation: None,
+            code: None,
+            message: "throttled".into(),
+        }];
+        let mut cur = Snapshot::default();
+        cur.carry_over(&prev, &Unread::of(&errors, &[]));
+        let names: Vec<_> = diff(&prev, &cur).iter().map(What::name).collect();
+        assert_eq!(
+            names,
+            [
+                "resource_removed",
+                "resource_removed",
+                "recommendation_resolved"
+            ]
+        );
+        assert!(cur.recommendations.contains_key("r-b"));
+    }
+
+    #[test]
+    fn anomalies_per_account_but_not_against_summaries_without_accounts() {
+        let t = AnomalyThresholds::default();
+        let s = |a: i64, b: i64| {
+            Summary::of(&snap(
+                vec![
+                    seen_in(A, "i-a", Decimal::from(a)),
+                    seen_in(B, "i-b", Decimal::from(b)),
+                ],
+                vec![],
+            ))
+        };
+        // Account B doubles ($500 -> $1000): the total moves 33%, B 100%.
+        let a = anomalies(&[s(1000, 500)], &s(1000, 1000), &t, 24, "t");
+        assert_eq!(
+            found(&a),
+            [
+                ("account".into(), B.into(), "previous"),
+                ("region".into(), "us-east-1".into(), "previous"),
+                ("service".into(), "ec2".into(), "previous"),
+                ("total".into(), "all".into(), "previous"),
+            ]
+        );
+        // A summary from before accounts has no account costs: none of
+        // them is "new from $0".
+        let mut old = s(1000, 500);
+        old.by_account = None;
+        let text = serde_json::to_string(&old).unwrap();
+        assert!(!text.contains("by_account"), "{text}");
+        let old: Summary = serde_json::from_str(&text).unwrap();
+        let a = anomalies(std::slice::from_ref(&old), &s(1000, 500), &t, 24, "t");
+        assert!(a.is_empty(), "{a:?}");
+        // ... nor in the median window of the cycles after it.
+        let a = anomalies(&[old.clone(), old, s(1000, 500)], &s(1000, 500), &t, 2, "t");
+        assert!(a.is_empty(), "{a:?}");
+    }
+
+    #[test]
+    fn a_snapshot_written_before_accounts_still_reads() {
+        let text = r#"{"scope":{"regions":["us-east-1"],"services":["ec2"]},
+            "resources":{"us-east-1/ec2_instance/i-1":{"id":"i-1","kind":"ec2_instance",
+              "service":"ec2","region":"us-east-1","state":"running","type":"m5.large",
+              "monthly_usd":"70.08","in_totals":true}},
+            "recommendations":{"rec-1":{"recommendation_id":"rec-1","resource_id":"i-1",
+              "kind":"ec2_instance","region":"us-east-1","action":"downsize",
+              "monthly_savings_usd":"35.04"}}}"#;
+        let s: Snapshot = serde_json::from_str(text).unwrap();
+        assert!(s.has_legacy_entries());
+        assert_eq!(s.scope.as_ref().unwrap().accounts, None);
+        assert_eq!(s.resources["us-east-1/ec2_instance/i-1"].account_id, None);
+        assert_eq!(s.recommendations["rec-1"].account_id, None);
     }
 
     #[test]

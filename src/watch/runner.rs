@@ -246,10 +246,24 @@ impl<'a, O: Sink> Runner<'a, O> {
     /// the recent cycles.
     fn compare(&mut self, f: &Findings, at: &str) -> Compared {
         let mut snap = Snapshot::from_results(&f.scan, &f.recommendations, &self.plan.services);
+        if let Some(p) = self.mem.prev.as_mut()
+            && p.has_legacy_entries()
+        {
+            // State written before accounts were recorded.
+            let moved = p.adopt_accounts(&snap, &events::legacy_ids(&f.recommendations));
+            if moved > 0 {
+                self.out.verbose(
+                    1,
+                    &format!(
+                        "watch: {moved} entries of the last cycle's state (written before accounts) took their account"
+                    ),
+                );
+            }
+        }
         let prev = self.mem.prev.as_ref();
         let scope_changed = prev.is_some_and(|p| snap.scope_changed(p));
         if let Some(p) = prev {
-            snap.carry_over(p, &f.errors);
+            snap.carry_over(p, &events::Unread::of(&f.errors, &f.scan.accounts));
         }
         let summary = Summary::of(&snap);
         let mut whats = match prev {
@@ -461,7 +475,7 @@ impl<'a, O: Sink> Runner<'a, O> {
             .map(|c| c.values().map(|c| c.queued).sum())
             .unwrap_or(0);
         let text = prom::render(&prom::Gauges {
-            summary: self.mem.history.back(),
+            snapshot: self.mem.prev.as_ref(),
             last_success_unix: self.mem.last_success_unix,
             cycle_duration_seconds: started.elapsed().as_secs_f64(),
             cycle_failures_total: self.mem.failures_total,
@@ -506,19 +520,23 @@ pub(crate) fn anomaly_record(what: &What, detected_at: &str) -> Option<Record> {
         return None;
     };
     let f = |d: Decimal| d.round_dp(6).to_f64().unwrap_or_default();
+    let mut body = json!({
+        "anomaly_id": anomaly_id,
+        "scope": scope,
+        "key": key,
+        "previous_monthly_cost": f(*baseline_monthly_usd),
+        "current_monthly_cost": f(*monthly_usd),
+        // The contract needs a number: from $0, the change is reported as 100%.
+        "change_percent": change_percent.map_or(100.0, f),
+        "detected_at": detected_at,
+    });
+    if *scope == "account" {
+        body["account_id"] = json!(key);
+    }
     Some(Record {
         endpoint: "/api/anomalies",
         key: anomaly_id.clone(),
-        body: json!({
-            "anomaly_id": anomaly_id,
-            "scope": scope,
-            "key": key,
-            "previous_monthly_cost": f(*baseline_monthly_usd),
-            "current_monthly_cost": f(*monthly_usd),
-            // The contract needs a number: from $0, the change is reported as 100%.
-            "change_percent": change_percent.map_or(100.0, f),
-            "detected_at": detected_at,
-        }),
+        body,
     })
 }
 
@@ -642,6 +660,21 @@ mod tests {
         };
         let r = anomaly_record(&from_zero, "t").unwrap();
         contract::validate(r.endpoint, &r.body).unwrap();
+        assert!(r.body.get("account_id").is_none());
+        let account = What::Anomaly {
+            anomaly_id: "t/account/111111111111".into(),
+            scope: "account",
+            key: "111111111111".into(),
+            baseline: "previous",
+            baseline_monthly_usd: dec!(100),
+            monthly_usd: dec!(400),
+            change_usd: dec!(300),
+            change_percent: Some(dec!(300)),
+        };
+        let r = anomaly_record(&account, "t").unwrap();
+        contract::validate(r.endpoint, &r.body).unwrap();
+        assert_eq!(r.body["scope"], "account");
+        assert_eq!(r.body["account_id"], "111111111111");
     }
 
     #[test]

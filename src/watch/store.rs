@@ -47,6 +47,8 @@ mod tests {
         s.resources.insert(
             id.into(),
             Seen {
+                account_id: None,
+                account_name: None,
                 id: id.into(),
                 kind: "ec2_instance".into(),
                 service: "ec2".into(),

@@ -23,6 +23,7 @@ mod sync;
 mod sync_org;
 mod terminal;
 mod watch;
+mod watch_org;
 
 use std::path::Path;
 

@@ -242,6 +242,7 @@ async fn watch_reports_new_and_stopped_instances_and_exits_0_on_sigterm() {
     assert_eq!(added["kind"], "ec2_instance");
     assert_eq!(added["region"], "us-east-1");
     assert_eq!(added["type"], "t3.micro");
+    assert_eq!(added["account_id"], "123456789012");
     assert!(added["at"].as_str().unwrap().ends_with('Z'));
     let stopped = w.seen_or_wait(20, "state_changed for the stopped instance", |v| {
         v["event"] == "state_changed" && v["resource_id"] == old.as_str()
@@ -257,11 +258,13 @@ async fn watch_reports_new_and_stopped_instances_and_exits_0_on_sigterm() {
 
     let text = std::fs::read_to_string(&metrics).unwrap();
     assert!(
-        text.contains("finops_monthly_cost_usd{service=\"ec2\",region=\"us-east-1\"}"),
+        text.contains(
+            "finops_monthly_cost_usd{account=\"123456789012\",service=\"ec2\",region=\"us-east-1\"}"
+        ),
         "{text}"
     );
     for name in [
-        "finops_resources{kind=\"ec2_instance\",region=\"us-east-1\"} 2",
+        "finops_resources{account=\"123456789012\",kind=\"ec2_instance\",region=\"us-east-1\"} 2",
         "finops_last_success_timestamp_seconds ",
         "finops_cycle_duration_seconds ",
         "finops_cycle_failures_total 0",
@@ -394,11 +397,10 @@ async fn an_endpoint_down_for_a_cycle_is_a_failure_event_then_recovery() {
     // The failed cycle is not a baseline: nothing changed since the last good one.
     assert_eq!(back["changes"], 0, "{back}");
     assert!(!w.seen.iter().any(|l| l.contains("resource_removed")));
-    assert!(
-        !w.seen
-            .iter()
-            .any(|l| l.contains(&format!("\"resource_added\",\"resource_id\":\"{id}\"")))
-    );
+    assert!(!w.seen.iter().any(|l| {
+        let v: Value = serde_json::from_str(l).unwrap();
+        v["event"] == "resource_added" && v["resource_id"] == id.as_str()
+    }));
     assert_eq!(w.terminate().0, Some(0));
 }
 
@@ -679,7 +681,7 @@ async fn sync_pushes_inventory_and_cost_anomalies() {
         String::from_utf8_lossy(&out.stderr)
     );
     // A big instance appears: $70 -> $3,400 a month is an anomaly in total,
-    // for ec2 and for us-east-1.
+    // for the account, for ec2 and for us-east-1.
     fleet::run_instance(&ec2, &ami, "m5.24xlarge", "us-east-1a").await;
     let out = run();
     assert_eq!(
@@ -701,6 +703,7 @@ async fn sync_pushes_inventory_and_cost_anomalies() {
     assert_eq!(
         scopes,
         [
+            ("account", "123456789012"),
             ("region", "us-east-1"),
             ("service", "ec2"),
             ("total", "all")
@@ -716,7 +719,9 @@ async fn sync_pushes_inventory_and_cost_anomalies() {
         .filter(|r| r.endpoint == "/api/anomalies")
         .map(|r| r.body)
         .collect();
-    assert_eq!(sent.len(), 3, "{sent:#?}");
+    assert_eq!(sent.len(), 4, "{sent:#?}");
+    let account = sent.iter().find(|b| b["scope"] == "account").unwrap();
+    assert_eq!(account["account_id"], "123456789012");
     let total = sent.iter().find(|b| b["scope"] == "total").unwrap();
     assert!(total["current_monthly_cost"].as_f64().unwrap() > 3000.0);
     assert!(total["change_percent"].as_f64().unwrap() > 1000.0);
