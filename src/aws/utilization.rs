@@ -287,7 +287,15 @@ pub(crate) fn valid_since(
     start: i64,
 ) -> Vec<(String, String, ValidSince)> {
     let mut out = Vec::new();
+    // An inventory is one account's: a change journaled in another account
+    // (the same id there) says nothing about these resources.
+    let account = inv.resources.iter().find_map(|r| r.account_id.as_deref());
     for e in journal {
+        if let (Some(theirs), Some(ours)) = (e.account_id.as_deref(), account)
+            && theirs != ours
+        {
+            continue;
+        }
         let what = if e.kind == Kind::RdsInstance.name() {
             "class"
         } else {
@@ -417,6 +425,24 @@ mod tests {
             started_at: at.into(),
             updated_at: at.into(),
         }
+    }
+
+    #[test]
+    fn a_change_in_another_account_does_not_move_this_one() {
+        let end = unix("2026-11-30T00:00:00Z").unwrap();
+        let start = end - 14 * 86_400;
+        let mut r = instance("i-same", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z");
+        r.account_id = Some("111111111111".into());
+        let mut theirs = entry("i-same", "ec2_instance", "done", "2026-11-29T10:00:00Z");
+        theirs.account_id = Some("222222222222".into());
+        let mut ours = theirs.clone();
+        ours.account_id = Some("111111111111".into());
+        let old = entry("i-same", "ec2_instance", "done", "2026-11-29T11:00:00Z");
+        let inv = inv(vec![r]);
+        assert!(valid_since(&inv, std::slice::from_ref(&theirs), start).is_empty());
+        assert_eq!(valid_since(&inv, &[theirs.clone(), ours], start).len(), 1);
+        // An entry from before accounts were journaled still counts.
+        assert_eq!(valid_since(&inv, &[theirs, old], start).len(), 1);
     }
 
     #[test]
