@@ -498,18 +498,21 @@ def measure_org(a, url, env, regions, management, seeded, latency):
     statuses = {}
     for acc in scan["report"].get("accounts", []):
         statuses.setdefault(acc.get("status"), []).append(acc.get("id"))
-    queries = [int(m.group(1)) for m in re.finditer(r"^metrics: .+?: (\d+) queries", rec["stderr"], re.M)]
+    # One line per account and region: "account ID: metrics: REGION: N queries ...".
+    queries = [int(m.group(1)) for m in re.finditer(r"metrics: \S+: (\d+) queries", rec["stderr"])]
     members = len(seeded) - 1
     cells = [s for acc in seeded.values() for s in acc.values()]
     inventory = sum(scan_pages(s) for s in cells)
     common_bound = {"AssumeRole": members, "GetCallerIdentity": 1, "ListAccounts": math.ceil(len(seeded) / 20)}
     bound_scan = dict(common_bound, GetMetricData=0, inventory=inventory)
-    # recommend also reads a page of DescribeAddresses and of DescribeTargetGroups
-    # in every account and region (the seeded target groups have no targets,
-    # so no DescribeTargetHealth), and RDS DescribeEvents where there are DB
-    # instances. (The single-account bound allows a third page per region.)
+    # recommend also reads a page of DescribeAddresses in every account and
+    # region, of DescribeTargetGroups where there are load balancers (the
+    # seeded ones have no targets, so no DescribeTargetHealth), and of RDS
+    # DescribeEvents where there are DB instances. (The single-account bound
+    # allows a third page per region.)
     bound_rec = dict(common_bound, GetMetricData=sum(math.ceil(q / 500) for q in queries),
-                     inventory=inventory + 2 * len(cells) + sum(1 for s in cells if s["dbs"]))
+                     inventory=inventory + len(cells) + sum(1 for s in cells if s["lbs"])
+                     + sum(1 for s in cells if s["dbs"]))
     keep = ("wall_s", "cpu_s", "peak_rss_mib", "rss_external_mib", "calls", "exit")
     return {
         "mode": "org", "member_accounts": members, "accounts": len(seeded), "management_account": management,
