@@ -19,6 +19,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use crate::error::{self, ExitStatus};
+use crate::inventory::{AccountEntry, AccountStatus};
 
 /// How results are written: chosen once per run (`--output`).
 #[derive(
@@ -296,10 +297,127 @@ pub(crate) fn short_id(id: &str) -> &str {
     id.split_once(":loadbalancer/").map_or(id, |(_, rest)| rest)
 }
 
-/// One line for a resource without a list price: where, what and why.
-pub(crate) fn unpriced_line(u: &crate::pricing::fleet::UnpricedEntry) -> String {
+/// More than one account is in the run: the report lists several, or its
+/// rows name several (a snapshot saved without its list of accounts).
+pub(crate) fn several_accounts<'a>(
+    accounts: &[AccountEntry],
+    rows: impl IntoIterator<Item = Option<&'a str>>,
+) -> bool {
+    if accounts.len() > 1 {
+        return true;
+    }
+    let mut first: Option<&str> = None;
+    for a in rows.into_iter().flatten() {
+        match first {
+            None => first = Some(a),
+            Some(f) if f != a => return true,
+            Some(_) => {}
+        }
+    }
+    false
+}
+
+/// The account in front of a line under a table (`123456789012 `), when
+/// the run has several.
+pub(crate) fn account_prefix(account: Option<&str>, several: bool) -> String {
+    match account {
+        Some(a) if several => format!("{a} "),
+        None if several => "(no account) ".to_string(),
+        _ => String::new(),
+    }
+}
+
+/// One account's line of a by-account table: how many resources or
+/// findings, and their dollars a month.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AccountSum {
+    pub(crate) count: usize,
+    pub(crate) monthly: Decimal,
+}
+
+/// The label of the by-account row for what no account claims.
+const NO_ACCOUNT: &str = "(no account)";
+
+/// The by-account table: every account of the run in its order, failed and
+/// skipped ones too (with their error), then any account only the rows
+/// name, then what no account claims (key ""); and a TOTAL row, `total`,
+/// which the rows add up to when `sums` covers every row of the report.
+pub(crate) fn accounts_table(
+    p: &Printer,
+    accounts: &[AccountEntry],
+    mut sums: std::collections::BTreeMap<String, AccountSum>,
+    headers: [&'static str; 2],
+    total: &AccountSum,
+) -> String {
+    let errors = accounts.iter().any(|a| a.error.is_some());
+    let mut columns = vec![
+        fit::Column::whole("ACCOUNT", fit::REQUIRED),
+        fit::Column::text("NAME", 50, 8),
+        fit::Column::whole("STATUS", 60),
+        fit::Column::money(headers[0], 40),
+        fit::Column::money(headers[1], fit::REQUIRED),
+    ];
+    if errors {
+        columns.push(fit::Column::text("ERROR", 30, 12));
+    }
+    let mut g = fit::Grid::new(columns);
+    let row = |cells: [String; 6]| {
+        let mut cells = Vec::from(cells);
+        cells.truncate(if errors { 6 } else { 5 });
+        cells
+    };
+    for a in accounts {
+        let sum = sums.remove(a.id.as_ref());
+        let status = match a.status {
+            AccountStatus::Scanned => "scanned",
+            AccountStatus::Failed => "failed",
+            AccountStatus::Skipped => "skipped",
+        };
+        let (count, money) = match (sum, a.status) {
+            (Some(s), _) => (s.count.to_string(), usd(s.monthly, 2)),
+            (None, AccountStatus::Scanned) => ("0".into(), usd(Decimal::ZERO, 2)),
+            (None, _) => ("-".into(), "-".into()),
+        };
+        g.row(row([
+            a.id.to_string(),
+            a.name.as_deref().unwrap_or_default().to_string(),
+            status.to_string(),
+            count,
+            money,
+            a.error.as_deref().map(error::one_line).unwrap_or_default(),
+        ]));
+    }
+    for (id, s) in sums {
+        g.row(row([
+            if id.is_empty() {
+                NO_ACCOUNT.to_string()
+            } else {
+                id
+            },
+            String::new(),
+            String::new(),
+            s.count.to_string(),
+            usd(s.monthly, 2),
+            String::new(),
+        ]));
+    }
+    g.total(row([
+        "TOTAL".into(),
+        String::new(),
+        String::new(),
+        total.count.to_string(),
+        usd(total.monthly, 2),
+        String::new(),
+    ]));
+    p.grid(&g)
+}
+
+/// One line for a resource without a list price: where, what and why (and
+/// which account, when the run has several).
+pub(crate) fn unpriced_line(u: &crate::pricing::fleet::UnpricedEntry, several: bool) -> String {
     format!(
-        "  {} {} ({} {}): {}\n",
+        "  {}{} {} ({} {}): {}\n",
+        account_prefix(u.account_id.as_deref(), several),
         u.region,
         short_id(&u.id),
         u.kind.name(),

@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 use rust_decimal::Decimal;
 
 use super::fit::{Column, Grid, REQUIRED};
-use super::{Printer, csv_cents, usd};
+use super::{
+    AccountSum, Printer, account_prefix, accounts_table, csv_cents, several_accounts, usd,
+};
 use crate::analysis::{Action, Recommendation, Target};
 use crate::pricing::fleet::cents;
 use crate::report::RecommendReport;
@@ -65,42 +67,93 @@ fn by_action(recs: &[&Recommendation], counted: &[bool]) -> Vec<(Action, usize, 
     v
 }
 
+/// Where ACCOUNT goes in the findings tables: first, and kept while any
+/// column but the saving, the action and the resource can go (a bare id is
+/// unique only within an account).
+const ACCOUNT_PRIORITY: u8 = 75;
+
+/// A findings table's grid, with an ACCOUNT column first when the run has
+/// several accounts.
+fn with_account(several: bool, mut columns: Vec<Column>) -> Grid {
+    if several {
+        columns.insert(0, Column::whole("ACCOUNT", ACCOUNT_PRIORITY));
+    }
+    Grid::new(columns)
+}
+
+/// A finding's row, with its account first when the run has several.
+fn account_cell(several: bool, rec: &Recommendation, mut cells: Vec<String>) -> Vec<String> {
+    if several {
+        cells.insert(0, rec.account_id.as_deref().unwrap_or_default().to_string());
+    }
+    cells
+}
+
+/// Priced findings and the savings the total counts, per account (key ""
+/// for findings whose account is not known), to the cent as the findings
+/// table shows them, so the by-account table adds up to its TOTAL.
+fn by_account(recs: &[&Recommendation], counted: &[bool]) -> BTreeMap<String, AccountSum> {
+    let mut m: BTreeMap<String, AccountSum> = BTreeMap::new();
+    for (rec, &c) in recs.iter().zip(counted) {
+        let e = m
+            .entry(rec.account_id.as_deref().unwrap_or_default().to_string())
+            .or_default();
+        e.count += 1;
+        if c {
+            e.monthly += saved(rec).unwrap_or_default();
+        }
+    }
+    m
+}
+
 /// The priced findings with a TOTAL row, then the action summary.
-fn priced_tables(p: &Printer, r: &RecommendReport, priced: &[&Recommendation]) -> String {
+fn priced_tables(
+    p: &Printer,
+    r: &RecommendReport,
+    priced: &[&Recommendation],
+    several: bool,
+) -> String {
     let mut out = String::new();
     let counted = counted(priced);
-    let mut g = Grid::new(vec![
-        Column::money("$/MONTH SAVED", REQUIRED),
-        Column::whole("ACTION", REQUIRED),
-        Column::whole("RESOURCE", REQUIRED),
-        Column::text("NAME", 45, 8),
-        Column::whole("REGION", 60),
-        Column::whole("CHANGE", 70),
-        Column::whole("RISK", 50),
-        Column::whole("IN PLACE", 30),
-        Column::text("EVIDENCE", 55, 16),
-    ]);
+    let mut g = with_account(
+        several,
+        vec![
+            Column::money("$/MONTH SAVED", REQUIRED),
+            Column::whole("ACTION", REQUIRED),
+            Column::whole("RESOURCE", REQUIRED),
+            Column::text("NAME", 45, 8),
+            Column::whole("REGION", 60),
+            Column::whole("CHANGE", 70),
+            Column::whole("RISK", 50),
+            Column::whole("IN PLACE", 30),
+            Column::text("EVIDENCE", 55, 16),
+        ],
+    );
     for (rec, &c) in priced.iter().zip(&counted) {
         let money = match saved(rec) {
             Some(d) if c => usd(d, 2),
             Some(d) => format!("or {}", usd(d, 2)),
             None => "unpriced".to_string(),
         };
-        g.row(vec![
-            money,
-            rec.action.to_string(),
-            super::short_id(&rec.resource_id).to_string(),
-            rec.name.clone().unwrap_or_default(),
-            rec.region.clone(),
-            change(rec),
-            risk(rec),
-            yes_no(rec.in_place),
-            rec.evidence.summary.clone(),
-        ]);
+        g.row(account_cell(
+            several,
+            rec,
+            vec![
+                money,
+                rec.action.to_string(),
+                super::short_id(&rec.resource_id).to_string(),
+                rec.name.clone().unwrap_or_default(),
+                rec.region.clone(),
+                change(rec),
+                risk(rec),
+                yes_no(rec.in_place),
+                rec.evidence.summary.clone(),
+            ],
+        ));
     }
     let blank = String::new;
     let total = cents(r.totals.monthly_savings_usd);
-    g.row(vec![
+    let mut cells = vec![
         usd(total, 2),
         "TOTAL".into(),
         blank(),
@@ -110,7 +163,11 @@ fn priced_tables(p: &Printer, r: &RecommendReport, priced: &[&Recommendation]) -
         blank(),
         blank(),
         blank(),
-    ]);
+    ];
+    if several {
+        cells.insert(0, blank());
+    }
+    g.row(cells);
     out.push_str(&p.grid(&g));
     if counted
         .iter()
@@ -148,30 +205,37 @@ fn priced_tables(p: &Printer, r: &RecommendReport, priced: &[&Recommendation]) -
 }
 
 /// Findings whose resource has no price: evidence and the reason, no dollars.
-fn unpriced_table(p: &Printer, unpriced: &[&Recommendation]) -> String {
-    let mut g = Grid::new(vec![
-        Column::whole("ACTION", REQUIRED),
-        Column::whole("RESOURCE", REQUIRED),
-        Column::text("NAME", 45, 8),
-        Column::whole("REGION", 60),
-        Column::whole("CHANGE", 70),
-        Column::whole("RISK", 50),
-        Column::whole("IN PLACE", 30),
-        Column::text("EVIDENCE", 55, 16),
-        Column::note("REASON", 90),
-    ]);
+fn unpriced_table(p: &Printer, unpriced: &[&Recommendation], several: bool) -> String {
+    let mut g = with_account(
+        several,
+        vec![
+            Column::whole("ACTION", REQUIRED),
+            Column::whole("RESOURCE", REQUIRED),
+            Column::text("NAME", 45, 8),
+            Column::whole("REGION", 60),
+            Column::whole("CHANGE", 70),
+            Column::whole("RISK", 50),
+            Column::whole("IN PLACE", 30),
+            Column::text("EVIDENCE", 55, 16),
+            Column::note("REASON", 90),
+        ],
+    );
     for rec in unpriced {
-        g.row(vec![
-            rec.action.to_string(),
-            super::short_id(&rec.resource_id).to_string(),
-            rec.name.clone().unwrap_or_default(),
-            rec.region.clone(),
-            change(rec),
-            risk(rec),
-            yes_no(rec.in_place),
-            rec.evidence.summary.clone(),
-            rec.unpriced_reason.clone().unwrap_or_default(),
-        ]);
+        g.row(account_cell(
+            several,
+            rec,
+            vec![
+                rec.action.to_string(),
+                super::short_id(&rec.resource_id).to_string(),
+                rec.name.clone().unwrap_or_default(),
+                rec.region.clone(),
+                change(rec),
+                risk(rec),
+                yes_no(rec.in_place),
+                rec.evidence.summary.clone(),
+                rec.unpriced_reason.clone().unwrap_or_default(),
+            ],
+        ));
     }
     let mut out = p.prose(&format!(
         "\nUnpriced findings ({}): the resource has no list price, so no saving is shown and none is in the totals.\n",
@@ -187,6 +251,10 @@ pub(crate) fn table(p: &Printer, r: &RecommendReport) -> String {
         .recommendations
         .iter()
         .partition(|rec| rec.monthly_savings_usd.is_some());
+    let several = several_accounts(
+        &r.accounts,
+        r.recommendations.iter().map(|x| x.account_id.as_deref()),
+    );
     if r.recommendations.is_empty() {
         out.push_str(
             &p.prose("No findings: nothing idle or overprovisioned by the current thresholds.\n"),
@@ -194,10 +262,25 @@ pub(crate) fn table(p: &Printer, r: &RecommendReport) -> String {
     } else if priced.is_empty() {
         out.push_str(&p.prose("No priced findings.\n"));
     } else {
-        out.push_str(&priced_tables(p, r, &priced));
+        out.push_str(&priced_tables(p, r, &priced, several));
+    }
+    if several {
+        let counted = counted(&priced);
+        let total = AccountSum {
+            count: priced.len(),
+            monthly: cents(r.totals.monthly_savings_usd),
+        };
+        out.push('\n');
+        out.push_str(&accounts_table(
+            p,
+            &r.accounts,
+            by_account(&priced, &counted),
+            ["FINDINGS", "$/MONTH SAVED"],
+            &total,
+        ));
     }
     if !unpriced.is_empty() {
-        out.push_str(&unpriced_table(p, &unpriced));
+        out.push_str(&unpriced_table(p, &unpriced, several));
     }
     // Unpriced resources without a finding: listed with the reason, so the
     // output accounts for them too.
@@ -210,7 +293,12 @@ pub(crate) fn table(p: &Printer, r: &RecommendReport) -> String {
         .unpriced
         .iter()
         .filter(|u| {
-            let key = crate::inventory::resource_key(None, &u.region, u.kind.name(), &u.id);
+            let key = crate::inventory::resource_key(
+                u.account_id.as_deref(),
+                &u.region,
+                u.kind.name(),
+                &u.id,
+            );
             !with_finding.contains(key.as_str())
         })
         .collect();
@@ -220,7 +308,7 @@ pub(crate) fn table(p: &Printer, r: &RecommendReport) -> String {
             quiet.len()
         )));
         for u in quiet {
-            out.push_str(&p.prose(&super::unpriced_line(u)));
+            out.push_str(&p.prose(&super::unpriced_line(u, several)));
         }
     }
     let mut text = format!(
@@ -248,6 +336,14 @@ pub(crate) fn table(p: &Printer, r: &RecommendReport) -> String {
         c.excluded_by_tag,
         c.no_finding
     );
+    resources_set_aside(&mut text, r, several);
+    out.push_str(&p.prose(&text));
+    out
+}
+
+/// The resources with no verdict under the tables: too little data, or
+/// excluded by a tag (with their account when the run has several).
+fn resources_set_aside(text: &mut String, r: &RecommendReport, several: bool) {
     if !r.insufficient_data.is_empty() {
         let _ = writeln!(
             text,
@@ -257,7 +353,8 @@ pub(crate) fn table(p: &Printer, r: &RecommendReport) -> String {
         for i in &r.insufficient_data {
             let _ = writeln!(
                 text,
-                "  {} {} ({}): {:.0} h of data, {:.0} h needed{}",
+                "  {}{} {} ({}): {:.0} h of data, {:.0} h needed{}",
+                account_prefix(i.account_id.as_deref(), several),
                 i.region,
                 super::short_id(&i.resource_id),
                 i.kind.name(),
@@ -275,7 +372,8 @@ pub(crate) fn table(p: &Printer, r: &RecommendReport) -> String {
         for x in &r.excluded {
             let _ = writeln!(
                 text,
-                "  {} {} ({}): {}",
+                "  {}{} {} ({}): {}",
+                account_prefix(x.account_id.as_deref(), several),
                 x.region,
                 super::short_id(&x.resource_id),
                 x.kind,
@@ -283,8 +381,6 @@ pub(crate) fn table(p: &Printer, r: &RecommendReport) -> String {
             );
         }
     }
-    out.push_str(&p.prose(&text));
-    out
 }
 
 pub(crate) fn csv(r: &RecommendReport) -> anyhow::Result<String> {
@@ -308,6 +404,8 @@ pub(crate) fn csv(r: &RecommendReport) -> anyhow::Result<String> {
         "name",
         "new_monthly_usd",
         "unpriced_reason",
+        "account_id",
+        "account_name",
     ])?;
     let money = |v: Option<Decimal>| v.map(csv_cents).unwrap_or_default();
     for rec in &r.recommendations {
@@ -330,6 +428,8 @@ pub(crate) fn csv(r: &RecommendReport) -> anyhow::Result<String> {
             rec.name.as_deref().unwrap_or(""),
             &money(rec.new_monthly_usd),
             rec.unpriced_reason.as_deref().unwrap_or(""),
+            rec.account_id.as_deref().unwrap_or(""),
+            rec.account_name.as_deref().unwrap_or(""),
         ])?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)

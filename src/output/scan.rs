@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use super::fit::{Column, Grid, REQUIRED};
-use super::{Printer, csv_cents, csv_rate, short_id, usd, usd_hourly};
+use super::{
+    AccountSum, Printer, accounts_table, csv_cents, csv_rate, several_accounts, short_id, usd,
+    usd_hourly,
+};
 use crate::inventory::Kind;
 use crate::pricing::PricedResource;
 use crate::pricing::fleet::{ScanReport, Subtotal};
@@ -97,8 +100,115 @@ fn subtotal_table(p: &Printer, first: &'static str, rows: &BTreeMap<String, Subt
     p.grid(&g)
 }
 
+/// Where ACCOUNT goes in the resource table: first, and kept while any
+/// column but ID and $/MONTH can go (a bare id is unique only within an
+/// account), so NAME, KIND and REGION are hidden before it.
+const ACCOUNT_PRIORITY: u8 = 75;
+
+/// The resources with their TOTAL row; an ACCOUNT column first when the run
+/// has several accounts.
+fn resource_table(p: &Printer, report: &ScanReport, several: bool) -> String {
+    let mut columns = vec![
+        Column::whole("REGION", 70),
+        Column::short("KIND", 60, short_kind),
+        Column::whole("ID", REQUIRED),
+        Column::text("NAME", 55, 10),
+        Column::whole("TYPE", 50),
+        Column::whole("STATE", 20),
+        Column::money("$/HOUR", 30),
+        Column::money("$/MONTH", REQUIRED),
+        Column::money("$/YEAR", 10),
+        Column::note("NOTE", 65),
+    ];
+    if several {
+        columns.insert(0, Column::whole("ACCOUNT", ACCOUNT_PRIORITY));
+    }
+    let mut g = Grid::new(columns);
+    for r in &report.resources {
+        let res = &r.resource;
+        let [h, m, a] = money_cells(r);
+        let mut cells = vec![
+            res.region.clone(),
+            res.kind().name().to_string(),
+            short_id(&res.id).to_string(),
+            res.name.clone().unwrap_or_default(),
+            res.type_.clone(),
+            res.state.clone(),
+            h,
+            m,
+            a,
+            note(r),
+        ];
+        if several {
+            cells.insert(0, res.account_id.as_deref().unwrap_or_default().to_string());
+        }
+        g.row(cells);
+    }
+    let t = &report.totals;
+    let mut cells = vec![String::new(); 6];
+    cells.extend([
+        usd_hourly(t.hourly_usd),
+        usd(t.monthly_usd, 2),
+        usd(t.annual_usd, 2),
+        String::new(),
+    ]);
+    if several {
+        cells.insert(0, String::new());
+    }
+    cells[0] = "TOTAL".into();
+    g.total(cells);
+    p.grid(&g)
+}
+
+/// Resources and $/month per account: every account of the run, those that
+/// failed or were skipped too; the rows add up to the report's total.
+fn account_table(p: &Printer, report: &ScanReport) -> String {
+    let t = &report.totals;
+    let mut sums: BTreeMap<String, AccountSum> = t
+        .by_account
+        .iter()
+        .map(|(id, s)| {
+            (
+                id.clone(),
+                AccountSum {
+                    count: s.resources,
+                    monthly: s.monthly_usd,
+                },
+            )
+        })
+        .collect();
+    let total = AccountSum {
+        count: t.by_service.values().map(|s| s.resources).sum(),
+        monthly: t.monthly_usd,
+    };
+    // Rows whose account is not known are in the total, not in by_account.
+    let claimed = sums
+        .values()
+        .fold(AccountSum::default(), |acc, s| AccountSum {
+            count: acc.count + s.count,
+            monthly: acc.monthly + s.monthly,
+        });
+    if claimed.count != total.count || claimed.monthly != total.monthly {
+        sums.insert(
+            String::new(),
+            AccountSum {
+                count: total.count.saturating_sub(claimed.count),
+                monthly: total.monthly - claimed.monthly,
+            },
+        );
+    }
+    accounts_table(p, &report.accounts, sums, ["RESOURCES", "$/MONTH"], &total)
+}
+
 pub(crate) fn table(p: &Printer, report: &ScanReport) -> String {
     let mut out = String::new();
+    let several = several_accounts(
+        &report.accounts,
+        report
+            .resources
+            .iter()
+            .map(|r| r.resource.account_id.as_deref()),
+    );
     if report.resources.is_empty() {
         out.push_str(&p.prose(&format!(
             "No resources found in {}.\n",
@@ -109,48 +219,11 @@ pub(crate) fn table(p: &Printer, report: &ScanReport) -> String {
             }
         )));
     } else {
-        let mut g = Grid::new(vec![
-            Column::whole("REGION", 70),
-            Column::short("KIND", 60, short_kind),
-            Column::whole("ID", REQUIRED),
-            Column::text("NAME", 55, 10),
-            Column::whole("TYPE", 50),
-            Column::whole("STATE", 20),
-            Column::money("$/HOUR", 30),
-            Column::money("$/MONTH", REQUIRED),
-            Column::money("$/YEAR", 10),
-            Column::note("NOTE", 65),
-        ]);
-        for r in &report.resources {
-            let res = &r.resource;
-            let [h, m, a] = money_cells(r);
-            g.row(vec![
-                res.region.clone(),
-                res.kind().name().to_string(),
-                short_id(&res.id).to_string(),
-                res.name.clone().unwrap_or_default(),
-                res.type_.clone(),
-                res.state.clone(),
-                h,
-                m,
-                a,
-                note(r),
-            ]);
-        }
-        let t = &report.totals;
-        g.total(vec![
-            "TOTAL".into(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            usd_hourly(t.hourly_usd),
-            usd(t.monthly_usd, 2),
-            usd(t.annual_usd, 2),
-            String::new(),
-        ]);
-        out.push_str(&p.grid(&g));
+        out.push_str(&resource_table(p, report, several));
+        out.push('\n');
+    }
+    if several {
+        out.push_str(&account_table(p, report));
         out.push('\n');
     }
 
@@ -192,7 +265,7 @@ pub(crate) fn table(p: &Printer, report: &ScanReport) -> String {
             report.unpriced.len()
         ));
         for u in &report.unpriced {
-            text.push_str(&super::unpriced_line(u));
+            text.push_str(&super::unpriced_line(u, several));
         }
     }
     out.push_str(&p.prose(&text));
@@ -215,6 +288,8 @@ pub(crate) fn csv(report: &ScanReport) -> anyhow::Result<String> {
         "in_totals",
         "estimated",
         "unpriced_reason",
+        "account_id",
+        "account_name",
     ])?;
     for r in &report.resources {
         let res = &r.resource;
@@ -233,6 +308,8 @@ pub(crate) fn csv(report: &ScanReport) -> anyhow::Result<String> {
             if r.in_totals { "true" } else { "false" },
             if r.estimated { "true" } else { "false" },
             r.unpriced_reason.as_deref().unwrap_or(""),
+            res.account_id.as_deref().unwrap_or(""),
+            res.account_name.as_deref().unwrap_or(""),
         ])?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)

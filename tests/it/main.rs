@@ -1,6 +1,7 @@
 //! Integration tests: the real `finops` binary against a real moto_server,
 //! a failure-injecting HTTP proxy, and every bad-input case of the CLI.
 
+mod accounts_output;
 mod architecture;
 mod backend;
 mod breaker;

@@ -126,7 +126,7 @@ pub fn assert_columns_add_up(out: &str) -> usize {
 
 /// Run finops in a pseudo-terminal of `cols` columns; stdout is the
 /// terminal (stderr is discarded), as a person would see it.
-fn in_terminal(home: &Path, cols: u16, args: &[&str], extra_env: &[(&str, &str)]) -> String {
+pub fn in_terminal(home: &Path, cols: u16, args: &[&str], extra_env: &[(&str, &str)]) -> String {
     let f = finops_std(home);
     let mut cmd = std::process::Command::new("sh");
     cmd.arg("-c")
