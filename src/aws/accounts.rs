@@ -233,10 +233,29 @@ pub(crate) async fn fleet(
                     })
                     .collect()
             };
+            if sel.org && listed.is_empty() {
+                return Err(HintedError::new(
+                    if sel.ous.is_empty() {
+                        "the organization lists no accounts".to_string()
+                    } else {
+                        format!("no account under the OUs given ({})", sel.ous.join(", "))
+                    },
+                    "check that these credentials are the management account's or a delegated administrator's, and the --ou ids (`aws organizations list-accounts`)",
+                )
+                .into());
+            }
             let (m, u) = reach(&aws, &caller, listed, sel, parts).await;
             members = m;
             unreached = u;
         }
+    }
+    if members.is_empty() && unreached.is_empty() {
+        progress.warning(&format!(
+            "no account is left to scan after --accounts, --exclude-accounts{}",
+            sel.shard
+                .map(|s| format!(" and --shard {s}"))
+                .unwrap_or_default()
+        ));
     }
     let counter = calls.clone();
     Ok(Fleet {

@@ -508,3 +508,25 @@ async fn several_profiles_are_several_accounts_and_one_account_is_scanned_once()
         .count();
     assert_eq!(mgmt_instances, 1);
 }
+
+#[test]
+fn an_org_run_without_an_organization_fails_with_a_hint() {
+    let moto = Moto::start();
+    let home = tempfile::tempdir().unwrap();
+    let out = finops(home.path())
+        .args([
+            "scan",
+            "--org",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            &moto.url,
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error: "), "{stderr}");
+    assert!(stderr.contains("hint: "), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
