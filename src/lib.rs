@@ -21,6 +21,7 @@ mod resize;
 mod settings;
 mod signals;
 mod state;
+mod sym;
 mod sync;
 mod urls;
 mod watch;

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&str] = &[
     "commands", "settings", "cli", "output", "resize", "pipeline", "watch", "sync", "aws", "cloud",
     "report", "analysis", "pricing", "state", "inventory", "signals", "progress", "money", "urls",
-    "error",
+    "error", "sym",
 ];
 
 /// Where `crate::cli` (clap's types) may be named: clap stops at settings.
