@@ -16,7 +16,7 @@ use std::sync::{Mutex, OnceLock};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An interned string: compares, hashes, orders and prints as its text.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct Sym(&'static str);
 
 fn table() -> &'static Mutex<HashSet<&'static str>> {
@@ -39,19 +39,8 @@ impl Sym {
         Sym(k)
     }
 
-    /// A string that is already static needs no table.
-    pub(crate) const fn from_static(s: &'static str) -> Sym {
-        Sym(s)
-    }
-
     pub(crate) fn as_str(&self) -> &'static str {
         self.0
-    }
-}
-
-impl Default for Sym {
-    fn default() -> Self {
-        Sym("")
     }
 }
 
@@ -183,7 +172,10 @@ mod tests {
         let b = Sym::from("us-east-1");
         assert!(std::ptr::eq(a.as_str(), b.as_str()));
         assert_eq!(a, "us-east-1");
-        assert!(Sym::from("eu-west-1") < a, "ordered as text, not by address");
+        assert!(
+            Sym::from("eu-west-1") < a,
+            "ordered as text, not by address"
+        );
         assert_eq!(Sym::default(), "");
         assert_eq!(format!("{a} {a:?}"), "us-east-1 \"us-east-1\"");
         let m: std::collections::HashMap<Sym, u8> = [(a, 1)].into();

@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::inventory::Kind;
+use crate::sym::Sym;
 
 /// What a finding is about: a resource of the inventory, or an Elastic IP
 /// (read beside the inventory).
@@ -277,7 +278,7 @@ pub(crate) struct InstanceNow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) state: Option<InstanceState>,
     #[serde(rename = "type")]
-    pub(crate) type_: String,
+    pub(crate) type_: Sym,
 }
 
 /// The state an idle or stopped instance's finding records.
@@ -295,17 +296,17 @@ pub(crate) struct VolumeNow {
     pub(crate) size_gib: i64,
     pub(crate) throughput_mibps: Option<i64>,
     #[serde(rename = "type")]
-    pub(crate) type_: String,
+    pub(crate) type_: Sym,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DatabaseNow {
     pub(crate) allocated_storage_gib: i64,
-    pub(crate) class: String,
-    pub(crate) engine: String,
+    pub(crate) class: Sym,
+    pub(crate) engine: Sym,
     pub(crate) multi_az: bool,
-    pub(crate) storage_type: String,
+    pub(crate) storage_type: Sym,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -313,7 +314,7 @@ pub(crate) struct DatabaseNow {
 pub(crate) struct LoadBalancerNow {
     pub(crate) name: Option<String>,
     #[serde(rename = "type")]
-    pub(crate) type_: String,
+    pub(crate) type_: Sym,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -323,7 +324,7 @@ pub(crate) struct GroupNow {
     pub(crate) max_size: i64,
     pub(crate) min_size: i64,
     #[serde(rename = "type")]
-    pub(crate) type_: String,
+    pub(crate) type_: Sym,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -340,7 +341,7 @@ pub(crate) enum Target {
     /// A state: an idle instance or DB stopped.
     State(TargetState),
     /// An instance type or DB class.
-    Type(String),
+    Type(Sym),
     /// A volume changed to gp3 at these IOPS and throughput.
     Volume(VolumeTarget),
     /// A DB's storage type.
@@ -361,13 +362,13 @@ pub(crate) struct VolumeTarget {
     pub(crate) iops: i64,
     pub(crate) throughput_mibps: i64,
     #[serde(rename = "type")]
-    pub(crate) type_: String,
+    pub(crate) type_: Sym,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct StorageTarget {
-    pub(crate) storage_type: String,
+    pub(crate) storage_type: Sym,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -378,7 +379,7 @@ pub(crate) struct CapacityTarget {
 
 impl Target {
     /// A type or class to change to.
-    pub(crate) fn type_(t: impl Into<String>) -> Target {
+    pub(crate) fn type_(t: impl Into<Sym>) -> Target {
         Target::Type(t.into())
     }
 
@@ -387,7 +388,7 @@ impl Target {
     pub(crate) fn id_key(&self) -> String {
         match self {
             Target::State(TargetState::Stopped) => "stopped".to_string(),
-            Target::Type(s) => s.clone(),
+            Target::Type(s) => s.clone().to_string(),
             // Compact JSON of a struct whose fields are declared in name order.
             other => serde_json::to_string(other).unwrap_or_default(),
         }
@@ -397,9 +398,9 @@ impl Target {
     pub(crate) fn short(&self) -> String {
         match self {
             Target::State(TargetState::Stopped) => "stopped".to_string(),
-            Target::Type(s) => s.clone(),
-            Target::Volume(v) => v.type_.clone(),
-            Target::Storage(s) => s.storage_type.clone(),
+            Target::Type(s) => s.clone().to_string(),
+            Target::Volume(v) => v.type_.clone().to_string(),
+            Target::Storage(s) => s.storage_type.clone().to_string(),
             Target::Capacity(c) => format!("{} instances", c.desired_capacity),
         }
     }
@@ -409,11 +410,11 @@ impl Current {
     /// A short label for tables and CSV: the type, class or address.
     pub(crate) fn short(&self) -> String {
         match self {
-            Current::Instance(i) => i.type_.clone(),
-            Current::Volume(v) => v.type_.clone(),
-            Current::Database(d) => d.class.clone(),
-            Current::LoadBalancer(l) => l.type_.clone(),
-            Current::Group(g) => g.type_.clone(),
+            Current::Instance(i) => i.type_.clone().to_string(),
+            Current::Volume(v) => v.type_.clone().to_string(),
+            Current::Database(d) => d.class.clone().to_string(),
+            Current::LoadBalancer(l) => l.type_.clone().to_string(),
+            Current::Group(g) => g.type_.clone().to_string(),
             Current::Address(a) => a.public_ip.clone(),
         }
     }

@@ -13,6 +13,7 @@ pub(crate) mod metrics;
 pub(crate) mod paths;
 pub(crate) mod thresholds;
 
+use crate::sym::Sym;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -36,7 +37,7 @@ use thresholds::Thresholds;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct Address {
     pub(crate) account_id: Option<Arc<str>>,
-    pub(crate) region: String,
+    pub(crate) region: Sym,
     pub(crate) allocation_id: String,
     pub(crate) public_ip: String,
     pub(crate) associated: bool,
@@ -83,7 +84,7 @@ pub(crate) struct Recommendation {
     /// The resource's Name tag (or name), when it has one.
     pub(crate) name: Option<String>,
     pub(crate) kind: FindingKind,
-    pub(crate) region: String,
+    pub(crate) region: Sym,
     pub(crate) rule: Rule,
     pub(crate) action: Action,
     pub(crate) current: Current,
@@ -106,7 +107,7 @@ pub(crate) struct Recommendation {
     pub(crate) in_place: bool,
     pub(crate) confidence: Confidence,
     pub(crate) evidence: Evidence,
-    pub(crate) notes: Vec<String>,
+    pub(crate) notes: Vec<Sym>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -116,7 +117,7 @@ pub(crate) struct Insufficient {
     pub(crate) account_id: Option<Arc<str>>,
     pub(crate) resource_id: String,
     pub(crate) kind: Kind,
-    pub(crate) region: String,
+    pub(crate) region: Sym,
     pub(crate) hours_of_data: f64,
     pub(crate) hours_needed: f64,
     /// Why the data is short when finops knows, e.g. "type changed to
@@ -132,7 +133,7 @@ pub(crate) struct Excluded {
     pub(crate) account_id: Option<Arc<str>>,
     pub(crate) resource_id: String,
     pub(crate) kind: FindingKind,
-    pub(crate) region: String,
+    pub(crate) region: Sym,
     pub(crate) tag: String,
 }
 
@@ -379,7 +380,7 @@ impl Ctx<'_> {
             resource_id: res.id.clone(),
             name: res.name.clone(),
             kind: res.kind().into(),
-            region: res.region.clone(),
+            region: res.region,
             rule: f.rule,
             action: f.action,
             current: f.current,
@@ -394,7 +395,7 @@ impl Ctx<'_> {
             in_place: f.in_place,
             confidence: f.confidence,
             evidence: f.evidence,
-            notes: f.notes,
+            notes: f.notes.into_iter().map(Sym::from).collect::<Vec<_>>(),
         });
     }
 
@@ -404,7 +405,7 @@ impl Ctx<'_> {
             account_id: r.resource.account_id.clone(),
             resource_id: r.resource.id.clone(),
             kind: r.resource.kind(),
-            region: r.resource.region.clone(),
+            region: r.resource.region,
             hours_of_data: paths::round1(hours),
             hours_needed: self.t.min_hours,
             reason: self
@@ -465,7 +466,7 @@ pub(crate) fn analyse(
                 account_id: res.account_id.clone(),
                 resource_id: res.id.clone(),
                 kind: res.kind().into(),
-                region: res.region.clone(),
+                region: res.region,
                 tag,
             });
             continue;
@@ -515,7 +516,9 @@ pub(crate) fn analyse(
             Kind::LoadBalancer => lb(
                 &mut cx,
                 r,
-                extras.lb_targets.get(&(res.region.clone(), res.id.clone())),
+                extras
+                    .lb_targets
+                    .get(&(res.region.clone().to_string(), res.id.clone())),
             ),
             Kind::AutoScalingGroup => asg(&mut cx, r),
         }
@@ -564,7 +567,7 @@ fn addresses(cx: &mut Ctx, extras: &Extras, exclude: &[TagFilter]) -> Vec<String
                 account_id: a.account_id.clone(),
                 resource_id: a.allocation_id.clone(),
                 kind: FindingKind::ElasticIp,
-                region: a.region.clone(),
+                region: a.region,
                 tag,
             });
             continue;
@@ -584,7 +587,7 @@ fn addresses(cx: &mut Ctx, extras: &Extras, exclude: &[TagFilter]) -> Vec<String
             resource_id: a.allocation_id.clone(),
             name: a.tags.get("Name").cloned(),
             kind: FindingKind::ElasticIp,
-            region: a.region.clone(),
+            region: a.region,
             rule,
             action: Action::ReleaseAddress,
             current: Current::Address(AddressNow {
@@ -797,7 +800,7 @@ fn ec2_stopped(cx: &mut Ctx, res: &Resource, vols: AttachedVolumes) {
             current: Current::Instance(InstanceNow {
                 attached_volumes: Some(n_volumes),
                 state: Some(InstanceState::Stopped),
-                type_: res.type_.clone(),
+                type_: res.type_,
             }),
             target: None,
             paths: Vec::new(),
@@ -828,7 +831,10 @@ fn ec2_previous_generation(cx: &mut Ctx, res: &Resource, current: &Result<Decima
     let Some(eq) = paths::current_equivalent(&res.type_) else {
         return;
     };
-    let money = Money::of(current.clone(), priced_as(res, |x| x.type_ = eq.clone()));
+    let money = Money::of(
+        current.clone(),
+        priced_as(res, |x| x.type_ = Sym::from(eq.clone())),
+    );
     let cheaper = match money.saving() {
         Some(s) => s > Decimal::ZERO,
         None => linux_cheaper(&eq, &res.type_, &pricing::fleet::resource_location(res)),
@@ -844,7 +850,7 @@ fn ec2_previous_generation(cx: &mut Ctx, res: &Resource, current: &Result<Decima
             current: Current::Instance(InstanceNow {
                 attached_volumes: None,
                 state: None,
-                type_: res.type_.clone(),
+                type_: res.type_,
             }),
             target: Some(Target::type_(eq.clone())),
             paths: Vec::new(),
@@ -926,7 +932,7 @@ fn ec2_idle(
             current: Current::Instance(InstanceNow {
                 attached_volumes: None,
                 state: Some(InstanceState::Running),
-                type_: res.type_.clone(),
+                type_: res.type_,
             }),
             target: Some(Target::State(TargetState::Stopped)),
             paths: vec![stop, terminate],
@@ -957,7 +963,7 @@ fn ec2_downsize(
         cx.t.burstable_avg_cpu_percent,
     );
     price_paths(&mut options, current, |p| {
-        priced_as(res, |x| x.type_ = p.target.clone())
+        priced_as(res, |x| x.type_ = Sym::from(p.target.clone()))
     });
     let Some(best) = options.first().cloned() else {
         return;
@@ -972,7 +978,7 @@ fn ec2_downsize(
             current: Current::Instance(InstanceNow {
                 attached_volumes: None,
                 state: None,
-                type_: res.type_.clone(),
+                type_: res.type_,
             }),
             target: Some(Target::type_(best.target.clone())),
             paths: options,
@@ -1000,7 +1006,7 @@ fn ebs(cx: &mut Ctx, r: &PricedResource) {
         iops: v.iops,
         size_gib: v.size_gib,
         throughput_mibps: v.throughput_mibps,
-        type_: res.type_.clone(),
+        type_: res.type_,
     });
     if res.state == "available" {
         let mut notes = vec!["snapshot it first if the data may be needed".to_string()];
@@ -1147,10 +1153,10 @@ fn rds(cx: &mut Ctx, r: &PricedResource) {
         current: monthly_of(r),
         cur: Current::Database(DatabaseNow {
             allocated_storage_gib: d.allocated_storage_gib,
-            class: res.type_.clone(),
-            engine: d.engine.clone(),
+            class: res.type_,
+            engine: d.engine,
             multi_az: d.multi_az,
-            storage_type: d.storage_type.clone(),
+            storage_type: d.storage_type,
         }),
         hours: 0.0,
         stats: BTreeMap::new(),
@@ -1306,7 +1312,7 @@ fn rds_downsize(cx: &mut Ctx, db: Db<'_>, p99: f64) {
         target_p99: cx.t.target_p99_cpu_percent,
     });
     price_paths(&mut options, &db.current, |p| {
-        priced_as(res, |x| x.type_ = p.target.clone())
+        priced_as(res, |x| x.type_ = Sym::from(p.target.clone()))
     });
     let Some(best) = options.first().cloned() else {
         return;
@@ -1402,7 +1408,7 @@ fn lb(cx: &mut Ctx, r: &PricedResource, targets: Option<&Targets>) {
                 action: Action::DeleteLoadBalancer,
                 current: Current::LoadBalancer(LoadBalancerNow {
                     name: res.name.clone(),
-                    type_: l.lb_type.clone(),
+                    type_: l.lb_type,
                 }),
                 target: None,
                 paths: Vec::new(),
@@ -1436,7 +1442,7 @@ fn asg(cx: &mut Ctx, r: &PricedResource) {
             desired_capacity: g.desired_capacity,
             max_size: g.max_size,
             min_size: g.min_size,
-            type_: res.type_.clone(),
+            type_: res.type_,
         }),
         n: g.members.len() as u64,
     };

@@ -34,12 +34,12 @@ pub(crate) fn instance(id: &str, t: &str, state: &str) -> Resource {
         id,
         state,
         t,
-        Details::Ec2Instance(Ec2Instance {
+        Details::Ec2Instance(Box::new(Ec2Instance {
             platform: "Linux/UNIX".into(),
             tenancy: "default".into(),
             architecture: "x86_64".into(),
             ..Default::default()
-        }),
+        })),
     )
 }
 
@@ -58,12 +58,12 @@ pub(crate) fn volume(
             "available"
         },
         t,
-        Details::EbsVolume(EbsVolume {
+        Details::EbsVolume(Box::new(EbsVolume {
             size_gib: gib,
             iops,
             attached_instance_id: attached.map(str::to_owned),
             ..Default::default()
-        }),
+        })),
     )
 }
 
@@ -72,12 +72,12 @@ pub(crate) fn db(id: &str, class: &str, storage: &str) -> Resource {
         id,
         "available",
         class,
-        Details::RdsInstance(RdsInstance {
+        Details::RdsInstance(Box::new(RdsInstance {
             engine: "postgres".into(),
             storage_type: storage.into(),
             allocated_storage_gib: 100,
             ..Default::default()
-        }),
+        })),
     )
 }
 
@@ -86,11 +86,11 @@ pub(crate) fn lb(id: &str, t: &str) -> Resource {
         id,
         "active",
         t,
-        Details::LoadBalancer(LoadBalancer {
+        Details::LoadBalancer(Box::new(LoadBalancer {
             lb_type: t.into(),
             instance_ids: vec!["i-x".into()],
             ..Default::default()
-        }),
+        })),
     )
 }
 
@@ -99,7 +99,7 @@ pub(crate) fn asg(id: &str, t: &str, min: i64, desired: i64) -> Resource {
         id,
         "active",
         t,
-        Details::AutoScalingGroup(AutoScalingGroup {
+        Details::AutoScalingGroup(Box::new(AutoScalingGroup {
             min_size: min,
             max_size: 10,
             desired_capacity: desired,
@@ -112,7 +112,7 @@ pub(crate) fn asg(id: &str, t: &str, min: i64, desired: i64) -> Resource {
                 })
                 .collect(),
             ..Default::default()
-        }),
+        })),
     )
 }
 

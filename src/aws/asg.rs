@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::scan_error;
 use crate::inventory::{AsgMember, AutoScalingGroup, Details, Resource, ScanError};
+use crate::sym::Sym;
 
 /// DescribeLaunchConfigurations takes at most 50 names a call.
 const LAUNCH_CONFIGS_PER_CALL: usize = 50;
@@ -61,12 +62,13 @@ fn group(
         .iter()
         .map(|i| AsgMember {
             instance_id: i.instance_id().unwrap_or_default().to_string(),
-            instance_type: i.instance_type().unwrap_or_default().to_string(),
-            lifecycle_state: i
-                .lifecycle_state()
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_default(),
-            availability_zone: i.availability_zone().unwrap_or_default().to_string(),
+            instance_type: Sym::new(i.instance_type().unwrap_or_default()),
+            lifecycle_state: Sym::from(
+                i.lifecycle_state()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+            ),
+            availability_zone: Sym::new(i.availability_zone().unwrap_or_default()),
         })
         .collect();
     let template = g.launch_template().or_else(|| {
@@ -111,11 +113,11 @@ fn group(
         account_id: None,
         account_name: None,
         id: name.to_string(),
-        region: region.to_string(),
-        state: g.status().unwrap_or("active").to_string(),
-        type_,
+        region: Sym::new(region),
+        state: Sym::new(g.status().unwrap_or("active")),
+        type_: Sym::from(type_),
         name: Some(name.to_string()),
-        details: Details::AutoScalingGroup(AutoScalingGroup {
+        details: Details::AutoScalingGroup(Box::new(AutoScalingGroup {
             arn: g.auto_scaling_group_arn().map(str::to_owned),
             min_size: i64::from(g.min_size().unwrap_or(0)),
             max_size: i64::from(g.max_size().unwrap_or(0)),
@@ -123,7 +125,7 @@ fn group(
             launch_template: template_label,
             launch_configuration: g.launch_configuration_name().map(str::to_owned),
             members,
-        }),
+        })),
         tags,
     };
     Some((res, source))
@@ -160,7 +162,7 @@ async fn launch_config_types(
     }
     for (idx, lc) in need {
         if let Some(t) = lc_types.get(&lc) {
-            out[idx].type_ = t.clone();
+            out[idx].type_ = Sym::from(t.clone());
         }
     }
     Ok(())
@@ -199,7 +201,7 @@ async fn launch_template_types(
             lt_types.insert(k.clone(), t);
         }
         if let Some(Some(t)) = lt_types.get(&k) {
-            out[idx].type_ = t.clone();
+            out[idx].type_ = Sym::from(t.clone());
         }
     }
     Ok(())

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{rfc3339, scan_error};
 use crate::inventory::{Details, EbsVolume, Ec2Instance, Resource, ScanError};
+use crate::sym::Sym;
 
 pub(crate) fn tags(t: &[aws_sdk_ec2::types::Tag]) -> BTreeMap<String, String> {
     t.iter()
@@ -40,7 +41,7 @@ pub(crate) fn instance_resource(
     let state = i
         .state()
         .and_then(|s| s.name())
-        .map(|n| n.as_str().to_string())
+        .map(|n| Sym::new(n.as_str()))
         .unwrap_or_default();
     if state == "terminated" {
         return None;
@@ -51,41 +52,43 @@ pub(crate) fn instance_resource(
         account_id: None,
         account_name: None,
         id: id.to_string(),
-        region: region.to_string(),
+        region: Sym::new(region),
         state,
         type_: i
             .instance_type()
-            .map(|t| t.as_str().to_string())
+            .map(|t| Sym::new(t.as_str()))
             .unwrap_or_default(),
         name: tags.get("Name").cloned(),
-        details: Details::Ec2Instance(Ec2Instance {
-            availability_zone: placement
-                .and_then(|p| p.availability_zone())
-                .unwrap_or_default()
-                .to_string(),
-            platform: i
-                .platform_details()
-                .map(str::to_owned)
-                .or_else(|| {
-                    // Older answers carry only `platform` (set for Windows).
-                    i.platform().map(|p| {
-                        if p.as_str().eq_ignore_ascii_case("windows") {
-                            "Windows".to_string()
-                        } else {
-                            p.as_str().to_string()
-                        }
+        details: Details::Ec2Instance(Box::new(Ec2Instance {
+            availability_zone: Sym::new(
+                placement
+                    .and_then(|p| p.availability_zone())
+                    .unwrap_or_default(),
+            ),
+            platform: Sym::new(
+                i.platform_details()
+                    .or_else(|| {
+                        // Older answers carry only `platform` (set for Windows).
+                        i.platform().map(|p| {
+                            if p.as_str().eq_ignore_ascii_case("windows") {
+                                "Windows"
+                            } else {
+                                p.as_str()
+                            }
+                        })
                     })
-                })
-                .unwrap_or_else(|| "Linux/UNIX".to_string()),
+                    .unwrap_or("Linux/UNIX"),
+            ),
             architecture: i
                 .architecture()
-                .map(|a| a.as_str().to_string())
+                .map(|a| Sym::new(a.as_str()))
                 .unwrap_or_default(),
-            lifecycle: i.instance_lifecycle().map(|l| l.as_str().to_string()),
-            tenancy: placement
-                .and_then(|p| p.tenancy())
-                .map(|t| t.as_str().to_string())
-                .unwrap_or_else(|| "default".to_string()),
+            lifecycle: i.instance_lifecycle().map(|l| Sym::new(l.as_str())),
+            tenancy: Sym::new(
+                placement
+                    .and_then(|p| p.tenancy())
+                    .map_or("default", |t| t.as_str()),
+            ),
             launch_time: rfc3339(i.launch_time()),
             root_volume_attach_time: i
                 .block_device_mappings()
@@ -98,11 +101,11 @@ pub(crate) fn instance_resource(
                 .iter()
                 .filter_map(|b| b.ebs()?.volume_id().map(str::to_owned))
                 .collect(),
-            root_device_type: i.root_device_type().map(|d| d.as_str().to_string()),
+            root_device_type: i.root_device_type().map(|d| Sym::new(d.as_str())),
             public_ip: i.public_ip_address().map(str::to_owned),
             image_id: i.image_id().map(str::to_owned),
-            vpc_id: i.vpc_id().map(str::to_owned),
-        }),
+            vpc_id: i.vpc_id().map(Sym::new),
+        })),
         tags,
     })
 }
@@ -134,18 +137,15 @@ pub(crate) fn volume_resource(v: &aws_sdk_ec2::types::Volume, region: &str) -> O
         account_id: None,
         account_name: None,
         id: id.to_string(),
-        region: region.to_string(),
-        state: v
-            .state()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_default(),
+        region: Sym::new(region),
+        state: v.state().map(|s| Sym::new(s.as_str())).unwrap_or_default(),
         type_: v
             .volume_type()
-            .map(|t| t.as_str().to_string())
+            .map(|t| Sym::new(t.as_str()))
             .unwrap_or_default(),
         name: tags.get("Name").cloned(),
-        details: Details::EbsVolume(EbsVolume {
-            availability_zone: v.availability_zone().unwrap_or_default().to_string(),
+        details: Details::EbsVolume(Box::new(EbsVolume {
+            availability_zone: Sym::new(v.availability_zone().unwrap_or_default()),
             size_gib: i64::from(v.size().unwrap_or(0)),
             iops: v.iops().map(i64::from),
             throughput_mibps: v.throughput().map(i64::from),
@@ -156,7 +156,7 @@ pub(crate) fn volume_resource(v: &aws_sdk_ec2::types::Volume, region: &str) -> O
             encrypted: v.encrypted().unwrap_or(false),
             create_time: rfc3339(v.create_time()),
             snapshot_id: v.snapshot_id().filter(|s| !s.is_empty()).map(str::to_owned),
-        }),
+        })),
         tags,
     })
 }

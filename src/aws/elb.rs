@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::{rfc3339, scan_error};
 use crate::inventory::{Details, LoadBalancer, Resource, ScanError};
+use crate::sym::Sym;
 
 /// DescribeTags takes at most 20 load balancers a call.
 const TAGS_PER_CALL: usize = 20;
@@ -28,29 +29,32 @@ pub(crate) async fn v2_load_balancers(
                 account_id: None,
                 account_name: None,
                 id: arn.to_string(),
-                region: region.to_string(),
-                state: lb
-                    .state()
-                    .and_then(|s| s.code())
-                    .map(|c| c.as_str().to_string())
-                    .unwrap_or_default(),
-                type_: lb
-                    .r#type()
-                    .map(|t| t.as_str().to_string())
-                    .unwrap_or_default(),
-                name: lb.load_balancer_name().map(str::to_owned),
-                tags: BTreeMap::new(),
-                details: Details::LoadBalancer(LoadBalancer {
-                    lb_type: lb
-                        .r#type()
+                region: Sym::new(region),
+                state: Sym::from(
+                    lb.state()
+                        .and_then(|s| s.code())
+                        .map(|c| c.as_str().to_string())
+                        .unwrap_or_default(),
+                ),
+                type_: Sym::from(
+                    lb.r#type()
                         .map(|t| t.as_str().to_string())
                         .unwrap_or_default(),
-                    scheme: lb.scheme().map(|s| s.as_str().to_string()),
+                ),
+                name: lb.load_balancer_name().map(str::to_owned),
+                tags: BTreeMap::new(),
+                details: Details::LoadBalancer(Box::new(LoadBalancer {
+                    lb_type: Sym::from(
+                        lb.r#type()
+                            .map(|t| t.as_str().to_string())
+                            .unwrap_or_default(),
+                    ),
+                    scheme: lb.scheme().map(|s| Sym::new(s.as_str())),
                     dns_name: lb.dns_name().map(str::to_owned),
-                    vpc_id: lb.vpc_id().map(str::to_owned),
+                    vpc_id: lb.vpc_id().map(Sym::new),
                     created_time: rfc3339(lb.created_time()),
                     instance_ids: Vec::new(),
-                }),
+                })),
             });
         }
     }
@@ -107,23 +111,23 @@ pub(crate) async fn classic_load_balancers(
                 account_id: None,
                 account_name: None,
                 id: name.to_string(),
-                region: region.to_string(),
-                state: "active".to_string(),
-                type_: "classic".to_string(),
+                region: Sym::new(region),
+                state: Sym::new("active"),
+                type_: Sym::new("classic"),
                 name: Some(name.to_string()),
                 tags: BTreeMap::new(),
-                details: Details::LoadBalancer(LoadBalancer {
-                    lb_type: "classic".to_string(),
-                    scheme: lb.scheme().map(str::to_owned),
+                details: Details::LoadBalancer(Box::new(LoadBalancer {
+                    lb_type: Sym::new("classic"),
+                    scheme: lb.scheme().map(Sym::new),
                     dns_name: lb.dns_name().map(str::to_owned),
-                    vpc_id: lb.vpc_id().map(str::to_owned),
+                    vpc_id: lb.vpc_id().map(Sym::new),
                     created_time: rfc3339(lb.created_time()),
                     instance_ids: lb
                         .instances()
                         .iter()
                         .filter_map(|i| i.instance_id().map(str::to_owned))
                         .collect(),
-                }),
+                })),
             });
         }
     }

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::scan_error;
 use crate::analysis::{Address, Targets};
 use crate::inventory::ScanError;
+use crate::sym::Sym;
 
 /// Registered and healthy targets per ELBv2 load balancer ARN: the target
 /// groups (paged), then each group's health (the API has no batch form).
@@ -100,7 +101,7 @@ pub(crate) async fn addresses(
         .iter()
         .map(|a| Address {
             account_id: None,
-            region: region.to_string(),
+            region: Sym::new(region),
             allocation_id: a
                 .allocation_id()
                 .or(a.public_ip())

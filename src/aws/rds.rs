@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::scan_error;
 use crate::inventory::{Details, RdsInstance, Resource, ScanError};
+use crate::sym::Sym;
 
 pub(crate) async fn db_instances(
     client: &aws_sdk_rds::Client,
@@ -36,20 +37,20 @@ pub(crate) fn db_resource(d: &aws_sdk_rds::types::DbInstance, region: &str) -> O
         account_id: None,
         account_name: None,
         id: id.to_string(),
-        region: region.to_string(),
-        state: d.db_instance_status().unwrap_or_default().to_string(),
-        type_: d.db_instance_class().unwrap_or_default().to_string(),
+        region: Sym::new(region),
+        state: Sym::new(d.db_instance_status().unwrap_or_default()),
+        type_: Sym::new(d.db_instance_class().unwrap_or_default()),
         name: tags.get("Name").cloned(),
-        details: Details::RdsInstance(RdsInstance {
-            engine: d.engine().unwrap_or_default().to_string(),
-            engine_version: d.engine_version().unwrap_or_default().to_string(),
+        details: Details::RdsInstance(Box::new(RdsInstance {
+            engine: Sym::new(d.engine().unwrap_or_default()),
+            engine_version: Sym::new(d.engine_version().unwrap_or_default()),
             multi_az: d.multi_az().unwrap_or(false),
-            storage_type: d.storage_type().unwrap_or("gp2").to_string(),
+            storage_type: Sym::new(d.storage_type().unwrap_or("gp2")),
             allocated_storage_gib: i64::from(d.allocated_storage().unwrap_or(0)),
             iops: d.iops().map(i64::from),
             storage_throughput_mibps: d.storage_throughput().map(i64::from),
-            availability_zone: d.availability_zone().map(str::to_owned),
-            license_model: d.license_model().map(str::to_owned),
+            availability_zone: d.availability_zone().map(Sym::new),
+            license_model: d.license_model().map(Sym::new),
             db_cluster_identifier: d.db_cluster_identifier().map(str::to_owned),
             arn: d.db_instance_arn().map(str::to_owned),
             pending_class: d
@@ -57,7 +58,7 @@ pub(crate) fn db_resource(d: &aws_sdk_rds::types::DbInstance, region: &str) -> O
                 .and_then(|p| p.db_instance_class())
                 .filter(|c| !c.is_empty())
                 .map(str::to_owned),
-        }),
+        })),
         tags,
     })
 }

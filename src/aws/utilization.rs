@@ -340,7 +340,7 @@ pub(crate) fn valid_since(
                 };
                 if launch > attach + RESTART_SLACK_SECS && launch > start {
                     out.push((
-                        r.region.clone(),
+                        r.region.clone().to_string(),
                         r.id.clone(),
                         ValidSince {
                             at: launch,
@@ -355,7 +355,7 @@ pub(crate) fn valid_since(
             Details::RdsInstance(d) => {
                 if let Some(class) = &d.pending_class {
                     out.push((
-                        r.region.clone(),
+                        r.region.clone().to_string(),
                         r.id.clone(),
                         ValidSince {
                             at: ValidSince::PENDING,
@@ -399,11 +399,11 @@ mod tests {
             type_: "m5.xlarge".into(),
             name: None,
             tags: Default::default(),
-            details: Details::Ec2Instance(Ec2Instance {
+            details: Details::Ec2Instance(Box::new(Ec2Instance {
                 launch_time: Some(launch.into()),
                 root_volume_attach_time: Some(attach.into()),
                 ..Default::default()
-            }),
+            })),
         }
     }
 
@@ -458,10 +458,10 @@ mod tests {
             type_: "db.r5.xlarge".into(),
             name: None,
             tags: Default::default(),
-            details: Details::RdsInstance(RdsInstance {
+            details: Details::RdsInstance(Box::new(RdsInstance {
                 pending_class: Some("db.r5.large".into()),
                 ..Default::default()
-            }),
+            })),
         };
         let mut resources = vec![
             // Stopped and started 2 days ago: the type may have changed.

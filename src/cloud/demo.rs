@@ -180,7 +180,7 @@ impl Fleet {
             volume_ids: vec![vol.clone()],
             root_device_type: Some("ebs".into()),
             image_id: Some("ami-0d3m0000000000001".into()),
-            vpc_id: Some(format!("vpc-0d3m0{}", &region[..2])),
+            vpc_id: Some(format!("vpc-0d3m0{}", &region[..2]).into()),
             ..Default::default()
         };
         extra(&mut details);
@@ -197,7 +197,7 @@ impl Fleet {
             type_: itype.into(),
             name: Some(name.into()),
             tags: t,
-            details: Details::Ec2Instance(details),
+            details: Details::Ec2Instance(Box::new(details)),
         });
         self.usage.insert(id.clone(), u);
         self.volume(
@@ -247,7 +247,7 @@ impl Fleet {
             type_: vtype.into(),
             name: Some(name.into()),
             tags: tags(&[("Name", name), ("team", "platform")]),
-            details: Details::EbsVolume(EbsVolume {
+            details: Details::EbsVolume(Box::new(EbsVolume {
                 availability_zone: az.into(),
                 size_gib: size,
                 iops,
@@ -256,7 +256,7 @@ impl Fleet {
                 encrypted: true,
                 create_time: Some("2025-11-18T16:40:00Z".into()),
                 snapshot_id: None,
-            }),
+            })),
         });
         self.usage.insert(id.clone(), u);
         id
@@ -281,7 +281,7 @@ impl Fleet {
             type_: class.into(),
             name: None,
             tags: tags(&[("team", "data"), ("env", "prod")]),
-            details: Details::RdsInstance(RdsInstance {
+            details: Details::RdsInstance(Box::new(RdsInstance {
                 engine: engine.into(),
                 engine_version: match engine {
                     "postgres" => "16.4",
@@ -292,14 +292,14 @@ impl Fleet {
                 multi_az,
                 storage_type: storage.into(),
                 allocated_storage_gib: gib,
-                availability_zone: Some(format!("{region}a")),
+                availability_zone: Some(format!("{region}a").into()),
                 license_model: Some("general-public-license".into()),
                 db_cluster_identifier: engine
                     .starts_with("aurora")
                     .then(|| format!("{id}-cluster")),
                 arn: Some(format!("arn:aws:rds:{region}:123456789012:db:{id}")),
                 ..Default::default()
-            }),
+            })),
         });
         self.usage.insert(id.into(), u);
     }
@@ -331,14 +331,14 @@ impl Fleet {
             type_: kind.into(),
             name: Some(name.into()),
             tags: tags(&[("team", "platform")]),
-            details: Details::LoadBalancer(LoadBalancer {
+            details: Details::LoadBalancer(Box::new(LoadBalancer {
                 lb_type: kind.into(),
                 scheme: Some("internet-facing".into()),
                 dns_name: Some(format!("{name}.{region}.elb.amazonaws.com")),
-                vpc_id: Some(format!("vpc-0d3m0{}", &region[..2])),
+                vpc_id: Some(format!("vpc-0d3m0{}", &region[..2]).into()),
                 created_time: Some("2024-06-11T08:00:00Z".into()),
                 instance_ids: Vec::new(),
-            }),
+            })),
         });
         self.usage.insert(id, u);
     }
@@ -361,7 +361,7 @@ impl Fleet {
             type_: itype.into(),
             name: Some(name.into()),
             tags: tags(&[("team", "platform")]),
-            details: Details::AutoScalingGroup(AutoScalingGroup {
+            details: Details::AutoScalingGroup(Box::new(AutoScalingGroup {
                 arn: Some(format!(
                     "arn:aws:autoscaling:{region}:123456789012:autoScalingGroup:0d3m0:autoScalingGroupName/{name}"
                 )),
@@ -379,7 +379,7 @@ impl Fleet {
                         availability_zone: (*az).into(),
                     })
                     .collect(),
-            }),
+            })),
         });
         self.usage.insert(name.into(), u);
     }
@@ -928,7 +928,8 @@ pub(crate) fn extras(inv: &Inventory) -> Extras {
             Some("eu-grpc-nlb") => targets(2, 0),
             _ => continue,
         };
-        e.lb_targets.insert((r.region.clone(), r.id.clone()), t);
+        e.lb_targets
+            .insert((r.region.clone().to_string(), r.id.clone()), t);
     }
     for (region, id, ip, associated) in [
         (

@@ -98,7 +98,8 @@ impl<C: Cloud> Cloud for Faulty<C> {
                 .filter(|r| self.fails(Op::Discover, r))
                 .cloned()
                 .collect();
-            inv.resources.retain(|r| !failing.contains(&r.region));
+            inv.resources
+                .retain(|r| !failing.iter().any(|x| *x == r.region));
             for region in &failing {
                 for s in &scope.services {
                     inv.errors.push(injected(region, s.name(), "Describe"));
@@ -126,7 +127,8 @@ impl<C: Cloud> Cloud for Faulty<C> {
                 return self.inner.utilization(inv, window, progress).await;
             }
             let mut kept = inv.clone();
-            kept.resources.retain(|r| !failing.contains(&r.region));
+            kept.resources
+                .retain(|r| !failing.iter().any(|x| *x == r.region));
             kept.regions.retain(|r| !failing.contains(r));
             let mut u = self.inner.utilization(&kept, window, progress).await;
             for region in &failing {

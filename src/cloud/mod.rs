@@ -45,7 +45,8 @@ impl Scope {
     /// Narrow a whole inventory (demo fleet, snapshot) to this scope.
     pub(crate) fn narrow(&self, inv: &mut Inventory) {
         if let (true, Regions::Listed(regions)) = (self.regions_by_flag, &self.regions) {
-            inv.resources.retain(|r| regions.contains(&r.region));
+            inv.resources
+                .retain(|r| regions.iter().any(|x| *x == r.region));
             inv.regions.retain(|r| regions.contains(r));
         }
         inv.resources

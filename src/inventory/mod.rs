@@ -9,6 +9,8 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::sym::Sym;
+
 /// The service filter of `--services`, and the key of `totals.by_service`.
 #[derive(
     Debug,
@@ -105,11 +107,11 @@ pub(crate) struct Resource {
     /// Instance id, volume id, DB identifier, load balancer ARN (name for
     /// Classic), Auto Scaling group name.
     pub(crate) id: String,
-    pub(crate) region: String,
-    pub(crate) state: String,
+    pub(crate) region: Sym,
+    pub(crate) state: Sym,
     /// Instance type, volume type, DB class, load balancer type.
     #[serde(rename = "type")]
-    pub(crate) type_: String,
+    pub(crate) type_: Sym,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) name: Option<String>,
     #[serde(default)]
@@ -155,23 +157,23 @@ impl Resource {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub(crate) enum Details {
-    Ec2Instance(Ec2Instance),
-    EbsVolume(EbsVolume),
-    RdsInstance(RdsInstance),
-    LoadBalancer(LoadBalancer),
-    AutoScalingGroup(AutoScalingGroup),
+    Ec2Instance(Box<Ec2Instance>),
+    EbsVolume(Box<EbsVolume>),
+    RdsInstance(Box<RdsInstance>),
+    LoadBalancer(Box<LoadBalancer>),
+    AutoScalingGroup(Box<AutoScalingGroup>),
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub(crate) struct Ec2Instance {
-    pub(crate) availability_zone: String,
+    pub(crate) availability_zone: Sym,
     /// PlatformDetails: "Linux/UNIX", "Windows", "Red Hat Enterprise Linux", ...
-    pub(crate) platform: String,
-    pub(crate) architecture: String,
+    pub(crate) platform: Sym,
+    pub(crate) architecture: Sym,
     /// "spot", "scheduled", "capacity-block"; None for on-demand.
-    pub(crate) lifecycle: Option<String>,
-    pub(crate) tenancy: String,
+    pub(crate) lifecycle: Option<Sym>,
+    pub(crate) tenancy: Sym,
     pub(crate) launch_time: Option<String>,
     /// When the root EBS volume was attached: at the first launch. A later
     /// launch_time means the instance was stopped and started since, the
@@ -180,16 +182,16 @@ pub(crate) struct Ec2Instance {
     pub(crate) root_volume_attach_time: Option<String>,
     pub(crate) auto_scaling_group: Option<String>,
     pub(crate) volume_ids: Vec<String>,
-    pub(crate) root_device_type: Option<String>,
+    pub(crate) root_device_type: Option<Sym>,
     pub(crate) public_ip: Option<String>,
     pub(crate) image_id: Option<String>,
-    pub(crate) vpc_id: Option<String>,
+    pub(crate) vpc_id: Option<Sym>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub(crate) struct EbsVolume {
-    pub(crate) availability_zone: String,
+    pub(crate) availability_zone: Sym,
     pub(crate) size_gib: i64,
     pub(crate) iops: Option<i64>,
     pub(crate) throughput_mibps: Option<i64>,
@@ -202,15 +204,15 @@ pub(crate) struct EbsVolume {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub(crate) struct RdsInstance {
-    pub(crate) engine: String,
-    pub(crate) engine_version: String,
+    pub(crate) engine: Sym,
+    pub(crate) engine_version: Sym,
     pub(crate) multi_az: bool,
-    pub(crate) storage_type: String,
+    pub(crate) storage_type: Sym,
     pub(crate) allocated_storage_gib: i64,
     pub(crate) iops: Option<i64>,
     pub(crate) storage_throughput_mibps: Option<i64>,
-    pub(crate) availability_zone: Option<String>,
-    pub(crate) license_model: Option<String>,
+    pub(crate) availability_zone: Option<Sym>,
+    pub(crate) license_model: Option<Sym>,
     pub(crate) db_cluster_identifier: Option<String>,
     pub(crate) arn: Option<String>,
     /// A class change waiting for the maintenance window
@@ -223,10 +225,10 @@ pub(crate) struct RdsInstance {
 #[serde(default)]
 pub(crate) struct LoadBalancer {
     /// application, network, gateway or classic.
-    pub(crate) lb_type: String,
-    pub(crate) scheme: Option<String>,
+    pub(crate) lb_type: Sym,
+    pub(crate) scheme: Option<Sym>,
     pub(crate) dns_name: Option<String>,
-    pub(crate) vpc_id: Option<String>,
+    pub(crate) vpc_id: Option<Sym>,
     pub(crate) created_time: Option<String>,
     /// Classic load balancers list their instances directly.
     pub(crate) instance_ids: Vec<String>,
@@ -248,9 +250,9 @@ pub(crate) struct AutoScalingGroup {
 #[serde(default)]
 pub(crate) struct AsgMember {
     pub(crate) instance_id: String,
-    pub(crate) instance_type: String,
-    pub(crate) lifecycle_state: String,
-    pub(crate) availability_zone: String,
+    pub(crate) instance_type: Sym,
+    pub(crate) lifecycle_state: Sym,
+    pub(crate) availability_zone: Sym,
 }
 
 /// A region/service that could not be scanned (the rest of the scan went on).

@@ -128,12 +128,12 @@ fn resource_table(p: &Printer, report: &ScanReport, several: bool) -> String {
         let res = &r.resource;
         let [h, m, a] = money_cells(r);
         let mut cells = vec![
-            res.region.clone(),
+            res.region.to_string(),
             res.kind().name().to_string(),
             short_id(&res.id).to_string(),
             res.name.clone().unwrap_or_default(),
-            res.type_.clone(),
-            res.state.clone(),
+            res.type_.to_string(),
+            res.state.to_string(),
             h,
             m,
             a,

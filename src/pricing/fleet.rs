@@ -1,5 +1,6 @@
 //! Prices a whole inventory: one row per resource, totals, and what could not be priced.
 
+use crate::sym::Sym;
 use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -122,7 +123,7 @@ impl Totals {
             .or_default()
             .add(r);
         self.by_region
-            .entry(r.resource.region.clone())
+            .entry(r.resource.region.clone().to_string())
             .or_default()
             .add(r);
         if let Some(a) = &r.resource.account_id {
@@ -204,9 +205,9 @@ pub(crate) struct UnpricedEntry {
     pub(crate) account_id: Option<std::sync::Arc<str>>,
     pub(crate) id: String,
     pub(crate) kind: Kind,
-    pub(crate) region: String,
+    pub(crate) region: Sym,
     #[serde(rename = "type")]
-    pub(crate) type_: String,
+    pub(crate) type_: Sym,
     pub(crate) reason: String,
 }
 
@@ -319,7 +320,7 @@ fn price_asg(
             Unpriced(format!("member {} is unpriced: {why}", m.instance_id))
         })?;
         for c in &mut p.components {
-            c.item = format!("{} {}", m.instance_id, m.instance_type);
+            c.item = Sym::new(&format!("{} {}", m.instance_id, m.instance_type));
         }
         total = total.plus(p);
     }
@@ -424,8 +425,8 @@ pub(crate) fn price_inventory(inv: Inventory) -> ScanReport {
                 account_id: r.resource.account_id.clone(),
                 id: r.resource.id.clone(),
                 kind: r.resource.kind(),
-                region: r.resource.region.clone(),
-                type_: r.resource.type_.clone(),
+                region: r.resource.region,
+                type_: r.resource.type_,
                 reason: reason.clone(),
             });
         }

@@ -9,6 +9,7 @@ pub(crate) mod query;
 
 pub(crate) use fleet::{PricedResource, price_inventory};
 
+use crate::sym::Sym;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -86,7 +87,7 @@ fn unpriced<T>(reason: impl Into<String>) -> Result<T, Unpriced> {
 /// One line of a price: what it is for and what it costs a month.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub(crate) struct Component {
-    pub(crate) item: String,
+    pub(crate) item: Sym,
     #[schemars(with = "f64")]
     pub(crate) monthly_usd: Decimal,
 }
@@ -97,7 +98,7 @@ pub(crate) struct ListPrice {
     #[schemars(with = "f64")]
     pub(crate) usd: Decimal,
     pub(crate) unit: RateUnit,
-    pub(crate) item: String,
+    pub(crate) item: Sym,
 }
 
 /// What a list rate is per.
@@ -153,7 +154,7 @@ impl Price {
             list_price: Some(ListPrice {
                 usd: hourly,
                 unit: RateUnit::Hour,
-                item: item.clone(),
+                item: Sym::from(item.clone()),
             }),
             hourly,
             monthly,
@@ -162,7 +163,7 @@ impl Price {
             estimated: false,
             stale: false,
             components: vec![Component {
-                item,
+                item: Sym::from(item),
                 monthly_usd: monthly,
             }],
             notes: Vec::new(),
@@ -179,7 +180,7 @@ impl Price {
             estimated: false,
             stale: false,
             components: vec![Component {
-                item: item.into(),
+                item: Sym::from(item.into()),
                 monthly_usd: monthly,
             }],
             notes: Vec::new(),
@@ -197,7 +198,7 @@ impl Price {
         self.list_price = Some(ListPrice {
             usd,
             unit,
-            item: item.into(),
+            item: Sym::from(item.into()),
         });
         self
     }

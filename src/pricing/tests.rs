@@ -273,7 +273,7 @@ fn an_asg_without_scanned_members_counts_in_totals_as_an_estimate() {
         type_: "m5.large".into(),
         name: None,
         tags: Default::default(),
-        details: Details::AutoScalingGroup(AutoScalingGroup {
+        details: Details::AutoScalingGroup(Box::new(AutoScalingGroup {
             desired_capacity: 2,
             members: (0..2)
                 .map(|i| AsgMember {
@@ -283,7 +283,7 @@ fn an_asg_without_scanned_members_counts_in_totals_as_an_estimate() {
                 })
                 .collect(),
             ..Default::default()
-        }),
+        })),
     };
     let r = price_inventory(Inventory {
         schema_version: 1,
@@ -575,7 +575,7 @@ fn asg_members_outside_the_scan_are_priced_at_their_zone() {
         type_: "m5.xlarge".into(),
         name: None,
         tags: Default::default(),
-        details: Details::AutoScalingGroup(AutoScalingGroup {
+        details: Details::AutoScalingGroup(Box::new(AutoScalingGroup {
             desired_capacity: 1,
             members: vec![AsgMember {
                 instance_id: "i-edge".into(),
@@ -584,7 +584,7 @@ fn asg_members_outside_the_scan_are_priced_at_their_zone() {
                 ..Default::default()
             }],
             ..Default::default()
-        }),
+        })),
     };
     let r = price_inventory(Inventory {
         schema_version: 1,

@@ -6,6 +6,7 @@ use super::{Check, Exec, Kind, OneCall, Plan, Rails, Request, Resizer, common_ra
 use crate::error::{Refusal, UsageError};
 use crate::inventory::{Details, Resource};
 use crate::pricing;
+use crate::sym::Sym;
 
 /// The EBS resizer over an [`EbsApi`].
 pub(crate) struct Ebs<'a, A>(pub &'a A);
@@ -96,7 +97,7 @@ fn price(
 ) -> Result<rust_decimal::Decimal, String> {
     // The scan's own pricer (location and all), as recommend prices it.
     let mut x = r.clone();
-    x.type_ = t.to_string();
+    x.type_ = Sym::new(t);
     let Details::EbsVolume(v) = &mut x.details else {
         return Err("not a volume".into());
     };
@@ -240,7 +241,7 @@ async fn settle<A: EbsApi>(x: &Exec<'_>, api: &A, plan: &Plan) -> anyhow::Result
                 .find(id)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("{id} is gone"))?;
-            Ok(Some(v.state))
+            Ok(Some(v.state.to_string()))
         },
     )
     .await

@@ -6,6 +6,7 @@ use super::{Check, Exec, Kind, Plan, Rails, Request, Resizer, common_rails, pric
 use crate::error::{Refusal, UsageError};
 use crate::inventory::{Details, Ec2Instance as Ec2Details, Resource};
 use crate::pricing;
+use crate::sym::Sym;
 
 /// An instance as resize needs to know it.
 #[derive(Debug, Clone)]
@@ -72,7 +73,7 @@ fn running_price(r: &Resource, instance_type: &str) -> Result<rust_decimal::Deci
     // Priced as running: a stopped instance saves when it runs again. The
     // scan's own pricer, so platform, tenancy and location count as there.
     let mut x = r.clone();
-    x.type_ = instance_type.to_string();
+    x.type_ = Sym::new(instance_type);
     x.state = "running".into();
     pricing::fleet::price_resource(&x)
         .map(|p| p.monthly)
@@ -189,7 +190,7 @@ async fn type_rails<A: Ec2Api>(
         )
         .into());
     };
-    let current = infos.get(&r.type_).cloned().unwrap_or_default();
+    let current = infos.get(r.type_.as_str()).cloned().unwrap_or_default();
     if !api.offered_in(&d.availability_zone, to).await? {
         return Err(Refusal::new(
             format!(
@@ -214,7 +215,7 @@ fn compatible(
     let r = &inst.resource;
     if !d.architecture.is_empty()
         && !target.architectures.is_empty()
-        && !target.architectures.contains(&d.architecture)
+        && !target.architectures.iter().any(|a| *a == d.architecture)
     {
         return Err(Refusal::new(
             format!(

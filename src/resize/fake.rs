@@ -13,6 +13,7 @@ use super::ec2::{Instance, TypeInfo};
 use super::rds::Db;
 use crate::inventory::{Details, Inventory, Resource, SCHEMA_VERSION, Source, now_rfc3339};
 use crate::signals::Raise;
+use crate::sym::Sym;
 
 /// What the fake holds: resources by id, and the calls that changed them.
 #[derive(Default)]
@@ -58,7 +59,7 @@ impl Fake {
     pub(crate) fn now(&self, id: &str) -> (String, String) {
         let w = self.world.lock().unwrap();
         let r = &w.resources[id];
-        (r.state.clone(), r.type_.clone())
+        (r.state.clone().to_string(), r.type_.clone().to_string())
     }
 
     fn region(&self, region: &str) -> FakeRegion {
@@ -91,7 +92,7 @@ impl FakeRegion {
                 .resources
                 .get_mut(id)
                 .filter(|r| r.region == self.region)?;
-            let seen = (r.state.clone(), r.type_.clone());
+            let seen = (r.state.to_string(), r.type_.to_string());
             match r.state.as_str() {
                 "stopping" => r.state = "stopped".into(),
                 "pending" => r.state = "running".into(),
@@ -203,7 +204,7 @@ impl Ec2Api for FakeRegion {
             id,
             &["stopped"],
             |r| {
-                r.type_ = landed;
+                r.type_ = Sym::from(landed);
             },
         )
     }
@@ -241,7 +242,7 @@ impl RdsApi for FakeRegion {
             w.changes.push(format!("ModifyDBInstance {id} {class}"));
             if now {
                 if let Some(r) = w.resources.get_mut(id) {
-                    r.type_ = class.to_string();
+                    r.type_ = Sym::new(class);
                 }
             } else {
                 w.pending_class.insert(id.to_string(), class.to_string());
@@ -328,7 +329,7 @@ impl Apis for Fake {
             schema_version: SCHEMA_VERSION,
             generated_at: now_rfc3339(),
             source: Source::Aws,
-            regions: vec![res.region.clone()],
+            regions: vec![res.region.clone().to_string()],
             resources: vec![res],
             errors: vec![],
             accounts: Vec::new(),

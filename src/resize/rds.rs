@@ -6,6 +6,7 @@ use super::{Check, Exec, Kind, OneCall, Plan, Rails, Request, Resizer, common_ra
 use crate::error::{Refusal, UsageError};
 use crate::inventory::{Details, Resource};
 use crate::pricing;
+use crate::sym::Sym;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Db {
@@ -64,7 +65,7 @@ fn price(r: &Resource, class: &str) -> Result<rust_decimal::Decimal, String> {
         return Err("not a DB instance".into());
     }
     let mut x = r.clone();
-    x.type_ = class.to_string();
+    x.type_ = Sym::new(class);
     x.state = "available".into();
     pricing::fleet::price_resource(&x)
         .map(|p| p.monthly)
@@ -244,7 +245,7 @@ async fn settle<A: RdsApi>(x: &Exec<'_>, api: &A, plan: &Plan) -> anyhow::Result
                     .ok_or_else(|| anyhow::anyhow!("{id} is gone"))?;
                 Ok(
                     (db.resource.state == "available" && db.resource.type_ == plan.to)
-                        .then_some(db.resource.state),
+                        .then_some(db.resource.state.to_string()),
                 )
             },
         )
@@ -256,7 +257,7 @@ async fn settle<A: RdsApi>(x: &Exec<'_>, api: &A, plan: &Plan) -> anyhow::Result
         .await?
         .ok_or_else(|| anyhow::anyhow!("{id} is gone"))?;
     if db.resource.type_ == plan.to {
-        Ok(db.resource.state)
+        Ok(db.resource.state.to_string())
     } else if db.pending_class.as_deref() == Some(plan.to.as_str()) {
         Ok("pending-maintenance".into())
     } else {

@@ -33,14 +33,14 @@ fn instance(n: u32) -> Resource {
         type_: FROM.into(),
         name: None,
         tags: Default::default(),
-        details: Details::Ec2Instance(Ec2Instance {
+        details: Details::Ec2Instance(Box::new(Ec2Instance {
             availability_zone: "us-east-1a".into(),
             platform: "Linux/UNIX".into(),
             architecture: "x86_64".into(),
             tenancy: "default".into(),
             root_device_type: Some("ebs".into()),
             ..Default::default()
-        }),
+        })),
     }
 }
 
@@ -411,11 +411,11 @@ async fn a_volume_changed_by_one_call_records_its_saving() {
         type_: "gp2".into(),
         name: None,
         tags: Default::default(),
-        details: Details::EbsVolume(crate::inventory::EbsVolume {
+        details: Details::EbsVolume(Box::new(crate::inventory::EbsVolume {
             availability_zone: "us-east-1a".into(),
             size_gib: 500,
             ..Default::default()
-        }),
+        })),
     });
     let mut e = run.engine(
         fake.clone(),

@@ -177,7 +177,7 @@ impl<A: Apis, P: Prompt> Engine<'_, A, P> {
     async fn choose_path(&self, found: &Found) -> anyhow::Result<Option<String>> {
         let res = found.resource().clone();
         let id = res.id.clone();
-        let type_ = res.type_.clone();
+        let type_ = res.type_;
         let outcome = self.apis.analyse_one(res, self.opts.lookback_days).await?;
         let rec = outcome.recommendations.iter().find(|r| {
             r.resource_id == id
@@ -409,15 +409,15 @@ pub(crate) fn candidates(report: &crate::report::RecommendReport) -> Vec<Candida
         .filter(|r| walkable(r.action) && r.in_place)
         .filter_map(|r| {
             let target = match r.target.as_ref()? {
-                crate::analysis::Target::Type(t) => t.clone(),
-                crate::analysis::Target::Volume(v) => v.type_.clone(),
+                crate::analysis::Target::Type(t) => *t,
+                crate::analysis::Target::Volume(v) => v.type_,
                 _ => return None,
             };
             Some(Candidate {
                 account: r.account_id.as_deref().map(str::to_owned),
                 id: r.resource_id.clone(),
-                region: r.region.clone(),
-                target,
+                region: r.region.clone().to_string(),
+                target: target.to_string(),
             })
         })
         .collect()

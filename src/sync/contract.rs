@@ -334,7 +334,7 @@ pub(crate) fn resource_record(r: &PricedResource, cpu: Option<f64>) -> Option<Re
 pub(crate) fn recommendation_record(r: &Recommendation) -> Option<Record> {
     let (monthly, annual) = (r.monthly_savings_usd?, r.annual_savings_usd?);
     let rationale = std::iter::once(r.evidence.summary.clone())
-        .chain(r.notes.iter().cloned())
+        .chain(r.notes.iter().map(|n| n.to_string()))
         .collect::<Vec<_>>()
         .join("; ");
     let mut body = json!({
