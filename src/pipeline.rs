@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use futures::StreamExt as _;
 use rust_decimal::Decimal;
 
-use crate::analysis::metrics::Metric;
+use crate::analysis::Extras;
+use crate::analysis::metrics::{Metric, Metrics};
 use crate::analysis::thresholds::Thresholds;
 use crate::analysis::{self, TagFilter};
 use crate::aws::{cloudwatch::MAX_QUERIES_PER_CALL, describe, hint_for};
@@ -32,13 +33,21 @@ pub(crate) struct RecommendOptions {
     pub(crate) min_savings: Option<Decimal>,
     /// The rules' thresholds.
     pub(crate) thresholds: Thresholds,
+    /// Keep every priced row and each resource's mean CPU in
+    /// [`Computed`] (sync and watch send them); without, only the totals,
+    /// the unpriced list and the findings are kept, which is what a
+    /// report needs, and each region's rows are let go once analysed.
+    pub(crate) keep_rows: bool,
 }
 
 /// Everything a recommend run produces, for rendering or for sync.
 pub(crate) struct Computed {
+    /// The priced inventory; its `resources` are empty unless
+    /// [`RecommendOptions::keep_rows`].
     pub(crate) scan: ScanReport,
     /// Each resource's mean CPU over the window, by resource key (what the
-    /// backend's resource records carry).
+    /// backend's resource records carry); empty unless
+    /// [`RecommendOptions::keep_rows`].
     pub(crate) cpu: HashMap<String, f64>,
     pub(crate) report: RecommendReport,
 }
@@ -217,14 +226,23 @@ async fn recommend_one(
     let mut errors = std::mem::take(&mut inv.errors);
     errors.extend(used.errors);
     let regions = inv.regions.clone();
-    let report = pricing::price_inventory(inv);
-    let outcome = analysis::analyse(
-        &report,
+    let addresses = Extras {
+        addresses: std::mem::take(&mut used.extras.addresses),
+        lb_targets: HashMap::new(),
+    };
+    let (report, mut outcome, cpu) = by_region(inv, &used.metrics, &used.extras, options);
+    // Elastic IPs after every region's resources, as one list.
+    let eips = analysis::analyse(
+        &pricing::price_inventory(empty_inventory()),
         &used.metrics,
-        &used.extras,
+        &addresses,
         &options.thresholds,
         &options.exclude_tags,
     );
+    // The utilization is not needed past the rules.
+    drop(used.metrics);
+    drop(used.extras);
+    add_outcome(&mut outcome, eips);
     let mut recs = outcome.recommendations;
     if let Some(a) = &m.account {
         // Findings about what is not a resource of the inventory (Elastic
@@ -237,17 +255,6 @@ async fn recommend_one(
         // Unpriced findings have no figure to compare: they stay listed.
         recs.retain(|r| r.monthly_savings_usd.is_none_or(|s| s >= min));
     }
-    let cpu = report
-        .resources
-        .iter()
-        .filter_map(|r| {
-            let mean = used
-                .metrics
-                .get(&r.resource.region, &r.resource.id, Metric::CpuAvg)
-                .mean()?;
-            Some((r.resource.key(), mean))
-        })
-        .collect();
     let report_out = RecommendReport {
         schema_version: crate::report::SCHEMA_VERSION,
         generated_at: now_rfc3339(),
@@ -269,6 +276,73 @@ async fn recommend_one(
         cpu,
         report: report_out,
     })
+}
+
+/// Price and analyse an account's inventory one region at a time (every
+/// rule looks within a region), so that only one region's priced rows exist
+/// at once, and unless `keep_rows` none outlive their analysis. The report
+/// is what pricing the whole inventory would give (rows in the same order);
+/// the outcome lists findings, insufficient and excluded resources region
+/// by region, as analysing the whole inventory did.
+fn by_region(
+    mut inv: Inventory,
+    metrics: &Metrics,
+    extras: &Extras,
+    options: &RecommendOptions,
+) -> (ScanReport, analysis::Outcome, HashMap<String, f64>) {
+    let mut resources = std::mem::take(&mut inv.resources);
+    // Descending, so that each region taken off the end comes in ascending order.
+    resources.sort_unstable_by_key(|r| std::cmp::Reverse(r.region));
+    let part_of = |resources: Vec<_>| Inventory {
+        schema_version: inv.schema_version,
+        generated_at: inv.generated_at.clone(),
+        source: inv.source,
+        regions: Vec::new(),
+        resources,
+        errors: Vec::new(),
+        accounts: Vec::new(),
+    };
+    let mut report = pricing::price_inventory(part_of(Vec::new()));
+    let mut outcome = analysis::Outcome::default();
+    let mut cpu = HashMap::new();
+    while let Some(last) = resources.last() {
+        let region = last.region;
+        let part = resources.split_off(resources.partition_point(|r| r.region > region));
+        resources.shrink_to_fit();
+        let priced = pricing::price_inventory(part_of(part));
+        let o = analysis::analyse(
+            &priced,
+            metrics,
+            extras,
+            &options.thresholds,
+            &options.exclude_tags,
+        );
+        add_outcome(&mut outcome, o);
+        report.pricing.extend(priced.pricing);
+        report.totals.add(&priced.totals);
+        report.unpriced.extend(priced.unpriced);
+        if options.keep_rows {
+            cpu.extend(priced.resources.iter().filter_map(|r| {
+                let mean = metrics
+                    .get(&r.resource.region, &r.resource.id, Metric::CpuAvg)
+                    .mean()?;
+                Some((r.resource.key(), mean))
+            }));
+            report.resources.extend(priced.resources);
+        }
+    }
+    report.regions = inv.regions;
+    report.errors = inv.errors;
+    report.accounts = inv.accounts;
+    (report, outcome, cpu)
+}
+
+/// One part's findings, insufficient and excluded resources after another's.
+fn add_outcome(to: &mut analysis::Outcome, o: analysis::Outcome) {
+    to.recommendations.extend(o.recommendations);
+    to.insufficient_data.extend(o.insufficient_data);
+    to.excluded.extend(o.excluded);
+    to.coverage.add(&o.coverage);
 }
 
 /// The members' results with the accounts' outcomes: the parts that
@@ -638,6 +712,7 @@ mod tests {
             exclude_tags: Vec::new(),
             min_savings: None,
             thresholds: Thresholds::default(),
+            keep_rows: true,
         }
     }
 

@@ -239,6 +239,7 @@ impl Settings {
             exclude_tags: filters,
             min_savings,
             thresholds: self.thresholds.clone(),
+            keep_rows: true,
         })
     }
 

@@ -530,8 +530,20 @@ pub(crate) fn analyse(
         report
             .resources
             .iter()
-            .map(|r| r.resource.key())
-            .chain(address_keys),
+            .map(|r| {
+                let r = &r.resource;
+                (
+                    r.account_id.as_deref(),
+                    r.region,
+                    r.kind().name(),
+                    r.id.as_str(),
+                )
+            })
+            .chain(
+                address_keys
+                    .iter()
+                    .map(|(a, region, id)| (*a, *region, FindingKind::ElasticIp.name(), *id)),
+            ),
         &out,
         &deferred,
     );
@@ -541,7 +553,9 @@ pub(crate) fn analyse(
 /// Findings by monthly savings, largest first, unpriced ones last; then by
 /// resource and rule, so the order is the same every run.
 pub(crate) fn sort_findings(recs: &mut [Recommendation]) {
-    recs.sort_by(|a, b| {
+    // (resource, rule) is unique: an unstable sort gives the same order
+    // without a second buffer of findings.
+    recs.sort_unstable_by(|a, b| {
         b.monthly_savings_usd
             .cmp(&a.monthly_savings_usd)
             .then_with(|| a.resource_key.cmp(&b.resource_key))
@@ -551,7 +565,11 @@ pub(crate) fn sort_findings(recs: &mut [Recommendation]) {
 
 /// Elastic IPs: an unassociated address is billed for nothing. Returns the
 /// keys of every address looked at, for the coverage.
-fn addresses(cx: &mut Ctx, extras: &Extras, exclude: &[TagFilter]) -> Vec<String> {
+fn addresses<'a>(
+    cx: &mut Ctx,
+    extras: &'a Extras,
+    exclude: &[TagFilter],
+) -> Vec<(Option<&'a str>, Sym, &'a str)> {
     let mut address_keys = Vec::new();
     for a in &extras.addresses {
         let key = resource_key(
@@ -560,7 +578,7 @@ fn addresses(cx: &mut Ctx, extras: &Extras, exclude: &[TagFilter]) -> Vec<String
             FindingKind::ElasticIp.name(),
             &a.allocation_id,
         );
-        address_keys.push(key.clone());
+        address_keys.push((a.account_id.as_deref(), a.region, a.allocation_id.as_str()));
         if let Some(tag) = excluded_by(&a.tags, exclude) {
             cx.out.excluded.push(Excluded {
                 resource_key: key,
@@ -612,8 +630,8 @@ fn addresses(cx: &mut Ctx, extras: &Extras, exclude: &[TagFilter]) -> Vec<String
 }
 
 /// Put every resource in exactly one coverage bucket.
-fn coverage(
-    keys: impl Iterator<Item = String>,
+fn coverage<'a>(
+    resources: impl Iterator<Item = (Option<&'a str>, Sym, &'static str, &'a str)>,
     out: &Outcome,
     deferred: &[(String, String)],
 ) -> Coverage {
@@ -638,12 +656,14 @@ fn coverage(
         .map(|(k, _)| k.as_str())
         .collect();
     let mut c = Coverage::default();
-    let mut seen: HashSet<String> = HashSet::new();
-    for k in keys {
-        if !seen.insert(k.clone()) {
+    // Each resource once, without a key string per resource held at once.
+    let mut seen: HashSet<(Option<&str>, Sym, &str, &str)> = HashSet::new();
+    for (account, region, kind, id) in resources {
+        if !seen.insert((account, region, kind, id)) {
             continue;
         }
         c.resources += 1;
+        let k = resource_key(account, &region, kind, id);
         let k = k.as_str();
         if excluded.contains(k) {
             c.excluded_by_tag += 1;

@@ -29,9 +29,12 @@ impl RecommendSettings {
             sync: SyncFlags { sync, target },
         } = args;
         check_state_dir(settings)?;
+        let mut options = settings.recommend_options(analysis)?;
+        // The report needs findings and totals; rows go only to --sync.
+        options.keep_rows = sync;
         Ok(RecommendSettings {
             source: Source::of(demo, from),
-            options: settings.recommend_options(analysis)?,
+            options,
             fail_on_savings,
             sync: sync.then_some(target),
         })

@@ -1,7 +1,7 @@
 //! Prices a whole inventory: one row per resource, totals, and what could not be priced.
 
 use crate::sym::Sym;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use schemars::JsonSchema;
@@ -298,7 +298,7 @@ pub(crate) fn price_resource(r: &Resource) -> Result<Price, Unpriced> {
 /// has them (so stopped, spot or Windows members are right), else by type.
 fn price_asg(
     r: &Resource,
-    instances: &HashMap<&str, &Result<Price, Unpriced>>,
+    instances: &HashMap<&str, Result<Price, Unpriced>>,
 ) -> Result<Price, Unpriced> {
     let Details::AutoScalingGroup(g) = &r.details else {
         unreachable!("price_asg takes Auto Scaling groups")
@@ -307,7 +307,7 @@ fn price_asg(
     let mut by_type = 0;
     for m in &g.members {
         let p = match instances.get(m.instance_id.as_str()) {
-            Some(p) => (*p).clone(),
+            Some(p) => p.clone(),
             None => {
                 by_type += 1;
                 super::ec2_rate_price(
@@ -341,59 +341,65 @@ fn price_asg(
     })
 }
 
-pub(crate) fn price_inventory(inv: Inventory) -> ScanReport {
-    let prices: Vec<Result<Price, Unpriced>> = inv.resources.iter().map(price_resource).collect();
-    let asg_prices: Vec<Option<Result<Price, Unpriced>>> = {
-        let instances: HashMap<&str, &Result<Price, Unpriced>> = inv
+pub(crate) fn price_inventory(mut inv: Inventory) -> ScanReport {
+    // Auto Scaling groups are priced from their members' rows: price those
+    // instances first (a group's members are a small part of a fleet).
+    let members: HashSet<&str> = inv
+        .resources
+        .iter()
+        .filter_map(|r| match &r.details {
+            Details::AutoScalingGroup(g) => Some(g.members.iter().map(|m| m.instance_id.as_str())),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let mut groups: HashMap<usize, (Result<Price, Unpriced>, bool)> = HashMap::new();
+    if !members.is_empty() {
+        let instances: HashMap<&str, Result<Price, Unpriced>> = inv
             .resources
             .iter()
-            .zip(&prices)
-            .filter(|(r, _)| r.kind() == Kind::Ec2Instance)
-            .map(|(r, p)| (r.id.as_str(), p))
+            .filter(|r| r.kind() == Kind::Ec2Instance && members.contains(r.id.as_str()))
+            .map(|r| (r.id.as_str(), price_resource(r)))
             .collect();
-        inv.resources
-            .iter()
-            .map(|r| (r.kind() == Kind::AutoScalingGroup).then(|| price_asg(r, &instances)))
-            .collect()
-    };
-
-    // A group none of whose members were scanned (--services asg) is their
-    // only row, so it counts in the totals; otherwise its members do.
-    let scanned: std::collections::HashSet<&str> = inv
-        .resources
-        .iter()
-        .filter(|r| r.kind() == Kind::Ec2Instance)
-        .map(|r| r.id.as_str())
-        .collect();
-    let asg_alone: Vec<bool> = inv
-        .resources
-        .iter()
-        .map(|r| match &r.details {
-            Details::AutoScalingGroup(g) => {
-                !g.members.is_empty()
+        for (i, r) in inv.resources.iter().enumerate() {
+            if let Details::AutoScalingGroup(g) = &r.details {
+                // A group none of whose members were scanned (--services asg)
+                // is their only row, so it counts in the totals; otherwise
+                // its members do.
+                let alone = !g.members.is_empty()
                     && !g
                         .members
                         .iter()
-                        .any(|m| scanned.contains(m.instance_id.as_str()))
+                        .any(|m| instances.contains_key(m.instance_id.as_str()));
+                groups.insert(i, (price_asg(r, &instances), alone));
             }
-            _ => false,
-        })
-        .collect();
-    let mut resources: Vec<PricedResource> = inv
-        .resources
-        .into_iter()
-        .zip(prices)
-        .zip(asg_prices)
-        .zip(asg_alone)
-        .map(|(((r, p), asg), alone)| {
-            let mut pr = PricedResource::new(r, asg.unwrap_or(p));
-            if alone && pr.monthly_usd.is_some() {
-                pr.in_totals = true;
+        }
+    }
+    // Row by row from the end, giving the inventory's memory back as it
+    // empties: the rows never sit beside a second copy of the fleet.
+    let mut resources: Vec<PricedResource> = Vec::with_capacity(inv.resources.len());
+    while let Some(r) = inv.resources.pop() {
+        let row = match groups.remove(&inv.resources.len()) {
+            Some((p, alone)) => {
+                let mut row = PricedResource::new(r, p);
+                if alone && row.monthly_usd.is_some() {
+                    row.in_totals = true;
+                }
+                row
             }
-            pr
-        })
-        .collect();
-    resources.sort_by(|a, b| {
+            None => {
+                let p = price_resource(&r);
+                PricedResource::new(r, p)
+            }
+        };
+        resources.push(row);
+        if inv.resources.capacity() > 1024 && inv.resources.len() < inv.resources.capacity() / 2 {
+            inv.resources.shrink_to_fit();
+        }
+    }
+    // (account, region, kind, id) is unique: an unstable sort gives the same
+    // order without a second buffer.
+    resources.sort_unstable_by(|a, b| {
         (
             &a.resource.account_id,
             &a.resource.region,
