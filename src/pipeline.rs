@@ -232,7 +232,8 @@ async fn recommend_one(
     };
     let (report, mut outcome, cpu) = by_region(inv, &used.metrics, &used.extras, options);
     // Elastic IPs after every region's resources, as one list.
-    let eips = analysis::analyse(
+    analysis::analyse_into(
+        &mut outcome,
         &pricing::price_inventory(empty_inventory()),
         &used.metrics,
         &addresses,
@@ -242,7 +243,6 @@ async fn recommend_one(
     // The utilization is not needed past the rules.
     drop(used.metrics);
     drop(used.extras);
-    add_outcome(&mut outcome, eips);
     let mut recs = outcome.recommendations;
     if let Some(a) = &m.account {
         // Findings about what is not a resource of the inventory (Elastic
@@ -310,14 +310,14 @@ fn by_region(
         let part = resources.split_off(resources.partition_point(|r| r.region > region));
         resources.shrink_to_fit();
         let priced = pricing::price_inventory(part_of(part));
-        let o = analysis::analyse(
+        analysis::analyse_into(
+            &mut outcome,
             &priced,
             metrics,
             extras,
             &options.thresholds,
             &options.exclude_tags,
         );
-        add_outcome(&mut outcome, o);
         report.pricing.extend(priced.pricing);
         report.totals.add(&priced.totals);
         report.unpriced.extend(priced.unpriced);
@@ -335,14 +335,6 @@ fn by_region(
     report.errors = inv.errors;
     report.accounts = inv.accounts;
     (report, outcome, cpu)
-}
-
-/// One part's findings, insufficient and excluded resources after another's.
-fn add_outcome(to: &mut analysis::Outcome, o: analysis::Outcome) {
-    to.recommendations.extend(o.recommendations);
-    to.insufficient_data.extend(o.insufficient_data);
-    to.excluded.extend(o.excluded);
-    to.coverage.add(&o.coverage);
 }
 
 /// The members' results with the accounts' outcomes: the parts that

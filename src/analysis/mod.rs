@@ -425,10 +425,28 @@ pub(crate) fn analyse(
     t: &Thresholds,
     exclude: &[TagFilter],
 ) -> Outcome {
+    let mut out = Outcome::default();
+    analyse_into(&mut out, report, m, extras, t, exclude);
+    sort_findings(&mut out.recommendations);
+    out
+}
+
+/// Run every rule on a part of a fleet (a region, an account), adding its
+/// findings, insufficient and excluded resources and coverage to `out`
+/// (unsorted): a fleet analysed part by part holds one list of findings,
+/// not one per part beside it.
+pub(crate) fn analyse_into(
+    out: &mut Outcome,
+    report: &ScanReport,
+    m: &Metrics,
+    extras: &Extras,
+    t: &Thresholds,
+    exclude: &[TagFilter],
+) {
     let mut cx = Ctx {
         m,
         t,
-        out: Outcome::default(),
+        out: std::mem::take(out),
     };
     let volumes_of: HashMap<(&str, &str), Vec<&PricedResource>> = {
         let mut map: HashMap<(&str, &str), Vec<&PricedResource>> = HashMap::new();
@@ -524,9 +542,8 @@ pub(crate) fn analyse(
         }
     }
     let address_keys = addresses(&mut cx, extras, exclude);
-    let mut out = cx.out;
-    sort_findings(&mut out.recommendations);
-    out.coverage = coverage(
+    *out = cx.out;
+    let part = coverage(
         report
             .resources
             .iter()
@@ -544,10 +561,10 @@ pub(crate) fn analyse(
                     .iter()
                     .map(|(a, region, id)| (*a, *region, FindingKind::ElasticIp.name(), *id)),
             ),
-        &out,
+        out,
         &deferred,
     );
-    out
+    out.coverage.add(&part);
 }
 
 /// Findings by monthly savings, largest first, unpriced ones last; then by
