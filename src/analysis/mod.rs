@@ -543,28 +543,33 @@ pub(crate) fn analyse_into(
     }
     let address_keys = addresses(&mut cx, extras, exclude);
     *out = cx.out;
-    let part = coverage(
-        report
-            .resources
-            .iter()
-            .map(|r| {
-                let r = &r.resource;
-                (
-                    r.account_id.as_deref(),
-                    r.region,
-                    r.kind().name(),
-                    r.id.as_str(),
-                )
-            })
-            .chain(
-                address_keys
-                    .iter()
-                    .map(|(a, region, id)| (*a, *region, FindingKind::ElasticIp.name(), *id)),
-            ),
-        out,
-        &deferred,
-    );
+    let part = coverage(resources_of(report, &address_keys), out, &deferred);
     out.coverage.add(&part);
+}
+
+/// Every resource of a report, then every address, as (account, region,
+/// kind, id).
+fn resources_of<'a>(
+    report: &'a ScanReport,
+    addresses: &'a [(Option<&'a str>, Sym, &'a str)],
+) -> impl Iterator<Item = (Option<&'a str>, Sym, &'static str, &'a str)> {
+    report
+        .resources
+        .iter()
+        .map(|r| {
+            let r = &r.resource;
+            (
+                r.account_id.as_deref(),
+                r.region,
+                r.kind().name(),
+                r.id.as_str(),
+            )
+        })
+        .chain(
+            addresses
+                .iter()
+                .map(|(a, region, id)| (*a, *region, FindingKind::ElasticIp.name(), *id)),
+        )
 }
 
 /// Findings by monthly savings, largest first, unpriced ones last; then by
