@@ -96,11 +96,16 @@ pub(crate) fn instance_resource(
                 .find(|b| b.device_name().is_some() && b.device_name() == i.root_device_name())
                 .and_then(|b| rfc3339(b.ebs()?.attach_time())),
             auto_scaling_group: tags.get("aws:autoscaling:groupName").cloned(),
-            volume_ids: i
-                .block_device_mappings()
-                .iter()
-                .filter_map(|b| b.ebs()?.volume_id().map(str::to_owned))
-                .collect(),
+            // Collected at their exact number (a filtered collect keeps room for four).
+            volume_ids: {
+                let mut ids: Vec<String> = i
+                    .block_device_mappings()
+                    .iter()
+                    .filter_map(|b| b.ebs()?.volume_id().map(str::to_owned))
+                    .collect();
+                ids.shrink_to_fit();
+                ids
+            },
             root_device_type: i.root_device_type().map(|d| Sym::new(d.as_str())),
             public_ip: i.public_ip_address().map(str::to_owned),
             image_id: i.image_id().map(str::to_owned),

@@ -26,8 +26,9 @@ pub(crate) struct PricedResource {
     pub(crate) estimated: bool,
     /// True when a figure is known to be out of date (see price_notes).
     pub(crate) stale: bool,
+    // One shared list per combination of tables (a fleet has a handful).
     #[serde(deserialize_with = "table_ids")]
-    pub(crate) price_tables: Vec<&'static str>,
+    pub(crate) price_tables: &'static [&'static str],
     /// The list rate behind the cost (e.g. a DB class's $/hour, whose row
     /// cost also includes storage).
     pub(crate) list_price: Option<ListPrice>,
@@ -77,7 +78,7 @@ impl PricedResource {
                 in_totals,
                 estimated: p.estimated,
                 stale: p.stale,
-                price_tables: p.tables,
+                price_tables: shared_tables(p.tables),
                 list_price: p.list_price,
                 unpriced_reason: None,
                 price_notes: p.notes,
@@ -91,7 +92,7 @@ impl PricedResource {
                 in_totals: false,
                 estimated: false,
                 stale: false,
-                price_tables: Vec::new(),
+                price_tables: &[],
                 list_price: None,
                 unpriced_reason: Some(reason),
                 price_notes: Vec::new(),
@@ -237,11 +238,32 @@ fn table_id<E: serde::de::Error>(id: &str) -> Result<&'static str, E> {
         .ok_or_else(|| E::custom(format!("unknown price table {id:?}")))
 }
 
-fn table_ids<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<&'static str>, D::Error> {
-    Vec::<String>::deserialize(d)?
+fn table_ids<'de, D: Deserializer<'de>>(d: D) -> Result<&'static [&'static str], D::Error> {
+    let ids = Vec::<String>::deserialize(d)?
         .iter()
         .map(|id| table_id(id))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(shared_tables(ids))
+}
+
+/// The one shared copy of a list of price table ids: every row priced from
+/// the same tables points at the same list instead of owning one.
+fn shared_tables(ids: Vec<&'static str>) -> &'static [&'static str] {
+    use std::sync::{Mutex, OnceLock};
+    static LISTS: OnceLock<Mutex<HashSet<&'static [&'static str]>>> = OnceLock::new();
+    if ids.is_empty() {
+        return &[];
+    }
+    let mut lists = LISTS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(&l) = lists.get(ids.as_slice()) {
+        return l;
+    }
+    let l: &'static [&'static str] = Box::leak(ids.into_boxed_slice());
+    lists.insert(l);
+    l
 }
 
 /// A report's `pricing` map read back, keyed by the bundled tables' ids.
@@ -419,7 +441,7 @@ pub(crate) fn price_inventory(mut inv: Inventory) -> ScanReport {
     let mut used_tables: BTreeMap<&'static str, TableInfo> = BTreeMap::new();
     let today = super::today();
     for r in &resources {
-        for t in &r.price_tables {
+        for t in r.price_tables {
             if let Some(meta) = super::table(t) {
                 used_tables
                     .entry(meta.id)
