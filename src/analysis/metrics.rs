@@ -450,6 +450,30 @@ impl Metrics {
         self.since.get(region).and_then(|m| m.get(id))
     }
 
+    /// Make room, once and exactly, for the series of the resources about to
+    /// be fetched (one list of metrics a resource): no arena or record list
+    /// grows by doubling (and copying) while the answers arrive.
+    pub(crate) fn reserve<I>(&mut self, resources: impl IntoIterator<Item = I>)
+    where
+        I: IntoIterator<Item = Metric>,
+    {
+        let w = self.window();
+        let (mut records, mut per_day, mut percentiles) = (0, 0, 0);
+        for metrics in resources {
+            let mut n = 0_usize;
+            for m in metrics {
+                n += 1;
+                per_day += usize::from(m.per_day());
+                percentiles += usize::from(m.percentiles());
+            }
+            records += n.div_ceil(SLOTS);
+        }
+        self.records.reserve_exact(records);
+        self.day_sums.reserve_exact(per_day * w.days as usize);
+        self.day_counts.reserve_exact(per_day * w.days as usize);
+        self.tops.reserve_exact(percentiles * w.top);
+    }
+
     /// The first record of a resource, made when it has none.
     fn record_of(&mut self, region: &str, id: &str) -> u32 {
         let by_id = match self.index.get_mut(region) {
@@ -764,15 +788,21 @@ mod tests {
         let end = 14 * 86_400;
         let mut m = Metrics::new(3600, end, 14);
         let values: Vec<f64> = (0..336).map(f64::from).collect();
-        for metric in [
+        let ec2 = [
             Metric::CpuAvg,
             Metric::CpuMax,
             Metric::NetworkIn,
             Metric::NetworkOut,
-        ] {
+        ];
+        m.reserve([ec2]);
+        for metric in ec2 {
             m.add("r", "i-1", metric, hourly(end, &values));
         }
         assert_eq!(m.records.len(), 1);
+        // Reserved exactly.
+        assert_eq!(m.records.capacity(), 1);
+        assert_eq!(m.day_sums.capacity(), 3 * 14);
+        assert_eq!(m.tops.capacity(), 2 * 5);
         assert_eq!(m.day_sums.len(), 3 * 14);
         assert_eq!(m.day_counts.len(), 3 * 14);
         assert_eq!(m.tops.len(), 2 * 5);
