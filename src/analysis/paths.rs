@@ -194,9 +194,9 @@ pub(crate) fn ec2_paths(
     let mut out: Vec<PathOption> = Vec::new();
     for (fam, kind) in families {
         let prefix = format!("{fam}.");
-        for t in pricing::ec2_types()
+        for t in pricing::ec2_types_with_prefix(&prefix)
             .iter()
-            .filter(|t| t.name.starts_with(&prefix) && !t.bare_metal && t.name != current)
+            .filter(|t| !t.bare_metal && t.name != current)
         {
             let Ok((hourly, _)) = pricing::ec2_on_demand(t.name, region) else {
                 continue;
@@ -314,7 +314,7 @@ pub(crate) fn rds_paths(db: &DbLoad<'_>) -> Vec<PathOption> {
     let mut out = Vec::new();
     for (fam, kind) in families {
         let prefix = format!("{fam}.");
-        for class in pricing::rds_classes().filter(|c| c.starts_with(&prefix) && *c != current) {
+        for class in pricing::rds_classes_with_prefix(&prefix).filter(|c| *c != current) {
             let Some((vcpu, mem, _)) = pricing::rds_class(class) else {
                 continue;
             };
@@ -365,6 +365,40 @@ pub(crate) fn rds_paths(db: &DbLoad<'_>) -> Vec<PathOption> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The range lookups by family return exactly what a pass over the whole
+    /// table filtered by prefix did, in the same order, for every family.
+    #[test]
+    fn family_ranges_match_a_linear_filter() {
+        let mut prefixes: Vec<String> = pricing::ec2_types()
+            .iter()
+            .map(|t| format!("{}.", family_of(t.name)))
+            .collect();
+        prefixes.extend(["".into(), "m".into(), "zz.".into(), "a1".into()]);
+        for prefix in &prefixes {
+            let linear: Vec<&str> = pricing::ec2_types()
+                .iter()
+                .filter(|t| t.name.starts_with(prefix.as_str()))
+                .map(|t| t.name)
+                .collect();
+            let ranged: Vec<&str> = pricing::ec2_types_with_prefix(prefix)
+                .iter()
+                .map(|t| t.name)
+                .collect();
+            assert_eq!(ranged, linear, "{prefix}");
+        }
+        let mut prefixes: Vec<String> = pricing::rds_classes()
+            .map(|c| format!("db.{}.", family_of(c.trim_start_matches("db."))))
+            .collect();
+        prefixes.extend(["".into(), "db.".into(), "db.zz.".into()]);
+        for prefix in &prefixes {
+            let linear: Vec<&str> = pricing::rds_classes()
+                .filter(|c| c.starts_with(prefix.as_str()))
+                .collect();
+            let ranged: Vec<&str> = pricing::rds_classes_with_prefix(prefix).collect();
+            assert_eq!(ranged, linear, "{prefix}");
+        }
+    }
 
     #[test]
     fn type_names_split() {

@@ -42,6 +42,11 @@ pub(crate) async fn collect(
     let start = end - i64::from(lookback_days) * 86_400;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let mut fresh = Metrics::new(i64::from(period), end, lookback_days);
+    fresh.reserve(
+        inv.resources
+            .iter()
+            .map(|r| cloudwatch::queries_for(r).into_iter().map(|q| q.metric)),
+    );
     let mut errors = Vec::new();
     let journal = read_journal(state_dir, start, &mut errors);
     for (region, id, since) in valid_since(inv, &journal, start) {

@@ -358,6 +358,20 @@ pub(crate) fn ec2_types() -> &'static [Ec2TypeRow] {
     tables::EC2_TYPES
 }
 
+/// The instance types whose names start with `prefix` (a family and its dot,
+/// "m5."), in name order: the table is sorted by name, so they are one range
+/// of it, found by binary search (O(log n + k), not a pass over every type).
+pub(crate) fn ec2_types_with_prefix(prefix: &str) -> &'static [Ec2TypeRow] {
+    prefix_range(tables::EC2_TYPES, |r| r.name, prefix)
+}
+
+/// The rows of a table sorted by `key` whose key starts with `prefix`.
+fn prefix_range<'a, T>(rows: &'a [T], key: impl Fn(&T) -> &str, prefix: &str) -> &'a [T] {
+    let start = rows.partition_point(|r| key(r) < prefix);
+    let len = rows[start..].partition_point(|r| key(r).starts_with(prefix));
+    &rows[start..start + len]
+}
+
 /// An EC2 on-demand rate and what is known about it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Ec2Rate {
@@ -395,7 +409,10 @@ pub(crate) fn ec2_rate(instance_type: &str, region: &str) -> Result<Ec2Rate, Unp
             stale: rows[i].4 == 1,
         }),
         Err(_) => {
-            if ec2_type(instance_type).is_none() && !rows.iter().any(|r| r.0 == instance_type) {
+            let priced_somewhere = rows
+                .get(rows.partition_point(|r| r.0 < instance_type))
+                .is_some_and(|r| r.0 == instance_type);
+            if ec2_type(instance_type).is_none() && !priced_somewhere {
                 unpriced(format!("unknown instance type {instance_type}"))
             } else if let Some(parent) = zone_group_parent(region) {
                 unpriced(format!(
@@ -852,6 +869,14 @@ pub(crate) fn rds_class(class: &str) -> Option<(u32, Decimal, bool)> {
 
 pub(crate) fn rds_classes() -> impl Iterator<Item = &'static str> {
     tables::RDS_CLASSES.iter().map(|r| r.0)
+}
+
+/// The DB classes whose names start with `prefix` ("db.r5."), in name order:
+/// one range of the sorted table, found by binary search.
+pub(crate) fn rds_classes_with_prefix(prefix: &str) -> impl Iterator<Item = &'static str> {
+    prefix_range(tables::RDS_CLASSES, |r| r.0, prefix)
+        .iter()
+        .map(|r| r.0)
 }
 
 /// $/hour of a whole deployment of a DB instance class as the price list
