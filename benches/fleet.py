@@ -2,13 +2,20 @@
 """Fleet-scale benchmark: finops scan and recommend against moto.
 
     benches/run [--instances 1000] [--regions 2] [--latency-ms 0,50]   # from a clean clone
+    benches/run --scale [--json FILE] [--compare EARLIER.json]        # the scale suite (below)
     python3 benches/fleet.py [same options]                           # with moto and a release build at hand
 
 Starts one moto per region (benches/moto_indexed.py: moto with faster reads,
 see there), seeds N EC2 instances per region (plus volumes, DB instances and
 load balancers) with 14 days of CPU data, then runs the finops release binary
-and reports wall time, AWS requests by operation (from finops -v), peak RSS,
-requests per 1,000 resources and the lower bound on requests. Clients reach
+and reports wall time, finops's CPU time (user+sys), AWS requests by
+operation (from finops -v), peak RSS, requests per 1,000 resources, the lower
+bound on requests and the findings by rule. Peak RSS and CPU time are
+measured from outside the process, as `/usr/bin/time -f %M` measures them:
+wait4's rusage of finops, run by a small launcher process (a fresh Python
+with only the standard library, ~10 MB) rather than by this one, whose pages
+a child's ru_maxrss would otherwise include; finops's own VmHWM (from -v) is
+kept in the JSON as a cross-check. Clients reach
 moto through one endpoint, a small router that sends each request to its
 region's moto (as AWS regions have their own endpoints) after --latency-ms
 (a distant AWS endpoint); several comma-separated values are run one after
@@ -43,6 +50,25 @@ process that made them: the router sends Organizations to the first region's
 moto whatever region signed it, and learns from the AssumeRole answers
 passing through it whose credentials are whose, telling the region's moto
 (moto's x-moto-account-id header), as AWS, one system, would know.
+
+The scale suite, `--scale`: from one command, the three sizes of the scale
+targets, 1,000 x 2 (24 CPU points per instance-day), 2,500 x 4 and
+10,000 x 4 (4 points per instance-day), each seeded on fresh motos and
+measured once with no added latency and no baseline, then the organization
+mode at 50 member accounts x 2 regions x 200 instances (4 points per day);
+then one side-by-side Markdown table: resources, metric queries, findings;
+scan and recommend wall time, CPU, CPU per 1,000 resources, peak RSS and
+requests (lower bound); peak RSS growth in KiB per resource between
+consecutive sizes and the straight line (least squares) through them, whose
+intercept is the fixed part; the findings by rule at the first size; the
+organization's table. --scale-sizes and --scale-org change the sizes (e.g.
+for a quick check: --scale-sizes 100x2@24,200x2@4 --scale-org 2x2x10@4).
+--json FILE writes every figure (after each size, so a run cut short keeps
+what it measured); --compare EARLIER.json puts an earlier --scale run's
+figures beside each column ("before | after", matched by size) and compares
+the findings by rule; --report FILE [--compare EARLIER.json] prints the table
+of a saved run without running anything. At 10,000 x 4 seeding takes a few
+minutes and the whole suite tens of minutes on 2 cores.
 """
 import argparse
 import http.client
@@ -54,7 +80,9 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
+from collections import Counter
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
@@ -250,29 +278,88 @@ def seed_region(url, region, n, points_per_day, days, creds=None, image=None):
     return {"instances": len(ids), "volumes": len(ids) + extra_volumes, "dbs": dbs, "lbs": lbs, "datapoints": len(data)}
 
 
-def run_measured(binary, args, env):
+# finops runs are measured from outside the process, as `/usr/bin/time -f %M`
+# does: wait4's rusage of the finops process (peak RSS, user and system CPU).
+# Not from this process: on Linux a child's ru_maxrss is the largest of its
+# own peak and the peak of the address space it had before the exec, which
+# for a child of this Python process (hundreds of MB once a fleet is seeded,
+# and subprocess's vfork shares it outright) is this process's. So a small
+# launcher, a fresh `python -I -S` with nothing but the standard library
+# loaded, forks and execs finops from its own address space (a few MB, which
+# it reports as the floor below which a figure would be its own) and answers
+# with the rusage over a pipe. finops -v's own VmHWM is kept as a cross-check.
+LAUNCHER = r"""
+import json, os, resource, sys, time
+for line in sys.stdin:
+    req = json.loads(line)
+    # The launcher's own peak: a forked child starts with at most its pages.
+    # (Not getrusage's, which counts the address space the launcher was exec'd from.)
+    try:
+        with open("/proc/self/status") as f:
+            floor = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
-    proc = subprocess.Popen([binary] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    out_chunks, err_chunks = [], []
-    t_out = threading.Thread(target=lambda: out_chunks.append(proc.stdout.read()))
-    t_err = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()))
-    t_out.start(); t_err.start()
-    _, status, rusage = os.wait4(proc.pid, 0)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            null = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(null, 0)
+            for fd, path in ((1, req["stdout"]), (2, req["stderr"])):
+                os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
+            os.execve(req["argv"][0], req["argv"], req["env"])
+        finally:
+            os._exit(127)
+    _, status, ru = os.wait4(pid, 0)
     wall = time.perf_counter() - t0
-    t_out.join(); t_err.join()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = b"".join(err_chunks).decode(errors="replace")
+    sys.stdout.write(json.dumps({"status": status, "wall_s": wall, "maxrss_kb": ru.ru_maxrss,
+                                 "utime_s": ru.ru_utime, "stime_s": ru.ru_stime, "floor_kb": floor}) + "\n")
+    sys.stdout.flush()
+"""
+
+
+class Launcher:
+    _proc = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def run(cls, argv, env, stdout, stderr):
+        with cls._lock:
+            if cls._proc is None or cls._proc.poll() is not None:
+                cls._proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", LAUNCHER], stdin=subprocess.PIPE,
+                                             stdout=subprocess.PIPE, text=True)
+            cls._proc.stdin.write(json.dumps({"argv": argv, "env": env, "stdout": stdout, "stderr": stderr}) + "\n")
+            cls._proc.stdin.flush()
+            line = cls._proc.stdout.readline()
+            if not line:
+                raise SystemExit("the launcher of finops runs died")
+            return json.loads(line)
+
+
+def run_measured(binary, args, env):
+    """One finops run, measured from outside: wall time, CPU (user+sys) and
+    peak RSS from wait4 in the launcher; requests by operation and finops's
+    own VmHWM from -v."""
+    with tempfile.TemporaryDirectory(prefix="finops-bench-") as tmp:
+        out_path, err_path = os.path.join(tmp, "stdout"), os.path.join(tmp, "stderr")
+        m = Launcher.run([os.path.abspath(binary)] + args, dict(env), out_path, err_path)
+        with open(out_path, "rb") as f:
+            stdout = f.read()
+        with open(err_path, "rb") as f:
+            err = f.read().decode(errors="replace")
     calls = {}
-    for m in re.finditer(r"^api calls: (.+) (\S+) = (\d+)$", err, re.M):
-        if m.group(1) != "total":
-            calls[f"{m.group(1)} {m.group(2)}"] = int(m.group(3))
-    # finops -v reports its own peak (VmHWM): wait4's ru_maxrss would also
-    # count the pages of this (large) Python process from before the exec.
-    m = re.search(r"^peak memory: ([0-9.]+) MiB$", err, re.M)
-    peak = float(m.group(1)) if m else rusage.ru_maxrss / 1024
-    return {"wall_s": wall, "peak_rss_mib": peak, "calls": calls,
-            "cpu_s": rusage.ru_utime + rusage.ru_stime, "rss_external_mib": rusage.ru_maxrss / 1024,
-            "exit": proc.returncode, "stderr": err, "stdout": b"".join(out_chunks)}
+    for c in re.finditer(r"^api calls: (.+) (\S+) = (\d+)$", err, re.M):
+        if c.group(1) != "total":
+            calls[f"{c.group(1)} {c.group(2)}"] = int(c.group(3))
+    vmhwm = re.search(r"^peak memory: ([0-9.]+) MiB$", err, re.M)
+    rss = m["maxrss_kb"] / 1024
+    if m["maxrss_kb"] <= m["floor_kb"]:
+        print(f"warning: finops's peak RSS ({rss:.1f} MiB) is not above the launcher's own ({m['floor_kb'] / 1024:.1f} "
+              f"MiB): the figure is an upper bound", file=sys.stderr)
+    return {"wall_s": m["wall_s"], "cpu_s": m["utime_s"] + m["stime_s"], "user_s": m["utime_s"],
+            "sys_s": m["stime_s"], "peak_rss_mib": rss, "rss_floor_mib": m["floor_kb"] / 1024,
+            "vmhwm_mib": float(vmhwm.group(1)) if vmhwm else None, "calls": calls,
+            "exit": os.waitstatus_to_exitcode(m["status"]), "stderr": err, "stdout": stdout}
 
 
 def baseline(url, regions, days, sample=None):
@@ -329,6 +416,11 @@ def startup_ms(binary, args, runs=20):
     return statistics.median(times)
 
 
+# What a run keeps of one finops run: peak_rss_mib is the outside figure
+# (wait4), vmhwm_mib finops's own (from -v), rss_floor_mib the launcher's.
+MEASURED = ("wall_s", "cpu_s", "user_s", "sys_s", "peak_rss_mib", "vmhwm_mib", "rss_floor_mib", "calls", "exit")
+
+
 def measure(a, url, env, regions, seeded, latency, with_baseline):
     common = ["--endpoint-url", url, "--region", ",".join(regions), "-o", "json", "--no-progress", "-v"]
     scan = run_measured(a.finops, ["scan"] + common, env)
@@ -338,7 +430,10 @@ def measure(a, url, env, regions, seeded, latency, with_baseline):
             print(r["stderr"], file=sys.stderr)
             raise SystemExit(f"finops {name} exited {r['exit']}")
     resources = len(json.loads(scan["stdout"])["resources"])
-    findings = len(json.loads(rec["stdout"])["recommendations"])
+    recommendations = json.loads(rec["stdout"])["recommendations"]
+    findings = len(recommendations)
+    by_rule = dict(sorted(Counter(r.get("rule") for r in recommendations).items()))
+    del recommendations
     # The lower bound: pages at maximum page size, ceil(queries/500) per region.
     queries = sum(int(m.group(2)) for m in re.finditer(r"metrics: (\S+): (\d+) queries", rec["stderr"]))
     # One sts:GetCallerIdentity a run: the account the resources are in.
@@ -357,8 +452,9 @@ def measure(a, url, env, regions, seeded, latency, with_baseline):
     return {
         "instances_per_region": a.instances, "regions": len(regions), "latency_ms": latency,
         "points_per_day": a.points_per_day, "resources": resources, "findings": findings, "metric_queries": queries,
-        "scan": {k: scan[k] for k in ("wall_s", "peak_rss_mib", "calls")},
-        "recommend": {k: rec[k] for k in ("wall_s", "peak_rss_mib", "calls")},
+        "findings_by_rule": by_rule,
+        "scan": {k: scan[k] for k in MEASURED},
+        "recommend": {k: rec[k] for k in MEASURED},
         "lower_bound": {"scan": bound_scan, "recommend": bound_rec},
         "baseline": base,
         "startup_ms": {"version": startup_ms(a.finops, ["--version"]),
@@ -514,7 +610,6 @@ def measure_org(a, url, env, regions, management, seeded, latency):
     bound_rec = dict(common_bound, GetMetricData=sum(math.ceil(q / 500) for q in queries),
                      inventory=inventory + len(cells) + sum(1 for s in cells if s["lbs"])
                      + sum(1 for s in cells if s["dbs"]))
-    keep = ("wall_s", "cpu_s", "peak_rss_mib", "rss_external_mib", "calls", "exit")
     return {
         "mode": "org", "member_accounts": members, "accounts": len(seeded), "management_account": management,
         "instances_per_member_region": a.instances, "management_instances": 0, "regions": len(regions),
@@ -524,8 +619,10 @@ def measure_org(a, url, env, regions, management, seeded, latency):
         "failed_accounts": [dict(acc, run=name) for name, r in (("scan", scan), ("recommend", rec))
                             for acc in r["report"].get("accounts", []) if acc.get("status") == "failed"],
         "findings": len(rec["report"].get("recommendations", [])), "metric_queries": sum(queries),
-        "scan": dict({k: scan[k] for k in keep}, by_kind=by_kind(scan["calls"])),
-        "recommend": dict({k: rec[k] for k in keep}, by_kind=by_kind(rec["calls"])),
+        "findings_by_rule": dict(sorted(Counter(r.get("rule") for r in rec["report"].get("recommendations", []))
+                                        .items())),
+        "scan": dict({k: scan[k] for k in MEASURED}, by_kind=by_kind(scan["calls"])),
+        "recommend": dict({k: rec[k] for k in MEASURED}, by_kind=by_kind(rec["calls"])),
         "lower_bound": {"scan": sum(bound_scan.values()), "recommend": sum(bound_rec.values()),
                         "scan_by_kind": bound_scan, "recommend_by_kind": bound_rec},
     }
@@ -558,8 +655,8 @@ def report_org(f):
         print("\nFAILED accounts (the figures above are not a complete run):")
         for acc in f["failed_accounts"]:
             print(f"  {acc['run']}: {acc.get('id')} {acc.get('name') or ''}: {acc.get('error')}")
-    print("(peak RSS: finops' own VmHWM from -v; wait4's, which also counts this Python process's pages from before "
-          "the exec, is in the JSON)")
+    print(f"(peak RSS: wait4's, from outside; finops's own VmHWM: scan {vmhwm(f['scan'])}, recommend "
+          f"{vmhwm(f['recommend'])})")
 
 
 def main_org(a, regions, latencies):
@@ -578,7 +675,7 @@ def main_org(a, regions, latencies):
               f"({sum(s['datapoints'] for acc in seeded.values() for s in acc.values()):,} datapoints) in "
               f"{len(members)} accounts x {len(regions)} regions in {t2 - t1:.1f}s", file=sys.stderr)
         if a.seed_only:
-            return
+            return []
         env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
                    AWS_EC2_METADATA_DISABLED="true")
         ports = {r: p for r, (_, p) in motos.items()}
@@ -592,7 +689,7 @@ def main_org(a, regions, latencies):
             try:
                 threading.Event().wait()
             except KeyboardInterrupt:
-                return
+                return []
         runs = []
         for latency in latencies:
             _, rport = start_router(ports, latency, services, org=True)
@@ -603,8 +700,7 @@ def main_org(a, regions, latencies):
         if a.json:
             with open(a.json, "w") as f:
                 json.dump(runs[0] if len(runs) == 1 else runs, f, indent=2)
-        if any(r["failed_accounts"] for r in runs):
-            raise SystemExit("some accounts failed (see above)")
+        return runs
     finally:
         for proc, _ in motos.values():
             proc.terminate()
@@ -612,8 +708,336 @@ def main_org(a, regions, latencies):
             proc.wait()
 
 
+def main_fleet(a, regions, latencies, skipped=()):
+    """One account's fleet: seed it, then measure (or serve) it at each latency. Returns the figures."""
+    motos = {region: start_moto() for region in regions}
+    try:
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(len(regions)) as pool:
+            seeded = dict(zip(regions, pool.map(
+                lambda r: seed_region(f"http://127.0.0.1:{motos[r][1]}", r, a.instances, a.points_per_day, 13.5),
+                regions)))
+        seed_s = time.perf_counter() - t0
+        print(f"seeded {sum(s['instances'] for s in seeded.values())} instances in {len(regions)} regions "
+              f"({sum(s['datapoints'] for s in seeded.values())} datapoints) in {seed_s:.0f}s",
+              file=sys.stderr)
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_EC2_METADATA_DISABLED="true")
+        if a.serve:
+            latency = latencies[0]
+            _, rport = start_router({r: p for r, (_, p) in motos.items()}, latency)
+            print(f"serving: finops --endpoint-url http://127.0.0.1:{rport} --region {','.join(regions)} ... "
+                  f"(AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench); Ctrl-C stops", file=sys.stderr, flush=True)
+            try:
+                threading.Event().wait()
+            except KeyboardInterrupt:
+                return []
+        skip = set(skipped)
+        runs = []
+        for latency in latencies:
+            _, rport = start_router({r: p for r, (_, p) in motos.items()}, latency)
+            url = f"http://127.0.0.1:{rport}"
+            figures = measure(a, url, env, regions, seeded, latency,
+                              with_baseline=a.no_baseline != "all" and latency not in skip)
+            figures["seed_s"] = seed_s
+            report(figures)
+            runs.append(figures)
+        if a.json:
+            with open(a.json, "w") as f:
+                json.dump(runs[0] if len(runs) == 1 else runs, f, indent=2)
+        return runs
+    finally:
+        for proc, _ in motos.values():
+            proc.terminate()
+        for proc, _ in motos.values():
+            proc.wait()
+
+
+def vmhwm(r):
+    return f"{r['vmhwm_mib']:.0f} MiB" if r.get("vmhwm_mib") is not None else "n/a"
+
+
+def report(f):
+    total = lambda c: sum(c.values())
+    print(f"\n## finops at {f['instances_per_region']:,} instances x {f['regions']} regions, "
+          f"{f['latency_ms']:g} ms added per request\n")
+    print(f"{f['resources']:,} resources scanned, {f['metric_queries']:,} metric queries, {f['findings']:,} findings\n")
+    print("| run | wall time | CPU (user+sys) | requests | lower bound | requests / 1,000 resources | peak RSS |")
+    print("|---|---|---|---|---|---|---|")
+    for name in ("scan", "recommend"):
+        r = f[name]
+        n = total(r["calls"])
+        print(f"| finops {name} | {r['wall_s']:.2f} s | {r['cpu_s']:.2f} s | {n:,} | {f['lower_bound'][name]:,} | "
+              f"{n * 1000 / max(f['resources'], 1):.1f} | {r['peak_rss_mib']:.0f} MiB |")
+    if f["baseline"]:
+        b = f["baseline"]
+        note = f", extrapolated from {b['sampled']:,} calls" if b.get("sampled") else ""
+        print(f"| baseline (per-instance GetMetricStatistics, sequential{note}) | {b['wall_s']:.2f} s | | "
+              f"{b['calls']:,} | | | |")
+        print(f"\nrecommend is {b['wall_s'] / f['recommend']['wall_s']:.1f}x faster than the baseline "
+              f"with {b['calls'] / max(total(f['recommend']['calls']), 1):.0f}x fewer requests.")
+    print("\nrecommend requests by operation:")
+    for op, n in sorted(f["recommend"]["calls"].items()):
+        print(f"  {op:<45} {n:>8,}")
+    print("\nfindings by rule: " + ", ".join(f"{k} {v:,}" for k, v in f.get("findings_by_rule", {}).items()))
+    s = f["startup_ms"]
+    print(f"\nstart-up (median of 20): finops --version {s['version']:.1f} ms, "
+          f"finops pricing m5.large {s['pricing m5.large']:.1f} ms")
+    print(f"(peak RSS: wait4's, from outside the process; finops's own VmHWM: scan {vmhwm(f['scan'])}, "
+          f"recommend {vmhwm(f['recommend'])})")
+    print("(one moto per region, each from benches/moto_indexed.py: faster reads with the same answers, and\n"
+          " DescribeInstances/DescribeVolumes paged as AWS pages them; see its docstring and --self-test)")
+
+
+# The scale suite (--scale) -----------------------------------------------------
+
+# instances per region x regions @ CPU points per instance-day
+SCALE_SIZES = "1000x2@24,2500x4@4,10000x4@4"
+# member accounts x regions x instances per member account and region @ points per day
+SCALE_ORG = "50x2x200@4"
+
+
+def parse_sizes(text):
+    sizes = []
+    for item in text.split(","):
+        m = re.fullmatch(r"(\d+)x(\d+)@(\d+)", item.strip())
+        if not m or not all(int(g) >= 1 for g in m.groups()) or int(m.group(2)) > len(REGIONS):
+            raise ValueError(item)
+        sizes.append(tuple(int(g) for g in m.groups()))
+    return sizes
+
+
+def parse_org(text):
+    if text == "none":
+        return None
+    m = re.fullmatch(r"(\d+)x(\d+)x(\d+)@(\d+)", text.strip())
+    if not m or not all(int(g) >= 1 for g in m.groups()) or int(m.group(2)) > len(REGIONS):
+        raise ValueError(text)
+    return tuple(int(g) for g in m.groups())
+
+
+def machine():
+    """What the figures were measured on (for the README's note)."""
+    def first(path, key):
+        try:
+            with open(path) as f:
+                return next((l.split(":", 1)[1].strip() for l in f if l.startswith(key)), None)
+        except OSError:
+            return None
+
+    def run(*cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout.strip() or None
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+    try:
+        import moto
+        moto_version = moto.__version__
+    except ImportError:
+        moto_version = None
+    mem = first("/proc/meminfo", "MemTotal")
+    return {"cpus": os.cpu_count(), "cpu_model": first("/proc/cpuinfo", "model name"),
+            "mem_gib": round(int(mem.split()[0]) / 1024 / 1024, 1) if mem else None,
+            "kernel": os.uname().release, "python": sys.version.split()[0], "moto": moto_version,
+            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def main_scale(a):
+    """--scale: the sizes of the scale targets, one after the other, each seeded on fresh motos and
+    measured once (no added latency, no baseline), then the organization; one side-by-side table."""
+    sizes, org = parse_sizes(a.scale_sizes), parse_org(a.scale_org)
+    before = load_scale(a.compare) if a.compare else None
+    commit = None
+    if os.path.abspath(a.finops) == os.path.join(ROOT, "target", "release", "finops"):
+        # The build benches/run just made: this checkout's commit (and whether it had changes).
+        git = lambda *args: subprocess.run(["git", "-C", ROOT, *args], capture_output=True, text=True).stdout.strip()
+        commit = (git("rev-parse", "--short", "HEAD") + ("-dirty" if git("status", "--porcelain", "-uno") else "")) or None
+    version = subprocess.run([a.finops, "--version"], capture_output=True, text=True).stdout.strip()
+    results = {"suite": "scale", "finops": os.path.abspath(a.finops), "finops_version": version,
+               "commit": commit, "machine": machine(), "sizes": [], "org": None}
+
+    def save():
+        if a.json:
+            with open(a.json, "w") as f:
+                json.dump(results, f, indent=2)
+
+    for instances, nregions, ppd in sizes:
+        print(f"\n== scale: {instances:,} instances x {nregions} regions, {ppd} points per instance-day",
+              file=sys.stderr, flush=True)
+        sub = argparse.Namespace(**vars(a))
+        sub.instances, sub.regions, sub.points_per_day = instances, nregions, ppd
+        sub.no_baseline, sub.json, sub.serve, sub.baseline_sample = "all", None, False, None
+        results["sizes"].append(main_fleet(sub, REGIONS[:nregions], [0.0])[0])
+        save()
+    if org:
+        accounts, nregions, instances, ppd = org
+        print(f"\n== scale: organization of {accounts} member accounts x {nregions} regions x {instances:,} "
+              f"instances, {ppd} points per instance-day", file=sys.stderr, flush=True)
+        sub = argparse.Namespace(**vars(a))
+        sub.accounts, sub.instances, sub.regions, sub.points_per_day = accounts, instances, nregions, ppd
+        sub.json, sub.serve, sub.seed_only = None, False, False
+        results["org"] = main_org(sub, REGIONS[:nregions], [0.0])[0]
+        save()
+    report_scale(results, before)
+    if results["org"] and results["org"]["failed_accounts"]:
+        raise SystemExit("some accounts failed (see above)")
+
+
+def load_scale(path):
+    with open(path) as f:
+        data = json.load(f)
+    if not isinstance(data, dict) or data.get("suite") != "scale":
+        raise SystemExit(f"{path}: not the JSON of a --scale run")
+    return data
+
+
+def fit(points):
+    """Least-squares line through (x, y) points: (slope, intercept)."""
+    n = len(points)
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    slope = sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else 0.0
+    return slope, my - slope * mx
+
+
+def requests_cell(f, name):
+    return f"{sum(f[name]['calls'].values()):,} ({f['lower_bound'][name]:,})"
+
+
+def scale_rows(org=False):
+    """(label, figures -> cell) for the scale table's rows."""
+    def per_k(f, name):
+        return f"{f[name]['cpu_s'] * 1000 / max(f['resources'], 1):.3f} s"
+
+    rows = []
+    if org:
+        rows.append(("accounts (members + management)", lambda f: f"{f['accounts']:,}"))
+    rows += [
+        ("resources", lambda f: f"{f['resources']:,}"),
+        ("metric queries", lambda f: f"{f['metric_queries']:,}"),
+        ("findings", lambda f: f"{f['findings']:,}"),
+    ]
+    for name in ("scan", "recommend"):
+        label = f"{name} --org" if org else name
+        rows += [
+            (f"**{label}** wall time", lambda f, n=name: f"{f[n]['wall_s']:.2f} s"),
+            (f"{label} CPU (user+sys)", lambda f, n=name: f"{f[n]['cpu_s']:.2f} s"),
+            (f"{label} CPU per 1,000 resources", lambda f, n=name: per_k(f, n)),
+            (f"{label} peak RSS", lambda f, n=name: f"{f[n]['peak_rss_mib']:.1f} MiB"),
+            (f"{label} requests (lower bound)", lambda f, n=name: requests_cell(f, n)),
+        ]
+    if not org:
+        for name in ("scan", "recommend"):
+            rows.append((f"{name} peak RSS growth from the size before", lambda f, n=name: (
+                f"{f['_growth'][n]:.2f} KiB / resource" if f.get("_growth", {}).get(n) is not None else "")))
+    return rows
+
+
+def size_label(f):
+    return f"{f['instances_per_region']:,} x {f['regions']}"
+
+
+def table(header, columns, rows):
+    """columns: [(heading, figures or None)]."""
+    print(f"| {header} | " + " | ".join(h for h, _ in columns) + " |")
+    print("|---" * (len(columns) + 1) + "|")
+    for label, cell in rows:
+        print(f"| {label} | " + " | ".join(cell(f) if f else "-" for _, f in columns) + " |")
+
+
+def growth(sizes, name):
+    """Peak RSS growth between consecutive sizes (KiB per resource) and the fixed part of a line through them."""
+    pts = [(f["resources"], f[name]["peak_rss_mib"]) for f in sizes]
+    steps = [((b[1] - a[1]) * 1024 / (b[0] - a[0])) if b[0] != a[0] else None for a, b in zip(pts, pts[1:])]
+    slope, intercept = fit(pts) if len(pts) >= 2 else (None, None)
+    return steps, slope, intercept
+
+
+def report_scale(after, before=None):
+    sizes = after["sizes"]
+    for figs in (sizes, (before or {}).get("sizes", [])):
+        for name in ("scan", "recommend"):
+            for f, step in zip(figs[1:], growth(figs, name)[0] if len(figs) >= 2 else []):
+                f.setdefault("_growth", {})[name] = step
+    prev = {(f["instances_per_region"], f["regions"], f["points_per_day"]): f for f in (before or {}).get("sizes", [])}
+    m = after.get("machine") or {}
+    print(f"\n## Scale: {after.get('finops_version') or 'finops'} ({after.get('commit') or 'no commit'}), "
+          f"{m.get('cpus')} CPUs ({m.get('cpu_model')}), {m.get('mem_gib')} GiB, moto {m.get('moto')}, "
+          f"{m.get('date')}")
+    if before:
+        bm = before.get("machine") or {}
+        print(f"before: {before.get('finops_version') or 'finops'} ({before.get('commit') or 'no commit'}), "
+              f"{bm.get('date')}")
+    print("\nno added latency, no baseline; peak RSS and CPU from outside the process (wait4, as /usr/bin/time)\n")
+    columns = []
+    for f in sizes:
+        key = (f["instances_per_region"], f["regions"], f["points_per_day"])
+        if before:
+            columns += [(f"{size_label(f)} before", prev.get(key)), ("after", f)]
+        else:
+            columns.append((f"{size_label(f)} ({f['points_per_day']} points/day)", f))
+    if sizes:
+        table("", columns, scale_rows())
+        print()
+        runs = [("after", sizes)]
+        if before:
+            runs.insert(0, ("before", before.get("sizes", [])))
+        for tag, figs in runs:
+            if len(figs) < 2:
+                continue
+            for name in ("scan", "recommend"):
+                _, slope, intercept = growth(figs, name)
+                print(f"- {tag + ': ' if before else ''}{name} peak RSS, the straight line (least squares) through "
+                      f"the {len(figs)} sizes: {slope * 1024:.2f} KiB per resource + a fixed part of "
+                      f"{intercept:.1f} MiB")
+        first = sizes[0]
+        rules = dict(first.get("findings_by_rule", {}))
+        old = prev.get((first["instances_per_region"], first["regions"], first["points_per_day"])) if before else None
+        print(f"\nfindings by rule at {size_label(first)}:\n")
+        if old is not None:
+            old_rules = old.get("findings_by_rule", {})
+            print("| rule | before | after |")
+            print("|---|---|---|")
+            for rule in sorted(set(rules) | set(old_rules)):
+                print(f"| {rule} | {old_rules.get(rule, 0):,} | {rules.get(rule, 0):,} |")
+            print(f"\nfindings by rule: {'the same as before' if rules == old_rules else 'DIFFERENT from before'}")
+        else:
+            print("| rule | findings |")
+            print("|---|---|")
+            for rule, n in rules.items():
+                print(f"| {rule} | {n:,} |")
+    o = after.get("org")
+    if o:
+        print(f"\n### Organization: {o['member_accounts']} member accounts (+ the management account, no fleet) x "
+              f"{o['regions']} regions x {o['instances_per_member_region']:,} instances, "
+              f"{o['points_per_day']} points per instance-day\n")
+        ob = (before or {}).get("org")
+        label = f"{o['member_accounts']} x {o['regions']} x {o['instances_per_member_region']:,}"
+        cols = [(f"{label} before", ob), ("after", o)] if before else [(label, o)]
+        table("", cols, scale_rows(org=True))
+        if o["failed_accounts"]:
+            print("\nFAILED accounts (the figures above are not a complete run):")
+            for acc in o["failed_accounts"]:
+                print(f"  {acc['run']}: {acc.get('id')} {acc.get('name') or ''}: {acc.get('error')}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", action="store_true",
+                    help="the scale suite: each of --scale-sizes seeded on fresh motos and measured once (no added "
+                         "latency, no baseline), then the organization of --scale-org; prints one side-by-side "
+                         "Markdown table (--json FILE: all figures; --compare FILE: an earlier --json beside them)")
+    ap.add_argument("--scale-sizes", default=SCALE_SIZES,
+                    help=f"with --scale: INSTANCESxREGIONS@POINTS_PER_DAY, comma-separated (default {SCALE_SIZES})")
+    ap.add_argument("--scale-org", default=SCALE_ORG,
+                    help=f"with --scale: MEMBERSxREGIONSxINSTANCES@POINTS_PER_DAY, or none (default {SCALE_ORG})")
+    ap.add_argument("--compare", metavar="FILE",
+                    help="with --scale or --report: the figures of an earlier --scale --json run, shown as 'before' "
+                         "next to each column")
+    ap.add_argument("--report", metavar="FILE",
+                    help="print the scale table of an earlier --scale --json run (with --compare: beside another) "
+                         "and stop, running nothing")
     ap.add_argument("--instances", type=int, default=1000,
                     help="EC2 instances per region (with --accounts: per member account and region) (default 1000)")
     ap.add_argument("--accounts", type=int,
@@ -636,6 +1060,23 @@ def main():
                     help="seed, then print the endpoint and keep the fleet up until interrupted, instead of measuring "
                          "(to run finops, a profiler or another tool against it by hand)")
     a = ap.parse_args()
+    if a.report:
+        return report_scale(load_scale(a.report), load_scale(a.compare) if a.compare else None)
+    if a.scale:
+        if a.accounts is not None or a.serve or a.seed_only:
+            ap.error("--scale sets its own sizes: no --accounts, --serve or --seed-only with it")
+        try:
+            parse_sizes(a.scale_sizes)
+            parse_org(a.scale_org)
+        except ValueError as e:
+            ap.error(f"--scale-sizes/--scale-org: cannot read {e} (e.g. 1000x2@24 and 50x2x200@4)")
+        if not os.path.exists(a.finops):
+            raise SystemExit(f"{a.finops} not found: run `cargo build --release` first")
+        if a.compare:
+            load_scale(a.compare)
+        return main_scale(a)
+    if a.compare:
+        ap.error("--compare goes with --scale or --report")
     if not 1 <= a.regions <= len(REGIONS):
         ap.error(f"--regions must be 1 to {len(REGIONS)}")
     if a.instances < 1 or a.points_per_day < 1 or (a.baseline_sample is not None and a.baseline_sample < 1):
@@ -655,72 +1096,11 @@ def main():
         raise SystemExit(f"{a.finops} not found: run `cargo build --release` first")
     regions = REGIONS[: a.regions]
     if a.accounts is not None:
-        return main_org(a, regions, latencies)
-    motos = {region: start_moto() for region in regions}
-    try:
-        t0 = time.perf_counter()
-        with ThreadPoolExecutor(len(regions)) as pool:
-            seeded = dict(zip(regions, pool.map(
-                lambda r: seed_region(f"http://127.0.0.1:{motos[r][1]}", r, a.instances, a.points_per_day, 13.5),
-                regions)))
-        print(f"seeded {sum(s['instances'] for s in seeded.values())} instances in {len(regions)} regions "
-              f"({sum(s['datapoints'] for s in seeded.values())} datapoints) in {time.perf_counter() - t0:.0f}s",
-              file=sys.stderr)
-        env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_EC2_METADATA_DISABLED="true")
-        if a.serve:
-            latency = latencies[0]
-            _, rport = start_router({r: p for r, (_, p) in motos.items()}, latency)
-            print(f"serving: finops --endpoint-url http://127.0.0.1:{rport} --region {','.join(regions)} ... "
-                  f"(AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench); Ctrl-C stops", file=sys.stderr, flush=True)
-            try:
-                threading.Event().wait()
-            except KeyboardInterrupt:
-                return
-        skip = set(skipped)
-        runs = []
-        for latency in latencies:
-            _, rport = start_router({r: p for r, (_, p) in motos.items()}, latency)
-            url = f"http://127.0.0.1:{rport}"
-            figures = measure(a, url, env, regions, seeded, latency,
-                              with_baseline=a.no_baseline != "all" and latency not in skip)
-            report(figures)
-            runs.append(figures)
-        if a.json:
-            with open(a.json, "w") as f:
-                json.dump(runs[0] if len(runs) == 1 else runs, f, indent=2)
-    finally:
-        for proc, _ in motos.values():
-            proc.terminate()
-        for proc, _ in motos.values():
-            proc.wait()
-
-
-def report(f):
-    total = lambda c: sum(c.values())
-    print(f"\n## finops at {f['instances_per_region']:,} instances x {f['regions']} regions, "
-          f"{f['latency_ms']:g} ms added per request\n")
-    print(f"{f['resources']:,} resources scanned, {f['metric_queries']:,} metric queries, {f['findings']:,} findings\n")
-    print("| run | wall time | requests | lower bound | requests / 1,000 resources | peak RSS |")
-    print("|---|---|---|---|---|---|")
-    for name in ("scan", "recommend"):
-        r = f[name]
-        n = total(r["calls"])
-        print(f"| finops {name} | {r['wall_s']:.2f} s | {n:,} | {f['lower_bound'][name]:,} | "
-              f"{n * 1000 / max(f['resources'], 1):.1f} | {r['peak_rss_mib']:.0f} MiB |")
-    if f["baseline"]:
-        b = f["baseline"]
-        note = f", extrapolated from {b['sampled']:,} calls" if b.get("sampled") else ""
-        print(f"| baseline (per-instance GetMetricStatistics, sequential{note}) | {b['wall_s']:.2f} s | {b['calls']:,} | | | |")
-        print(f"\nrecommend is {b['wall_s'] / f['recommend']['wall_s']:.1f}x faster than the baseline "
-              f"with {b['calls'] / max(total(f['recommend']['calls']), 1):.0f}x fewer requests.")
-    print("\nrecommend requests by operation:")
-    for op, n in sorted(f["recommend"]["calls"].items()):
-        print(f"  {op:<45} {n:>8,}")
-    s = f["startup_ms"]
-    print(f"\nstart-up (median of 20): finops --version {s['version']:.1f} ms, "
-          f"finops pricing m5.large {s['pricing m5.large']:.1f} ms")
-    print("(one moto per region, each from benches/moto_indexed.py: faster reads with the same answers, and\n"
-          " DescribeInstances/DescribeVolumes paged as AWS pages them; see its docstring and --self-test)")
+        runs = main_org(a, regions, latencies)
+        if any(r["failed_accounts"] for r in runs):
+            raise SystemExit("some accounts failed (see above)")
+        return
+    main_fleet(a, regions, latencies, skipped)
 
 
 if __name__ == "__main__":
