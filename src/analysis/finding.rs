@@ -388,7 +388,7 @@ impl Target {
     pub(crate) fn id_key(&self) -> String {
         match self {
             Target::State(TargetState::Stopped) => "stopped".to_string(),
-            Target::Type(s) => s.clone().to_string(),
+            Target::Type(s) => s.to_string(),
             // Compact JSON of a struct whose fields are declared in name order.
             other => serde_json::to_string(other).unwrap_or_default(),
         }
@@ -398,9 +398,9 @@ impl Target {
     pub(crate) fn short(&self) -> String {
         match self {
             Target::State(TargetState::Stopped) => "stopped".to_string(),
-            Target::Type(s) => s.clone().to_string(),
-            Target::Volume(v) => v.type_.clone().to_string(),
-            Target::Storage(s) => s.storage_type.clone().to_string(),
+            Target::Type(s) => s.to_string(),
+            Target::Volume(v) => v.type_.to_string(),
+            Target::Storage(s) => s.storage_type.to_string(),
             Target::Capacity(c) => format!("{} instances", c.desired_capacity),
         }
     }
@@ -410,11 +410,11 @@ impl Current {
     /// A short label for tables and CSV: the type, class or address.
     pub(crate) fn short(&self) -> String {
         match self {
-            Current::Instance(i) => i.type_.clone().to_string(),
-            Current::Volume(v) => v.type_.clone().to_string(),
-            Current::Database(d) => d.class.clone().to_string(),
-            Current::LoadBalancer(l) => l.type_.clone().to_string(),
-            Current::Group(g) => g.type_.clone().to_string(),
+            Current::Instance(i) => i.type_.to_string(),
+            Current::Volume(v) => v.type_.to_string(),
+            Current::Database(d) => d.class.to_string(),
+            Current::LoadBalancer(l) => l.type_.to_string(),
+            Current::Group(g) => g.type_.to_string(),
             Current::Address(a) => a.public_ip.clone(),
         }
     }

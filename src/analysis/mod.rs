@@ -536,7 +536,7 @@ pub(crate) fn analyse_into(
                 r,
                 extras
                     .lb_targets
-                    .get(&(res.region.clone().to_string(), res.id.clone())),
+                    .get(&(res.region.to_string(), res.id.clone())),
             ),
             Kind::AutoScalingGroup => asg(&mut cx, r),
         }
@@ -873,10 +873,7 @@ fn ec2_previous_generation(cx: &mut Ctx, res: &Resource, current: &Result<Decima
     let Some(eq) = paths::current_equivalent(&res.type_) else {
         return;
     };
-    let money = Money::of(
-        current.clone(),
-        priced_as(res, |x| x.type_ = Sym::from(eq.clone())),
-    );
+    let money = Money::of(current.clone(), priced_as(res, |x| x.type_ = Sym::new(&eq)));
     let cheaper = match money.saving() {
         Some(s) => s > Decimal::ZERO,
         None => linux_cheaper(&eq, &res.type_, &pricing::fleet::resource_location(res)),
@@ -1005,7 +1002,7 @@ fn ec2_downsize(
         cx.t.burstable_avg_cpu_percent,
     );
     price_paths(&mut options, current, |p| {
-        priced_as(res, |x| x.type_ = Sym::from(p.target.clone()))
+        priced_as(res, |x| x.type_ = Sym::new(&p.target))
     });
     let Some(best) = options.first().cloned() else {
         return;
@@ -1354,7 +1351,7 @@ fn rds_downsize(cx: &mut Ctx, db: Db<'_>, p99: f64) {
         target_p99: cx.t.target_p99_cpu_percent,
     });
     price_paths(&mut options, &db.current, |p| {
-        priced_as(res, |x| x.type_ = Sym::from(p.target.clone()))
+        priced_as(res, |x| x.type_ = Sym::new(&p.target))
     });
     let Some(best) = options.first().cloned() else {
         return;

@@ -63,11 +63,10 @@ fn group(
         .map(|i| AsgMember {
             instance_id: i.instance_id().unwrap_or_default().to_string(),
             instance_type: Sym::new(i.instance_type().unwrap_or_default()),
-            lifecycle_state: Sym::from(
-                i.lifecycle_state()
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_default(),
-            ),
+            lifecycle_state: i
+                .lifecycle_state()
+                .map(|s| Sym::new(s.as_str()))
+                .unwrap_or_default(),
             availability_zone: Sym::new(i.availability_zone().unwrap_or_default()),
         })
         .collect();
@@ -162,7 +161,7 @@ async fn launch_config_types(
     }
     for (idx, lc) in need {
         if let Some(t) = lc_types.get(&lc) {
-            out[idx].type_ = Sym::from(t.clone());
+            out[idx].type_ = Sym::new(t);
         }
     }
     Ok(())
@@ -201,7 +200,7 @@ async fn launch_template_types(
             lt_types.insert(k.clone(), t);
         }
         if let Some(Some(t)) = lt_types.get(&k) {
-            out[idx].type_ = Sym::from(t.clone());
+            out[idx].type_ = Sym::new(t);
         }
     }
     Ok(())

@@ -30,25 +30,22 @@ pub(crate) async fn v2_load_balancers(
                 account_name: None,
                 id: arn.to_string(),
                 region: Sym::new(region),
-                state: Sym::from(
-                    lb.state()
-                        .and_then(|s| s.code())
-                        .map(|c| c.as_str().to_string())
-                        .unwrap_or_default(),
-                ),
-                type_: Sym::from(
-                    lb.r#type()
-                        .map(|t| t.as_str().to_string())
-                        .unwrap_or_default(),
-                ),
+                state: lb
+                    .state()
+                    .and_then(|s| s.code())
+                    .map(|c| Sym::new(c.as_str()))
+                    .unwrap_or_default(),
+                type_: lb
+                    .r#type()
+                    .map(|t| Sym::new(t.as_str()))
+                    .unwrap_or_default(),
                 name: lb.load_balancer_name().map(str::to_owned),
                 tags: BTreeMap::new(),
                 details: Details::LoadBalancer(Box::new(LoadBalancer {
-                    lb_type: Sym::from(
-                        lb.r#type()
-                            .map(|t| t.as_str().to_string())
-                            .unwrap_or_default(),
-                    ),
+                    lb_type: lb
+                        .r#type()
+                        .map(|t| Sym::new(t.as_str()))
+                        .unwrap_or_default(),
                     scheme: lb.scheme().map(|s| Sym::new(s.as_str())),
                     dns_name: lb.dns_name().map(str::to_owned),
                     vpc_id: lb.vpc_id().map(Sym::new),

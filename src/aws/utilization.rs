@@ -345,7 +345,7 @@ pub(crate) fn valid_since(
                 };
                 if launch > attach + RESTART_SLACK_SECS && launch > start {
                     out.push((
-                        r.region.clone().to_string(),
+                        r.region.to_string(),
                         r.id.clone(),
                         ValidSince {
                             at: launch,
@@ -360,7 +360,7 @@ pub(crate) fn valid_since(
             Details::RdsInstance(d) => {
                 if let Some(class) = &d.pending_class {
                     out.push((
-                        r.region.clone().to_string(),
+                        r.region.to_string(),
                         r.id.clone(),
                         ValidSince {
                             at: ValidSince::PENDING,

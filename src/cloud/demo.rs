@@ -928,8 +928,7 @@ pub(crate) fn extras(inv: &Inventory) -> Extras {
             Some("eu-grpc-nlb") => targets(2, 0),
             _ => continue,
         };
-        e.lb_targets
-            .insert((r.region.clone().to_string(), r.id.clone()), t);
+        e.lb_targets.insert((r.region.to_string(), r.id.clone()), t);
     }
     for (region, id, ip, associated) in [
         (

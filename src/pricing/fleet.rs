@@ -124,7 +124,7 @@ impl Totals {
             .or_default()
             .add(r);
         self.by_region
-            .entry(r.resource.region.clone().to_string())
+            .entry(r.resource.region.to_string())
             .or_default()
             .add(r);
         if let Some(a) = &r.resource.account_id {

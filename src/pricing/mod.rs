@@ -154,7 +154,7 @@ impl Price {
             list_price: Some(ListPrice {
                 usd: hourly,
                 unit: RateUnit::Hour,
-                item: Sym::from(item.clone()),
+                item: Sym::new(&item),
             }),
             hourly,
             monthly,

@@ -217,7 +217,7 @@ async fn analyse_one(
         schema_version: SCHEMA_VERSION,
         generated_at: now_rfc3339(),
         source: Source::Aws,
-        regions: vec![res.region.clone().to_string()],
+        regions: vec![res.region.to_string()],
         resources: vec![res],
         errors: vec![],
         accounts: Vec::new(),

@@ -59,7 +59,7 @@ impl Fake {
     pub(crate) fn now(&self, id: &str) -> (String, String) {
         let w = self.world.lock().unwrap();
         let r = &w.resources[id];
-        (r.state.clone().to_string(), r.type_.clone().to_string())
+        (r.state.to_string(), r.type_.to_string())
     }
 
     fn region(&self, region: &str) -> FakeRegion {
@@ -329,7 +329,7 @@ impl Apis for Fake {
             schema_version: SCHEMA_VERSION,
             generated_at: now_rfc3339(),
             source: Source::Aws,
-            regions: vec![res.region.clone().to_string()],
+            regions: vec![res.region.to_string()],
             resources: vec![res],
             errors: vec![],
             accounts: Vec::new(),

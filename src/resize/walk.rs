@@ -416,7 +416,7 @@ pub(crate) fn candidates(report: &crate::report::RecommendReport) -> Vec<Candida
             Some(Candidate {
                 account: r.account_id.as_deref().map(str::to_owned),
                 id: r.resource_id.clone(),
-                region: r.region.clone().to_string(),
+                region: r.region.to_string(),
                 target: target.to_string(),
             })
         })
