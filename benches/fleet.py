@@ -884,8 +884,11 @@ def main_scale(a):
 
 
 def load_scale(path):
-    with open(path) as f:
-        data = json.load(f)
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except (OSError, ValueError) as e:
+        raise SystemExit(f"{path}: cannot read a --scale run's JSON ({e})")
     if not isinstance(data, dict) or data.get("suite") != "scale":
         raise SystemExit(f"{path}: not the JSON of a --scale run")
     return data
