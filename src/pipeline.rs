@@ -675,6 +675,44 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn region_by_region_gives_the_whole_inventorys_rows_and_report() {
+        let kept = recommend(&demo(), &scope(), &options(), &Silent)
+            .await
+            .unwrap();
+        // Pricing the whole inventory at once, as scan does.
+        let inv = scan(&demo(), &scope(), &Silent).await.unwrap();
+        assert!(inv.regions.len() > 1, "the demo fleet spans regions");
+        let whole = pricing::price_inventory(inv);
+        assert_eq!(kept.scan.resources, whole.resources);
+        assert_eq!(kept.scan.totals, whole.totals);
+        assert_eq!(kept.scan.unpriced, whole.unpriced);
+        assert!(!kept.cpu.is_empty());
+        assert!(
+            kept.cpu
+                .keys()
+                .all(|k| kept.scan.resources.iter().any(|r| &r.resource.key() == k))
+        );
+        let lean = recommend(
+            &demo(),
+            &scope(),
+            &RecommendOptions {
+                keep_rows: false,
+                ..options()
+            },
+            &Silent,
+        )
+        .await
+        .unwrap();
+        assert!(lean.scan.resources.is_empty() && lean.cpu.is_empty());
+        assert_eq!(lean.scan.totals, whole.totals);
+        let mut a = serde_json::to_value(&lean.report).unwrap();
+        let mut b = serde_json::to_value(&kept.report).unwrap();
+        a["generated_at"] = Value::Null;
+        b["generated_at"] = Value::Null;
+        assert_eq!(a, b, "the report does not depend on keeping rows");
+    }
+
+    #[tokio::test]
     async fn a_run_where_no_account_could_be_reached_fails() {
         let fleet = Fleet {
             members: vec![Member {
