@@ -12,6 +12,11 @@ use tokio::sync::Semaphore;
 use crate::analysis::metrics::{Metrics, Point};
 use crate::inventory::ScanError;
 
+/// GetMetricData batches in flight, all regions together: enough to keep the
+/// round trips overlapped, few enough that the pages held at once (an AWS
+/// page is up to 100,800 datapoints, several MB of XML) stay bounded.
+pub(crate) const BATCHES_IN_FLIGHT: usize = 6;
+
 /// AWS's limit of queries in one GetMetricData call.
 pub(crate) const MAX_QUERIES_PER_CALL: usize = 500;
 
@@ -120,29 +125,39 @@ async fn batch(
 
 /// Fetch every query of a region into `sink`: batches of 500, as many in
 /// flight as `permits` allows (one semaphore for all regions, so the pages
-/// held at once stay bounded however many regions run). On an error the
-/// region's series are dropped from `sink`: a half-fetched window would read
-/// as idle days.
+/// held at once stay bounded however many regions run). The batches are
+/// made from `queries` as they start, at most `BATCHES_IN_FLIGHT` a region: a region's
+/// whole list of queries is never held. On an error the region's series are
+/// dropped from `sink`: a half-fetched window would read as idle days.
+/// Returns how many queries the region has, with the outcome.
 pub(crate) async fn fetch(
     client: &aws_sdk_cloudwatch::Client,
     region: &str,
-    queries: &[Query],
+    queries: impl Iterator<Item = Query>,
     window: (i64, i64),
     period: i32,
     permits: &Semaphore,
     sink: &Mutex<Metrics>,
-) -> Result<(), ScanError> {
-    let batches = queries
-        .chunks(MAX_QUERIES_PER_CALL)
-        .map(|chunk| async move {
+) -> (usize, Result<(), ScanError>) {
+    use futures::TryStreamExt;
+    let mut asked = 0_usize;
+    let mut queries = queries.fuse();
+    let batches = std::iter::from_fn(|| {
+        let chunk: Vec<Query> = queries.by_ref().take(MAX_QUERIES_PER_CALL).collect();
+        asked += chunk.len();
+        (!chunk.is_empty()).then_some(Ok::<_, ScanError>(chunk))
+    });
+    let result = futures::stream::iter(batches)
+        .try_for_each_concurrent(BATCHES_IN_FLIGHT, |chunk| async move {
             let _permit = permits.acquire().await;
-            batch(client, region, chunk, window, period, sink).await
-        });
-    let result = futures::future::try_join_all(batches).await.map(|_| ());
+            batch(client, region, &chunk, window, period, sink).await
+        })
+        .await;
     if result.is_err() {
         sink.lock()
             .unwrap_or_else(|e| e.into_inner())
             .forget_region(region);
     }
-    result
+    // After an error the rest are counted, not asked.
+    (asked + queries.count(), result)
 }

@@ -14,10 +14,7 @@ use crate::inventory::{Details, Inventory, Kind, ScanError};
 use crate::state;
 use crate::state::journal::{self, Entry};
 
-/// GetMetricData batches in flight, all regions together: enough to keep the
-/// round trips overlapped, few enough that the pages held at once (an AWS
-/// page is up to 100,800 datapoints, several MB of XML) stay bounded.
-const BATCHES_IN_FLIGHT: usize = 6;
+use super::cloudwatch::BATCHES_IN_FLIGHT;
 
 pub(crate) struct Collected {
     pub(crate) metrics: Metrics,
@@ -167,7 +164,6 @@ async fn one_region(
     metrics: &Mutex<Metrics>,
 ) -> RegionUtilization {
     let here = || inv.resources.iter().filter(move |r| &r.region == region);
-    let queries: Vec<cloudwatch::Query> = here().flat_map(cloudwatch::queries_for).collect();
     let lb_ids = |classic: bool| -> Vec<String> {
         here()
             .filter(|r| matches!(&r.details, Details::LoadBalancer(l) if (l.lb_type == "classic") == classic))
@@ -180,7 +176,7 @@ async fn one_region(
     let elb = aws.elb(region);
     let ec2 = aws.ec2(region);
     let ((events, m), v2, cl, addrs) = tokio::join!(
-        class_changes_then_metrics(aws, inv, region, &queries, window, permits, metrics),
+        class_changes_then_metrics(aws, inv, region, window, permits, metrics),
         async {
             if v2_ids.is_empty() {
                 return Ok(Default::default());
@@ -195,9 +191,10 @@ async fn one_region(
         extras::classic_targets(&elb, region, &classic),
         extras::addresses(&ec2, region),
     );
+    let (queries, m) = m;
     RegionUtilization {
         region: region.clone(),
-        queries: queries.len(),
+        queries,
         events: events.err(),
         metrics: m,
         v2_targets: v2,
@@ -212,11 +209,10 @@ async fn class_changes_then_metrics(
     aws: &Aws,
     inv: &Inventory,
     region: &str,
-    queries: &[cloudwatch::Query],
     window: &Window,
     permits: &Semaphore,
     metrics: &Mutex<Metrics>,
-) -> (Result<(), ScanError>, Result<(), ScanError>) {
+) -> (Result<(), ScanError>, (usize, Result<(), ScanError>)) {
     // DB identifier -> class, to match RDS's events in one lookup each.
     let dbs: std::collections::HashMap<&str, &str> = inv
         .resources
@@ -244,6 +240,11 @@ async fn class_changes_then_metrics(
             }
         }
     }
+    let queries = inv
+        .resources
+        .iter()
+        .filter(|r| r.region == region)
+        .flat_map(cloudwatch::queries_for);
     let m = cloudwatch::fetch(
         &aws.cloudwatch(region),
         region,
