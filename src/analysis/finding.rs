@@ -212,6 +212,7 @@ pub(crate) enum Stat {
     MaxConnections7d,
     RegisteredTargets,
     RequestsPerDay,
+    StoppedDays,
 }
 
 named!(Stat {
@@ -225,6 +226,7 @@ named!(Stat {
     MaxConnections7d => "max_connections_7d",
     RegisteredTargets => "registered_targets",
     RequestsPerDay => "requests_per_day",
+    StoppedDays => "stopped_days",
 });
 
 /// The kind of a rightsizing or idle path.

@@ -425,6 +425,11 @@ impl Metrics {
         }
     }
 
+    /// The end of the window (unix seconds): "now" for the rules.
+    pub(crate) fn end(&self) -> i64 {
+        self.end
+    }
+
     pub(crate) fn mark_fetched(&mut self, region: &str) {
         self.fetched.insert(region.to_string());
     }

@@ -578,11 +578,19 @@ pub(crate) fn sort_findings(recs: &mut [Recommendation]) {
     // (resource, rule) is unique: an unstable sort gives the same order
     // without a second buffer of findings.
     recs.sort_unstable_by(|a, b| {
-        b.monthly_savings_usd
-            .cmp(&a.monthly_savings_usd)
+        ranks_last(a)
+            .cmp(&ranks_last(b))
+            .then_with(|| b.monthly_savings_usd.cmp(&a.monthly_savings_usd))
             .then_with(|| a.resource_key.cmp(&b.resource_key))
             .then_with(|| a.rule.cmp(&b.rule))
     });
+}
+
+/// An instance stopped more recently than `long_stopped_days` (its
+/// `ec2_stopped` finding is the medium-confidence one) may be a planned
+/// pause: it ranks after every other finding, so the long-stopped come first.
+fn ranks_last(r: &Recommendation) -> bool {
+    r.rule == Rule::Ec2Stopped && r.confidence == Confidence::Medium
 }
 
 /// Elastic IPs: an unassociated address is billed for nothing. Returns the
@@ -828,12 +836,52 @@ impl Ec2Usage {
     }
 }
 
+/// Whole days a stopped instance has been stopped at `now` (unix seconds),
+/// when its stop date is known.
+pub(crate) fn stopped_days(res: &Resource, now: i64) -> Option<u32> {
+    let Details::Ec2Instance(d) = &res.details else {
+        return None;
+    };
+    let since = time::OffsetDateTime::parse(
+        d.stopped_since.as_deref()?,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .ok()?;
+    let days = (now - since.unix_timestamp()).max(0) / 86_400;
+    u32::try_from(days).ok()
+}
+
 /// A stopped instance bills no compute: its volumes are what it costs.
+/// Stopped for `long_stopped_days` or more (Trusted Advisor's check), it is
+/// a high-confidence finding ranked first; stopped more recently it may be
+/// a planned pause (medium confidence, ranked after every other finding).
 fn ec2_stopped(cx: &mut Ctx, res: &Resource, vols: AttachedVolumes) {
     let n_volumes = vols.count;
     if n_volumes == 0 || vols.monthly.as_ref().is_ok_and(|v| *v <= Decimal::ZERO) {
         return;
     }
+    let days = stopped_days(res, cx.m.end());
+    let long = cx.t.long_stopped_days;
+    let mut stats = BTreeMap::new();
+    let mut notes: Vec<String> = vec![
+        "current is its volumes' cost; snapshot what must be kept, then terminate the instance or delete its volumes".into(),
+    ];
+    let (summary, confidence) = match days {
+        Some(d) => {
+            stats.insert(Stat::StoppedDays, f64::from(d));
+            let summary = format!("stopped {d} d; {n_volumes} volume(s) still billed");
+            if d >= long {
+                (summary, Confidence::High)
+            } else {
+                notes.push(format!("stopped under {long} d: it may be a planned pause"));
+                (summary, Confidence::Medium)
+            }
+        }
+        None => (
+            format!("stopped (since an unknown date); {n_volumes} volume(s) still billed"),
+            Confidence::High,
+        ),
+    };
     cx.push(
         res,
         Finding {
@@ -849,15 +897,9 @@ fn ec2_stopped(cx: &mut Ctx, res: &Resource, vols: AttachedVolumes) {
             money: Money::of(vols.monthly, Ok(Decimal::ZERO)),
             risk: Risk::Medium,
             in_place: true,
-            confidence: Confidence::High,
-            evidence: evidence(
-                format!("stopped; {n_volumes} volume(s) still billed"),
-                None,
-                BTreeMap::new(),
-            ),
-            notes: vec![
-                "current is its volumes' cost; snapshot what must be kept, then terminate the instance or delete its volumes".into(),
-            ],
+            confidence,
+            evidence: evidence(summary, None, stats),
+            notes,
         },
     );
 }

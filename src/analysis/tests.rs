@@ -330,6 +330,74 @@ fn previous_generation_and_stopped_need_no_metrics() {
     assert!(actions(&o, "i-stopped-bare").is_empty());
 }
 
+/// A stopped instance with one gp3 volume, stopped at `since` (unix seconds).
+fn stopped_at(id: &str, since: Option<i64>) -> Vec<Resource> {
+    let mut i = instance(id, "t3.medium", "stopped");
+    if let Details::Ec2Instance(d) = &mut i.details {
+        d.stopped_since = since.map(|s| {
+            time::OffsetDateTime::from_unix_timestamp(s)
+                .unwrap()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap()
+        });
+    }
+    let vol = format!("vol-{id}");
+    vec![i, volume(&vol, "gp3", 100, Some(3000), Some(id))]
+}
+
+#[test]
+fn long_stopped_instances_rank_first_from_the_threshold_on() {
+    let m = metrics();
+    let long = i64::from(Thresholds::default().long_stopped_days);
+    assert_eq!(long, 30);
+    let o = run(
+        [
+            // One second short of 30 days: 29 whole days.
+            stopped_at("i-29", Some(END - long * DAY + 1)),
+            // Exactly 30 days: long-stopped.
+            stopped_at("i-30", Some(END - long * DAY)),
+            stopped_at("i-unknown", None),
+            // A downsize saving less than a stopped instance's volumes.
+            vec![volume("vol-gp2", "gp2", 10, None, Some("i-x"))],
+        ]
+        .concat(),
+        &m,
+    );
+    let find = |id: &str| {
+        o.recommendations
+            .iter()
+            .position(|r| r.resource_id == id && r.rule == Rule::Ec2Stopped)
+            .unwrap()
+    };
+    let (short, at, unknown) = (find("i-29"), find("i-30"), find("i-unknown"));
+    let r = &o.recommendations;
+    assert_eq!(r[short].evidence.stats.get(&Stat::StoppedDays), Some(&29.0));
+    assert_eq!(r[short].confidence, Confidence::Medium);
+    assert!(r[short].notes.iter().any(|n| n.contains("planned pause")));
+    assert_eq!(
+        r[short].evidence.summary,
+        "stopped 29 d; 1 volume(s) still billed"
+    );
+    assert_eq!(r[at].evidence.stats.get(&Stat::StoppedDays), Some(&30.0));
+    assert_eq!(r[at].confidence, Confidence::High);
+    assert!(!r[at].notes.iter().any(|n| n.contains("planned pause")));
+    assert_eq!(r[unknown].confidence, Confidence::High);
+    assert!(r[unknown].evidence.stats.is_empty());
+    assert!(r[unknown].evidence.summary.contains("unknown date"));
+    // The same saving: the recently stopped one ranks after every other
+    // finding, even the gp2 volume's smaller saving.
+    assert_eq!(r[short].monthly_savings_usd, r[at].monthly_savings_usd);
+    assert!(
+        r[at].monthly_savings_usd
+            > r.iter()
+                .find(|x| x.resource_id == "vol-gp2")
+                .unwrap()
+                .monthly_savings_usd
+    );
+    assert_eq!(short, r.len() - 1);
+    assert!(at < short && unknown < short);
+}
+
 #[test]
 fn ebs_rules() {
     let mut m = metrics();

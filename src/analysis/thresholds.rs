@@ -28,6 +28,9 @@ pub(crate) struct Thresholds {
     pub(crate) idle_lb_requests_per_day: f64,
     /// io1 volumes up to this many IOPS can move to gp3.
     pub(crate) io1_to_gp3_max_iops: i64,
+    /// A stopped instance is long-stopped (Trusted Advisor's check) after
+    /// this many days: its finding ranks first, at high confidence.
+    pub(crate) long_stopped_days: u32,
     /// Tags (KEY=VALUE, or KEY) whose resources are skipped, like --exclude-tag.
     pub(crate) exclude_tags: Vec<String>,
 }
@@ -45,6 +48,7 @@ impl Default for Thresholds {
             idle_volume_ops_per_day: 1.0,
             idle_lb_requests_per_day: 100.0,
             io1_to_gp3_max_iops: 16_000,
+            long_stopped_days: 30,
             exclude_tags: Vec::new(),
         }
     }

@@ -32,6 +32,23 @@ pub(crate) async fn instances(
     Ok(out)
 }
 
+/// When a stopped instance was stopped, from its StateTransitionReason
+/// ("User initiated (2026-10-15 03:02:11 GMT)"), as RFC 3339; None when the
+/// reason carries no date.
+pub(crate) fn stopped_since(reason: &str) -> Option<String> {
+    let inner = reason[reason.rfind('(')? + 1..].strip_suffix(')')?.trim();
+    let inner = inner
+        .strip_suffix("GMT")
+        .or_else(|| inner.strip_suffix("UTC"))?
+        .trim_end();
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    time::PrimitiveDateTime::parse(inner, &format)
+        .ok()?
+        .assume_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .ok()
+}
+
 /// One instance as a resource; None for a terminated instance or one without an id.
 pub(crate) fn instance_resource(
     i: &aws_sdk_ec2::types::Instance,
@@ -95,6 +112,11 @@ pub(crate) fn instance_resource(
                 .iter()
                 .find(|b| b.device_name().is_some() && b.device_name() == i.root_device_name())
                 .and_then(|b| rfc3339(b.ebs()?.attach_time())),
+            stopped_since: if state == "stopped" || state == "stopping" {
+                i.state_transition_reason().and_then(stopped_since)
+            } else {
+                None
+            },
             auto_scaling_group: tags.get("aws:autoscaling:groupName").cloned(),
             // Collected at their exact number (a filtered collect keeps room for four).
             volume_ids: {
@@ -187,4 +209,31 @@ pub(crate) async fn enabled_regions(
         .collect();
     regions.sort();
     Ok(regions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stopped_since;
+
+    #[test]
+    fn the_stop_date_is_read_from_the_state_transition_reason() {
+        // AWS writes GMT; moto writes UTC.
+        assert_eq!(
+            stopped_since("User initiated (2026-10-15 03:02:11 GMT)").as_deref(),
+            Some("2026-10-15T03:02:11Z")
+        );
+        assert_eq!(
+            stopped_since("User initiated (2026-10-15 03:02:11 UTC)").as_deref(),
+            Some("2026-10-15T03:02:11Z")
+        );
+        for no_date in [
+            "",
+            "User initiated",
+            "Client.UserInitiatedShutdown: User initiated shutdown",
+            "User initiated (yesterday)",
+            "User initiated (2026-13-45 03:02:11 GMT)",
+        ] {
+            assert_eq!(stopped_since(no_date), None, "{no_date:?}");
+        }
+    }
 }

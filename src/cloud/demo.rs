@@ -513,7 +513,7 @@ fn build() -> Fleet {
             state: "stopped",
             root_gib: 30,
         },
-        |_| {},
+        |d| d.stopped_since = Some(days_ago(12)),
         usage(0.0, 0.0, 0.0, 0.0),
     );
     f.instance(
@@ -792,7 +792,7 @@ fn build() -> Fleet {
             state: "stopped",
             root_gib: 30,
         },
-        |_| {},
+        |d| d.stopped_since = Some(days_ago(97)),
         usage(0.0, 0.0, 0.0, 0.0),
     );
     f.volume(
@@ -855,6 +855,16 @@ pub(crate) fn inventory() -> Inventory {
         errors: Vec::new(),
         accounts: Vec::new(),
     }
+}
+
+/// A stop date `days` whole days (and a few hours) before now: the demo's
+/// stopped instances have been stopped as long on any day it runs.
+fn days_ago(days: i64) -> String {
+    let at = time::OffsetDateTime::now_utc() - time::Duration::hours(days * 24 + 6);
+    at.replace_nanosecond(0)
+        .unwrap_or(at)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 /// The usage profile of a demo resource, by id.

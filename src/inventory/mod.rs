@@ -180,6 +180,10 @@ pub(crate) struct Ec2Instance {
     /// only time its type can have changed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) root_volume_attach_time: Option<String>,
+    /// When a stopped instance was stopped (the date in its
+    /// StateTransitionReason); absent when running or when AWS gives no date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) stopped_since: Option<String>,
     pub(crate) auto_scaling_group: Option<String>,
     pub(crate) volume_ids: Vec<String>,
     pub(crate) root_device_type: Option<Sym>,

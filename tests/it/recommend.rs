@@ -222,6 +222,13 @@ async fn recommend_finds_what_a_finops_engineer_would() {
             .contains("no registered targets")
     );
 
+    // Stopped minutes ago (moto's StateTransitionReason): 0 days, a possible
+    // planned pause, ranked after every other finding.
+    let st = find(&r, &f.stopped_t3_micro, "review_stopped").expect("stopped t3.micro");
+    assert_eq!(st["evidence"]["stats"]["stopped_days"], 0.0, "{st}");
+    assert_eq!(st["confidence"], "medium");
+    assert_eq!(r["recommendations"].as_array().unwrap().last(), Some(st));
+
     let rel = find(&r, &eip, "release_address").expect("unattached Elastic IP");
     assert!((savings(rel) - 3.65).abs() < 1e-9);
     assert_eq!(rel["kind"], "elastic_ip");

@@ -209,6 +209,16 @@ async fn scan_prices_a_two_region_fleet() {
     let stopped = row(&r, &f.stopped_t3_micro);
     assert_eq!(stopped["state"], "stopped");
     assert_eq!(num(&stopped["monthly_usd"]), 0.0);
+    // When it was stopped, from its StateTransitionReason: minutes ago.
+    let since = stopped["stopped_since"].as_str().expect("a stop date");
+    let since = time::OffsetDateTime::parse(since, &time::format_description::well_known::Rfc3339)
+        .expect("RFC 3339");
+    let ago = time::OffsetDateTime::now_utc() - since;
+    assert!(ago.whole_seconds() >= 0 && ago.whole_hours() < 1, "{since}");
+    assert!(
+        m5.get("stopped_since").is_none(),
+        "a running instance has no stop date"
+    );
     let root = stopped["volume_ids"][0]
         .as_str()
         .expect("root volume listed");
