@@ -578,19 +578,18 @@ pub(crate) fn sort_findings(recs: &mut [Recommendation]) {
     // (resource, rule) is unique: an unstable sort gives the same order
     // without a second buffer of findings.
     recs.sort_unstable_by(|a, b| {
-        ranks_last(a)
-            .cmp(&ranks_last(b))
-            .then_with(|| b.monthly_savings_usd.cmp(&a.monthly_savings_usd))
+        b.monthly_savings_usd
+            .cmp(&a.monthly_savings_usd)
+            .then_with(|| stopped_days_of(b).cmp(&stopped_days_of(a)))
             .then_with(|| a.resource_key.cmp(&b.resource_key))
             .then_with(|| a.rule.cmp(&b.rule))
     });
 }
 
-/// An instance stopped more recently than `long_stopped_days` (its
-/// `ec2_stopped` finding is the medium-confidence one) may be a planned
-/// pause: it ranks after every other finding, so the long-stopped come first.
-fn ranks_last(r: &Recommendation) -> bool {
-    r.rule == Rule::Ec2Stopped && r.confidence == Confidence::Medium
+/// How long a stopped instance's finding says it has been stopped (whole
+/// days), for ordering: of findings saving the same, the longest stopped first.
+fn stopped_days_of(r: &Recommendation) -> Option<u64> {
+    r.evidence.stats.get(&Stat::StoppedDays).map(|d| *d as u64)
 }
 
 /// Elastic IPs: an unassociated address is billed for nothing. Returns the
@@ -853,8 +852,9 @@ pub(crate) fn stopped_days(res: &Resource, now: i64) -> Option<u32> {
 
 /// A stopped instance bills no compute: its volumes are what it costs.
 /// Stopped for `long_stopped_days` or more (Trusted Advisor's check), it is
-/// a high-confidence finding ranked first; stopped more recently it may be
-/// a planned pause (medium confidence, ranked after every other finding).
+/// a high-confidence finding; stopped more recently it may be a planned
+/// pause (medium confidence). Findings stay sorted by saving; of equal
+/// savings the longest stopped comes first.
 fn ec2_stopped(cx: &mut Ctx, res: &Resource, vols: AttachedVolumes) {
     let n_volumes = vols.count;
     if n_volumes == 0 || vols.monthly.as_ref().is_ok_and(|v| *v <= Decimal::ZERO) {
@@ -999,6 +999,12 @@ fn ec2_idle(
             "current includes its {} attached volume(s), which stay billed while it is stopped",
             vols.count
         ));
+    }
+    if matches!(&res.details, Details::Ec2Instance(d) if d.public_ip.is_some()) {
+        notes.push(
+            "stopping releases an auto-assigned public IPv4 address (its charge is in the saving); an Elastic IP stays associated and billed"
+                .into(),
+        );
     }
     notes.push("terminate (stronger) also removes its volumes' cost; snapshot them first".into());
     let summary = format!(

@@ -29,7 +29,7 @@ pub(crate) struct Thresholds {
     /// io1 volumes up to this many IOPS can move to gp3.
     pub(crate) io1_to_gp3_max_iops: i64,
     /// A stopped instance is long-stopped (Trusted Advisor's check) after
-    /// this many days: its finding ranks first, at high confidence.
+    /// this many days: its finding is high confidence.
     pub(crate) long_stopped_days: u32,
     /// Tags (KEY=VALUE, or KEY) whose resources are skipped, like --exclude-tag.
     pub(crate) exclude_tags: Vec<String>,

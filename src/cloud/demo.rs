@@ -453,7 +453,7 @@ fn build() -> Fleet {
             state: "running",
             root_gib: 50,
         },
-        |_| {},
+        |d| d.public_ip = Some("203.0.113.40".into()),
         usage(8.0, 14.0, 20_000.0, 0.0),
     );
     f.instance(
@@ -465,7 +465,7 @@ fn build() -> Fleet {
             state: "running",
             root_gib: 50,
         },
-        |_| {},
+        |d| d.public_ip = Some("203.0.113.41".into()),
         usage(0.6, 2.1, 1.5, 0.0),
     );
     let batch = f.instance(
@@ -857,12 +857,12 @@ pub(crate) fn inventory() -> Inventory {
     }
 }
 
-/// A stop date `days` whole days (and a few hours) before now: the demo's
-/// stopped instances have been stopped as long on any day it runs.
+/// A stop date `days` whole days before today's start (UTC midnight): the
+/// demo's stopped instances have been stopped as long all day, and every
+/// build of the demo fleet that day gives the same date.
 fn days_ago(days: i64) -> String {
-    let at = time::OffsetDateTime::now_utc() - time::Duration::hours(days * 24 + 6);
-    at.replace_nanosecond(0)
-        .unwrap_or(at)
+    let midnight = time::OffsetDateTime::now_utc().replace_time(time::Time::MIDNIGHT);
+    (midnight - time::Duration::days(days))
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }

@@ -235,6 +235,21 @@ pub(crate) fn table(p: &Printer, report: &ScanReport) -> String {
         "\nTotals count each instance once: an Auto Scaling group's members have their own rows, so the group's row shows \"in members\" and its note gives their cost. \
          Each row's month is rounded to the cent (half away from zero); totals are sums of the rounded rows.\n",
     );
+    let addresses = report
+        .resources
+        .iter()
+        .filter(|r| {
+            r.in_totals
+                && r.cost_breakdown
+                    .iter()
+                    .any(|c| c.item == crate::pricing::PUBLIC_IPV4_ITEM)
+        })
+        .count();
+    if addresses > 0 {
+        text.push_str(&format!(
+            "public_ipv4: the {addresses} public IPv4 address(es) instances hold, billed hourly in use or not: part of those instances' rows, counted here and not under ec2 (its RESOURCES count the instances).\n"
+        ));
+    }
     if report
         .resources
         .iter()

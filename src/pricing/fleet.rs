@@ -113,16 +113,45 @@ pub(crate) struct Subtotal {
     pub(crate) annual_usd: Decimal,
 }
 
+/// The by-service line of public IPv4 addresses: their charge in resources'
+/// rows is counted there, not under the resource's service.
+pub(crate) const PUBLIC_IPV4_SERVICE: &str = "public_ipv4";
+
 impl Totals {
     /// A row that counts in the totals.
     fn count(&mut self, r: &PricedResource) {
         self.hourly_usd += r.hourly_usd.unwrap_or_default();
         self.monthly_usd += r.monthly_usd.unwrap_or_default();
         self.annual_usd += r.annual_usd.unwrap_or_default();
-        self.by_service
+        let own = self
+            .by_service
             .entry(r.resource.kind().service().name().to_string())
-            .or_default()
-            .add(r);
+            .or_default();
+        own.add(r);
+        if let Some(ip) = r
+            .cost_breakdown
+            .iter()
+            .find(|c| c.item == super::PUBLIC_IPV4_ITEM)
+        {
+            let part = Subtotal {
+                resources: 0,
+                hourly_usd: super::public_ipv4_hourly(),
+                monthly_usd: ip.monthly_usd,
+                annual_usd: ip.monthly_usd * Decimal::from(12),
+            };
+            own.hourly_usd -= part.hourly_usd;
+            own.monthly_usd -= part.monthly_usd;
+            own.annual_usd -= part.annual_usd;
+            // The instances are counted under their own service: this line
+            // counts no resources, so the column still adds up to the rows.
+            let line = self
+                .by_service
+                .entry(PUBLIC_IPV4_SERVICE.to_string())
+                .or_default();
+            line.hourly_usd += part.hourly_usd;
+            line.monthly_usd += part.monthly_usd;
+            line.annual_usd += part.annual_usd;
+        }
         self.by_region
             .entry(r.resource.region.to_string())
             .or_default()
@@ -290,14 +319,25 @@ pub(crate) fn resource_location(r: &Resource) -> String {
 /// Price one resource on its own (ASGs need the fleet: see [`price_inventory`]).
 pub(crate) fn price_resource(r: &Resource) -> Result<Price, Unpriced> {
     match &r.details {
-        Details::Ec2Instance(i) => super::ec2_instance(&Ec2Facts {
-            instance_type: &r.type_,
-            region: &resource_location(r),
-            state: &r.state,
-            platform: &i.platform,
-            lifecycle: i.lifecycle.as_deref(),
-            tenancy: &i.tenancy,
-        }),
+        Details::Ec2Instance(i) => {
+            let p = super::ec2_instance(&Ec2Facts {
+                instance_type: &r.type_,
+                region: &resource_location(r),
+                state: &r.state,
+                platform: &i.platform,
+                lifecycle: i.lifecycle.as_deref(),
+                tenancy: &i.tenancy,
+            })?;
+            // Its public IPv4 address is billed while it holds one (a stopped
+            // instance keeps an Elastic IP; an ended one holds none).
+            let holds_ip = i.public_ip.is_some()
+                && !matches!(r.state.as_str(), "terminated" | "shutting-down");
+            Ok(if holds_ip {
+                p.plus(super::public_ipv4())
+            } else {
+                p
+            })
+        }
         Details::EbsVolume(v) => {
             let loc = resource_location(r);
             let p = super::ebs_volume(&r.type_, &loc, v.size_gib, v.iops, v.throughput_mibps)?;

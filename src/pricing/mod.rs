@@ -1356,5 +1356,17 @@ pub(crate) fn public_ipv4_hourly() -> Decimal {
         .expect("bundled table has the public IPv4 price")
 }
 
+/// The cost item of a public IPv4 address in a resource's breakdown.
+pub(crate) const PUBLIC_IPV4_ITEM: &str = "public IPv4 address";
+
+/// A public IPv4 address as a part of a resource's price: billed by the
+/// hour since February 2024, in use or not. Not a headline rate: the
+/// resource's own rate stays its list price.
+pub(crate) fn public_ipv4() -> Price {
+    let mut p = Price::hourly(PUBLIC_IPV4_ITEM, public_ipv4_hourly(), "elb");
+    p.list_price = None;
+    p
+}
+
 #[cfg(test)]
 mod tests;

@@ -628,3 +628,73 @@ fn absurd_storage_numbers_are_unpriced_never_wrapped() {
     assert_eq!(gp2_baseline_iops(i64::MAX), 16_000);
     assert_eq!(gp3_equivalent("io2", 100, Some(i64::MAX)).unwrap().1, 1000);
 }
+
+#[test]
+fn a_public_ipv4_address_is_part_of_the_instance_and_its_own_service_line() {
+    use super::fleet::{PUBLIC_IPV4_SERVICE, Subtotal};
+    use crate::inventory::{Details, Ec2Instance, Inventory, Resource, Source};
+    let vm = |id: &str, state: &str, ip: bool| Resource {
+        account_id: None,
+        account_name: None,
+        id: id.into(),
+        region: "us-east-1".into(),
+        state: state.into(),
+        type_: "m5.xlarge".into(),
+        name: None,
+        tags: Default::default(),
+        details: Details::Ec2Instance(Box::new(Ec2Instance {
+            platform: "Linux/UNIX".into(),
+            tenancy: "default".into(),
+            public_ip: ip.then(|| "203.0.113.9".to_string()),
+            ..Default::default()
+        })),
+    };
+    let r = price_inventory(Inventory {
+        schema_version: 1,
+        generated_at: String::new(),
+        source: Source::Demo,
+        regions: vec!["us-east-1".into()],
+        resources: vec![
+            vm("i-a", "running", true),
+            vm("i-b", "running", false),
+            // A stopped instance keeps an Elastic IP, and pays for it.
+            vm("i-c", "stopped", true),
+            // An ended one holds no address.
+            vm("i-d", "terminated", true),
+        ],
+        errors: Vec::new(),
+        accounts: Vec::new(),
+    });
+    let row = |id: &str| r.resources.iter().find(|x| x.resource.id == id).unwrap();
+    let m5 = dec!(0.192) * dec!(730);
+    assert_eq!(row("i-a").monthly_usd, Some(m5 + dec!(3.65)));
+    assert_eq!(row("i-a").hourly_usd, Some(dec!(0.197)));
+    assert_eq!(row("i-a").cost_breakdown[1].item, PUBLIC_IPV4_ITEM);
+    assert_eq!(
+        row("i-a").list_price.as_ref().map(|l| l.usd),
+        Some(dec!(0.192)),
+        "the instance's rate stays the list price"
+    );
+    assert_eq!(row("i-b").monthly_usd, Some(m5));
+    assert_eq!(row("i-c").monthly_usd, Some(dec!(3.65)));
+    assert_eq!(row("i-d").monthly_usd, Some(Decimal::ZERO));
+    // Three addresses' charge on their own line; ec2 keeps the instances.
+    let t = &r.totals;
+    let ip = &t.by_service[PUBLIC_IPV4_SERVICE];
+    assert_eq!(ip.monthly_usd, dec!(7.30));
+    assert_eq!(ip.annual_usd, dec!(87.60));
+    assert_eq!(ip.hourly_usd, dec!(0.010));
+    assert_eq!(ip.resources, 0);
+    assert_eq!(t.by_service["ec2"].resources, 4);
+    assert_eq!(t.by_service["ec2"].monthly_usd, m5 * dec!(2));
+    type Part = fn(&Subtotal) -> Decimal;
+    let parts: [(Decimal, Part); 3] = [
+        (t.monthly_usd, |s| s.monthly_usd),
+        (t.hourly_usd, |s| s.hourly_usd),
+        (t.annual_usd, |s| s.annual_usd),
+    ];
+    for (total, part) in parts {
+        assert_eq!(total, t.by_service.values().map(part).sum::<Decimal>());
+        assert_eq!(total, t.by_region.values().map(part).sum::<Decimal>());
+    }
+}

@@ -129,7 +129,8 @@ fn demo_prints_a_priced_table_without_aws() {
         "us-east-1",
         "eu-west-1",
         "ec2_instance",
-        "$140.16",
+        // dev-sandbox: m5.xlarge $140.16 + its public IPv4 address $3.65.
+        "$143.81",
         "TOTAL",
         "data date",
         "unpriced",

@@ -164,7 +164,9 @@ async fn recommend_finds_what_a_finops_engineer_would() {
     assert_eq!(r["lookback_days"], 14);
 
     let idle = find(&r, &f.m5_xlarge, "stop").expect("idle m5.xlarge -> stop");
-    assert!((savings(idle) - 140.16).abs() < 0.01, "{idle}");
+    // m5.xlarge 140.16 and its public IPv4 address (moto gives every
+    // instance one), released when it stops.
+    assert!((savings(idle) - 143.81).abs() < 0.01, "{idle}");
     assert_eq!(idle["rule"], "ec2_idle");
     assert!(
         idle["paths"]
@@ -223,11 +225,11 @@ async fn recommend_finds_what_a_finops_engineer_would() {
     );
 
     // Stopped minutes ago (moto's StateTransitionReason): 0 days, a possible
-    // planned pause, ranked after every other finding.
+    // planned pause.
     let st = find(&r, &f.stopped_t3_micro, "review_stopped").expect("stopped t3.micro");
     assert_eq!(st["evidence"]["stats"]["stopped_days"], 0.0, "{st}");
     assert_eq!(st["confidence"], "medium");
-    assert_eq!(r["recommendations"].as_array().unwrap().last(), Some(st));
+    assert!(st["notes"].to_string().contains("planned pause"), "{st}");
 
     let rel = find(&r, &eip, "release_address").expect("unattached Elastic IP");
     assert!((savings(rel) - 3.65).abs() < 1e-9);

@@ -73,10 +73,24 @@ pub fn assert_scan_reconciles(r: &Value) {
             continue;
         }
         total.add(row);
-        by_service
+        let own = by_service
             .entry(service(row["kind"].as_str().unwrap()).into())
-            .or_default()
-            .add(row);
+            .or_default();
+        own.add(row);
+        // A public IPv4 address's charge is on its own line, with no
+        // resources of its own (its instance counts under ec2).
+        if let Some(ip) = parts.iter().find(|c| c["item"] == "public IPv4 address") {
+            let m = dec(&ip["monthly_usd"]);
+            // The bundled rate: $0.005 an hour.
+            let (h, y) = (Decimal::new(5, 3), m * Decimal::from(12));
+            own.hourly -= h;
+            own.monthly -= m;
+            own.annual -= y;
+            let line = by_service.entry("public_ipv4".into()).or_default();
+            line.hourly += h;
+            line.monthly += m;
+            line.annual += y;
+        }
         by_region
             .entry(row["region"].as_str().unwrap().into())
             .or_default()
@@ -196,14 +210,22 @@ async fn scan_prices_a_two_region_fleet() {
     assert_eq!(m5["region"], "us-east-1");
     assert_eq!(m5["type"], "m5.xlarge");
     assert_eq!(m5["state"], "running");
-    assert!(close(num(&m5["hourly_usd"]), 0.192));
-    assert!(close(num(&m5["monthly_usd"]), 140.16));
-    assert!(close(num(&m5["annual_usd"]), 1681.92));
-    assert!(close(num(&row(&r, &f.m5_2xlarge)["hourly_usd"]), 0.384));
-    assert!(close(num(&row(&r, &f.c5_large)["hourly_usd"]), 0.085));
+    // moto gives every instance a public IPv4 address: $0.005 an hour,
+    // $3.65 a month, on top of the type's rate (which stays the list price).
+    assert!(m5["public_ip"].is_string());
+    assert!(close(num(&m5["hourly_usd"]), 0.197));
+    assert!(close(num(&m5["monthly_usd"]), 143.81));
+    assert!(close(num(&m5["annual_usd"]), 1725.72));
+    assert!(close(num(&m5["list_price"]["usd"]), 0.192));
+    let parts = m5["cost_breakdown"].as_array().unwrap();
+    assert_eq!(parts.len(), 2, "{parts:?}");
+    assert_eq!(parts[1]["item"], "public IPv4 address");
+    assert!(close(num(&parts[1]["monthly_usd"]), 3.65));
+    assert!(close(num(&row(&r, &f.m5_2xlarge)["hourly_usd"]), 0.389));
+    assert!(close(num(&row(&r, &f.c5_large)["hourly_usd"]), 0.09));
     let eu = row(&r, &f.t3_medium_eu);
     assert_eq!(eu["region"], "eu-west-1");
-    assert!(close(num(&eu["hourly_usd"]), 0.0456));
+    assert!(close(num(&eu["hourly_usd"]), 0.0506));
 
     // Stopped: $0 compute, but still listed (and its volumes priced).
     let stopped = row(&r, &f.stopped_t3_micro);
@@ -287,7 +309,8 @@ async fn scan_prices_a_two_region_fleet() {
     let members = asg["members"].as_array().unwrap();
     assert_eq!(members.len(), 2);
     assert_eq!(asg["in_totals"], false);
-    assert!(close(num(&asg["hourly_usd"]), 2.0 * 0.0208));
+    // Two t3.small members, each with its public IPv4 address.
+    assert!(close(num(&asg["hourly_usd"]), 2.0 * (0.0208 + 0.005)));
     for m in members {
         let id = m["instance_id"].as_str().unwrap();
         assert_eq!(row(&r, id)["type"], "t3.small");
@@ -318,9 +341,10 @@ async fn scan_prices_a_two_region_fleet() {
     );
     assert!(r["pricing"]["ec2"]["data_date"].is_string());
     assert!(r["pricing"]["rds"]["data_date"].is_string());
-    // Rounded per row (0.0456 x 730 = 33.288), totals the sums of rows.
-    assert_eq!(dec(&eu["monthly_usd"]), Decimal::new(3329, 2));
-    assert_eq!(dec(&eu["annual_usd"]), Decimal::new(39948, 2));
+    // Rounded per part (0.0456 x 730 = 33.288 -> 33.29, the address 3.65),
+    // the row the sum of its parts, totals the sums of rows.
+    assert_eq!(dec(&eu["monthly_usd"]), Decimal::new(3694, 2));
+    assert_eq!(dec(&eu["annual_usd"]), Decimal::new(44328, 2));
     assert_scan_reconciles(&r);
 
     // The same through a saved snapshot, with no AWS at all.
