@@ -228,7 +228,7 @@ async fn recommend_one(
     let regions = inv.regions.clone();
     let addresses = Extras {
         addresses: std::mem::take(&mut used.extras.addresses),
-        lb_targets: HashMap::new(),
+        ..Extras::default()
     };
     let (report, mut outcome, cpu) = by_region(inv, &used.metrics, &used.extras, options);
     // Elastic IPs after every region's resources, as one list.

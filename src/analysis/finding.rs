@@ -107,6 +107,7 @@ pub(crate) enum Rule {
     Ec2Idle,
     Ec2Overprovisioned,
     Ec2PreviousGeneration,
+    Ec2PublicIpv4,
     Ec2Stopped,
     EipUnattached,
     LbIdle,
@@ -125,6 +126,7 @@ named!(Rule {
     Ec2Idle => "ec2_idle",
     Ec2Overprovisioned => "ec2_overprovisioned",
     Ec2PreviousGeneration => "ec2_previous_generation",
+    Ec2PublicIpv4 => "ec2_public_ipv4",
     Ec2Stopped => "ec2_stopped",
     EipUnattached => "eip_unattached",
     LbIdle => "lb_idle",
@@ -148,6 +150,7 @@ pub(crate) enum Action {
     ModifyVolumeType,
     ReduceCapacity,
     ReleaseAddress,
+    RemovePublicIpv4,
     ReviewIdleVolume,
     ReviewStopped,
     Stop,
@@ -164,6 +167,7 @@ named!(Action {
     ModifyVolumeType => "modify_volume_type",
     ReduceCapacity => "reduce_capacity",
     ReleaseAddress => "release_address",
+    RemovePublicIpv4 => "remove_public_ipv4",
     ReviewIdleVolume => "review_idle_volume",
     ReviewStopped => "review_stopped",
     Stop => "stop",
@@ -180,6 +184,9 @@ pub(crate) enum Confidence {
     High,
     #[serde(rename = "medium")]
     Medium,
+    /// A suggestion to check: what it needs to know is not in the data.
+    #[serde(rename = "low")]
+    Low,
     /// A rightsizing from CPU alone (no memory data).
     #[serde(rename = "CPU only")]
     CpuOnly,
@@ -190,6 +197,7 @@ pub(crate) enum Confidence {
 named!(Confidence {
     High => "high",
     Medium => "medium",
+    Low => "low",
     CpuOnly => "CPU only",
     CpuAndMemory => "CPU and memory",
 });

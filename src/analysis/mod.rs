@@ -21,7 +21,7 @@ use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::inventory::{Details, Kind, Resource, resource_key};
+use crate::inventory::{Details, Ec2Instance, Kind, Resource, resource_key};
 use crate::pricing::fleet::{ScanReport, price_resource};
 use crate::pricing::{self, HOURS_PER_MONTH, PricedResource, Unpriced};
 pub(crate) use finding::{
@@ -57,6 +57,10 @@ pub(crate) struct Extras {
     pub(crate) addresses: Vec<Address>,
     /// (region, load balancer id) -> its targets; absent when unknown.
     pub(crate) lb_targets: HashMap<(String, String), Targets>,
+    /// Region -> the instances registered with a load balancer there
+    /// (target groups and Classic); a region is absent when they are not
+    /// all known (a read failed, or a target group registers by IP).
+    pub(crate) lb_target_instances: HashMap<String, HashSet<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -364,6 +368,7 @@ fn evidence(
 struct Ctx<'a> {
     m: &'a Metrics,
     t: &'a Thresholds,
+    extras: &'a Extras,
     out: Outcome,
 }
 
@@ -446,6 +451,7 @@ pub(crate) fn analyse_into(
     let mut cx = Ctx {
         m,
         t,
+        extras,
         out: std::mem::take(out),
     };
     let volumes_of: HashMap<(&str, &str), Vec<&PricedResource>> = {
@@ -770,6 +776,7 @@ fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>)
     if d.auto_scaling_group.is_some() {
         return;
     }
+    ec2_public_ipv4(cx, r, d);
     let hours = cx.m.hours(&res.region, &res.id, Metric::CpuAvg);
     if hours < cx.t.min_hours {
         cx.insufficient(r, hours);
@@ -781,6 +788,66 @@ fn ec2(cx: &mut Ctx, r: &PricedResource, volumes: Option<&Vec<&PricedResource>>)
     } else if usage.p99 < cx.t.downsize_p99_cpu_percent {
         ec2_downsize(cx, res, &current, usage);
     }
+}
+
+/// A running instance's public IPv4 address ($3.65 a month) when nothing
+/// shows it serves anything inbound: not a load balancer's target (known
+/// for its region) and not allowed by `public_ipv4_allow_tags`. Low
+/// confidence: security groups, DNS and outbound needs are not in the data.
+fn ec2_public_ipv4(cx: &mut Ctx, r: &PricedResource, d: &Ec2Instance) {
+    let res = &r.resource;
+    let Some(ip) = &d.public_ip else {
+        return;
+    };
+    let Some(targets) = cx.extras.lb_target_instances.get(res.region.as_str()) else {
+        return;
+    };
+    let allowed =
+        cx.t.public_ipv4_allow_tags
+            .iter()
+            .filter_map(|t| TagFilter::parse(t))
+            .any(|f| f.matches(&res.tags));
+    if targets.contains(&res.id) || allowed {
+        return;
+    }
+    let Some(part) = r
+        .cost_breakdown
+        .iter()
+        .find(|c| c.item == pricing::PUBLIC_IPV4_ITEM)
+    else {
+        return;
+    };
+    let current = monthly_of(r);
+    let new = current.clone().map(|c| c - part.monthly_usd);
+    cx.push(
+        res,
+        Finding {
+            rule: Rule::Ec2PublicIpv4,
+            action: Action::RemovePublicIpv4,
+            current: Current::Instance(InstanceNow {
+                attached_volumes: None,
+                state: None,
+                type_: res.type_,
+            }),
+            target: None,
+            paths: Vec::new(),
+            money: Money::of(current, new),
+            risk: Risk::Medium,
+            in_place: true,
+            confidence: Confidence::Low,
+            evidence: evidence(
+                format!("public IPv4 {ip}; not a load balancer target"),
+                None,
+                BTreeMap::new(),
+            ),
+            notes: vec![
+                "public IPv4 addresses are billed hourly, in use or not".into(),
+                "check first: inbound through its security groups or DNS, and outbound without a public address needs a NAT gateway (which costs more) or IPv6".into(),
+                "reach it for administration through SSM Session Manager or EC2 Instance Connect Endpoint; an Elastic IP is disassociated and released".into(),
+                "allow it with [recommend] public_ipv4_allow_tags".into(),
+            ],
+        },
+    );
 }
 
 /// The volumes attached to an instance: how many, and what they cost a month.

@@ -396,6 +396,79 @@ fn long_stopped_instances_are_high_confidence_from_the_threshold_on() {
     );
 }
 
+/// A running m5.large with a public IPv4 address (and `tags`).
+fn with_ip(id: &str, tags: &[(&str, &str)]) -> Resource {
+    let mut i = instance(id, "m5.large", "running");
+    if let Details::Ec2Instance(d) = &mut i.details {
+        d.public_ip = Some("203.0.113.9".into());
+    }
+    i.tags = tags
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    i
+}
+
+#[test]
+fn a_public_ipv4_address_nothing_inbound_uses_is_a_low_confidence_finding() {
+    let m = metrics();
+    let mut asg_member = with_ip("i-member", &[]);
+    if let Details::Ec2Instance(d) = &mut asg_member.details {
+        d.auto_scaling_group = Some("web".into());
+    }
+    let fleet = || {
+        vec![
+            with_ip("i-alone", &[]),
+            with_ip("i-target", &[]),
+            with_ip("i-bastion", &[("role", "bastion")]),
+            instance("i-private", "m5.large", "running"),
+            asg_member.clone(),
+        ]
+    };
+    let mut e = Extras::default();
+    e.lb_target_instances
+        .insert("us-east-1".into(), ["i-target".to_string()].into());
+    let t = Thresholds {
+        public_ipv4_allow_tags: vec!["role=bastion".into()],
+        ..Thresholds::default()
+    };
+    let o = analyse(&report(fleet()), &m, &e, &t, &[]);
+    let found: Vec<&str> = o
+        .recommendations
+        .iter()
+        .filter(|r| r.rule == Rule::Ec2PublicIpv4)
+        .map(|r| r.resource_id.as_str())
+        .collect();
+    assert_eq!(found, ["i-alone"]);
+    let f = o
+        .recommendations
+        .iter()
+        .find(|r| r.rule == Rule::Ec2PublicIpv4)
+        .unwrap();
+    assert_eq!(f.action, Action::RemovePublicIpv4);
+    assert_eq!(f.confidence, Confidence::Low);
+    // m5.large 70.08 + the address 3.65; the address is the saving.
+    assert_eq!(f.current_monthly_usd, Some(dec!(73.73)));
+    assert_eq!(f.new_monthly_usd, Some(dec!(70.08)));
+    assert_eq!(f.monthly_savings_usd, Some(dec!(3.65)));
+    // Without the allow list the bastion is found too.
+    let o = analyse(&report(fleet()), &m, &e, &Thresholds::default(), &[]);
+    assert_eq!(
+        o.recommendations
+            .iter()
+            .filter(|r| r.rule == Rule::Ec2PublicIpv4)
+            .count(),
+        2
+    );
+    // Targets not known for the region (a read failed): nothing is said.
+    let o = run(fleet(), &m);
+    assert!(
+        o.recommendations
+            .iter()
+            .all(|r| r.rule != Rule::Ec2PublicIpv4)
+    );
+}
+
 #[test]
 fn ebs_rules() {
     let mut m = metrics();

@@ -31,6 +31,9 @@ pub(crate) struct Thresholds {
     /// A stopped instance is long-stopped (Trusted Advisor's check) after
     /// this many days: its finding is high confidence.
     pub(crate) long_stopped_days: u32,
+    /// Instances whose public IPv4 address is wanted (KEY=VALUE or KEY,
+    /// like exclude_tags): no ec2_public_ipv4 finding for them.
+    pub(crate) public_ipv4_allow_tags: Vec<String>,
     /// Tags (KEY=VALUE, or KEY) whose resources are skipped, like --exclude-tag.
     pub(crate) exclude_tags: Vec<String>,
 }
@@ -49,6 +52,7 @@ impl Default for Thresholds {
             idle_lb_requests_per_day: 100.0,
             io1_to_gp3_max_iops: 16_000,
             long_stopped_days: 30,
+            public_ipv4_allow_tags: Vec::new(),
             exclude_tags: Vec::new(),
         }
     }
@@ -82,6 +86,13 @@ impl Thresholds {
         ] {
             if !(v >= 0.0 && v.is_finite()) {
                 return Err(format!("recommend.{k} = {v} must be zero or more"));
+            }
+        }
+        for t in &self.public_ipv4_allow_tags {
+            if crate::analysis::TagFilter::parse(t).is_none() {
+                return Err(format!(
+                    "recommend.public_ipv4_allow_tags has {t:?}: give KEY=VALUE or KEY"
+                ));
             }
         }
         if self.idle_days_of_14 == 0 || self.idle_days_of_14 > 14 {

@@ -8,13 +8,24 @@ use crate::analysis::{Address, Targets};
 use crate::inventory::ScanError;
 use crate::sym::Sym;
 
+/// What the load balancers of a region say of their targets: registered
+/// and healthy targets per load balancer, and the instances registered
+/// (None when a target group registers by IP address or Lambda: those
+/// targets cannot be told apart from instances here).
+#[derive(Debug, Default)]
+pub(crate) struct LbTargets {
+    pub(crate) by_lb: HashMap<String, Targets>,
+    pub(crate) instances: Option<Vec<String>>,
+}
+
 /// Registered and healthy targets per ELBv2 load balancer ARN: the target
 /// groups (paged), then each group's health (the API has no batch form).
 pub(crate) async fn v2_targets(
     client: &aws_sdk_elasticloadbalancingv2::Client,
     region: &str,
-) -> Result<HashMap<String, Targets>, ScanError> {
+) -> Result<LbTargets, ScanError> {
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    let mut by_instance = true;
     let mut pages = client
         .describe_target_groups()
         .page_size(400)
@@ -23,12 +34,14 @@ pub(crate) async fn v2_targets(
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| scan_error(region, "elb", "DescribeTargetGroups", &e))?;
         for g in page.target_groups() {
+            by_instance &= g.target_type().is_none_or(|t| t.as_str() == "instance");
             if let Some(arn) = g.target_group_arn() {
                 groups.push((arn.to_string(), g.load_balancer_arns().to_vec()));
             }
         }
     }
     let mut out: HashMap<String, Targets> = HashMap::new();
+    let mut instances = Vec::new();
     for (tg, lbs) in groups {
         if lbs.is_empty() {
             continue;
@@ -39,6 +52,12 @@ pub(crate) async fn v2_targets(
             .send()
             .await
             .map_err(|e| scan_error(region, "elb", "DescribeTargetHealth", &e))?;
+        instances.extend(
+            health
+                .target_health_descriptions()
+                .iter()
+                .filter_map(|d| d.target()?.id().map(str::to_owned)),
+        );
         let registered = health.target_health_descriptions().len() as u32;
         let healthy = health
             .target_health_descriptions()
@@ -55,7 +74,10 @@ pub(crate) async fn v2_targets(
             t.healthy += healthy;
         }
     }
-    Ok(out)
+    Ok(LbTargets {
+        by_lb: out,
+        instances: by_instance.then_some(instances),
+    })
 }
 
 /// Instance health of Classic load balancers (one call each).
@@ -63,8 +85,9 @@ pub(crate) async fn classic_targets(
     client: &aws_sdk_elasticloadbalancing::Client,
     region: &str,
     names: &[String],
-) -> Result<HashMap<String, Targets>, ScanError> {
+) -> Result<LbTargets, ScanError> {
     let mut out = HashMap::new();
+    let mut instances = Vec::new();
     for name in names {
         let resp = client
             .describe_instance_health()
@@ -73,6 +96,11 @@ pub(crate) async fn classic_targets(
             .await
             .map_err(|e| scan_error(region, "elb", "DescribeInstanceHealth", &e))?;
         let states = resp.instance_states();
+        instances.extend(
+            states
+                .iter()
+                .filter_map(|s| s.instance_id().map(str::to_owned)),
+        );
         out.insert(
             name.clone(),
             Targets {
@@ -84,7 +112,10 @@ pub(crate) async fn classic_targets(
             },
         );
     }
-    Ok(out)
+    Ok(LbTargets {
+        by_lb: out,
+        instances: Some(instances),
+    })
 }
 
 pub(crate) async fn addresses(

@@ -116,12 +116,10 @@ struct RegionUtilization {
     queries: usize,
     events: Option<ScanError>,
     metrics: Result<(), ScanError>,
-    v2_targets: Result<TargetMap, ScanError>,
-    classic_targets: Result<TargetMap, ScanError>,
+    v2_targets: Result<extras::LbTargets, ScanError>,
+    classic_targets: Result<extras::LbTargets, ScanError>,
     addresses: Result<Vec<crate::analysis::Address>, ScanError>,
 }
-
-type TargetMap = std::collections::HashMap<String, crate::analysis::Targets>;
 
 impl RegionUtilization {
     fn merge_into(
@@ -139,13 +137,27 @@ impl RegionUtilization {
                 .mark_fetched(&region),
             Err(e) => errors.push(e),
         }
+        // The region's target instances are known when both reads gave them.
+        let mut instances = Some(std::collections::HashSet::new());
         for t in [self.v2_targets, self.classic_targets] {
             match t {
-                Ok(map) => extras
-                    .lb_targets
-                    .extend(map.into_iter().map(|(id, t)| ((region.clone(), id), t))),
-                Err(e) => errors.push(e),
+                Ok(t) => {
+                    extras
+                        .lb_targets
+                        .extend(t.by_lb.into_iter().map(|(id, t)| ((region.clone(), id), t)));
+                    match (&mut instances, t.instances) {
+                        (Some(all), Some(these)) => all.extend(these),
+                        _ => instances = None,
+                    }
+                }
+                Err(e) => {
+                    errors.push(e);
+                    instances = None;
+                }
             }
+        }
+        if let Some(all) = instances {
+            extras.lb_target_instances.insert(region.clone(), all);
         }
         match self.addresses {
             Ok(a) => extras.addresses.extend(a),
@@ -179,14 +191,18 @@ async fn one_region(
         class_changes_then_metrics(aws, inv, region, window, permits, metrics),
         async {
             if v2_ids.is_empty() {
-                return Ok(Default::default());
+                // No load balancer: no instance is a target of one.
+                return Ok(extras::LbTargets {
+                    instances: Some(Vec::new()),
+                    ..Default::default()
+                });
             }
             // A load balancer in no target group has no targets at all.
-            let mut map = extras::v2_targets(&elbv2, region).await?;
+            let mut t = extras::v2_targets(&elbv2, region).await?;
             for id in &v2_ids {
-                map.entry(id.clone()).or_default();
+                t.by_lb.entry(id.clone()).or_default();
             }
-            Ok(map)
+            Ok(t)
         },
         extras::classic_targets(&elb, region, &classic),
         extras::addresses(&ec2, region),

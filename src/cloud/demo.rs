@@ -940,6 +940,23 @@ pub(crate) fn extras(inv: &Inventory) -> Extras {
         };
         e.lb_targets.insert((r.region.to_string(), r.id.clone()), t);
     }
+    // The instances behind the load balancers: the groups' members and
+    // api-1 (web-alb); dev-sandbox and jump-host serve nothing inbound.
+    for region in &inv.regions {
+        e.lb_target_instances
+            .insert(region.clone(), Default::default());
+    }
+    for r in &inv.resources {
+        let Details::Ec2Instance(d) = &r.details else {
+            continue;
+        };
+        if d.auto_scaling_group.is_some() || r.name.as_deref() == Some("api-1") {
+            e.lb_target_instances
+                .entry(r.region.to_string())
+                .or_default()
+                .insert(r.id.clone());
+        }
+    }
     for (region, id, ip, associated) in [
         (
             "us-east-1",

@@ -231,6 +231,12 @@ async fn recommend_finds_what_a_finops_engineer_would() {
     assert_eq!(st["confidence"], "medium");
     assert!(st["notes"].to_string().contains("planned pause"), "{st}");
 
+    // moto gives every instance a public IPv4 address; no load balancer
+    // here has the busy c5.large as a target.
+    let ip = find(&r, &f.c5_large, "remove_public_ipv4").expect("c5.large's public IPv4");
+    assert!((savings(ip) - 3.65).abs() < 1e-9, "{ip}");
+    assert_eq!(ip["confidence"], "low");
+
     let rel = find(&r, &eip, "release_address").expect("unattached Elastic IP");
     assert!((savings(rel) - 3.65).abs() < 1e-9);
     assert_eq!(rel["kind"], "elastic_ip");
@@ -553,13 +559,16 @@ async fn no_downsize_from_the_old_type_right_after_a_resize() {
         (id.as_str(), "type changed to m5.xlarge at 20"),
         ("analytics", "class changed to db.r5.large at 20"),
     ] {
-        // Only the storage finding, which no utilization decides, is left.
+        // Only the findings no utilization decides are left: the storage
+        // type, and the public IPv4 address moto gives the instance.
         assert!(
             r["recommendations"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .all(|x| x["resource_id"] != what || x["rule"] == "rds_gp2_to_gp3"),
+                .all(|x| x["resource_id"] != what
+                    || x["rule"] == "rds_gp2_to_gp3"
+                    || x["rule"] == "ec2_public_ipv4"),
             "{what}: {r:#}"
         );
         let entry = r["insufficient_data"]
