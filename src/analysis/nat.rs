@@ -88,7 +88,7 @@ pub(super) fn nat(cx: &mut Ctx, r: &PricedResource) {
     let hourly = monthly_of(r);
     let breakdown = match (&hourly, &data) {
         (Ok(h), Ok(d)) => format!(
-            "current cost: NAT gateway hours ${h} + data processing ${d} ({gb:.3} GB over {data_hours:.0} h of data, scaled to 730 h)"
+            "current cost: NAT gateway hours ${h:.2} + data processing ${d:.2} ({gb:.3} GB over {data_hours:.0} h of data, scaled to 730 h)"
         ),
         _ => format!("data processed: {gb:.3} GB over {data_hours:.0} h of data"),
     };
