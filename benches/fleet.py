@@ -440,8 +440,9 @@ def measure(a, url, env, regions, seeded, latency, with_baseline):
     bound_scan = 1
     bound_metrics = 0
     for region, s in seeded.items():
+        # The trailing 1: one page of DescribeNatGateways (none are seeded).
         bound_scan += (math.ceil(s["instances"] / 1000) + math.ceil(s["volumes"] / 500) + math.ceil(max(s["dbs"], 1) / 100)
-                       + math.ceil(s["lbs"] / 400) + 1 + math.ceil(s["lbs"] / 20) + 1)
+                       + math.ceil(s["lbs"] / 400) + 1 + math.ceil(s["lbs"] / 20) + 1 + 1)
     for m in re.finditer(r"metrics: (\S+): (\d+) queries", rec["stderr"]):
         bound_metrics += math.ceil(int(m.group(2)) / 500)
     extras_per_region = 3  # DescribeAddresses, DescribeTargetGroups, one page of each
@@ -542,7 +543,8 @@ def scan_pages(s):
     maximum size, and one page of each list even when it is empty."""
     return (max(1, math.ceil(s["instances"] / 1000)) + max(1, math.ceil(s["volumes"] / 500))
             + max(1, math.ceil(s["dbs"] / 100)) + max(1, math.ceil(s["lbs"] / 400)) + 1
-            + math.ceil(s["lbs"] / 20) + 1)
+            + math.ceil(s["lbs"] / 20) + 1
+            + 1)  # DescribeNatGateways (none are seeded: one page)
 
 
 KINDS = (

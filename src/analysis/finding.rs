@@ -22,6 +22,8 @@ pub(crate) enum FindingKind {
     LoadBalancer,
     AutoScalingGroup,
     ElasticIp,
+    // NAT gateways (issue 18).
+    NatGateway,
 }
 
 impl FindingKind {
@@ -33,6 +35,7 @@ impl FindingKind {
             FindingKind::LoadBalancer => Kind::LoadBalancer.name(),
             FindingKind::AutoScalingGroup => Kind::AutoScalingGroup.name(),
             FindingKind::ElasticIp => "elastic_ip",
+            FindingKind::NatGateway => Kind::NatGateway.name(),
         }
     }
 }
@@ -45,6 +48,7 @@ impl From<Kind> for FindingKind {
             Kind::RdsInstance => FindingKind::RdsInstance,
             Kind::LoadBalancer => FindingKind::LoadBalancer,
             Kind::AutoScalingGroup => FindingKind::AutoScalingGroup,
+            Kind::NatGateway => FindingKind::NatGateway,
         }
     }
 }
@@ -111,6 +115,8 @@ pub(crate) enum Rule {
     Ec2Stopped,
     EipUnattached,
     LbIdle,
+    // NAT gateways (issue 18); in name order, as the enum must be.
+    NatIdle,
     RdsGp2ToGp3,
     RdsIdle,
     RdsOverprovisioned,
@@ -130,6 +136,7 @@ named!(Rule {
     Ec2Stopped => "ec2_stopped",
     EipUnattached => "eip_unattached",
     LbIdle => "lb_idle",
+    NatIdle => "nat_idle",
     RdsGp2ToGp3 => "rds_gp2_to_gp3",
     RdsIdle => "rds_idle",
     RdsOverprovisioned => "rds_overprovisioned",
@@ -143,6 +150,8 @@ named!(Rule {
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Action {
     DeleteLoadBalancer,
+    // NAT gateways (issue 18); in name order, as the enum must be.
+    DeleteNatGateway,
     DeleteVolume,
     Downsize,
     DownsizeDb,
@@ -160,6 +169,7 @@ pub(crate) enum Action {
 
 named!(Action {
     DeleteLoadBalancer => "delete_load_balancer",
+    DeleteNatGateway => "delete_nat_gateway",
     DeleteVolume => "delete_volume",
     Downsize => "downsize",
     DownsizeDb => "downsize_db",
@@ -211,10 +221,14 @@ named!(Confidence {
 pub(crate) enum Stat {
     CpuAvgPercent,
     CpuP99OfHourlyMaxPercent,
+    // NAT gateways (issue 18); in name order, as the enum must be.
+    DataProcessedGb,
     DaysWithData,
     HealthyTargets,
     IdleDays,
     IoOpsPerDay,
+    // NAT gateways (issue 18).
+    MaxActiveConnections,
     MaxActiveFlows,
     #[serde(rename = "max_connections_7d")]
     MaxConnections7d,
@@ -226,10 +240,12 @@ pub(crate) enum Stat {
 named!(Stat {
     CpuAvgPercent => "cpu_avg_percent",
     CpuP99OfHourlyMaxPercent => "cpu_p99_of_hourly_max_percent",
+    DataProcessedGb => "data_processed_gb",
     DaysWithData => "days_with_data",
     HealthyTargets => "healthy_targets",
     IdleDays => "idle_days",
     IoOpsPerDay => "io_ops_per_day",
+    MaxActiveConnections => "max_active_connections",
     MaxActiveFlows => "max_active_flows",
     MaxConnections7d => "max_connections_7d",
     RegisteredTargets => "registered_targets",
@@ -277,6 +293,8 @@ pub(crate) enum Current {
     LoadBalancer(LoadBalancerNow),
     Group(GroupNow),
     Address(AddressNow),
+    // NAT gateways (issue 18).
+    NatGateway(NatGatewayNow),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -342,6 +360,14 @@ pub(crate) struct GroupNow {
 pub(crate) struct AddressNow {
     pub(crate) associated: bool,
     pub(crate) public_ip: String,
+}
+
+/// A NAT gateway: public or private, and its Name tag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NatGatewayNow {
+    pub(crate) connectivity_type: Sym,
+    pub(crate) name: Option<String>,
 }
 
 /// What a finding proposes the resource becomes.
@@ -426,6 +452,7 @@ impl Current {
             Current::LoadBalancer(l) => l.type_.to_string(),
             Current::Group(g) => g.type_.to_string(),
             Current::Address(a) => a.public_ip.clone(),
+            Current::NatGateway(n) => format!("{} NAT", n.connectivity_type),
         }
     }
 
@@ -480,6 +507,7 @@ mod tests {
             Kind::RdsInstance,
             Kind::LoadBalancer,
             Kind::AutoScalingGroup,
+            Kind::NatGateway,
         ] {
             assert_eq!(
                 serde_json::to_value(FindingKind::from(k)).unwrap(),
@@ -541,6 +569,7 @@ mod tests {
             r#"{"name":null,"type":"application"}"#,
             r#"{"desired_capacity":4,"max_size":8,"min_size":2,"type":"m5.large"}"#,
             r#"{"associated":false,"public_ip":"203.0.113.9"}"#,
+            r#"{"connectivity_type":"public","name":null}"#,
         ];
         for s in shapes {
             let c: Current = serde_json::from_str(s).unwrap();
@@ -549,6 +578,11 @@ mod tests {
         assert!(matches!(
             serde_json::from_str::<Current>(r#"{"name":"x","type":"network"}"#).unwrap(),
             Current::LoadBalancer(_)
+        ));
+        assert!(matches!(
+            serde_json::from_str::<Current>(r#"{"connectivity_type":"private","name":"x"}"#)
+                .unwrap(),
+            Current::NatGateway(_)
         ));
         let targets = [
             r#""stopped""#,

@@ -47,6 +47,13 @@ pub(crate) enum Metric {
     ActiveFlows,
     /// ProcessedBytes (NLB), Sum per period.
     ProcessedBytes,
+    // NAT gateways (issue 18).
+    /// ActiveConnectionCount (NAT gateway), Maximum per period.
+    NatActiveConnections,
+    /// BytesOutToDestination (NAT gateway), Sum per period.
+    NatBytesOutToDestination,
+    /// BytesInFromSource (NAT gateway), Sum per period.
+    NatBytesInFromSource,
 }
 
 /// The one scalar statistic a series keeps besides its count.
@@ -74,7 +81,7 @@ impl Scalar {
 
 impl Metric {
     #[cfg(test)]
-    const ALL: [Metric; 11] = [
+    const ALL: [Metric; 14] = [
         Metric::CpuAvg,
         Metric::CpuMax,
         Metric::NetworkIn,
@@ -86,6 +93,9 @@ impl Metric {
         Metric::Requests,
         Metric::ActiveFlows,
         Metric::ProcessedBytes,
+        Metric::NatActiveConnections,
+        Metric::NatBytesOutToDestination,
+        Metric::NatBytesInFromSource,
     ];
 
     /// Metrics the rules only use as daily aggregates (traffic, I/O,
@@ -97,11 +107,17 @@ impl Metric {
     }
 
     /// Whether the rules read this metric day by day (idle days: CPU average
-    /// and network per day).
+    /// and network per day; a NAT gateway's traffic over its own idle window,
+    /// `nat_idle_days`).
     fn per_day(self) -> bool {
         matches!(
             self,
-            Metric::CpuAvg | Metric::NetworkIn | Metric::NetworkOut
+            Metric::CpuAvg
+                | Metric::NetworkIn
+                | Metric::NetworkOut
+                | Metric::NatActiveConnections
+                | Metric::NatBytesOutToDestination
+                | Metric::NatBytesInFromSource
         )
     }
 
@@ -121,6 +137,10 @@ impl Metric {
             }
             Metric::DbConnections | Metric::ActiveFlows => Scalar::RecentMax,
             Metric::FreeableMemory => Scalar::Min,
+            // A NAT gateway's bytes over the whole window price its data
+            // processing; its idle verdict reads the days.
+            Metric::NatActiveConnections => Scalar::RecentMax,
+            Metric::NatBytesOutToDestination | Metric::NatBytesInFromSource => Scalar::Sum,
         }
     }
 }
@@ -224,6 +244,11 @@ impl<'a> Summary<'a> {
     /// Values in the series.
     pub(crate) fn count(&self) -> u32 {
         self.slot.map_or(0, |s| s.count)
+    }
+
+    /// Sum of all values (0 without any).
+    pub(crate) fn sum(&self) -> f64 {
+        self.scalar(Scalar::Sum)
     }
 
     /// Mean of all values; None without any.
@@ -685,6 +710,16 @@ mod tests {
         );
         m.add("r", "i-1", Metric::FreeableMemory, hourly(end, &values));
         assert_eq!(m.get("r", "i-1", Metric::FreeableMemory).min(), Some(0.0));
+        // A NAT gateway's bytes: the whole window's sum, and day by day.
+        m.add(
+            "r",
+            "i-1",
+            Metric::NatBytesInFromSource,
+            hourly(end, &values),
+        );
+        let bytes = m.get("r", "i-1", Metric::NatBytesInFromSource);
+        assert_eq!(bytes.sum(), (0..240).map(f64::from).sum::<f64>());
+        assert_eq!(bytes.day_sums().count(), 10);
         let s = m.get("r", "i-1", Metric::CpuAvg);
         let days: Vec<(i64, f64)> = s.day_means().collect();
         assert_eq!(days.len(), 10);
@@ -936,8 +971,8 @@ mod tests {
                     );
                 }
             }
-            // Eleven series on a resource: three chained records.
-            assert_eq!(m.records.len(), 3 * 3);
+            // Fourteen series on a resource: four chained records.
+            assert_eq!(m.records.len(), 3 * 4);
             // A series never fetched reads as empty.
             let none = m.get("r", "zz", Metric::CpuAvg);
             assert_eq!((none.count(), none.mean(), none.p99()), (0, None, None));

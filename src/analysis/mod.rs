@@ -10,6 +10,7 @@
 
 pub(crate) mod finding;
 pub(crate) mod metrics;
+mod nat;
 pub(crate) mod paths;
 pub(crate) mod thresholds;
 
@@ -26,8 +27,8 @@ use crate::pricing::fleet::{ScanReport, price_resource};
 use crate::pricing::{self, HOURS_PER_MONTH, PricedResource, Unpriced};
 pub(crate) use finding::{
     Action, AddressNow, CapacityTarget, Confidence, Current, DatabaseNow, FindingKind, GroupNow,
-    InstanceNow, InstanceState, LoadBalancerNow, PathKind, Rule, Stat, StorageTarget, Target,
-    TargetState, VolumeNow, VolumeTarget,
+    InstanceNow, InstanceState, LoadBalancerNow, NatGatewayNow, PathKind, Rule, Stat,
+    StorageTarget, Target, TargetState, VolumeNow, VolumeTarget,
 };
 use metrics::{Metric, Metrics};
 use paths::{PathOption, Risk};
@@ -545,6 +546,7 @@ pub(crate) fn analyse_into(
                     .get(&(res.region.to_string(), res.id.clone())),
             ),
             Kind::AutoScalingGroup => asg(&mut cx, r),
+            Kind::NatGateway => nat::nat(&mut cx, r),
         }
     }
     let address_keys = addresses(&mut cx, extras, exclude);

@@ -36,6 +36,13 @@ pub(crate) struct Thresholds {
     pub(crate) public_ipv4_allow_tags: Vec<String>,
     /// Tags (KEY=VALUE, or KEY) whose resources are skipped, like --exclude-tag.
     pub(crate) exclude_tags: Vec<String>,
+    // NAT gateways (issue 18).
+    /// A NAT gateway is idle when, over this many days (at most the
+    /// lookback), it had no active connection ...
+    pub(crate) nat_idle_days: u32,
+    /// ... and processed fewer bytes than this (BytesOutToDestination +
+    /// BytesInFromSource, in all).
+    pub(crate) nat_idle_bytes: f64,
 }
 
 impl Default for Thresholds {
@@ -54,6 +61,8 @@ impl Default for Thresholds {
             long_stopped_days: 30,
             public_ipv4_allow_tags: Vec::new(),
             exclude_tags: Vec::new(),
+            nat_idle_days: 7,
+            nat_idle_bytes: 1_000_000.0,
         }
     }
 }
@@ -63,6 +72,12 @@ impl Thresholds {
     pub(crate) fn idle_days_required(&self, lookback_days: u32) -> u32 {
         let scaled = f64::from(self.idle_days_of_14) * f64::from(lookback_days) / 14.0;
         (scaled.ceil() as u32).max(1)
+    }
+
+    /// The days a NAT gateway's idle verdict covers: `nat_idle_days`, at
+    /// most the lookback.
+    pub(crate) fn nat_idle_days_in(&self, lookback_days: u32) -> u32 {
+        self.nat_idle_days.min(lookback_days).max(1)
     }
 
     /// Check ranges; the message names the key.
@@ -83,6 +98,7 @@ impl Thresholds {
             ("min_hours", self.min_hours),
             ("idle_volume_ops_per_day", self.idle_volume_ops_per_day),
             ("idle_lb_requests_per_day", self.idle_lb_requests_per_day),
+            ("nat_idle_bytes", self.nat_idle_bytes),
         ] {
             if !(v >= 0.0 && v.is_finite()) {
                 return Err(format!("recommend.{k} = {v} must be zero or more"));
@@ -97,6 +113,9 @@ impl Thresholds {
         }
         if self.idle_days_of_14 == 0 || self.idle_days_of_14 > 14 {
             return Err("recommend.idle_days_of_14 must be from 1 to 14".into());
+        }
+        if self.nat_idle_days == 0 {
+            return Err("recommend.nat_idle_days must be 1 or more".into());
         }
         Ok(())
     }
@@ -113,5 +132,23 @@ mod tests {
         assert_eq!(t.idle_days_required(7), 2);
         assert_eq!(t.idle_days_required(1), 1);
         assert_eq!(t.idle_days_required(30), 9);
+    }
+
+    #[test]
+    fn nat_idle_days_are_at_most_the_lookback() {
+        let t = Thresholds::default();
+        assert_eq!(t.nat_idle_days_in(14), 7);
+        assert_eq!(t.nat_idle_days_in(7), 7);
+        assert_eq!(t.nat_idle_days_in(3), 3);
+        let bad = Thresholds {
+            nat_idle_days: 0,
+            ..Thresholds::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("nat_idle_days"));
+        let bad = Thresholds {
+            nat_idle_bytes: -1.0,
+            ..Thresholds::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("nat_idle_bytes"));
     }
 }

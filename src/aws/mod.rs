@@ -8,6 +8,7 @@ pub(crate) mod cloudwatch;
 pub(crate) mod ec2;
 mod elb;
 pub(crate) mod extras;
+mod nat;
 pub(crate) mod profiles;
 pub(crate) mod rds;
 pub(crate) mod scan;

@@ -4,7 +4,7 @@
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 
-use super::{Aws, asg, ec2, elb, rds};
+use super::{Aws, asg, ec2, elb, nat, rds};
 use crate::inventory::{Inventory, Resource, ScanError, Service, Source, now_rfc3339};
 use crate::progress::Counter;
 
@@ -24,6 +24,9 @@ fn tasks<'a>(aws: &'a Aws, region: &'a str, service: Service) -> Vec<Task<'a>> {
         Service::Asg => vec![
             async move { asg::groups(&aws.asg(region), &aws.ec2(region), region).await }.boxed(),
         ],
+        Service::Nat => {
+            vec![async move { nat::nat_gateways(&aws.ec2(region), region).await }.boxed()]
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use crate::analysis::metrics::{Metric, Metrics, Point};
 use crate::analysis::{Address, Extras, Targets};
 use crate::inventory::{
     AsgMember, AutoScalingGroup, Details, EbsVolume, Ec2Instance, Inventory, LoadBalancer,
-    RdsInstance, Resource, SCHEMA_VERSION, Source,
+    NatGateway, RdsInstance, Resource, SCHEMA_VERSION, Source,
 };
 use crate::progress::Progress;
 
@@ -382,6 +382,32 @@ impl Fleet {
             })),
         });
         self.usage.insert(name.into(), u);
+    }
+
+    /// A public NAT gateway with one Elastic IP; `u.requests_per_day` is its
+    /// peak connection count, `u.io_per_day` the MB it processes a day.
+    fn nat_gateway(&mut self, region: &str, name: &str, ip: &str, u: Usage) {
+        let id = self.id("nat");
+        let public = crate::sym::Sym::new("public");
+        self.resources.push(Resource {
+            account_id: None,
+            account_name: None,
+            id: id.clone(),
+            region: region.into(),
+            state: "available".into(),
+            type_: public,
+            name: Some(name.into()),
+            tags: tags(&[("Name", name), ("team", "platform")]),
+            details: Details::NatGateway(Box::new(NatGateway {
+                subnet_id: Some(format!("subnet-0d3m0{}", &region[..2])),
+                vpc_id: Some(format!("vpc-0d3m0{}", &region[..2]).into()),
+                connectivity_type: public,
+                public_ips: vec![ip.into()],
+                allocation_ids: vec![format!("eipalloc-0d3m0{:012x}", self.next)],
+                create_time: Some("2024-03-02T10:00:00Z".into()),
+            })),
+        });
+        self.usage.insert(id, u);
     }
 }
 
@@ -840,6 +866,21 @@ fn build() -> Fleet {
         usage(0.0, 0.0, 0.0, 350_000.0),
     );
     f.load_balancer(r, "eu-grpc-nlb", "network", usage(0.0, 0.0, 0.0, 90_000.0));
+
+    // NAT gateways (issue 18): one left behind in us-east-1 (idle), one that
+    // carries eu-west-1's egress (not priced there: the table has us-east-1 only).
+    f.nat_gateway(
+        "us-east-1",
+        "legacy-batch-nat",
+        "203.0.113.40",
+        usage(0.0, 0.0, 0.0, 0.0),
+    );
+    f.nat_gateway(
+        "eu-west-1",
+        "eu-egress-nat",
+        "198.51.100.20",
+        usage(0.0, 0.0, 25_000.0, 900.0),
+    );
     f
 }
 
@@ -912,6 +953,10 @@ pub(crate) fn metrics(inv: &Inventory, lookback_days: u32, period: i64, end: i64
                         Metric::ActiveFlows => u.requests_per_day / per_day / 50.0,
                         Metric::ProcessedBytes => u.requests_per_day * 2_000.0 / per_day,
                         Metric::FreeableMemory => return None,
+                        Metric::NatActiveConnections => u.requests_per_day * (0.8 + 0.4 * j),
+                        Metric::NatBytesOutToDestination | Metric::NatBytesInFromSource => {
+                            u.io_per_day * 1_000_000.0 / per_day / 2.0 * (0.8 + 0.4 * j)
+                        }
                     };
                     Some(Point { ts, value: v })
                 })
@@ -1016,6 +1061,13 @@ mod tests {
         assert!(has(&|r| r.kind() == Kind::AutoScalingGroup));
         assert!(has(&|r| r.kind() == Kind::LoadBalancer
             && usage_of(&r.id).is_some_and(|u| u.requests_per_day < 100.0)));
+        // An idle NAT gateway where it is priced, a busy one where it is not.
+        assert!(has(&|r| r.kind() == Kind::NatGateway
+            && r.region == "us-east-1"
+            && usage_of(&r.id).is_some_and(|u| u.requests_per_day == 0.0)));
+        assert!(has(&|r| r.kind() == Kind::NatGateway
+            && r.region == "eu-west-1"
+            && usage_of(&r.id).is_some_and(|u| u.requests_per_day > 0.0)));
         // Every resource has a usage profile for recommend.
         for r in &inv.resources {
             assert!(usage_of(&r.id).is_some(), "no usage for {}", r.id);

@@ -44,6 +44,21 @@ const ASG_SERIES: Series = &[
     (Metric::CpuAvg, "CPUUtilization", "Average"),
     (Metric::CpuMax, "CPUUtilization", "Maximum"),
 ];
+// NAT gateways (issue 18): connections for the idle verdict, and the bytes
+// whose sum prices data processing.
+const NAT_SERIES: Series = &[
+    (
+        Metric::NatActiveConnections,
+        "ActiveConnectionCount",
+        "Maximum",
+    ),
+    (
+        Metric::NatBytesOutToDestination,
+        "BytesOutToDestination",
+        "Sum",
+    ),
+    (Metric::NatBytesInFromSource, "BytesInFromSource", "Sum"),
+];
 
 fn series(
     id: &str,
@@ -93,6 +108,9 @@ pub(crate) fn queries_for(r: &Resource) -> Vec<Query> {
         }
         Details::AutoScalingGroup(g) if !g.members.is_empty() => {
             series(id, "AWS/EC2", by_id("AutoScalingGroupName"), ASG_SERIES)
+        }
+        Details::NatGateway(_) if r.state == "available" => {
+            series(id, "AWS/NATGateway", by_id("NatGatewayId"), NAT_SERIES)
         }
         _ => Vec::new(),
     }

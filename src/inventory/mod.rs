@@ -32,15 +32,19 @@ pub(crate) enum Service {
     Rds,
     Elb,
     Asg,
+    // NAT gateways (issue 18).
+    Nat,
 }
 
 impl Service {
-    pub(crate) const ALL: [Service; 5] = [
+    pub(crate) const ALL: [Service; 6] = [
         Service::Ec2,
         Service::Ebs,
         Service::Rds,
         Service::Elb,
         Service::Asg,
+        // NAT gateways (issue 18).
+        Service::Nat,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -50,6 +54,7 @@ impl Service {
             Service::Rds => "rds",
             Service::Elb => "elb",
             Service::Asg => "asg",
+            Service::Nat => "nat",
         }
     }
 }
@@ -70,6 +75,8 @@ pub(crate) enum Kind {
     RdsInstance,
     LoadBalancer,
     AutoScalingGroup,
+    // NAT gateways (issue 18).
+    NatGateway,
 }
 
 impl Kind {
@@ -80,6 +87,7 @@ impl Kind {
             Kind::RdsInstance => "rds_instance",
             Kind::LoadBalancer => "load_balancer",
             Kind::AutoScalingGroup => "auto_scaling_group",
+            Kind::NatGateway => "nat_gateway",
         }
     }
 
@@ -90,6 +98,7 @@ impl Kind {
             Kind::RdsInstance => Service::Rds,
             Kind::LoadBalancer => Service::Elb,
             Kind::AutoScalingGroup => Service::Asg,
+            Kind::NatGateway => Service::Nat,
         }
     }
 }
@@ -150,6 +159,7 @@ impl Resource {
             Details::RdsInstance(_) => Kind::RdsInstance,
             Details::LoadBalancer(_) => Kind::LoadBalancer,
             Details::AutoScalingGroup(_) => Kind::AutoScalingGroup,
+            Details::NatGateway(_) => Kind::NatGateway,
         }
     }
 }
@@ -162,6 +172,8 @@ pub(crate) enum Details {
     RdsInstance(Box<RdsInstance>),
     LoadBalancer(Box<LoadBalancer>),
     AutoScalingGroup(Box<AutoScalingGroup>),
+    // NAT gateways (issue 18).
+    NatGateway(Box<NatGateway>),
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
@@ -257,6 +269,22 @@ pub(crate) struct AsgMember {
     pub(crate) instance_type: Sym,
     pub(crate) lifecycle_state: Sym,
     pub(crate) availability_zone: Sym,
+}
+
+/// A NAT gateway (DescribeNatGateways). Its `type` is the connectivity
+/// type, `public` or `private`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub(crate) struct NatGateway {
+    pub(crate) subnet_id: Option<String>,
+    pub(crate) vpc_id: Option<Sym>,
+    /// public or private.
+    pub(crate) connectivity_type: Sym,
+    /// The Elastic IPs of a public NAT gateway: each is billed as a public
+    /// IPv4 address, apart from the gateway's hours.
+    pub(crate) public_ips: Vec<String>,
+    pub(crate) allocation_ids: Vec<String>,
+    pub(crate) create_time: Option<String>,
 }
 
 /// A region/service that could not be scanned (the rest of the scan went on).
@@ -365,6 +393,7 @@ impl Resource {
                 .or_else(|| check("max_size", g.max_size, 0, MAX_GROUP_SIZE))
                 .or_else(|| check("desired_capacity", g.desired_capacity, 0, MAX_GROUP_SIZE)),
             Details::Ec2Instance(_) | Details::LoadBalancer(_) => None,
+            Details::NatGateway(_) => None,
         }
     }
 }

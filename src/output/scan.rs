@@ -35,6 +35,9 @@ fn note(r: &PricedResource) -> String {
     if r.resource.kind() == Kind::Ec2Instance && r.resource.state == "stopped" {
         parts.push("no compute charge".to_string());
     }
+    if r.resource.kind() == Kind::NatGateway {
+        parts.push("data processing extra".to_string());
+    }
     parts.join("; ")
 }
 
@@ -47,6 +50,7 @@ fn short_kind(kind: &str) -> String {
         Kind::RdsInstance,
         Kind::LoadBalancer,
         Kind::AutoScalingGroup,
+        Kind::NatGateway,
     ]
     .into_iter()
     .find(|k| k.name() == kind)
@@ -256,6 +260,13 @@ pub(crate) fn table(p: &Printer, report: &ScanReport) -> String {
         .any(|r| r.resource.kind() == Kind::LoadBalancer)
     {
         text.push_str("Load balancer prices are hourly charges only: LCU and data-processing charges depend on traffic and are not known from inventory.\n");
+    }
+    if report
+        .resources
+        .iter()
+        .any(|r| r.resource.kind() == Kind::NatGateway)
+    {
+        text.push_str("NAT gateway prices are hourly charges only: data processing (per GB) depends on traffic (recommend prices it from CloudWatch), and a public gateway's Elastic IPs are billed as public IPv4 addresses.\n");
     }
     if !report.pricing.is_empty() {
         text.push_str(

@@ -353,6 +353,7 @@ pub(crate) fn price_resource(r: &Resource) -> Result<Price, Unpriced> {
         Details::AutoScalingGroup(_) => Err(Unpriced(
             "an Auto Scaling group is priced from its members".into(),
         )),
+        Details::NatGateway(n) => super::nat_gateway(&r.state, &r.region, n.allocation_ids.len()),
     }
 }
 

@@ -1308,6 +1308,42 @@ pub(crate) fn nat_gateway_per_gb(region: &str) -> Result<Decimal, Unpriced> {
     })
 }
 
+/// A NAT gateway's price: its hours. Data processed (per GB) depends on
+/// traffic, which an inventory does not know; a public gateway's Elastic IPs
+/// are billed as public IPv4 addresses, not as part of the gateway. A failed
+/// gateway is not billed; a pending one is priced as it will be once
+/// available.
+pub(crate) fn nat_gateway(
+    state: &str,
+    region: &str,
+    elastic_ips: usize,
+) -> Result<Price, Unpriced> {
+    let hourly = nat_gateway_hourly(region)?;
+    let mut p = if state == "failed" {
+        Price::zero().note("failed: not billed").with_list_price(
+            hourly,
+            RateUnit::Hour,
+            "NAT gateway hours",
+        )
+    } else {
+        Price::hourly("NAT gateway hours", hourly, "nat")
+            .note("data processing (per GB) depends on traffic and is not included")
+    };
+    if p.tables.is_empty() {
+        p.tables.push("nat");
+    }
+    if state == "pending" {
+        p = p.note("pending: billed from when it is available");
+    }
+    if elastic_ips > 0 {
+        p = p.note(format!(
+            "its Elastic IP address{} billed as public IPv4, not included here",
+            if elastic_ips == 1 { " is" } else { "es are" }
+        ));
+    }
+    Ok(p)
+}
+
 // ---------------------------------------------------------------- ELB and public IPv4
 
 fn elb_row(region: &str, item: &str) -> Option<(Decimal, bool)> {

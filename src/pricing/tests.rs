@@ -328,6 +328,33 @@ fn nat_gateway_only_in_us_east_1() {
 }
 
 #[test]
+fn a_nat_gateway_is_priced_by_the_hour_its_elastic_ips_apart() {
+    let p = nat_gateway("available", "us-east-1", 1).unwrap();
+    assert_eq!(p.hourly, dec!(0.045));
+    assert_eq!(p.monthly, dec!(32.85));
+    assert_eq!(p.tables, vec!["nat"]);
+    assert!(p.notes.iter().any(|n| n.contains("data processing")));
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.contains("Elastic IP address is billed as public IPv4"))
+    );
+    // A private gateway has no Elastic IP; a pending one bills once available.
+    let p = nat_gateway("pending", "us-east-1", 0).unwrap();
+    assert_eq!(p.monthly, dec!(32.85));
+    assert!(!p.notes.iter().any(|n| n.contains("Elastic IP")));
+    assert!(p.notes.iter().any(|n| n.starts_with("pending")));
+    // A failed gateway is not billed: $0, with its list rate.
+    let p = nat_gateway("failed", "us-east-1", 1).unwrap();
+    assert_eq!(p.monthly, dec!(0));
+    assert_eq!(p.list_price.unwrap().usd, dec!(0.045));
+    assert_eq!(p.tables, vec!["nat"]);
+    // Elsewhere: unpriced, with the table's reason.
+    let e = nat_gateway("available", "eu-west-1", 1).unwrap_err();
+    assert!(e.0.contains("only us-east-1"), "{e}");
+}
+
+#[test]
 fn local_zones_are_priced_at_their_own_rates() {
     // ec2_linux_ondemand.csv: "m5.xlarge,us-east-1-bos-1,0.24,4,16,amd64,0"
     assert_eq!(

@@ -18,6 +18,7 @@ enum Ty {
     Bool,
     StrArray,
     Any,
+    Object,
 }
 
 /// (field, type, nullable)
@@ -83,6 +84,19 @@ const ASG: Spec = &[
     ("monthly_cost", Ty::Num, false),
     ("annual_cost", Ty::Num, false),
 ];
+// Kinds with no endpoint of their own (NAT gateways, issue 18): the generic
+// resource. `account_id` is added as on every record, when known.
+const RESOURCE: Spec = &[
+    ("resource_id", Ty::Str, false),
+    ("resource_kind", Ty::Str, false),
+    ("region", Ty::Str, false),
+    ("state", Ty::Str, false),
+    ("type", Ty::Str, false),
+    ("hourly_cost", Ty::Num, false),
+    ("monthly_cost", Ty::Num, false),
+    ("annual_cost", Ty::Num, false),
+    ("details", Ty::Object, false),
+];
 const RECOMMENDATION: Spec = &[
     ("recommendation_id", Ty::Str, false),
     ("resource_id", Ty::Str, false),
@@ -126,6 +140,7 @@ pub(crate) const ENDPOINTS: &[&str] = &[
     "/api/optimizations",
     "/api/savings",
     "/api/anomalies",
+    "/api/resources",
 ];
 
 fn spec(endpoint: &str) -> Option<Spec> {
@@ -138,6 +153,7 @@ fn spec(endpoint: &str) -> Option<Spec> {
         "/api/optimizations" => RECOMMENDATION,
         "/api/savings" => SAVINGS,
         "/api/anomalies" => ANOMALY,
+        "/api/resources" => RESOURCE,
         _ => return None,
     })
 }
@@ -179,6 +195,7 @@ pub(crate) fn validate(endpoint: &str, body: &Value) -> Result<(), String> {
             Ty::Bool => v.is_boolean(),
             Ty::StrArray => v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
             Ty::Any => true,
+            Ty::Object => v.is_object(),
         };
         if !ok {
             return Err(format!("{endpoint}: {field} has the wrong type ({v})"));
@@ -202,6 +219,7 @@ pub(crate) fn body_schema(endpoint: &str) -> Option<Value> {
             Ty::Bool => json!({"type": "boolean"}),
             Ty::StrArray => json!({"type": "array", "items": {"type": "string"}}),
             Ty::Any => json!({}),
+            Ty::Object => json!({"type": "object"}),
         };
         if *nullable && let Some(t) = schema.get("type").cloned() {
             schema["type"] = json!([t, "null"]);
@@ -314,6 +332,14 @@ pub(crate) fn resource_record(r: &PricedResource, cpu: Option<f64>) -> Option<Re
                    "desired_capacity": g.desired_capacity, "min_size": g.min_size,
                    "max_size": g.max_size,
                    "instance_ids": g.members.iter().map(|m| m.instance_id.clone()).collect::<Vec<_>>()})
+            .as_object()?
+            .clone(),
+        ),
+        Details::NatGateway(n) => (
+            "/api/resources",
+            json!({"resource_id": res.id, "resource_kind": res.kind().name(),
+                   "region": res.region, "state": res.state, "type": res.type_,
+                   "details": serde_json::to_value(n).ok()?})
             .as_object()?
             .clone(),
         ),

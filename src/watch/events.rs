@@ -101,6 +101,7 @@ fn service_of(kind: &str) -> &str {
         "rds_instance" => "rds",
         "load_balancer" => "elb",
         "auto_scaling_group" => "asg",
+        "nat_gateway" => "nat",
         other => other,
     }
 }
@@ -876,6 +877,24 @@ pub(crate) fn anomalies(
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    /// A finding's kind names the service whose scope decides whether its
+    /// absence means resolved: every kind's, and an Elastic IP's (EC2's).
+    #[test]
+    fn every_kind_has_its_service() {
+        use crate::inventory::Kind;
+        for k in [
+            Kind::Ec2Instance,
+            Kind::EbsVolume,
+            Kind::RdsInstance,
+            Kind::LoadBalancer,
+            Kind::AutoScalingGroup,
+            Kind::NatGateway,
+        ] {
+            assert_eq!(service_of(k.name()), k.service().name(), "{k:?}");
+        }
+        assert_eq!(service_of("elastic_ip"), "ec2");
+    }
 
     fn seen(id: &str, state: &str, t: &str, usd: Decimal) -> (String, Seen) {
         (

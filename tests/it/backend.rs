@@ -148,6 +148,17 @@ fn required(endpoint: &str) -> Option<&'static [&'static str]> {
             "change_percent",
             "detected_at",
         ],
+        "/api/resources" => &[
+            "resource_id",
+            "resource_kind",
+            "region",
+            "state",
+            "type",
+            "hourly_cost",
+            "monthly_cost",
+            "annual_cost",
+            "details",
+        ],
         _ => return None,
     })
 }

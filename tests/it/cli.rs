@@ -213,6 +213,7 @@ fn recommend_demo_finds_most_rules_without_aws() {
         "delete_load_balancer",
         "reduce_capacity",
         "release_address",
+        "delete_nat_gateway",
     ] {
         assert!(actions.contains(a), "demo has no {a} finding: {actions:?}");
     }

@@ -11,6 +11,7 @@ mod files;
 mod fleet;
 mod golden;
 mod moto;
+mod nat;
 mod org;
 mod orgs;
 mod profile;

@@ -19,6 +19,7 @@ fn service(kind: &str) -> &'static str {
         "rds_instance" => "rds",
         "load_balancer" => "elb",
         "auto_scaling_group" => "asg",
+        "nat_gateway" => "nat",
         other => panic!("unknown kind {other}"),
     }
 }
