@@ -34,7 +34,8 @@ complete -c finops -n "__fish_finops_needs_command" -l services -d 'Only these s
 ebs\t''
 rds\t''
 elb\t''
-asg\t''"
+asg\t''
+snapshot\t''"
 complete -c finops -n "__fish_finops_needs_command" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_needs_command" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
 complete -c finops -n "__fish_finops_needs_command" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
@@ -73,7 +74,8 @@ complete -c finops -n "__fish_finops_using_subcommand scan" -l services -d 'Only
 ebs\t''
 rds\t''
 elb\t''
-asg\t''"
+asg\t''
+snapshot\t''"
 complete -c finops -n "__fish_finops_using_subcommand scan" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand scan" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
 complete -c finops -n "__fish_finops_using_subcommand scan" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
@@ -109,7 +111,8 @@ complete -c finops -n "__fish_finops_using_subcommand recommend" -l services -d 
 ebs\t''
 rds\t''
 elb\t''
-asg\t''"
+asg\t''
+snapshot\t''"
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
@@ -141,7 +144,8 @@ complete -c finops -n "__fish_finops_using_subcommand sync" -l services -d 'Only
 ebs\t''
 rds\t''
 elb\t''
-asg\t''"
+asg\t''
+snapshot\t''"
 complete -c finops -n "__fish_finops_using_subcommand sync" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand sync" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
 complete -c finops -n "__fish_finops_using_subcommand sync" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
@@ -180,7 +184,8 @@ complete -c finops -n "__fish_finops_using_subcommand resize" -l services -d 'On
 ebs\t''
 rds\t''
 elb\t''
-asg\t''"
+asg\t''
+snapshot\t''"
 complete -c finops -n "__fish_finops_using_subcommand resize" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand resize" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
 complete -c finops -n "__fish_finops_using_subcommand resize" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
@@ -212,7 +217,8 @@ complete -c finops -n "__fish_finops_using_subcommand savings" -l services -d 'O
 ebs\t''
 rds\t''
 elb\t''
-asg\t''"
+asg\t''
+snapshot\t''"
 complete -c finops -n "__fish_finops_using_subcommand savings" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand savings" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
 complete -c finops -n "__fish_finops_using_subcommand savings" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
@@ -247,7 +253,8 @@ complete -c finops -n "__fish_finops_using_subcommand watch" -l services -d 'Onl
 ebs\t''
 rds\t''
 elb\t''
-asg\t''"
+asg\t''
+snapshot\t''"
 complete -c finops -n "__fish_finops_using_subcommand watch" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand watch" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
 complete -c finops -n "__fish_finops_using_subcommand watch" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
@@ -278,7 +285,8 @@ complete -c finops -n "__fish_finops_using_subcommand pricing" -l services -d 'O
 ebs\t''
 rds\t''
 elb\t''
-asg\t''"
+asg\t''
+snapshot\t''"
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
@@ -305,7 +313,8 @@ complete -c finops -n "__fish_finops_using_subcommand config" -l services -d 'On
 ebs\t''
 rds\t''
 elb\t''
-asg\t''"
+asg\t''
+snapshot\t''"
 complete -c finops -n "__fish_finops_using_subcommand config" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand config" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
 complete -c finops -n "__fish_finops_using_subcommand config" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
@@ -331,7 +340,8 @@ complete -c finops -n "__fish_finops_using_subcommand completions" -l services -
 ebs\t''
 rds\t''
 elb\t''
-asg\t''"
+asg\t''
+snapshot\t''"
 complete -c finops -n "__fish_finops_using_subcommand completions" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand completions" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
 complete -c finops -n "__fish_finops_using_subcommand completions" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r

@@ -413,7 +413,7 @@ fn parse_services(list: &str, origin: &str) -> Result<Vec<Service>, UsageError> 
             Service::from_str(s, true).map_err(|_| {
                 UsageError::new(
                     format!("unknown service {s:?} in {origin}"),
-                    "services are ec2, ebs, rds, elb, asg",
+                    "services are ec2, ebs, rds, elb, asg, snapshot",
                 )
             })
         })

@@ -22,6 +22,9 @@ pub(crate) enum FindingKind {
     LoadBalancer,
     AutoScalingGroup,
     ElasticIp,
+    // Issue 18: snapshots.
+    EbsSnapshot,
+    RdsSnapshot,
 }
 
 impl FindingKind {
@@ -33,6 +36,8 @@ impl FindingKind {
             FindingKind::LoadBalancer => Kind::LoadBalancer.name(),
             FindingKind::AutoScalingGroup => Kind::AutoScalingGroup.name(),
             FindingKind::ElasticIp => "elastic_ip",
+            FindingKind::EbsSnapshot => Kind::EbsSnapshot.name(),
+            FindingKind::RdsSnapshot => Kind::RdsSnapshot.name(),
         }
     }
 }
@@ -45,6 +50,8 @@ impl From<Kind> for FindingKind {
             Kind::RdsInstance => FindingKind::RdsInstance,
             Kind::LoadBalancer => FindingKind::LoadBalancer,
             Kind::AutoScalingGroup => FindingKind::AutoScalingGroup,
+            Kind::EbsSnapshot => FindingKind::EbsSnapshot,
+            Kind::RdsSnapshot => FindingKind::RdsSnapshot,
         }
     }
 }
@@ -113,6 +120,9 @@ pub(crate) enum Rule {
     RdsGp2ToGp3,
     RdsIdle,
     RdsOverprovisioned,
+    RdsSnapshotOrphaned,
+    SnapshotOld,
+    SnapshotOrphaned,
 }
 
 named!(Rule {
@@ -131,6 +141,9 @@ named!(Rule {
     RdsGp2ToGp3 => "rds_gp2_to_gp3",
     RdsIdle => "rds_idle",
     RdsOverprovisioned => "rds_overprovisioned",
+    RdsSnapshotOrphaned => "rds_snapshot_orphaned",
+    SnapshotOld => "snapshot_old",
+    SnapshotOrphaned => "snapshot_orphaned",
 });
 
 /// What a finding proposes. Declared in the order of their names: the
@@ -140,7 +153,9 @@ named!(Rule {
 )]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Action {
+    ArchiveSnapshot,
     DeleteLoadBalancer,
+    DeleteSnapshot,
     DeleteVolume,
     Downsize,
     DownsizeDb,
@@ -156,7 +171,9 @@ pub(crate) enum Action {
 }
 
 named!(Action {
+    ArchiveSnapshot => "archive_snapshot",
     DeleteLoadBalancer => "delete_load_balancer",
+    DeleteSnapshot => "delete_snapshot",
     DeleteVolume => "delete_volume",
     Downsize => "downsize",
     DownsizeDb => "downsize_db",
@@ -201,6 +218,7 @@ named!(Confidence {
 )]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Stat {
+    AgeDays,
     CpuAvgPercent,
     CpuP99OfHourlyMaxPercent,
     DaysWithData,
@@ -216,6 +234,7 @@ pub(crate) enum Stat {
 }
 
 named!(Stat {
+    AgeDays => "age_days",
     CpuAvgPercent => "cpu_avg_percent",
     CpuP99OfHourlyMaxPercent => "cpu_p99_of_hourly_max_percent",
     DaysWithData => "days_with_data",
@@ -269,6 +288,9 @@ pub(crate) enum Current {
     LoadBalancer(LoadBalancerNow),
     Group(GroupNow),
     Address(AddressNow),
+    // Issue 18: snapshots.
+    EbsSnapshot(EbsSnapshotNow),
+    DbSnapshot(DbSnapshotNow),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -336,6 +358,24 @@ pub(crate) struct AddressNow {
     pub(crate) public_ip: String,
 }
 
+/// An EBS snapshot: the GiB it is priced on, its tier and its volume.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EbsSnapshotNow {
+    pub(crate) size_gib: f64,
+    pub(crate) storage_tier: Sym,
+    pub(crate) volume_id: Option<String>,
+}
+
+/// A manual RDS snapshot: its engine, storage and DB instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DbSnapshotNow {
+    pub(crate) allocated_storage_gib: i64,
+    pub(crate) db_instance_id: Option<String>,
+    pub(crate) engine: Sym,
+}
+
 /// What a finding proposes the resource becomes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
@@ -350,6 +390,8 @@ pub(crate) enum Target {
     Storage(StorageTarget),
     /// An Auto Scaling group's desired capacity.
     Capacity(CapacityTarget),
+    // Issue 18: an EBS snapshot's storage tier.
+    Tier(TierTarget),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -379,6 +421,12 @@ pub(crate) struct CapacityTarget {
     pub(crate) desired_capacity: i64,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TierTarget {
+    pub(crate) storage_tier: Sym,
+}
+
 impl Target {
     /// A type or class to change to.
     pub(crate) fn type_(t: impl Into<Sym>) -> Target {
@@ -404,6 +452,7 @@ impl Target {
             Target::Volume(v) => v.type_.to_string(),
             Target::Storage(s) => s.storage_type.to_string(),
             Target::Capacity(c) => format!("{} instances", c.desired_capacity),
+            Target::Tier(t) => t.storage_tier.to_string(),
         }
     }
 }
@@ -418,6 +467,8 @@ impl Current {
             Current::LoadBalancer(l) => l.type_.to_string(),
             Current::Group(g) => g.type_.to_string(),
             Current::Address(a) => a.public_ip.clone(),
+            Current::EbsSnapshot(s) => format!("{} {} GiB", s.storage_tier, s.size_gib),
+            Current::DbSnapshot(s) => format!("{} {} GiB", s.engine, s.allocated_storage_gib),
         }
     }
 

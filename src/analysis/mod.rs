@@ -11,6 +11,7 @@
 pub(crate) mod finding;
 pub(crate) mod metrics;
 pub(crate) mod paths;
+mod snapshots;
 pub(crate) mod thresholds;
 
 use crate::sym::Sym;
@@ -539,6 +540,8 @@ pub(crate) fn analyse_into(
                     .get(&(res.region.to_string(), res.id.clone())),
             ),
             Kind::AutoScalingGroup => asg(&mut cx, r),
+            Kind::EbsSnapshot => snapshots::ebs_snapshot(&mut cx, r),
+            Kind::RdsSnapshot => snapshots::rds_snapshot(&mut cx, r),
         }
     }
     let address_keys = addresses(&mut cx, extras, exclude);

@@ -31,6 +31,12 @@ pub(crate) struct Thresholds {
     /// A stopped instance is long-stopped (Trusted Advisor's check) after
     /// this many days: its finding ranks first, at high confidence.
     pub(crate) long_stopped_days: u32,
+    /// An EBS snapshot whose volume is gone, or a manual RDS snapshot whose
+    /// DB instance is gone, is orphaned at this many days old.
+    pub(crate) snapshot_orphaned_days: u32,
+    /// A standard-tier EBS snapshot this many days old, used by no AMI, is
+    /// worth archiving.
+    pub(crate) snapshot_archive_days: u32,
     /// Tags (KEY=VALUE, or KEY) whose resources are skipped, like --exclude-tag.
     pub(crate) exclude_tags: Vec<String>,
 }
@@ -49,10 +55,15 @@ impl Default for Thresholds {
             idle_lb_requests_per_day: 100.0,
             io1_to_gp3_max_iops: 16_000,
             long_stopped_days: 30,
+            snapshot_orphaned_days: 30,
+            snapshot_archive_days: 90,
             exclude_tags: Vec::new(),
         }
     }
 }
+
+/// Ten years: a snapshot age threshold above it would silence its rule.
+const MAX_AGE_DAYS: u32 = 3650;
 
 impl Thresholds {
     /// The idle-days requirement scaled to the lookback window (at least 1).
@@ -87,6 +98,16 @@ impl Thresholds {
         if self.idle_days_of_14 == 0 || self.idle_days_of_14 > 14 {
             return Err("recommend.idle_days_of_14 must be from 1 to 14".into());
         }
+        for (k, v) in [
+            ("snapshot_orphaned_days", self.snapshot_orphaned_days),
+            ("snapshot_archive_days", self.snapshot_archive_days),
+        ] {
+            if v > MAX_AGE_DAYS {
+                return Err(format!(
+                    "recommend.{k} = {v} must be from 0 to {MAX_AGE_DAYS} days"
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -102,5 +123,18 @@ mod tests {
         assert_eq!(t.idle_days_required(7), 2);
         assert_eq!(t.idle_days_required(1), 1);
         assert_eq!(t.idle_days_required(30), 9);
+    }
+
+    #[test]
+    fn snapshot_ages_are_checked() {
+        let mut t = Thresholds {
+            snapshot_orphaned_days: 3650,
+            snapshot_archive_days: 0,
+            ..Thresholds::default()
+        };
+        assert!(t.validate().is_ok());
+        t.snapshot_archive_days = 3651;
+        let e = t.validate().unwrap_err();
+        assert!(e.contains("recommend.snapshot_archive_days = 3651"), "{e}");
     }
 }

@@ -11,6 +11,7 @@ pub(crate) mod extras;
 pub(crate) mod profiles;
 pub(crate) mod rds;
 pub(crate) mod scan;
+pub(crate) mod snapshots;
 pub(crate) mod utilization;
 
 pub(crate) use cloud::AwsCloud;

@@ -61,6 +61,7 @@ fn backend() -> Vec<(&'static str, String)> {
                 "/api/optimizations" => "backend-optimizations",
                 "/api/savings" => "backend-savings",
                 "/api/anomalies" => "backend-anomalies",
+                "/api/resources" => "backend-resources",
                 other => panic!("no schema file name for {other}"),
             };
             let schema =

@@ -32,15 +32,19 @@ pub(crate) enum Service {
     Rds,
     Elb,
     Asg,
+    // Issue 18: EBS and RDS snapshots.
+    Snapshot,
 }
 
 impl Service {
-    pub(crate) const ALL: [Service; 5] = [
+    pub(crate) const ALL: [Service; 6] = [
         Service::Ec2,
         Service::Ebs,
         Service::Rds,
         Service::Elb,
         Service::Asg,
+        // Issue 18: EBS and RDS snapshots.
+        Service::Snapshot,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -50,6 +54,7 @@ impl Service {
             Service::Rds => "rds",
             Service::Elb => "elb",
             Service::Asg => "asg",
+            Service::Snapshot => "snapshot",
         }
     }
 }
@@ -70,6 +75,9 @@ pub(crate) enum Kind {
     RdsInstance,
     LoadBalancer,
     AutoScalingGroup,
+    // Issue 18: snapshots.
+    EbsSnapshot,
+    RdsSnapshot,
 }
 
 impl Kind {
@@ -80,6 +88,8 @@ impl Kind {
             Kind::RdsInstance => "rds_instance",
             Kind::LoadBalancer => "load_balancer",
             Kind::AutoScalingGroup => "auto_scaling_group",
+            Kind::EbsSnapshot => "ebs_snapshot",
+            Kind::RdsSnapshot => "rds_snapshot",
         }
     }
 
@@ -90,6 +100,7 @@ impl Kind {
             Kind::RdsInstance => Service::Rds,
             Kind::LoadBalancer => Service::Elb,
             Kind::AutoScalingGroup => Service::Asg,
+            Kind::EbsSnapshot | Kind::RdsSnapshot => Service::Snapshot,
         }
     }
 }
@@ -150,6 +161,8 @@ impl Resource {
             Details::RdsInstance(_) => Kind::RdsInstance,
             Details::LoadBalancer(_) => Kind::LoadBalancer,
             Details::AutoScalingGroup(_) => Kind::AutoScalingGroup,
+            Details::EbsSnapshot(_) => Kind::EbsSnapshot,
+            Details::RdsSnapshot(_) => Kind::RdsSnapshot,
         }
     }
 }
@@ -162,6 +175,9 @@ pub(crate) enum Details {
     RdsInstance(Box<RdsInstance>),
     LoadBalancer(Box<LoadBalancer>),
     AutoScalingGroup(Box<AutoScalingGroup>),
+    // Issue 18: snapshots.
+    EbsSnapshot(Box<EbsSnapshot>),
+    RdsSnapshot(Box<RdsSnapshot>),
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
@@ -257,6 +273,43 @@ pub(crate) struct AsgMember {
     pub(crate) instance_type: Sym,
     pub(crate) lifecycle_state: Sym,
     pub(crate) availability_zone: Sym,
+}
+
+/// An EBS snapshot owned by the account (DescribeSnapshots, OwnerIds=self).
+/// Its `state` is AWS's (completed, pending, error); its `type` the storage
+/// tier (standard, archive).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub(crate) struct EbsSnapshot {
+    pub(crate) volume_id: Option<String>,
+    /// The size of the volume it was taken from.
+    pub(crate) volume_size_gib: i64,
+    /// The snapshot's full size (FullSnapshotSizeInBytes), when AWS gives it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) full_snapshot_size_bytes: Option<i64>,
+    pub(crate) start_time: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) encrypted: bool,
+    /// Whether its volume still exists in the region; null when the region's
+    /// volumes were not listed (or listing them failed): then nobody knows.
+    pub(crate) volume_exists: Option<bool>,
+    /// The account's registered AMIs whose block device mappings use it.
+    pub(crate) image_ids: Vec<String>,
+}
+
+/// A manual RDS DB snapshot (DescribeDBSnapshots, SnapshotType=manual).
+/// Its `type` is the engine.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub(crate) struct RdsSnapshot {
+    pub(crate) db_instance_id: Option<String>,
+    pub(crate) engine: Sym,
+    pub(crate) allocated_storage_gib: i64,
+    pub(crate) create_time: Option<String>,
+    pub(crate) encrypted: bool,
+    /// Whether its DB instance still exists in the region; null when the
+    /// region's DB instances were not listed (or listing them failed).
+    pub(crate) db_instance_exists: Option<bool>,
 }
 
 /// A region/service that could not be scanned (the rest of the scan went on).
@@ -365,6 +418,19 @@ impl Resource {
                 .or_else(|| check("max_size", g.max_size, 0, MAX_GROUP_SIZE))
                 .or_else(|| check("desired_capacity", g.desired_capacity, 0, MAX_GROUP_SIZE)),
             Details::Ec2Instance(_) | Details::LoadBalancer(_) => None,
+            Details::EbsSnapshot(s) => {
+                check("volume_size_gib", s.volume_size_gib, 0, MAX_STORAGE_GIB).or_else(|| {
+                    s.full_snapshot_size_bytes.and_then(|b| {
+                        check("full_snapshot_size_bytes", b, 0, MAX_STORAGE_GIB << 30)
+                    })
+                })
+            }
+            Details::RdsSnapshot(s) => check(
+                "allocated_storage_gib",
+                s.allocated_storage_gib,
+                0,
+                MAX_STORAGE_GIB,
+            ),
         }
     }
 }

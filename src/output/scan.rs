@@ -35,6 +35,9 @@ fn note(r: &PricedResource) -> String {
     if r.resource.kind() == Kind::Ec2Instance && r.resource.state == "stopped" {
         parts.push("no compute charge".to_string());
     }
+    if let crate::inventory::Details::EbsSnapshot(s) = &r.resource.details {
+        parts.push(crate::pricing::fleet::ebs_snapshot_size(s).1.to_string());
+    }
     parts.join("; ")
 }
 
@@ -47,6 +50,8 @@ fn short_kind(kind: &str) -> String {
         Kind::RdsInstance,
         Kind::LoadBalancer,
         Kind::AutoScalingGroup,
+        Kind::EbsSnapshot,
+        Kind::RdsSnapshot,
     ]
     .into_iter()
     .find(|k| k.name() == kind)

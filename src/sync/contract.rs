@@ -83,6 +83,18 @@ const ASG: Spec = &[
     ("monthly_cost", Ty::Num, false),
     ("annual_cost", Ty::Num, false),
 ];
+// Issue 18: a resource of a kind with no endpoint of its own (snapshots).
+const RESOURCE: Spec = &[
+    ("resource_id", Ty::Str, false),
+    ("resource_kind", Ty::Str, false),
+    ("region", Ty::Str, false),
+    ("state", Ty::Str, false),
+    ("type", Ty::Str, false),
+    ("hourly_cost", Ty::Num, false),
+    ("monthly_cost", Ty::Num, false),
+    ("annual_cost", Ty::Num, false),
+    ("details", Ty::Any, false),
+];
 const RECOMMENDATION: Spec = &[
     ("recommendation_id", Ty::Str, false),
     ("resource_id", Ty::Str, false),
@@ -126,6 +138,7 @@ pub(crate) const ENDPOINTS: &[&str] = &[
     "/api/optimizations",
     "/api/savings",
     "/api/anomalies",
+    "/api/resources",
 ];
 
 fn spec(endpoint: &str) -> Option<Spec> {
@@ -138,6 +151,7 @@ fn spec(endpoint: &str) -> Option<Spec> {
         "/api/optimizations" => RECOMMENDATION,
         "/api/savings" => SAVINGS,
         "/api/anomalies" => ANOMALY,
+        "/api/resources" => RESOURCE,
         _ => return None,
     })
 }
@@ -256,6 +270,18 @@ fn account(m: &mut Map<String, Value>, account_id: Option<&str>) {
     }
 }
 
+/// A generic resource's fields (`/api/resources`): `details` is the kind's
+/// own fields as the inventory has them.
+fn generic(res: &crate::inventory::Resource) -> Option<Map<String, Value>> {
+    let mut details = serde_json::to_value(&res.details).ok()?;
+    // The kind is a field of its own.
+    details.as_object_mut()?.remove("kind");
+    json!({"resource_id": res.id, "resource_kind": res.kind().name(), "region": res.region,
+           "state": res.state, "type": res.type_, "details": details})
+    .as_object()
+    .cloned()
+}
+
 /// The body for a priced resource, or None when it has no price (the contract
 /// needs numbers, and finops never reports a missing price as $0).
 pub(crate) fn resource_record(r: &PricedResource, cpu: Option<f64>) -> Option<Record> {
@@ -316,6 +342,10 @@ pub(crate) fn resource_record(r: &PricedResource, cpu: Option<f64>) -> Option<Re
                    "instance_ids": g.members.iter().map(|m| m.instance_id.clone()).collect::<Vec<_>>()})
             .as_object()?
             .clone(),
+        ),
+        Details::EbsSnapshot(_) | Details::RdsSnapshot(_) => (
+            "/api/resources",
+            generic(res)?,
         ),
     };
     costs(&mut m);
