@@ -420,6 +420,38 @@ mod tests {
         assert!(n > 30);
     }
 
+    /// Issue 18: snapshots have no endpoint of their own: the generic one,
+    /// with the kind's fields in `details`.
+    #[test]
+    fn snapshots_go_to_the_generic_resources_endpoint() {
+        let report = price_inventory(demo::inventory());
+        let recs: Vec<Record> = report
+            .resources
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.resource.details,
+                    Details::EbsSnapshot(_) | Details::RdsSnapshot(_)
+                )
+            })
+            .filter_map(|r| resource_record(r, None))
+            .collect();
+        assert_eq!(recs.len(), 4);
+        for rec in &recs {
+            assert_eq!(rec.endpoint, "/api/resources");
+            validate(rec.endpoint, &rec.body).unwrap();
+            assert!(rec.body["details"].get("kind").is_none(), "{}", rec.body);
+        }
+        let db = recs
+            .iter()
+            .find(|r| r.body["resource_id"] == "eu-reports-final")
+            .unwrap();
+        assert_eq!(db.body["resource_kind"], "rds_snapshot");
+        assert_eq!(db.body["type"], "mysql");
+        assert_eq!(db.body["monthly_cost"], 19.0);
+        assert_eq!(db.body["details"]["db_instance_exists"], false);
+    }
+
     #[test]
     fn a_recorded_saving_fits_the_contract() {
         let mut saving = crate::state::savings::Saving {
