@@ -19,6 +19,7 @@ fn service(kind: &str) -> &'static str {
         "rds_instance" => "rds",
         "load_balancer" => "elb",
         "auto_scaling_group" => "asg",
+        "ebs_snapshot" | "rds_snapshot" => "snapshot",
         other => panic!("unknown kind {other}"),
     }
 }
