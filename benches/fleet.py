@@ -442,7 +442,7 @@ def measure(a, url, env, regions, seeded, latency, with_baseline):
     for region, s in seeded.items():
         # The trailing 1: one page of DescribeNatGateways (none are seeded).
         bound_scan += (math.ceil(s["instances"] / 1000) + math.ceil(s["volumes"] / 500) + math.ceil(max(s["dbs"], 1) / 100)
-                       + math.ceil(s["lbs"] / 400) + 1 + math.ceil(s["lbs"] / 20) + 1 + 1)
+                       + math.ceil(s["lbs"] / 400) + 1 + math.ceil(s["lbs"] / 20) + 1 + 1 + SNAPSHOT_PAGES)
     for m in re.finditer(r"metrics: (\S+): (\d+) queries", rec["stderr"]):
         bound_metrics += math.ceil(int(m.group(2)) / 500)
     extras_per_region = 3  # DescribeAddresses, DescribeTargetGroups, one page of each
@@ -538,13 +538,21 @@ def check_router(url, regions, management, members, n):
         raise SystemExit(f"through the router, account {members[-1]} has {got} instances in {regions[-1]}, not {n}")
 
 
+# One page each of DescribeSnapshots and DescribeDBSnapshots per region (the
+# `snapshot` service); DescribeImages only runs where there are snapshots.
+SNAPSHOT_PAGES = 2
+
+
 def scan_pages(s):
     """The fewest inventory requests for one account in one region: pages at
     maximum size, and one page of each list even when it is empty."""
     return (max(1, math.ceil(s["instances"] / 1000)) + max(1, math.ceil(s["volumes"] / 500))
             + max(1, math.ceil(s["dbs"] / 100)) + max(1, math.ceil(s["lbs"] / 400)) + 1
             + math.ceil(s["lbs"] / 20) + 1
-            + 1)  # DescribeNatGateways (none are seeded: one page)
+            + 1  # DescribeNatGateways (none are seeded: one page)
+            # DescribeSnapshots and DescribeDBSnapshots (the fleet has no
+            # snapshots, so no DescribeImages).
+            + SNAPSHOT_PAGES)
 
 
 KINDS = (

@@ -110,7 +110,7 @@ _finops() {
                     return 0
                     ;;
                 --services)
-                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg nat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg nat snapshot" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -176,7 +176,7 @@ _finops() {
                     return 0
                     ;;
                 --services)
-                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg nat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg nat snapshot" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -242,7 +242,7 @@ _finops() {
                     return 0
                     ;;
                 --services)
-                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg nat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg nat snapshot" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -466,7 +466,7 @@ _finops() {
                     return 0
                     ;;
                 --services)
-                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg nat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg nat snapshot" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -560,7 +560,7 @@ _finops() {
                     return 0
                     ;;
                 --services)
-                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg nat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg nat snapshot" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -646,7 +646,7 @@ _finops() {
                     return 0
                     ;;
                 --services)
-                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg nat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg nat snapshot" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -712,7 +712,7 @@ _finops() {
                     return 0
                     ;;
                 --services)
-                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg nat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg nat snapshot" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -790,7 +790,7 @@ _finops() {
                     return 0
                     ;;
                 --services)
-                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg nat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg nat snapshot" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -868,7 +868,7 @@ _finops() {
                     return 0
                     ;;
                 --services)
-                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg nat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg nat snapshot" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -970,7 +970,7 @@ _finops() {
                     return 0
                     ;;
                 --services)
-                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg nat" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg nat snapshot" -- "${cur}"))
                     return 0
                     ;;
                 --config)

@@ -35,7 +35,8 @@ ebs\t''
 rds\t''
 elb\t''
 asg\t''
-nat\t''"
+nat\t''
+snapshot\t''"
 complete -c finops -n "__fish_finops_needs_command" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_needs_command" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
 complete -c finops -n "__fish_finops_needs_command" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
@@ -75,7 +76,8 @@ ebs\t''
 rds\t''
 elb\t''
 asg\t''
-nat\t''"
+nat\t''
+snapshot\t''"
 complete -c finops -n "__fish_finops_using_subcommand scan" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand scan" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
 complete -c finops -n "__fish_finops_using_subcommand scan" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
@@ -112,7 +114,8 @@ ebs\t''
 rds\t''
 elb\t''
 asg\t''
-nat\t''"
+nat\t''
+snapshot\t''"
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
@@ -145,7 +148,8 @@ ebs\t''
 rds\t''
 elb\t''
 asg\t''
-nat\t''"
+nat\t''
+snapshot\t''"
 complete -c finops -n "__fish_finops_using_subcommand sync" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand sync" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
 complete -c finops -n "__fish_finops_using_subcommand sync" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
@@ -185,7 +189,8 @@ ebs\t''
 rds\t''
 elb\t''
 asg\t''
-nat\t''"
+nat\t''
+snapshot\t''"
 complete -c finops -n "__fish_finops_using_subcommand resize" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand resize" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
 complete -c finops -n "__fish_finops_using_subcommand resize" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
@@ -218,7 +223,8 @@ ebs\t''
 rds\t''
 elb\t''
 asg\t''
-nat\t''"
+nat\t''
+snapshot\t''"
 complete -c finops -n "__fish_finops_using_subcommand savings" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand savings" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
 complete -c finops -n "__fish_finops_using_subcommand savings" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
@@ -254,7 +260,8 @@ ebs\t''
 rds\t''
 elb\t''
 asg\t''
-nat\t''"
+nat\t''
+snapshot\t''"
 complete -c finops -n "__fish_finops_using_subcommand watch" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand watch" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
 complete -c finops -n "__fish_finops_using_subcommand watch" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
@@ -286,7 +293,8 @@ ebs\t''
 rds\t''
 elb\t''
 asg\t''
-nat\t''"
+nat\t''
+snapshot\t''"
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
 complete -c finops -n "__fish_finops_using_subcommand pricing" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
@@ -314,7 +322,8 @@ ebs\t''
 rds\t''
 elb\t''
 asg\t''
-nat\t''"
+nat\t''
+snapshot\t''"
 complete -c finops -n "__fish_finops_using_subcommand config" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand config" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
 complete -c finops -n "__fish_finops_using_subcommand config" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
@@ -341,7 +350,8 @@ ebs\t''
 rds\t''
 elb\t''
 asg\t''
-nat\t''"
+nat\t''
+snapshot\t''"
 complete -c finops -n "__fish_finops_using_subcommand completions" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand completions" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
 complete -c finops -n "__fish_finops_using_subcommand completions" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r

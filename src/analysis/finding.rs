@@ -24,6 +24,9 @@ pub(crate) enum FindingKind {
     ElasticIp,
     // NAT gateways (issue 18).
     NatGateway,
+    // Issue 18: snapshots.
+    EbsSnapshot,
+    RdsSnapshot,
 }
 
 impl FindingKind {
@@ -36,6 +39,8 @@ impl FindingKind {
             FindingKind::AutoScalingGroup => Kind::AutoScalingGroup.name(),
             FindingKind::ElasticIp => "elastic_ip",
             FindingKind::NatGateway => Kind::NatGateway.name(),
+            FindingKind::EbsSnapshot => Kind::EbsSnapshot.name(),
+            FindingKind::RdsSnapshot => Kind::RdsSnapshot.name(),
         }
     }
 }
@@ -49,6 +54,8 @@ impl From<Kind> for FindingKind {
             Kind::LoadBalancer => FindingKind::LoadBalancer,
             Kind::AutoScalingGroup => FindingKind::AutoScalingGroup,
             Kind::NatGateway => FindingKind::NatGateway,
+            Kind::EbsSnapshot => FindingKind::EbsSnapshot,
+            Kind::RdsSnapshot => FindingKind::RdsSnapshot,
         }
     }
 }
@@ -120,6 +127,9 @@ pub(crate) enum Rule {
     RdsGp2ToGp3,
     RdsIdle,
     RdsOverprovisioned,
+    RdsSnapshotOrphaned,
+    SnapshotOld,
+    SnapshotOrphaned,
 }
 
 named!(Rule {
@@ -140,6 +150,9 @@ named!(Rule {
     RdsGp2ToGp3 => "rds_gp2_to_gp3",
     RdsIdle => "rds_idle",
     RdsOverprovisioned => "rds_overprovisioned",
+    RdsSnapshotOrphaned => "rds_snapshot_orphaned",
+    SnapshotOld => "snapshot_old",
+    SnapshotOrphaned => "snapshot_orphaned",
 });
 
 /// What a finding proposes. Declared in the order of their names: the
@@ -149,9 +162,11 @@ named!(Rule {
 )]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Action {
+    ArchiveSnapshot,
     DeleteLoadBalancer,
     // NAT gateways (issue 18); in name order, as the enum must be.
     DeleteNatGateway,
+    DeleteSnapshot,
     DeleteVolume,
     Downsize,
     DownsizeDb,
@@ -168,8 +183,10 @@ pub(crate) enum Action {
 }
 
 named!(Action {
+    ArchiveSnapshot => "archive_snapshot",
     DeleteLoadBalancer => "delete_load_balancer",
     DeleteNatGateway => "delete_nat_gateway",
+    DeleteSnapshot => "delete_snapshot",
     DeleteVolume => "delete_volume",
     Downsize => "downsize",
     DownsizeDb => "downsize_db",
@@ -219,6 +236,7 @@ named!(Confidence {
 )]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Stat {
+    AgeDays,
     CpuAvgPercent,
     CpuP99OfHourlyMaxPercent,
     // NAT gateways (issue 18); in name order, as the enum must be.
@@ -238,6 +256,7 @@ pub(crate) enum Stat {
 }
 
 named!(Stat {
+    AgeDays => "age_days",
     CpuAvgPercent => "cpu_avg_percent",
     CpuP99OfHourlyMaxPercent => "cpu_p99_of_hourly_max_percent",
     DataProcessedGb => "data_processed_gb",
@@ -295,6 +314,9 @@ pub(crate) enum Current {
     Address(AddressNow),
     // NAT gateways (issue 18).
     NatGateway(NatGatewayNow),
+    // Issue 18: snapshots.
+    EbsSnapshot(EbsSnapshotNow),
+    DbSnapshot(DbSnapshotNow),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -370,6 +392,24 @@ pub(crate) struct NatGatewayNow {
     pub(crate) name: Option<String>,
 }
 
+/// An EBS snapshot: the GiB it is priced on, its tier and its volume.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EbsSnapshotNow {
+    pub(crate) size_gib: f64,
+    pub(crate) storage_tier: Sym,
+    pub(crate) volume_id: Option<String>,
+}
+
+/// A manual RDS snapshot: its engine, storage and DB instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DbSnapshotNow {
+    pub(crate) allocated_storage_gib: i64,
+    pub(crate) db_instance_id: Option<String>,
+    pub(crate) engine: Sym,
+}
+
 /// What a finding proposes the resource becomes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
@@ -384,6 +424,8 @@ pub(crate) enum Target {
     Storage(StorageTarget),
     /// An Auto Scaling group's desired capacity.
     Capacity(CapacityTarget),
+    // Issue 18: an EBS snapshot's storage tier.
+    Tier(TierTarget),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -413,6 +455,12 @@ pub(crate) struct CapacityTarget {
     pub(crate) desired_capacity: i64,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TierTarget {
+    pub(crate) storage_tier: Sym,
+}
+
 impl Target {
     /// A type or class to change to.
     pub(crate) fn type_(t: impl Into<Sym>) -> Target {
@@ -438,6 +486,7 @@ impl Target {
             Target::Volume(v) => v.type_.to_string(),
             Target::Storage(s) => s.storage_type.to_string(),
             Target::Capacity(c) => format!("{} instances", c.desired_capacity),
+            Target::Tier(t) => t.storage_tier.to_string(),
         }
     }
 }
@@ -453,6 +502,8 @@ impl Current {
             Current::Group(g) => g.type_.to_string(),
             Current::Address(a) => a.public_ip.clone(),
             Current::NatGateway(n) => format!("{} NAT", n.connectivity_type),
+            Current::EbsSnapshot(s) => format!("{} {} GiB", s.storage_tier, s.size_gib),
+            Current::DbSnapshot(s) => format!("{} {} GiB", s.engine, s.allocated_storage_gib),
         }
     }
 

@@ -12,6 +12,7 @@ pub(crate) mod finding;
 pub(crate) mod metrics;
 mod nat;
 pub(crate) mod paths;
+mod snapshots;
 pub(crate) mod thresholds;
 
 use crate::sym::Sym;
@@ -547,6 +548,8 @@ pub(crate) fn analyse_into(
             ),
             Kind::AutoScalingGroup => asg(&mut cx, r),
             Kind::NatGateway => nat::nat(&mut cx, r),
+            Kind::EbsSnapshot => snapshots::ebs_snapshot(&mut cx, r),
+            Kind::RdsSnapshot => snapshots::rds_snapshot(&mut cx, r),
         }
     }
     let address_keys = addresses(&mut cx, extras, exclude);

@@ -1108,3 +1108,188 @@ fn snapshot_and_delete_is_priced_at_the_rds_backup_rate() {
     );
     assert_reconciles(&o);
 }
+
+// ---------------------------------------------------------------- snapshots (issue 18)
+
+fn rfc(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
+/// A completed 100 GiB standard EBS snapshot taken at `at` (unix seconds).
+fn ebs_snap(id: &str, at: i64, volume_exists: Option<bool>) -> Resource {
+    res(
+        id,
+        "completed",
+        "standard",
+        Details::EbsSnapshot(Box::new(crate::inventory::EbsSnapshot {
+            volume_id: Some(format!("vol-of-{id}")),
+            volume_size_gib: 100,
+            start_time: Some(rfc(at)),
+            volume_exists,
+            ..Default::default()
+        })),
+    )
+}
+
+fn rds_snap(id: &str, engine: &str, at: i64, exists: Option<bool>) -> Resource {
+    res(
+        id,
+        "available",
+        engine,
+        Details::RdsSnapshot(Box::new(crate::inventory::RdsSnapshot {
+            db_instance_id: Some(format!("db-of-{id}")),
+            engine: engine.into(),
+            allocated_storage_gib: 200,
+            create_time: Some(rfc(at)),
+            db_instance_exists: exists,
+            ..Default::default()
+        })),
+    )
+}
+
+fn rules_of(o: &Outcome, id: &str) -> Vec<Rule> {
+    o.recommendations
+        .iter()
+        .filter(|r| r.resource_id == id)
+        .map(|r| r.rule)
+        .collect()
+}
+
+#[test]
+fn orphaned_ebs_snapshots_from_the_threshold_on() {
+    let t = Thresholds::default();
+    assert_eq!(t.snapshot_orphaned_days, 30);
+    let days = i64::from(t.snapshot_orphaned_days);
+    let o = run(
+        vec![
+            ebs_snap("snap-29", END - days * DAY + 1, Some(false)),
+            ebs_snap("snap-30", END - days * DAY, Some(false)),
+            // Its volume exists, or nobody knows (volumes not listed).
+            ebs_snap("snap-kept", END - 60 * DAY, Some(true)),
+            ebs_snap("snap-unknown", END - 60 * DAY, None),
+        ],
+        &metrics(),
+    );
+    assert!(rules_of(&o, "snap-29").is_empty());
+    assert!(rules_of(&o, "snap-kept").is_empty());
+    assert!(rules_of(&o, "snap-unknown").is_empty());
+    let r = o
+        .recommendations
+        .iter()
+        .find(|r| r.resource_id == "snap-30")
+        .unwrap();
+    assert_eq!(r.rule, Rule::SnapshotOrphaned);
+    assert_eq!(r.action, Action::DeleteSnapshot);
+    assert_eq!(r.kind, FindingKind::EbsSnapshot);
+    assert_eq!(r.risk, Risk::Medium);
+    // 100 GiB (the volume's size, an upper bound) at $0.05/GiB-month.
+    assert_eq!(r.current_monthly_usd, Some(dec!(5.00)));
+    assert_eq!(r.new_monthly_usd, Some(dec!(0)));
+    assert_eq!(r.monthly_savings_usd, Some(dec!(5.00)));
+    assert_eq!(r.evidence.stats.get(&Stat::AgeDays), Some(&30.0));
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("volume size: an upper bound"))
+    );
+    assert_eq!(o.coverage.resources, 4);
+    assert_eq!(o.coverage.with_findings, 1);
+}
+
+#[test]
+fn old_ebs_snapshots_archive_from_the_threshold_on() {
+    let t = Thresholds::default();
+    assert_eq!(t.snapshot_archive_days, 90);
+    let days = i64::from(t.snapshot_archive_days);
+    let mut full = ebs_snap("snap-full", END - days * DAY, Some(true));
+    let mut ami = ebs_snap("snap-ami", END - 400 * DAY, Some(true));
+    let mut archived = ebs_snap("snap-archived", END - 400 * DAY, Some(true));
+    archived.type_ = "archive".into();
+    if let Details::EbsSnapshot(s) = &mut full.details {
+        // 40 GiB of blocks: priced on its full size.
+        s.full_snapshot_size_bytes = Some(40 << 30);
+    }
+    if let Details::EbsSnapshot(s) = &mut ami.details {
+        s.image_ids = vec!["ami-1".into()];
+    }
+    let o = run(
+        vec![
+            ebs_snap("snap-89", END - days * DAY + 1, Some(true)),
+            full,
+            ami,
+            archived,
+            // Orphaned and old: only deleted, never archived.
+            ebs_snap("snap-gone", END - 400 * DAY, Some(false)),
+        ],
+        &metrics(),
+    );
+    assert!(rules_of(&o, "snap-89").is_empty());
+    assert!(rules_of(&o, "snap-ami").is_empty());
+    assert!(rules_of(&o, "snap-archived").is_empty());
+    assert_eq!(rules_of(&o, "snap-gone"), vec![Rule::SnapshotOrphaned]);
+    let r = o
+        .recommendations
+        .iter()
+        .find(|r| r.resource_id == "snap-full")
+        .unwrap();
+    assert_eq!(r.rule, Rule::SnapshotOld);
+    assert_eq!(r.action, Action::ArchiveSnapshot);
+    // 40 GiB: $0.05 -> $0.0125 per GiB-month in us-east-1.
+    assert_eq!(r.current_monthly_usd, Some(dec!(2.00)));
+    assert_eq!(r.new_monthly_usd, Some(dec!(0.50)));
+    assert_eq!(r.monthly_savings_usd, Some(dec!(1.50)));
+    assert_eq!(r.target.as_ref().unwrap().short(), "archive");
+    assert!(r.notes.iter().any(|n| n.contains("full snapshot size")));
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("at least 90 days") && n.contains("$0.0125/GiB-month"))
+    );
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("$0.03/GiB ($1.20 for this one)"))
+    );
+}
+
+#[test]
+fn orphaned_rds_snapshots_from_the_threshold_on() {
+    let days = i64::from(Thresholds::default().snapshot_orphaned_days);
+    let o = run(
+        vec![
+            rds_snap("db-snap-29", "mysql", END - days * DAY + 1, Some(false)),
+            rds_snap("db-snap-30", "mysql", END - days * DAY, Some(false)),
+            rds_snap("db-snap-kept", "mysql", END - 90 * DAY, Some(true)),
+            rds_snap("db-snap-unknown", "mysql", END - 90 * DAY, None),
+            rds_snap("db-snap-oracle", "oracle-ee", END - 90 * DAY, Some(false)),
+        ],
+        &metrics(),
+    );
+    assert!(rules_of(&o, "db-snap-29").is_empty());
+    assert!(rules_of(&o, "db-snap-kept").is_empty());
+    assert!(rules_of(&o, "db-snap-unknown").is_empty());
+    let r = o
+        .recommendations
+        .iter()
+        .find(|r| r.resource_id == "db-snap-30")
+        .unwrap();
+    assert_eq!(r.rule, Rule::RdsSnapshotOrphaned);
+    assert_eq!(r.action, Action::DeleteSnapshot);
+    // 200 GiB at $0.095/GiB-month.
+    assert_eq!(r.monthly_savings_usd, Some(dec!(19.00)));
+    // An engine without a backup storage price: the finding, unpriced.
+    let r = o
+        .recommendations
+        .iter()
+        .find(|r| r.resource_id == "db-snap-oracle")
+        .unwrap();
+    assert_eq!(r.monthly_savings_usd, None);
+    assert!(
+        r.unpriced_reason.as_deref().unwrap().contains("oracle-ee"),
+        "{:?}",
+        r.unpriced_reason
+    );
+}

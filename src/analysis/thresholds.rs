@@ -34,6 +34,12 @@ pub(crate) struct Thresholds {
     /// Instances whose public IPv4 address is wanted (KEY=VALUE or KEY,
     /// like exclude_tags): no ec2_public_ipv4 finding for them.
     pub(crate) public_ipv4_allow_tags: Vec<String>,
+    /// An EBS snapshot whose volume is gone, or a manual RDS snapshot whose
+    /// DB instance is gone, is orphaned at this many days old.
+    pub(crate) snapshot_orphaned_days: u32,
+    /// A standard-tier EBS snapshot this many days old, used by no AMI, is
+    /// worth archiving.
+    pub(crate) snapshot_archive_days: u32,
     /// Tags (KEY=VALUE, or KEY) whose resources are skipped, like --exclude-tag.
     pub(crate) exclude_tags: Vec<String>,
     // NAT gateways (issue 18).
@@ -60,12 +66,17 @@ impl Default for Thresholds {
             io1_to_gp3_max_iops: 16_000,
             long_stopped_days: 30,
             public_ipv4_allow_tags: Vec::new(),
+            snapshot_orphaned_days: 30,
+            snapshot_archive_days: 90,
             exclude_tags: Vec::new(),
             nat_idle_days: 7,
             nat_idle_bytes: 1_000_000.0,
         }
     }
 }
+
+/// Ten years: a snapshot age threshold above it would silence its rule.
+const MAX_AGE_DAYS: u32 = 3650;
 
 impl Thresholds {
     /// The idle-days requirement scaled to the lookback window (at least 1).
@@ -117,6 +128,16 @@ impl Thresholds {
         if self.nat_idle_days == 0 {
             return Err("recommend.nat_idle_days must be 1 or more".into());
         }
+        for (k, v) in [
+            ("snapshot_orphaned_days", self.snapshot_orphaned_days),
+            ("snapshot_archive_days", self.snapshot_archive_days),
+        ] {
+            if v > MAX_AGE_DAYS {
+                return Err(format!(
+                    "recommend.{k} = {v} must be from 0 to {MAX_AGE_DAYS} days"
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -150,5 +171,18 @@ mod tests {
             ..Thresholds::default()
         };
         assert!(bad.validate().unwrap_err().contains("nat_idle_bytes"));
+    }
+
+    #[test]
+    fn snapshot_ages_are_checked() {
+        let mut t = Thresholds {
+            snapshot_orphaned_days: 3650,
+            snapshot_archive_days: 0,
+            ..Thresholds::default()
+        };
+        assert!(t.validate().is_ok());
+        t.snapshot_archive_days = 3651;
+        let e = t.validate().unwrap_err();
+        assert!(e.contains("recommend.snapshot_archive_days = 3651"), "{e}");
     }
 }

@@ -209,8 +209,8 @@ pub(crate) async fn fleet(
             if account.as_deref().is_none_or(|id| sel.keeps(id)) {
                 let account = account.map(|id| Account::new(&id, None));
                 members.push(Member {
+                    cloud: Box::new(cloud(aws, account.as_ref(), parts)),
                     account,
-                    cloud: Box::new(cloud(aws, parts)),
                 });
             }
         } else {
@@ -266,9 +266,10 @@ pub(crate) async fn fleet(
     })
 }
 
-fn cloud(aws: Aws, parts: &CloudParts) -> AwsCloud {
+fn cloud(aws: Aws, account: Option<&Account>, parts: &CloudParts) -> AwsCloud {
     AwsCloud {
         aws,
+        account: account.map(|a| a.id.clone()),
         concurrency: parts.concurrency,
         state_dir: parts.state_dir.clone(),
     }
@@ -276,8 +277,8 @@ fn cloud(aws: Aws, parts: &CloudParts) -> AwsCloud {
 
 fn member(aws: Aws, account: Account, parts: &CloudParts) -> Member {
     Member {
+        cloud: Box::new(cloud(aws, Some(&account), parts)),
         account: Some(account),
-        cloud: Box::new(cloud(aws, parts)),
     }
 }
 

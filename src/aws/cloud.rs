@@ -16,6 +16,9 @@ use crate::progress::Progress;
 /// The loaded AWS configuration, with what its calls need.
 pub(crate) struct AwsCloud {
     pub(crate) aws: Aws,
+    /// The account the credentials act in, when known: only its own EBS
+    /// snapshots are listed.
+    pub(crate) account: Option<std::sync::Arc<str>>,
     /// Requests in flight at once.
     pub(crate) concurrency: usize,
     /// Where the resize journal is read: utilization from before a
@@ -31,13 +34,17 @@ impl AwsCloud {
             * scope
                 .services
                 .iter()
-                .map(|s| if *s == Service::Elb { 2 } else { 1 })
+                .map(|s| match s {
+                    Service::Elb | Service::Snapshot => 2,
+                    _ => 1,
+                })
                 .sum::<usize>();
         let bar = progress.counter(tasks as u64, "scanning");
         let inv = scan::scan(
             &self.aws,
             &regions,
             &scope.services,
+            self.account.as_deref(),
             self.concurrency,
             bar.as_ref(),
         )

@@ -12,6 +12,7 @@ mod nat;
 pub(crate) mod profiles;
 pub(crate) mod rds;
 pub(crate) mod scan;
+pub(crate) mod snapshots;
 pub(crate) mod utilization;
 
 pub(crate) use cloud::AwsCloud;

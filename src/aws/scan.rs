@@ -4,13 +4,18 @@
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 
-use super::{Aws, asg, ec2, elb, nat, rds};
+use super::{Aws, asg, ec2, elb, nat, rds, snapshots};
 use crate::inventory::{Inventory, Resource, ScanError, Service, Source, now_rfc3339};
 use crate::progress::Counter;
 
 type Task<'a> = BoxFuture<'a, Result<Vec<Resource>, ScanError>>;
 
-fn tasks<'a>(aws: &'a Aws, region: &'a str, service: Service) -> Vec<Task<'a>> {
+fn tasks<'a>(
+    aws: &'a Aws,
+    region: &'a str,
+    service: Service,
+    owner: Option<&'a str>,
+) -> Vec<Task<'a>> {
     match service {
         Service::Ec2 => vec![async move { ec2::instances(&aws.ec2(region), region).await }.boxed()],
         Service::Ebs => vec![async move { ec2::volumes(&aws.ec2(region), region).await }.boxed()],
@@ -27,6 +32,10 @@ fn tasks<'a>(aws: &'a Aws, region: &'a str, service: Service) -> Vec<Task<'a>> {
         Service::Nat => {
             vec![async move { nat::nat_gateways(&aws.ec2(region), region).await }.boxed()]
         }
+        Service::Snapshot => vec![
+            async move { snapshots::ebs_snapshots(&aws.ec2(region), region, owner).await }.boxed(),
+            async move { snapshots::rds_snapshots(&aws.rds(region), region).await }.boxed(),
+        ],
     }
 }
 
@@ -36,12 +45,13 @@ pub(crate) async fn scan(
     aws: &Aws,
     regions: &[String],
     services: &[Service],
+    owner: Option<&str>,
     concurrency: usize,
     progress: &dyn Counter,
 ) -> Inventory {
     let all: Vec<Task> = regions
         .iter()
-        .flat_map(|r| services.iter().flat_map(move |s| tasks(aws, r, *s)))
+        .flat_map(|r| services.iter().flat_map(move |s| tasks(aws, r, *s, owner)))
         .collect();
     let mut results = futures::stream::iter(all).buffer_unordered(concurrency.max(1));
     let mut resources = Vec::new();
@@ -53,6 +63,13 @@ pub(crate) async fn scan(
         }
         progress.inc(1);
     }
+    // Whether a snapshot's volume or DB instance is gone is known only where
+    // this scan listed them without an error.
+    snapshots::mark_sources(
+        &mut resources,
+        &listed(services, &errors, Service::Ebs),
+        &listed(services, &errors, Service::Rds),
+    );
     resources.sort_by(|a: &Resource, b: &Resource| {
         (&a.region, a.kind(), &a.id).cmp(&(&b.region, b.kind(), &b.id))
     });
@@ -67,6 +84,21 @@ pub(crate) async fn scan(
         resources,
         errors,
         accounts: Vec::new(),
+    }
+}
+
+/// Whether this scan listed a service's resources in a region without an
+/// error (its errors carry the service's name).
+fn listed<'a>(
+    services: &'a [Service],
+    errors: &'a [ScanError],
+    service: Service,
+) -> impl Fn(&str) -> bool + 'a {
+    move |region: &str| {
+        services.contains(&service)
+            && !errors
+                .iter()
+                .any(|e| e.region == region && e.service == service.name())
     }
 }
 

@@ -13,8 +13,8 @@ use super::{CallCounts, Cloud, Scope, Utilization, Window};
 use crate::analysis::metrics::{Metric, Metrics, Point};
 use crate::analysis::{Address, Extras, Targets};
 use crate::inventory::{
-    AsgMember, AutoScalingGroup, Details, EbsVolume, Ec2Instance, Inventory, LoadBalancer,
-    NatGateway, RdsInstance, Resource, SCHEMA_VERSION, Source,
+    AsgMember, AutoScalingGroup, Details, EbsSnapshot, EbsVolume, Ec2Instance, Inventory,
+    LoadBalancer, NatGateway, RdsInstance, RdsSnapshot, Resource, SCHEMA_VERSION, Source,
 };
 use crate::progress::Progress;
 
@@ -479,7 +479,7 @@ fn build() -> Fleet {
             state: "running",
             root_gib: 50,
         },
-        |d| d.public_ip = Some("203.0.113.40".into()),
+        |d| d.public_ip = Some("203.0.113.44".into()),
         usage(8.0, 14.0, 20_000.0, 0.0),
     );
     f.instance(
@@ -881,7 +881,102 @@ fn build() -> Fleet {
         "198.51.100.20",
         usage(0.0, 0.0, 25_000.0, 900.0),
     );
+    snapshots(&mut f);
     f
+}
+
+/// Issue 18: an orphaned and an old EBS snapshot (us-east-1), a young one
+/// (eu-west-1, no finding) and a manual RDS snapshot of a deleted DB.
+fn snapshots(f: &mut Fleet) {
+    let volume_in = |f: &Fleet, region: &str, name: &str| {
+        f.resources
+            .iter()
+            .find(|r| r.region == region && r.name.as_deref() == Some(name))
+            .map(|r| r.id.clone())
+    };
+    let kept_us = f
+        .resources
+        .iter()
+        .find(|r| r.region == "us-east-1" && r.kind() == crate::inventory::Kind::EbsVolume)
+        .map(|r| r.id.clone());
+    let kept_eu = volume_in(&*f, "eu-west-1", "eu-app-data");
+    for (region, name, volume, exists, gib, full_gib, age) in [
+        // Its volume was deleted long ago: delete_snapshot.
+        (
+            "us-east-1",
+            "pre-migration-db",
+            Some("vol-0d3m0deleted001".to_string()),
+            false,
+            100,
+            None,
+            200,
+        ),
+        // Old, standard tier, used by no AMI: archive_snapshot.
+        (
+            "us-east-1",
+            "quarterly-backup",
+            kept_us,
+            true,
+            500,
+            Some(150_i64),
+            120,
+        ),
+        // Ten days old: no finding.
+        (
+            "eu-west-1",
+            "eu-app-data-nightly",
+            kept_eu,
+            true,
+            250,
+            Some(40),
+            10,
+        ),
+    ] {
+        let id = f.id("snap");
+        // Snapshots have no metrics: an empty profile.
+        f.usage.insert(id.clone(), usage(0.0, 0.0, 0.0, 0.0));
+        f.resources.push(Resource {
+            account_id: None,
+            account_name: None,
+            id,
+            region: region.into(),
+            state: "completed".into(),
+            type_: "standard".into(),
+            name: Some(name.into()),
+            tags: tags(&[("Name", name), ("team", "platform")]),
+            details: Details::EbsSnapshot(Box::new(EbsSnapshot {
+                volume_id: volume,
+                volume_size_gib: gib,
+                full_snapshot_size_bytes: full_gib.map(|g| g << 30),
+                start_time: Some(days_ago(age)),
+                description: Some(format!("{name} backup")),
+                encrypted: true,
+                volume_exists: Some(exists),
+                image_ids: Vec::new(),
+            })),
+        });
+    }
+    // The final snapshot of a DB deleted 60 days ago: delete_snapshot.
+    f.usage
+        .insert("eu-reports-final".into(), usage(0.0, 0.0, 0.0, 0.0));
+    f.resources.push(Resource {
+        account_id: None,
+        account_name: None,
+        id: "eu-reports-final".into(),
+        region: "eu-west-1".into(),
+        state: "available".into(),
+        type_: "mysql".into(),
+        name: None,
+        tags: tags(&[("team", "data")]),
+        details: Details::RdsSnapshot(Box::new(RdsSnapshot {
+            db_instance_id: Some("eu-reports".into()),
+            engine: "mysql".into(),
+            allocated_storage_gib: 200,
+            create_time: Some(days_ago(60)),
+            encrypted: true,
+            db_instance_exists: Some(false),
+        })),
+    });
 }
 
 /// The demo fleet as an inventory, stamped now.
@@ -1043,7 +1138,7 @@ mod tests {
     fn demo_fleet_has_what_the_docs_promise() {
         let inv = inventory();
         let n = inv.resources.len();
-        assert!((30..=60).contains(&n), "a few dozen resources, got {n}");
+        assert!((30..=70).contains(&n), "a few dozen resources, got {n}");
         let regions: std::collections::BTreeSet<_> =
             inv.resources.iter().map(|r| r.region.as_str()).collect();
         assert!(regions.len() >= 2);
@@ -1053,6 +1148,21 @@ mod tests {
         ));
         assert!(has(
             &|r| r.kind() == Kind::EbsVolume && r.state == "available"
+        ));
+        // Issue 18: an orphaned, an old and a young EBS snapshot, and an
+        // orphaned RDS snapshot.
+        let snap = |exists: bool, min_days: i64| {
+            has(&|r| {
+                matches!(&r.details, Details::EbsSnapshot(s) if s.volume_exists == Some(exists)
+                && s.start_time.as_deref().is_some_and(|t| {
+                    let t = time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).unwrap();
+                    (time::OffsetDateTime::now_utc() - t).whole_days() >= min_days
+                }))
+            })
+        };
+        assert!(snap(false, 30) && snap(true, 90) && snap(true, 0));
+        assert!(has(
+            &|r| matches!(&r.details, Details::RdsSnapshot(s) if s.db_instance_exists == Some(false))
         ));
         assert!(has(&|r| r.kind() == Kind::EbsVolume && r.type_ == "gp2"));
         assert!(has(

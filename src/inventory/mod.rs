@@ -34,10 +34,12 @@ pub(crate) enum Service {
     Asg,
     // NAT gateways (issue 18).
     Nat,
+    // Issue 18: EBS and RDS snapshots.
+    Snapshot,
 }
 
 impl Service {
-    pub(crate) const ALL: [Service; 6] = [
+    pub(crate) const ALL: [Service; 7] = [
         Service::Ec2,
         Service::Ebs,
         Service::Rds,
@@ -45,6 +47,8 @@ impl Service {
         Service::Asg,
         // NAT gateways (issue 18).
         Service::Nat,
+        // Issue 18: EBS and RDS snapshots.
+        Service::Snapshot,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -55,6 +59,7 @@ impl Service {
             Service::Elb => "elb",
             Service::Asg => "asg",
             Service::Nat => "nat",
+            Service::Snapshot => "snapshot",
         }
     }
 }
@@ -77,6 +82,9 @@ pub(crate) enum Kind {
     AutoScalingGroup,
     // NAT gateways (issue 18).
     NatGateway,
+    // Issue 18: snapshots.
+    EbsSnapshot,
+    RdsSnapshot,
 }
 
 impl Kind {
@@ -88,6 +96,8 @@ impl Kind {
             Kind::LoadBalancer => "load_balancer",
             Kind::AutoScalingGroup => "auto_scaling_group",
             Kind::NatGateway => "nat_gateway",
+            Kind::EbsSnapshot => "ebs_snapshot",
+            Kind::RdsSnapshot => "rds_snapshot",
         }
     }
 
@@ -99,6 +109,7 @@ impl Kind {
             Kind::LoadBalancer => Service::Elb,
             Kind::AutoScalingGroup => Service::Asg,
             Kind::NatGateway => Service::Nat,
+            Kind::EbsSnapshot | Kind::RdsSnapshot => Service::Snapshot,
         }
     }
 }
@@ -160,6 +171,8 @@ impl Resource {
             Details::LoadBalancer(_) => Kind::LoadBalancer,
             Details::AutoScalingGroup(_) => Kind::AutoScalingGroup,
             Details::NatGateway(_) => Kind::NatGateway,
+            Details::EbsSnapshot(_) => Kind::EbsSnapshot,
+            Details::RdsSnapshot(_) => Kind::RdsSnapshot,
         }
     }
 }
@@ -174,6 +187,9 @@ pub(crate) enum Details {
     AutoScalingGroup(Box<AutoScalingGroup>),
     // NAT gateways (issue 18).
     NatGateway(Box<NatGateway>),
+    // Issue 18: snapshots.
+    EbsSnapshot(Box<EbsSnapshot>),
+    RdsSnapshot(Box<RdsSnapshot>),
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
@@ -287,6 +303,43 @@ pub(crate) struct NatGateway {
     pub(crate) create_time: Option<String>,
 }
 
+/// An EBS snapshot owned by the account (DescribeSnapshots, OwnerIds=self).
+/// Its `state` is AWS's (completed, pending, error); its `type` the storage
+/// tier (standard, archive).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub(crate) struct EbsSnapshot {
+    pub(crate) volume_id: Option<String>,
+    /// The size of the volume it was taken from.
+    pub(crate) volume_size_gib: i64,
+    /// The snapshot's full size (FullSnapshotSizeInBytes), when AWS gives it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) full_snapshot_size_bytes: Option<i64>,
+    pub(crate) start_time: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) encrypted: bool,
+    /// Whether its volume still exists in the region; null when the region's
+    /// volumes were not listed (or listing them failed): then nobody knows.
+    pub(crate) volume_exists: Option<bool>,
+    /// The account's registered AMIs whose block device mappings use it.
+    pub(crate) image_ids: Vec<String>,
+}
+
+/// A manual RDS DB snapshot (DescribeDBSnapshots, SnapshotType=manual).
+/// Its `type` is the engine.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub(crate) struct RdsSnapshot {
+    pub(crate) db_instance_id: Option<String>,
+    pub(crate) engine: Sym,
+    pub(crate) allocated_storage_gib: i64,
+    pub(crate) create_time: Option<String>,
+    pub(crate) encrypted: bool,
+    /// Whether its DB instance still exists in the region; null when the
+    /// region's DB instances were not listed (or listing them failed).
+    pub(crate) db_instance_exists: Option<bool>,
+}
+
 /// A region/service that could not be scanned (the rest of the scan went on).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub(crate) struct ScanError {
@@ -394,6 +447,19 @@ impl Resource {
                 .or_else(|| check("desired_capacity", g.desired_capacity, 0, MAX_GROUP_SIZE)),
             Details::Ec2Instance(_) | Details::LoadBalancer(_) => None,
             Details::NatGateway(_) => None,
+            Details::EbsSnapshot(s) => {
+                check("volume_size_gib", s.volume_size_gib, 0, MAX_STORAGE_GIB).or_else(|| {
+                    s.full_snapshot_size_bytes.and_then(|b| {
+                        check("full_snapshot_size_bytes", b, 0, MAX_STORAGE_GIB << 30)
+                    })
+                })
+            }
+            Details::RdsSnapshot(s) => check(
+                "allocated_storage_gib",
+                s.allocated_storage_gib,
+                0,
+                MAX_STORAGE_GIB,
+            ),
         }
     }
 }

@@ -38,6 +38,9 @@ fn note(r: &PricedResource) -> String {
     if r.resource.kind() == Kind::NatGateway {
         parts.push("data processing extra".to_string());
     }
+    if let crate::inventory::Details::EbsSnapshot(s) = &r.resource.details {
+        parts.push(crate::pricing::fleet::ebs_snapshot_size(s).1.to_string());
+    }
     parts.join("; ")
 }
 
@@ -51,6 +54,8 @@ fn short_kind(kind: &str) -> String {
         Kind::LoadBalancer,
         Kind::AutoScalingGroup,
         Kind::NatGateway,
+        Kind::EbsSnapshot,
+        Kind::RdsSnapshot,
     ]
     .into_iter()
     .find(|k| k.name() == kind)

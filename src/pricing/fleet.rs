@@ -354,6 +354,32 @@ pub(crate) fn price_resource(r: &Resource) -> Result<Price, Unpriced> {
             "an Auto Scaling group is priced from its members".into(),
         )),
         Details::NatGateway(n) => super::nat_gateway(&r.state, &r.region, n.allocation_ids.len()),
+        Details::EbsSnapshot(s) => {
+            let (gib, basis) = ebs_snapshot_size(s);
+            Ok(super::ebs_snapshot_storage(&r.type_, &r.region, gib)?.note(basis))
+        }
+        Details::RdsSnapshot(s) => {
+            super::rds_snapshot_storage(&s.engine, &r.region, s.allocated_storage_gib).map(|p| {
+                p.note("the allocated storage of its DB: an upper bound of the snapshot's size")
+            })
+        }
+    }
+}
+
+/// The GiB an EBS snapshot is billed for, and what that figure is: its full
+/// size when AWS gives it, else its volume's size, an upper bound (the
+/// snapshot stores only the blocks in use, and only the changed ones when
+/// it follows another).
+pub(crate) fn ebs_snapshot_size(s: &crate::inventory::EbsSnapshot) -> (Decimal, &'static str) {
+    match s.full_snapshot_size_bytes {
+        Some(bytes) => (
+            Decimal::from(bytes) / Decimal::from(1_i64 << 30),
+            "full snapshot size",
+        ),
+        None => (
+            Decimal::from(s.volume_size_gib),
+            "volume size: an upper bound for an incremental snapshot",
+        ),
     }
 }
 

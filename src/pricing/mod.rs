@@ -1240,6 +1240,48 @@ pub(crate) fn rds_snapshot_storage(
     )
 }
 
+/// The tier of an EBS snapshot and its storage item in the tables.
+fn ebs_snapshot_item(tier: &str) -> Result<(&'static str, &'static str), Unpriced> {
+    match tier {
+        "standard" => Ok(("ebs_snapshot_standard", "EBS snapshot standard")),
+        "archive" => Ok(("ebs_snapshot_archive", "EBS snapshot archive")),
+        other => unpriced(format!(
+            "EBS snapshot storage tier {other} is not in the bundled tables"
+        )),
+    }
+}
+
+/// Monthly price of `gib` GiB (fractional: a snapshot's full size in bytes
+/// need not be whole GiB) of EBS snapshot storage in a tier (standard,
+/// archive) in a region.
+pub(crate) fn ebs_snapshot_storage(
+    tier: &str,
+    region: &str,
+    gib: Decimal,
+) -> Result<Price, Unpriced> {
+    let (item, what) = ebs_snapshot_item(tier)?;
+    let Some((rate, table)) = snapshot_rate(region, item) else {
+        return unpriced(format!(
+            "no {what} price for {region} in the bundled tables"
+        ));
+    };
+    Ok(Price::monthly(
+        format!("{what} {} GiB", gib.round_dp(2).normalize()),
+        rate * gib,
+        table,
+    )
+    .with_list_price(rate, RateUnit::GibMonth, what.to_string()))
+}
+
+/// A region's archive-tier terms: ($/GiB restore fee, $/GiB-month charged
+/// for the rest of the 90-day minimum when deleted or restored early).
+pub(crate) fn ebs_snapshot_archive_terms(region: &str) -> Option<(Decimal, Decimal)> {
+    Some((
+        snapshot_rate(region, "ebs_snapshot_archive_retrieval")?.0,
+        snapshot_rate(region, "ebs_snapshot_archive_early_delete")?.0,
+    ))
+}
+
 /// Per-unit snapshot rates of a region, for `finops pricing snapshot`:
 /// (item, unit, rate, table).
 pub(crate) fn snapshot_rates(

@@ -725,3 +725,25 @@ fn a_public_ipv4_address_is_part_of_the_instance_and_its_own_service_line() {
         assert_eq!(total, t.by_region.values().map(part).sum::<Decimal>());
     }
 }
+
+#[test]
+fn ebs_snapshot_storage_standard_and_archive() {
+    // snapshots.tsv: "us-east-1 ebs_snapshot_standard GB-month 0.05"
+    let p = ebs_snapshot_storage("standard", "us-east-1", dec!(100)).unwrap();
+    assert_eq!(p.monthly, dec!(5));
+    assert_eq!(p.tables, vec!["ebs"]);
+    // "eu-west-1 ebs_snapshot_archive GB-month 0.0125"
+    let p = ebs_snapshot_storage("archive", "eu-west-1", dec!(1000)).unwrap();
+    assert_eq!(p.monthly, dec!(12.5));
+    // Fractional GiB (a full size in bytes).
+    let p = ebs_snapshot_storage("standard", "us-east-1", dec!(1.5)).unwrap();
+    assert_eq!(p.monthly, dec!(0.075));
+    assert!(ebs_snapshot_storage("glacier", "us-east-1", dec!(1)).is_err());
+    // ap-southeast-5 has only RDS backup rows: EBS snapshots there are unpriced.
+    let e = ebs_snapshot_storage("standard", "ap-southeast-5", dec!(10)).unwrap_err();
+    assert!(e.0.contains("ap-southeast-5"), "{e}");
+    assert_eq!(
+        ebs_snapshot_archive_terms("us-east-1"),
+        Some((dec!(0.03), dec!(0.0125)))
+    );
+}

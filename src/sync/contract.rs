@@ -84,7 +84,7 @@ const ASG: Spec = &[
     ("monthly_cost", Ty::Num, false),
     ("annual_cost", Ty::Num, false),
 ];
-// Kinds with no endpoint of their own (NAT gateways, issue 18): the generic
+// Kinds with no endpoint of their own (NAT gateways, snapshots): the generic
 // resource. `account_id` is added as on every record, when known.
 const RESOURCE: Spec = &[
     ("resource_id", Ty::Str, false),
@@ -274,6 +274,18 @@ fn account(m: &mut Map<String, Value>, account_id: Option<&str>) {
     }
 }
 
+/// A generic resource's fields (`/api/resources`): `details` is the kind's
+/// own fields as the inventory has them.
+fn generic(res: &crate::inventory::Resource) -> Option<Map<String, Value>> {
+    let mut details = serde_json::to_value(&res.details).ok()?;
+    // The kind is a field of its own.
+    details.as_object_mut()?.remove("kind");
+    json!({"resource_id": res.id, "resource_kind": res.kind().name(), "region": res.region,
+           "state": res.state, "type": res.type_, "details": details})
+    .as_object()
+    .cloned()
+}
+
 /// The body for a priced resource, or None when it has no price (the contract
 /// needs numbers, and finops never reports a missing price as $0).
 pub(crate) fn resource_record(r: &PricedResource, cpu: Option<f64>) -> Option<Record> {
@@ -335,13 +347,9 @@ pub(crate) fn resource_record(r: &PricedResource, cpu: Option<f64>) -> Option<Re
             .as_object()?
             .clone(),
         ),
-        Details::NatGateway(n) => (
+        Details::NatGateway(_) | Details::EbsSnapshot(_) | Details::RdsSnapshot(_) => (
             "/api/resources",
-            json!({"resource_id": res.id, "resource_kind": res.kind().name(),
-                   "region": res.region, "state": res.state, "type": res.type_,
-                   "details": serde_json::to_value(n).ok()?})
-            .as_object()?
-            .clone(),
+            generic(res)?,
         ),
     };
     costs(&mut m);
@@ -414,6 +422,38 @@ mod tests {
             }
         }
         assert!(n > 30);
+    }
+
+    /// Issue 18: snapshots have no endpoint of their own: the generic one,
+    /// with the kind's fields in `details`.
+    #[test]
+    fn snapshots_go_to_the_generic_resources_endpoint() {
+        let report = price_inventory(demo::inventory());
+        let recs: Vec<Record> = report
+            .resources
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.resource.details,
+                    Details::EbsSnapshot(_) | Details::RdsSnapshot(_)
+                )
+            })
+            .filter_map(|r| resource_record(r, None))
+            .collect();
+        assert_eq!(recs.len(), 4);
+        for rec in &recs {
+            assert_eq!(rec.endpoint, "/api/resources");
+            validate(rec.endpoint, &rec.body).unwrap();
+            assert!(rec.body["details"].get("kind").is_none(), "{}", rec.body);
+        }
+        let db = recs
+            .iter()
+            .find(|r| r.body["resource_id"] == "eu-reports-final")
+            .unwrap();
+        assert_eq!(db.body["resource_kind"], "rds_snapshot");
+        assert_eq!(db.body["type"], "mysql");
+        assert_eq!(db.body["monthly_cost"], 19.0);
+        assert_eq!(db.body["details"]["db_instance_exists"], false);
     }
 
     #[test]

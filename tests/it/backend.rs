@@ -148,6 +148,7 @@ fn required(endpoint: &str) -> Option<&'static [&'static str]> {
             "change_percent",
             "detected_at",
         ],
+        // Issue 18: kinds with no endpoint of their own (snapshots).
         "/api/resources" => &[
             "resource_id",
             "resource_kind",

@@ -21,6 +21,7 @@ mod resize;
 mod scan;
 mod schema;
 mod security;
+mod snapshots;
 mod sync;
 mod sync_org;
 mod terminal;

@@ -20,6 +20,7 @@ fn service(kind: &str) -> &'static str {
         "load_balancer" => "elb",
         "auto_scaling_group" => "asg",
         "nat_gateway" => "nat",
+        "ebs_snapshot" | "rds_snapshot" => "snapshot",
         other => panic!("unknown kind {other}"),
     }
 }
