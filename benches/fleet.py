@@ -448,7 +448,10 @@ def measure(a, url, env, regions, seeded, latency, with_baseline):
     extras_per_region = 3  # DescribeAddresses, DescribeTargetGroups, one page of each
     # RDS DescribeEvents (class changes), one page in each region with DB instances.
     rds_events = sum(1 for s in seeded.values() if s["dbs"])
-    bound_rec = bound_scan + bound_metrics + extras_per_region * len(regions) + rds_events
+    # CloudWatch ListMetrics for the agent's memory series: one page per
+    # metric name (Linux, Windows) in each region with instances.
+    agent_pages = 2 * sum(1 for s in seeded.values() if s["instances"])
+    bound_rec = bound_scan + bound_metrics + extras_per_region * len(regions) + rds_events + agent_pages
     base = baseline(url, regions, 14, a.baseline_sample) if with_baseline else None
     return {
         "instances_per_region": a.instances, "regions": len(regions), "latency_ms": latency,
@@ -615,11 +618,12 @@ def measure_org(a, url, env, regions, management, seeded, latency):
     # recommend also reads a page of DescribeAddresses in every account and
     # region, of DescribeTargetGroups where there are load balancers (the
     # seeded ones have no targets, so no DescribeTargetHealth), and of RDS
-    # DescribeEvents where there are DB instances. (The single-account bound
-    # allows a third page per region.)
+    # DescribeEvents where there are DB instances, and two pages of
+    # ListMetrics (the agent's memory, Linux and Windows) where there are
+    # instances. (The single-account bound allows a third page per region.)
     bound_rec = dict(common_bound, GetMetricData=sum(math.ceil(q / 500) for q in queries),
                      inventory=inventory + len(cells) + sum(1 for s in cells if s["lbs"])
-                     + sum(1 for s in cells if s["dbs"]))
+                     + sum(1 for s in cells if s["dbs"]) + 2 * sum(1 for s in cells if s["instances"]))
     return {
         "mode": "org", "member_accounts": members, "accounts": len(seeded), "management_account": management,
         "instances_per_member_region": a.instances, "management_instances": 0, "regions": len(regions),

@@ -250,6 +250,7 @@ pub(crate) enum Stat {
     MaxActiveFlows,
     #[serde(rename = "max_connections_7d")]
     MaxConnections7d,
+    MemoryP99OfHourlyMaxPercent,
     RegisteredTargets,
     RequestsPerDay,
     StoppedDays,
@@ -267,6 +268,7 @@ named!(Stat {
     MaxActiveConnections => "max_active_connections",
     MaxActiveFlows => "max_active_flows",
     MaxConnections7d => "max_connections_7d",
+    MemoryP99OfHourlyMaxPercent => "memory_p99_of_hourly_max_percent",
     RegisteredTargets => "registered_targets",
     RequestsPerDay => "requests_per_day",
     StoppedDays => "stopped_days",
@@ -286,6 +288,9 @@ pub(crate) enum PathKind {
     Terminate,
     StopDb,
     SnapshotAndDelete,
+    /// Another family of the same generation (m -> c, m -> r): only with
+    /// memory data.
+    OtherFamily,
 }
 
 named!(PathKind {
@@ -293,6 +298,7 @@ named!(PathKind {
     CurrentGeneration => "current_generation",
     Graviton => "graviton",
     Burstable => "burstable",
+    OtherFamily => "other_family",
     Stop => "stop",
     Terminate => "terminate",
     StopDb => "stop_db",

@@ -54,6 +54,9 @@ pub(crate) enum Metric {
     NatBytesOutToDestination,
     /// BytesInFromSource (NAT gateway), Sum per period.
     NatBytesInFromSource,
+    /// The CloudWatch agent's memory in use (%: `mem_used_percent` on
+    /// Linux, `Memory % Committed Bytes In Use` on Windows), Maximum per period.
+    MemoryMax,
 }
 
 /// The one scalar statistic a series keeps besides its count.
@@ -81,7 +84,7 @@ impl Scalar {
 
 impl Metric {
     #[cfg(test)]
-    const ALL: [Metric; 14] = [
+    const ALL: [Metric; 15] = [
         Metric::CpuAvg,
         Metric::CpuMax,
         Metric::NetworkIn,
@@ -96,6 +99,7 @@ impl Metric {
         Metric::NatActiveConnections,
         Metric::NatBytesOutToDestination,
         Metric::NatBytesInFromSource,
+        Metric::MemoryMax,
     ];
 
     /// Metrics the rules only use as daily aggregates (traffic, I/O,
@@ -103,7 +107,7 @@ impl Metric {
     /// datapoints than hourly, and so fewer pages. CPU stays at the chosen
     /// period, because the rules need the p99 of hourly maxima.
     pub(crate) fn daily(self) -> bool {
-        !matches!(self, Metric::CpuAvg | Metric::CpuMax)
+        !matches!(self, Metric::CpuAvg | Metric::CpuMax | Metric::MemoryMax)
     }
 
     /// Whether the rules read this metric day by day (idle days: CPU average
@@ -123,7 +127,7 @@ impl Metric {
 
     /// Whether the rules take a percentile of this metric.
     fn percentiles(self) -> bool {
-        matches!(self, Metric::CpuAvg | Metric::CpuMax)
+        matches!(self, Metric::CpuAvg | Metric::CpuMax | Metric::MemoryMax)
     }
 
     /// The scalar the rules read of this metric: CPU's mean, the last days'
@@ -131,7 +135,11 @@ impl Metric {
     /// the floor of free memory.
     fn scalar(self) -> Scalar {
         match self {
-            Metric::CpuAvg | Metric::CpuMax | Metric::NetworkIn | Metric::NetworkOut => Scalar::Sum,
+            Metric::CpuAvg
+            | Metric::CpuMax
+            | Metric::MemoryMax
+            | Metric::NetworkIn
+            | Metric::NetworkOut => Scalar::Sum,
             Metric::ReadOps | Metric::WriteOps | Metric::Requests | Metric::ProcessedBytes => {
                 Scalar::RecentSum
             }

@@ -869,6 +869,8 @@ struct Ec2Usage {
     days_with_data: u32,
     avg_cpu: f64,
     p99: f64,
+    /// p99 of the hourly maximum memory in use (%), from the CloudWatch agent.
+    p99_memory: Option<f64>,
     stats: BTreeMap<Stat, f64>,
 }
 
@@ -896,12 +898,20 @@ impl Ec2Usage {
         stats.insert(Stat::CpuP99OfHourlyMaxPercent, paths::round1(p99));
         stats.insert(Stat::IdleDays, f64::from(idle_days));
         stats.insert(Stat::DaysWithData, cpu_by_day.len() as f64);
+        let p99_memory =
+            cx.m.get(&res.region, &res.id, Metric::MemoryMax)
+                .p99()
+                .filter(|m| m.is_finite());
+        if let Some(m) = p99_memory {
+            stats.insert(Stat::MemoryP99OfHourlyMaxPercent, paths::round1(m));
+        }
         Ec2Usage {
             hours,
             idle_days,
             days_with_data: cpu_by_day.len() as u32,
             avg_cpu,
             p99,
+            p99_memory,
             stats,
         }
     }
@@ -1054,6 +1064,7 @@ fn ec2_idle(
         risk,
         in_place: true,
         projected_p99_cpu: 0.0,
+        projected_p99_memory: None,
         vcpu: 0,
         memory_gib: 0.0,
     };
@@ -1114,12 +1125,14 @@ fn ec2_downsize(
 ) {
     let p99 = usage.p99;
     let mut options = paths::ec2_paths(
-        &res.type_,
-        &pricing::fleet::resource_location(res),
-        p99,
-        usage.avg_cpu,
-        cx.t.target_p99_cpu_percent,
-        cx.t.burstable_avg_cpu_percent,
+        &paths::Ec2Load {
+            current: &res.type_,
+            region: &pricing::fleet::resource_location(res),
+            p99_cpu: p99,
+            avg_cpu: usage.avg_cpu,
+            p99_memory: usage.p99_memory,
+        },
+        cx.t,
     );
     price_paths(&mut options, current, |p| {
         priced_as(res, |x| x.type_ = Sym::new(&p.target))
@@ -1129,6 +1142,18 @@ fn ec2_downsize(
     };
     let money = Money::of_best(current, &best);
     let days = cx.m.lookback_days;
+    let (confidence, summary, note) = match usage.p99_memory {
+        Some(m) => (
+            Confidence::CpuAndMemory,
+            format!("p99 CPU {}, memory {} over {days} d", pct(p99), pct(m)),
+            "memory from the CloudWatch agent: a target with less memory keeps the projected p99 memory in use under target_p99_memory_percent",
+        ),
+        None => (
+            Confidence::CpuOnly,
+            format!("p99 CPU {} over {days} d", pct(p99)),
+            "memory use is not measured (no CloudWatch agent data): targets keep the memory per vCPU",
+        ),
+    };
     cx.push(
         res,
         Finding {
@@ -1144,13 +1169,9 @@ fn ec2_downsize(
             money,
             risk: best.risk,
             in_place: best.in_place,
-            confidence: Confidence::CpuOnly,
-            evidence: evidence(
-                format!("p99 CPU {} over {days} d", pct(p99)),
-                Some(usage.hours),
-                usage.stats,
-            ),
-            notes: vec!["memory use is not measured (no CloudWatch agent data): targets keep the memory per vCPU".into()],
+            confidence,
+            evidence: evidence(summary, Some(usage.hours), usage.stats),
+            notes: vec![note.into()],
         },
     );
 }
@@ -1420,6 +1441,7 @@ fn rds_idle(cx: &mut Ctx, db: Db<'_>) {
         risk: Risk::Low,
         in_place: true,
         projected_p99_cpu: 0.0,
+        projected_p99_memory: None,
         vcpu: 0,
         memory_gib: 0.0,
     };
@@ -1469,6 +1491,7 @@ fn rds_downsize(cx: &mut Ctx, db: Db<'_>, p99: f64) {
         p99_cpu: p99,
         used_memory_gib: used,
         target_p99: cx.t.target_p99_cpu_percent,
+        target_p99_memory: cx.t.target_p99_memory_percent,
     });
     price_paths(&mut options, &db.current, |p| {
         priced_as(res, |x| x.type_ = Sym::new(&p.target))
@@ -1643,12 +1666,16 @@ fn asg(cx: &mut Ctx, r: &PricedResource) {
         return;
     }
     let mut options = paths::ec2_paths(
-        &res.type_,
-        &res.region,
-        p99,
-        avg,
-        cx.t.target_p99_cpu_percent,
-        cx.t.burstable_avg_cpu_percent,
+        &paths::Ec2Load {
+            current: &res.type_,
+            region: &res.region,
+            p99_cpu: p99,
+            avg_cpu: avg,
+            // A group's members' memory is not read (the agent reports it
+            // per instance): its paths keep the memory per vCPU.
+            p99_memory: None,
+        },
+        cx.t,
     );
     for o in &mut options {
         // Replacing the members is never a change in place.

@@ -35,8 +35,23 @@ pub(crate) struct PathOption {
     pub(crate) in_place: bool,
     /// p99 CPU scaled to the target's vCPUs.
     pub(crate) projected_p99_cpu: f64,
+    /// p99 memory in use scaled to the target's memory (%), with the
+    /// CloudWatch agent's data; absent without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) projected_p99_memory: Option<f64>,
     pub(crate) vcpu: u32,
     pub(crate) memory_gib: f64,
+}
+
+/// What an instance's rightsizing paths are judged by.
+pub(crate) struct Ec2Load<'a> {
+    pub(crate) current: &'a str,
+    /// Where it is priced (see `pricing::fleet::resource_location`).
+    pub(crate) region: &'a str,
+    pub(crate) p99_cpu: f64,
+    pub(crate) avg_cpu: f64,
+    /// p99 of the hourly maximum memory in use (%), from the CloudWatch agent.
+    pub(crate) p99_memory: Option<f64>,
 }
 
 /// The parts of an instance type name: "m5d.2xlarge" -> ("m", 5, "d", "2xlarge").
@@ -154,16 +169,21 @@ fn cents_pair(current: Decimal, new: Decimal) -> (Decimal, Decimal) {
 }
 
 /// Downsizing paths for an EC2 instance type in a region, from its p99 of
-/// hourly maximum CPU and average CPU. Memory data is not read, so a target
-/// must keep at least the current memory per vCPU.
-pub(crate) fn ec2_paths(
-    current: &str,
-    region: &str,
-    p99_cpu: f64,
-    avg_cpu: f64,
-    target_p99: f64,
-    burstable_avg: f64,
-) -> Vec<PathOption> {
+/// hourly maximum CPU and average CPU. Without memory data a target must keep
+/// at least the current memory per vCPU. With the CloudWatch agent's memory,
+/// a target with less memory must keep the projected p99 memory in use under
+/// `target_p99_memory_percent` (one with as much or more is never worse), and
+/// the other families of the generation (m -> c, m -> r) are candidates too.
+pub(crate) fn ec2_paths(load: &Ec2Load, t: &super::thresholds::Thresholds) -> Vec<PathOption> {
+    let Ec2Load {
+        current,
+        region,
+        p99_cpu,
+        avg_cpu,
+        p99_memory,
+    } = *load;
+    let (target_p99, burstable_avg) = (t.target_p99_cpu_percent, t.burstable_avg_cpu_percent);
+    let t_memory = t.target_p99_memory_percent;
     let Some(cur) = pricing::ec2_type(current) else {
         return Vec::new();
     };
@@ -185,6 +205,12 @@ pub(crate) fn ec2_paths(
                 families.push((f, PathKind::Graviton));
             }
         }
+        if p99_memory.is_some() && !cur_arm && matches!(series, "m" | "c" | "r") {
+            let generation_part = &family_of(current)[series.len()..];
+            for other in ["c", "m", "r"].into_iter().filter(|s| *s != series) {
+                families.push((format!("{other}{generation_part}"), PathKind::OtherFamily));
+            }
+        }
         if avg_cpu < burstable_avg && series != "t" {
             families.push(("t3".into(), PathKind::Burstable));
             families.push(("t4g".into(), PathKind::Burstable));
@@ -194,39 +220,48 @@ pub(crate) fn ec2_paths(
     let mut out: Vec<PathOption> = Vec::new();
     for (fam, kind) in families {
         let prefix = format!("{fam}.");
-        for t in pricing::ec2_types_with_prefix(&prefix)
+        for ty in pricing::ec2_types_with_prefix(&prefix)
             .iter()
-            .filter(|t| !t.bare_metal && t.name != current)
+            .filter(|ty| !ty.bare_metal && ty.name != current)
         {
-            let Ok((hourly, _)) = pricing::ec2_on_demand(t.name, region) else {
+            let Ok((hourly, _)) = pricing::ec2_on_demand(ty.name, region) else {
                 continue;
             };
-            if hourly >= cur_hourly || t.vcpu == 0 {
+            if hourly >= cur_hourly || ty.vcpu == 0 {
                 continue;
             }
-            let projected = p99_cpu * f64::from(cur.vcpu) / f64::from(t.vcpu);
+            let projected = p99_cpu * f64::from(cur.vcpu) / f64::from(ty.vcpu);
             if projected >= target_p99 {
                 continue;
             }
-            let mem_per_vcpu = t.memory_mib as f64 / f64::from(t.vcpu);
-            if mem_per_vcpu + 1.0 < cur_mem_per_vcpu {
-                continue;
+            let less_memory = ty.memory_mib < cur.memory_mib;
+            let projected_memory =
+                p99_memory.map(|m| m * cur.memory_mib as f64 / ty.memory_mib.max(1) as f64);
+            match projected_memory {
+                Some(pm) if less_memory && pm >= t_memory => continue,
+                Some(_) => {}
+                None => {
+                    let mem_per_vcpu = ty.memory_mib as f64 / f64::from(ty.vcpu);
+                    if mem_per_vcpu + 1.0 < cur_mem_per_vcpu {
+                        continue;
+                    }
+                }
             }
-            let arm = t.architectures.contains("arm64") && !t.architectures.contains("x86_64");
+            let arm = ty.architectures.contains("arm64") && !ty.architectures.contains("x86_64");
             let in_place = arm == cur_arm;
             let risk = risk(
                 projected,
-                t.memory_mib < cur.memory_mib,
+                less_memory && p99_memory.is_none(),
                 kind == PathKind::Burstable,
-                processor(t.name, arm) != processor(current, cur_arm),
+                processor(ty.name, arm) != processor(current, cur_arm),
                 in_place,
             );
-            if out.iter().any(|o| o.target == t.name) {
+            if out.iter().any(|o| o.target == ty.name) {
                 continue;
             }
             let (new, saving) = cents_pair(monthly(cur_hourly), monthly(hourly));
             out.push(PathOption {
-                target: t.name.to_string(),
+                target: ty.name.to_string(),
                 path: kind,
                 new_monthly_usd: Some(new),
                 monthly_savings_usd: Some(saving),
@@ -234,8 +269,9 @@ pub(crate) fn ec2_paths(
                 risk,
                 in_place,
                 projected_p99_cpu: round1(projected),
-                vcpu: t.vcpu,
-                memory_gib: t.memory_mib as f64 / 1024.0,
+                projected_p99_memory: projected_memory.map(round1),
+                vcpu: ty.vcpu,
+                memory_gib: ty.memory_mib as f64 / 1024.0,
             });
         }
     }
@@ -275,6 +311,8 @@ pub(crate) struct DbLoad<'a> {
     pub(crate) used_memory_gib: Option<f64>,
     /// The p99 CPU a target may reach.
     pub(crate) target_p99: f64,
+    /// The share of a target's memory the memory in use may reach (%).
+    pub(crate) target_p99_memory: f64,
 }
 
 /// Downsizing paths for a DB class: smaller sizes of the family and Graviton
@@ -288,6 +326,7 @@ pub(crate) fn rds_paths(db: &DbLoad<'_>) -> Vec<PathOption> {
         p99_cpu,
         used_memory_gib,
         target_p99,
+        target_p99_memory,
     } = *db;
     let Some((cur_vcpu, cur_mem, _)) = pricing::rds_class(current) else {
         return Vec::new();
@@ -329,9 +368,9 @@ pub(crate) fn rds_paths(db: &DbLoad<'_>) -> Vec<PathOption> {
             if projected >= target_p99 {
                 continue;
             }
-            if let Some(used) = used_memory_gib
-                && mem < used * 1.2
-            {
+            // The memory in use, projected onto the target's memory.
+            let projected_memory = used_memory_gib.map(|used| used * 100.0 / mem.max(0.001));
+            if projected_memory.is_some_and(|m| m >= target_p99_memory) {
                 continue;
             }
             // Graviton on RDS is an in-place modify, but a processor change
@@ -353,6 +392,7 @@ pub(crate) fn rds_paths(db: &DbLoad<'_>) -> Vec<PathOption> {
                 risk,
                 in_place: true,
                 projected_p99_cpu: round1(projected),
+                projected_p99_memory: projected_memory.map(round1),
                 vcpu,
                 memory_gib: mem,
             });
@@ -365,6 +405,69 @@ pub(crate) fn rds_paths(db: &DbLoad<'_>) -> Vec<PathOption> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::thresholds::Thresholds;
+
+    fn cpu_only(current: &str, region: &str, p99_cpu: f64, avg_cpu: f64) -> Vec<PathOption> {
+        with_memory(current, region, p99_cpu, avg_cpu, None)
+    }
+
+    fn with_memory(
+        current: &str,
+        region: &str,
+        p99_cpu: f64,
+        avg_cpu: f64,
+        p99_memory: Option<f64>,
+    ) -> Vec<PathOption> {
+        let load = Ec2Load {
+            current,
+            region,
+            p99_cpu,
+            avg_cpu,
+            p99_memory,
+        };
+        ec2_paths(&load, &Thresholds::default())
+    }
+
+    #[test]
+    fn memory_data_opens_other_families_and_smaller_sizes() {
+        // m5.2xlarge (8 vCPU, 32 GiB) at 8% CPU and 20% memory.
+        let p = with_memory("m5.2xlarge", "us-east-1", 8.0, 6.0, Some(20.0));
+        assert!(p.iter().any(|o| o.path == PathKind::SmallerSize), "{p:?}");
+        assert!(
+            p.iter()
+                .any(|o| o.path == PathKind::OtherFamily && o.target.starts_with("c5.")),
+            "{p:?}"
+        );
+        // Every projection is under the memory target, and is shown.
+        for o in &p {
+            let m = o.projected_p99_memory.expect("with memory data");
+            assert!(m < 80.0, "{o:?}");
+        }
+        // Without memory data, no compute-optimized path (less memory per vCPU).
+        let cpu = cpu_only("m5.2xlarge", "us-east-1", 8.0, 6.0);
+        assert!(cpu.iter().all(|o| !o.target.starts_with("c5.")), "{cpu:?}");
+        assert!(cpu.iter().all(|o| o.projected_p99_memory.is_none()));
+    }
+
+    #[test]
+    fn high_memory_never_gets_a_path_with_less_memory() {
+        // r5.xlarge (4 vCPU, 32 GiB) at 8% CPU and 85% memory.
+        let p = with_memory("r5.xlarge", "us-east-1", 8.0, 6.0, Some(85.0));
+        assert!(p.iter().all(|o| o.memory_gib >= 32.0), "{p:?}");
+    }
+
+    #[test]
+    fn the_memory_target_is_a_strict_bound() {
+        // m5.2xlarge has 32 GiB, m5.xlarge 16: 40% now projects to exactly 80%.
+        let at = with_memory("m5.2xlarge", "us-east-1", 8.0, 6.0, Some(40.0));
+        assert!(at.iter().all(|o| o.target != "m5.xlarge"), "{at:?}");
+        let under = with_memory("m5.2xlarge", "us-east-1", 8.0, 6.0, Some(39.9));
+        let x = under
+            .iter()
+            .find(|o| o.target == "m5.xlarge")
+            .expect("m5.xlarge");
+        assert_eq!(x.projected_p99_memory, Some(79.8));
+    }
 
     /// The range lookups by family return exactly what a pass over the whole
     /// table filtered by prefix did, in the same order, for every family.
@@ -410,7 +513,7 @@ mod tests {
 
     #[test]
     fn m5_2xlarge_at_low_cpu_downsizes_within_the_family_first() {
-        let p = ec2_paths("m5.2xlarge", "us-east-1", 12.0, 8.0, 80.0, 10.0);
+        let p = cpu_only("m5.2xlarge", "us-east-1", 12.0, 8.0);
         assert!(!p.is_empty());
         let first = &p[0];
         assert!(first.in_place);
@@ -439,28 +542,28 @@ mod tests {
     #[test]
     fn projected_cpu_boundary() {
         // 8 vCPU at p99 39.9%: a 4 vCPU target projects 79.8% (kept), 2 vCPU 159.6% (dropped).
-        let p = ec2_paths("m5.2xlarge", "us-east-1", 39.9, 20.0, 80.0, 10.0);
+        let p = cpu_only("m5.2xlarge", "us-east-1", 39.9, 20.0);
         assert!(p.iter().any(|o| o.target == "m5.xlarge"));
         assert!(!p.iter().any(|o| o.target == "m5.large"));
         assert!(p.iter().all(|o| o.vcpu >= 4));
         // At exactly 40% the 4 vCPU target would run at 80%: not a path.
-        let p = ec2_paths("m5.2xlarge", "us-east-1", 40.0, 20.0, 80.0, 10.0);
+        let p = cpu_only("m5.2xlarge", "us-east-1", 40.0, 20.0);
         assert!(!p.iter().any(|o| o.vcpu == 4 && o.path == "smaller_size"));
     }
 
     #[test]
     fn memory_per_vcpu_is_kept() {
         // r5 has 8 GiB/vCPU: no m5/c5/t3 path, which would halve memory per vCPU.
-        let p = ec2_paths("r5.2xlarge", "us-east-1", 10.0, 5.0, 80.0, 10.0);
+        let p = cpu_only("r5.2xlarge", "us-east-1", 10.0, 5.0);
         assert!(!p.is_empty());
         assert!(p.iter().all(|o| o.target.starts_with('r')), "{p:?}");
     }
 
     #[test]
     fn burstable_only_for_low_average_cpu() {
-        let low = ec2_paths("m5.xlarge", "us-east-1", 20.0, 5.0, 80.0, 10.0);
+        let low = cpu_only("m5.xlarge", "us-east-1", 20.0, 5.0);
         assert!(low.iter().any(|o| o.path == "burstable"));
-        let high = ec2_paths("m5.xlarge", "us-east-1", 20.0, 15.0, 80.0, 10.0);
+        let high = cpu_only("m5.xlarge", "us-east-1", 20.0, 15.0);
         assert!(!high.iter().any(|o| o.path == "burstable"));
     }
 
@@ -472,7 +575,7 @@ mod tests {
         );
         assert_eq!(current_equivalent("t2.micro").as_deref(), Some("t3.micro"));
         assert_eq!(current_equivalent("m5.xlarge"), None);
-        let p = ec2_paths("m4.xlarge", "us-east-1", 30.0, 20.0, 80.0, 10.0);
+        let p = cpu_only("m4.xlarge", "us-east-1", 30.0, 20.0);
         assert!(p.iter().any(|o| o.path == "current_generation"));
     }
 
@@ -486,6 +589,7 @@ mod tests {
             p99_cpu: 10.0,
             used_memory_gib: None,
             target_p99: 80.0,
+            target_p99_memory: 80.0,
         });
         assert!(p.iter().any(|o| o.target == "db.r5.large"));
         assert!(p.iter().all(|o| o.in_place));
@@ -497,6 +601,7 @@ mod tests {
             p99_cpu: 10.0,
             used_memory_gib: None,
             target_p99: 80.0,
+            target_p99_memory: 80.0,
         });
         assert!(
             p.iter()
@@ -512,7 +617,26 @@ mod tests {
             p99_cpu: 10.0,
             used_memory_gib: Some(20.0),
             target_p99: 80.0,
+            target_p99_memory: 80.0,
         });
         assert!(p.iter().all(|o| o.memory_gib >= 24.0), "{p:?}");
+        // The same projection as EC2's: db.r5.large has 16 GiB, and 12.8 GiB
+        // in use is exactly 80% of it.
+        let db = |used: f64| {
+            rds_paths(&DbLoad {
+                class: "db.r5.xlarge",
+                engine: "postgres",
+                deployment: Deployment::SingleAz,
+                region: "us-east-1",
+                p99_cpu: 10.0,
+                used_memory_gib: Some(used),
+                target_p99: 80.0,
+                target_p99_memory: 80.0,
+            })
+        };
+        assert!(db(12.8).iter().all(|o| o.target != "db.r5.large"));
+        let under = db(12.7);
+        let large = under.iter().find(|o| o.target == "db.r5.large").unwrap();
+        assert_eq!(large.projected_p99_memory, Some(79.4));
     }
 }

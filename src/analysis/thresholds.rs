@@ -17,6 +17,9 @@ pub(crate) struct Thresholds {
     pub(crate) downsize_p99_cpu_percent: f64,
     /// A smaller target must keep the projected p99 CPU under this (%).
     pub(crate) target_p99_cpu_percent: f64,
+    /// With the CloudWatch agent's memory data, a target must keep the
+    /// projected p99 memory in use under this (%).
+    pub(crate) target_p99_memory_percent: f64,
     /// Burstable (t3/t4g) paths only when average CPU is under this (%).
     pub(crate) burstable_avg_cpu_percent: f64,
     /// Hours of data below which no rightsizing verdict is given.
@@ -59,6 +62,7 @@ impl Default for Thresholds {
             idle_days_of_14: 4,
             downsize_p99_cpu_percent: 40.0,
             target_p99_cpu_percent: 80.0,
+            target_p99_memory_percent: 80.0,
             burstable_avg_cpu_percent: 10.0,
             min_hours: 30.0,
             idle_volume_ops_per_day: 1.0,
@@ -97,6 +101,7 @@ impl Thresholds {
             ("idle_cpu_percent", self.idle_cpu_percent),
             ("downsize_p99_cpu_percent", self.downsize_p99_cpu_percent),
             ("target_p99_cpu_percent", self.target_p99_cpu_percent),
+            ("target_p99_memory_percent", self.target_p99_memory_percent),
             ("burstable_avg_cpu_percent", self.burstable_avg_cpu_percent),
         ];
         for (k, v) in pct {

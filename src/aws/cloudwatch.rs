@@ -26,12 +26,12 @@ fn to_sdk(i: usize, q: &Query, period: i32) -> MetricDataQuery {
     let metric = aws_sdk_cloudwatch::types::Metric::builder()
         .namespace(q.namespace)
         .metric_name(q.name)
-        .dimensions(
-            Dimension::builder()
-                .name(q.dimension.0)
-                .value(&q.dimension.1)
-                .build(),
-        )
+        .set_dimensions(Some(
+            std::iter::once((q.dimension.0, q.dimension.1.as_str()))
+                .chain(q.more.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .map(|(k, v)| Dimension::builder().name(k).value(v).build())
+                .collect(),
+        ))
         .build();
     MetricDataQuery::builder()
         .id(format!("q{i}"))
@@ -161,3 +161,51 @@ pub(crate) async fn fetch(
     // After an error the rest are counted, not asked.
     (asked + queries.count(), result)
 }
+
+/// Each instance's memory series from the CloudWatch agent, found with
+/// ListMetrics (one paginated call per region and metric name, never one
+/// per instance: the agent's dimensions vary with its configuration):
+/// instance id -> (metric name, the series' dimensions but InstanceId). Of
+/// several series of one instance, the one with the fewest dimensions.
+pub(crate) async fn agent_memory_series(
+    client: &aws_sdk_cloudwatch::Client,
+    region: &str,
+) -> Result<AgentSeries, ScanError> {
+    use crate::cloud::queries::{AGENT_MEMORY_METRICS, AGENT_NAMESPACE};
+    let mut out = AgentSeries::new();
+    for name in AGENT_MEMORY_METRICS {
+        let mut pages = client
+            .list_metrics()
+            .namespace(AGENT_NAMESPACE)
+            .metric_name(name)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| scan_error(region, "cloudwatch", "ListMetrics", &e))?;
+            for m in page.metrics() {
+                let dims = m.dimensions();
+                let Some(id) = dims
+                    .iter()
+                    .find(|d| d.name() == Some("InstanceId"))
+                    .and_then(|d| d.value())
+                else {
+                    continue;
+                };
+                let more: Vec<(String, String)> = dims
+                    .iter()
+                    .filter(|d| d.name() != Some("InstanceId"))
+                    .filter_map(|d| Some((d.name()?.to_string(), d.value()?.to_string())))
+                    .collect();
+                let fewer = out.get(id).is_none_or(|(_, have)| more.len() < have.len());
+                if fewer {
+                    out.insert(id.to_string(), (name, more));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Instance id -> (the agent's memory metric name, the other dimensions).
+pub(crate) type AgentSeries =
+    std::collections::HashMap<String, (&'static str, Vec<(String, String)>)>;

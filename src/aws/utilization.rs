@@ -114,7 +114,8 @@ struct Window {
 struct RegionUtilization {
     region: String,
     queries: usize,
-    events: Option<ScanError>,
+    /// What failed before the metrics: RDS's events, the agent's series.
+    events: Vec<ScanError>,
     metrics: Result<(), ScanError>,
     v2_targets: Result<extras::LbTargets, ScanError>,
     classic_targets: Result<extras::LbTargets, ScanError>,
@@ -211,7 +212,7 @@ async fn one_region(
     RegionUtilization {
         region: region.clone(),
         queries,
-        events: events.err(),
+        events,
         metrics: m,
         v2_targets: v2,
         classic_targets: cl,
@@ -228,7 +229,7 @@ async fn class_changes_then_metrics(
     window: &Window,
     permits: &Semaphore,
     metrics: &Mutex<Metrics>,
-) -> (Result<(), ScanError>, (usize, Result<(), ScanError>)) {
+) -> (Vec<ScanError>, (usize, Result<(), ScanError>)) {
     // DB identifier -> class, to match RDS's events in one lookup each.
     let dbs: std::collections::HashMap<&str, &str> = inv
         .resources
@@ -256,11 +257,36 @@ async fn class_changes_then_metrics(
             }
         }
     }
+    // The CloudWatch agent's memory series of the instances judged by CPU.
+    let judged = |r: &&crate::inventory::Resource| {
+        r.region == region
+            && r.state == "running"
+            && matches!(&r.details, crate::inventory::Details::Ec2Instance(d) if d.auto_scaling_group.is_none())
+    };
+    let agent = if inv.resources.iter().any(|r| judged(&r)) {
+        cloudwatch::agent_memory_series(&aws.cloudwatch(region), region).await
+    } else {
+        Ok(Default::default())
+    };
+    let mut failed: Vec<ScanError> = events.err().into_iter().collect();
+    let agent = agent.unwrap_or_else(|e| {
+        failed.push(e);
+        Default::default()
+    });
+    let memory = inv.resources.iter().filter(judged).filter_map(|r| {
+        let (name, more) = agent.get(&r.id)?;
+        Some(crate::cloud::queries::memory_query(
+            &r.id,
+            name,
+            more.clone(),
+        ))
+    });
     let queries = inv
         .resources
         .iter()
         .filter(|r| r.region == region)
-        .flat_map(cloudwatch::queries_for);
+        .flat_map(cloudwatch::queries_for)
+        .chain(memory);
     let m = cloudwatch::fetch(
         &aws.cloudwatch(region),
         region,
@@ -271,7 +297,7 @@ async fn class_changes_then_metrics(
         metrics,
     )
     .await;
-    (events.map(|_| ()), m)
+    (failed, m)
 }
 
 fn rfc3339(unix: i64) -> String {

@@ -83,6 +83,16 @@ pub(crate) struct Usage {
     pub(crate) io_per_day: f64,
     /// DB connections (average) or load balancer requests per day.
     pub(crate) requests_per_day: f64,
+    /// Peak memory in use (%), for instances with the CloudWatch agent.
+    pub(crate) memory_p99: Option<f64>,
+}
+
+/// The same usage, with the CloudWatch agent reporting this peak memory (%).
+const fn with_memory(u: Usage, memory_p99: f64) -> Usage {
+    Usage {
+        memory_p99: Some(memory_p99),
+        ..u
+    }
 }
 
 const fn usage(cpu_avg: f64, cpu_p99: f64, io_per_day: f64, requests_per_day: f64) -> Usage {
@@ -91,6 +101,7 @@ const fn usage(cpu_avg: f64, cpu_p99: f64, io_per_day: f64, requests_per_day: f6
         cpu_p99,
         io_per_day,
         requests_per_day,
+        memory_p99: None,
     }
 }
 
@@ -480,7 +491,7 @@ fn build() -> Fleet {
             root_gib: 50,
         },
         |d| d.public_ip = Some("203.0.113.44".into()),
-        usage(8.0, 14.0, 20_000.0, 0.0),
+        with_memory(usage(8.0, 14.0, 20_000.0, 0.0), 20.0),
     );
     f.instance(
         Vm {
@@ -1047,7 +1058,7 @@ pub(crate) fn metrics(inv: &Inventory, lookback_days: u32, period: i64, end: i64
                         Metric::Requests => u.requests_per_day / per_day * (0.8 + 0.4 * j),
                         Metric::ActiveFlows => u.requests_per_day / per_day / 50.0,
                         Metric::ProcessedBytes => u.requests_per_day * 2_000.0 / per_day,
-                        Metric::FreeableMemory => return None,
+                        Metric::FreeableMemory | Metric::MemoryMax => return None,
                         Metric::NatActiveConnections => u.requests_per_day * (0.8 + 0.4 * j),
                         Metric::NatBytesOutToDestination | Metric::NatBytesInFromSource => {
                             u.io_per_day * 1_000_000.0 / per_day / 2.0 * (0.8 + 0.4 * j)
@@ -1057,6 +1068,27 @@ pub(crate) fn metrics(inv: &Inventory, lookback_days: u32, period: i64, end: i64
                 })
                 .collect();
             m.add(&r.region, &r.id, q.metric, points);
+        }
+        if let Some(peak) = u.memory_p99 {
+            // The agent's memory series: its peak at 14:00, a steady 60-90%
+            // of it otherwise.
+            let step = m.period_of(Metric::MemoryMax);
+            let n = (i64::from(lookback_days) * 86_400 / step).max(1);
+            let points: Vec<Point> = (0..n)
+                .map(|h| {
+                    let ts = end - (n - h) * step;
+                    let j = ((h as u64).wrapping_mul(2_654_435_761).wrapping_add(seed) % 1000)
+                        as f64
+                        / 1000.0;
+                    let value = if (ts.rem_euclid(86_400)) / 3600 == 14 {
+                        peak
+                    } else {
+                        peak * (0.6 + 0.3 * j)
+                    };
+                    Point { ts, value }
+                })
+                .collect();
+            m.add(&r.region, &r.id, Metric::MemoryMax, points);
         }
     }
     m

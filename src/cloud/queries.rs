@@ -12,7 +12,29 @@ pub(crate) struct Query {
     pub(crate) namespace: &'static str,
     pub(crate) name: &'static str,
     pub(crate) dimension: (&'static str, String),
+    /// The series' other dimensions (the CloudWatch agent's, which vary with
+    /// its configuration); empty for AWS's own metrics.
+    pub(crate) more: Vec<(String, String)>,
     pub(crate) stat: &'static str,
+}
+
+/// The CloudWatch agent's memory metrics: (namespace, Linux name, Windows name).
+pub(crate) const AGENT_NAMESPACE: &str = "CWAgent";
+pub(crate) const AGENT_MEMORY_METRICS: [&str; 2] =
+    ["mem_used_percent", "Memory % Committed Bytes In Use"];
+
+/// The query of an instance's memory series that ListMetrics found: the
+/// metric's name and every dimension of the series but InstanceId.
+pub(crate) fn memory_query(id: &str, name: &'static str, more: Vec<(String, String)>) -> Query {
+    Query {
+        resource_id: id.to_string(),
+        metric: Metric::MemoryMax,
+        namespace: AGENT_NAMESPACE,
+        name,
+        dimension: ("InstanceId", id.to_string()),
+        more,
+        stat: "Maximum",
+    }
 }
 
 /// The series of one kind of resource: (metric, CloudWatch name, statistic).
@@ -73,6 +95,7 @@ fn series(
             namespace,
             name,
             dimension: dimension.clone(),
+            more: Vec::new(),
             stat,
         })
         .collect()

@@ -10,6 +10,7 @@ mod contrib;
 mod files;
 mod fleet;
 mod golden;
+mod memory;
 mod moto;
 mod nat;
 mod org;
