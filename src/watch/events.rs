@@ -102,6 +102,7 @@ fn service_of(kind: &str) -> &str {
         "load_balancer" => "elb",
         "auto_scaling_group" => "asg",
         "nat_gateway" => "nat",
+        "ebs_snapshot" | "rds_snapshot" => "snapshot",
         other => other,
     }
 }
@@ -890,7 +891,20 @@ mod tests {
             Kind::LoadBalancer,
             Kind::AutoScalingGroup,
             Kind::NatGateway,
+            Kind::EbsSnapshot,
+            Kind::RdsSnapshot,
         ] {
+            // A new kind fails to compile here until it is in the list above.
+            match k {
+                Kind::Ec2Instance
+                | Kind::EbsVolume
+                | Kind::RdsInstance
+                | Kind::LoadBalancer
+                | Kind::AutoScalingGroup
+                | Kind::NatGateway
+                | Kind::EbsSnapshot
+                | Kind::RdsSnapshot => {}
+            }
             assert_eq!(service_of(k.name()), k.service().name(), "{k:?}");
         }
         assert_eq!(service_of("elastic_ip"), "ec2");
