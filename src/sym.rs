@@ -162,6 +162,102 @@ impl schemars::JsonSchema for Sym {
     }
 }
 
+/// Text that is usually one of a bounded vocabulary (shared, as a [`Sym`])
+/// and sometimes unique to one resource (owned, freed with it): a price
+/// item such as "gp3 storage" or "i-0abc... m5.large". Interning the unique
+/// ones would keep every one for the life of the process (a `watch` of a
+/// fleet whose groups replace instances would grow without end).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Text {
+    Shared(Sym),
+    Owned(Box<str>),
+}
+
+impl Text {
+    /// Text unique to one resource: owned, never interned.
+    pub(crate) fn owned(s: impl Into<String>) -> Text {
+        Text::Owned(s.into().into_boxed_str())
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Text::Shared(s) => s.as_str(),
+            Text::Owned(s) => s,
+        }
+    }
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Text::Shared(Sym::default())
+    }
+}
+
+impl Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl From<Sym> for Text {
+    fn from(s: Sym) -> Self {
+        Text::Shared(s)
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, o: &str) -> bool {
+        self.as_str() == o
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, o: &&str) -> bool {
+        self.as_str() == *o
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    /// Read back owned: a report read from JSON cannot tell which of its
+    /// items are shared, and owning them leaks nothing.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Text::owned(String::deserialize(d)?))
+    }
+}
+
+impl schemars::JsonSchema for Text {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        String::schema_name()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        String::json_schema(g)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +276,21 @@ mod tests {
         assert_eq!(format!("{a} {a:?}"), "us-east-1 \"us-east-1\"");
         let m: std::collections::HashMap<Sym, u8> = [(a, 1)].into();
         assert_eq!(m.get("us-east-1"), Some(&1), "looked up by &str");
+    }
+
+    #[test]
+    fn text_is_shared_or_owned_and_reads_back_owned() {
+        let shared = Text::from(Sym::new("gp3 storage"));
+        let owned = Text::owned("i-0abc m5.large");
+        assert_eq!(shared, "gp3 storage");
+        assert_eq!(owned.as_str(), "i-0abc m5.large");
+        assert_eq!(
+            serde_json::to_string(&owned).unwrap(),
+            "\"i-0abc m5.large\""
+        );
+        let back: Text = serde_json::from_str("\"gp3 storage\"").unwrap();
+        assert!(matches!(back, Text::Owned(_)));
+        assert_eq!(back.as_str(), shared.as_str(), "the same text");
     }
 
     #[test]

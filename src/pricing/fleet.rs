@@ -1,6 +1,6 @@
 //! Prices a whole inventory: one row per resource, totals, and what could not be priced.
 
-use crate::sym::Sym;
+use crate::sym::{Sym, Text};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -409,7 +409,8 @@ fn price_asg(
             Unpriced(format!("member {} is unpriced: {why}", m.instance_id))
         })?;
         for c in &mut p.components {
-            c.item = Sym::new(&format!("{} {}", m.instance_id, m.instance_type));
+            // Unique to the member: owned, not interned.
+            c.item = Text::owned(format!("{} {}", m.instance_id, m.instance_type));
         }
         total = total.plus(p);
     }

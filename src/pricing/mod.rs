@@ -9,7 +9,7 @@ pub(crate) mod query;
 
 pub(crate) use fleet::{PricedResource, price_inventory};
 
-use crate::sym::Sym;
+use crate::sym::{Sym, Text};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -87,7 +87,7 @@ fn unpriced<T>(reason: impl Into<String>) -> Result<T, Unpriced> {
 /// One line of a price: what it is for and what it costs a month.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub(crate) struct Component {
-    pub(crate) item: Sym,
+    pub(crate) item: Text,
     #[schemars(with = "f64")]
     pub(crate) monthly_usd: Decimal,
 }
@@ -163,7 +163,7 @@ impl Price {
             estimated: false,
             stale: false,
             components: vec![Component {
-                item: Sym::from(item),
+                item: Sym::from(item).into(),
                 monthly_usd: monthly,
             }],
             notes: Vec::new(),
@@ -172,6 +172,11 @@ impl Price {
 
     /// A price charged by the month (storage): hourly is derived from 730 h.
     pub(crate) fn monthly(item: impl Into<String>, monthly: Decimal, table: &'static str) -> Self {
+        Price::monthly_as(Sym::from(item.into()).into(), monthly, table)
+    }
+
+    /// The same, for an item unique to one resource (owned, not interned).
+    pub(crate) fn monthly_as(item: Text, monthly: Decimal, table: &'static str) -> Self {
         Price {
             hourly: monthly / HOURS_PER_MONTH,
             monthly,
@@ -180,7 +185,7 @@ impl Price {
             estimated: false,
             stale: false,
             components: vec![Component {
-                item: Sym::from(item.into()),
+                item,
                 monthly_usd: monthly,
             }],
             notes: Vec::new(),
@@ -1265,8 +1270,9 @@ pub(crate) fn ebs_snapshot_storage(
             "no {what} price for {region} in the bundled tables"
         ));
     };
-    Ok(Price::monthly(
-        format!("{what} {} GiB", gib.round_dp(2).normalize()),
+    // A snapshot's full size is its own: the item is owned, not interned.
+    Ok(Price::monthly_as(
+        Text::owned(format!("{what} {} GiB", gib.round_dp(2).normalize())),
         rate * gib,
         table,
     )
