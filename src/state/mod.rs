@@ -141,10 +141,27 @@ pub(crate) fn connect(path: &Path, schema: &str) -> anyhow::Result<Connection> {
     // SQLite gives the WAL and shared-memory files the database's mode.
     make_private(path, true)?;
     let conn = Connection::open(path).map_err(|e| explain_open_error(path, e))?;
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .map_err(|e| explain_open_error(path, e))?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // Before anything takes a lock: switching to WAL needs an exclusive one,
+    // and a process opening the database at the same moment (or migrating
+    // it) must make this one wait, not fail with "database is locked".
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    // SQLite answers "busy" at once, without waiting, when two connections
+    // would deadlock upgrading their locks (both switching a new database
+    // to WAL): try again until the timeout.
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Ok(()) => break,
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => return Err(explain_open_error(path, e)),
+        }
+    }
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.execute_batch(schema)
         .map_err(|e| explain_open_error(path, e))
         .with_context(|| format!("preparing the state database {}", path.display()))?;
