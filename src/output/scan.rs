@@ -47,20 +47,9 @@ fn note(r: &PricedResource) -> String {
 /// A kind by its service's name (`auto_scaling_group` -> `asg`), for a
 /// table that must fit a terminal.
 fn short_kind(kind: &str) -> String {
-    [
-        Kind::Ec2Instance,
-        Kind::EbsVolume,
-        Kind::RdsInstance,
-        Kind::LoadBalancer,
-        Kind::AutoScalingGroup,
-        Kind::NatGateway,
-        Kind::EbsSnapshot,
-        Kind::RdsSnapshot,
-    ]
-    .into_iter()
-    .find(|k| k.name() == kind)
-    .map_or(kind, |k| k.service().name())
-    .to_string()
+    Kind::from_name(kind)
+        .map_or(kind, |k| k.service().name())
+        .to_string()
 }
 
 /// Load balancer ARNs are long: the table shows their `type/name/hash` part

@@ -95,16 +95,10 @@ pub(crate) struct Snapshot {
 
 /// The `--services` name of a recommendation's kind (Elastic IPs are EC2's).
 fn service_of(kind: &str) -> &str {
-    match kind {
-        "ec2_instance" | "elastic_ip" => "ec2",
-        "ebs_volume" => "ebs",
-        "rds_instance" => "rds",
-        "load_balancer" => "elb",
-        "auto_scaling_group" => "asg",
-        "nat_gateway" => "nat",
-        "ebs_snapshot" | "rds_snapshot" => "snapshot",
-        other => other,
+    if kind == "elastic_ip" {
+        return "ec2";
     }
+    crate::inventory::Kind::from_name(kind).map_or(kind, |k| k.service().name())
 }
 
 fn covers(scope: &Option<Scope>, account: Option<&str>, region: &str, service: &str) -> bool {
@@ -884,27 +878,7 @@ mod tests {
     #[test]
     fn every_kind_has_its_service() {
         use crate::inventory::Kind;
-        for k in [
-            Kind::Ec2Instance,
-            Kind::EbsVolume,
-            Kind::RdsInstance,
-            Kind::LoadBalancer,
-            Kind::AutoScalingGroup,
-            Kind::NatGateway,
-            Kind::EbsSnapshot,
-            Kind::RdsSnapshot,
-        ] {
-            // A new kind fails to compile here until it is in the list above.
-            match k {
-                Kind::Ec2Instance
-                | Kind::EbsVolume
-                | Kind::RdsInstance
-                | Kind::LoadBalancer
-                | Kind::AutoScalingGroup
-                | Kind::NatGateway
-                | Kind::EbsSnapshot
-                | Kind::RdsSnapshot => {}
-            }
+        for k in Kind::ALL {
             assert_eq!(service_of(k.name()), k.service().name(), "{k:?}");
         }
         assert_eq!(service_of("elastic_ip"), "ec2");
