@@ -371,6 +371,8 @@ struct Ctx<'a> {
     m: &'a Metrics,
     t: &'a Thresholds,
     extras: &'a Extras,
+    /// `public_ipv4_allow_tags`, parsed once (validated with the config).
+    ipv4_allow: Vec<TagFilter>,
     out: Outcome,
 }
 
@@ -454,6 +456,11 @@ pub(crate) fn analyse_into(
         m,
         t,
         extras,
+        ipv4_allow: t
+            .public_ipv4_allow_tags
+            .iter()
+            .filter_map(|s| TagFilter::parse(s))
+            .collect(),
         out: std::mem::take(out),
     };
     let volumes_of: HashMap<(&str, &str), Vec<&PricedResource>> = {
@@ -807,11 +814,7 @@ fn ec2_public_ipv4(cx: &mut Ctx, r: &PricedResource, d: &Ec2Instance) {
     let Some(targets) = cx.extras.lb_target_instances.get(res.region.as_str()) else {
         return;
     };
-    let allowed =
-        cx.t.public_ipv4_allow_tags
-            .iter()
-            .filter_map(|t| TagFilter::parse(t))
-            .any(|f| f.matches(&res.tags));
+    let allowed = cx.ipv4_allow.iter().any(|f| f.matches(&res.tags));
     if targets.contains(&res.id) || allowed {
         return;
     }
@@ -917,19 +920,20 @@ impl Ec2Usage {
     }
 }
 
+/// Seconds from an RFC 3339 time to `now`, when the time is known.
+fn age_secs(at: Option<&str>, now: i64) -> Option<i64> {
+    let t =
+        time::OffsetDateTime::parse(at?, &time::format_description::well_known::Rfc3339).ok()?;
+    Some((now - t.unix_timestamp()).max(0))
+}
+
 /// Whole days a stopped instance has been stopped at `now` (unix seconds),
 /// when its stop date is known.
-pub(crate) fn stopped_days(res: &Resource, now: i64) -> Option<u32> {
+fn stopped_days(res: &Resource, now: i64) -> Option<u32> {
     let Details::Ec2Instance(d) = &res.details else {
         return None;
     };
-    let since = time::OffsetDateTime::parse(
-        d.stopped_since.as_deref()?,
-        &time::format_description::well_known::Rfc3339,
-    )
-    .ok()?;
-    let days = (now - since.unix_timestamp()).max(0) / 86_400;
-    u32::try_from(days).ok()
+    u32::try_from(age_secs(d.stopped_since.as_deref(), now)? / 86_400).ok()
 }
 
 /// A stopped instance bills no compute: its volumes are what it costs.

@@ -8,21 +8,14 @@ use rust_decimal::prelude::ToPrimitive as _;
 
 use super::paths::Risk;
 use super::{
-    Action, Confidence, Ctx, Current, Finding, Money, Rule, Stat, Target, evidence, monthly_of,
-    priced_as,
+    Action, Confidence, Ctx, Current, Finding, Money, Rule, Stat, Target, age_secs, evidence,
+    monthly_of, priced_as,
 };
 use crate::analysis::finding::{DbSnapshotNow, EbsSnapshotNow, TierTarget};
 use crate::inventory::Details;
 use crate::pricing::{self, PricedResource};
 
 const DAY: i64 = 86_400;
-
-/// Seconds from an RFC 3339 time to `now`, when the time is known.
-fn age_secs(at: Option<&str>, now: i64) -> Option<i64> {
-    let t =
-        time::OffsetDateTime::parse(at?, &time::format_description::well_known::Rfc3339).ok()?;
-    Some((now - t.unix_timestamp()).max(0))
-}
 
 /// At least `days` days old.
 fn older_than(age: i64, days: u32) -> bool {
