@@ -181,34 +181,43 @@ pub(crate) fn mark_sources(
     dbs_listed: &dyn Fn(&str) -> bool,
 ) {
     use std::collections::HashSet;
-    let mut volumes: HashSet<(Sym, String)> = HashSet::new();
-    let mut dbs: HashSet<(Sym, String)> = HashSet::new();
-    for r in resources.iter() {
-        match &r.details {
-            Details::EbsVolume(_) => {
-                volumes.insert((r.region, r.id.clone()));
+    // Looked up by borrowed ids, then set: no id is copied.
+    let found: Vec<(usize, Option<bool>)> = {
+        let mut volumes: HashSet<(Sym, &str)> = HashSet::new();
+        let mut dbs: HashSet<(Sym, &str)> = HashSet::new();
+        for r in resources.iter() {
+            match &r.details {
+                Details::EbsVolume(_) => {
+                    volumes.insert((r.region, r.id.as_str()));
+                }
+                Details::RdsInstance(_) => {
+                    dbs.insert((r.region, r.id.as_str()));
+                }
+                _ => {}
             }
-            Details::RdsInstance(_) => {
-                dbs.insert((r.region, r.id.clone()));
-            }
-            _ => {}
         }
-    }
-    for r in resources.iter_mut() {
-        let region = r.region;
-        match &mut r.details {
-            Details::EbsSnapshot(s) if volumes_listed(region.as_str()) => {
-                s.volume_exists = s
-                    .volume_id
-                    .as_ref()
-                    .map(|v| volumes.contains(&(region, v.clone())));
-            }
-            Details::RdsSnapshot(s) if dbs_listed(region.as_str()) => {
-                s.db_instance_exists = s
-                    .db_instance_id
-                    .as_ref()
-                    .map(|d| dbs.contains(&(region, d.clone())));
-            }
+        resources
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                let (source, known, listed) = match &r.details {
+                    Details::EbsSnapshot(s) => (&s.volume_id, &volumes, volumes_listed),
+                    Details::RdsSnapshot(s) => (&s.db_instance_id, &dbs, dbs_listed),
+                    _ => return None,
+                };
+                listed(r.region.as_str()).then(|| {
+                    (
+                        i,
+                        source.as_deref().map(|id| known.contains(&(r.region, id))),
+                    )
+                })
+            })
+            .collect()
+    };
+    for (i, exists) in found {
+        match &mut resources[i].details {
+            Details::EbsSnapshot(s) => s.volume_exists = exists,
+            Details::RdsSnapshot(s) => s.db_instance_exists = exists,
             _ => {}
         }
     }
