@@ -558,14 +558,7 @@ mod tests {
         for x in Stat::ALL {
             assert_eq!(serde_json::to_value(x).unwrap(), x.as_str());
         }
-        for k in [
-            Kind::Ec2Instance,
-            Kind::EbsVolume,
-            Kind::RdsInstance,
-            Kind::LoadBalancer,
-            Kind::AutoScalingGroup,
-            Kind::NatGateway,
-        ] {
+        for k in Kind::ALL {
             assert_eq!(
                 serde_json::to_value(FindingKind::from(k)).unwrap(),
                 k.name()
