@@ -149,6 +149,9 @@ pub(crate) enum Command {
     /// Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval
     #[command(after_help = RESIZE_AFTER_HELP)]
     Resize(ResizeArgs),
+    /// What the bill says: month to date, breakdown, projection, anomalies, budgets
+    #[command(after_help = SPEND_AFTER_HELP)]
+    Spend(SpendArgs),
     /// List the savings recorded by applied resizes, with their total
     #[command(after_help = SAVINGS_EXAMPLES)]
     Savings,
@@ -188,6 +191,16 @@ Examples:
   finops sync --demo --dry-run          # the payloads, without sending them
   finops sync --check                   # is the backend reachable?
   finops sync --with-recommendations    # push inventory and findings";
+
+const SPEND_AFTER_HELP: &str = "Costs come from Cost Explorer, which bills $0.01 a request: a run \
+makes one GetCostAndUsage request (more only for pages) and one GetCostForecast; -v shows the \
+count. Month to date runs from the 1st to yesterday (UTC); on the 1st, last month is reported \
+whole. With --org (from the management account) the whole organization's bill is read.
+
+Examples:
+  finops spend --demo                   # a sample bill: no AWS account needed
+  finops spend --by account --by service --org
+  finops spend --fail-on-budget 90 --forecast -q   # cron: exit 4 at 90 %";
 
 const SAVINGS_EXAMPLES: &str = "\
 Examples:
@@ -467,11 +480,78 @@ pub(crate) struct WatchArgs {
     #[arg(long)]
     pub(crate) demo: bool,
 
+    /// Also report spend anomalies from the bill (Cost Explorer, read at most
+    /// every [spend] refresh_interval, 6h by default)
+    #[arg(long)]
+    pub(crate) spend: bool,
+
     #[command(flatten)]
     pub(crate) analysis: AnalysisArgs,
 
     #[command(flatten)]
     pub(crate) sync: SyncFlags,
+}
+
+/// `finops spend`: the bill from Cost Explorer, budgets, list vs actual.
+#[derive(Debug, Args)]
+pub(crate) struct SpendArgs {
+    /// A bundled sample bill for the demo fleet (no AWS account needed)
+    #[arg(long)]
+    pub(crate) demo: bool,
+
+    /// Break the costs down by service, account, region, usage-type or tag:KEY;
+    /// give it twice for two levels (default service)
+    #[arg(long = "by", value_name = "DIMENSION")]
+    pub(crate) by: Vec<String>,
+
+    /// Which cost: amortized spreads Reserved Instance and Savings Plan fees
+    /// over the days they cover
+    #[arg(long, value_enum, default_value_t = crate::spend::CostMetric::Amortized)]
+    pub(crate) metric: crate::spend::CostMetric,
+
+    /// Days in the daily series (7-90)
+    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(7..=90))]
+    pub(crate) days: u32,
+
+    /// Report as of this date (YYYY-MM-DD, UTC): the day before is the last one
+    /// counted (default today)
+    #[arg(long, value_name = "DATE")]
+    pub(crate) as_of: Option<String>,
+
+    /// Entries of the breakdown before the rest is "other" (default: [spend] top, else 10)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub(crate) top: Option<u32>,
+
+    /// Exit 4 when a budget's actual spend reaches PCT % of its limit (CI and cron gates)
+    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    pub(crate) fail_on_budget: Option<rust_decimal::Decimal>,
+
+    /// With --fail-on-budget: compare each budget's forecast instead of its actual spend
+    #[arg(long, requires = "fail_on_budget")]
+    pub(crate) forecast: bool,
+
+    /// Leave out the budgets (DescribeBudgets)
+    #[arg(long, conflicts_with = "fail_on_budget")]
+    pub(crate) no_budgets: bool,
+
+    /// Leave out list vs actual (it scans the inventory to price it)
+    #[arg(long)]
+    pub(crate) no_inventory: bool,
+
+    #[command(flatten)]
+    pub(crate) sync: SyncFlags,
+}
+
+fn parse_percent(s: &str) -> Result<rust_decimal::Decimal, String> {
+    let v: rust_decimal::Decimal = s
+        .trim()
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("{s:?} is not a percentage (e.g. 90 or 100)"))?;
+    if v <= rust_decimal::Decimal::ZERO || v > rust_decimal::Decimal::from(1000) {
+        return Err("the percentage must be above 0 and at most 1000".into());
+    }
+    Ok(v)
 }
 
 #[derive(Debug, Args)]

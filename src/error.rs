@@ -17,8 +17,9 @@ pub(crate) enum ExitStatus {
     Usage = 2,
     /// A partial scan: some regions or services failed, the rest was reported.
     Partial = 3,
-    /// `recommend --fail-on-savings`: the savings reached the threshold.
-    SavingsFound = 4,
+    /// A CI gate was reached: `recommend --fail-on-savings` (the savings) or
+    /// `spend --fail-on-budget` (a budget's share of its limit).
+    ThresholdReached = 4,
     /// `resize --dry-run`: at least one step would not be allowed.
     DryRunBlocked = 5,
     /// `sync`: records remain queued or were dead-lettered.

@@ -20,6 +20,7 @@ mod report;
 mod resize;
 mod settings;
 mod signals;
+mod spend;
 mod state;
 mod sym;
 mod sync;
@@ -66,6 +67,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Recommend(a) => a.demo,
         Command::Sync(a) => a.demo,
         Command::Watch(a) => a.demo,
+        Command::Spend(a) => a.demo,
         _ => false,
     };
     let _demo_state = if demo {
@@ -96,6 +98,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             runtime().and_then(|rt| rt.block_on(commands::resize::run(a, &settings, &printer)))
         }
         Command::Savings => commands::savings::run(&settings, &printer),
+        Command::Spend(a) => {
+            runtime().and_then(|rt| rt.block_on(commands::spend::run(a, &settings, &printer)))
+        }
         Command::Config => commands::config::run(&settings, &printer),
         Command::Scan(a) => {
             runtime().and_then(|rt| rt.block_on(commands::scan::run(a, &settings, &printer)))

@@ -36,6 +36,7 @@ pub(crate) struct ConfigFile {
     pub(crate) recommend: Option<crate::analysis::thresholds::Thresholds>,
     pub(crate) backend: Option<crate::sync::BackendFile>,
     pub(crate) watch: Option<crate::watch::WatchFile>,
+    pub(crate) spend: Option<crate::spend::settings::SpendFile>,
     pub(crate) resize: Option<ResizeFile>,
     pub(crate) accounts: Option<AccountsFile>,
 }
@@ -153,6 +154,8 @@ pub(crate) struct Settings {
     pub(crate) resize: ResizeSettings,
     /// `finops watch`'s settings (config file `[watch]`, else defaults).
     pub(crate) watch: crate::watch::WatchSettings,
+    /// `finops spend`'s settings (config file `[spend]`, else defaults).
+    pub(crate) spend: crate::spend::SpendSettings,
     /// (setting, value, origin) for `finops config`.
     pub(crate) origins: Vec<(&'static str, String, Origin)>,
     /// The shared AWS config and credentials files, located from the environment.
@@ -902,6 +905,8 @@ impl Settings {
         ));
         let watch = crate::watch::WatchSettings::resolve(file.watch.as_ref(), env)?;
         origins.push(("watch", watch.describe(), file_or_default(&file.watch)));
+        let spend = crate::spend::SpendSettings::resolve(file.spend.as_ref())?;
+        origins.push(("spend", spend.describe(), file_or_default(&file.spend)));
 
         let AwsSide {
             profile,
@@ -920,6 +925,7 @@ impl Settings {
             accounts,
             resize,
             watch,
+            spend,
             backend,
             state_dir,
             thresholds,

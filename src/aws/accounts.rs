@@ -502,6 +502,71 @@ impl ProvideCredentials for AssumedRole {
 }
 
 /// The organization's accounts (all, or those under the OUs given).
+/// The account whose bill a spend report reads, and the linked accounts it
+/// is filtered to (with their names): without `--org`, the credentials'
+/// own account; with it, the organization's active accounts the selection
+/// keeps, or no filter at all when it keeps every one.
+pub(crate) struct BillScope {
+    pub(crate) caller: String,
+    pub(crate) filter: Vec<String>,
+    pub(crate) names: Vec<(String, String)>,
+}
+
+pub(crate) async fn bill_scope(
+    aws: &Aws,
+    sel: &Selection,
+    progress: &dyn Progress,
+) -> anyhow::Result<BillScope> {
+    let caller = caller_account(aws).await.map_err(|e| {
+        HintedError::new(
+            format!("cannot tell which account the credentials are in: {e}"),
+            "check them with `aws sts get-caller-identity`",
+        )
+    })?;
+    if !sel.org {
+        let filter = if sel.only.is_empty() {
+            vec![caller.clone()]
+        } else {
+            sel.only.clone()
+        };
+        return Ok(BillScope {
+            caller,
+            filter,
+            names: Vec::new(),
+        });
+    }
+    let listed = organization_accounts(aws, sel, progress).await?;
+    let names = listed
+        .iter()
+        .filter_map(|a| a.name.clone().map(|n| (a.id.clone(), n)))
+        .collect();
+    let narrowed = !sel.ous.is_empty()
+        || !sel.only.is_empty()
+        || !sel.exclude.is_empty()
+        || sel.shard.is_some();
+    let filter = if narrowed {
+        listed
+            .iter()
+            .filter(|a| a.active && sel.keeps(&a.id))
+            .map(|a| a.id.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if narrowed && filter.is_empty() {
+        return Err(HintedError::new(
+            "no account of the organization is left after --ou, --accounts, --exclude-accounts and --shard",
+            "check the ids (`aws organizations list-accounts`)",
+        )
+        .into());
+    }
+    Ok(BillScope {
+        caller,
+        filter,
+        names,
+    })
+}
+
 async fn organization_accounts(
     aws: &Aws,
     sel: &Selection,

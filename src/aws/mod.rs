@@ -5,6 +5,7 @@ pub(crate) mod accounts;
 mod asg;
 mod cloud;
 pub(crate) mod cloudwatch;
+pub(crate) mod cost;
 pub(crate) mod ec2;
 mod elb;
 pub(crate) mod extras;
@@ -213,6 +214,8 @@ impl Aws {
         aws_sdk_organizations::Client::from_conf(conf)
     }
 
+    client!(costexplorer, aws_sdk_costexplorer);
+    client!(budgets, aws_sdk_budgets);
     client!(ec2, aws_sdk_ec2);
     client!(rds, aws_sdk_rds);
     client!(elbv2, aws_sdk_elasticloadbalancingv2);

@@ -78,7 +78,7 @@ pub(crate) async fn run(
             output::usd(out.totals.monthly_savings_usd, 2),
             output::usd(gate, 2)
         ));
-        status = ExitStatus::SavingsFound;
+        status = ExitStatus::ThresholdReached;
     }
     if let Some(target) = &sync {
         let results = Results {

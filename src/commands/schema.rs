@@ -25,6 +25,7 @@ fn schemas() -> Vec<(&'static str, String)> {
         ("recommend", schema::<crate::report::RecommendReport>()),
         ("resize", schema::<crate::resize::engine::ResizeReport>()),
         ("savings", schema::<crate::report::SavingsReport>()),
+        ("spend", schema::<crate::spend::SpendReport>()),
         ("sync", schema::<crate::sync::SyncReport>()),
         ("sync-check", schema::<crate::sync::report::Health>()),
         ("sync-status", schema::<crate::sync::report::Status>()),
@@ -62,6 +63,7 @@ fn backend() -> Vec<(&'static str, String)> {
                 "/api/savings" => "backend-savings",
                 "/api/anomalies" => "backend-anomalies",
                 "/api/resources" => "backend-resources",
+                "/api/budgets" => "backend-budgets",
                 other => panic!("no schema file name for {other}"),
             };
             let schema =

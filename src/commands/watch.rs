@@ -19,6 +19,8 @@ use crate::watch::{self as w, Findings, Plan, Runner};
 struct Analysis {
     source: Source,
     options: RecommendOptions,
+    /// `--spend`: how the bill is read.
+    spend: Option<w::spend::SpendWatch>,
 }
 
 /// The watcher's plan and its recommendation's flags, from the command line
@@ -31,6 +33,7 @@ fn resolve(args: WatchArgs, settings: &Settings) -> Result<(Plan, Analysis), Usa
         metrics_file,
         max_consecutive_failures,
         demo,
+        spend,
         analysis,
         sync:
             SyncFlags {
@@ -92,9 +95,15 @@ fn resolve(args: WatchArgs, settings: &Settings) -> Result<(Plan, Analysis), Usa
         median_cycles: settings.watch.median_cycles,
         retention_days: settings.watch.retention_days,
     };
+    let spend = spend.then(|| w::spend::SpendWatch {
+        refresh: settings.spend.refresh_interval,
+        rule: settings.spend.anomaly,
+        db: crate::state::database_path(&plan.state_dir),
+    });
     let analysis = Analysis {
         source: Source::of(demo, None),
         options,
+        spend,
     };
     Ok((plan, analysis))
 }
@@ -119,11 +128,31 @@ async fn findings(
     printer: &Printer,
 ) -> anyhow::Result<Findings> {
     let c = recommend_with(&a.source, &a.options, settings, printer).await?;
+    let mut spend = Vec::new();
+    if let Some(sw) = &a.spend {
+        let source = match a.source {
+            Source::Demo => {
+                let list = crate::spend::report::list_by_service(&c.scan, 1);
+                w::spend::BillSource::Demo(list.into_iter().map(|(k, (v, _))| (k, v)).collect())
+            }
+            _ => w::spend::BillSource::Aws(Box::new((
+                settings.aws_config(),
+                settings.accounts.clone(),
+            ))),
+        };
+        // The bill is extra: a cycle whose inventory was read is not failed
+        // because Cost Explorer could not answer.
+        match w::spend::anomalies(source, sw, printer).await {
+            Ok(found) => spend = found,
+            Err(e) => printer.warn(format!("spend anomalies not read this cycle: {e:#}")),
+        }
+    }
     Ok(Findings {
         scan: c.scan,
         cpu: c.cpu,
         recommendations: c.report.recommendations,
         errors: c.report.errors,
+        spend,
     })
 }
 

@@ -9,6 +9,7 @@ pub(crate) mod resize;
 pub(crate) mod safe;
 pub(crate) mod savings;
 pub(crate) mod scan;
+pub(crate) mod spend;
 pub(crate) mod sync;
 pub(crate) mod watch;
 

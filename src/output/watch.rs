@@ -167,6 +167,25 @@ fn finding_text(what: &What) -> Option<String> {
                 "previous cycle"
             }
         ),
+        What::SpendAnomaly {
+            date,
+            dimension,
+            key,
+            name,
+            expected_usd,
+            actual_usd,
+            change_percent,
+            estimated,
+            ..
+        } => format!(
+            "! spend anomaly: {date}{} {dimension} {} {} -> {} a day ({}, against the median of the days before)",
+            if *estimated { " (estimated)" } else { "" },
+            name.as_ref()
+                .map_or_else(|| key.clone(), |n| format!("{n} ({key})")),
+            usd(*expected_usd, 2),
+            usd(*actual_usd, 2),
+            change_percent.map_or_else(|| "new".to_string(), |p| format!("{p:+}%")),
+        ),
         _ => return None,
     })
 }

@@ -7,6 +7,7 @@ pub(crate) mod history;
 pub(crate) mod journal;
 pub(crate) mod outbox;
 pub(crate) mod savings;
+pub(crate) mod spend;
 
 use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};

@@ -131,6 +131,17 @@ const ANOMALY: Spec = &[
     ("detected_at", Ty::Str, false),
 ];
 
+const BUDGET: Spec = &[
+    ("budget_name", Ty::Str, false),
+    ("time_unit", Ty::Str, false),
+    ("limit", Ty::Num, false),
+    ("actual", Ty::Num, false),
+    ("forecast", Ty::Num, true),
+    ("percent_used", Ty::Num, false),
+    ("at_risk", Ty::Bool, false),
+    ("period_start", Ty::Str, true),
+];
+
 pub(crate) const ENDPOINTS: &[&str] = &[
     "/api/instances",
     "/api/ebs-volumes",
@@ -141,6 +152,7 @@ pub(crate) const ENDPOINTS: &[&str] = &[
     "/api/savings",
     "/api/anomalies",
     "/api/resources",
+    "/api/budgets",
 ];
 
 fn spec(endpoint: &str) -> Option<Spec> {
@@ -154,6 +166,7 @@ fn spec(endpoint: &str) -> Option<Spec> {
         "/api/savings" => SAVINGS,
         "/api/anomalies" => ANOMALY,
         "/api/resources" => RESOURCE,
+        "/api/budgets" => BUDGET,
         _ => return None,
     })
 }
@@ -284,6 +297,66 @@ fn generic(res: &crate::inventory::Resource) -> Option<Map<String, Value>> {
            "state": res.state, "type": res.type_, "details": details})
     .as_object()
     .cloned()
+}
+
+/// A budget's status (`/api/budgets`), keyed by account, name and period:
+/// a new period is a new record, the same period is updated in place.
+pub(crate) fn budget_record(b: &crate::spend::report::BudgetEntry) -> Option<Record> {
+    let account = b.account_id.as_deref()?;
+    let body = json!({
+        "budget_name": b.name,
+        "account_id": account,
+        "time_unit": b.time_unit,
+        "limit": usd(Some(b.limit_usd)),
+        "actual": usd(Some(b.actual_usd)),
+        "forecast": usd(b.forecast_usd),
+        "percent_used": usd(Some(b.percent_used)),
+        "at_risk": b.at_risk,
+        "period_start": b.period_start,
+    });
+    Some(Record {
+        endpoint: "/api/budgets",
+        key: format!(
+            "budget:{account}:{}:{}",
+            b.name,
+            b.period_start.as_deref().unwrap_or("")
+        ),
+        body,
+    })
+}
+
+/// A spend anomaly (`/api/anomalies`): the day's expected and actual cost in
+/// the two cost fields, `basis: "daily"`. Dimensions the contract has no
+/// scope for (usage type, tags) are not sent.
+pub(crate) fn spend_anomaly_record(
+    a: &crate::spend::report::AnomalyEntry,
+    detected_at: &str,
+) -> Option<Record> {
+    let scope = match a.dimension.as_str() {
+        "total" | "service" | "region" | "account" => a.dimension.as_str(),
+        _ => return None,
+    };
+    let f = |d: Decimal| d.round_dp(6).to_f64().unwrap_or_default();
+    let mut body = json!({
+        "anomaly_id": a.id,
+        "scope": scope,
+        "key": a.key,
+        "previous_monthly_cost": f(a.expected_usd),
+        "current_monthly_cost": f(a.actual_usd),
+        // The contract needs a number: from $0, the change is reported as 100%.
+        "change_percent": a.change_percent.map_or(100.0, f),
+        "detected_at": detected_at,
+        "basis": "daily",
+        "date": a.date,
+    });
+    if scope == "account" && crate::inventory::is_account_id(&a.key) {
+        body["account_id"] = json!(a.key);
+    }
+    Some(Record {
+        endpoint: "/api/anomalies",
+        key: a.id.clone(),
+        body,
+    })
 }
 
 /// The body for a priced resource, or None when it has no price (the contract

@@ -614,6 +614,27 @@ pub(crate) enum What {
         #[schemars(with = "Option<f64>")]
         change_percent: Option<Decimal>,
     },
+    /// A day of the bill well above the days before it (`watch --spend`):
+    /// reported once, the first cycle that sees it.
+    SpendAnomaly {
+        anomaly_id: String,
+        /// The day (UTC).
+        date: String,
+        /// total, service or account.
+        dimension: String,
+        key: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// The median of the days before.
+        #[schemars(with = "f64")]
+        expected_usd: Decimal,
+        #[schemars(with = "f64")]
+        actual_usd: Decimal,
+        #[schemars(with = "Option<f64>")]
+        change_percent: Option<Decimal>,
+        /// Cost Explorer has not finalised the day yet.
+        estimated: bool,
+    },
     CycleSummary {
         /// The first cycle on this state: nothing to compare with yet.
         first: bool,
@@ -659,6 +680,7 @@ impl What {
             What::RecommendationNew { .. } => "recommendation_new",
             What::RecommendationResolved { .. } => "recommendation_resolved",
             What::Anomaly { .. } => "anomaly",
+            What::SpendAnomaly { .. } => "spend_anomaly",
             What::CycleSummary { .. } => "cycle_summary",
             What::CycleFailed { .. } => "cycle_failed",
         }

@@ -6,6 +6,7 @@
 pub(crate) mod events;
 pub(crate) mod prom;
 pub(crate) mod runner;
+pub(crate) mod spend;
 pub(crate) mod store;
 
 pub(crate) use runner::{Findings, Plan, Runner, Sink};

@@ -33,6 +33,8 @@ pub(crate) struct Findings {
     pub(crate) recommendations: Vec<Recommendation>,
     /// The regions and services that could not be read.
     pub(crate) errors: Vec<ScanError>,
+    /// The bill's recent anomalies (`watch --spend`), reported or not before.
+    pub(crate) spend: Vec<crate::spend::report::AnomalyEntry>,
 }
 
 /// Everything one run of the loop needs, resolved before the first cycle.
@@ -327,6 +329,10 @@ impl<'a, O: Sink> Runner<'a, O> {
         for what in &c.whats {
             self.emit(&at, begun.cycle, what.clone())?;
         }
+        let spend = self.new_spend_anomalies(&f.spend, &at);
+        for (what, _) in &spend {
+            self.emit(&at, begun.cycle, what.clone())?;
+        }
         let sync_brief = match &self.plan.backend {
             None => None,
             Some(cfg) => {
@@ -335,6 +341,15 @@ impl<'a, O: Sink> Runner<'a, O> {
                 if let Err(e) = enqueue_anomalies(&self.outbox, &c.anomalies, &begun.started_at) {
                     self.out
                         .warning(&format!("could not queue the anomalies: {e:#}"));
+                }
+                let records: Vec<Record> = spend.iter().filter_map(|(_, r)| r.clone()).collect();
+                if !records.is_empty()
+                    && let Err(e) = self
+                        .outbox
+                        .enqueue(records.iter().map(Record::pending), false)
+                {
+                    self.out
+                        .warning(&format!("could not queue the spend anomalies: {e:#}"));
                 }
                 tokio::select! {
                     biased;
@@ -355,7 +370,7 @@ impl<'a, O: Sink> Runner<'a, O> {
             potential_savings_usd,
             ..
         } = c.summary;
-        let changes = c.whats.len();
+        let changes = c.whats.len() + spend.len();
         self.remember(c.snap, c.summary, finished_unix);
         // State and metrics first: whoever reads the summary line
         // finds both up to date.
@@ -390,6 +405,50 @@ impl<'a, O: Sink> Runner<'a, O> {
                 ExitStatus::Success
             },
         )
+    }
+
+    /// The spend anomalies not reported before, as events and backend
+    /// records (first seen now). A state database that cannot be written
+    /// reports none this cycle rather than the same ones every cycle.
+    fn new_spend_anomalies(
+        &self,
+        found: &[crate::spend::report::AnomalyEntry],
+        at: &str,
+    ) -> Vec<(What, Option<Record>)> {
+        if found.is_empty() {
+            return Vec::new();
+        }
+        let ids: Vec<&str> = found.iter().map(|a| a.id.as_str()).collect();
+        let seen =
+            crate::state::spend::SpendState::open(&self.db).and_then(|mut s| s.mark_seen(&ids, at));
+        let seen = match seen {
+            Ok(s) => s,
+            Err(e) => {
+                self.out.warning(&format!(
+                    "could not read the spend anomalies reported before: {e:#}"
+                ));
+                return Vec::new();
+            }
+        };
+        found
+            .iter()
+            .zip(seen)
+            .filter(|(_, (new, _))| *new)
+            .map(|(a, (_, first))| {
+                let what = What::SpendAnomaly {
+                    anomaly_id: a.id.clone(),
+                    date: a.date.clone(),
+                    dimension: a.dimension.clone(),
+                    key: a.key.clone(),
+                    name: a.name.clone(),
+                    expected_usd: a.expected_usd,
+                    actual_usd: a.actual_usd,
+                    change_percent: a.change_percent,
+                    estimated: a.estimated,
+                };
+                (what, contract::spend_anomaly_record(a, &first))
+            })
+            .collect()
     }
 
     /// A successful cycle becomes the one the next compares with.
@@ -732,6 +791,7 @@ mod tests {
             cpu: Default::default(),
             recommendations: Vec::new(),
             errors: Vec::new(),
+            spend: Vec::new(),
         }
     }
 

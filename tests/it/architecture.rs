@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 #[rustfmt::skip]
 const LAYERS: &[&str] = &[
     "commands", "settings", "cli", "output", "resize", "pipeline", "watch", "sync", "aws", "cloud",
-    "report", "analysis", "pricing", "state", "inventory", "signals", "progress", "money", "urls",
+    "report", "spend", "analysis", "pricing", "state", "inventory", "signals", "progress", "money", "urls",
     "error", "sym",
 ];
 
