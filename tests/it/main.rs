@@ -5,6 +5,7 @@ mod accounts_output;
 mod architecture;
 mod backend;
 mod breaker;
+mod cefake;
 mod cli;
 mod contrib;
 mod files;

@@ -16,7 +16,7 @@ pub struct DenyProxy {
     pub down: Arc<AtomicBool>,
 }
 
-fn read_request(stream: &mut BufReader<TcpStream>) -> Option<(String, Vec<u8>)> {
+pub(crate) fn read_request(stream: &mut BufReader<TcpStream>) -> Option<(String, Vec<u8>)> {
     let mut head = String::new();
     loop {
         let mut line = String::new();
@@ -118,7 +118,7 @@ impl DenyProxy {
 }
 
 /// Send a request to moto with Connection: close and return the raw answer.
-fn forward(upstream_port: u16, head: &str, body: &[u8]) -> Vec<u8> {
+pub(crate) fn forward(upstream_port: u16, head: &str, body: &[u8]) -> Vec<u8> {
     let mut up = TcpStream::connect(("127.0.0.1", upstream_port)).unwrap();
     let head: String = head
         .lines()
