@@ -50,6 +50,7 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             [CompletionResult]::new('recommend', 'recommend', [CompletionResultType]::ParameterValue, 'Find idle and overprovisioned resources and what acting on them saves')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Push inventory and recommendations to the FinOps backend, losing nothing')
             [CompletionResult]::new('resize', 'resize', [CompletionResultType]::ParameterValue, 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval')
+            [CompletionResult]::new('spend', 'spend', [CompletionResultType]::ParameterValue, 'What the bill says: month to date, breakdown, projection, anomalies, budgets')
             [CompletionResult]::new('savings', 'savings', [CompletionResultType]::ParameterValue, 'List the savings recorded by applied resizes, with their total')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Scan and recommend on a schedule and report what changed (for systemd and cron)')
             [CompletionResult]::new('pricing', 'pricing', [CompletionResultType]::ParameterValue, 'Show the bundled price of an instance type, DB class or volume type')
@@ -99,6 +100,7 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             [CompletionResult]::new('--exclude-tag', '--exclude-tag', [CompletionResultType]::ParameterName, 'Skip resources with this tag (KEY=VALUE, or KEY for any value); repeatable')
             [CompletionResult]::new('--min-savings', '--min-savings', [CompletionResultType]::ParameterName, 'Hide findings that save less than USD a month')
             [CompletionResult]::new('--fail-on-savings', '--fail-on-savings', [CompletionResultType]::ParameterName, 'Exit 4 when the total monthly savings reach USD (for CI gates)')
+            [CompletionResult]::new('--effective-rate', '--effective-rate', [CompletionResultType]::ParameterName, 'Also show EC2 compute savings at your effective rate: a rate (0.72 = 28 % under list) or auto (the bill''s EC2 compute month to date / its list price, from Cost Explorer: one request)')
             [CompletionResult]::new('--backend-url', '--backend-url', [CompletionResultType]::ParameterName, 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)')
@@ -209,6 +211,47 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'finops;spend' {
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Break the costs down by service, account, region, usage-type or tag:KEY; give it twice for two levels (default service)')
+            [CompletionResult]::new('--metric', '--metric', [CompletionResultType]::ParameterName, 'Which cost: amortized spreads Reserved Instance and Savings Plan fees over the days they cover')
+            [CompletionResult]::new('--days', '--days', [CompletionResultType]::ParameterName, 'Days in the daily series (7-90)')
+            [CompletionResult]::new('--as-of', '--as-of', [CompletionResultType]::ParameterName, 'Report as of this date (YYYY-MM-DD, UTC): the day before is the last one counted (default today)')
+            [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Entries of the breakdown before the rest is "other" (default: [spend] top, else 10)')
+            [CompletionResult]::new('--fail-on-budget', '--fail-on-budget', [CompletionResultType]::ParameterName, 'Exit 4 when a budget''s actual spend reaches PCT % of its limit (CI and cron gates)')
+            [CompletionResult]::new('--backend-url', '--backend-url', [CompletionResultType]::ParameterName, 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--services', '--services', [CompletionResultType]::ParameterName, 'Only these services (comma list)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)')
+            [CompletionResult]::new('--ou', '--ou', [CompletionResultType]::ParameterName, 'With --org: only the accounts under this organizational unit, recursively (repeatable)')
+            [CompletionResult]::new('--role-name', '--role-name', [CompletionResultType]::ParameterName, 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)')
+            [CompletionResult]::new('--external-id', '--external-id', [CompletionResultType]::ParameterName, 'External id the role''s trust policy requires (config [accounts] external_id)')
+            [CompletionResult]::new('--accounts', '--accounts', [CompletionResultType]::ParameterName, 'Only these accounts (comma list); without --org, the role is assumed into each')
+            [CompletionResult]::new('--exclude-accounts', '--exclude-accounts', [CompletionResultType]::ParameterName, 'Leave these accounts out (comma list)')
+            [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'Only the K-th of N stable parts of the accounts: N jobs with 1/N .. N/N cover every account exactly once')
+            [CompletionResult]::new('--demo', '--demo', [CompletionResultType]::ParameterName, 'A bundled sample bill for the demo fleet (no AWS account needed)')
+            [CompletionResult]::new('--forecast', '--forecast', [CompletionResultType]::ParameterName, 'With --fail-on-budget: compare each budget''s forecast instead of its actual spend')
+            [CompletionResult]::new('--no-budgets', '--no-budgets', [CompletionResultType]::ParameterName, 'Leave out the budgets (DescribeBudgets)')
+            [CompletionResult]::new('--no-inventory', '--no-inventory', [CompletionResultType]::ParameterName, 'Leave out list vs actual (it scans the inventory to price it)')
+            [CompletionResult]::new('--sync', '--sync', [CompletionResultType]::ParameterName, 'Also push the results to the backend (as `finops sync`)')
+            [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow the bearer token over plain HTTP to a non-loopback host')
+            [CompletionResult]::new('--all-regions', '--all-regions', [CompletionResultType]::ParameterName, 'Scan every region enabled for the account (DescribeRegions)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars')
+            [CompletionResult]::new('--wide', '--wide', [CompletionResultType]::ParameterName, 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the results and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the results and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v adds API call counts and timings, -vv debug logs')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr: -v adds API call counts and timings, -vv debug logs')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Every active account of the AWS Organization (credentials of the management account or a delegated administrator); members through --role-name')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'finops;savings' {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)')
@@ -262,6 +305,7 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'Only the K-th of N stable parts of the accounts: N jobs with 1/N .. N/N cover every account exactly once')
             [CompletionResult]::new('--once', '--once', [CompletionResultType]::ParameterName, 'Run one cycle and exit (for cron and systemd timers)')
             [CompletionResult]::new('--demo', '--demo', [CompletionResultType]::ParameterName, 'Watch the bundled sample fleet instead of AWS (to try it out)')
+            [CompletionResult]::new('--spend', '--spend', [CompletionResultType]::ParameterName, 'Also report spend anomalies from the bill (Cost Explorer, read at most every [spend] refresh_interval, 6h by default)')
             [CompletionResult]::new('--sync', '--sync', [CompletionResultType]::ParameterName, 'Also push the results to the backend (as `finops sync`)')
             [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow the bearer token over plain HTTP to a non-loopback host')
             [CompletionResult]::new('--all-regions', '--all-regions', [CompletionResultType]::ParameterName, 'Scan every region enabled for the account (DescribeRegions)')
@@ -369,6 +413,7 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             [CompletionResult]::new('recommend', 'recommend', [CompletionResultType]::ParameterValue, 'Find idle and overprovisioned resources and what acting on them saves')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Push inventory and recommendations to the FinOps backend, losing nothing')
             [CompletionResult]::new('resize', 'resize', [CompletionResultType]::ParameterValue, 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval')
+            [CompletionResult]::new('spend', 'spend', [CompletionResultType]::ParameterValue, 'What the bill says: month to date, breakdown, projection, anomalies, budgets')
             [CompletionResult]::new('savings', 'savings', [CompletionResultType]::ParameterValue, 'List the savings recorded by applied resizes, with their total')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Scan and recommend on a schedule and report what changed (for systemd and cron)')
             [CompletionResult]::new('pricing', 'pricing', [CompletionResultType]::ParameterValue, 'Show the bundled price of an instance type, DB class or volume type')
@@ -387,6 +432,9 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             break
         }
         'finops;help;resize' {
+            break
+        }
+        'finops;help;spend' {
             break
         }
         'finops;help;savings' {

@@ -40,6 +40,9 @@ _finops() {
             finops,scan)
                 cmd="finops__subcmd__scan"
                 ;;
+            finops,spend)
+                cmd="finops__subcmd__spend"
+                ;;
             finops,sync)
                 cmd="finops__subcmd__sync"
                 ;;
@@ -70,6 +73,9 @@ _finops() {
             finops__subcmd__help,scan)
                 cmd="finops__subcmd__help__subcmd__scan"
                 ;;
+            finops__subcmd__help,spend)
+                cmd="finops__subcmd__help__subcmd__spend"
+                ;;
             finops__subcmd__help,sync)
                 cmd="finops__subcmd__help__subcmd__sync"
                 ;;
@@ -83,7 +89,7 @@ _finops() {
 
     case "${cmd}" in
         finops)
-            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version scan recommend sync resize savings watch pricing config completions help"
+            opts="-o -q -v -h -V --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version scan recommend sync resize spend savings watch pricing config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -281,7 +287,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__help)
-            opts="scan recommend sync resize savings watch pricing config completions help"
+            opts="scan recommend sync resize spend savings watch pricing config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -406,6 +412,20 @@ _finops() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        finops__subcmd__help__subcmd__spend)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         finops__subcmd__help__subcmd__sync)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -505,7 +525,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__recommend)
-            opts="-o -q -v -h -V --demo --from --lookback-days --period --exclude-tag --min-savings --fail-on-savings --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version"
+            opts="-o -q -v -h -V --demo --from --lookback-days --period --exclude-tag --min-savings --fail-on-savings --effective-rate --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -532,6 +552,10 @@ _finops() {
                     return 0
                     ;;
                 --fail-on-savings)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --effective-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -828,6 +852,100 @@ _finops() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        finops__subcmd__spend)
+            opts="-o -q -v -h -V --demo --by --metric --days --as-of --top --fail-on-budget --forecast --no-budgets --no-inventory --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metric)
+                    COMPREPLY=($(compgen -W "unblended amortized net-amortized net-unblended blended" -- "${cur}"))
+                    return 0
+                    ;;
+                --days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as-of)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --top)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-on-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backend-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --services)
+                    COMPREPLY=($(compgen -W "ec2 ebs rds elb asg nat snapshot" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ou)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --external-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-accounts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         finops__subcmd__sync)
             opts="-o -q -v -h -V --demo --from --with-recommendations --dry-run --check --status --full --requeue-dead --endpoint --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -907,7 +1025,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__watch)
-            opts="-o -q -v -h -V --interval --once --max-cycles --metrics-file --max-consecutive-failures --demo --lookback-days --period --exclude-tag --min-savings --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version"
+            opts="-o -q -v -h -V --interval --once --max-cycles --metrics-file --max-consecutive-failures --demo --spend --lookback-days --period --exclude-tag --min-savings --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -47,6 +47,7 @@ set edit:completion:arg-completer[finops] = {|@words|
             cand recommend 'Find idle and overprovisioned resources and what acting on them saves'
             cand sync 'Push inventory and recommendations to the FinOps backend, losing nothing'
             cand resize 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval'
+            cand spend 'What the bill says: month to date, breakdown, projection, anomalies, budgets'
             cand savings 'List the savings recorded by applied resizes, with their total'
             cand watch 'Scan and recommend on a schedule and report what changed (for systemd and cron)'
             cand pricing 'Show the bundled price of an instance type, DB class or volume type'
@@ -94,6 +95,7 @@ set edit:completion:arg-completer[finops] = {|@words|
             cand --exclude-tag 'Skip resources with this tag (KEY=VALUE, or KEY for any value); repeatable'
             cand --min-savings 'Hide findings that save less than USD a month'
             cand --fail-on-savings 'Exit 4 when the total monthly savings reach USD (for CI gates)'
+            cand --effective-rate 'Also show EC2 compute savings at your effective rate: a rate (0.72 = 28 % under list) or auto (the bill''s EC2 compute month to date / its list price, from Cost Explorer: one request)'
             cand --backend-url 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)'
             cand --profile 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run'
             cand --region 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)'
@@ -201,6 +203,46 @@ set edit:completion:arg-completer[finops] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'finops;spend'= {
+            cand --by 'Break the costs down by service, account, region, usage-type or tag:KEY; give it twice for two levels (default service)'
+            cand --metric 'Which cost: amortized spreads Reserved Instance and Savings Plan fees over the days they cover'
+            cand --days 'Days in the daily series (7-90)'
+            cand --as-of 'Report as of this date (YYYY-MM-DD, UTC): the day before is the last one counted (default today)'
+            cand --top 'Entries of the breakdown before the rest is "other" (default: [spend] top, else 10)'
+            cand --fail-on-budget 'Exit 4 when a budget''s actual spend reaches PCT % of its limit (CI and cron gates)'
+            cand --backend-url 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)'
+            cand --profile 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run'
+            cand --region 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)'
+            cand --endpoint-url 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --services 'Only these services (comma list)'
+            cand --config 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)'
+            cand --ou 'With --org: only the accounts under this organizational unit, recursively (repeatable)'
+            cand --role-name 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)'
+            cand --external-id 'External id the role''s trust policy requires (config [accounts] external_id)'
+            cand --accounts 'Only these accounts (comma list); without --org, the role is assumed into each'
+            cand --exclude-accounts 'Leave these accounts out (comma list)'
+            cand --shard 'Only the K-th of N stable parts of the accounts: N jobs with 1/N .. N/N cover every account exactly once'
+            cand --demo 'A bundled sample bill for the demo fleet (no AWS account needed)'
+            cand --forecast 'With --fail-on-budget: compare each budget''s forecast instead of its actual spend'
+            cand --no-budgets 'Leave out the budgets (DescribeBudgets)'
+            cand --no-inventory 'Leave out list vs actual (it scans the inventory to price it)'
+            cand --sync 'Also push the results to the backend (as `finops sync`)'
+            cand --allow-insecure-http 'Allow the bearer token over plain HTTP to a non-loopback host'
+            cand --all-regions 'Scan every region enabled for the account (DescribeRegions)'
+            cand --no-progress 'Never show progress bars'
+            cand --wide 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
+            cand -q 'Print only the results and errors'
+            cand --quiet 'Print only the results and errors'
+            cand -v 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+            cand --verbose 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+            cand --org 'Every active account of the AWS Organization (credentials of the management account or a delegated administrator); members through --role-name'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'finops;savings'= {
             cand --profile 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run'
             cand --region 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)'
@@ -253,6 +295,7 @@ set edit:completion:arg-completer[finops] = {|@words|
             cand --shard 'Only the K-th of N stable parts of the accounts: N jobs with 1/N .. N/N cover every account exactly once'
             cand --once 'Run one cycle and exit (for cron and systemd timers)'
             cand --demo 'Watch the bundled sample fleet instead of AWS (to try it out)'
+            cand --spend 'Also report spend anomalies from the bill (Cost Explorer, read at most every [spend] refresh_interval, 6h by default)'
             cand --sync 'Also push the results to the backend (as `finops sync`)'
             cand --allow-insecure-http 'Allow the bearer token over plain HTTP to a non-loopback host'
             cand --all-regions 'Scan every region enabled for the account (DescribeRegions)'
@@ -356,6 +399,7 @@ set edit:completion:arg-completer[finops] = {|@words|
             cand recommend 'Find idle and overprovisioned resources and what acting on them saves'
             cand sync 'Push inventory and recommendations to the FinOps backend, losing nothing'
             cand resize 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval'
+            cand spend 'What the bill says: month to date, breakdown, projection, anomalies, budgets'
             cand savings 'List the savings recorded by applied resizes, with their total'
             cand watch 'Scan and recommend on a schedule and report what changed (for systemd and cron)'
             cand pricing 'Show the bundled price of an instance type, DB class or volume type'
@@ -370,6 +414,8 @@ set edit:completion:arg-completer[finops] = {|@words|
         &'finops;help;sync'= {
         }
         &'finops;help;resize'= {
+        }
+        &'finops;help;spend'= {
         }
         &'finops;help;savings'= {
         }

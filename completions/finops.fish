@@ -56,6 +56,7 @@ complete -c finops -n "__fish_finops_needs_command" -f -a "scan" -d 'Discover an
 complete -c finops -n "__fish_finops_needs_command" -f -a "recommend" -d 'Find idle and overprovisioned resources and what acting on them saves'
 complete -c finops -n "__fish_finops_needs_command" -f -a "sync" -d 'Push inventory and recommendations to the FinOps backend, losing nothing'
 complete -c finops -n "__fish_finops_needs_command" -f -a "resize" -d 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval'
+complete -c finops -n "__fish_finops_needs_command" -f -a "spend" -d 'What the bill says: month to date, breakdown, projection, anomalies, budgets'
 complete -c finops -n "__fish_finops_needs_command" -f -a "savings" -d 'List the savings recorded by applied resizes, with their total'
 complete -c finops -n "__fish_finops_needs_command" -f -a "watch" -d 'Scan and recommend on a schedule and report what changed (for systemd and cron)'
 complete -c finops -n "__fish_finops_needs_command" -f -a "pricing" -d 'Show the bundled price of an instance type, DB class or volume type'
@@ -102,6 +103,7 @@ complete -c finops -n "__fish_finops_using_subcommand recommend" -l period -d 'M
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l exclude-tag -d 'Skip resources with this tag (KEY=VALUE, or KEY for any value); repeatable' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l min-savings -d 'Hide findings that save less than USD a month' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l fail-on-savings -d 'Exit 4 when the total monthly savings reach USD (for CI gates)' -r
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l effective-rate -d 'Also show EC2 compute savings at your effective rate: a rate (0.72 = 28 % under list) or auto (the bill\'s EC2 compute month to date / its list price, from Cost Explorer: one request)' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l backend-url -d 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
@@ -212,6 +214,51 @@ complete -c finops -n "__fish_finops_using_subcommand resize" -s v -l verbose -d
 complete -c finops -n "__fish_finops_using_subcommand resize" -l org -d 'Every active account of the AWS Organization (credentials of the management account or a delegated administrator); members through --role-name'
 complete -c finops -n "__fish_finops_using_subcommand resize" -s h -l help -d 'Print help'
 complete -c finops -n "__fish_finops_using_subcommand resize" -s V -l version -d 'Print version'
+complete -c finops -n "__fish_finops_using_subcommand spend" -l by -d 'Break the costs down by service, account, region, usage-type or tag:KEY; give it twice for two levels (default service)' -r
+complete -c finops -n "__fish_finops_using_subcommand spend" -l metric -d 'Which cost: amortized spreads Reserved Instance and Savings Plan fees over the days they cover' -r -f -a "unblended\t''
+amortized\t'Reserved Instances and Savings Plans spread over the days they cover'
+net-amortized\t''
+net-unblended\t''
+blended\t''"
+complete -c finops -n "__fish_finops_using_subcommand spend" -l days -d 'Days in the daily series (7-90)' -r
+complete -c finops -n "__fish_finops_using_subcommand spend" -l as-of -d 'Report as of this date (YYYY-MM-DD, UTC): the day before is the last one counted (default today)' -r
+complete -c finops -n "__fish_finops_using_subcommand spend" -l top -d 'Entries of the breakdown before the rest is "other" (default: [spend] top, else 10)' -r
+complete -c finops -n "__fish_finops_using_subcommand spend" -l fail-on-budget -d 'Exit 4 when a budget\'s actual spend reaches PCT % of its limit (CI and cron gates)' -r
+complete -c finops -n "__fish_finops_using_subcommand spend" -l backend-url -d 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)' -r
+complete -c finops -n "__fish_finops_using_subcommand spend" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run' -r
+complete -c finops -n "__fish_finops_using_subcommand spend" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
+complete -c finops -n "__fish_finops_using_subcommand spend" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
+complete -c finops -n "__fish_finops_using_subcommand spend" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c finops -n "__fish_finops_using_subcommand spend" -l services -d 'Only these services (comma list)' -r -f -a "ec2\t''
+ebs\t''
+rds\t''
+elb\t''
+asg\t''
+nat\t''
+snapshot\t''"
+complete -c finops -n "__fish_finops_using_subcommand spend" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand spend" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
+complete -c finops -n "__fish_finops_using_subcommand spend" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
+complete -c finops -n "__fish_finops_using_subcommand spend" -l external-id -d 'External id the role\'s trust policy requires (config [accounts] external_id)' -r
+complete -c finops -n "__fish_finops_using_subcommand spend" -l accounts -d 'Only these accounts (comma list); without --org, the role is assumed into each' -r
+complete -c finops -n "__fish_finops_using_subcommand spend" -l exclude-accounts -d 'Leave these accounts out (comma list)' -r
+complete -c finops -n "__fish_finops_using_subcommand spend" -l shard -d 'Only the K-th of N stable parts of the accounts: N jobs with 1/N .. N/N cover every account exactly once' -r
+complete -c finops -n "__fish_finops_using_subcommand spend" -l demo -d 'A bundled sample bill for the demo fleet (no AWS account needed)'
+complete -c finops -n "__fish_finops_using_subcommand spend" -l forecast -d 'With --fail-on-budget: compare each budget\'s forecast instead of its actual spend'
+complete -c finops -n "__fish_finops_using_subcommand spend" -l no-budgets -d 'Leave out the budgets (DescribeBudgets)'
+complete -c finops -n "__fish_finops_using_subcommand spend" -l no-inventory -d 'Leave out list vs actual (it scans the inventory to price it)'
+complete -c finops -n "__fish_finops_using_subcommand spend" -l sync -d 'Also push the results to the backend (as `finops sync`)'
+complete -c finops -n "__fish_finops_using_subcommand spend" -l allow-insecure-http -d 'Allow the bearer token over plain HTTP to a non-loopback host'
+complete -c finops -n "__fish_finops_using_subcommand spend" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
+complete -c finops -n "__fish_finops_using_subcommand spend" -l no-progress -d 'Never show progress bars'
+complete -c finops -n "__fish_finops_using_subcommand spend" -l wide -d 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
+complete -c finops -n "__fish_finops_using_subcommand spend" -s q -l quiet -d 'Print only the results and errors'
+complete -c finops -n "__fish_finops_using_subcommand spend" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+complete -c finops -n "__fish_finops_using_subcommand spend" -l org -d 'Every active account of the AWS Organization (credentials of the management account or a delegated administrator); members through --role-name'
+complete -c finops -n "__fish_finops_using_subcommand spend" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c finops -n "__fish_finops_using_subcommand spend" -s V -l version -d 'Print version'
 complete -c finops -n "__fish_finops_using_subcommand savings" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run' -r
 complete -c finops -n "__fish_finops_using_subcommand savings" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
 complete -c finops -n "__fish_finops_using_subcommand savings" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
@@ -271,6 +318,7 @@ complete -c finops -n "__fish_finops_using_subcommand watch" -l exclude-accounts
 complete -c finops -n "__fish_finops_using_subcommand watch" -l shard -d 'Only the K-th of N stable parts of the accounts: N jobs with 1/N .. N/N cover every account exactly once' -r
 complete -c finops -n "__fish_finops_using_subcommand watch" -l once -d 'Run one cycle and exit (for cron and systemd timers)'
 complete -c finops -n "__fish_finops_using_subcommand watch" -l demo -d 'Watch the bundled sample fleet instead of AWS (to try it out)'
+complete -c finops -n "__fish_finops_using_subcommand watch" -l spend -d 'Also report spend anomalies from the bill (Cost Explorer, read at most every [spend] refresh_interval, 6h by default)'
 complete -c finops -n "__fish_finops_using_subcommand watch" -l sync -d 'Also push the results to the backend (as `finops sync`)'
 complete -c finops -n "__fish_finops_using_subcommand watch" -l allow-insecure-http -d 'Allow the bearer token over plain HTTP to a non-loopback host'
 complete -c finops -n "__fish_finops_using_subcommand watch" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
@@ -367,13 +415,14 @@ complete -c finops -n "__fish_finops_using_subcommand completions" -s v -l verbo
 complete -c finops -n "__fish_finops_using_subcommand completions" -l org -d 'Every active account of the AWS Organization (credentials of the management account or a delegated administrator); members through --role-name'
 complete -c finops -n "__fish_finops_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c finops -n "__fish_finops_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings watch pricing config completions help" -f -a "scan" -d 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings watch pricing config completions help" -f -a "recommend" -d 'Find idle and overprovisioned resources and what acting on them saves'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings watch pricing config completions help" -f -a "sync" -d 'Push inventory and recommendations to the FinOps backend, losing nothing'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings watch pricing config completions help" -f -a "resize" -d 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings watch pricing config completions help" -f -a "savings" -d 'List the savings recorded by applied resizes, with their total'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings watch pricing config completions help" -f -a "watch" -d 'Scan and recommend on a schedule and report what changed (for systemd and cron)'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings watch pricing config completions help" -f -a "pricing" -d 'Show the bundled price of an instance type, DB class or volume type'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings watch pricing config completions help" -f -a "config" -d 'Print the effective settings and where each comes from'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings watch pricing config completions help" -f -a "completions" -d 'Print shell completions'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize savings watch pricing config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend savings watch pricing config completions help" -f -a "scan" -d 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend savings watch pricing config completions help" -f -a "recommend" -d 'Find idle and overprovisioned resources and what acting on them saves'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend savings watch pricing config completions help" -f -a "sync" -d 'Push inventory and recommendations to the FinOps backend, losing nothing'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend savings watch pricing config completions help" -f -a "resize" -d 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend savings watch pricing config completions help" -f -a "spend" -d 'What the bill says: month to date, breakdown, projection, anomalies, budgets'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend savings watch pricing config completions help" -f -a "savings" -d 'List the savings recorded by applied resizes, with their total'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend savings watch pricing config completions help" -f -a "watch" -d 'Scan and recommend on a schedule and report what changed (for systemd and cron)'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend savings watch pricing config completions help" -f -a "pricing" -d 'Show the bundled price of an instance type, DB class or volume type'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend savings watch pricing config completions help" -f -a "config" -d 'Print the effective settings and where each comes from'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend savings watch pricing config completions help" -f -a "completions" -d 'Print shell completions'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend savings watch pricing config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

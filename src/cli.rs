@@ -332,8 +332,35 @@ pub(crate) struct RecommendArgs {
     #[arg(long, value_name = "USD", value_parser = parse_usd)]
     pub(crate) fail_on_savings: Option<rust_decimal::Decimal>,
 
+    /// Also show EC2 compute savings at your effective rate: a rate (0.72 = 28 %
+    /// under list) or auto (the bill's EC2 compute month to date / its list
+    /// price, from Cost Explorer: one request)
+    #[arg(long, value_name = "auto|RATE", value_parser = parse_effective_rate)]
+    pub(crate) effective_rate: Option<EffectiveRateArg>,
+
     #[command(flatten)]
     pub(crate) sync: SyncFlags,
+}
+
+/// `--effective-rate`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum EffectiveRateArg {
+    Auto,
+    Given(rust_decimal::Decimal),
+}
+
+fn parse_effective_rate(s: &str) -> Result<EffectiveRateArg, String> {
+    if s.trim().eq_ignore_ascii_case("auto") {
+        return Ok(EffectiveRateArg::Auto);
+    }
+    let v: rust_decimal::Decimal = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is neither auto nor a rate (e.g. 0.72)"))?;
+    if v <= rust_decimal::Decimal::ZERO || v > rust_decimal::Decimal::TWO {
+        return Err("the rate must be above 0 and at most 2 (1 is list price)".into());
+    }
+    Ok(EffectiveRateArg::Given(v))
 }
 
 /// How utilization is analysed: shared by recommend and watch.

@@ -270,6 +270,7 @@ async fn recommend_one(
         unpriced: report.unpriced.clone(),
         errors,
         accounts: Vec::new(),
+        effective_rate: None,
     };
     Ok(Computed {
         scan: report,
@@ -471,6 +472,7 @@ fn merge(parts: impl Iterator<Item = Computed>, options: &RecommendOptions) -> C
                 unpriced: Vec::new(),
                 errors: Vec::new(),
                 accounts: Vec::new(),
+                effective_rate: None,
             },
             scan,
             cpu: HashMap::new(),

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{Action, Coverage, Excluded, Insufficient, Recommendation};
+use crate::analysis::{Action, Coverage, Excluded, Insufficient, Recommendation, Rule};
 use crate::inventory::{AccountEntry, ScanError};
 use crate::pricing::fleet::{TableInfo, UnpricedEntry};
 
@@ -71,6 +71,89 @@ pub(crate) struct RecommendReport {
     /// The accounts of the run and how each went.
     #[serde(default)]
     pub(crate) accounts: Vec<AccountEntry>,
+    /// `--effective-rate`: the savings at what the bill really charges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) effective_rate: Option<EffectiveRate>,
+}
+
+/// The rules whose savings are EC2 compute hours: what the effective rate
+/// (discounts from Reserved Instances, Savings Plans, credits) applies to.
+/// Storage, addresses and other services stay at list price.
+pub(crate) const COMPUTE_RULES: &[Rule] = &[
+    Rule::AsgOverprovisioned,
+    Rule::AsgPreviousGeneration,
+    Rule::Ec2Idle,
+    Rule::Ec2Overprovisioned,
+    Rule::Ec2PreviousGeneration,
+];
+
+/// The savings at an effective rate, beside the list-price ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub(crate) struct EffectiveRate {
+    /// What the bill charges per dollar of list price for EC2 compute.
+    #[schemars(with = "f64")]
+    pub(crate) rate: Decimal,
+    /// `given` (--effective-rate 0.72) or `cost_explorer` (auto).
+    pub(crate) source: String,
+    /// How the rate was found.
+    pub(crate) basis: String,
+    /// The rules the rate applies to; other findings count at list price.
+    pub(crate) applies_to: Vec<Rule>,
+    /// The total at list price (as `totals`).
+    #[schemars(with = "f64")]
+    pub(crate) monthly_savings_list_usd: Decimal,
+    /// The same findings, each resource once, with the rate applied.
+    #[schemars(with = "f64")]
+    pub(crate) monthly_savings_at_rate_usd: Decimal,
+    /// Each finding the rate changes, at the rate (to the cent).
+    pub(crate) findings: Vec<FindingAtRate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub(crate) struct FindingAtRate {
+    pub(crate) recommendation_id: String,
+    #[schemars(with = "f64")]
+    pub(crate) monthly_savings_usd: Decimal,
+    #[schemars(with = "f64")]
+    pub(crate) monthly_savings_at_rate_usd: Decimal,
+}
+
+/// The findings' savings at `rate` for the compute rules: each rounded to
+/// the cent, and the total counted as `totals` counts (each resource once).
+pub(crate) fn at_rate(
+    recs: &[Recommendation],
+    rate: Decimal,
+    source: &str,
+    basis: String,
+) -> EffectiveRate {
+    let mut findings = Vec::new();
+    let scaled: Vec<Recommendation> = recs
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            if COMPUTE_RULES.contains(&r.rule)
+                && let Some(s) = r.monthly_savings_usd
+            {
+                let at = crate::pricing::fleet::cents(s * rate);
+                findings.push(FindingAtRate {
+                    recommendation_id: r.recommendation_id.clone(),
+                    monthly_savings_usd: s,
+                    monthly_savings_at_rate_usd: at,
+                });
+                r.monthly_savings_usd = Some(at);
+            }
+            r
+        })
+        .collect();
+    EffectiveRate {
+        rate,
+        source: source.to_string(),
+        basis,
+        applies_to: COMPUTE_RULES.to_vec(),
+        monthly_savings_list_usd: totals(recs).monthly_savings_usd,
+        monthly_savings_at_rate_usd: totals(&scaled).monthly_savings_usd,
+        findings,
+    }
 }
 
 pub(crate) fn totals(recs: &[Recommendation]) -> SavingsTotals {

@@ -26,6 +26,8 @@ pub(crate) struct CostQuery<'a> {
     pub(crate) metric: CostMetric,
     /// Only these linked accounts (empty: every account the caller sees).
     pub(crate) accounts: &'a [String],
+    /// Only these regions (empty: all).
+    pub(crate) regions: &'a [String],
 }
 
 /// The partition's home region, where Cost Explorer and Budgets answer.
@@ -46,17 +48,28 @@ fn interval(start: time::Date, end: time::Date) -> DateInterval {
         .expect("start and end are set")
 }
 
-fn account_filter(accounts: &[String]) -> Option<Expression> {
-    (!accounts.is_empty()).then(|| {
-        Expression::builder()
-            .dimensions(
-                DimensionValues::builder()
-                    .key(aws_sdk_costexplorer::types::Dimension::LinkedAccount)
-                    .set_values(Some(accounts.to_vec()))
-                    .build(),
-            )
-            .build()
-    })
+/// The query's filter: its accounts and regions, when it names any.
+fn filter(q: &CostQuery<'_>) -> Option<Expression> {
+    use aws_sdk_costexplorer::types::Dimension as D;
+    let mut parts: Vec<Expression> = [(D::LinkedAccount, q.accounts), (D::Region, q.regions)]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(key, values)| {
+            Expression::builder()
+                .dimensions(
+                    DimensionValues::builder()
+                        .key(key)
+                        .set_values(Some(values.to_vec()))
+                        .build(),
+                )
+                .build()
+        })
+        .collect();
+    match parts.len() {
+        0 => None,
+        1 => parts.pop(),
+        _ => Some(Expression::builder().set_and(Some(parts)).build()),
+    }
 }
 
 fn amount(s: Option<&str>) -> Decimal {
@@ -89,7 +102,7 @@ pub(crate) async fn daily_costs(
             .time_period(interval(q.window.fetch_start, q.window.as_of))
             .granularity(Granularity::Daily)
             .metrics(metric)
-            .set_filter(account_filter(q.accounts))
+            .set_filter(filter(q))
             .set_next_page_token(token.clone());
         for d in q.dims {
             let (kind, key) = d.group_by();
@@ -163,7 +176,7 @@ pub(crate) async fn forecast(aws: &Aws, q: &CostQuery<'_>) -> Result<Decimal, Sc
         .time_period(interval(q.window.as_of, q.window.month_end))
         .granularity(Granularity::Monthly)
         .metric(Metric::from(q.metric.forecast_name()))
-        .set_filter(account_filter(q.accounts))
+        .set_filter(filter(q))
         .send()
         .await
         .map_err(|e| scan_error("", "ce", "GetCostForecast", &e))?;

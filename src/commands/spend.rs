@@ -247,6 +247,7 @@ async fn aws_report(
         dims: &o.dims,
         metric: o.metric,
         accounts: &scope.filter,
+        regions: &[],
     };
     let parts = BillParts {
         forecast: settings.spend.forecast && o.live,

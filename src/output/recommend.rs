@@ -279,6 +279,17 @@ pub(crate) fn table(p: &Printer, r: &RecommendReport) -> String {
             &total,
         ));
     }
+    if let Some(e) = &r.effective_rate {
+        out.push_str(&p.prose(&format!(
+            "\nAt the effective rate {} ({}): {} a month ({} a year), against {} at list price; the rate applies to the {} EC2 compute finding(s), the rest stay at list.\n",
+            e.rate,
+            if e.source == "given" { "given".to_string() } else { e.basis.clone() },
+            usd(e.monthly_savings_at_rate_usd, 2),
+            usd(e.monthly_savings_at_rate_usd * Decimal::from(12), 2),
+            usd(e.monthly_savings_list_usd, 2),
+            e.findings.len()
+        )));
+    }
     if !unpriced.is_empty() {
         out.push_str(&unpriced_table(p, &unpriced, several));
     }

@@ -172,6 +172,7 @@ fn demo_report() -> (crate::pricing::fleet::ScanReport, RecommendReport) {
         unpriced: scan.unpriced.clone(),
         errors: Vec::new(),
         accounts: Vec::new(),
+        effective_rate: None,
     };
     (scan, report)
 }
@@ -208,4 +209,49 @@ fn by_action_prints_in_the_order_of_the_action_names() {
     sorted.sort();
     assert_eq!(keys, sorted);
     assert!(keys.len() > 3, "{keys:?}");
+}
+
+#[test]
+fn savings_at_an_effective_rate_change_only_compute_findings_and_add_up() {
+    use rust_decimal_macros::dec;
+    let (_, report) = demo_report();
+    let recs = &report.recommendations;
+    let e = super::at_rate(recs, dec!(0.5), "given", "test".into());
+    assert_eq!(
+        e.monthly_savings_list_usd,
+        report.totals.monthly_savings_usd
+    );
+    let changed: std::collections::HashMap<&str, Decimal> = e
+        .findings
+        .iter()
+        .map(|f| (f.recommendation_id.as_str(), f.monthly_savings_at_rate_usd))
+        .collect();
+    assert!(!changed.is_empty());
+    // Each resource once, at its largest list saving, that finding at the
+    // rate when it is compute: computed here independently of at_rate.
+    let mut best: std::collections::BTreeMap<&str, &Recommendation> = Default::default();
+    for r in recs.iter().filter(|r| r.monthly_savings_usd.is_some()) {
+        let b = best.entry(r.resource_key.as_str()).or_insert(r);
+        if r.monthly_savings_usd > b.monthly_savings_usd {
+            *b = r;
+        }
+    }
+    let mut expected = Decimal::ZERO;
+    for r in best.values() {
+        let s = r.monthly_savings_usd.unwrap();
+        if super::COMPUTE_RULES.contains(&r.rule) {
+            let at = changed[r.recommendation_id.as_str()];
+            assert_eq!(at, crate::pricing::fleet::cents(s * dec!(0.5)));
+            expected += at;
+        } else {
+            assert!(
+                !changed.contains_key(r.recommendation_id.as_str()),
+                "{:?}",
+                r.rule
+            );
+            expected += s;
+        }
+    }
+    assert_eq!(e.monthly_savings_at_rate_usd, expected);
+    assert!(e.monthly_savings_at_rate_usd < e.monthly_savings_list_usd);
 }

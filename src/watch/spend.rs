@@ -126,6 +126,7 @@ async fn read(
         dims: &dims,
         metric: CostMetric::Amortized,
         accounts: filter,
+        regions: &[],
     };
     let (data, requests) = daily_costs(aws, &q).await;
     progress.verbose(

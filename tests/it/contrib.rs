@@ -584,6 +584,13 @@ fn iam_scanner_policy_lists_the_organization_and_assumes_the_member_role() {
         actions(by_sid("FinopsCallerIdentity")),
         ["sts:GetCallerIdentity".to_string()].into()
     );
+    // `spend` runs from the management account: the README's statement.
+    let readme = read(&repo().join("README.md"));
+    assert_eq!(
+        actions(by_sid("FinopsSpendRead")),
+        readme_statement_actions(&readme, "FinopsSpendRead"),
+        "the scanner policy's spend statement and the README's"
+    );
     // The scanning account itself is scanned with these credentials.
     assert_same(
         &actions(by_sid("FinopsScanRecommendOwnAccount")),

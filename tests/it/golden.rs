@@ -17,6 +17,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("help-resize", &["resize", "--help"]),
     ("help-savings", &["savings", "--help"]),
     ("help-watch", &["watch", "--help"]),
+    ("help-spend", &["spend", "--help"]),
     ("help-pricing", &["pricing", "--help"]),
     ("help-config", &["config", "--help"]),
     ("help-completions", &["completions", "--help"]),
@@ -29,6 +30,18 @@ const CASES: &[(&str, &[&str])] = &[
         &["recommend", "--demo", "-o", "json"],
     ),
     ("recommend-demo-csv", &["recommend", "--demo", "-o", "csv"]),
+    (
+        "spend-demo-table",
+        &["spend", "--demo", "--as-of", "2026-11-16"],
+    ),
+    (
+        "spend-demo-json",
+        &["spend", "--demo", "--as-of", "2026-11-16", "-o", "json"],
+    ),
+    (
+        "spend-demo-csv",
+        &["spend", "--demo", "--as-of", "2026-11-16", "-o", "csv"],
+    ),
     ("pricing-m5.large", &["pricing", "m5.large"]),
     (
         "pricing-m5.large-json",

@@ -35,6 +35,24 @@ fn json_outputs_validate_against_the_committed_schemas() {
     let cases: &[(&str, &[&str])] = &[
         ("scan", &["scan", "--demo", "-o", "json"]),
         ("recommend", &["recommend", "--demo", "-o", "json"]),
+        (
+            "recommend",
+            &[
+                "recommend",
+                "--demo",
+                "--effective-rate",
+                "auto",
+                "-o",
+                "json",
+            ],
+        ),
+        ("spend", &["spend", "--demo", "-o", "json"]),
+        (
+            "spend",
+            &[
+                "spend", "--demo", "--by", "account", "--by", "tag:team", "-o", "json",
+            ],
+        ),
         ("pricing", &["pricing", "m5.large", "-o", "json"]),
         ("pricing", &["pricing", "db.r5.large", "-o", "json"]),
         ("pricing", &["pricing", "gp3", "-o", "json"]),
