@@ -51,6 +51,7 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Push inventory and recommendations to the FinOps backend, losing nothing')
             [CompletionResult]::new('resize', 'resize', [CompletionResultType]::ParameterValue, 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval')
             [CompletionResult]::new('spend', 'spend', [CompletionResultType]::ParameterValue, 'What the bill says: month to date, breakdown, projection, anomalies, budgets')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Write an HTML or Markdown report: costs, charts, findings (for people and CI)')
             [CompletionResult]::new('savings', 'savings', [CompletionResultType]::ParameterValue, 'List the savings recorded by applied resizes, with their total')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Scan and recommend on a schedule and report what changed (for systemd and cron)')
             [CompletionResult]::new('pricing', 'pricing', [CompletionResultType]::ParameterValue, 'Show the bundled price of an instance type, DB class or volume type')
@@ -252,6 +253,44 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'finops;report' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the report to FILE (.html or .md; - for standard output)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'The file''s format (default: from its extension)')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Report on a saved inventory snapshot (utilization still comes from CloudWatch)')
+            [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Findings in the top list (the HTML has every finding too)')
+            [CompletionResult]::new('--lookback-days', '--lookback-days', [CompletionResultType]::ParameterName, 'Days of CloudWatch data to look at (1-455)')
+            [CompletionResult]::new('--period', '--period', [CompletionResultType]::ParameterName, 'Metric period (e.g. 1h, 5m, 1d): a multiple of 60 s, at most 1 day')
+            [CompletionResult]::new('--exclude-tag', '--exclude-tag', [CompletionResultType]::ParameterName, 'Skip resources with this tag (KEY=VALUE, or KEY for any value); repeatable')
+            [CompletionResult]::new('--min-savings', '--min-savings', [CompletionResultType]::ParameterName, 'Hide findings that save less than USD a month')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)')
+            [CompletionResult]::new('--endpoint-url', '--endpoint-url', [CompletionResultType]::ParameterName, 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--services', '--services', [CompletionResultType]::ParameterName, 'Only these services (comma list)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)')
+            [CompletionResult]::new('--ou', '--ou', [CompletionResultType]::ParameterName, 'With --org: only the accounts under this organizational unit, recursively (repeatable)')
+            [CompletionResult]::new('--role-name', '--role-name', [CompletionResultType]::ParameterName, 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)')
+            [CompletionResult]::new('--external-id', '--external-id', [CompletionResultType]::ParameterName, 'External id the role''s trust policy requires (config [accounts] external_id)')
+            [CompletionResult]::new('--accounts', '--accounts', [CompletionResultType]::ParameterName, 'Only these accounts (comma list); without --org, the role is assumed into each')
+            [CompletionResult]::new('--exclude-accounts', '--exclude-accounts', [CompletionResultType]::ParameterName, 'Leave these accounts out (comma list)')
+            [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'Only the K-th of N stable parts of the accounts: N jobs with 1/N .. N/N cover every account exactly once')
+            [CompletionResult]::new('--demo', '--demo', [CompletionResultType]::ParameterName, 'Report on the bundled sample fleet and its made-up bill (no AWS needed)')
+            [CompletionResult]::new('--spend', '--spend', [CompletionResultType]::ParameterName, 'Also read the bill (Cost Explorer, as `finops spend`: about two requests at $0.01)')
+            [CompletionResult]::new('--all-regions', '--all-regions', [CompletionResultType]::ParameterName, 'Scan every region enabled for the account (DescribeRegions)')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never show progress bars')
+            [CompletionResult]::new('--wide', '--wide', [CompletionResultType]::ParameterName, 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the results and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the results and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v adds API call counts and timings, -vv debug logs')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr: -v adds API call counts and timings, -vv debug logs')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Every active account of the AWS Organization (credentials of the management account or a delegated administrator); members through --role-name')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'finops;savings' {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)')
@@ -414,6 +453,7 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Push inventory and recommendations to the FinOps backend, losing nothing')
             [CompletionResult]::new('resize', 'resize', [CompletionResultType]::ParameterValue, 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval')
             [CompletionResult]::new('spend', 'spend', [CompletionResultType]::ParameterValue, 'What the bill says: month to date, breakdown, projection, anomalies, budgets')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Write an HTML or Markdown report: costs, charts, findings (for people and CI)')
             [CompletionResult]::new('savings', 'savings', [CompletionResultType]::ParameterValue, 'List the savings recorded by applied resizes, with their total')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Scan and recommend on a schedule and report what changed (for systemd and cron)')
             [CompletionResult]::new('pricing', 'pricing', [CompletionResultType]::ParameterValue, 'Show the bundled price of an instance type, DB class or volume type')
@@ -435,6 +475,9 @@ Register-ArgumentCompleter -Native -CommandName 'finops' -ScriptBlock {
             break
         }
         'finops;help;spend' {
+            break
+        }
+        'finops;help;report' {
             break
         }
         'finops;help;savings' {

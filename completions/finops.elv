@@ -48,6 +48,7 @@ set edit:completion:arg-completer[finops] = {|@words|
             cand sync 'Push inventory and recommendations to the FinOps backend, losing nothing'
             cand resize 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval'
             cand spend 'What the bill says: month to date, breakdown, projection, anomalies, budgets'
+            cand report 'Write an HTML or Markdown report: costs, charts, findings (for people and CI)'
             cand savings 'List the savings recorded by applied resizes, with their total'
             cand watch 'Scan and recommend on a schedule and report what changed (for systemd and cron)'
             cand pricing 'Show the bundled price of an instance type, DB class or volume type'
@@ -243,6 +244,43 @@ set edit:completion:arg-completer[finops] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'finops;report'= {
+            cand --out 'Write the report to FILE (.html or .md; - for standard output)'
+            cand --format 'The file''s format (default: from its extension)'
+            cand --from 'Report on a saved inventory snapshot (utilization still comes from CloudWatch)'
+            cand --top 'Findings in the top list (the HTML has every finding too)'
+            cand --lookback-days 'Days of CloudWatch data to look at (1-455)'
+            cand --period 'Metric period (e.g. 1h, 5m, 1d): a multiple of 60 s, at most 1 day'
+            cand --exclude-tag 'Skip resources with this tag (KEY=VALUE, or KEY for any value); repeatable'
+            cand --min-savings 'Hide findings that save less than USD a month'
+            cand --profile 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run'
+            cand --region 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)'
+            cand --endpoint-url 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --services 'Only these services (comma list)'
+            cand --config 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)'
+            cand --ou 'With --org: only the accounts under this organizational unit, recursively (repeatable)'
+            cand --role-name 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)'
+            cand --external-id 'External id the role''s trust policy requires (config [accounts] external_id)'
+            cand --accounts 'Only these accounts (comma list); without --org, the role is assumed into each'
+            cand --exclude-accounts 'Leave these accounts out (comma list)'
+            cand --shard 'Only the K-th of N stable parts of the accounts: N jobs with 1/N .. N/N cover every account exactly once'
+            cand --demo 'Report on the bundled sample fleet and its made-up bill (no AWS needed)'
+            cand --spend 'Also read the bill (Cost Explorer, as `finops spend`: about two requests at $0.01)'
+            cand --all-regions 'Scan every region enabled for the account (DescribeRegions)'
+            cand --no-progress 'Never show progress bars'
+            cand --wide 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
+            cand -q 'Print only the results and errors'
+            cand --quiet 'Print only the results and errors'
+            cand -v 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+            cand --verbose 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+            cand --org 'Every active account of the AWS Organization (credentials of the management account or a delegated administrator); members through --role-name'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'finops;savings'= {
             cand --profile 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run'
             cand --region 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)'
@@ -400,6 +438,7 @@ set edit:completion:arg-completer[finops] = {|@words|
             cand sync 'Push inventory and recommendations to the FinOps backend, losing nothing'
             cand resize 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval'
             cand spend 'What the bill says: month to date, breakdown, projection, anomalies, budgets'
+            cand report 'Write an HTML or Markdown report: costs, charts, findings (for people and CI)'
             cand savings 'List the savings recorded by applied resizes, with their total'
             cand watch 'Scan and recommend on a schedule and report what changed (for systemd and cron)'
             cand pricing 'Show the bundled price of an instance type, DB class or volume type'
@@ -416,6 +455,8 @@ set edit:completion:arg-completer[finops] = {|@words|
         &'finops;help;resize'= {
         }
         &'finops;help;spend'= {
+        }
+        &'finops;help;report'= {
         }
         &'finops;help;savings'= {
         }

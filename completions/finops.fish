@@ -57,6 +57,7 @@ complete -c finops -n "__fish_finops_needs_command" -f -a "recommend" -d 'Find i
 complete -c finops -n "__fish_finops_needs_command" -f -a "sync" -d 'Push inventory and recommendations to the FinOps backend, losing nothing'
 complete -c finops -n "__fish_finops_needs_command" -f -a "resize" -d 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval'
 complete -c finops -n "__fish_finops_needs_command" -f -a "spend" -d 'What the bill says: month to date, breakdown, projection, anomalies, budgets'
+complete -c finops -n "__fish_finops_needs_command" -f -a "report" -d 'Write an HTML or Markdown report: costs, charts, findings (for people and CI)'
 complete -c finops -n "__fish_finops_needs_command" -f -a "savings" -d 'List the savings recorded by applied resizes, with their total'
 complete -c finops -n "__fish_finops_needs_command" -f -a "watch" -d 'Scan and recommend on a schedule and report what changed (for systemd and cron)'
 complete -c finops -n "__fish_finops_needs_command" -f -a "pricing" -d 'Show the bundled price of an instance type, DB class or volume type'
@@ -259,6 +260,45 @@ complete -c finops -n "__fish_finops_using_subcommand spend" -s v -l verbose -d 
 complete -c finops -n "__fish_finops_using_subcommand spend" -l org -d 'Every active account of the AWS Organization (credentials of the management account or a delegated administrator); members through --role-name'
 complete -c finops -n "__fish_finops_using_subcommand spend" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c finops -n "__fish_finops_using_subcommand spend" -s V -l version -d 'Print version'
+complete -c finops -n "__fish_finops_using_subcommand report" -l out -d 'Write the report to FILE (.html or .md; - for standard output)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand report" -l format -d 'The file\'s format (default: from its extension)' -r -f -a "html\t''
+markdown\t''"
+complete -c finops -n "__fish_finops_using_subcommand report" -l from -d 'Report on a saved inventory snapshot (utilization still comes from CloudWatch)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand report" -l top -d 'Findings in the top list (the HTML has every finding too)' -r
+complete -c finops -n "__fish_finops_using_subcommand report" -l lookback-days -d 'Days of CloudWatch data to look at (1-455)' -r
+complete -c finops -n "__fish_finops_using_subcommand report" -l period -d 'Metric period (e.g. 1h, 5m, 1d): a multiple of 60 s, at most 1 day' -r
+complete -c finops -n "__fish_finops_using_subcommand report" -l exclude-tag -d 'Skip resources with this tag (KEY=VALUE, or KEY for any value); repeatable' -r
+complete -c finops -n "__fish_finops_using_subcommand report" -l min-savings -d 'Hide findings that save less than USD a month' -r
+complete -c finops -n "__fish_finops_using_subcommand report" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run' -r
+complete -c finops -n "__fish_finops_using_subcommand report" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
+complete -c finops -n "__fish_finops_using_subcommand report" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
+complete -c finops -n "__fish_finops_using_subcommand report" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c finops -n "__fish_finops_using_subcommand report" -l services -d 'Only these services (comma list)' -r -f -a "ec2\t''
+ebs\t''
+rds\t''
+elb\t''
+asg\t''
+nat\t''
+snapshot\t''"
+complete -c finops -n "__fish_finops_using_subcommand report" -l config -d 'Config file (else FINOPS_CONFIG, else $XDG_CONFIG_HOME/finops/config.toml)' -r -F
+complete -c finops -n "__fish_finops_using_subcommand report" -l ou -d 'With --org: only the accounts under this organizational unit, recursively (repeatable)' -r
+complete -c finops -n "__fish_finops_using_subcommand report" -l role-name -d 'Role assumed in each member account (default OrganizationAccountAccessRole; config [accounts] role_name)' -r
+complete -c finops -n "__fish_finops_using_subcommand report" -l external-id -d 'External id the role\'s trust policy requires (config [accounts] external_id)' -r
+complete -c finops -n "__fish_finops_using_subcommand report" -l accounts -d 'Only these accounts (comma list); without --org, the role is assumed into each' -r
+complete -c finops -n "__fish_finops_using_subcommand report" -l exclude-accounts -d 'Leave these accounts out (comma list)' -r
+complete -c finops -n "__fish_finops_using_subcommand report" -l shard -d 'Only the K-th of N stable parts of the accounts: N jobs with 1/N .. N/N cover every account exactly once' -r
+complete -c finops -n "__fish_finops_using_subcommand report" -l demo -d 'Report on the bundled sample fleet and its made-up bill (no AWS needed)'
+complete -c finops -n "__fish_finops_using_subcommand report" -l spend -d 'Also read the bill (Cost Explorer, as `finops spend`: about two requests at $0.01)'
+complete -c finops -n "__fish_finops_using_subcommand report" -l all-regions -d 'Scan every region enabled for the account (DescribeRegions)'
+complete -c finops -n "__fish_finops_using_subcommand report" -l no-progress -d 'Never show progress bars'
+complete -c finops -n "__fish_finops_using_subcommand report" -l wide -d 'Show every table column on a terminal (else tables fit its width); also FINOPS_WIDE'
+complete -c finops -n "__fish_finops_using_subcommand report" -s q -l quiet -d 'Print only the results and errors'
+complete -c finops -n "__fish_finops_using_subcommand report" -s v -l verbose -d 'More detail on stderr: -v adds API call counts and timings, -vv debug logs'
+complete -c finops -n "__fish_finops_using_subcommand report" -l org -d 'Every active account of the AWS Organization (credentials of the management account or a delegated administrator); members through --role-name'
+complete -c finops -n "__fish_finops_using_subcommand report" -s h -l help -d 'Print help'
+complete -c finops -n "__fish_finops_using_subcommand report" -s V -l version -d 'Print version'
 complete -c finops -n "__fish_finops_using_subcommand savings" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run' -r
 complete -c finops -n "__fish_finops_using_subcommand savings" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
 complete -c finops -n "__fish_finops_using_subcommand savings" -l endpoint-url -d 'Send AWS calls to this endpoint (e.g. a local moto_server); also AWS_ENDPOINT_URL' -r
@@ -415,14 +455,15 @@ complete -c finops -n "__fish_finops_using_subcommand completions" -s v -l verbo
 complete -c finops -n "__fish_finops_using_subcommand completions" -l org -d 'Every active account of the AWS Organization (credentials of the management account or a delegated administrator); members through --role-name'
 complete -c finops -n "__fish_finops_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c finops -n "__fish_finops_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend savings watch pricing config completions help" -f -a "scan" -d 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend savings watch pricing config completions help" -f -a "recommend" -d 'Find idle and overprovisioned resources and what acting on them saves'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend savings watch pricing config completions help" -f -a "sync" -d 'Push inventory and recommendations to the FinOps backend, losing nothing'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend savings watch pricing config completions help" -f -a "resize" -d 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend savings watch pricing config completions help" -f -a "spend" -d 'What the bill says: month to date, breakdown, projection, anomalies, budgets'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend savings watch pricing config completions help" -f -a "savings" -d 'List the savings recorded by applied resizes, with their total'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend savings watch pricing config completions help" -f -a "watch" -d 'Scan and recommend on a schedule and report what changed (for systemd and cron)'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend savings watch pricing config completions help" -f -a "pricing" -d 'Show the bundled price of an instance type, DB class or volume type'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend savings watch pricing config completions help" -f -a "config" -d 'Print the effective settings and where each comes from'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend savings watch pricing config completions help" -f -a "completions" -d 'Print shell completions'
-complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend savings watch pricing config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend report savings watch pricing config completions help" -f -a "scan" -d 'Discover and price EC2, EBS, RDS, load balancers and Auto Scaling groups'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend report savings watch pricing config completions help" -f -a "recommend" -d 'Find idle and overprovisioned resources and what acting on them saves'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend report savings watch pricing config completions help" -f -a "sync" -d 'Push inventory and recommendations to the FinOps backend, losing nothing'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend report savings watch pricing config completions help" -f -a "resize" -d 'Apply a downsizing path (EC2 type, RDS class, EBS gp3) after approval'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend report savings watch pricing config completions help" -f -a "spend" -d 'What the bill says: month to date, breakdown, projection, anomalies, budgets'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend report savings watch pricing config completions help" -f -a "report" -d 'Write an HTML or Markdown report: costs, charts, findings (for people and CI)'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend report savings watch pricing config completions help" -f -a "savings" -d 'List the savings recorded by applied resizes, with their total'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend report savings watch pricing config completions help" -f -a "watch" -d 'Scan and recommend on a schedule and report what changed (for systemd and cron)'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend report savings watch pricing config completions help" -f -a "pricing" -d 'Show the bundled price of an instance type, DB class or volume type'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend report savings watch pricing config completions help" -f -a "config" -d 'Print the effective settings and where each comes from'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend report savings watch pricing config completions help" -f -a "completions" -d 'Print shell completions'
+complete -c finops -n "__fish_finops_using_subcommand help; and not __fish_seen_subcommand_from scan recommend sync resize spend report savings watch pricing config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -152,6 +152,9 @@ pub(crate) enum Command {
     /// What the bill says: month to date, breakdown, projection, anomalies, budgets
     #[command(after_help = SPEND_AFTER_HELP)]
     Spend(SpendArgs),
+    /// Write an HTML or Markdown report: costs, charts, findings (for people and CI)
+    #[command(after_help = REPORT_EXAMPLES)]
+    Report(ReportArgs),
     /// List the savings recorded by applied resizes, with their total
     #[command(after_help = SAVINGS_EXAMPLES)]
     Savings,
@@ -201,6 +204,12 @@ Examples:
   finops spend --demo                   # a sample bill: no AWS account needed
   finops spend --by account --by service --org
   finops spend --fail-on-budget 90 --forecast -q   # cron: exit 4 at 90 %";
+
+const REPORT_EXAMPLES: &str = "\
+Examples:
+  finops report --demo --out report.html   # a sample report: no AWS needed
+  finops report --region us-east-1 --out report.md   # for a PR or CI summary
+  finops report --org --spend --out weekly.html";
 
 const SAVINGS_EXAMPLES: &str = "\
 Examples:
@@ -517,6 +526,37 @@ pub(crate) struct WatchArgs {
 
     #[command(flatten)]
     pub(crate) sync: SyncFlags,
+}
+
+/// `finops report`: one HTML or Markdown file from a scan and its findings.
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// Write the report to FILE (.html or .md; - for standard output)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: PathBuf,
+
+    /// The file's format (default: from its extension)
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<crate::output::report::ReportFormat>,
+
+    /// Report on the bundled sample fleet and its made-up bill (no AWS needed)
+    #[arg(long, conflicts_with = "from")]
+    pub(crate) demo: bool,
+
+    /// Report on a saved inventory snapshot (utilization still comes from CloudWatch)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) from: Option<PathBuf>,
+
+    /// Also read the bill (Cost Explorer, as `finops spend`: about two requests at $0.01)
+    #[arg(long, conflicts_with = "demo")]
+    pub(crate) spend: bool,
+
+    /// Findings in the top list (the HTML has every finding too)
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub(crate) top: u32,
+
+    #[command(flatten)]
+    pub(crate) analysis: AnalysisArgs,
 }
 
 /// `finops spend`: the bill from Cost Explorer, budgets, list vs actual.

@@ -68,6 +68,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Sync(a) => a.demo,
         Command::Watch(a) => a.demo,
         Command::Spend(a) => a.demo,
+        Command::Report(a) => a.demo,
         _ => false,
     };
     let _demo_state = if demo {
@@ -98,6 +99,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             runtime().and_then(|rt| rt.block_on(commands::resize::run(a, &settings, &printer)))
         }
         Command::Savings => commands::savings::run(&settings, &printer),
+        Command::Report(a) => {
+            runtime().and_then(|rt| rt.block_on(commands::report::run(a, &settings, &printer)))
+        }
         Command::Spend(a) => {
             runtime().and_then(|rt| rt.block_on(commands::spend::run(a, &settings, &printer)))
         }

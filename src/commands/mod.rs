@@ -1,11 +1,13 @@
 //! One module per subcommand, each with one entry point; what several of them
-//! share (where the resources come from, `--sync`) is here, never in another
-//! command.
+//! share (where the resources come from, `--sync`) is here, or in `bill`
+//! (reading the bill, for `spend` and `report`), never in another command.
 
+pub(crate) mod bill;
 pub(crate) mod completions;
 pub(crate) mod config;
 pub(crate) mod pricing;
 pub(crate) mod recommend;
+pub(crate) mod report;
 pub(crate) mod resize;
 pub(crate) mod savings;
 pub(crate) mod scan;

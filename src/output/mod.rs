@@ -5,6 +5,7 @@ pub(crate) mod config;
 pub(crate) mod fit;
 pub(crate) mod pricing;
 pub(crate) mod recommend;
+pub(crate) mod report;
 pub(crate) mod resize;
 pub(crate) mod safe;
 pub(crate) mod savings;

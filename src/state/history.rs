@@ -184,6 +184,21 @@ impl History {
         Ok(out)
     }
 
+    /// The last `n` successful cycles' finish time and summary, oldest first.
+    pub(crate) fn recent_cycles(&self, n: usize) -> anyhow::Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT finished_at, summary FROM watch_cycles WHERE summary IS NOT NULL ORDER BY id DESC LIMIT ?1",
+        )?;
+        let mut out = stmt
+            .query_map([n as i64], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?
+            .filter_map(|r| r.ok())
+            .collect::<Vec<_>>();
+        out.reverse();
+        Ok(out)
+    }
+
     /// Cycles that failed, over the state directory's life.
     pub(crate) fn failures_total(&self) -> anyhow::Result<u64> {
         let v: Option<String> = self

@@ -3,7 +3,7 @@
 
 use anyhow::Context as _;
 
-use super::events::{Snapshot, Summary};
+use super::events::{Snapshot, Summary, What};
 use crate::state::history::{History, Kept};
 
 /// What a successful (or partial) cycle keeps in the history.
@@ -34,6 +34,39 @@ pub(crate) fn recent_summaries(h: &History, n: usize) -> anyhow::Result<Vec<Summ
         .iter()
         .filter_map(|t| serde_json::from_str(t).ok())
         .collect())
+}
+
+/// A cycle's finish time and summary.
+pub(crate) type Cycle = (String, Summary);
+
+/// Cycles, and the anomalies each showed (by index into the cycles).
+pub(crate) type CycleHistory = (Vec<Cycle>, Vec<(usize, What)>);
+
+/// The last `n` successful cycles (finish time, summary), oldest first,
+/// with the cost anomalies each showed against the cycles before it (as
+/// `watch` reported them): for a report's history chart.
+pub(crate) fn history_with_anomalies(
+    h: &History,
+    n: usize,
+    t: &super::AnomalyThresholds,
+    median: usize,
+) -> anyhow::Result<CycleHistory> {
+    let cycles: Vec<Cycle> = h
+        .recent_cycles(n)?
+        .into_iter()
+        .filter_map(|(at, text)| Some((at, serde_json::from_str(&text).ok()?)))
+        .collect();
+    let mut anomalies = Vec::new();
+    for i in 1..cycles.len() {
+        let before: Vec<Summary> = cycles[i.saturating_sub(median + 1)..i]
+            .iter()
+            .map(|(_, s)| s.clone())
+            .collect();
+        for a in super::events::anomalies(&before, &cycles[i].1, t, median, &cycles[i].0) {
+            anomalies.push((i, a));
+        }
+    }
+    Ok((cycles, anomalies))
 }
 
 #[cfg(test)]
@@ -119,5 +152,32 @@ mod tests {
         // Only one snapshot is ever stored.
         let n = h.snapshots_kept().unwrap();
         assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn the_history_of_a_report_has_each_cycle_and_its_anomalies() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.db");
+        let mut h = History::open(&p).unwrap();
+        let small = snap("i-a");
+        let mut big = snap("i-a");
+        big.resources.get_mut("i-a").unwrap().monthly_usd = Some(rust_decimal::Decimal::from(500));
+        let snaps = [&small, &small, &big, &big];
+        for (i, sn) in snaps.iter().enumerate() {
+            let sum = Summary::of(sn);
+            let mut f = ok(i as i64 + 1, 1_800_000_000 + i as i64, &sum, sn);
+            let at = format!("2026-11-2{i}T00:00:00Z");
+            f.finished_at = &at;
+            h.record(&f).unwrap();
+        }
+        let t = crate::watch::AnomalyThresholds::default();
+        let (cycles, anomalies) = history_with_anomalies(&h, 10, &t, 24).unwrap();
+        assert_eq!(cycles.len(), 4);
+        assert_eq!(cycles[2].0, "2026-11-22T00:00:00Z");
+        // The jump is an anomaly of the third cycle, once (the fourth is level).
+        assert!(!anomalies.is_empty());
+        assert!(anomalies.iter().all(|(i, _)| *i == 2), "{anomalies:?}");
+        // Fewer cycles asked: the latest ones.
+        assert_eq!(history_with_anomalies(&h, 2, &t, 24).unwrap().0.len(), 2);
     }
 }

@@ -495,13 +495,15 @@ fn help_examples_run_as_shown() {
             if !offline {
                 continue;
             }
-            // A redirect into a directory under ~ that a user would have.
-            let target = words.iter().position(|w| *w == ">").map(|i| {
-                match words[i + 1].strip_prefix("~/") {
+            // A redirect into a directory under ~ that a user would have,
+            // or the file `--out` names.
+            let target = words
+                .iter()
+                .position(|w| *w == ">" || *w == "--out")
+                .map(|i| match words[i + 1].strip_prefix("~/") {
                     Some(rest) => h.join(rest),
                     None => cwd.join(words[i + 1]),
-                }
-            });
+                });
             if let Some(t) = &target {
                 std::fs::create_dir_all(t.parent().unwrap()).unwrap();
             }

@@ -18,6 +18,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("help-savings", &["savings", "--help"]),
     ("help-watch", &["watch", "--help"]),
     ("help-spend", &["spend", "--help"]),
+    ("help-report", &["report", "--help"]),
     ("help-pricing", &["pricing", "--help"]),
     ("help-config", &["config", "--help"]),
     ("help-completions", &["completions", "--help"]),

@@ -19,6 +19,7 @@ mod orgs;
 mod profile;
 mod proxy;
 mod recommend;
+mod report;
 mod resize;
 mod scan;
 mod schema;
