@@ -24,6 +24,7 @@ mod scan;
 mod schema;
 mod security;
 mod snapshots;
+mod spend;
 mod sync;
 mod sync_org;
 mod terminal;
