@@ -838,9 +838,14 @@ async fn cost_explorer_and_budgets_faults_say_what_is_needed() {
     let gate = [&args[..], &["--fail-on-budget", "90"]].concat();
     let (code, _, err) = spend(home.path(), Some(&ce.url), &gate);
     assert_eq!(code, 1, "{err}");
-    let (e, h) = error_lines(&err);
-    assert!(e.contains("--fail-on-budget"), "{err}");
-    assert!(h.contains("budgets:ViewBudget"), "{err}");
+    // The budgets' warning (with its hint) comes first; then one error line
+    // and its hint.
+    let lines: Vec<&str> = err.lines().collect();
+    let at = lines.iter().position(|l| l.starts_with("error: ")).unwrap();
+    assert_eq!(lines.iter().filter(|l| l.starts_with("error: ")).count(), 1);
+    assert!(lines[at].contains("--fail-on-budget"), "{err}");
+    assert!(lines[at + 1].starts_with("hint: "), "{err}");
+    assert!(lines[at + 1].contains("budgets:ViewBudget"), "{err}");
 }
 
 /// Acceptance 4: the demo needs no AWS: one anomaly, one budget at risk,
