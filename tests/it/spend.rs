@@ -13,7 +13,7 @@ use time::{Date, Duration, OffsetDateTime};
 use crate::backend::Backend;
 use crate::cefake::{CeError, CostExplorer, CostRow, Forecast};
 use crate::moto::Moto;
-use crate::org::{MANAGEMENT, Org, config_in};
+use crate::org::{MANAGEMENT, Org, config_in, run_instance};
 use crate::proxy::{forward, read_request};
 use crate::terminal::dec;
 use crate::{finops, json};
@@ -865,13 +865,9 @@ fn spend_demo_works_without_aws() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "{extra:?}: {err}");
         let r = json(&out.stdout);
-        let services: Vec<&Value> = r["anomalies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|a| a["dimension"] == "service")
-            .collect();
-        assert_eq!(services.len(), 1, "{extra:?}: {:#?}", r["anomalies"]);
+        let anomalies = r["anomalies"].as_array().unwrap();
+        assert_eq!(anomalies.len(), 1, "{extra:?}: {anomalies:#?}");
+        assert_eq!(anomalies[0]["dimension"], "service");
         let at_risk = r["budgets"]
             .as_array()
             .unwrap()
@@ -896,4 +892,30 @@ fn spend_demo_works_without_aws() {
             .sum();
         assert_eq!(mtd, dec(&r["month_to_date_usd"]), "{extra:?}");
     }
+}
+
+/// List vs actual from a real scan: the EC2 compute line puts the bill's
+/// month to date next to the instance at list price over the same 15 days.
+#[tokio::test(flavor = "multi_thread")]
+async fn list_vs_actual_prices_the_inventory_over_the_month_to_date() {
+    let rows = seeded();
+    let (moto, ce) = start(rows.clone()).await;
+    run_instance(&moto, ACCT, "us-east-1", "t3.micro").await;
+    let home = tempfile::tempdir().unwrap();
+    let args = ["--as-of", AS_OF, "--no-budgets", "--services", "ec2"];
+    let r = report(home.path(), &ce.url, &args, 0);
+    let lines = r["list_vs_actual"].as_array().unwrap();
+    let ec2 = lines
+        .iter()
+        .find(|l| l["service"] == EC2)
+        .unwrap_or_else(|| panic!("{lines:#?}"));
+    let actual = sum(&rows, "AmortizedCost", |r| {
+        r.service == EC2 && between(r, "2026-11-01", "2026-11-15")
+    });
+    // t3.micro, Linux, us-east-1: $0.0104 an hour, 15 days.
+    let list = cents(d("0.0104") * Decimal::from(24 * 15));
+    assert_eq!(dec(&ec2["actual_usd"]), actual);
+    assert_eq!(dec(&ec2["list_usd"]), list);
+    assert_eq!(dec(&ec2["effective_rate"]), (actual / list).round_dp(3));
+    assert_eq!(ce.calls("GetCostAndUsage"), 1);
 }
