@@ -148,6 +148,17 @@ fn required(endpoint: &str) -> Option<&'static [&'static str]> {
             "change_percent",
             "detected_at",
         ],
+        "/api/budgets" => &[
+            "budget_name",
+            "account_id",
+            "time_unit",
+            "limit",
+            "actual",
+            "forecast",
+            "percent_used",
+            "at_risk",
+            "period_start",
+        ],
         // Issue 18: kinds with no endpoint of their own (snapshots).
         "/api/resources" => &[
             "resource_id",

@@ -25,6 +25,7 @@ mod scan;
 mod schema;
 mod security;
 mod snapshots;
+mod spend;
 mod sync;
 mod sync_org;
 mod terminal;
