@@ -8,7 +8,9 @@ use rust_decimal::Decimal;
 use crate::aws::Aws;
 use crate::aws::cost::{self, BillParts, CostQuery};
 use crate::cli::{SpendArgs, SyncFlags, SyncTarget};
-use crate::commands::{Source, backend_config, open_fleet, state_dir};
+use crate::commands::{
+    Notify, Source, backend_config, notify_targets, open_fleet, send_notification, state_dir,
+};
 use crate::error::{ExitStatus, HintedError, UsageError};
 use crate::output::Printer;
 use crate::pipeline;
@@ -31,6 +33,7 @@ struct SpendOptions {
     budgets: bool,
     inventory: bool,
     sync: Option<SyncTarget>,
+    notify: Option<Notify>,
 }
 
 impl SpendOptions {
@@ -72,6 +75,12 @@ impl SpendOptions {
             ));
         }
         let SyncFlags { sync, target } = args.sync;
+        let notify = notify_targets(
+            &args.notify,
+            args.demo,
+            target.allow_insecure_http,
+            settings,
+        )?;
         Ok(SpendOptions {
             demo: args.demo,
             dims,
@@ -84,6 +93,7 @@ impl SpendOptions {
             budgets: !args.no_budgets,
             inventory: !args.no_inventory,
             sync: sync.then_some(target),
+            notify,
         })
     }
 }
@@ -118,6 +128,8 @@ pub(crate) async fn run(
     } else {
         ExitStatus::Partial
     };
+    let message = crate::notify::message::spend(&report);
+    send_notification(o.notify.as_ref(), &message, printer).await;
     if let Some(target) = &o.sync {
         let s = push(&report, target, settings, printer).await?;
         if s != ExitStatus::Success {
