@@ -37,6 +37,9 @@ pub(crate) const POLICY: Policy = Policy {
     run_budget: Duration::from_secs(30),
 };
 
+/// The lock file of the one sender per state directory.
+const LOCK: &str = "notify.lock";
+
 /// Delivered notifications are kept this long (for `sync --status`).
 const RETENTION_DAYS: i64 = 30;
 
@@ -169,6 +172,22 @@ pub(crate) async fn deliver_queued(
     if queued.is_empty() {
         return Ok(sent);
     }
+    // One sender per state directory, so no two send the same message at
+    // once; the other run's messages wait in the queue for the next one.
+    let dir = db.parent().unwrap_or(Path::new("."));
+    let _lock = match crate::state::try_lock(dir, LOCK)? {
+        Ok(lock) => lock,
+        Err(holder) => {
+            progress.verbose(
+                1,
+                &format!(
+                    "notify: another finops{holder} is sending; the queue waits for the next run"
+                ),
+            );
+            sent.queued = queued.len();
+            return Ok(sent);
+        }
+    };
     let client = reqwest::Client::builder()
         .connect_timeout(policy.connect_timeout)
         .timeout(policy.request_timeout)
