@@ -545,7 +545,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__recommend)
-            opts="-o -q -v -h -V --demo --from --lookback-days --period --exclude-tag --min-savings --fail-on-savings --effective-rate --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version"
+            opts="-o -q -v -h -V --demo --from --lookback-days --period --exclude-tag --min-savings --fail-on-savings --effective-rate --notify --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -576,6 +576,10 @@ _finops() {
                     return 0
                     ;;
                 --effective-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --notify)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -971,7 +975,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__spend)
-            opts="-o -q -v -h -V --demo --by --metric --days --as-of --top --fail-on-budget --forecast --no-budgets --no-inventory --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version"
+            opts="-o -q -v -h -V --demo --by --metric --days --as-of --top --fail-on-budget --forecast --no-budgets --no-inventory --notify --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -998,6 +1002,10 @@ _finops() {
                     return 0
                     ;;
                 --fail-on-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --notify)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1143,7 +1151,7 @@ _finops() {
             return 0
             ;;
         finops__subcmd__watch)
-            opts="-o -q -v -h -V --interval --once --max-cycles --metrics-file --max-consecutive-failures --demo --spend --lookback-days --period --exclude-tag --min-savings --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version"
+            opts="-o -q -v -h -V --interval --once --max-cycles --metrics-file --max-consecutive-failures --demo --spend --notify --lookback-days --period --exclude-tag --min-savings --sync --backend-url --allow-insecure-http --profile --region --all-regions --endpoint-url --output --no-progress --wide --quiet --verbose --services --config --org --ou --role-name --external-id --accounts --exclude-accounts --shard --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1162,6 +1170,10 @@ _finops() {
                     return 0
                     ;;
                 --max-consecutive-failures)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --notify)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -105,6 +105,7 @@ complete -c finops -n "__fish_finops_using_subcommand recommend" -l exclude-tag 
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l min-savings -d 'Hide findings that save less than USD a month' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l fail-on-savings -d 'Exit 4 when the total monthly savings reach USD (for CI gates)' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l effective-rate -d 'Also show EC2 compute savings at your effective rate: a rate (0.72 = 28 % under list) or auto (the bill\'s EC2 compute month to date / its list price, from Cost Explorer: one request)' -r
+complete -c finops -n "__fish_finops_using_subcommand recommend" -l notify -d 'Also post a message to this webhook URL (Slack\'s format for a Slack URL, finops\' JSON otherwise), besides [notify] in the config file; plain http only to this machine unless --allow-insecure-http' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l backend-url -d 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run' -r
 complete -c finops -n "__fish_finops_using_subcommand recommend" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
@@ -225,6 +226,7 @@ complete -c finops -n "__fish_finops_using_subcommand spend" -l days -d 'Days in
 complete -c finops -n "__fish_finops_using_subcommand spend" -l as-of -d 'Report as of this date (YYYY-MM-DD, UTC): the day before is the last one counted (default today)' -r
 complete -c finops -n "__fish_finops_using_subcommand spend" -l top -d 'Entries of the breakdown before the rest is "other" (default: [spend] top, else 10)' -r
 complete -c finops -n "__fish_finops_using_subcommand spend" -l fail-on-budget -d 'Exit 4 when a budget\'s actual spend reaches PCT % of its limit (CI and cron gates)' -r
+complete -c finops -n "__fish_finops_using_subcommand spend" -l notify -d 'Also post a message to this webhook URL (Slack\'s format for a Slack URL, finops\' JSON otherwise), besides [notify] in the config file; plain http only to this machine unless --allow-insecure-http' -r
 complete -c finops -n "__fish_finops_using_subcommand spend" -l backend-url -d 'Backend base URL (else FINOPS_BACKEND_URL, else the config file)' -r
 complete -c finops -n "__fish_finops_using_subcommand spend" -l profile -d 'AWS profile to use (else AWS_PROFILE, the config file, or the default profile); repeat or give a comma list to scan several accounts in one run' -r
 complete -c finops -n "__fish_finops_using_subcommand spend" -l region -d 'Region to scan; repeat or give a comma list (us-east-1,eu-west-1)' -r
@@ -331,6 +333,7 @@ complete -c finops -n "__fish_finops_using_subcommand watch" -l interval -d 'Tim
 complete -c finops -n "__fish_finops_using_subcommand watch" -l max-cycles -d 'Stop after N cycles' -r
 complete -c finops -n "__fish_finops_using_subcommand watch" -l metrics-file -d 'Write Prometheus metrics to FILE each cycle (node_exporter textfile collector)' -r -F
 complete -c finops -n "__fish_finops_using_subcommand watch" -l max-consecutive-failures -d 'Exit 1 after N failed cycles in a row (default: keep retrying)' -r
+complete -c finops -n "__fish_finops_using_subcommand watch" -l notify -d 'Post a digest of the cycles\' news to this webhook URL (Slack\'s format for a Slack URL, finops\' JSON otherwise), besides [notify] in the config file; plain http only to this machine unless --allow-insecure-http' -r
 complete -c finops -n "__fish_finops_using_subcommand watch" -l lookback-days -d 'Days of CloudWatch data to look at (1-455)' -r
 complete -c finops -n "__fish_finops_using_subcommand watch" -l period -d 'Metric period (e.g. 1h, 5m, 1d): a multiple of 60 s, at most 1 day' -r
 complete -c finops -n "__fish_finops_using_subcommand watch" -l exclude-tag -d 'Skip resources with this tag (KEY=VALUE, or KEY for any value); repeatable' -r

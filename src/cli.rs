@@ -347,6 +347,12 @@ pub(crate) struct RecommendArgs {
     #[arg(long, value_name = "auto|RATE", value_parser = parse_effective_rate)]
     pub(crate) effective_rate: Option<EffectiveRateArg>,
 
+    /// Also post a message to this webhook URL (Slack's format for a Slack
+    /// URL, finops' JSON otherwise), besides [notify] in the config file;
+    /// plain http only to this machine unless --allow-insecure-http
+    #[arg(long, value_name = "URL")]
+    pub(crate) notify: Vec<String>,
+
     #[command(flatten)]
     pub(crate) sync: SyncFlags,
 }
@@ -521,6 +527,12 @@ pub(crate) struct WatchArgs {
     #[arg(long)]
     pub(crate) spend: bool,
 
+    /// Post a digest of the cycles' news to this webhook URL (Slack's format
+    /// for a Slack URL, finops' JSON otherwise), besides [notify] in the
+    /// config file; plain http only to this machine unless --allow-insecure-http
+    #[arg(long, value_name = "URL")]
+    pub(crate) notify: Vec<String>,
+
     #[command(flatten)]
     pub(crate) analysis: AnalysisArgs,
 
@@ -604,6 +616,12 @@ pub(crate) struct SpendArgs {
     /// Leave out list vs actual (it scans the inventory to price it)
     #[arg(long)]
     pub(crate) no_inventory: bool,
+
+    /// Also post a message to this webhook URL (Slack's format for a Slack
+    /// URL, finops' JSON otherwise), besides [notify] in the config file;
+    /// plain http only to this machine unless --allow-insecure-http
+    #[arg(long, value_name = "URL")]
+    pub(crate) notify: Vec<String>,
 
     #[command(flatten)]
     pub(crate) sync: SyncFlags,

@@ -12,6 +12,7 @@ mod commands;
 mod error;
 mod inventory;
 mod money;
+mod notify;
 mod output;
 mod pipeline;
 mod pricing;

@@ -36,6 +36,7 @@ pub(crate) struct ConfigFile {
     pub(crate) recommend: Option<crate::analysis::thresholds::Thresholds>,
     pub(crate) backend: Option<crate::sync::BackendFile>,
     pub(crate) watch: Option<crate::watch::WatchFile>,
+    pub(crate) notify: Option<crate::notify::NotifyFile>,
     pub(crate) spend: Option<crate::spend::settings::SpendFile>,
     pub(crate) resize: Option<ResizeFile>,
     pub(crate) accounts: Option<AccountsFile>,
@@ -156,6 +157,8 @@ pub(crate) struct Settings {
     pub(crate) watch: crate::watch::WatchSettings,
     /// `finops spend`'s settings (config file `[spend]`, else defaults).
     pub(crate) spend: crate::spend::SpendSettings,
+    /// Webhooks and digest thresholds (config file `[notify]`, FINOPS_NOTIFY_URL).
+    pub(crate) notify: crate::notify::NotifySettings,
     /// (setting, value, origin) for `finops config`.
     pub(crate) origins: Vec<(&'static str, String, Origin)>,
     /// The shared AWS config and credentials files, located from the environment.
@@ -907,6 +910,16 @@ impl Settings {
         origins.push(("watch", watch.describe(), file_or_default(&file.watch)));
         let spend = crate::spend::SpendSettings::resolve(file.spend.as_ref())?;
         origins.push(("spend", spend.describe(), file_or_default(&file.spend)));
+        let notify = crate::notify::NotifySettings::resolve(file.notify.as_ref(), env)?;
+        origins.push((
+            "notify",
+            notify.describe(),
+            if env_nonempty(env, "FINOPS_NOTIFY_URL").is_some() {
+                Origin::Env("FINOPS_NOTIFY_URL".into())
+            } else {
+                file_or_default(&file.notify)
+            },
+        ));
 
         let AwsSide {
             profile,
@@ -926,6 +939,7 @@ impl Settings {
             resize,
             watch,
             spend,
+            notify,
             backend,
             state_dir,
             thresholds,

@@ -103,6 +103,18 @@ pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
     redact_url_text(&s)
 }
 
+/// A webhook URL as finops prints it: its scheme, host and port only. A
+/// Slack webhook's path is its secret, and a generic webhook's path or query
+/// may carry a token, so neither is ever shown.
+pub(crate) fn redact_webhook(raw: &str) -> String {
+    match Url::parse(raw.trim()) {
+        Ok(u) if u.host_str().is_some_and(|h| !h.is_empty()) => {
+            format!("{}://{}/{REDACTED}", u.scheme(), host_port(&u))
+        }
+        _ => REDACTED.to_string(),
+    }
+}
+
 /// A token as `finops config` shows it: never the token, only that it is set
 /// and, for a long one, its last 4 characters.
 pub(crate) fn mask_token(token: &str) -> String {
@@ -180,6 +192,15 @@ mod tests {
             "HTTP 500: {\"auth\":\"Bearer [redacted]\"} see https://[redacted]@h.example/x and http://h2/"
         );
         assert_eq!(redact("abc", &["a"]), "abc");
+        assert_eq!(
+            redact_webhook("https://hooks.slack.com/services/T0/B0/SECRET"),
+            "https://hooks.slack.com/[redacted]"
+        );
+        assert_eq!(
+            redact_webhook("http://u:pw@127.0.0.1:8080/hook?token=SECRET"),
+            "http://127.0.0.1:8080/[redacted]"
+        );
+        assert_eq!(redact_webhook("not a url SECRET"), "[redacted]");
         assert_eq!(mask_token("abc"), "**** (3 characters)");
         assert_eq!(
             mask_token("0123456789abcdefWXYZ"),

@@ -139,6 +139,45 @@ pub(crate) async fn push_results(
     Ok(status)
 }
 
+/// Where a run's notifications go: its webhooks and the state directory
+/// whose queue holds them until they are delivered.
+pub(crate) struct Notify {
+    pub(crate) webhooks: Vec<crate::notify::Webhook>,
+    pub(crate) state_dir: PathBuf,
+}
+
+/// `--notify` and `[notify]`: the run's webhooks, checked before any work
+/// (a bad URL is exit 2). None when there are none.
+pub(crate) fn notify_targets(
+    flags: &[String],
+    demo: bool,
+    allow_insecure_http: bool,
+    settings: &Settings,
+) -> Result<Option<Notify>, UsageError> {
+    let webhooks = settings
+        .notify
+        .webhooks_for(flags, demo, allow_insecure_http)?;
+    if webhooks.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Notify {
+        webhooks,
+        state_dir: state_dir(settings)?,
+    }))
+}
+
+/// Send a message to the run's webhooks. A failure is a warning line: the
+/// command's exit code is what it would be without notifications.
+pub(crate) async fn send_notification(
+    notify: Option<&Notify>,
+    message: &crate::notify::message::Message,
+    printer: &Printer,
+) {
+    if let Some(n) = notify {
+        crate::notify::deliver::notify(&n.webhooks, message, &n.state_dir, printer).await;
+    }
+}
+
 /// One recommend run from `source`, as watch's cycles and resize's path
 /// search need it: the cloud is opened for this run.
 pub(crate) async fn recommend_with(

@@ -5,7 +5,10 @@ use std::time::Instant;
 use rust_decimal::Decimal;
 
 use crate::cli::{EffectiveRateArg, RecommendArgs, SyncFlags, SyncTarget};
-use crate::commands::{Results, Source, check_state_dir, open_fleet, push_results};
+use crate::commands::{
+    Notify, Results, Source, check_state_dir, notify_targets, open_fleet, push_results,
+    send_notification,
+};
 use crate::error::ExitStatus;
 use crate::output::{self, Format, Printer};
 use crate::pipeline::{self, RecommendOptions};
@@ -18,6 +21,7 @@ struct RecommendSettings {
     fail_on_savings: Option<Decimal>,
     effective_rate: Option<EffectiveRateArg>,
     sync: Option<SyncTarget>,
+    notify: Option<Notify>,
 }
 
 impl RecommendSettings {
@@ -28,9 +32,11 @@ impl RecommendSettings {
             analysis,
             fail_on_savings,
             effective_rate,
+            notify,
             sync: SyncFlags { sync, target },
         } = args;
         check_state_dir(settings)?;
+        let notify = notify_targets(&notify, demo, target.allow_insecure_http, settings)?;
         let mut options = settings.recommend_options(analysis)?;
         // The report needs findings and totals; rows go only to --sync.
         options.keep_rows = sync;
@@ -40,6 +46,7 @@ impl RecommendSettings {
             fail_on_savings,
             effective_rate,
             sync: sync.then_some(target),
+            notify,
         })
     }
 }
@@ -56,6 +63,7 @@ pub(crate) async fn run(
         fail_on_savings,
         effective_rate,
         sync,
+        notify,
     } = RecommendSettings::resolve(args, settings)?;
     let fleet = open_fleet(&source, settings, true, printer).await?;
     let mut c = pipeline::recommend(&fleet, &settings.scope(), &options, printer).await?;
@@ -102,6 +110,8 @@ pub(crate) async fn run(
         ));
         status = ExitStatus::ThresholdReached;
     }
+    let message = crate::notify::message::recommend(out);
+    send_notification(notify.as_ref(), &message, printer).await;
     if let Some(target) = &sync {
         let results = Results {
             report: &c.scan,

@@ -41,6 +41,7 @@ fn schemas() -> Vec<(&'static str, String)> {
             schema::<Vec<crate::pricing::query::Location>>(),
         ),
         ("config", schema::<crate::report::Effective<'static>>()),
+        ("notify", schema::<crate::notify::message::Message>()),
     ]
     .into_iter()
     .chain(backend())

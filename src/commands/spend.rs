@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use crate::aws::cost;
 use crate::cli::{SpendArgs, SyncFlags, SyncTarget};
 use crate::commands::bill::{self, BillRequest};
-use crate::commands::{backend_config, state_dir};
+use crate::commands::{Notify, backend_config, notify_targets, send_notification, state_dir};
 use crate::error::{ExitStatus, HintedError, UsageError};
 use crate::output::Printer;
 use crate::settings::Settings;
@@ -19,6 +19,7 @@ struct SpendOptions {
     fail_on_budget: Option<Decimal>,
     gate_on_forecast: bool,
     sync: Option<SyncTarget>,
+    notify: Option<Notify>,
 }
 
 impl SpendOptions {
@@ -60,6 +61,12 @@ impl SpendOptions {
             ));
         }
         let SyncFlags { sync, target } = args.sync;
+        let notify = notify_targets(
+            &args.notify,
+            args.demo,
+            target.allow_insecure_http,
+            settings,
+        )?;
         Ok(SpendOptions {
             demo: args.demo,
             bill: BillRequest {
@@ -74,6 +81,7 @@ impl SpendOptions {
             fail_on_budget: args.fail_on_budget,
             gate_on_forecast: args.forecast,
             sync: sync.then_some(target),
+            notify,
         })
     }
 }
@@ -108,6 +116,8 @@ pub(crate) async fn run(
     } else {
         ExitStatus::Partial
     };
+    let message = crate::notify::message::spend(&report);
+    send_notification(o.notify.as_ref(), &message, printer).await;
     if let Some(target) = &o.sync {
         let s = push(&report, target, settings, printer).await?;
         if s != ExitStatus::Success {

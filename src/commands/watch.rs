@@ -34,6 +34,7 @@ fn resolve(args: WatchArgs, settings: &Settings) -> Result<(Plan, Analysis), Usa
         max_consecutive_failures,
         demo,
         spend,
+        notify,
         analysis,
         sync:
             SyncFlags {
@@ -75,6 +76,9 @@ fn resolve(args: WatchArgs, settings: &Settings) -> Result<(Plan, Analysis), Usa
     } else {
         None
     };
+    let notify = settings
+        .notify
+        .webhooks_for(&notify, demo, allow_insecure_http)?;
     let state_dir = settings.state_dir.clone().ok_or_else(|| {
         UsageError::new(
             "no state directory",
@@ -94,6 +98,8 @@ fn resolve(args: WatchArgs, settings: &Settings) -> Result<(Plan, Analysis), Usa
         anomaly: settings.watch.anomaly,
         median_cycles: settings.watch.median_cycles,
         retention_days: settings.watch.retention_days,
+        notify,
+        notify_settings: settings.notify.clone(),
     };
     let spend = spend.then(|| w::spend::SpendWatch {
         refresh: settings.spend.refresh_interval,

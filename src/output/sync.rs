@@ -116,6 +116,19 @@ pub(crate) fn status(printer: &Printer, s: &Status) -> anyhow::Result<()> {
         ]);
     }
     let mut text = format!("outbox: {}\n{t}\n", s.outbox);
+    if !s.notifications.is_empty() {
+        let mut n = printer.table();
+        n.set_header(vec!["NOTIFICATIONS TO", "QUEUED", "DELIVERED", "DEAD"]);
+        for (url, c) in &s.notifications {
+            n.add_row(vec![
+                comfy_table::Cell::new(url),
+                right(c.queued.to_string()),
+                right(c.delivered.to_string()),
+                right(c.dead.to_string()),
+            ]);
+        }
+        text.push_str(&format!("\n{n}\n"));
+    }
     if !s.dead_letters.is_empty() {
         text.push_str(
             "\nDead letters (the backend rejected these records; not sent again until requeued):\n",

@@ -5,6 +5,7 @@
 
 pub(crate) mod history;
 pub(crate) mod journal;
+pub(crate) mod notify;
 pub(crate) mod outbox;
 pub(crate) mod savings;
 pub(crate) mod spend;

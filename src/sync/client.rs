@@ -145,7 +145,7 @@ pub(crate) fn backoff(base: Duration, cap: Duration, attempt: u32) -> Duration {
     ceiling.mul_f64(fastrand::f64())
 }
 
-fn is_retryable_status(code: u16) -> bool {
+pub(crate) fn is_retryable_status(code: u16) -> bool {
     code == 408 || code == 425 || code == 429 || code >= 500
 }
 

@@ -32,6 +32,9 @@ pub(crate) struct Status {
     pub(crate) outbox: String,
     pub(crate) endpoints: BTreeMap<String, crate::state::outbox::Counts>,
     pub(crate) dead_letters: Vec<DeadLetter>,
+    /// The notification queue (`--notify`, `[notify]`), by webhook: only
+    /// its scheme, host and port (the rest of a webhook URL is a secret).
+    pub(crate) notifications: BTreeMap<String, crate::state::outbox::Counts>,
 }
 
 #[derive(Serialize, schemars::JsonSchema)]

@@ -4,6 +4,7 @@
 //! loop that runs the cycles ([`runner`]).
 
 pub(crate) mod events;
+pub(crate) mod news;
 pub(crate) mod prom;
 pub(crate) mod runner;
 pub(crate) mod spend;

@@ -53,6 +53,9 @@ pub(crate) struct Plan {
     pub(crate) anomaly: AnomalyThresholds,
     pub(crate) median_cycles: usize,
     pub(crate) retention_days: u32,
+    /// Where digests go (`--notify`, `[notify]`); empty: none.
+    pub(crate) notify: Vec<crate::notify::Webhook>,
+    pub(crate) notify_settings: crate::notify::NotifySettings,
 }
 
 /// Where the events go: the output layer prints them.
@@ -333,6 +336,14 @@ impl<'a, O: Sink> Runner<'a, O> {
         for (what, _) in &spend {
             self.emit(&at, begun.cycle, what.clone())?;
         }
+        if !self.plan.notify.is_empty() {
+            let news = c.whats.iter().chain(spend.iter().map(|(w, _)| w));
+            tokio::select! {
+                biased;
+                s = stop.stopped() => *stopped_by = Some(s),
+                _ = self.notify(news, &at) => {}
+            }
+        }
         let sync_brief = match &self.plan.backend {
             None => None,
             Some(cfg) => {
@@ -449,6 +460,33 @@ impl<'a, O: Sink> Runner<'a, O> {
                 (what, contract::spend_anomaly_record(a, &first))
             })
             .collect()
+    }
+
+    /// Keep the cycle's news for a digest, queue one when `[notify]
+    /// min_interval` allows, and deliver what is queued. Never fails the
+    /// cycle: a problem is a warning, the news stays in the state database.
+    async fn notify<'w>(&self, whats: impl Iterator<Item = &'w What>, at: &str) {
+        let items = whats.filter_map(super::news::item).collect();
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let n = &self.plan.notify_settings;
+        match crate::notify::digest::queue_cycle(&self.db, &self.plan.notify, n, items, now, at) {
+            Ok(crate::notify::digest::Outcome::Held(k)) => self.out.verbose(
+                1,
+                &format!(
+                    "notify: {k} news item(s) held for the next digest ([notify] min_interval {})",
+                    humantime::format_duration(n.min_interval)
+                ),
+            ),
+            Ok(_) => {}
+            Err(e) => self
+                .out
+                .warning(&format!("could not queue the notification digest: {e:#}")),
+        }
+        let policy = crate::notify::deliver::POLICY;
+        if let Err(e) = crate::notify::deliver::deliver_queued(&self.db, &policy, self.out).await {
+            self.out
+                .warning(&format!("could not send the notifications: {e:#}"));
+        }
     }
 
     /// A successful cycle becomes the one the next compares with.
@@ -811,6 +849,8 @@ mod tests {
             anomaly: AnomalyThresholds::default(),
             median_cycles: 24,
             retention_days: 90,
+            notify: Vec::new(),
+            notify_settings: Default::default(),
         };
         for (run, first) in [(1, true), (2, false)] {
             let out = Collect::default();
@@ -857,6 +897,8 @@ mod tests {
             anomaly: AnomalyThresholds::default(),
             median_cycles: 24,
             retention_days: 90,
+            notify: Vec::new(),
+            notify_settings: Default::default(),
         };
         let out = Collect::default();
         let err = Runner::open(&plan, &out)

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 /// (`crate::x`) only modules after it; `lib.rs` may name any.
 #[rustfmt::skip]
 const LAYERS: &[&str] = &[
-    "commands", "settings", "cli", "output", "resize", "pipeline", "watch", "sync", "aws", "cloud",
+    "commands", "settings", "cli", "output", "resize", "pipeline", "watch", "notify", "sync", "aws", "cloud",
     "report", "spend", "analysis", "pricing", "state", "inventory", "signals", "progress", "money", "urls",
     "error", "sym",
 ];

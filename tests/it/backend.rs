@@ -270,6 +270,18 @@ fn handle(state: &State, stream: TcpStream) {
         };
         return respond(&mut s, all as u16, "", body);
     }
+    // A webhook (notifications): any JSON body is taken.
+    if method == "POST"
+        && path.starts_with("/hook")
+        && let Ok(json) = serde_json::from_slice::<Value>(&body)
+    {
+        state.received.lock().unwrap().push(Received {
+            endpoint: path,
+            headers,
+            body: json,
+        });
+        return respond(&mut s, 200, "", r#"{"ok":true}"#);
+    }
     if method == "GET" && path == "/health" {
         return respond(&mut s, 200, "", r#"{"status":"ok"}"#);
     }

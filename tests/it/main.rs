@@ -14,6 +14,7 @@ mod golden;
 mod memory;
 mod moto;
 mod nat;
+mod notify;
 mod org;
 mod orgs;
 mod profile;
@@ -46,6 +47,7 @@ const REMOVED_ENV: &[&str] = &[
     "FINOPS_REGIONS",
     "FINOPS_SERVICES",
     "AWS_SESSION_TOKEN",
+    "FINOPS_NOTIFY_URL",
 ];
 
 /// The environment every finops run in the tests gets: dummy credentials,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::{finops, json};
 
-fn schema(name: &str) -> serde_json::Value {
+pub fn schema(name: &str) -> serde_json::Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("docs/schema")
         .join(format!("{name}.json"));
@@ -14,7 +14,7 @@ fn schema(name: &str) -> serde_json::Value {
 }
 
 /// Validate `instance` against the committed schema `name`.
-fn validate(name: &str, instance: &serde_json::Value) -> Result<(), String> {
+pub fn validate(name: &str, instance: &serde_json::Value) -> Result<(), String> {
     let mut schemas = boon::Schemas::new();
     let mut compiler = boon::Compiler::new();
     let url = format!("file:///finops/docs/schema/{name}.json");

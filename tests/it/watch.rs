@@ -33,6 +33,7 @@ fn watch_cmd(home: &Path, args: &[&str]) -> Command {
         "AWS_SESSION_TOKEN",
         "FINOPS_BACKEND_URL",
         "FINOPS_BACKEND_TOKEN",
+        "FINOPS_NOTIFY_URL",
     ] {
         c.env_remove(k);
     }
@@ -731,4 +732,95 @@ async fn sync_pushes_inventory_and_cost_anomalies() {
             .iter()
             .any(|r| r.endpoint == "/api/instances")
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn notify_sends_one_digest_for_a_cycle_with_news_and_none_for_a_quiet_one() {
+    let moto = Moto::start();
+    let ec2 = ec2(&moto).await;
+    let ami = fleet::image(&ec2).await;
+    fleet::run_instance(&ec2, &ami, "m5.large", "us-east-1a").await;
+    let receiver = Backend::start();
+    let hook = format!("{}/hook/T0/B0/PATHSECRET?token=QUERYSECRET", receiver.url);
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join(".config/finops/config.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    let set_interval = |i: &str| {
+        std::fs::write(&config, format!("[notify]\nmin_interval = \"{i}\"\n")).unwrap();
+    };
+    let run = || {
+        let out = finops(home.path())
+            .env("FINOPS_STATE_DIR", home.path().join("state"))
+            .args(["watch", "--once", "--notify", &hook])
+            .args(moto_args(&moto.url, &[]))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        assert!(!stderr.contains("SECRET"), "{stderr}");
+        receiver.received().len()
+    };
+    set_interval("0s");
+    // The first cycle has nothing to compare with: no news.
+    assert_eq!(run(), 0);
+    let new = fleet::run_instance(&ec2, &ami, "t3.micro", "us-east-1a").await;
+    // The webhook fails once: the digest is sent again, delivered once.
+    receiver.fault(crate::backend::Fault::Status(500));
+    assert_eq!(run(), 1);
+    let digest = receiver.received()[0].body.clone();
+    crate::schema::validate("notify", &digest).unwrap();
+    assert_eq!(digest["kind"], "watch_digest", "{digest}");
+    // The instance and its root volume.
+    assert_eq!(digest["summary"]["resources_added"], 2, "{digest}");
+    let added: Vec<&Value> = digest["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "resource_added" && i["resource_kind"] == "ec2_instance")
+        .collect();
+    assert_eq!(added.len(), 1, "{digest}");
+    assert_eq!(added[0]["resource_id"], new.as_str());
+    assert!(added[0]["monthly_usd"].as_f64().unwrap() > 0.0);
+    // A quiet cycle sends nothing.
+    assert_eq!(run(), 1);
+    // Within min_interval of the last digest, news is held, not sent...
+    set_interval("1h");
+    let held = fleet::run_instance(&ec2, &ami, "t3.small", "us-east-1a").await;
+    assert_eq!(run(), 1);
+    // ... and goes in the next digest once one may go.
+    set_interval("0s");
+    assert_eq!(run(), 2);
+    let next = receiver.received()[1].body.clone();
+    assert!(
+        next["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["resource_id"] == held.as_str()),
+        "{next}"
+    );
+    let keys: Vec<String> = receiver
+        .state
+        .posts
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|p| p.2.clone())
+        .collect();
+    // The retry carries the first attempt's key; the next digest its own.
+    assert_eq!(keys.len(), 3);
+    assert_eq!(keys[0], keys[1]);
+    assert_ne!(keys[1], keys[2]);
+    // `sync --status` counts them, the URL redacted.
+    let out = finops(home.path())
+        .env("FINOPS_STATE_DIR", home.path().join("state"))
+        .args(["sync", "--status", "-o", "json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("SECRET"), "{text}");
+    let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let port = receiver.url.rsplit(':').next().unwrap();
+    let shown = format!("http://127.0.0.1:{port}/[redacted]");
+    assert_eq!(status["notifications"][&shown]["delivered"], 2, "{status}");
 }

@@ -28,9 +28,26 @@ pub(super) fn status(settings: &Settings, printer: &Printer) -> anyhow::Result<E
                 error: crate::urls::redact(&error, &secrets),
             })
             .collect(),
+        notifications: notification_counts(&path)?,
     };
     crate::output::sync::status(printer, &s)?;
     Ok(ExitStatus::Success)
+}
+
+/// The notification queue's counts by redacted webhook URL (two URLs of
+/// one host add up).
+fn notification_counts(
+    db: &std::path::Path,
+) -> anyhow::Result<std::collections::BTreeMap<String, crate::state::outbox::Counts>> {
+    let mut out: std::collections::BTreeMap<String, crate::state::outbox::Counts> =
+        Default::default();
+    for (url, c) in crate::state::notify::NotifyQueue::open(db)?.counts()? {
+        let e = out.entry(crate::urls::redact_webhook(&url)).or_default();
+        e.queued += c.queued;
+        e.delivered += c.delivered;
+        e.dead += c.dead;
+    }
+    Ok(out)
 }
 
 /// `sync --requeue-dead`: dead letters back to the queue, for the next sync.
