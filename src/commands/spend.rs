@@ -184,13 +184,26 @@ async fn push(
     let db = crate::state::database_path(&dir);
     let mut state = crate::state::spend::SpendState::open(&db)?;
     let ids: Vec<&str> = report.anomalies.iter().map(|a| a.id.as_str()).collect();
-    let seen = state.mark_seen(&ids, &report.generated_at)?;
-    let mut records = Vec::new();
-    for (a, (new, first)) in report.anomalies.iter().zip(&seen) {
-        if *new && let Some(r) = crate::sync::contract::spend_anomaly_record(a, first) {
-            records.push(r);
+    let seen = state.first_seen(&ids)?;
+    let mut anomalies = Vec::new();
+    for (a, first) in report.anomalies.iter().zip(&seen) {
+        if first.is_none()
+            && let Some(r) = crate::sync::contract::spend_anomaly_record(a, &report.generated_at)
+        {
+            crate::sync::contract::validate(r.endpoint, &r.body).map_err(anyhow::Error::msg)?;
+            anomalies.push(r);
         }
     }
+    // The new anomalies are queued (durably) before they count as sent, so
+    // a run that fails before delivering queues them again, not never.
+    if !anomalies.is_empty() {
+        crate::state::outbox::Outbox::open(&db)?.enqueue(
+            anomalies.iter().map(crate::sync::contract::Record::pending),
+            false,
+        )?;
+    }
+    state.mark_seen(&ids, &report.generated_at)?;
+    let mut records = Vec::new();
     records.extend(
         report
             .budgets

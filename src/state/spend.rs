@@ -51,6 +51,23 @@ impl SpendState {
         Ok(())
     }
 
+    /// When each of these anomalies was first seen (None: never).
+    pub(crate) fn first_seen(&self, ids: &[&str]) -> anyhow::Result<Vec<Option<String>>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(
+                self.conn
+                    .query_row(
+                        "SELECT first_seen FROM spend_anomalies WHERE anomaly_id = ?1",
+                        params![id],
+                        |r| r.get(0),
+                    )
+                    .optional()?,
+            );
+        }
+        Ok(out)
+    }
+
     /// Mark these anomalies seen at `now`; returns, for each, whether it is
     /// new and when it was first seen.
     pub(crate) fn mark_seen(
@@ -102,6 +119,10 @@ mod tests {
         drop(s);
         // Another run (process) sees them as known, with their first time.
         let mut s = SpendState::open(&path).unwrap();
+        assert_eq!(
+            s.first_seen(&["b", "c"]).unwrap(),
+            vec![Some("t1".into()), None]
+        );
         let again = s.mark_seen(&["b", "c"], "t2").unwrap();
         assert_eq!(again, vec![(false, "t1".into()), (true, "t2".into())]);
     }

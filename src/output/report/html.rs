@@ -32,7 +32,7 @@ h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:32px 0 10px;border-bot
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(190px,1fr));gap:12px}
 .card{background:var(--card);border-radius:6px;padding:12px 14px}
 .card .k{color:var(--muted);font-size:13px}.card .v{font-size:22px;font-weight:600;font-variant-numeric:tabular-nums}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:20px}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(400px,1fr));gap:20px}
 figure{margin:0}figcaption{font-weight:600;margin-bottom:6px}
 svg.chart{width:100%;height:auto;font-size:12px}
 svg .bar rect{fill:var(--bar)}svg .label{fill:var(--fg)}svg .value{fill:var(--muted)}
@@ -46,7 +46,7 @@ th[aria-sort=ascending] button::after{content:" \25B2"}th[aria-sort=descending] 
 input[type=search]{font:inherit;padding:6px 8px;width:min(420px,100%);margin-bottom:8px;border:1px solid var(--line);border-radius:4px}
 .stale{color:var(--bad);font-weight:600}.risk-high{color:var(--bad)}.at-risk{color:var(--bad);font-weight:600}
 footer{margin-top:40px;color:var(--muted);font-size:13px}
-@media (max-width:640px){body{padding:12px}.cards{grid-template-columns:1fr 1fr;gap:8px}.charts{grid-template-columns:1fr}svg.chart{font-size:15px}.card .v{font-size:18px}td,th{padding:5px 6px}}
+@media (max-width:640px){body{padding:12px}.cards{grid-template-columns:1fr 1fr;gap:8px}.charts{grid-template-columns:1fr}svg.chart{font-size:14px}.card .v{font-size:18px}td,th{padding:5px 6px}}
 @media print{body{max-width:none;padding:0;font-size:11pt}input[type=search],.noprint{display:none}
  h2{break-after:avoid}figure,tr,.card{break-inside:avoid}.charts{grid-template-columns:1fr 1fr}
  th button::after{content:""!important}a{color:inherit;text-decoration:none}}

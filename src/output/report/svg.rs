@@ -10,9 +10,9 @@ use rust_decimal::prelude::ToPrimitive;
 use super::html::esc;
 use super::{Bar, Cycle, HistoryAnomaly};
 
-const WIDTH: f64 = 640.0;
-const LABEL: f64 = 200.0;
-const VALUE: f64 = 110.0;
+const WIDTH: f64 = 520.0;
+const LABEL: f64 = 170.0;
+const VALUE: f64 = 90.0;
 const ROW: f64 = 26.0;
 const BAR: f64 = 18.0;
 
@@ -55,8 +55,8 @@ pub(crate) fn bars(id: &str, title: &str, bars: &[Bar], max: usize) -> String {
     for (i, b) in shown.iter().enumerate() {
         let y = i as f64 * ROW + 4.0;
         let w = (f(b.usd).max(0.0) / top * span).max(if b.usd > Decimal::ZERO { 1.0 } else { 0.0 });
-        let label = if b.label.chars().count() > 30 {
-            format!("{}…", b.label.chars().take(29).collect::<String>())
+        let label = if b.label.chars().count() > 26 {
+            format!("{}…", b.label.chars().take(25).collect::<String>())
         } else {
             b.label.clone()
         };
