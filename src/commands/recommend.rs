@@ -216,6 +216,13 @@ async fn rate(
         .into());
     }
     let r = (actual / list).round_dp(3);
+    if r > Decimal::new(12, 1) {
+        // More on the bill than today's instances cost at list: instances
+        // outside the run's regions, or gone since the 1st.
+        printer.warn(format!(
+            "the bill's EC2 compute is {r} times today's instances at list price: the run's regions may not cover the bill (--all-regions), or instances ran earlier in the month; the rate may not be yours"
+        ));
+    }
     Ok((
         r,
         "cost_explorer",
