@@ -48,18 +48,14 @@ pub(crate) async fn run(
     let (path, format) = target(&args.out, args.format)?;
     let source = Source::of(args.demo, args.from.clone());
     let mut options = settings.recommend_options(args.analysis)?;
-    // The demo's bill is priced from the rows.
-    options.keep_rows = args.demo;
+    options.keep_rows = false;
     let c = recommend_with(&source, &options, settings, printer).await?;
     let spend = if args.demo {
-        let today = time::OffsetDateTime::now_utc().date();
-        let window = crate::spend::Window::new(today, 30, settings.spend.anomaly.history_days);
-        Some(crate::spend::demo::report(
-            window,
-            &c.scan,
-            settings.spend.anomaly,
-            settings.spend.top,
-        ))
+        let demo = crate::commands::bill::BillRequest {
+            inventory: true,
+            ..crate::commands::bill::BillRequest::defaults(settings)
+        };
+        Some(crate::commands::bill::demo(&demo, settings, printer).await?)
     } else if args.spend {
         Some(
             crate::commands::bill::from_aws(

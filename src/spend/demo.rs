@@ -204,33 +204,3 @@ pub(crate) fn budgets(w: &Window, by_service: &CostData) -> Vec<BudgetEntry> {
     }
     out
 }
-
-/// The demo's whole spend report for `scan` (the demo fleet, priced with
-/// its rows), as `spend --demo` shows it with default options.
-pub(crate) fn report(
-    window: Window,
-    scan: &crate::pricing::fleet::ScanReport,
-    rule: super::settings::AnomalyRule,
-    top: usize,
-) -> super::SpendReport {
-    let list = super::report::list_by_service(scan, 1);
-    let daily: BTreeMap<&str, Decimal> = list.iter().map(|(k, (v, _))| (*k, *v)).collect();
-    let dims = [Dimension::Service];
-    let data = history(&window, &dims, &daily);
-    let budgets = budgets(&window, &data);
-    super::report::assemble(super::report::Parts {
-        window,
-        metric: super::CostMetric::Amortized,
-        scope: format!("account {ACCOUNT}"),
-        accounts: vec![ACCOUNT.to_string()],
-        data,
-        top,
-        forecast: None,
-        anomaly: rule,
-        budgets,
-        list: Some(list),
-        notes: vec!["a made-up bill for the demo fleet (--demo): no AWS account was read".into()],
-        requests: 0,
-        errors: Vec::new(),
-    })
-}
